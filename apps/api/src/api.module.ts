@@ -1,0 +1,57 @@
+import { DynamicModule, INestApplication, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppConfig } from '@parley/config/config';
+import { DomainModule } from '@parley/domain/domain.module';
+import { RuntimeModule } from '@parley/runtime/runtime.module';
+import { JwtAuthGuard, RolesGuard } from './auth/auth.guards';
+import { JwtStrategy } from './auth/jwt.strategy';
+import { AgentsController } from './controllers/agents.controller';
+import { AuthController } from './controllers/auth.controller';
+import { ChannelsController } from './controllers/channels.controller';
+import { ContactsController } from './controllers/contacts.controller';
+import { ConversationsController } from './controllers/conversations.controller';
+import { MessagesController } from './controllers/messages.controller';
+
+export const API_PREFIX = 'api/v1';
+
+@Module({})
+export class ApiModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [RuntimeModule.forRoot(config, 'api'), DomainModule, PassportModule],
+      controllers: [
+        AuthController,
+        AgentsController,
+        ConversationsController,
+        MessagesController,
+        ContactsController,
+        ChannelsController,
+      ],
+      providers: [
+        JwtStrategy,
+        { provide: APP_GUARD, useClass: JwtAuthGuard },
+        { provide: APP_GUARD, useClass: RolesGuard },
+      ],
+    };
+  }
+}
+
+/** Prefix and OpenAPI; main.ts and the tests both call this. */
+export function setupApi(app: INestApplication): void {
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz'] });
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Parley agent API')
+      .setDescription(
+        'REST contract of the Parley inbox. JSON fields are snake_case; errors are {statusCode, code, message}.',
+      )
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document);
+}

@@ -1,0 +1,52 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ChannelInput, ChannelService } from '@parley/domain/services/channel.service';
+import type { AuthAgent } from '@parley/domain/services/token.service';
+import { AdminOnly, CurrentAgent } from '../auth/auth.guards';
+import { CreateChannelDto, UpdateChannelDto } from '../dtos/channel.dto';
+import { IdPipe } from '../dtos/id.pipe';
+
+@ApiTags('channels')
+@ApiBearerAuth()
+@Controller('channels')
+export class ChannelsController {
+  constructor(private readonly channels: ChannelService) {}
+
+  /** Credentials are stored encrypted and never returned. */
+  @Post()
+  @AdminOnly()
+  create(@CurrentAgent() me: AuthAgent, @Body() dto: CreateChannelDto) {
+    const input: ChannelInput =
+      dto.type === 'telegram'
+        ? { type: 'telegram', name: dto.name, bot_token: dto.bot_token! }
+        : { type: 'instagram', name: dto.name, ig_user_id: dto.ig_user_id!, access_token: dto.access_token! };
+    return this.channels.create(me.workspaceId, input);
+  }
+
+  @Get()
+  list(@CurrentAgent() me: AuthAgent) {
+    return this.channels.list(me.workspaceId);
+  }
+
+  @Get(':id')
+  get(@CurrentAgent() me: AuthAgent, @Param('id', new IdPipe('channel')) id: string) {
+    return this.channels.get(me.workspaceId, id);
+  }
+
+  @Patch(':id')
+  @AdminOnly()
+  update(
+    @CurrentAgent() me: AuthAgent,
+    @Param('id', new IdPipe('channel')) id: string,
+    @Body() dto: UpdateChannelDto,
+  ) {
+    return this.channels.update(me.workspaceId, id, dto);
+  }
+
+  @Delete(':id')
+  @AdminOnly()
+  @HttpCode(204)
+  async remove(@CurrentAgent() me: AuthAgent, @Param('id', new IdPipe('channel')) id: string) {
+    await this.channels.remove(me.workspaceId, id);
+  }
+}

@@ -1,0 +1,72 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ConversationService } from '@parley/domain/services/conversation.service';
+import { MessageService } from '@parley/domain/services/message.service';
+import type { AuthAgent } from '@parley/domain/services/token.service';
+import { CurrentAgent } from '../auth/auth.guards';
+import { AssignDto, ConversationListQueryDto, MarkReadDto } from '../dtos/conversation.dto';
+import { IdPipe } from '../dtos/id.pipe';
+import { PageQueryDto } from '../dtos/page.dto';
+
+@ApiTags('conversations')
+@ApiBearerAuth()
+@Controller('conversations')
+export class ConversationsController {
+  constructor(
+    private readonly conversations: ConversationService,
+    private readonly messages: MessageService,
+  ) {}
+
+  @Get()
+  list(@CurrentAgent() me: AuthAgent, @Query() query: ConversationListQueryDto) {
+    return this.conversations.list(me.workspaceId, me.id, {
+      status: query.status,
+      assignee: query.assignee,
+      channelId: query.channel_id,
+      q: query.q,
+      cursor: query.cursor,
+      limit: query.limit,
+    });
+  }
+
+  @Get(':id')
+  get(@CurrentAgent() me: AuthAgent, @Param('id', new IdPipe('conversation')) id: string) {
+    return this.conversations.get(me.workspaceId, me.id, id);
+  }
+
+  /** Oldest-first pages; `next_cursor` continues with older messages. */
+  @Get(':id/messages')
+  history(
+    @CurrentAgent() me: AuthAgent,
+    @Param('id', new IdPipe('conversation')) id: string,
+    @Query() page: PageQueryDto,
+  ) {
+    return this.messages.history(me.workspaceId, id, page);
+  }
+
+  @Post(':id/assign')
+  @HttpCode(200)
+  assign(
+    @CurrentAgent() me: AuthAgent,
+    @Param('id', new IdPipe('conversation')) id: string,
+    @Body() dto: AssignDto,
+  ) {
+    return this.conversations.assign(me.workspaceId, me, id, dto.agent_id);
+  }
+
+  @Post(':id/unassign')
+  @HttpCode(200)
+  unassign(@CurrentAgent() me: AuthAgent, @Param('id', new IdPipe('conversation')) id: string) {
+    return this.conversations.unassign(me.workspaceId, me, id);
+  }
+
+  @Post(':id/read')
+  @HttpCode(200)
+  markRead(
+    @CurrentAgent() me: AuthAgent,
+    @Param('id', new IdPipe('conversation')) id: string,
+    @Body() dto: MarkReadDto,
+  ) {
+    return this.conversations.markRead(me.workspaceId, me.id, id, dto.message_id);
+  }
+}

@@ -1,0 +1,36 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { CHANNEL_TYPES, ChannelType } from '@parley/database/entities/channel.entity';
+
+const BOT_TOKEN = /^\d{3,15}:[A-Za-z0-9_-]{30,64}$/;
+
+export class CreateChannelDto {
+  @ApiProperty({ enum: CHANNEL_TYPES }) @IsIn(CHANNEL_TYPES) type!: ChannelType;
+  @ApiProperty() @IsString() @MinLength(1) @MaxLength(120) name!: string;
+
+  @ApiPropertyOptional({ description: 'telegram: the token @BotFather gave' })
+  @ValidateIf((dto: CreateChannelDto) => dto.type === 'telegram')
+  @Matches(BOT_TOKEN, { message: 'bot_token must look like 123456:ABC-DEF… (from @BotFather)' })
+  bot_token?: string;
+
+  @ApiPropertyOptional({ description: 'instagram: the Instagram professional account id' })
+  @ValidateIf((dto: CreateChannelDto) => dto.type === 'instagram')
+  @Matches(/^\d{1,32}$/, { message: 'ig_user_id must be the numeric Instagram user id' })
+  ig_user_id?: string;
+
+  @ApiPropertyOptional({ description: 'instagram: a long-lived access token' })
+  @ValidateIf((dto: CreateChannelDto) => dto.type === 'instagram')
+  @IsString()
+  @MinLength(10)
+  @MaxLength(1024)
+  access_token?: string;
+}
+
+export class UpdateChannelDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(120) name?: string;
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Matches(BOT_TOKEN, { message: 'bot_token must look like 123456:ABC-DEF…' })
+  bot_token?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(10) @MaxLength(1024) access_token?: string;
+}

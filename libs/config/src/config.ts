@@ -1,0 +1,113 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { z } from 'zod';
+
+const DEV_SECRET = 'parley-local-development-secret-change-me';
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .refine(
+      (value) => {
+        try {
+          return protocols.includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+    );
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/parley'),
+    REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_:.-]{1,64}$/, 'must be 1-64 characters of A-Za-z0-9_:.-')
+      .default('parley:'),
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+    ACCESS_TOKEN_TTL: z.coerce.number().int().min(30).max(86400).default(900),
+    REFRESH_TOKEN_TTL: z.coerce
+      .number()
+      .int()
+      .min(300)
+      .default(30 * 24 * 3600),
+    PUBLIC_URL: url(['http:', 'https:']).default('http://127.0.0.1:3001'),
+    API_PORT: port(3000),
+    INGEST_PORT: port(3001),
+    WORKER_PORT: port(3002),
+    TELEGRAM_API_ROOT: url(['http:', 'https:']).default('https://api.telegram.org'),
+    INSTAGRAM_API_URL: url(['http:', 'https:']).default('https://graph.facebook.com/v21.0'),
+    INSTAGRAM_APP_SECRET: z.string().optional(),
+    INSTAGRAM_VERIFY_TOKEN: z.string().optional(),
+    MEDIA_DIR: z.string().min(1).default('./data/media'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    for (const key of ['JWT_SECRET', 'ENCRYPTION_KEY'] as const) {
+      if (!env[key])
+        ctx.addIssue({ code: 'custom', path: [key], message: 'is required when NODE_ENV=production' });
+    }
+  });
+
+export type AppConfig = ReturnType<typeof toConfig>;
+
+function toConfig(env: z.infer<typeof schema>) {
+  return {
+    env: env.NODE_ENV,
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    redisPrefix: env.REDIS_PREFIX,
+    jwt: {
+      secret: env.JWT_SECRET ?? DEV_SECRET,
+      issuer: 'parley',
+      audience: 'parley-agents',
+      accessTtlSeconds: env.ACCESS_TOKEN_TTL,
+      refreshTtlSeconds: env.REFRESH_TOKEN_TTL,
+    },
+    encryptionKey: env.ENCRYPTION_KEY ?? `${DEV_SECRET}:credentials`,
+    publicUrl: env.PUBLIC_URL.replace(/\/+$/, ''),
+    ports: { api: env.API_PORT, ingest: env.INGEST_PORT, worker: env.WORKER_PORT },
+    telegramApiRoot: env.TELEGRAM_API_ROOT,
+    instagram: {
+      apiUrl: env.INSTAGRAM_API_URL,
+      appSecret: env.INSTAGRAM_APP_SECRET,
+      verifyToken: env.INSTAGRAM_VERIFY_TOKEN,
+    },
+    mediaDir: resolve(env.MEDIA_DIR),
+    logLevel: env.LOG_LEVEL,
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
+
+/**
+ * Reads the environment (a `.env` file may fill gaps; a variable set in the environment wins)
+ * and returns the typed config, or throws a ConfigError naming every bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, dotenvPath = '.env'): AppConfig {
+  const fromFile = existsSync(dotenvPath) ? parseDotenv(readFileSync(dotenvPath)) : {};
+  const merged: Record<string, string | undefined> = { ...fromFile };
+  for (const [key, value] of Object.entries(env))
+    if (value !== undefined && value !== '') merged[key] = value;
+
+  const parsed = schema.safeParse(merged);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`));
+  }
+  return toConfig(parsed.data);
+}
+
+export const CONFIG = Symbol('CONFIG');

@@ -1,0 +1,25 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+export const AGENT_ROLES = ['admin', 'agent'] as const;
+export type AgentRole = (typeof AGENT_ROLES)[number];
+export const AVAILABILITIES = ['online', 'away', 'offline'] as const;
+export type Availability = (typeof AVAILABILITIES)[number];
+
+@Entity('agent')
+@Index('agent_workspace_idx', ['workspaceId'])
+export class Agent {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column('uuid') workspaceId!: string;
+  /** Stored lower-cased; unique across Parley because login takes only an email. */
+  @Column() email!: string;
+  @Column() name!: string;
+  @Column({ type: 'text', nullable: true }) passwordHash!: string | null;
+  @Column({ type: 'varchar', length: 16 }) role!: AgentRole;
+  @Column({ type: 'varchar', length: 16, default: 'offline' }) availability!: Availability;
+  @Column({ type: 'timestamptz', nullable: true }) lastSeenAt!: Date | null;
+  @Column({ type: 'timestamptz', nullable: true }) deactivatedAt!: Date | null;
+  @Column({ type: 'text', nullable: true }) inviteTokenHash!: string | null;
+  @Column({ type: 'timestamptz', nullable: true }) inviteExpiresAt!: Date | null;
+  @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
+  @UpdateDateColumn({ type: 'timestamptz' }) updatedAt!: Date;
+}

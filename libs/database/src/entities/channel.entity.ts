@@ -1,0 +1,34 @@
+import {
+  Column,
+  CreateDateColumn,
+  DeleteDateColumn,
+  Entity,
+  Index,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+
+export const CHANNEL_TYPES = ['telegram', 'instagram'] as const;
+export type ChannelType = (typeof CHANNEL_TYPES)[number];
+export const CHANNEL_STATUSES = ['active', 'reauthorization_required'] as const;
+export type ChannelStatus = (typeof CHANNEL_STATUSES)[number];
+
+@Entity('channel')
+@Index('channel_workspace_idx', ['workspaceId'])
+export class Channel {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column('uuid') workspaceId!: string;
+  @Column({ type: 'varchar', length: 16 }) type!: ChannelType;
+  @Column() name!: string;
+  /** AES-256-GCM ciphertext of the platform credentials (JSON); never leaves the server. */
+  @Column('text') credentialsEncrypted!: string;
+  /** Telegram's `secret_token` for this channel's webhook. */
+  @Column('text') webhookSecret!: string;
+  /** The platform's own id of the account: the bot's id, or the Instagram user id. */
+  @Column({ type: 'text', nullable: true }) externalId!: string | null;
+  @Column({ type: 'varchar', length: 32, default: 'active' }) status!: ChannelStatus;
+  @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
+  @UpdateDateColumn({ type: 'timestamptz' }) updatedAt!: Date;
+  /** Deleting a channel keeps its conversations readable; it only stops the traffic. */
+  @DeleteDateColumn({ type: 'timestamptz' }) deletedAt!: Date | null;
+}

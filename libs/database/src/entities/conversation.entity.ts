@@ -1,0 +1,20 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+export const CONVERSATION_STATUSES = ['open', 'support_active', 'pending', 'resolved'] as const;
+export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
+
+@Entity('conversation')
+@Index('conversation_channel_contact_uq', ['channelId', 'contactId'], { unique: true })
+export class Conversation {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column('uuid') workspaceId!: string;
+  @Column('uuid') channelId!: string;
+  @Column('uuid') contactId!: string;
+  @Column({ type: 'varchar', length: 16, default: 'open' }) status!: ConversationStatus;
+  @Column({ type: 'uuid', nullable: true }) assigneeId!: string | null;
+  @Column({ type: 'timestamptz' }) lastMessageAt!: Date;
+  @Column({ type: 'text', nullable: true }) lastMessagePreview!: string | null;
+  @Column({ type: 'timestamptz', nullable: true }) lastCustomerMessageAt!: Date | null;
+  @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
+  @UpdateDateColumn({ type: 'timestamptz' }) updatedAt!: Date;
+}

@@ -1,0 +1,16 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+/** The transactional outbox: one row per change agents may hear of, written with the change. */
+@Entity('event')
+@Index('event_workspace_seq_uq', ['workspaceId', 'seq'], { unique: true })
+export class EventRow {
+  @PrimaryGeneratedColumn({ type: 'bigint' }) id!: string;
+  @Column('uuid') workspaceId!: string;
+  @Column({ type: 'uuid', nullable: true }) conversationId!: string | null;
+  @Column('bigint') seq!: string;
+  @Column({ type: 'varchar', length: 64 }) type!: string;
+  @Column({ type: 'jsonb' }) payload!: Record<string, unknown>;
+  /** When the relay handed it to Redis; null means not yet published. */
+  @Column({ type: 'timestamptz', nullable: true }) publishedAt!: Date | null;
+  @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
+}

@@ -1,0 +1,46 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export const MESSAGE_TYPES = ['customer', 'support', 'note', 'system'] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+export const MESSAGE_STATUSES = ['sending', 'sent', 'delivered', 'read', 'failed'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+export interface Attachment {
+  kind: 'voice' | 'audio' | 'image' | 'video' | 'file' | 'sticker' | 'location' | 'contact';
+  mime: string | null;
+  size: number | null;
+  duration: number | null;
+  storage_key: string | null;
+  file_name?: string | null;
+  width?: number | null;
+  height?: number | null;
+  /** location */
+  latitude?: number;
+  longitude?: number;
+  /** shared contact */
+  phone?: string | null;
+  /** the platform's own reference (Telegram file_id, Instagram URL) until the media job fetches it */
+  source?: string | null;
+}
+
+@Entity('message')
+export class Message {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column('uuid') workspaceId!: string;
+  @Column('uuid') conversationId!: string;
+  /** Denormalised from the conversation so `(channel_id, external_id)` can be unique. */
+  @Column('uuid') channelId!: string;
+  @Column('bigint') seq!: string;
+  @Column({ type: 'varchar', length: 16 }) type!: MessageType;
+  @Column({ type: 'uuid', nullable: true }) senderAgentId!: string | null;
+  @Column({ type: 'uuid', nullable: true }) senderContactId!: string | null;
+  @Column({ type: 'text', default: '' }) content!: string;
+  @Column({ type: 'jsonb', default: [] }) attachments!: Attachment[];
+  @Column({ type: 'varchar', length: 16 }) status!: MessageStatus;
+  @Column({ type: 'text', nullable: true }) failureReason!: string | null;
+  @Column({ type: 'text', nullable: true }) externalId!: string | null;
+  @Column({ type: 'uuid', nullable: true }) replyToId!: string | null;
+  @Column({ type: 'timestamptz', nullable: true }) editedAt!: Date | null;
+  @Column({ type: 'timestamptz', nullable: true }) deletedAt!: Date | null;
+  @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
+}

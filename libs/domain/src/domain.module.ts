@@ -1,0 +1,55 @@
+import { Module } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig, CONFIG } from '@parley/config/config';
+import { ENTITIES } from '@parley/database/entities';
+import { OutboundQueue } from '@parley/queue/outbound.queue';
+import { AgentService } from './services/agent.service';
+import { AuthService } from './services/auth.service';
+import { ChannelService } from './services/channel.service';
+import { ContactService } from './services/contact.service';
+import { ConversationService } from './services/conversation.service';
+import { CredentialsCipher } from './services/credentials-cipher';
+import { EventService } from './services/event.service';
+import { MessageService } from './services/message.service';
+import { JWT_ALGORITHM, TokenService } from './services/token.service';
+
+const SERVICES = [
+  AgentService,
+  AuthService,
+  ChannelService,
+  ContactService,
+  ConversationService,
+  CredentialsCipher,
+  EventService,
+  MessageService,
+  TokenService,
+  OutboundQueue,
+];
+
+/** The conversation domain: no HTTP, no WebSocket, no platform. */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature(ENTITIES),
+    JwtModule.registerAsync({
+      inject: [CONFIG],
+      useFactory: (config: AppConfig) => ({
+        secret: config.jwt.secret,
+        signOptions: {
+          algorithm: JWT_ALGORITHM,
+          issuer: config.jwt.issuer,
+          audience: config.jwt.audience,
+          expiresIn: config.jwt.accessTtlSeconds,
+        },
+        verifyOptions: {
+          algorithms: [JWT_ALGORITHM],
+          issuer: config.jwt.issuer,
+          audience: config.jwt.audience,
+        },
+      }),
+    }),
+  ],
+  providers: SERVICES,
+  exports: SERVICES,
+})
+export class DomainModule {}

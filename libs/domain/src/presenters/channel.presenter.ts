@@ -1,0 +1,27 @@
+import { Channel } from '@parley/database/entities/channel.entity';
+
+/** A channel as agents see it: never its credentials or webhook secret. */
+export interface ChannelView {
+  id: string;
+  type: Channel['type'];
+  name: string;
+  status: Channel['status'];
+  external_id: string | null;
+  webhook_url: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export const toChannelView = (channel: Channel, publicUrl: string): ChannelView => ({
+  id: channel.id,
+  type: channel.type,
+  name: channel.name,
+  status: channel.status,
+  external_id: channel.externalId,
+  webhook_url:
+    channel.type === 'telegram'
+      ? `${publicUrl}/webhooks/telegram/${channel.id}`
+      : `${publicUrl}/webhooks/instagram`,
+  created_at: channel.createdAt.toISOString(),
+  updated_at: channel.updatedAt.toISOString(),
+});

@@ -1,0 +1,58 @@
+import type { ChannelType } from '@parley/database/entities/channel.entity';
+import type { ConversationStatus } from '@parley/database/entities/conversation.entity';
+
+/** One row of the inbox query (snake_case straight from SQL). */
+export interface ConversationRow {
+  id: string;
+  status: ConversationStatus;
+  last_message_at: Date;
+  last_message_preview: string | null;
+  last_customer_message_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  cursor_at: string;
+  channel_id: string;
+  channel_type: ChannelType;
+  channel_name: string;
+  contact_id: string;
+  contact_name: string | null;
+  contact_username: string | null;
+  contact_avatar_url: string | null;
+  assignee_id: string | null;
+  assignee_name: string | null;
+  unread_count: number;
+}
+
+export interface ConversationView {
+  id: string;
+  status: ConversationStatus;
+  channel: { id: string; type: ChannelType; name: string };
+  contact: { id: string; name: string | null; username: string | null; avatar_url: string | null };
+  assignee: { id: string; name: string } | null;
+  last_message_at: string;
+  last_message_preview: string | null;
+  last_customer_message_at: string | null;
+  /** Customer messages the calling agent has not read; absent on events, which go to many agents. */
+  unread_count?: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export const toConversationView = (row: ConversationRow, withUnread = true): ConversationView => ({
+  id: row.id,
+  status: row.status,
+  channel: { id: row.channel_id, type: row.channel_type, name: row.channel_name },
+  contact: {
+    id: row.contact_id,
+    name: row.contact_name,
+    username: row.contact_username,
+    avatar_url: row.contact_avatar_url,
+  },
+  assignee: row.assignee_id ? { id: row.assignee_id, name: row.assignee_name ?? '' } : null,
+  last_message_at: row.last_message_at.toISOString(),
+  last_message_preview: row.last_message_preview,
+  last_customer_message_at: row.last_customer_message_at?.toISOString() ?? null,
+  ...(withUnread ? { unread_count: Number(row.unread_count) } : {}),
+  created_at: row.created_at.toISOString(),
+  updated_at: row.updated_at.toISOString(),
+});

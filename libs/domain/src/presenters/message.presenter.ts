@@ -1,0 +1,71 @@
+import type { Attachment, MessageStatus, MessageType } from '@parley/database/entities/message.entity';
+
+/** One row of the message query (snake_case straight from SQL). */
+export interface MessageRow {
+  id: string;
+  seq: string;
+  conversation_id: string;
+  type: MessageType;
+  content: string;
+  attachments: Attachment[];
+  status: MessageStatus;
+  failure_reason: string | null;
+  external_id: string | null;
+  sender_agent_id: string | null;
+  sender_contact_id: string | null;
+  sender_name: string | null;
+  reply_to_id: string | null;
+  reactions: { emoji: string; agent_id: string | null; contact_id: string | null }[];
+  edited_at: Date | null;
+  deleted_at: Date | null;
+  created_at: Date;
+}
+
+export interface MessageView {
+  id: string;
+  seq: number;
+  conversation_id: string;
+  type: MessageType;
+  content: string;
+  attachments: Attachment[];
+  status: MessageStatus;
+  failure_reason: string | null;
+  sender: { kind: 'agent' | 'contact'; id: string; name: string | null } | null;
+  reply_to: string | null;
+  reactions: { emoji: string; sender: { kind: 'agent' | 'contact'; id: string } }[];
+  edited_at: string | null;
+  deleted: boolean;
+  created_at: string;
+}
+
+/** A deleted message keeps its place in the history but serves its content to no one. */
+export function toMessageView(row: MessageRow): MessageView {
+  const deleted = row.deleted_at !== null;
+  return {
+    id: row.id,
+    seq: Number(row.seq),
+    conversation_id: row.conversation_id,
+    type: row.type,
+    content: deleted ? '' : row.content,
+    attachments: deleted ? [] : row.attachments,
+    status: row.status,
+    failure_reason: row.failure_reason,
+    sender: row.sender_agent_id
+      ? { kind: 'agent', id: row.sender_agent_id, name: row.sender_name }
+      : row.sender_contact_id
+        ? { kind: 'contact', id: row.sender_contact_id, name: row.sender_name }
+        : null,
+    reply_to: row.reply_to_id,
+    reactions: deleted
+      ? []
+      : row.reactions.map((r) => ({
+          emoji: r.emoji,
+          sender: r.agent_id
+            ? { kind: 'agent' as const, id: r.agent_id }
+            : { kind: 'contact' as const, id: r.contact_id! },
+        })),
+    edited_at: row.edited_at?.toISOString() ?? null,
+    deleted,
+    created_at: row.created_at.toISOString(),
+  };
+}

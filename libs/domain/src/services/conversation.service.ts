@@ -1,0 +1,232 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { ConversationRead } from '@parley/database/entities/conversation-read.entity';
+import { Conversation, ConversationStatus } from '@parley/database/entities/conversation.entity';
+import { AppError, notFound } from '@parley/errors/app-error';
+import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, Page } from '../pagination';
+import { ConversationRow, ConversationView, toConversationView } from '../presenters/conversation.presenter';
+import { AgentService } from './agent.service';
+import { EventService } from './event.service';
+import type { AuthAgent } from './token.service';
+
+export interface ConversationFilter {
+  status?: ConversationStatus[];
+  /** 'me', 'unassigned', or an agent id. */
+  assignee?: string;
+  channelId?: string;
+  /** Matches the contact's name or username. */
+  q?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+/** Stands in for the agent when a view is shared by all agents (no unread count). */
+const NO_AGENT = '00000000-0000-0000-0000-000000000000';
+
+/** The inbox query: each row with its channel, contact, assignee and the caller's unread count. */
+const INBOX_SELECT = `
+  SELECT c.id, c.status, c.last_message_at, c.last_message_preview, c.last_customer_message_at,
+         c.created_at, c.updated_at,
+         to_char(c.last_message_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at,
+         ch.id AS channel_id, ch.type AS channel_type, ch.name AS channel_name,
+         ct.id AS contact_id, ct.name AS contact_name, ct.username AS contact_username,
+         ct.avatar_url AS contact_avatar_url,
+         a.id AS assignee_id, a.name AS assignee_name,
+         (SELECT count(*) FROM message m
+           WHERE m.conversation_id = c.id AND m.type = 'customer' AND m.deleted_at IS NULL
+             AND m.seq > coalesce((SELECT r.last_read_seq FROM conversation_read r
+                                    WHERE r.agent_id = $2 AND r.conversation_id = c.id), 0))::int AS unread_count
+    FROM conversation c
+    JOIN channel ch ON ch.id = c.channel_id
+    JOIN contact ct ON ct.id = c.contact_id
+    LEFT JOIN agent a ON a.id = c.assignee_id
+   WHERE c.workspace_id = $1`;
+
+@Injectable()
+export class ConversationService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly events: EventService,
+    private readonly agents: AgentService,
+  ) {}
+
+  /** Newest activity first, cursor-paginated. */
+  async list(
+    workspaceId: string,
+    agentId: string,
+    filter: ConversationFilter,
+  ): Promise<Page<ConversationView>> {
+    const params: unknown[] = [workspaceId, agentId];
+    const where: string[] = [];
+    const param = (value: unknown) => `$${params.push(value)}`;
+
+    if (filter.status?.length) where.push(`c.status = ANY(${param(filter.status)})`);
+    if (filter.assignee === 'unassigned') where.push('c.assignee_id IS NULL');
+    else if (filter.assignee)
+      where.push(`c.assignee_id = ${param(filter.assignee === 'me' ? agentId : filter.assignee)}`);
+    if (filter.channelId) where.push(`c.channel_id = ${param(filter.channelId)}`);
+    if (filter.q) {
+      const like = param(`%${filter.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
+      where.push(`(ct.name ILIKE ${like} OR ct.username ILIKE ${like})`);
+    }
+    if (filter.cursor) {
+      const [at, id] = decodeCursor(filter.cursor, ['string', 'string']);
+      where.push(`(c.last_message_at, c.id) < (${param(at)}::timestamptz, ${param(id)}::uuid)`);
+    }
+    const limit = filter.limit ?? DEFAULT_PAGE_SIZE;
+    const sql = `${INBOX_SELECT} ${where.map((w) => `AND ${w}`).join(' ')}
+      ORDER BY c.last_message_at DESC, c.id DESC LIMIT ${param(limit + 1)}`;
+
+    let rows: ConversationRow[];
+    try {
+      rows = await this.db.query(sql, params);
+    } catch (error) {
+      // A cursor that decodes but holds a bad timestamp or uuid.
+      if ((error as { code?: string }).code?.startsWith('22')) throw new AppError('invalid_cursor', 400);
+      throw error;
+    }
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      data: page.map((row) => toConversationView(row)),
+      next_cursor: rows.length > limit ? encodeCursor([last.cursor_at, last.id]) : null,
+    };
+  }
+
+  async get(workspaceId: string, agentId: string, id: string, manager: EntityManager = this.db.manager) {
+    const rows: ConversationRow[] = await manager.query(`${INBOX_SELECT} AND c.id = $3`, [
+      workspaceId,
+      agentId,
+      id,
+    ]);
+    if (!rows[0]) throw notFound('conversation');
+    return toConversationView(rows[0]);
+  }
+
+  /** Throws 404 unless the conversation belongs to the workspace. */
+  async assertExists(
+    workspaceId: string,
+    id: string,
+    manager: EntityManager = this.db.manager,
+  ): Promise<Conversation> {
+    const conversation = await manager.findOneBy(Conversation, { id, workspaceId });
+    if (!conversation) throw notFound('conversation');
+    return conversation;
+  }
+
+  async setStatus(workspaceId: string, actor: AuthAgent, id: string, status: ConversationStatus) {
+    return this.change(workspaceId, actor, id, ['status'], (conversation) => {
+      conversation.status = status;
+    });
+  }
+
+  /** Assigns to an active agent of the workspace; an open conversation becomes support_active. */
+  async assign(workspaceId: string, actor: AuthAgent, id: string, assigneeId: string) {
+    const assignee = await this.agents.findActive(workspaceId, assigneeId);
+    if (!assignee) throw new AppError('assignee_not_found', 404);
+    return this.change(workspaceId, actor, id, ['assignee'], (conversation) => {
+      conversation.assigneeId = assignee.id;
+      if (conversation.status === 'open') conversation.status = 'support_active';
+    });
+  }
+
+  async unassign(workspaceId: string, actor: AuthAgent, id: string) {
+    return this.change(workspaceId, actor, id, ['assignee'], (conversation) => {
+      conversation.assigneeId = null;
+    });
+  }
+
+  /** Marks the conversation read up to a message (default: the newest); never moves backwards. */
+  async markRead(workspaceId: string, agentId: string, id: string, messageId?: string) {
+    return this.db.transaction(async (manager) => {
+      await this.assertExists(workspaceId, id, manager);
+      const target: { id: string; seq: string }[] = messageId
+        ? await manager.query(
+            `SELECT id, seq FROM message WHERE workspace_id = $1 AND conversation_id = $2 AND id = $3`,
+            [workspaceId, id, messageId],
+          )
+        : await manager.query(
+            `SELECT id, seq FROM message WHERE workspace_id = $1 AND conversation_id = $2 ORDER BY seq DESC LIMIT 1`,
+            [workspaceId, id],
+          );
+      if (messageId && !target[0]) throw notFound('message');
+      const upTo = target[0] ?? null;
+      await manager
+        .createQueryBuilder()
+        .insert()
+        .into(ConversationRead)
+        .values({
+          agentId,
+          conversationId: id,
+          workspaceId,
+          lastReadMessageId: upTo?.id ?? null,
+          lastReadSeq: upTo?.seq ?? '0',
+        })
+        .onConflict(
+          `(agent_id, conversation_id) DO UPDATE SET
+             last_read_seq = GREATEST(conversation_read.last_read_seq, EXCLUDED.last_read_seq),
+             last_read_message_id = CASE WHEN EXCLUDED.last_read_seq >= conversation_read.last_read_seq
+                                         THEN EXCLUDED.last_read_message_id ELSE conversation_read.last_read_message_id END,
+             updated_at = now()`,
+        )
+        .execute();
+      if (upTo) {
+        await this.events.append(manager, workspaceId, {
+          type: 'conversation.read',
+          conversationId: id,
+          payload: { agent_id: agentId, message_id: upTo.id, seq: Number(upTo.seq) },
+        });
+      }
+      return this.get(workspaceId, agentId, id, manager);
+    });
+  }
+
+  private async change(
+    workspaceId: string,
+    actor: AuthAgent,
+    id: string,
+    changes: string[],
+    apply: (conversation: Conversation) => void,
+  ): Promise<ConversationView> {
+    return this.db.transaction(async (manager) => {
+      const conversation = await manager
+        .getRepository(Conversation)
+        .createQueryBuilder('c')
+        .setLock('pessimistic_write')
+        .where('c.id = :id AND c.workspace_id = :workspaceId', { id, workspaceId })
+        .getOne();
+      if (!conversation) throw notFound('conversation');
+      apply(conversation);
+      await manager.save(conversation);
+      await this.recordUpdate(manager, workspaceId, actor.id, id, changes);
+      return this.get(workspaceId, actor.id, id, manager);
+    });
+  }
+
+  /** The conversation as every agent sees it (no per-agent unread count): the payload of its events. */
+  async sharedView(workspaceId: string, id: string, manager: EntityManager): Promise<ConversationView> {
+    const rows: ConversationRow[] = await manager.query(`${INBOX_SELECT} AND c.id = $3`, [
+      workspaceId,
+      NO_AGENT,
+      id,
+    ]);
+    if (!rows[0]) throw notFound('conversation');
+    return toConversationView(rows[0], false);
+  }
+
+  /** Writes `conversation.updated` in the caller's transaction. */
+  async recordUpdate(
+    manager: EntityManager,
+    workspaceId: string,
+    actorId: string | null,
+    id: string,
+    changes: string[],
+  ): Promise<void> {
+    await this.events.append(manager, workspaceId, {
+      type: 'conversation.updated',
+      conversationId: id,
+      payload: { conversation: await this.sharedView(workspaceId, id, manager), changes, actor_id: actorId },
+    });
+  }
+}

@@ -1,0 +1,254 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { ContactIdentity } from '@parley/database/entities/contact-identity.entity';
+import { Contact } from '@parley/database/entities/contact.entity';
+import { Conversation } from '@parley/database/entities/conversation.entity';
+import { Attachment, Message, MessageStatus } from '@parley/database/entities/message.entity';
+import { AppError, notFound } from '@parley/errors/app-error';
+import { OutboundQueue } from '@parley/queue/outbound.queue';
+import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, Page } from '../pagination';
+import { MessageRow, MessageView, toMessageView } from '../presenters/message.presenter';
+import { ConversationService } from './conversation.service';
+import { EventService } from './event.service';
+import type { AuthAgent } from './token.service';
+
+const PREVIEW_LENGTH = 140;
+
+const MESSAGE_SELECT = `
+  SELECT m.id, m.seq, m.conversation_id, m.type, m.content, m.attachments, m.status, m.failure_reason,
+         m.external_id, m.sender_agent_id, m.sender_contact_id, coalesce(a.name, ct.name) AS sender_name,
+         m.reply_to_id, m.edited_at, m.deleted_at, m.created_at,
+         coalesce((SELECT json_agg(json_build_object('emoji', r.emoji, 'agent_id', r.agent_id,
+                                                     'contact_id', r.contact_id) ORDER BY r.created_at)
+                     FROM message_reaction r WHERE r.message_id = m.id), '[]'::json) AS reactions
+    FROM message m
+    LEFT JOIN agent a ON a.id = m.sender_agent_id
+    LEFT JOIN contact ct ON ct.id = m.sender_contact_id
+   WHERE m.workspace_id = $1`;
+
+/** A customer's message as a platform adapter hands it to the domain. */
+export interface InboundMessage {
+  workspaceId: string;
+  channelId: string;
+  platformUserId: string;
+  profile: {
+    name?: string | null;
+    username?: string | null;
+    phone?: string | null;
+    avatarUrl?: string | null;
+  };
+  /** The platform's id of the message, unique per channel (Telegram: `<chat_id>:<message_id>`). */
+  externalId: string;
+  content: string;
+  attachments?: Attachment[];
+}
+
+export interface ReplyInput {
+  content: string;
+  type: 'support' | 'note';
+  replyTo?: string | null;
+}
+
+export const previewOf = (content: string, attachments: Attachment[] = []) =>
+  content.trim()
+    ? content.trim().slice(0, PREVIEW_LENGTH)
+    : attachments.length
+      ? `[${attachments[0].kind}]`
+      : '';
+
+@Injectable()
+export class MessageService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly events: EventService,
+    private readonly conversations: ConversationService,
+    private readonly outbound: OutboundQueue,
+  ) {}
+
+  /** Oldest-first pages, walking back in time: `cursor` continues with older messages. */
+  async history(
+    workspaceId: string,
+    conversationId: string,
+    page: { cursor?: string; limit?: number },
+  ): Promise<Page<MessageView>> {
+    await this.conversations.assertExists(workspaceId, conversationId);
+    const limit = page.limit ?? DEFAULT_PAGE_SIZE;
+    const before = page.cursor ? Number(decodeCursor(page.cursor, ['number'])[0]) : Number.MAX_SAFE_INTEGER;
+    const rows: MessageRow[] = await this.db.query(
+      `${MESSAGE_SELECT} AND m.conversation_id = $2 AND m.seq < $3 ORDER BY m.seq DESC LIMIT $4`,
+      [workspaceId, conversationId, before, limit + 1],
+    );
+    const newestFirst = rows.slice(0, limit);
+    const oldest = newestFirst[newestFirst.length - 1];
+    return {
+      data: newestFirst.reverse().map(toMessageView),
+      next_cursor: rows.length > limit ? encodeCursor([Number(oldest.seq)]) : null,
+    };
+  }
+
+  async view(
+    workspaceId: string,
+    messageId: string,
+    manager: EntityManager = this.db.manager,
+  ): Promise<MessageView> {
+    const rows: MessageRow[] = await manager.query(`${MESSAGE_SELECT} AND m.id = $2`, [
+      workspaceId,
+      messageId,
+    ]);
+    if (!rows[0]) throw notFound('message');
+    return toMessageView(rows[0]);
+  }
+
+  /**
+   * The one way out: an agent's reply or private note, from REST or a socket alike.
+   * A support reply is stored `sending` and enqueued after commit; a note never leaves Parley.
+   */
+  async reply(
+    workspaceId: string,
+    agent: AuthAgent,
+    conversationId: string,
+    input: ReplyInput,
+  ): Promise<MessageView> {
+    const content = input.content.trim();
+    if (!content) throw new AppError('message_empty', 400);
+    const status: MessageStatus = input.type === 'support' ? 'sending' : 'sent';
+
+    const message = await this.db.transaction(async (manager) => {
+      const conversation = await manager
+        .getRepository(Conversation)
+        .createQueryBuilder('c')
+        .setLock('pessimistic_write')
+        .where('c.id = :conversationId AND c.workspace_id = :workspaceId', { conversationId, workspaceId })
+        .getOne();
+      if (!conversation) throw notFound('conversation');
+      if (input.replyTo) {
+        const target = await manager.findOneBy(Message, { id: input.replyTo, workspaceId, conversationId });
+        if (!target) throw notFound('message');
+      }
+      const seq = await this.events.nextSeq(manager, workspaceId);
+      const { identifiers } = await manager.insert(Message, {
+        workspaceId,
+        conversationId,
+        channelId: conversation.channelId,
+        seq: String(seq),
+        type: input.type,
+        senderAgentId: agent.id,
+        content,
+        status,
+        replyToId: input.replyTo ?? null,
+      });
+      const view = await this.view(workspaceId, identifiers[0].id as string, manager);
+      await this.events.write(manager, workspaceId, seq, {
+        type: 'message.created',
+        conversationId,
+        payload: { message: view },
+      });
+      if (input.type === 'support') {
+        conversation.lastMessageAt = new Date();
+        conversation.lastMessagePreview = previewOf(content);
+        const activated = conversation.status === 'open';
+        if (activated) conversation.status = 'support_active';
+        await manager.save(conversation);
+        if (activated)
+          await this.conversations.recordUpdate(manager, workspaceId, agent.id, conversationId, ['status']);
+      }
+      return view;
+    });
+
+    if (input.type === 'support') await this.outbound.enqueue({ messageId: message.id, workspaceId });
+    return message;
+  }
+
+  /**
+   * The one way in: a customer's message from any platform. Upserts contact, identity and
+   * conversation (a resolved one reopens) and stores the message once per `(channel, external_id)`.
+   */
+  async receive(inbound: InboundMessage): Promise<{ message: MessageView; duplicate: boolean }> {
+    const { workspaceId, channelId } = inbound;
+    return this.db.transaction(async (manager) => {
+      // Serialise work on one platform user so the contact, conversation and dedupe checks cannot race.
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
+        `${channelId}:${inbound.platformUserId}`,
+      ]);
+      const existing = await manager.findOneBy(Message, { channelId, externalId: inbound.externalId });
+      if (existing) return { message: await this.view(workspaceId, existing.id, manager), duplicate: true };
+
+      const contactId = await this.upsertContact(manager, inbound);
+      let conversation = await manager.findOneBy(Conversation, { channelId, contactId });
+      const now = new Date();
+      const preview = previewOf(inbound.content, inbound.attachments);
+      if (!conversation) {
+        conversation = await manager.save(
+          manager.create(Conversation, {
+            workspaceId,
+            channelId,
+            contactId,
+            status: 'open',
+            lastMessageAt: now,
+            lastMessagePreview: preview,
+            lastCustomerMessageAt: now,
+          }),
+        );
+        await this.events.append(manager, workspaceId, {
+          type: 'conversation.created',
+          conversationId: conversation.id,
+          payload: {
+            conversation: await this.conversations.sharedView(workspaceId, conversation.id, manager),
+          },
+        });
+      } else {
+        const reopened = conversation.status === 'resolved';
+        Object.assign(conversation, {
+          lastMessageAt: now,
+          lastMessagePreview: preview,
+          lastCustomerMessageAt: now,
+        });
+        if (reopened) conversation.status = 'open';
+        await manager.save(conversation);
+        if (reopened)
+          await this.conversations.recordUpdate(manager, workspaceId, null, conversation.id, ['status']);
+      }
+
+      const seq = await this.events.nextSeq(manager, workspaceId);
+      const { identifiers } = await manager.insert(Message, {
+        workspaceId,
+        conversationId: conversation.id,
+        channelId,
+        seq: String(seq),
+        type: 'customer',
+        senderContactId: contactId,
+        content: inbound.content,
+        attachments: inbound.attachments ?? [],
+        status: 'delivered',
+        externalId: inbound.externalId,
+      });
+      const message = await this.view(workspaceId, identifiers[0].id as string, manager);
+      await this.events.write(manager, workspaceId, seq, {
+        type: 'message.created',
+        conversationId: conversation.id,
+        payload: { message },
+      });
+      return { message, duplicate: false };
+    });
+  }
+
+  private async upsertContact(manager: EntityManager, inbound: InboundMessage): Promise<string> {
+    const { workspaceId, channelId, platformUserId, profile } = inbound;
+    const identity = await manager.findOneBy(ContactIdentity, { channelId, platformUserId });
+    const fields = {
+      ...(profile.name ? { name: profile.name } : {}),
+      ...(profile.username ? { username: profile.username } : {}),
+      ...(profile.phone ? { phone: profile.phone } : {}),
+      ...(profile.avatarUrl ? { avatarUrl: profile.avatarUrl } : {}),
+    };
+    if (identity) {
+      if (Object.keys(fields).length)
+        await manager.update(Contact, { id: identity.contactId, workspaceId }, fields);
+      return identity.contactId;
+    }
+    const contact = await manager.save(manager.create(Contact, { workspaceId, ...fields }));
+    await manager.insert(ContactIdentity, { workspaceId, contactId: contact.id, channelId, platformUserId });
+    return contact.id;
+  }
+}

@@ -1,0 +1,28 @@
+import { ErrorCode } from './en';
+
+export const ar: Record<ErrorCode, string> = {
+  validation_failed: 'الطلب غير صالح: {problems}.',
+  invalid_json: 'نص الطلب ليس JSON صالحًا.',
+  payload_too_large: 'نص الطلب كبير جدًا.',
+  not_found: 'لم يتم العثور على العنصر المطلوب.',
+  route_not_found: 'لا توجد نقطة نهاية بهذا العنوان.',
+  unauthorized: 'سجّل الدخول للمتابعة.',
+  token_expired: 'انتهت صلاحية جلستك. سجّل الدخول مرة أخرى.',
+  invalid_credentials: 'البريد الإلكتروني أو كلمة المرور غير صحيحة.',
+  invalid_refresh_token: 'رمز التحديث غير صالح. سجّل الدخول مرة أخرى.',
+  refresh_token_reused: 'تم استخدام رمز التحديث هذا من قبل؛ وأُنهيت كل الجلسات الناتجة عن ذلك الدخول.',
+  invalid_invite_token: 'الدعوة غير صالحة أو منتهية الصلاحية.',
+  agent_deactivated: 'تم تعطيل هذا الحساب.',
+  forbidden: 'غير مسموح لك بهذا الإجراء.',
+  admin_only: 'هذا الإجراء للمشرف فقط.',
+  email_taken: 'يوجد حساب بهذا البريد الإلكتروني بالفعل.',
+  last_admin: 'يجب أن تحتفظ مساحة العمل بمشرف نشط واحد على الأقل.',
+  invalid_phone: 'رقم الهاتف غير صالح.',
+  invalid_cursor: 'مؤشر الترقيم غير صالح.',
+  assignee_not_found: 'لم يتم العثور على الوكيل المطلوب في مساحة العمل هذه.',
+  message_empty: 'الرسالة تحتاج إلى محتوى.',
+  channel_credentials_invalid: 'تم رفض بيانات اعتماد القناة: {reason}.',
+  rate_limited: 'طلبات كثيرة جدًا. حاول مرة أخرى بعد {retry_after} ثانية.',
+  service_unavailable: 'الخدمة غير متاحة مؤقتًا. حاول مرة أخرى بعد قليل.',
+  internal_error: 'حدث خطأ من جهتنا.',
+};

@@ -1,0 +1,28 @@
+import { ErrorCode } from './en';
+
+export const fa: Record<ErrorCode, string> = {
+  validation_failed: 'درخواست معتبر نیست: {problems}.',
+  invalid_json: 'بدنهٔ درخواست JSON معتبر نیست.',
+  payload_too_large: 'بدنهٔ درخواست بیش از حد بزرگ است.',
+  not_found: 'مورد درخواستی پیدا نشد.',
+  route_not_found: 'چنین نشانی‌ای وجود ندارد.',
+  unauthorized: 'برای ادامه وارد شوید.',
+  token_expired: 'نشست شما منقضی شده است. دوباره وارد شوید.',
+  invalid_credentials: 'ایمیل یا گذرواژه نادرست است.',
+  invalid_refresh_token: 'توکن تازه‌سازی معتبر نیست. دوباره وارد شوید.',
+  refresh_token_reused: 'این توکن تازه‌سازی قبلاً استفاده شده است؛ همهٔ نشست‌های آن ورود پایان یافت.',
+  invalid_invite_token: 'دعوت‌نامه معتبر نیست یا منقضی شده است.',
+  agent_deactivated: 'این حساب غیرفعال شده است.',
+  forbidden: 'شما اجازهٔ انجام این کار را ندارید.',
+  admin_only: 'فقط مدیر می‌تواند این کار را انجام دهد.',
+  email_taken: 'حسابی با این ایمیل از قبل وجود دارد.',
+  last_admin: 'هر فضای کاری باید دست‌کم یک مدیر فعال داشته باشد.',
+  invalid_phone: 'شمارهٔ تلفن معتبر نیست.',
+  invalid_cursor: 'نشانگر صفحه‌بندی معتبر نیست.',
+  assignee_not_found: 'کارشناس مورد نظر در این فضای کاری پیدا نشد.',
+  message_empty: 'پیام نمی‌تواند خالی باشد.',
+  channel_credentials_invalid: 'اطلاعات ورود کانال پذیرفته نشد: {reason}.',
+  rate_limited: 'درخواست‌ها بیش از حد است. {retry_after} ثانیهٔ دیگر دوباره تلاش کنید.',
+  service_unavailable: 'سرویس موقتاً در دسترس نیست. کمی بعد دوباره تلاش کنید.',
+  internal_error: 'مشکلی در سمت ما پیش آمد.',
+};

@@ -1,0 +1,71 @@
+import { DynamicModule, INestApplication, ValidationError, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { AppConfig, ConfigError, loadConfig } from '@parley/config/config';
+import { AppError } from '@parley/errors/app-error';
+import { ErrorFilter } from '@parley/errors/error.filter';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function flatten(errors: ValidationError[], parent = ''): { field: string; problems: string[] }[] {
+  return errors.flatMap((error) => {
+    const field = parent ? `${parent}.${error.property}` : error.property;
+    const own = error.constraints ? [{ field, problems: Object.values(error.constraints) }] : [];
+    return [...own, ...flatten(error.children ?? [], field)];
+  });
+}
+
+/** Pipes, filter and logger every app shares; tests call this too so they exercise the same stack. */
+export function configureApp(app: INestApplication): void {
+  app.useLogger(app.get(Logger));
+  app.useGlobalFilters(new ErrorFilter());
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) => {
+        const details = flatten(errors);
+        const problems = details.flatMap((d) => d.problems).join('; ');
+        return new AppError('validation_failed', 400, { problems }, details);
+      },
+    }),
+  );
+  app.enableShutdownHooks();
+}
+
+/**
+ * Starts one Parley process: validates config (one clear line per bad variable, exit 1),
+ * listens, and on SIGTERM stops accepting, drains in-flight work and exits.
+ */
+export async function runApp(
+  name: string,
+  moduleFor: (config: AppConfig) => DynamicModule,
+  portOf: (config: AppConfig) => number,
+  setup: (app: INestApplication, config: AppConfig) => void | Promise<void> = () => undefined,
+): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      for (const problem of error.problems)
+        process.stderr.write(`parley-${name}: invalid configuration: ${problem}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  let app: INestApplication;
+  try {
+    app = await NestFactory.create(moduleFor(config), { bufferLogs: true, forceCloseConnections: true });
+  } catch (error) {
+    process.stderr.write(`parley-${name}: cannot start: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  configureApp(app);
+  await setup(app, config);
+  process.once('SIGTERM', () => setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref());
+  await app.listen(portOf(config), '0.0.0.0');
+  app.get(Logger).log(`parley-${name} listening on :${portOf(config)}`);
+}

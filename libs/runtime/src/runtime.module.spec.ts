@@ -1,0 +1,11 @@
+import { redactUrl } from './runtime.module';
+
+describe('redactUrl', () => {
+  it.each([
+    ['/ws/chat/1/?token=eyJabc.def&since=4', '/ws/chat/1/?token=[redacted]&since=4'],
+    ['/ws/conversations?since=1&token=abc', '/ws/conversations?since=1&token=[redacted]'],
+    ['/api/v1/conversations', '/api/v1/conversations'],
+  ])('%s', (url, expected) => {
+    expect(redactUrl(url)).toBe(expected);
+  });
+});

@@ -1,0 +1,55 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import type { IncomingMessage } from 'node:http';
+import { AppConfig } from '@parley/config/config';
+import { ConfigModule } from '@parley/config/config.module';
+import { dataSourceOptions } from '@parley/database/data-source-options';
+import { HealthController } from './health.controller';
+import { RedisClient } from './redis.provider';
+
+/** Strips credentials that clients may put in a URL (the WebSocket `?token=`). */
+export function redactUrl(url: string | undefined): string | undefined {
+  return url?.replace(/([?&](?:token|access_token|refresh_token)=)[^&]*/gi, '$1[redacted]');
+}
+
+/** What every Parley process shares: config, JSON logs, Postgres, Redis, /healthz and /readyz. */
+@Module({})
+export class RuntimeModule {
+  static forRoot(config: AppConfig, app: string): DynamicModule {
+    return {
+      module: RuntimeModule,
+      global: true,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            base: { app },
+            redact: [
+              'req.headers.authorization',
+              'req.headers.cookie',
+              'req.headers["sec-websocket-protocol"]',
+            ],
+            serializers: {
+              req: (req: IncomingMessage & { id?: unknown }) => ({
+                id: req.id,
+                method: req.method,
+                url: redactUrl(req.url),
+              }),
+            },
+            autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+          },
+        }),
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions(config.databaseUrl),
+          retryAttempts: 2,
+          retryDelay: 1000,
+        }),
+      ],
+      controllers: [HealthController],
+      providers: [RedisClient],
+      exports: [RedisClient],
+    };
+  }
+}
