@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '@parley/database/data-source-options';
+// Relative, not the alias: jest's globalSetup loads this file without the path mapper.
+import { dataSourceOptions } from '../../libs/database/src/data-source-options';
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
