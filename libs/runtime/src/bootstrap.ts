@@ -1,5 +1,6 @@
 import { DynamicModule, INestApplication, ValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { AddressInfo } from 'node:net';
 import { Logger } from 'nestjs-pino';
 import { AppConfig, ConfigError, loadConfig } from '@parley/config/config';
 import { AppError } from '@parley/errors/app-error';
@@ -31,7 +32,6 @@ export function configureApp(app: INestApplication): void {
       },
     }),
   );
-  app.enableShutdownHooks();
 }
 
 /**
@@ -58,14 +58,29 @@ export async function runApp(
 
   let app: INestApplication;
   try {
-    app = await NestFactory.create(moduleFor(config), { bufferLogs: true, forceCloseConnections: true });
+    app = await NestFactory.create(moduleFor(config), {
+      bufferLogs: true,
+      forceCloseConnections: true,
+      abortOnError: false,
+    });
   } catch (error) {
     process.stderr.write(`parley-${name}: cannot start: ${(error as Error).message}\n`);
     process.exit(1);
   }
   configureApp(app);
   await setup(app, config);
-  process.once('SIGTERM', () => setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref());
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      app.get(Logger).log(`parley-${name} received ${signal}: draining`);
+      setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref();
+      // close() stops the listener, waits for in-flight requests and runs every shutdown hook.
+      app.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
   await app.listen(portOf(config), '0.0.0.0');
-  app.get(Logger).log(`parley-${name} listening on :${portOf(config)}`);
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  app.get(Logger).log(`parley-${name} listening on :${port}`);
 }
