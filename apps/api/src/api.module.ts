@@ -4,6 +4,7 @@ import { PassportModule } from '@nestjs/passport';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppConfig } from '@parley/config/config';
 import { DomainModule } from '@parley/domain/domain.module';
+import { RealtimeModule } from '@parley/realtime/realtime.module';
 import { RuntimeModule } from '@parley/runtime/runtime.module';
 import { JwtAuthGuard, RolesGuard } from './auth/auth.guards';
 import { JwtStrategy } from './auth/jwt.strategy';
@@ -13,6 +14,11 @@ import { ChannelsController } from './controllers/channels.controller';
 import { ContactsController } from './controllers/contacts.controller';
 import { ConversationsController } from './controllers/conversations.controller';
 import { MessagesController } from './controllers/messages.controller';
+import { ChatGateway } from './gateway/chat.gateway';
+import { HandshakeService } from './gateway/handshake.service';
+import { ConversationsGateway, NotificationsGateway } from './gateway/list.gateways';
+import { SocketHub } from './gateway/socket-hub';
+import { ParleyWsAdapter } from './gateway/ws.adapter';
 
 export const API_PREFIX = 'api/v1';
 
@@ -21,7 +27,7 @@ export class ApiModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [RuntimeModule.forRoot(config, 'api'), DomainModule, PassportModule],
+      imports: [RuntimeModule.forRoot(config, 'api'), DomainModule, RealtimeModule, PassportModule],
       controllers: [
         AuthController,
         AgentsController,
@@ -32,6 +38,11 @@ export class ApiModule {
       ],
       providers: [
         JwtStrategy,
+        HandshakeService,
+        SocketHub,
+        ChatGateway,
+        ConversationsGateway,
+        NotificationsGateway,
         { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
       ],
@@ -39,8 +50,9 @@ export class ApiModule {
   }
 }
 
-/** Prefix and OpenAPI; main.ts and the tests both call this. */
+/** Prefix, WebSockets and OpenAPI; main.ts and the tests both call this. */
 export function setupApi(app: INestApplication): void {
+  app.useWebSocketAdapter(new ParleyWsAdapter(app));
   app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz'] });
   const document = SwaggerModule.createDocument(
     app,

@@ -48,6 +48,8 @@ const schema = z
     INSTAGRAM_APP_SECRET: z.string().optional(),
     INSTAGRAM_VERIFY_TOKEN: z.string().optional(),
     MEDIA_DIR: z.string().min(1).default('./data/media'),
+    PRESENCE_TTL_SECONDS: z.coerce.number().int().min(2).max(600).default(30),
+    WS_PING_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -84,6 +86,7 @@ function toConfig(env: z.infer<typeof schema>) {
     },
     mediaDir: resolve(env.MEDIA_DIR),
     logLevel: env.LOG_LEVEL,
+    realtime: { presenceTtlSeconds: env.PRESENCE_TTL_SECONDS, pingIntervalSeconds: env.WS_PING_INTERVAL_SECONDS },
   };
 }
 

@@ -1,9 +1,33 @@
 import type { ConversationView } from '../presenters/conversation.presenter';
 import type { MessageView } from '../presenters/message.presenter';
 
+export interface ReactionChange {
+  message_id: string;
+  emoji: string;
+  action: 'add' | 'remove';
+  sender: { kind: 'agent' | 'contact'; id: string };
+}
+
 /** Every change agents may hear of; written as an `event` row in the transaction of the change. */
 export type DomainEvent =
-  | { type: 'message.created'; conversationId: string; payload: { message: MessageView } }
+  | {
+      type: 'message.created';
+      conversationId: string;
+      /** client_id echoes the sender's optimistic id; mentions are agents @-named in a note. */
+      payload: { message: MessageView; client_id?: string | null; mentions?: string[] };
+    }
+  | { type: 'message.updated'; conversationId: string; payload: { message: MessageView } }
+  | { type: 'message.deleted'; conversationId: string; payload: { message_id: string } }
+  | { type: 'message.reaction'; conversationId: string; payload: ReactionChange }
+  | {
+      type: 'message.status';
+      conversationId: string;
+      payload: {
+        message_id: string;
+        status: MessageView['status'];
+        external_send_result: { success: boolean; message_id?: string; error?: string } | null;
+      };
+    }
   | { type: 'conversation.created'; conversationId: string; payload: { conversation: ConversationView } }
   | {
       type: 'conversation.updated';
@@ -17,3 +41,13 @@ export type DomainEvent =
     };
 
 export type DomainEventType = DomainEvent['type'];
+
+/** An event row as it is published on the bus and replayed from Postgres: one shape for both. */
+export interface PublishedEvent<E extends DomainEvent = DomainEvent> {
+  workspace_id: string;
+  conversation_id: string;
+  seq: number;
+  type: E['type'];
+  payload: E['payload'];
+  created_at: string;
+}

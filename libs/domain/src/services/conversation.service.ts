@@ -104,6 +104,21 @@ export class ConversationService {
     return toConversationView(rows[0]);
   }
 
+  /** Unread customer messages of one conversation for each of several agents, in one query. */
+  async unreadFor(workspaceId: string, conversationId: string, agentIds: string[]): Promise<Map<string, number>> {
+    if (!agentIds.length) return new Map();
+    const rows: { agent_id: string; unread: number }[] = await this.db.query(
+      `SELECT a.id AS agent_id,
+              (SELECT count(*) FROM message m
+                WHERE m.workspace_id = $1 AND m.conversation_id = $2 AND m.type = 'customer' AND m.deleted_at IS NULL
+                  AND m.seq > coalesce((SELECT r.last_read_seq FROM conversation_read r
+                                         WHERE r.agent_id = a.id AND r.conversation_id = $2), 0))::int AS unread
+         FROM unnest($3::uuid[]) AS a(id)`,
+      [workspaceId, conversationId, agentIds],
+    );
+    return new Map(rows.map((r) => [r.agent_id, r.unread]));
+  }
+
   /** Throws 404 unless the conversation belongs to the workspace. */
   async assertExists(
     workspaceId: string,
@@ -205,7 +220,7 @@ export class ConversationService {
   }
 
   /** The conversation as every agent sees it (no per-agent unread count): the payload of its events. */
-  async sharedView(workspaceId: string, id: string, manager: EntityManager): Promise<ConversationView> {
+  async sharedView(workspaceId: string, id: string, manager: EntityManager = this.db.manager): Promise<ConversationView> {
     const rows: ConversationRow[] = await manager.query(`${INBOX_SELECT} AND c.id = $3`, [
       workspaceId,
       NO_AGENT,

@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { DomainEvent } from '../events/domain-event';
+import { DomainEvent, PublishedEvent } from '../events/domain-event';
+
+/** SELECT list turning an event row into a PublishedEvent. */
+export const PUBLISHED_EVENT_COLUMNS = `workspace_id, conversation_id, seq::int AS seq, type, payload,
+  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at`;
 
 @Injectable()
 export class EventService {
@@ -25,6 +29,32 @@ export class EventService {
       `INSERT INTO event (workspace_id, conversation_id, seq, type, payload) VALUES ($1, $2, $3, $4, $5)`,
       [workspaceId, event.conversationId, seq, event.type, JSON.stringify(event.payload)],
     );
+  }
+
+  /**
+   * Events after `since`, oldest first, at most `limit`: what a reconnecting socket missed.
+   * Only committed rows are visible, and seqs commit in order, so no later page can gain an older row.
+   */
+  async since(
+    manager: EntityManager,
+    workspaceId: string,
+    since: number,
+    limit: number,
+    conversationId?: string,
+  ): Promise<PublishedEvent[]> {
+    const params: unknown[] = [workspaceId, since, limit];
+    const byConversation = conversationId ? `AND conversation_id = $${params.push(conversationId)}` : '';
+    return manager.query(
+      `SELECT ${PUBLISHED_EVENT_COLUMNS} FROM event
+        WHERE workspace_id = $1 AND seq > $2 ${byConversation} ORDER BY seq LIMIT $3`,
+      params,
+    );
+  }
+
+  /** The newest seq the workspace has committed. */
+  async lastSeq(manager: EntityManager, workspaceId: string): Promise<number> {
+    const rows: { last_seq: string }[] = await manager.query(`SELECT last_seq FROM workspace WHERE id = $1`, [workspaceId]);
+    return Number(rows[0]?.last_seq ?? 0);
   }
 
   /** nextSeq + write, for events that are not a message. */

@@ -48,7 +48,15 @@ export interface ReplyInput {
   content: string;
   type: 'support' | 'note';
   replyTo?: string | null;
+  /** The sender's optimistic id, echoed on the `chat_message` frame. */
+  clientId?: string | null;
 }
+
+const MENTION = /@([\p{L}\p{N}._-]+)/gu;
+const mentionKeys = (agent: { email: string; name: string }) => [
+  agent.email.split('@')[0].toLowerCase(),
+  agent.name.replace(/\s+/g, '').toLowerCase(),
+];
 
 export const previewOf = (content: string, attachments: Attachment[] = []) =>
   content.trim()
@@ -139,10 +147,11 @@ export class MessageService {
         replyToId: input.replyTo ?? null,
       });
       const view = await this.view(workspaceId, identifiers[0].id as string, manager);
+      const mentions = input.type === 'note' ? await this.mentionedAgents(manager, workspaceId, agent.id, content) : [];
       await this.events.write(manager, workspaceId, seq, {
         type: 'message.created',
         conversationId,
-        payload: { message: view },
+        payload: { message: view, client_id: input.clientId ?? null, mentions },
       });
       if (input.type === 'support') {
         conversation.lastMessageAt = new Date();
@@ -158,6 +167,81 @@ export class MessageService {
 
     if (input.type === 'support') await this.outbound.enqueue({ messageId: message.id, workspaceId });
     return message;
+  }
+
+  /** Changes the text of one's own reply or note. */
+  async edit(workspaceId: string, agent: AuthAgent, messageId: string, content: string): Promise<MessageView> {
+    const text = content.trim();
+    if (!text) throw new AppError('message_empty', 400);
+    return this.changeOwn(workspaceId, agent, messageId, async (manager, message) => {
+      await manager.update(Message, { id: message.id, workspaceId }, { content: text, editedAt: new Date() });
+      const view = await this.view(workspaceId, message.id, manager);
+      await this.events.append(manager, workspaceId, {
+        type: 'message.updated',
+        conversationId: message.conversationId,
+        payload: { message: view },
+      });
+      return view;
+    });
+  }
+
+  /** Soft-deletes one's own message: it keeps its place, and its content is served to no one again. */
+  async remove(workspaceId: string, agent: AuthAgent, messageId: string): Promise<MessageView> {
+    return this.changeOwn(workspaceId, agent, messageId, async (manager, message) => {
+      await manager.update(Message, { id: message.id, workspaceId }, { deletedAt: new Date() });
+      await this.events.append(manager, workspaceId, {
+        type: 'message.deleted',
+        conversationId: message.conversationId,
+        payload: { message_id: message.id },
+      });
+      return this.view(workspaceId, message.id, manager);
+    });
+  }
+
+  /** Adds or removes an agent's reaction; doing the same twice changes nothing and writes no event. */
+  async react(
+    workspaceId: string,
+    agent: AuthAgent,
+    messageId: string,
+    emoji: string,
+    action: 'add' | 'remove',
+  ): Promise<MessageView> {
+    return this.db.transaction(async (manager) => {
+      const message = await manager.findOneBy(Message, { id: messageId, workspaceId });
+      if (!message || message.deletedAt) throw notFound('message');
+      const changed =
+        action === 'add'
+          ? ((await manager.query(
+              `INSERT INTO message_reaction (workspace_id, message_id, agent_id, emoji) VALUES ($1, $2, $3, $4)
+               ON CONFLICT (message_id, agent_id, emoji) WHERE agent_id IS NOT NULL DO NOTHING RETURNING id`,
+              [workspaceId, messageId, agent.id, emoji],
+            )) as unknown[]).length > 0
+          : ((await manager.query(
+              `WITH gone AS (DELETE FROM message_reaction WHERE workspace_id = $1 AND message_id = $2
+                 AND agent_id = $3 AND emoji = $4 RETURNING id) SELECT id FROM gone`,
+              [workspaceId, messageId, agent.id, emoji],
+            )) as unknown[]).length > 0;
+      if (changed) {
+        await this.events.append(manager, workspaceId, {
+          type: 'message.reaction',
+          conversationId: message.conversationId,
+          payload: { message_id: messageId, emoji, action, sender: { kind: 'agent', id: agent.id } },
+        });
+      }
+      return this.view(workspaceId, messageId, manager);
+    });
+  }
+
+  /** The newest `limit` messages of a conversation, oldest first, and the workspace's seq they are current to. */
+  async recent(workspaceId: string, conversationId: string, limit: number) {
+    // One snapshot, so no event can fall between the messages and the seq the client resumes from.
+    return this.db.transaction('REPEATABLE READ', async (manager) => {
+      const rows: MessageRow[] = await manager.query(
+        `${MESSAGE_SELECT} AND m.conversation_id = $2 ORDER BY m.seq DESC LIMIT $3`,
+        [workspaceId, conversationId, limit],
+      );
+      return { messages: rows.reverse().map(toMessageView), lastSeq: await this.events.lastSeq(manager, workspaceId) };
+    });
   }
 
   /**
@@ -231,6 +315,42 @@ export class MessageService {
       });
       return { message, duplicate: false };
     });
+  }
+
+  private async changeOwn<T>(
+    workspaceId: string,
+    agent: AuthAgent,
+    messageId: string,
+    change: (manager: EntityManager, message: Message) => Promise<T>,
+  ): Promise<T> {
+    return this.db.transaction(async (manager) => {
+      const message = await manager
+        .getRepository(Message)
+        .createQueryBuilder('m')
+        .setLock('pessimistic_write')
+        .where('m.id = :messageId AND m.workspace_id = :workspaceId', { messageId, workspaceId })
+        .getOne();
+      if (!message) throw notFound('message');
+      if (message.senderAgentId !== agent.id) throw new AppError('not_message_author', 403);
+      if (message.deletedAt) throw new AppError('message_not_editable', 409);
+      return change(manager, message);
+    });
+  }
+
+  /** Active agents of the workspace named in a note as @email-local-part or @NameWithoutSpaces. */
+  private async mentionedAgents(
+    manager: EntityManager,
+    workspaceId: string,
+    authorId: string,
+    content: string,
+  ): Promise<string[]> {
+    const tokens = new Set([...content.matchAll(MENTION)].map((m) => m[1].toLowerCase()));
+    if (!tokens.size) return [];
+    const agents: { id: string; email: string; name: string }[] = await manager.query(
+      `SELECT id, email, name FROM agent WHERE workspace_id = $1 AND deactivated_at IS NULL AND id <> $2`,
+      [workspaceId, authorId],
+    );
+    return agents.filter((a) => mentionKeys(a).some((key) => tokens.has(key))).map((a) => a.id);
   }
 
   private async upsertContact(manager: EntityManager, inbound: InboundMessage): Promise<string> {

@@ -1,0 +1,87 @@
+import { UseFilters } from '@nestjs/common';
+import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { ConversationService } from '@parley/domain/services/conversation.service';
+import { MessageService } from '@parley/domain/services/message.service';
+import { notFound } from '@parley/errors/app-error';
+import { parseFrame } from './frames';
+import { ClientSocket, SocketHub } from './socket-hub';
+import { UpgradeRequest, WS_OPTIONS } from './ws.adapter';
+import { WsErrorFilter } from './ws-error.filter';
+
+/** `/ws/chat/{conversation_id}/`: one conversation, live. Frames go to the same domain calls as REST. */
+@UseFilters(WsErrorFilter)
+@WebSocketGateway({ path: '/ws/chat/:conversationId', ...WS_OPTIONS })
+export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
+  constructor(
+    private readonly hub: SocketHub,
+    private readonly messages: MessageService,
+    private readonly conversations: ConversationService,
+  ) {}
+
+  handleConnection(socket: ClientSocket, request: UpgradeRequest) {
+    return this.hub.attach(socket, request.parley!);
+  }
+
+  handleDisconnect(socket: ClientSocket) {
+    return this.hub.detach(socket);
+  }
+
+  /** Stored and enqueued like the REST route; everyone in the conversation hears `chat_message`. */
+  @SubscribeMessage('chat_message')
+  async chatMessage(@ConnectedSocket() socket: ClientSocket, @MessageBody() body: unknown) {
+    const frame = parseFrame('chat_message', body);
+    const { agent, conversationId } = socket.parley;
+    await this.messages.reply(agent.workspaceId, agent, conversationId!, {
+      content: frame.content,
+      type: frame.is_note ? 'note' : 'support',
+      replyTo: frame.reply_to,
+      clientId: frame.client_id,
+    });
+  }
+
+  @SubscribeMessage('typing')
+  async typing(@ConnectedSocket() socket: ClientSocket, @MessageBody() body: unknown) {
+    await this.hub.setTyping(socket, parseFrame('typing', body).is_typing);
+  }
+
+  @SubscribeMessage('mark_read')
+  async markRead(@ConnectedSocket() socket: ClientSocket, @MessageBody() body: unknown) {
+    const frame = parseFrame('mark_read', body);
+    const { agent, conversationId } = socket.parley;
+    await this.conversations.markRead(agent.workspaceId, agent.id, conversationId!, frame.message_id ?? undefined);
+  }
+
+  @SubscribeMessage('reaction')
+  async reaction(@ConnectedSocket() socket: ClientSocket, @MessageBody() body: unknown) {
+    const frame = parseFrame('reaction', body);
+    const { agent } = socket.parley;
+    await this.assertInConversation(socket, frame.message_id);
+    await this.messages.react(agent.workspaceId, agent, frame.message_id, frame.emoji, frame.action);
+  }
+
+  @SubscribeMessage('edit_message')
+  async editMessage(@ConnectedSocket() socket: ClientSocket, @MessageBody() body: unknown) {
+    const frame = parseFrame('edit_message', body);
+    await this.assertInConversation(socket, frame.message_id);
+    await this.messages.edit(socket.parley.agent.workspaceId, socket.parley.agent, frame.message_id, frame.content);
+  }
+
+  @SubscribeMessage('delete_message')
+  async deleteMessage(@ConnectedSocket() socket: ClientSocket, @MessageBody() body: unknown) {
+    const frame = parseFrame('delete_message', body);
+    await this.assertInConversation(socket, frame.message_id);
+    await this.messages.remove(socket.parley.agent.workspaceId, socket.parley.agent, frame.message_id);
+  }
+
+  @SubscribeMessage('ping')
+  ping() {
+    return { type: 'pong', timestamp: new Date().toISOString() };
+  }
+
+  /** A chat socket acts on its own conversation's messages only; any other id is simply not found. */
+  private async assertInConversation(socket: ClientSocket, messageId: string) {
+    const { agent, conversationId } = socket.parley;
+    const message = await this.messages.view(agent.workspaceId, messageId);
+    if (message.conversation_id !== conversationId) throw notFound('message');
+  }
+}

@@ -1,0 +1,259 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { WebSocket } from 'ws';
+import { AppConfig, CONFIG } from '@parley/config/config';
+import type { PublishedEvent } from '@parley/domain/events/domain-event';
+import type { ConversationView } from '@parley/domain/presenters/conversation.presenter';
+import { ConversationService } from '@parley/domain/services/conversation.service';
+import { EventService } from '@parley/domain/services/event.service';
+import { MessageService } from '@parley/domain/services/message.service';
+import { EphemeralEvent } from '@parley/realtime/channels';
+import { EventBus } from '@parley/realtime/event-bus';
+import { PresenceService } from '@parley/realtime/presence.service';
+import { ephemeralFrames, eventFrames, ListContext, needsListContext, Viewer } from './frames';
+import type { SocketContext } from './handshake.service';
+import { sendFrame } from './ws.adapter';
+
+export const RECENT_MESSAGES = 50;
+export const TYPING_TTL_MS = 5000;
+const REPLAY_PAGE = 500;
+
+export interface ClientSocket extends WebSocket {
+  parley: SocketContext;
+  /** Highest seq this socket has been sent; nothing at or below it is sent again. */
+  lastSeq: number;
+  /** Live events held back while the socket is catching up from Postgres; null once live. */
+  held: PublishedEvent[] | null;
+  alive: boolean;
+}
+
+const viewerOf = (socket: ClientSocket): Viewer => ({
+  kind: socket.parley.kind,
+  agentId: socket.parley.agent.id,
+  conversationId: socket.parley.conversationId,
+});
+
+/**
+ * This instance's sockets. Events from the bus are delivered one at a time in arrival order
+ * (the relay publishes each workspace's events in seq order); a socket that is catching up
+ * holds live events back and releases only those it has not already been sent.
+ */
+@Injectable()
+export class SocketHub implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(SocketHub.name);
+  private readonly byWorkspace = new Map<string, Set<ClientSocket>>();
+  private readonly typing = new Map<string, { timer: NodeJS.Timeout; socket: ClientSocket }>();
+  private chain: Promise<void> = Promise.resolve();
+  private pinger?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly bus: EventBus,
+    private readonly presence: PresenceService,
+    private readonly messages: MessageService,
+    private readonly conversations: ConversationService,
+    private readonly events: EventService,
+  ) {}
+
+  onModuleInit(): void {
+    this.bus.onEvent((event) => this.serially(() => this.deliver(event)));
+    this.bus.onEphemeral((event) => this.serially(async () => this.deliverEphemeral(event)));
+    this.bus.onResync(() => this.serially(() => this.resyncAll()));
+    this.pinger = setInterval(() => this.pingAll(), this.config.realtime.pingIntervalSeconds * 1000);
+    this.pinger.unref();
+  }
+
+  /** Registers a socket that passed the handshake, then brings it up to date. */
+  async attach(socket: ClientSocket, context: SocketContext): Promise<void> {
+    socket.parley = context;
+    socket.lastSeq = context.since ?? 0;
+    socket.held = [];
+    socket.alive = true;
+    socket.on('pong', () => (socket.alive = true));
+    const peers = this.byWorkspace.get(context.agent.workspaceId) ?? new Set<ClientSocket>();
+    peers.add(socket);
+    this.byWorkspace.set(context.agent.workspaceId, peers);
+
+    try {
+      if (context.since !== undefined) {
+        await this.replay(socket);
+      } else if (context.kind === 'chat') {
+        const recent = await this.messages.recent(context.agent.workspaceId, context.conversationId!, RECENT_MESSAGES);
+        socket.lastSeq = recent.lastSeq;
+        sendFrame(socket, { type: 'recent_messages', messages: recent.messages, last_seq: recent.lastSeq });
+      } else {
+        socket.lastSeq = await this.events.lastSeq(this.db.manager, context.agent.workspaceId);
+        sendFrame(socket, { type: 'ready', last_seq: socket.lastSeq });
+      }
+      if (context.kind !== 'notifications') {
+        for (const presence of await this.presence.snapshot(context.agent.workspaceId)) {
+          for (const frame of ephemeralFrames(presence, viewerOf(socket))) sendFrame(socket, frame);
+        }
+      }
+      await this.presence.connected(context.connectionId, {
+        workspaceId: context.agent.workspaceId,
+        agentId: context.agent.id,
+        name: context.agent.name,
+      });
+    } finally {
+      await this.serially(() => this.release(socket));
+    }
+  }
+
+  async detach(socket: ClientSocket): Promise<void> {
+    if (!socket.parley) return;
+    const peers = this.byWorkspace.get(socket.parley.agent.workspaceId);
+    peers?.delete(socket);
+    if (peers?.size === 0) this.byWorkspace.delete(socket.parley.agent.workspaceId);
+    const key = this.typingKey(socket);
+    if (key && this.typing.get(key)?.socket === socket) await this.setTyping(socket, false);
+    await this.presence.disconnected(socket.parley.connectionId).catch(() => undefined);
+  }
+
+  /** `typing {is_typing}`: tells the others, and says "stopped" by itself when refreshes stop. */
+  async setTyping(socket: ClientSocket, isTyping: boolean): Promise<void> {
+    const key = this.typingKey(socket);
+    if (!key) return;
+    clearTimeout(this.typing.get(key)?.timer);
+    this.typing.delete(key);
+    if (isTyping) {
+      const timer = setTimeout(() => void this.setTyping(socket, false), TYPING_TTL_MS);
+      timer.unref();
+      this.typing.set(key, { timer, socket });
+    }
+    const { agent, conversationId } = socket.parley;
+    await this.bus.publishEphemeral({
+      kind: 'typing',
+      workspace_id: agent.workspaceId,
+      conversation_id: conversationId!,
+      user_id: agent.id,
+      username: agent.name,
+      is_typing: isTyping,
+      timestamp: new Date().toISOString(),
+    });
+  }
+
+  /** Closes every socket of an agent (deactivated): policy violation, so clients do not reconnect. */
+  closeAgent(workspaceId: string, agentId: string, code = 4403, reason = 'agent deactivated'): void {
+    for (const socket of this.byWorkspace.get(workspaceId) ?? []) {
+      if (socket.parley.agent.id === agentId) socket.close(code, reason);
+    }
+  }
+
+  private typingKey(socket: ClientSocket): string | null {
+    const { kind, conversationId, agent } = socket.parley;
+    return kind === 'chat' ? `${conversationId}:${agent.id}` : null;
+  }
+
+  /** Runs deliveries one after another so every socket gets its frames in seq order. */
+  private serially(work: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(work).catch((error: Error) => this.logger.warn(`delivery: ${error.message}`));
+    this.chain = next;
+    return next;
+  }
+
+  private async deliver(event: PublishedEvent): Promise<void> {
+    const sockets = this.byWorkspace.get(event.workspace_id);
+    if (!sockets?.size) return;
+    const listSockets = [...sockets].filter((s) => s.parley.kind === 'conversations' && !s.held);
+    const lists = needsListContext(event) && listSockets.length ? await this.listContexts(event, listSockets) : null;
+    for (const socket of sockets) {
+      if (socket.held) socket.held.push(event);
+      else this.send(socket, event, lists?.get(socket.parley.agent.id));
+    }
+  }
+
+  private send(socket: ClientSocket, event: PublishedEvent, list?: ListContext): void {
+    if (event.seq <= socket.lastSeq) return;
+    socket.lastSeq = event.seq;
+    for (const frame of eventFrames(event, viewerOf(socket), list)) sendFrame(socket, frame);
+  }
+
+  /** The conversation as it is now and each listening agent's unread count, looked up once per event. */
+  private async listContexts(event: PublishedEvent, sockets: ClientSocket[]): Promise<Map<string, ListContext>> {
+    let conversation: ConversationView;
+    try {
+      conversation = await this.conversations.sharedView(event.workspace_id, event.conversation_id);
+    } catch {
+      return new Map();
+    }
+    const agentIds = [...new Set(sockets.map((s) => s.parley.agent.id))];
+    const unread = await this.conversations.unreadFor(event.workspace_id, event.conversation_id, agentIds);
+    return new Map(agentIds.map((id) => [id, { conversation, unread: unread.get(id) ?? 0 }]));
+  }
+
+  private deliverEphemeral(event: EphemeralEvent): void {
+    if (event.kind === 'agent_changed') {
+      if (!event.active) this.closeAgent(event.workspace_id, event.user_id);
+      return;
+    }
+    for (const socket of this.byWorkspace.get(event.workspace_id) ?? []) {
+      if (socket.held) continue;
+      for (const frame of ephemeralFrames(event, viewerOf(socket))) sendFrame(socket, frame);
+    }
+  }
+
+  /** Sends, from Postgres, every event after the socket's lastSeq that it may see. */
+  private async replay(socket: ClientSocket): Promise<void> {
+    const { agent, kind, conversationId } = socket.parley;
+    const lists = new Map<string, ListContext>();
+    for (;;) {
+      const page = await this.events.since(
+        this.db.manager,
+        agent.workspaceId,
+        socket.lastSeq,
+        REPLAY_PAGE,
+        kind === 'chat' ? conversationId : undefined,
+      );
+      for (const event of page) {
+        let list: ListContext | undefined;
+        if (kind === 'conversations' && needsListContext(event)) {
+          list = lists.get(event.conversation_id) ?? (await this.listContexts(event, [socket])).get(agent.id);
+          if (list) lists.set(event.conversation_id, list);
+        }
+        this.send(socket, event, list);
+      }
+      if (page.length < REPLAY_PAGE) return;
+    }
+  }
+
+  /** Goes live: releases held events the socket has not been sent (it skips what replay already covered). */
+  private async release(socket: ClientSocket): Promise<void> {
+    const held = socket.held ?? [];
+    socket.held = null;
+    for (const event of held) {
+      const list =
+        socket.parley.kind === 'conversations' && needsListContext(event)
+          ? (await this.listContexts(event, [socket])).get(socket.parley.agent.id)
+          : undefined;
+      this.send(socket, event, list);
+    }
+  }
+
+  /** After the bus lost its subscription, every socket replays what it may have missed. */
+  private async resyncAll(): Promise<void> {
+    for (const sockets of this.byWorkspace.values()) {
+      for (const socket of sockets) if (!socket.held) await this.replay(socket);
+    }
+  }
+
+  private pingAll(): void {
+    for (const sockets of this.byWorkspace.values()) {
+      for (const socket of sockets) {
+        if (!socket.alive) {
+          socket.terminate();
+          continue;
+        }
+        socket.alive = false;
+        socket.ping();
+      }
+    }
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.pinger);
+    for (const { timer } of this.typing.values()) clearTimeout(timer);
+  }
+}

@@ -1,0 +1,152 @@
+import { INestApplication, Logger } from '@nestjs/common';
+import { MessageMappingProperties } from '@nestjs/websockets/gateway-metadata-explorer';
+import { WsAdapter } from '@nestjs/platform-ws';
+import { IncomingMessage, Server, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Observable } from 'rxjs';
+import type { WebSocket, WebSocketServer } from 'ws';
+import { AppError } from '@parley/errors/app-error';
+import { translate } from '@parley/errors/translate';
+import { HandshakeRefused, HandshakeService, SocketContext, SocketKind } from './handshake.service';
+
+/** Frames larger than this get an error frame (the socket stays open); far larger ones close it (ws maxPayload). */
+export const MAX_FRAME_BYTES = 32 * 1024;
+export const WS_OPTIONS = {
+  maxPayload: 1024 * 1024,
+  // Browsers authenticate with `Sec-WebSocket-Protocol: bearer, <token>`; the server must pick one.
+  handleProtocols: (protocols: Set<string>) => (protocols.has('bearer') ? 'bearer' : false),
+};
+
+export interface UpgradeRequest extends IncomingMessage {
+  parley?: SocketContext;
+}
+
+type Registered = WebSocketServer & { path: string };
+
+/** `/ws/chat/:conversationId` against a request path, trailing slash optional. */
+export function matchPath(pattern: string, pathname: string): Record<string, string> | null {
+  const want = pattern.split('/').filter(Boolean);
+  const got = pathname.split('/').filter(Boolean);
+  if (want.length !== got.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    if (want[i].startsWith(':')) params[want[i].slice(1)] = decodeURIComponent(got[i]);
+    else if (want[i] !== got[i]) return null;
+  }
+  return params;
+}
+
+export function sendFrame(socket: WebSocket, frame: object): void {
+  if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
+}
+
+export function errorFrame(error: unknown, context?: SocketContext) {
+  const appError = error instanceof AppError ? error : new AppError('internal_error', 500);
+  return {
+    type: 'error',
+    code: appError.code,
+    message: translate(appError.code, context?.locale ?? 'en', appError.params),
+    ...(appError.params.retry_after !== undefined ? { retry_after: appError.params.retry_after } : {}),
+  };
+}
+
+/**
+ * The platform-ws adapter with what our contract needs: path patterns with ids, authentication
+ * at the HTTP upgrade (refused with a real 401/403/404 before any socket exists), `{type}`
+ * frames with error frames for anything refused, and close code 1001 on shutdown.
+ */
+export class ParleyWsAdapter extends WsAdapter {
+  private readonly log = new Logger('WebSocket');
+
+  constructor(private readonly app: INestApplication) {
+    super(app);
+  }
+
+  protected override ensureHttpServerExists(port: number, httpServer?: Server): Server | undefined {
+    if (this.httpServersRegistry.has(port) || !httpServer) return super.ensureHttpServerExists(port, httpServer);
+    this.httpServersRegistry.set(port, httpServer);
+    httpServer.on('upgrade', (request: UpgradeRequest, socket: Duplex, head: Buffer) => {
+      void this.upgrade(port, request, socket, head);
+    });
+    return httpServer;
+  }
+
+  private async upgrade(port: number, request: UpgradeRequest, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
+    for (const server of (this.wsServersRegistry.get(port) ?? []) as Registered[]) {
+      const params = matchPath(server.path, pathname);
+      if (!params) continue;
+      try {
+        request.parley = await this.app.get(HandshakeService).authorize(request, kindOf(server.path), params);
+      } catch (error) {
+        const refusal = error instanceof HandshakeRefused ? error : new HandshakeRefused(401, 'unauthorized');
+        if (!(error instanceof HandshakeRefused)) this.log.error(error);
+        return refuse(socket, refusal);
+      }
+      server.handleUpgrade(request, socket, head, (ws) => server.emit('connection', ws, request));
+      return;
+    }
+    refuse(socket, new HandshakeRefused(404, 'route_not_found'));
+  }
+
+  override bindMessageHandlers(
+    client: WebSocket & { parley?: SocketContext },
+    handlers: MessageMappingProperties[],
+    transform: (data: unknown) => Observable<unknown>,
+  ): void {
+    const byType = new Map(handlers.map((h) => [h.message as string, h]));
+    client.on('message', (data: Buffer, isBinary: boolean) => {
+      const refuseFrame = (error: AppError) => sendFrame(client, errorFrame(error, client.parley));
+      if (isBinary) return refuseFrame(new AppError('invalid_frame', 400, { problems: 'binary frames are not accepted' }));
+      if (data.length > MAX_FRAME_BYTES) {
+        return refuseFrame(new AppError('frame_too_large', 413, { max_bytes: MAX_FRAME_BYTES }));
+      }
+      let frame: unknown;
+      try {
+        frame = JSON.parse(data.toString('utf8'));
+      } catch {
+        return refuseFrame(new AppError('invalid_json', 400));
+      }
+      const type = (frame as { type?: unknown } | null)?.type;
+      if (typeof type !== 'string' || !frame || typeof frame !== 'object' || Array.isArray(frame)) {
+        return refuseFrame(new AppError('invalid_frame', 400, { problems: 'a frame is a JSON object with a string type' }));
+      }
+      const handler = byType.get(type);
+      if (!handler) return refuseFrame(new AppError('unknown_frame_type', 400, { frame_type: type.slice(0, 64) }));
+      transform(handler.callback(frame, type)).subscribe({
+        next: (response) => response && sendFrame(client, response),
+        error: (error) => sendFrame(client, errorFrame(error, client.parley)),
+      });
+    });
+  }
+
+  /** Shutdown: every client is told 1001 (going away) so it reconnects to another instance. */
+  override async close(server: WebSocketServer): Promise<void> {
+    const closing = [...server.clients].map(
+      (ws) =>
+        new Promise<void>((resolve) => {
+          ws.once('close', () => resolve());
+          ws.close(1001, 'server shutting down');
+          setTimeout(() => {
+            ws.terminate();
+            resolve();
+          }, 1000).unref();
+        }),
+    );
+    await Promise.all(closing);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+const kindOf = (path: string): SocketKind =>
+  path.startsWith('/ws/chat') ? 'chat' : path.startsWith('/ws/conversations') ? 'conversations' : 'notifications';
+
+function refuse(socket: Duplex, refusal: HandshakeRefused): void {
+  const body = JSON.stringify({ statusCode: refusal.status, code: refusal.code, message: translate(refusal.code, 'en') });
+  socket.end(
+    `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\n` +
+      'Content-Type: application/json\r\nConnection: close\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
