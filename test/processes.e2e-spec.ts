@@ -1,54 +1,10 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { freshEnvironment, TestEnvironment } from './support/app';
-
-const ROOT = join(__dirname, '..');
-const entry = (app: string) => join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
-
-interface Running {
-  child: ChildProcess;
-  stdout: string[];
-  stderr: string[];
-  exit: Promise<number | null>;
-}
-
-function launch(app: string, env: Record<string, string>): Running {
-  if (!existsSync(entry(app))) throw new Error(`${entry(app)} is missing: run \`npm run build\` first (npm test does)`);
-  const child = spawn(process.execPath, [entry(app)], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const running: Running = {
-    child,
-    stdout: [],
-    stderr: [],
-    exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
-  };
-  child.stdout!.on('data', (chunk: Buffer) => running.stdout.push(...chunk.toString().split('\n').filter(Boolean)));
-  child.stderr!.on('data', (chunk: Buffer) => running.stderr.push(...chunk.toString().split('\n').filter(Boolean)));
-  return running;
-}
-
-/** Waits, with a bound, for the process to log the port it listens on. */
-async function listeningPort(running: Running, timeoutMs = 20000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    for (const line of running.stdout) {
-      const match = /listening on :(\d+)/.exec(line);
-      if (match) return Number(match[1]);
-    }
-    if (running.child.exitCode !== null) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`no listening line; stdout=${running.stdout.join('\n')} stderr=${running.stderr.join('\n')}`);
-}
+import { launch, listeningPort, Running } from './support/processes';
 
 describe('the app processes', () => {
   let environment: TestEnvironment;
   const children: Running[] = [];
-  const start = (app: string, extra: Record<string, string> = {}) => {
+  const start = (app: 'api' | 'ingest' | 'worker', extra: Record<string, string> = {}) => {
     const running = launch(app, {
       ...environment.env,
       LOG_LEVEL: 'info',
@@ -68,7 +24,7 @@ describe('the app processes', () => {
     for (const { child } of children) if (child.exitCode === null) child.kill('SIGKILL');
   });
 
-  it.each(['api', 'ingest', 'worker'])(
+  it.each(['api', 'ingest', 'worker'] as const)(
     '%s refuses a malformed DATABASE_URL with one clear line and exit code 1',
     async (app) => {
       const running = start(app, { DATABASE_URL: 'not-a-url' });
@@ -94,7 +50,7 @@ describe('the app processes', () => {
     expect(running.stderr.join('\n')).toMatch(/^parley-api: cannot start: .*ECONNREFUSED/m);
   }, 30000);
 
-  it.each(['api', 'ingest', 'worker'])(
+  it.each(['api', 'ingest', 'worker'] as const)(
     '%s becomes ready, logs JSON lines, and exits 0 on SIGTERM',
     async (app) => {
       const running = start(app);

@@ -28,19 +28,28 @@ export class WsClient {
   static connect(
     baseUrl: string,
     path: string,
-    auth: { token?: string; protocol?: boolean; since?: number } = {},
+    auth: { token?: string; protocol?: boolean; since?: number; autoPong?: boolean } = {},
   ): Promise<WsClient> {
     const url = new URL(path, baseUrl.replace(/^http/, 'ws'));
     if (auth.token && !auth.protocol) url.searchParams.set('token', auth.token);
     if (auth.since !== undefined) url.searchParams.set('since', String(auth.since));
-    const socket = new WebSocket(url, auth.protocol && auth.token ? ['bearer', auth.token] : undefined);
+    const socket = new WebSocket(url, auth.protocol && auth.token ? ['bearer', auth.token] : undefined, {
+      autoPong: auth.autoPong ?? true,
+    });
     const client = new WsClient(socket);
     return new Promise((resolve, reject) => {
       socket.once('open', () => resolve(client));
       socket.once('unexpected-response', (_req, res) => {
         let body = '';
         res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        res.on('end', () => reject(Object.assign(new Error(`handshake refused: ${res.statusCode}`), { status: res.statusCode, body })));
+        res.on('end', () =>
+          reject(
+            Object.assign(new Error(`handshake refused: ${res.statusCode}`), {
+              status: res.statusCode,
+              body,
+            }),
+          ),
+        );
       });
       socket.once('error', reject);
     });
@@ -58,7 +67,10 @@ export class WsClient {
       const frame = found();
       if (frame) return frame;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching frame in ${timeoutMs} ms; got ${JSON.stringify(this.frames.map((f) => f.type))}`);
+      if (left <= 0)
+        throw new Error(
+          `no matching frame in ${timeoutMs} ms; got ${JSON.stringify(this.frames.map((f) => f.type))}`,
+        );
       await new Promise<void>((resolve) => {
         const wake = () => {
           this.waiters.delete(wake);

@@ -86,7 +86,10 @@ function toConfig(env: z.infer<typeof schema>) {
     },
     mediaDir: resolve(env.MEDIA_DIR),
     logLevel: env.LOG_LEVEL,
-    realtime: { presenceTtlSeconds: env.PRESENCE_TTL_SECONDS, pingIntervalSeconds: env.WS_PING_INTERVAL_SECONDS },
+    realtime: {
+      presenceTtlSeconds: env.PRESENCE_TTL_SECONDS,
+      pingIntervalSeconds: env.WS_PING_INTERVAL_SECONDS,
+    },
   };
 }
 

@@ -91,11 +91,14 @@ export class EventRelay implements OnModuleInit, OnApplicationShutdown {
       );
       if (rows.length) {
         const pipeline = this.publisher.pipeline();
-        for (const { id: _id, ...event } of rows) pipeline.publish(eventsChannel(this.config), JSON.stringify(event));
+        for (const { id: _id, ...event } of rows)
+          pipeline.publish(eventsChannel(this.config), JSON.stringify(event));
         const results = (await pipeline.exec()) ?? [];
         const failed = results.find(([error]) => error);
         if (failed) throw failed[0];
-        await runner.query('UPDATE event SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
+        await runner.query('UPDATE event SET published_at = now() WHERE id = ANY($1::bigint[])', [
+          rows.map((r) => r.id),
+        ]);
       }
       await runner.commitTransaction();
       return rows.length;

@@ -73,7 +73,9 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
   async snapshot(workspaceId: string): Promise<PresenceFrame[]> {
     const agents = await this.db.getRepository(Agent).findBy({ workspaceId });
     const online = new Set(
-      (await this.redis.redis.smembers(ONLINE)).filter((m) => m.startsWith(`${workspaceId}:`)).map((m) => m.split(':')[1]),
+      (await this.redis.redis.smembers(ONLINE))
+        .filter((m) => m.startsWith(`${workspaceId}:`))
+        .map((m) => m.split(':')[1]),
     );
     return agents
       .filter((a) => !a.deactivatedAt)
@@ -84,7 +86,8 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     try {
       const expiry = Date.now() + this.ttlMs;
       const pipeline = this.redis.redis.pipeline();
-      for (const [connectionId, agent] of this.local) pipeline.zadd(connsKey(agent.agentId), expiry, connectionId);
+      for (const [connectionId, agent] of this.local)
+        pipeline.zadd(connsKey(agent.agentId), expiry, connectionId);
       await pipeline.exec();
       for (const member of await this.redis.redis.smembers(ONLINE)) {
         const [workspaceId, agentId] = member.split(':');
@@ -102,12 +105,16 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     if (live > 0) return;
     const removed = await this.redis.redis.srem(ONLINE, `${agent.workspaceId}:${agent.agentId}`);
     if (!removed) return;
-    await this.db.getRepository(Agent).update({ id: agent.agentId, workspaceId: agent.workspaceId }, { lastSeenAt: new Date() });
+    await this.db
+      .getRepository(Agent)
+      .update({ id: agent.agentId, workspaceId: agent.workspaceId }, { lastSeenAt: new Date() });
     await this.announce(agent, false);
   }
 
   private async announce(agent: PresenceAgent, online: boolean): Promise<void> {
-    const row = await this.db.getRepository(Agent).findOneBy({ id: agent.agentId, workspaceId: agent.workspaceId });
+    const row = await this.db
+      .getRepository(Agent)
+      .findOneBy({ id: agent.agentId, workspaceId: agent.workspaceId });
     if (!row) return;
     await this.bus.publishEphemeral(
       this.frame(agent.workspaceId, row.id, row.name, online, row.availability, row.lastSeenAt),
@@ -129,7 +136,7 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
       username: name,
       is_online: online,
       // Offline means no connection anywhere; a connected agent is online or, by choice, away.
-      status: online ? (availability === "offline" ? "online" : availability) : "offline",
+      status: online ? (availability === 'offline' ? 'online' : availability) : 'offline',
       last_seen: online ? new Date().toISOString() : (lastSeen?.toISOString() ?? null),
       timestamp: new Date().toISOString(),
     };
@@ -138,6 +145,7 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     // Our sockets are closing: release their slots now rather than waiting for the TTL.
-    for (const connectionId of [...this.local.keys()]) await this.disconnected(connectionId).catch(() => undefined);
+    for (const connectionId of [...this.local.keys()])
+      await this.disconnected(connectionId).catch(() => undefined);
   }
 }

@@ -8,5 +8,9 @@ import { PresenceService } from './presence.service';
 export class RelayModule {}
 
 /** For processes that serve sockets: the bus and presence (and the relay for their own writes). */
-@Module({ imports: [RelayModule], providers: [EventBus, PresenceService], exports: [EventBus, PresenceService] })
+@Module({
+  imports: [RelayModule],
+  providers: [EventBus, PresenceService],
+  exports: [EventBus, PresenceService],
+})
 export class RealtimeModule {}

@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
@@ -23,6 +23,8 @@ export class RuntimeModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot({
+          // Nest 11's path syntax for "every route" (the default '*' draws a deprecation warning).
+          forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
           pinoHttp: {
             level: config.logLevel,
             base: { app },

@@ -1,16 +1,30 @@
-import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { AgentService } from '@parley/domain/services/agent.service';
+import { EventBus } from '@parley/realtime/event-bus';
+import { PresenceService } from '@parley/realtime/presence.service';
 import type { AuthAgent } from '@parley/domain/services/token.service';
 import { AdminOnly, CurrentAgent } from '../auth/auth.guards';
-import { InviteAgentDto, UpdateAgentDto } from '../dtos/agent.dto';
+import { AvailabilityDto, InviteAgentDto, UpdateAgentDto } from '../dtos/agent.dto';
 import { IdPipe } from '../dtos/id.pipe';
 
 @ApiTags('agents')
 @ApiBearerAuth()
 @Controller('agents')
 export class AgentsController {
-  constructor(private readonly agents: AgentService) {}
+  constructor(
+    private readonly agents: AgentService,
+    private readonly bus: EventBus,
+    private readonly presence: PresenceService,
+  ) {}
+
+  /** Online or away, shown to the workspace as `user_presence`. */
+  @Put('me/availability')
+  async setAvailability(@CurrentAgent() me: AuthAgent, @Body() dto: AvailabilityDto) {
+    const agent = await this.agents.setAvailability(me.workspaceId, me.id, dto.availability);
+    await this.presence.availabilityChanged({ workspaceId: me.workspaceId, agentId: me.id, name: me.name });
+    return agent;
+  }
 
   @Get()
   list(@CurrentAgent() me: AuthAgent) {
@@ -31,11 +45,20 @@ export class AgentsController {
 
   @Patch(':id')
   @AdminOnly()
-  update(
+  async update(
     @CurrentAgent() me: AuthAgent,
     @Param('id', new IdPipe('agent')) id: string,
     @Body() dto: UpdateAgentDto,
   ) {
-    return this.agents.update(me.workspaceId, id, dto);
+    const agent = await this.agents.update(me.workspaceId, id, dto);
+    // Every instance closes a deactivated agent's open sockets at once.
+    await this.bus.publishEphemeral({
+      kind: 'agent_changed',
+      workspace_id: me.workspaceId,
+      user_id: agent.id,
+      active: agent.is_active,
+      role: agent.role,
+    });
+    return agent;
   }
 }

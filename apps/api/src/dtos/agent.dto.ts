@@ -2,6 +2,10 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { AGENT_ROLES, AgentRole } from '@parley/database/entities/agent.entity';
 
+export class AvailabilityDto {
+  @ApiProperty({ enum: ['online', 'away'] }) @IsIn(['online', 'away']) availability!: 'online' | 'away';
+}
+
 export class InviteAgentDto {
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(120) name!: string;
   @ApiProperty() @IsEmail() @MaxLength(254) email!: string;

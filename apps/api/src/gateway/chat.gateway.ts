@@ -1,5 +1,12 @@
 import { UseFilters } from '@nestjs/common';
-import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import {
+  ConnectedSocket,
+  MessageBody,
+  OnGatewayConnection,
+  OnGatewayDisconnect,
+  SubscribeMessage,
+  WebSocketGateway,
+} from '@nestjs/websockets';
 import { ConversationService } from '@parley/domain/services/conversation.service';
 import { MessageService } from '@parley/domain/services/message.service';
 import { notFound } from '@parley/errors/app-error';
@@ -48,7 +55,12 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
   async markRead(@ConnectedSocket() socket: ClientSocket, @MessageBody() body: unknown) {
     const frame = parseFrame('mark_read', body);
     const { agent, conversationId } = socket.parley;
-    await this.conversations.markRead(agent.workspaceId, agent.id, conversationId!, frame.message_id ?? undefined);
+    await this.conversations.markRead(
+      agent.workspaceId,
+      agent.id,
+      conversationId!,
+      frame.message_id ?? undefined,
+    );
   }
 
   @SubscribeMessage('reaction')
@@ -63,7 +75,12 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
   async editMessage(@ConnectedSocket() socket: ClientSocket, @MessageBody() body: unknown) {
     const frame = parseFrame('edit_message', body);
     await this.assertInConversation(socket, frame.message_id);
-    await this.messages.edit(socket.parley.agent.workspaceId, socket.parley.agent, frame.message_id, frame.content);
+    await this.messages.edit(
+      socket.parley.agent.workspaceId,
+      socket.parley.agent,
+      frame.message_id,
+      frame.content,
+    );
   }
 
   @SubscribeMessage('delete_message')

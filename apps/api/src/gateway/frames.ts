@@ -50,12 +50,15 @@ export interface ListContext {
 }
 
 type Of<T extends DomainEvent['type']> = PublishedEvent<Extract<DomainEvent, { type: T }>>;
-const is = <T extends DomainEvent['type']>(event: PublishedEvent, type: T): event is Of<T> => event.type === type;
+const is = <T extends DomainEvent['type']>(event: PublishedEvent, type: T): event is Of<T> =>
+  event.type === type;
 
 /** Whether a conversations-socket frame for this event needs the conversation and unread counts looked up. */
 export function needsListContext(event: PublishedEvent): boolean {
   if (is(event, 'message.created')) return event.payload.message.type !== 'note';
-  return ['conversation.created', 'conversation.updated', 'conversation.read', 'message.deleted'].includes(event.type);
+  return ['conversation.created', 'conversation.updated', 'conversation.read', 'message.deleted'].includes(
+    event.type,
+  );
 }
 
 /**
@@ -68,21 +71,40 @@ export function eventFrames(event: PublishedEvent, viewer: Viewer, list: ListCon
     if (event.conversation_id !== viewer.conversationId) return [];
     if (is(event, 'message.created')) {
       const { message, client_id } = event.payload;
-      return [{ type: 'chat_message', seq, message, client_id: client_id ?? null, external_send_result: null }];
+      return [
+        { type: 'chat_message', seq, message, client_id: client_id ?? null, external_send_result: null },
+      ];
     }
-    if (is(event, 'message.updated')) return [{ type: 'message_updated', seq, message: event.payload.message }];
+    if (is(event, 'message.updated'))
+      return [{ type: 'message_updated', seq, message: event.payload.message }];
     if (is(event, 'message.deleted')) {
-      return [{ type: 'message_deleted', seq, conversation_id: event.conversation_id, message_id: event.payload.message_id }];
+      return [
+        {
+          type: 'message_deleted',
+          seq,
+          conversation_id: event.conversation_id,
+          message_id: event.payload.message_id,
+        },
+      ];
     }
     if (is(event, 'message.reaction')) return [{ type: 'reaction', seq, ...event.payload }];
     if (is(event, 'message.status')) return [{ type: 'message_status', seq, ...event.payload }];
     if (is(event, 'conversation.read')) {
       if (event.payload.agent_id === viewer.agentId) return [];
       const { agent_id, message_id } = event.payload;
-      return [{ type: 'read_receipt', seq, conversation_id: event.conversation_id, user_id: agent_id, message_id }];
+      return [
+        { type: 'read_receipt', seq, conversation_id: event.conversation_id, user_id: agent_id, message_id },
+      ];
     }
     if (is(event, 'conversation.updated')) {
-      return [{ type: 'conversation_updated', seq, conversation: event.payload.conversation, changes: event.payload.changes }];
+      return [
+        {
+          type: 'conversation_updated',
+          seq,
+          conversation: event.payload.conversation,
+          changes: event.payload.changes,
+        },
+      ];
     }
     return [];
   }
@@ -101,24 +123,37 @@ export function eventFrames(event: PublishedEvent, viewer: Viewer, list: ListCon
     if (is(event, 'message.created') && event.payload.message.type !== 'note') {
       return [{ type: 'conversation_updated', seq, conversation, changes: ['last_message'] }];
     }
-    if (is(event, 'message.deleted')) return [{ type: 'conversation_updated', seq, conversation, changes: ['unread_count'] }];
+    if (is(event, 'message.deleted'))
+      return [{ type: 'conversation_updated', seq, conversation, changes: ['unread_count'] }];
     return [];
   }
 
   // notifications: what concerns this agent, wherever it is in the dashboard
   if (is(event, 'conversation.created')) {
-    return [{ type: 'notification', seq, kind: 'new_conversation', conversation: event.payload.conversation }];
+    return [
+      { type: 'notification', seq, kind: 'new_conversation', conversation: event.payload.conversation },
+    ];
   }
   if (is(event, 'conversation.updated')) {
     const { conversation, changes, actor_id } = event.payload;
-    if (changes.includes('assignee') && conversation.assignee?.id === viewer.agentId && actor_id !== viewer.agentId) {
+    if (
+      changes.includes('assignee') &&
+      conversation.assignee?.id === viewer.agentId &&
+      actor_id !== viewer.agentId
+    ) {
       return [{ type: 'notification', seq, kind: 'assignment', conversation }];
     }
     return [];
   }
   if (is(event, 'message.created') && event.payload.mentions?.includes(viewer.agentId)) {
     return [
-      { type: 'notification', seq, kind: 'mention', conversation_id: event.conversation_id, message: event.payload.message },
+      {
+        type: 'notification',
+        seq,
+        kind: 'mention',
+        conversation_id: event.conversation_id,
+        message: event.payload.message,
+      },
     ];
   }
   return [];
@@ -127,11 +162,24 @@ export function eventFrames(event: PublishedEvent, viewer: Viewer, list: ListCon
 /** Typing and presence frames; never stored, never replayed. */
 export function ephemeralFrames(event: EphemeralEvent, viewer: Viewer): object[] {
   if (event.kind === 'typing') {
-    if (viewer.kind !== 'chat' || viewer.conversationId !== event.conversation_id || viewer.agentId === event.user_id) {
+    if (
+      viewer.kind !== 'chat' ||
+      viewer.conversationId !== event.conversation_id ||
+      viewer.agentId === event.user_id
+    ) {
       return [];
     }
     const { user_id, username, is_typing, timestamp } = event;
-    return [{ type: 'typing_indicator', conversation_id: event.conversation_id, user_id, username, is_typing, timestamp }];
+    return [
+      {
+        type: 'typing_indicator',
+        conversation_id: event.conversation_id,
+        user_id,
+        username,
+        is_typing,
+        timestamp,
+      },
+    ];
   }
   if (event.kind === 'presence') {
     if (viewer.kind === 'notifications') return [];

@@ -47,7 +47,11 @@ export class HandshakeService {
   ) {}
 
   /** Authenticates an upgrade request before any socket exists; refusals become HTTP answers. */
-  async authorize(request: IncomingMessage, kind: SocketKind, params: Record<string, string>): Promise<SocketContext> {
+  async authorize(
+    request: IncomingMessage,
+    kind: SocketKind,
+    params: Record<string, string>,
+  ): Promise<SocketContext> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const token = tokenOf(request, url);
     if (!token) throw new HandshakeRefused(401, 'unauthorized');
@@ -60,7 +64,8 @@ export class HandshakeService {
     }
 
     const sinceParam = url.searchParams.get('since');
-    if (sinceParam !== null && !/^\d{1,15}$/.test(sinceParam)) throw new HandshakeRefused(400, 'validation_failed');
+    if (sinceParam !== null && !/^\d{1,15}$/.test(sinceParam))
+      throw new HandshakeRefused(400, 'validation_failed');
 
     let conversationId: string | undefined;
     if (kind === 'chat') {

@@ -1,5 +1,10 @@
 import { UseFilters } from '@nestjs/common';
-import { OnGatewayConnection, OnGatewayDisconnect, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import {
+  OnGatewayConnection,
+  OnGatewayDisconnect,
+  SubscribeMessage,
+  WebSocketGateway,
+} from '@nestjs/websockets';
 import { ClientSocket, SocketHub } from './socket-hub';
 import { UpgradeRequest, WS_OPTIONS } from './ws.adapter';
 import { WsErrorFilter } from './ws-error.filter';

@@ -77,10 +77,26 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
     this.byWorkspace.set(context.agent.workspaceId, peers);
 
     try {
+      await this.catchUp(socket, context);
+    } catch (error) {
+      // e.g. Postgres went away mid-handshake or the instance is shutting down: let the client retry.
+      this.logger.warn(`socket ${context.connectionId} not brought up to date: ${(error as Error).message}`);
+      socket.close(1011, 'try again');
+    } finally {
+      await this.serially(() => this.release(socket));
+    }
+  }
+
+  private async catchUp(socket: ClientSocket, context: SocketContext): Promise<void> {
+    {
       if (context.since !== undefined) {
         await this.replay(socket);
       } else if (context.kind === 'chat') {
-        const recent = await this.messages.recent(context.agent.workspaceId, context.conversationId!, RECENT_MESSAGES);
+        const recent = await this.messages.recent(
+          context.agent.workspaceId,
+          context.conversationId!,
+          RECENT_MESSAGES,
+        );
         socket.lastSeq = recent.lastSeq;
         sendFrame(socket, { type: 'recent_messages', messages: recent.messages, last_seq: recent.lastSeq });
       } else {
@@ -97,8 +113,6 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
         agentId: context.agent.id,
         name: context.agent.name,
       });
-    } finally {
-      await this.serially(() => this.release(socket));
     }
   }
 
@@ -149,7 +163,9 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
 
   /** Runs deliveries one after another so every socket gets its frames in seq order. */
   private serially(work: () => Promise<void>): Promise<void> {
-    const next = this.chain.then(work).catch((error: Error) => this.logger.warn(`delivery: ${error.message}`));
+    const next = this.chain
+      .then(work)
+      .catch((error: Error) => this.logger.warn(`delivery: ${error.message}`));
     this.chain = next;
     return next;
   }
@@ -158,7 +174,8 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
     const sockets = this.byWorkspace.get(event.workspace_id);
     if (!sockets?.size) return;
     const listSockets = [...sockets].filter((s) => s.parley.kind === 'conversations' && !s.held);
-    const lists = needsListContext(event) && listSockets.length ? await this.listContexts(event, listSockets) : null;
+    const lists =
+      needsListContext(event) && listSockets.length ? await this.listContexts(event, listSockets) : null;
     for (const socket of sockets) {
       if (socket.held) socket.held.push(event);
       else this.send(socket, event, lists?.get(socket.parley.agent.id));
@@ -172,7 +189,10 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** The conversation as it is now and each listening agent's unread count, looked up once per event. */
-  private async listContexts(event: PublishedEvent, sockets: ClientSocket[]): Promise<Map<string, ListContext>> {
+  private async listContexts(
+    event: PublishedEvent,
+    sockets: ClientSocket[],
+  ): Promise<Map<string, ListContext>> {
     let conversation: ConversationView;
     try {
       conversation = await this.conversations.sharedView(event.workspace_id, event.conversation_id);
@@ -189,8 +209,8 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
       if (!event.active) this.closeAgent(event.workspace_id, event.user_id);
       return;
     }
+    // Typing and presence carry no seq, so a socket still catching up gets them at once.
     for (const socket of this.byWorkspace.get(event.workspace_id) ?? []) {
-      if (socket.held) continue;
       for (const frame of ephemeralFrames(event, viewerOf(socket))) sendFrame(socket, frame);
     }
   }

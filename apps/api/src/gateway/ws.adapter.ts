@@ -3,7 +3,7 @@ import { MessageMappingProperties } from '@nestjs/websockets/gateway-metadata-ex
 import { WsAdapter } from '@nestjs/platform-ws';
 import { IncomingMessage, Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Observable } from 'rxjs';
+import { lastValueFrom, Observable } from 'rxjs';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { AppError } from '@parley/errors/app-error';
 import { translate } from '@parley/errors/translate';
@@ -63,7 +63,8 @@ export class ParleyWsAdapter extends WsAdapter {
   }
 
   protected override ensureHttpServerExists(port: number, httpServer?: Server): Server | undefined {
-    if (this.httpServersRegistry.has(port) || !httpServer) return super.ensureHttpServerExists(port, httpServer);
+    if (this.httpServersRegistry.has(port) || !httpServer)
+      return super.ensureHttpServerExists(port, httpServer);
     this.httpServersRegistry.set(port, httpServer);
     httpServer.on('upgrade', (request: UpgradeRequest, socket: Duplex, head: Buffer) => {
       void this.upgrade(port, request, socket, head);
@@ -96,9 +97,26 @@ export class ParleyWsAdapter extends WsAdapter {
     transform: (data: unknown) => Observable<unknown>,
   ): void {
     const byType = new Map(handlers.map((h) => [h.message as string, h]));
+    // One socket's frames are handled in the order they arrived (add then remove is not remove then add).
+    let previous: Promise<void> = Promise.resolve();
     client.on('message', (data: Buffer, isBinary: boolean) => {
+      previous = previous.then(() => this.handleFrame(client, byType, transform, data, isBinary));
+    });
+  }
+
+  private async handleFrame(
+    client: WebSocket & { parley?: SocketContext },
+    byType: Map<string, MessageMappingProperties>,
+    transform: (data: unknown) => Observable<unknown>,
+    data: Buffer,
+    isBinary: boolean,
+  ): Promise<void> {
+    {
       const refuseFrame = (error: AppError) => sendFrame(client, errorFrame(error, client.parley));
-      if (isBinary) return refuseFrame(new AppError('invalid_frame', 400, { problems: 'binary frames are not accepted' }));
+      if (isBinary)
+        return refuseFrame(
+          new AppError('invalid_frame', 400, { problems: 'binary frames are not accepted' }),
+        );
       if (data.length > MAX_FRAME_BYTES) {
         return refuseFrame(new AppError('frame_too_large', 413, { max_bytes: MAX_FRAME_BYTES }));
       }
@@ -110,15 +128,22 @@ export class ParleyWsAdapter extends WsAdapter {
       }
       const type = (frame as { type?: unknown } | null)?.type;
       if (typeof type !== 'string' || !frame || typeof frame !== 'object' || Array.isArray(frame)) {
-        return refuseFrame(new AppError('invalid_frame', 400, { problems: 'a frame is a JSON object with a string type' }));
+        return refuseFrame(
+          new AppError('invalid_frame', 400, { problems: 'a frame is a JSON object with a string type' }),
+        );
       }
       const handler = byType.get(type);
-      if (!handler) return refuseFrame(new AppError('unknown_frame_type', 400, { frame_type: type.slice(0, 64) }));
-      transform(handler.callback(frame, type)).subscribe({
-        next: (response) => response && sendFrame(client, response),
-        error: (error) => sendFrame(client, errorFrame(error, client.parley)),
-      });
-    });
+      if (!handler)
+        return refuseFrame(new AppError('unknown_frame_type', 400, { frame_type: type.slice(0, 64) }));
+      try {
+        const response = await lastValueFrom(transform(handler.callback(frame, type)), {
+          defaultValue: undefined,
+        });
+        if (response) sendFrame(client, response);
+      } catch (error) {
+        sendFrame(client, errorFrame(error, client.parley));
+      }
+    }
   }
 
   /** Shutdown: every client is told 1001 (going away) so it reconnects to another instance. */
@@ -140,10 +165,18 @@ export class ParleyWsAdapter extends WsAdapter {
 }
 
 const kindOf = (path: string): SocketKind =>
-  path.startsWith('/ws/chat') ? 'chat' : path.startsWith('/ws/conversations') ? 'conversations' : 'notifications';
+  path.startsWith('/ws/chat')
+    ? 'chat'
+    : path.startsWith('/ws/conversations')
+      ? 'conversations'
+      : 'notifications';
 
 function refuse(socket: Duplex, refusal: HandshakeRefused): void {
-  const body = JSON.stringify({ statusCode: refusal.status, code: refusal.code, message: translate(refusal.code, 'en') });
+  const body = JSON.stringify({
+    statusCode: refusal.status,
+    code: refusal.code,
+    message: translate(refusal.code, 'en'),
+  });
   socket.end(
     `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\n` +
       'Content-Type: application/json\r\nConnection: close\r\n' +

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { DataSource, IsNull, Repository } from 'typeorm';
-import { Agent, AgentRole } from '@parley/database/entities/agent.entity';
+import { Agent, AgentRole, Availability } from '@parley/database/entities/agent.entity';
 import { AppError, notFound } from '@parley/errors/app-error';
 import { AgentView, toAgentView } from '../presenters/agent.presenter';
 import { isUniqueViolation } from './postgres-errors';
@@ -87,7 +87,12 @@ export class AgentService {
     return toAgentView(agent);
   }
 
-  /** An active agent of the workspace, or a 404 with the given code. */
+  async setAvailability(workspaceId: string, id: string, availability: Availability): Promise<AgentView> {
+    await this.agents.update({ id, workspaceId }, { availability });
+    return this.get(workspaceId, id);
+  }
+
+  /** An active agent of the workspace, or null. */
   async findActive(workspaceId: string, id: string): Promise<Agent | null> {
     return this.agents.findOneBy({ id, workspaceId, deactivatedAt: IsNull() });
   }

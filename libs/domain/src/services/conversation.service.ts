@@ -105,7 +105,11 @@ export class ConversationService {
   }
 
   /** Unread customer messages of one conversation for each of several agents, in one query. */
-  async unreadFor(workspaceId: string, conversationId: string, agentIds: string[]): Promise<Map<string, number>> {
+  async unreadFor(
+    workspaceId: string,
+    conversationId: string,
+    agentIds: string[],
+  ): Promise<Map<string, number>> {
     if (!agentIds.length) return new Map();
     const rows: { agent_id: string; unread: number }[] = await this.db.query(
       `SELECT a.id AS agent_id,
@@ -220,7 +224,11 @@ export class ConversationService {
   }
 
   /** The conversation as every agent sees it (no per-agent unread count): the payload of its events. */
-  async sharedView(workspaceId: string, id: string, manager: EntityManager = this.db.manager): Promise<ConversationView> {
+  async sharedView(
+    workspaceId: string,
+    id: string,
+    manager: EntityManager = this.db.manager,
+  ): Promise<ConversationView> {
     const rows: ConversationRow[] = await manager.query(`${INBOX_SELECT} AND c.id = $3`, [
       workspaceId,
       NO_AGENT,

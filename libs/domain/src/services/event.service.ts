@@ -53,7 +53,9 @@ export class EventService {
 
   /** The newest seq the workspace has committed. */
   async lastSeq(manager: EntityManager, workspaceId: string): Promise<number> {
-    const rows: { last_seq: string }[] = await manager.query(`SELECT last_seq FROM workspace WHERE id = $1`, [workspaceId]);
+    const rows: { last_seq: string }[] = await manager.query(`SELECT last_seq FROM workspace WHERE id = $1`, [
+      workspaceId,
+    ]);
     return Number(rows[0]?.last_seq ?? 0);
   }
 

@@ -147,7 +147,8 @@ export class MessageService {
         replyToId: input.replyTo ?? null,
       });
       const view = await this.view(workspaceId, identifiers[0].id as string, manager);
-      const mentions = input.type === 'note' ? await this.mentionedAgents(manager, workspaceId, agent.id, content) : [];
+      const mentions =
+        input.type === 'note' ? await this.mentionedAgents(manager, workspaceId, agent.id, content) : [];
       await this.events.write(manager, workspaceId, seq, {
         type: 'message.created',
         conversationId,
@@ -170,7 +171,12 @@ export class MessageService {
   }
 
   /** Changes the text of one's own reply or note. */
-  async edit(workspaceId: string, agent: AuthAgent, messageId: string, content: string): Promise<MessageView> {
+  async edit(
+    workspaceId: string,
+    agent: AuthAgent,
+    messageId: string,
+    content: string,
+  ): Promise<MessageView> {
     const text = content.trim();
     if (!text) throw new AppError('message_empty', 400);
     return this.changeOwn(workspaceId, agent, messageId, async (manager, message) => {
@@ -211,16 +217,20 @@ export class MessageService {
       if (!message || message.deletedAt) throw notFound('message');
       const changed =
         action === 'add'
-          ? ((await manager.query(
-              `INSERT INTO message_reaction (workspace_id, message_id, agent_id, emoji) VALUES ($1, $2, $3, $4)
+          ? (
+              (await manager.query(
+                `INSERT INTO message_reaction (workspace_id, message_id, agent_id, emoji) VALUES ($1, $2, $3, $4)
                ON CONFLICT (message_id, agent_id, emoji) WHERE agent_id IS NOT NULL DO NOTHING RETURNING id`,
-              [workspaceId, messageId, agent.id, emoji],
-            )) as unknown[]).length > 0
-          : ((await manager.query(
-              `WITH gone AS (DELETE FROM message_reaction WHERE workspace_id = $1 AND message_id = $2
+                [workspaceId, messageId, agent.id, emoji],
+              )) as unknown[]
+            ).length > 0
+          : (
+              (await manager.query(
+                `WITH gone AS (DELETE FROM message_reaction WHERE workspace_id = $1 AND message_id = $2
                  AND agent_id = $3 AND emoji = $4 RETURNING id) SELECT id FROM gone`,
-              [workspaceId, messageId, agent.id, emoji],
-            )) as unknown[]).length > 0;
+                [workspaceId, messageId, agent.id, emoji],
+              )) as unknown[]
+            ).length > 0;
       if (changed) {
         await this.events.append(manager, workspaceId, {
           type: 'message.reaction',
@@ -240,7 +250,10 @@ export class MessageService {
         `${MESSAGE_SELECT} AND m.conversation_id = $2 ORDER BY m.seq DESC LIMIT $3`,
         [workspaceId, conversationId, limit],
       );
-      return { messages: rows.reverse().map(toMessageView), lastSeq: await this.events.lastSeq(manager, workspaceId) };
+      return {
+        messages: rows.reverse().map(toMessageView),
+        lastSeq: await this.events.lastSeq(manager, workspaceId),
+      };
     });
   }
 
