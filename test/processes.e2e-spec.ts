@@ -1,5 +1,7 @@
 import { freshEnvironment, TestEnvironment } from './support/app';
+import { HttpClient } from './support/http';
 import { launch, listeningPort, Running } from './support/processes';
+import { WsClient } from './support/ws';
 
 describe('the app processes', () => {
   let environment: TestEnvironment;
@@ -67,4 +69,34 @@ describe('the app processes', () => {
     },
     30000,
   );
+
+  it('never writes an access token into a log line, on REST or WebSocket handshakes', async () => {
+    const running = start('api', { LOG_LEVEL: 'trace' });
+    const url = `http://127.0.0.1:${await listeningPort(running)}`;
+    const http = new HttpClient(url);
+    const signup = await http.post('/api/v1/auth/signup', {
+      workspace_name: 'Logs',
+      name: 'Admin',
+      email: `logs-${Date.now()}@example.test`,
+      password: 'a long enough password',
+    });
+    const token: string = signup.body.access_token;
+    expect((await http.as(token).get('/api/v1/conversations')).status).toBe(200);
+    const socket = await WsClient.connect(url, '/ws/conversations/', { token });
+    await socket.next((f) => f.type === 'ready');
+    socket.close();
+    await expect(
+      WsClient.connect(url, '/ws/chat/6f1c8a1e-0000-4000-8000-000000000000/', { token }),
+    ).rejects.toMatchObject({ status: 404 });
+    await expect(WsClient.connect(url, '/ws/notifications/', { token: `${token}x` })).rejects.toMatchObject({
+      status: 401,
+    });
+
+    running.child.kill('SIGTERM');
+    expect(await running.exit).toBe(0);
+    const logs = [...running.stdout, ...running.stderr].join('\n');
+    expect(logs).toContain('/api/v1/conversations');
+    expect(logs).not.toContain(token);
+    expect(logs).not.toContain(signup.body.refresh_token);
+  }, 30000);
 });
