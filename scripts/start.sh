@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `npm start`: set everything up, seed the demo workspace, run api, ingest and worker.
+# `npm start`: set everything up, seed the demo workspace, run api, ingest and worker; with no
+# real platform configured, also the platform simulator with a demo bot and Instagram account.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
@@ -8,8 +9,22 @@ ensure_postgres
 ensure_redis
 build
 node dist/tools/db/prepare.js
+
+names=api,ingest,worker
+commands=("node dist/apps/api/src/main.js" "node dist/apps/ingest/src/main.js" "node dist/apps/worker/src/main.js")
+if [ -z "${TELEGRAM_API_ROOT:-}" ] && [ -z "${INSTAGRAM_API_URL:-}" ]; then
+  export SIMULATOR_PORT="${SIMULATOR_PORT:-3003}"
+  export TELEGRAM_API_ROOT="http://127.0.0.1:$SIMULATOR_PORT" INSTAGRAM_API_URL="http://127.0.0.1:$SIMULATOR_PORT"
+  export INSTAGRAM_APP_SECRET="${INSTAGRAM_APP_SECRET:-parley-demo-app-secret}"
+  export INSTAGRAM_VERIFY_TOKEN="${INSTAGRAM_VERIFY_TOKEN:-parley-demo-verify-token}"
+  export PARLEY_SIMULATOR=1
+  log "no real platform configured: starting the platform simulator on :$SIMULATOR_PORT"
+  node dist/tools/simulator/main.js &
+  simulator=$!
+  trap 'kill $simulator 2>/dev/null || true' EXIT
+  wait_port 127.0.0.1 "$SIMULATOR_PORT" || die "the platform simulator did not start"
+fi
 node dist/tools/seed/seed.js
 
-log "starting api (:${API_PORT:-3000}), ingest (:${INGEST_PORT:-3001}) and worker (:${WORKER_PORT:-3002}); Ctrl-C stops all"
-exec node_modules/.bin/concurrently --kill-others --names api,ingest,worker --prefix-colors blue,green,magenta \
-  "node dist/apps/api/src/main.js" "node dist/apps/ingest/src/main.js" "node dist/apps/worker/src/main.js"
+log "starting $names; Ctrl-C stops all"
+node_modules/.bin/concurrently --kill-others --names "$names" --prefix-colors blue,green,magenta "${commands[@]}"

@@ -22,8 +22,9 @@ describe('the app processes', () => {
   beforeAll(async () => {
     environment = await freshEnvironment();
   });
-  afterAll(() => {
+  afterAll(async () => {
     for (const { child } of children) if (child.exitCode === null) child.kill('SIGKILL');
+    await environment.close();
   });
 
   it.each(['api', 'ingest', 'worker'] as const)(

@@ -1,7 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { freshEnvironment, startApi, TestApi, TestEnvironment } from './support/app';
 import { addAgent, createChannel, customerWrites, signupWorkspace, Workspace } from './support/factories';
-import { HttpClient } from './support/http';
 import { launch, listeningPort } from './support/processes';
 import { eventually, Frame, WsClient } from './support/ws';
 
@@ -39,10 +38,7 @@ describe('realtime gateway across two api instances', () => {
   ) => http.post(`/api/v1/message/conversation/${conversationId}/send-message/`, { content, type });
 
   beforeAll(async () => {
-    environment = await freshEnvironment();
-    environment.env.PRESENCE_TTL_SECONDS = '2';
-    environment.env.WS_PING_INTERVAL_SECONDS = '1';
-    Object.assign(environment, await reconfigure(environment));
+    environment = await freshEnvironment({ PRESENCE_TTL_SECONDS: '2', WS_PING_INTERVAL_SECONDS: '1' });
     a = await startApi(environment);
     b = await startApi(environment);
     ws = await signupWorkspace(a);
@@ -55,6 +51,7 @@ describe('realtime gateway across two api instances', () => {
   afterAll(async () => {
     await a.close();
     await b.close();
+    await environment.close();
   });
 
   describe('handshake', () => {
@@ -543,11 +540,3 @@ describe('realtime gateway across two api instances', () => {
     expect(await client.closed()).toBe(1001);
   });
 });
-
-/** Re-reads config with the file's extra variables. */
-async function reconfigure(environment: TestEnvironment) {
-  const { loadConfig } = await import('@parley/config/config');
-  return { config: loadConfig({ ...process.env, ...environment.env }, '/nonexistent/.env') };
-}
-
-void HttpClient;

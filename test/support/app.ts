@@ -1,21 +1,47 @@
-import { INestApplication } from '@nestjs/common';
+import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ApiModule, setupApi } from '../../apps/api/src/api.module';
+import { IngestModule } from '../../apps/ingest/src/ingest.module';
+import { WorkerModule } from '../../apps/worker/src/worker.module';
+import { PlatformSimulator } from '../../tools/simulator/simulator';
 import { AppConfig, loadConfig } from '@parley/config/config';
 import { configureApp } from '@parley/runtime/bootstrap';
 import { databaseUrl, runId, templateDatabase, withAdminClient } from './test-env';
 
+export const INSTAGRAM_APP_SECRET = 'test-instagram-app-secret';
+export const INSTAGRAM_VERIFY_TOKEN = 'test-instagram-verify-token';
+
 export interface TestEnvironment {
-  /** Environment variables naming this file's own database and Redis prefix. */
+  /** Environment variables naming this file's own database, Redis prefix, simulator and ports. */
   env: Record<string, string>;
   config: AppConfig;
+  simulator: PlatformSimulator;
+  ingestPort: number;
+  /** Re-reads the config after a test changed `env`. */
+  reload(): void;
+  close(): Promise<void>;
 }
 
-/** A fresh database cloned from the run's migrated template, and a Redis prefix of its own. */
-export async function freshEnvironment(): Promise<TestEnvironment> {
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * A fresh database cloned from the run's migrated template, a Redis prefix of its own, and a
+ * platform simulator standing in for Telegram and Instagram.
+ */
+export async function freshEnvironment(extra: Record<string, string> = {}): Promise<TestEnvironment> {
   const run = runId();
   const suffix = randomBytes(4).toString('hex');
   const name = `parley_test_${run}_${suffix}`;
@@ -31,41 +57,97 @@ export async function freshEnvironment(): Promise<TestEnvironment> {
       await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
     }
   }
-  const env = {
+  const ingestPort = await freePort();
+  const publicUrl = `http://127.0.0.1:${ingestPort}`;
+  const simulator = await new PlatformSimulator({
+    instagramWebhookUrl: `${publicUrl}/webhooks/instagram`,
+    instagramAppSecret: INSTAGRAM_APP_SECRET,
+  }).start();
+  const env: Record<string, string> = {
     DATABASE_URL: databaseUrl(name),
     REDIS_PREFIX: `ptest:${run}:${suffix}:`,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     NODE_ENV: 'test',
+    PUBLIC_URL: publicUrl,
+    INGEST_PORT: String(ingestPort),
+    TELEGRAM_API_ROOT: simulator.url,
+    INSTAGRAM_API_URL: simulator.url,
+    INSTAGRAM_APP_SECRET,
+    INSTAGRAM_VERIFY_TOKEN,
+    MEDIA_DIR: mkdtempSync(join(tmpdir(), 'parley-media-')),
+    RETRY_BASE_MS: '50',
+    JOB_LOCK_MS: '3000',
+    SWEEP_AFTER_SECONDS: '2',
+    ...extra,
   };
-  return { env, config: loadConfig({ ...process.env, ...env }, '/nonexistent/.env') };
+  const environment: TestEnvironment = {
+    env,
+    config: loadConfig({ ...process.env, ...env }, '/nonexistent/.env'),
+    simulator,
+    ingestPort,
+    reload() {
+      environment.config = loadConfig({ ...process.env, ...env }, '/nonexistent/.env');
+    },
+    close: () => simulator.stop(),
+  };
+  return environment;
 }
 
-export interface TestApi {
+export interface TestApp {
   app: INestApplication;
   url: string;
   config: AppConfig;
   db: DataSource;
+  environment: TestEnvironment;
   get<T>(type: new (...args: never[]) => T): T;
   close(): Promise<void>;
 }
+export type TestApi = TestApp;
 
-/** Boots the real api app (same modules, pipes and filter as main.ts) on a free port. */
-export async function startApi(environment?: TestEnvironment): Promise<TestApi> {
-  const { config } = environment ?? (await freshEnvironment());
-  const app = await NestFactory.create(ApiModule.forRoot(config), {
+async function boot(
+  module: DynamicModule,
+  environment: TestEnvironment,
+  owned: boolean,
+  options: { port?: number; rawBody?: boolean; api?: boolean } = {},
+): Promise<TestApp> {
+  const app = await NestFactory.create(module, {
     logger: false,
     forceCloseConnections: true,
+    rawBody: options.rawBody ?? false,
   });
   configureApp(app);
-  setupApi(app);
-  await app.listen(0, '127.0.0.1');
+  if (options.api) setupApi(app);
+  await app.listen(options.port ?? 0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return {
     app,
     url: `http://127.0.0.1:${port}`,
-    config,
+    config: environment.config,
     db: app.get(DataSource),
+    environment,
     get: (type) => app.get(type),
-    close: () => app.close(),
+    close: async () => {
+      await app.close();
+      if (owned) await environment.close();
+    },
   };
+}
+
+/** Boots the real api app (same modules, pipes and filter as main.ts) on a free port. */
+export async function startApi(environment?: TestEnvironment): Promise<TestApp> {
+  const env = environment ?? (await freshEnvironment());
+  return boot(ApiModule.forRoot(env.config), env, !environment, { api: true });
+}
+
+/** Boots the ingest app on the environment's PUBLIC_URL port, where the simulator posts webhooks. */
+export function startIngest(environment: TestEnvironment): Promise<TestApp> {
+  return boot(IngestModule.forRoot(environment.config), environment, false, {
+    port: environment.ingestPort,
+    rawBody: true,
+  });
+}
+
+/** Boots the worker (queue consumers and sweeper). */
+export function startWorker(environment: TestEnvironment): Promise<TestApp> {
+  return boot(WorkerModule.forRoot(environment.config), environment, false);
 }

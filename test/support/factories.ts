@@ -63,12 +63,12 @@ export async function addAgent(api: TestApi, workspace: Workspace, role: 'admin'
   };
 }
 
-/** A Telegram channel of the workspace, created through the domain (platform checks come with channels). */
+/** A Telegram channel of the workspace, connected through the domain to the environment's simulator bot. */
 export async function createChannel(api: TestApi, workspaceId: string, name = 'Support bot') {
   return api.get(ChannelService).create(workspaceId, {
     type: 'telegram',
     name,
-    bot_token: `${100000 + (counter++ % 900000)}:${randomBytes(24).toString('base64url')}`,
+    bot_token: api.environment.simulator.newBotToken(),
   });
 }
 

@@ -1,5 +1,5 @@
-import { NestFactory } from '@nestjs/core';
 import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '@parley/config/config';
 import { Agent } from '@parley/database/entities/agent.entity';
@@ -9,71 +9,91 @@ import { AuthService } from '@parley/domain/services/auth.service';
 import { ChannelService } from '@parley/domain/services/channel.service';
 import { MessageService } from '@parley/domain/services/message.service';
 import { RuntimeModule } from '@parley/runtime/runtime.module';
+import { DEMO_INSTAGRAM } from '../simulator/main';
 
 export const DEMO_EMAIL = process.env.DEMO_ADMIN_EMAIL ?? 'admin@demo.parley.local';
 export const DEMO_PASSWORD = process.env.DEMO_ADMIN_PASSWORD ?? 'parley-demo-2026';
+const DEMO_BOT_TOKEN = '100000001:demo-token-for-the-platform-simulator';
 
-/** Idempotent: creates the demo workspace, its admin, a demo Telegram channel and a few conversations once. */
+/**
+ * Idempotent: creates the demo workspace, its admin, and (when the platform simulator stands in
+ * for Telegram and Instagram) a demo bot and Instagram account with a few conversations. On later
+ * starts it registers the demo webhooks again, since the simulator keeps them in memory.
+ */
 async function seed() {
   const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+  const withSimulator = process.env.PARLEY_SIMULATOR === '1';
   @Module({ imports: [RuntimeModule.forRoot(config, 'seed'), DomainModule] })
   class SeedModule {}
   const app = await NestFactory.createApplicationContext(SeedModule, { logger: ['error'] });
   try {
     const db = app.get(DataSource);
-    const existing = await db.getRepository(Agent).findOneBy({ email: DEMO_EMAIL });
-    if (!existing) {
+    const channels = app.get(ChannelService);
+    let admin = await db.getRepository(Agent).findOneBy({ email: DEMO_EMAIL });
+    if (!admin) {
       const session = await app.get(AuthService).signup({
         workspaceName: 'Demo workspace',
         name: 'Demo Admin',
         email: DEMO_EMAIL,
         password: DEMO_PASSWORD,
       });
-      const workspaceId = session.workspace.id;
-      const channel = await app.get(ChannelService).create(workspaceId, {
-        type: 'telegram',
-        name: 'Demo Telegram bot',
-        bot_token: '100000001:demo-token-for-the-platform-simulator',
-      });
-      const samples = [
-        {
-          user: '5001',
-          name: 'Sara Ahmadi',
-          username: 'sara_a',
-          text: 'سلام، سفارش من هنوز نرسیده. کی می‌رسد؟',
-        },
-        {
-          user: '5002',
-          name: 'Omar Haddad',
-          username: 'omar_h',
-          text: 'مرحباً، أريد تغيير عنوان التوصيل من فضلك.',
-        },
-        {
-          user: '5003',
-          name: 'Lena Fischer',
-          username: 'lena_f',
-          text: 'Hi! Can I get an invoice for order #1042?',
-        },
-      ];
-      for (const [i, sample] of samples.entries()) {
-        await app.get(MessageService).receive({
-          workspaceId,
-          channelId: channel.id,
-          platformUserId: sample.user,
-          profile: { name: sample.name, username: sample.username },
-          externalId: `${sample.user}:${i + 1}`,
-          content: sample.text,
+      admin = await db.getRepository(Agent).findOneByOrFail({ id: session.agent.id });
+      if (withSimulator) {
+        const telegram = await channels.create(admin.workspaceId, {
+          type: 'telegram',
+          name: 'Demo Telegram bot',
+          bot_token: DEMO_BOT_TOKEN,
         });
+        await channels.create(admin.workspaceId, {
+          type: 'instagram',
+          name: 'Demo Instagram',
+          ig_user_id: DEMO_INSTAGRAM.igUserId,
+          access_token: DEMO_INSTAGRAM.accessToken,
+        });
+        const samples = [
+          {
+            user: '5001',
+            name: 'Sara Ahmadi',
+            username: 'sara_a',
+            text: 'سلام، سفارش من هنوز نرسیده. کی می‌رسد؟',
+          },
+          {
+            user: '5002',
+            name: 'Omar Haddad',
+            username: 'omar_h',
+            text: 'مرحباً، أريد تغيير عنوان التوصيل من فضلك.',
+          },
+          {
+            user: '5003',
+            name: 'Lena Fischer',
+            username: 'lena_f',
+            text: 'Hi! Can I get an invoice for order #1042?',
+          },
+        ];
+        for (const sample of samples) {
+          await app.get(MessageService).receive({
+            workspaceId: admin.workspaceId,
+            channelId: telegram.id,
+            platformUserId: sample.user,
+            profile: { name: sample.name, username: sample.username },
+            externalId: `${sample.user}:1`,
+            content: sample.text,
+          });
+        }
+      }
+    } else if (withSimulator) {
+      for (const channel of await db.getRepository(Channel).findBy({ workspaceId: admin.workspaceId })) {
+        await channels.reconnect(admin.workspaceId, channel.id);
       }
     }
-    const channels = await db.getRepository(Channel).count();
+    const count = await db.getRepository(Channel).countBy({ workspaceId: admin.workspaceId });
     process.stdout.write(
       [
         '',
         '  Parley demo workspace is ready.',
         `  Sign in:  email ${DEMO_EMAIL}   password ${DEMO_PASSWORD}`,
         `  API:      http://127.0.0.1:${config.ports.api}/api/v1   (OpenAPI: http://127.0.0.1:${config.ports.api}/api/docs)`,
-        `  Channels: ${channels}`,
+        `  Channels: ${count}${withSimulator ? ` (simulated; write as a customer at ${config.telegramApiRoot}/)` : ''}`,
         '',
       ].join('\n') + '\n',
     );

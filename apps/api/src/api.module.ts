@@ -9,6 +9,7 @@ import { RuntimeModule } from '@parley/runtime/runtime.module';
 import { JwtAuthGuard, RolesGuard } from './auth/auth.guards';
 import { JwtStrategy } from './auth/jwt.strategy';
 import { AgentsController } from './controllers/agents.controller';
+import { AttachmentsController } from './controllers/attachments.controller';
 import { AuthController } from './controllers/auth.controller';
 import { ChannelsController } from './controllers/channels.controller';
 import { ContactsController } from './controllers/contacts.controller';
@@ -35,6 +36,7 @@ export class ApiModule {
         MessagesController,
         ContactsController,
         ChannelsController,
+        AttachmentsController,
       ],
       providers: [
         JwtStrategy,

@@ -1,11 +1,19 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig } from '@parley/config/config';
+import { DomainModule } from '@parley/domain/domain.module';
+import { RelayModule } from '@parley/realtime/realtime.module';
 import { RuntimeModule } from '@parley/runtime/runtime.module';
+import { InstagramWebhookController } from './controllers/instagram-webhook.controller';
+import { TelegramWebhookController } from './controllers/telegram-webhook.controller';
 
-/** Platform webhooks land here (`/webhooks/telegram/:channelId`, `/webhooks/instagram`). */
+/** Platform webhooks: verify, normalize, hand to the domain. */
 @Module({})
 export class IngestModule {
   static forRoot(config: AppConfig): DynamicModule {
-    return { module: IngestModule, imports: [RuntimeModule.forRoot(config, 'ingest')] };
+    return {
+      module: IngestModule,
+      imports: [RuntimeModule.forRoot(config, 'ingest'), DomainModule, RelayModule],
+      controllers: [TelegramWebhookController, InstagramWebhookController],
+    };
   }
 }

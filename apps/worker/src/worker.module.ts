@@ -1,11 +1,19 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig } from '@parley/config/config';
+import { DomainModule } from '@parley/domain/domain.module';
+import { RelayModule } from '@parley/realtime/realtime.module';
 import { RuntimeModule } from '@parley/runtime/runtime.module';
+import { JobHandlers } from './processors/job-handlers';
+import { OutboundSweeper } from './processors/outbound.sweeper';
 
-/** BullMQ consumers (outbound relay, media) register here; it serves only /healthz and /readyz over HTTP. */
+/** BullMQ consumers (outbound relay, media, typing) and the sweeper; HTTP serves only /healthz and /readyz. */
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
-    return { module: WorkerModule, imports: [RuntimeModule.forRoot(config, 'worker')] };
+    return {
+      module: WorkerModule,
+      imports: [RuntimeModule.forRoot(config, 'worker'), DomainModule, RelayModule],
+      providers: [JobHandlers, OutboundSweeper],
+    };
   }
 }

@@ -50,6 +50,9 @@ const schema = z
     MEDIA_DIR: z.string().min(1).default('./data/media'),
     PRESENCE_TTL_SECONDS: z.coerce.number().int().min(2).max(600).default(30),
     WS_PING_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+    RETRY_BASE_MS: z.coerce.number().int().min(10).max(60000).default(1000),
+    JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600000).default(30000),
+    SWEEP_AFTER_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -86,6 +89,11 @@ function toConfig(env: z.infer<typeof schema>) {
     },
     mediaDir: resolve(env.MEDIA_DIR),
     logLevel: env.LOG_LEVEL,
+    jobs: {
+      retryBaseMs: env.RETRY_BASE_MS,
+      lockMs: env.JOB_LOCK_MS,
+      sweepAfterSeconds: env.SWEEP_AFTER_SECONDS,
+    },
     realtime: {
       presenceTtlSeconds: env.PRESENCE_TTL_SECONDS,
       pingIntervalSeconds: env.WS_PING_INTERVAL_SECONDS,

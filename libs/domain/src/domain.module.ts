@@ -3,7 +3,9 @@ import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import { ENTITIES } from '@parley/database/entities';
+import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import { OutboundQueue } from '@parley/queue/outbound.queue';
+import { SecurityEventService } from '@parley/security/security-event.service';
 import { AgentService } from './services/agent.service';
 import { AuthService } from './services/auth.service';
 import { ChannelService } from './services/channel.service';
@@ -11,6 +13,9 @@ import { ContactService } from './services/contact.service';
 import { ConversationService } from './services/conversation.service';
 import { CredentialsCipher } from './services/credentials-cipher';
 import { EventService } from './services/event.service';
+import { DeliveryService } from './services/delivery.service';
+import { InboundService } from './services/inbound.service';
+import { MediaService } from './services/media.service';
 import { MessageService } from './services/message.service';
 import { JWT_ALGORITHM, TokenService } from './services/token.service';
 
@@ -24,7 +29,12 @@ const SERVICES = [
   EventService,
   MessageService,
   TokenService,
+  DeliveryService,
+  InboundService,
+  MediaService,
+  SecurityEventService,
   OutboundQueue,
+  PlatformRegistry,
 ];
 
 /** The conversation domain: no HTTP, no WebSocket, no platform. */

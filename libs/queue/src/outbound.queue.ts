@@ -1,46 +1,103 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import { JobsOptions, Queue } from 'bullmq';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import { redisOptions } from '@parley/runtime/redis.provider';
-import { JOBS, OutboundJob, QUEUES } from './queues';
+import { JOBS, MediaJob, OutboundJob, QueueName, QUEUES, TypingJob } from './queues';
 
 export const bullPrefix = (config: AppConfig) => `${config.redisPrefix}bull`;
 
-/** Producer side of the `outbound` queue: one job per support reply, its id the message id. */
+export const TYPING_BUCKET_MS = 4000;
+
+export function createQueue<T>(config: AppConfig, name: QueueName): Queue<T> {
+  return new Queue<T>(name, {
+    prefix: bullPrefix(config),
+    connection: redisOptions(config, { maxRetriesPerRequest: null, enableOfflineQueue: false }),
+  });
+}
+
+/**
+ * Producer side of the worker's queues. Job ids derive from what a job is about, so adding the
+ * same work twice is harmless. Never throws: work whose enqueue failed (Redis down) is picked
+ * up again by the worker's sweeper from Postgres.
+ */
 @Injectable()
 export class OutboundQueue implements OnApplicationShutdown {
   private readonly logger = new Logger(OutboundQueue.name);
   readonly queue: Queue<OutboundJob>;
+  readonly media: Queue<MediaJob>;
+  readonly typing: Queue<TypingJob>;
 
   constructor(@Inject(CONFIG) config: AppConfig) {
-    this.queue = new Queue<OutboundJob>(QUEUES.outbound, {
-      prefix: bullPrefix(config),
-      connection: redisOptions(config, { maxRetriesPerRequest: null, enableOfflineQueue: false }),
+    this.queue = createQueue<OutboundJob>(config, QUEUES.outbound);
+    this.media = createQueue<MediaJob>(config, QUEUES.media);
+    this.typing = createQueue<TypingJob>(config, QUEUES.typing);
+    for (const q of [this.queue, this.media, this.typing] as Queue[]) {
+      q.on('error', (error) => this.logger.warn(`${q.name} queue: ${error.message}`));
+    }
+  }
+
+  /** Adds the send job for a support reply (jobId = message id). */
+  enqueue(job: OutboundJob): Promise<boolean> {
+    return this.add(this.queue, JOBS.outbound.send, job, job.messageId, {
+      attempts: 8,
+      backoff: { type: 'jittered' },
     });
-    this.queue.on('error', (error) => this.logger.warn(`outbound queue: ${error.message}`));
   }
 
   /**
-   * Adds the send job; adding the same message twice is a no-op (jobId = message id).
-   * Never throws: a message whose enqueue failed stays `sending` and the sweeper re-enqueues it.
+   * Enqueues again a reply whose previous job finished (failed, or held and released): the old
+   * job is removed first, since its id would make the add a no-op. A job still waiting, delayed
+   * or running is left alone.
    */
-  async enqueue(job: OutboundJob): Promise<boolean> {
+  async requeue(job: OutboundJob): Promise<boolean> {
     try {
-      await this.queue.add(JOBS.outbound.send, job, {
-        jobId: job.messageId,
-        attempts: 8,
-        backoff: { type: 'exponential', delay: 1000 },
+      const existing = await this.queue.getJob(job.messageId);
+      if (existing) {
+        const state = await existing.getState();
+        if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return true;
+        await existing.remove();
+      }
+    } catch (error) {
+      this.logger.warn(`outbound requeue of ${job.messageId} deferred: ${(error as Error).message}`);
+      return false;
+    }
+    return this.enqueue(job);
+  }
+
+  enqueueMedia(job: MediaJob): Promise<boolean> {
+    return this.add(this.media, JOBS.media.download, job, `${job.messageId}:${job.attachmentIndex}`, {
+      attempts: 6,
+      backoff: { type: 'jittered' },
+    });
+  }
+
+  enqueueTyping(job: TypingJob): Promise<boolean> {
+    const bucket = Math.floor(Date.now() / TYPING_BUCKET_MS);
+    return this.add(this.typing, JOBS.typing.show, job, `${job.conversationId}:${bucket}`, { attempts: 1 });
+  }
+
+  private async add<T>(
+    queue: Queue<T>,
+    name: string,
+    data: T,
+    jobId: string,
+    options: JobsOptions,
+  ): Promise<boolean> {
+    try {
+      await (queue as Queue).add(name, data, {
+        jobId,
         removeOnComplete: { age: 24 * 3600 },
         removeOnFail: { age: 7 * 24 * 3600 },
+        ...options,
       });
       return true;
     } catch (error) {
-      this.logger.warn(`outbound enqueue of ${job.messageId} deferred: ${(error as Error).message}`);
+      this.logger.warn(`${queue.name} enqueue of ${jobId} deferred: ${(error as Error).message}`);
       return false;
     }
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.queue.close();
+    await Promise.all([this.queue.close(), this.media.close(), this.typing.close()]);
   }
 }

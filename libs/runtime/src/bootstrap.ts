@@ -43,6 +43,7 @@ export async function runApp(
   moduleFor: (config: AppConfig) => DynamicModule,
   portOf: (config: AppConfig) => number,
   setup: (app: INestApplication, config: AppConfig) => void | Promise<void> = () => undefined,
+  options: { rawBody?: boolean } = {},
 ): Promise<void> {
   let config: AppConfig;
   try {
@@ -62,6 +63,7 @@ export async function runApp(
       bufferLogs: true,
       forceCloseConnections: true,
       abortOnError: false,
+      rawBody: options.rawBody ?? false,
     });
   } catch (error) {
     process.stderr.write(`parley-${name}: cannot start: ${(error as Error).message}\n`);

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { ChannelInput, ChannelService } from '@parley/domain/services/channel.service';
+import { ChannelService } from '@parley/domain/services/channel.service';
 import type { AuthAgent } from '@parley/domain/services/token.service';
 import { AdminOnly, CurrentAgent } from '../auth/auth.guards';
 import { CreateChannelDto, UpdateChannelDto } from '../dtos/channel.dto';
@@ -16,11 +16,7 @@ export class ChannelsController {
   @Post()
   @AdminOnly()
   create(@CurrentAgent() me: AuthAgent, @Body() dto: CreateChannelDto) {
-    const input: ChannelInput =
-      dto.type === 'telegram'
-        ? { type: 'telegram', name: dto.name, bot_token: dto.bot_token! }
-        : { type: 'instagram', name: dto.name, ig_user_id: dto.ig_user_id!, access_token: dto.access_token! };
-    return this.channels.create(me.workspaceId, input);
+    return this.channels.create(me.workspaceId, dto);
   }
 
   @Get()

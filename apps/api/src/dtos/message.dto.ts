@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 
 /** Telegram's limit for one text message; the strictest per-platform limits come with channels. */
 export const MAX_CONTENT_LENGTH = 4096;
@@ -15,4 +16,24 @@ export class SendMessageDto {
   type!: 'support' | 'note';
 
   @ApiPropertyOptional() @IsOptional() @IsUUID() reply_to?: string;
+}
+
+export class UploadAttachmentDto {
+  @ApiProperty({ enum: ['voice', 'image', 'file'], description: 'voice must be OGG/Opus' })
+  @IsIn(['voice', 'image', 'file'])
+  kind!: 'voice' | 'image' | 'file';
+
+  @ApiPropertyOptional({ description: 'caption' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  content?: string;
+
+  @ApiPropertyOptional({ description: 'voice length in seconds' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  duration?: number;
 }

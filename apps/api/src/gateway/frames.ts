@@ -40,6 +40,7 @@ export function parseFrame<T extends keyof typeof CLIENT_FRAMES>(type: T, frame:
 export interface Viewer {
   kind: SocketKind;
   agentId: string;
+  role?: 'admin' | 'agent';
   conversationId?: string;
 }
 
@@ -129,6 +130,10 @@ export function eventFrames(event: PublishedEvent, viewer: Viewer, list: ListCon
   }
 
   // notifications: what concerns this agent, wherever it is in the dashboard
+  if (is(event, 'channel.updated')) {
+    if (viewer.role !== 'admin' || event.payload.status !== 'reauthorization_required') return [];
+    return [{ type: 'notification', seq, kind: 'channel_reauthorization_required', ...event.payload }];
+  }
   if (is(event, 'conversation.created')) {
     return [
       { type: 'notification', seq, kind: 'new_conversation', conversation: event.payload.conversation },

@@ -8,6 +8,7 @@ import type { ConversationView } from '@parley/domain/presenters/conversation.pr
 import { ConversationService } from '@parley/domain/services/conversation.service';
 import { EventService } from '@parley/domain/services/event.service';
 import { MessageService } from '@parley/domain/services/message.service';
+import { OutboundQueue } from '@parley/queue/outbound.queue';
 import { EphemeralEvent } from '@parley/realtime/channels';
 import { EventBus } from '@parley/realtime/event-bus';
 import { PresenceService } from '@parley/realtime/presence.service';
@@ -31,6 +32,7 @@ export interface ClientSocket extends WebSocket {
 const viewerOf = (socket: ClientSocket): Viewer => ({
   kind: socket.parley.kind,
   agentId: socket.parley.agent.id,
+  role: socket.parley.agent.role,
   conversationId: socket.parley.conversationId,
 });
 
@@ -55,6 +57,7 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
     private readonly messages: MessageService,
     private readonly conversations: ConversationService,
     private readonly events: EventService,
+    private readonly queues: OutboundQueue,
   ) {}
 
   onModuleInit(): void {
@@ -138,6 +141,9 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
       this.typing.set(key, { timer, socket });
     }
     const { agent, conversationId } = socket.parley;
+    // The customer sees "typing…" too; the job id buckets it, so refreshes do not flood the platform.
+    if (isTyping)
+      await this.queues.enqueueTyping({ workspaceId: agent.workspaceId, conversationId: conversationId! });
     await this.bus.publishEphemeral({
       kind: 'typing',
       workspace_id: agent.workspaceId,
@@ -193,14 +199,16 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
     event: PublishedEvent,
     sockets: ClientSocket[],
   ): Promise<Map<string, ListContext>> {
+    const conversationId = event.conversation_id;
+    if (!conversationId) return new Map();
     let conversation: ConversationView;
     try {
-      conversation = await this.conversations.sharedView(event.workspace_id, event.conversation_id);
+      conversation = await this.conversations.sharedView(event.workspace_id, conversationId);
     } catch {
       return new Map();
     }
     const agentIds = [...new Set(sockets.map((s) => s.parley.agent.id))];
-    const unread = await this.conversations.unreadFor(event.workspace_id, event.conversation_id, agentIds);
+    const unread = await this.conversations.unreadFor(event.workspace_id, conversationId, agentIds);
     return new Map(agentIds.map((id) => [id, { conversation, unread: unread.get(id) ?? 0 }]));
   }
 
@@ -229,7 +237,7 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
       );
       for (const event of page) {
         let list: ListContext | undefined;
-        if (kind === 'conversations' && needsListContext(event)) {
+        if (kind === 'conversations' && event.conversation_id && needsListContext(event)) {
           list = lists.get(event.conversation_id) ?? (await this.listContexts(event, [socket])).get(agent.id);
           if (list) lists.set(event.conversation_id, list);
         }

@@ -35,6 +35,11 @@ export type DomainEvent =
       payload: { conversation: ConversationView; changes: string[]; actor_id: string | null };
     }
   | {
+      type: 'channel.updated';
+      conversationId: null;
+      payload: { channel_id: string; status: 'active' | 'reauthorization_required'; reason: string | null };
+    }
+  | {
       type: 'conversation.read';
       conversationId: string;
       payload: { agent_id: string; message_id: string | null; seq: number };
@@ -45,7 +50,8 @@ export type DomainEventType = DomainEvent['type'];
 /** An event row as it is published on the bus and replayed from Postgres: one shape for both. */
 export interface PublishedEvent<E extends DomainEvent = DomainEvent> {
   workspace_id: string;
-  conversation_id: string;
+  /** Null only for workspace-wide events (a channel's status). */
+  conversation_id: string | null;
   seq: number;
   type: E['type'];
   payload: E['payload'];

@@ -12,16 +12,13 @@ export interface ChannelView {
   updated_at: string;
 }
 
-export const toChannelView = (channel: Channel, publicUrl: string): ChannelView => ({
+export const toChannelView = (channel: Channel, webhookUrl: string): ChannelView => ({
   id: channel.id,
   type: channel.type,
   name: channel.name,
   status: channel.status,
   external_id: channel.externalId,
-  webhook_url:
-    channel.type === 'telegram'
-      ? `${publicUrl}/webhooks/telegram/${channel.id}`
-      : `${publicUrl}/webhooks/instagram`,
+  webhook_url: webhookUrl,
   created_at: channel.createdAt.toISOString(),
   updated_at: channel.updatedAt.toISOString(),
 });

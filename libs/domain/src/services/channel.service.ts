@@ -1,16 +1,17 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
-import { Repository } from 'typeorm';
+import { DataSource, IsNull, Not } from 'typeorm';
 import { AppConfig, CONFIG } from '@parley/config/config';
-import { Channel } from '@parley/database/entities/channel.entity';
-import { notFound } from '@parley/errors/app-error';
+import { Channel, ChannelType } from '@parley/database/entities/channel.entity';
+import { AppError, notFound } from '@parley/errors/app-error';
+import { ChannelAccess, ConnectInput } from '@parley/platforms/platform';
+import { PlatformError } from '@parley/platforms/platform-error';
+import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import { ChannelView, toChannelView } from '../presenters/channel.presenter';
 import { CredentialsCipher } from './credentials-cipher';
 
-export type ChannelInput =
-  | { type: 'telegram'; name: string; bot_token: string }
-  | { type: 'instagram'; name: string; ig_user_id: string; access_token: string };
+export type ChannelInput = { type: ChannelType; name: string } & ConnectInput;
 
 export interface ChannelChanges {
   name?: string;
@@ -21,36 +22,54 @@ export interface ChannelChanges {
 /** Telegram's `secret_token` allows 1-256 of A-Za-z0-9_-: base64url of 32 random bytes fits. */
 export const newWebhookSecret = () => randomBytes(32).toString('base64url');
 
+/** A platform's refusal while connecting, as the admin should read it. */
+function connectError(error: unknown): AppError {
+  if (!(error instanceof PlatformError)) throw error;
+  if (error.code === 'temporary' || error.code === 'rate_limited')
+    return new AppError('platform_unavailable', 502);
+  return new AppError('channel_credentials_invalid', 422, { reason: error.reason });
+}
+
 @Injectable()
 export class ChannelService {
+  private readonly logger = new Logger(ChannelService.name);
+
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
-    @InjectRepository(Channel) private readonly channels: Repository<Channel>,
+    @InjectDataSource() private readonly db: DataSource,
     private readonly cipher: CredentialsCipher,
+    private readonly platforms: PlatformRegistry,
   ) {}
 
+  /** Checks the credentials with the platform, stores them encrypted and registers the webhook. */
   async create(workspaceId: string, input: ChannelInput): Promise<ChannelView> {
-    const channel = await this.channels.save(
-      this.channels.create({
-        workspaceId,
-        type: input.type,
-        name: input.name.trim(),
-        credentialsEncrypted: this.cipher.encrypt(
-          input.type === 'telegram' ? { bot_token: input.bot_token } : { access_token: input.access_token },
-        ),
-        webhookSecret: newWebhookSecret(),
-        // A bot token starts with the bot's numeric id.
-        externalId: input.type === 'telegram' ? input.bot_token.split(':')[0] : input.ig_user_id,
-      }),
-    );
+    const adapter = this.platforms.adapter(input.type);
+    const connected = await adapter.connect(input).catch((error) => Promise.reject(connectError(error)));
+    await this.assertNotConnectedElsewhere(input.type, connected.externalId);
+    const channel = await this.db.transaction(async (manager) => {
+      const channel = await manager.save(
+        manager.create(Channel, {
+          workspaceId,
+          type: input.type,
+          name: input.name.trim(),
+          credentialsEncrypted: this.cipher.encrypt(connected.credentials),
+          webhookSecret: newWebhookSecret(),
+          externalId: connected.externalId,
+        }),
+      );
+      // Registered inside the transaction: a refused webhook leaves no half-connected channel.
+      await adapter
+        .registerWebhook(this.access(channel), this.webhookUrl(channel))
+        .catch((error) => Promise.reject(connectError(error)));
+      return channel;
+    });
     return this.present(channel);
   }
 
   async list(workspaceId: string): Promise<ChannelView[]> {
-    const channels = await this.channels.find({
-      where: { workspaceId },
-      order: { createdAt: 'ASC', id: 'ASC' },
-    });
+    const channels = await this.db
+      .getRepository(Channel)
+      .find({ where: { workspaceId }, order: { createdAt: 'ASC', id: 'ASC' } });
     return channels.map((c) => this.present(c));
   }
 
@@ -58,35 +77,93 @@ export class ChannelService {
     return this.present(await this.find(workspaceId, id));
   }
 
+  /** Renames, or reconnects with a new token (which also ends a "reauthorization required" hold). */
   async update(workspaceId: string, id: string, changes: ChannelChanges): Promise<ChannelView> {
     const channel = await this.find(workspaceId, id);
     if (changes.name !== undefined) channel.name = changes.name.trim();
-    const token = channel.type === 'telegram' ? changes.bot_token : changes.access_token;
+    const token = changes.bot_token ?? changes.access_token;
     if (token) {
-      const key = channel.type === 'telegram' ? 'bot_token' : 'access_token';
-      channel.credentialsEncrypted = this.cipher.encrypt({
-        ...this.cipher.decrypt(channel.credentialsEncrypted),
-        [key]: token,
-      });
-      if (channel.type === 'telegram') channel.externalId = token.split(':')[0];
+      const adapter = this.platforms.adapter(channel.type);
+      const current = this.cipher.decrypt(channel.credentialsEncrypted);
+      const connected = await adapter
+        .connect({
+          bot_token: changes.bot_token,
+          access_token: changes.access_token,
+          ig_user_id: channel.externalId ?? undefined,
+        })
+        .catch((error) => Promise.reject(connectError(error)));
+      if (connected.externalId !== channel.externalId)
+        await this.assertNotConnectedElsewhere(channel.type, connected.externalId, channel.id);
+      channel.externalId = connected.externalId;
+      channel.credentialsEncrypted = this.cipher.encrypt({ ...current, ...connected.credentials });
       channel.status = 'active';
+      await adapter
+        .registerWebhook(this.access(channel), this.webhookUrl(channel))
+        .catch((error) => Promise.reject(connectError(error)));
     }
-    return this.present(await this.channels.save(channel));
+    return this.present(await this.db.getRepository(Channel).save(channel));
   }
 
-  /** Soft delete: the channel stops, its conversations stay readable. */
+  /** Registers the webhook again with the stored credentials (after the platform forgot it). */
+  async reconnect(workspaceId: string, id: string): Promise<ChannelView> {
+    const channel = await this.find(workspaceId, id);
+    await this.platforms
+      .adapter(channel.type)
+      .registerWebhook(this.access(channel), this.webhookUrl(channel))
+      .catch((error) => Promise.reject(connectError(error)));
+    return this.present(channel);
+  }
+
+  /** Soft delete: the webhook is removed and traffic stops; the conversations stay readable. */
   async remove(workspaceId: string, id: string): Promise<void> {
     const channel = await this.find(workspaceId, id);
-    await this.channels.softRemove(channel);
+    await this.platforms
+      .adapter(channel.type)
+      .removeWebhook(this.access(channel))
+      .catch((error: Error) =>
+        this.logger.warn(`channel ${channel.id}: webhook not removed: ${error.message}`),
+      );
+    await this.db.getRepository(Channel).softRemove(channel);
+  }
+
+  /** What an adapter needs to act for the channel: ids and decrypted credentials. */
+  access(channel: Channel): ChannelAccess {
+    return {
+      id: channel.id,
+      type: channel.type,
+      externalId: channel.externalId,
+      credentials: this.cipher.decrypt(channel.credentialsEncrypted),
+      webhookSecret: channel.webhookSecret,
+    };
+  }
+
+  /** The live channel a webhook names; webhooks are not tenant-scoped: their secret or signature is the proof. */
+  findLive(type: ChannelType, id: string): Promise<Channel | null> {
+    return this.db.getRepository(Channel).findOneBy({ id, type });
+  }
+
+  findLiveByAccount(type: ChannelType, externalId: string): Promise<Channel | null> {
+    return this.db.getRepository(Channel).findOneBy({ type, externalId });
+  }
+
+  private async assertNotConnectedElsewhere(type: ChannelType, externalId: string, exceptId?: string) {
+    const existing = await this.db
+      .getRepository(Channel)
+      .findOneBy({ type, externalId, deletedAt: IsNull(), ...(exceptId ? { id: Not(exceptId) } : {}) });
+    if (existing) throw new AppError('channel_already_connected', 409);
+  }
+
+  private webhookUrl(channel: Channel): string {
+    return `${this.config.publicUrl}${this.platforms.adapter(channel.type).webhookPath(channel.id)}`;
   }
 
   private async find(workspaceId: string, id: string): Promise<Channel> {
-    const channel = await this.channels.findOneBy({ id, workspaceId });
+    const channel = await this.db.getRepository(Channel).findOneBy({ id, workspaceId });
     if (!channel) throw notFound('channel');
     return channel;
   }
 
   private present(channel: Channel): ChannelView {
-    return toChannelView(channel, this.config.publicUrl);
+    return toChannelView(channel, this.webhookUrl(channel));
   }
 }

@@ -27,6 +27,17 @@ const MESSAGE_SELECT = `
     LEFT JOIN contact ct ON ct.id = m.sender_contact_id
    WHERE m.workspace_id = $1`;
 
+/** One message as agents see it, read inside the caller's transaction. */
+export async function messageView(
+  manager: EntityManager,
+  workspaceId: string,
+  messageId: string,
+): Promise<MessageView> {
+  const rows: MessageRow[] = await manager.query(`${MESSAGE_SELECT} AND m.id = $2`, [workspaceId, messageId]);
+  if (!rows[0]) throw notFound('message');
+  return toMessageView(rows[0]);
+}
+
 /** A customer's message as a platform adapter hands it to the domain. */
 export interface InboundMessage {
   workspaceId: string;
@@ -42,6 +53,8 @@ export interface InboundMessage {
   externalId: string;
   content: string;
   attachments?: Attachment[];
+  /** The platform id of the message this one answers, if the customer replied to one. */
+  replyToExternalId?: string | null;
 }
 
 export interface ReplyInput {
@@ -50,6 +63,8 @@ export interface ReplyInput {
   replyTo?: string | null;
   /** The sender's optimistic id, echoed on the `chat_message` frame. */
   clientId?: string | null;
+  /** Already stored files (MediaService.storeUpload). */
+  attachments?: Attachment[];
 }
 
 const MENTION = /@([\p{L}\p{N}._-]+)/gu;
@@ -119,7 +134,8 @@ export class MessageService {
     input: ReplyInput,
   ): Promise<MessageView> {
     const content = input.content.trim();
-    if (!content) throw new AppError('message_empty', 400);
+    const attachments = input.attachments ?? [];
+    if (!content && !attachments.length) throw new AppError('message_empty', 400);
     const status: MessageStatus = input.type === 'support' ? 'sending' : 'sent';
 
     const message = await this.db.transaction(async (manager) => {
@@ -143,6 +159,7 @@ export class MessageService {
         type: input.type,
         senderAgentId: agent.id,
         content,
+        attachments,
         status,
         replyToId: input.replyTo ?? null,
       });
@@ -156,7 +173,7 @@ export class MessageService {
       });
       if (input.type === 'support') {
         conversation.lastMessageAt = new Date();
-        conversation.lastMessagePreview = previewOf(content);
+        conversation.lastMessagePreview = previewOf(content, attachments);
         const activated = conversation.status === 'open';
         if (activated) conversation.status = 'support_active';
         await manager.save(conversation);
@@ -242,6 +259,121 @@ export class MessageService {
     });
   }
 
+  /** A customer edited a message on the platform. */
+  async platformEdit(channelId: string, externalId: string, content: string): Promise<void> {
+    await this.db.transaction(async (manager) => {
+      const message = await manager.findOneBy(Message, { channelId, externalId, type: 'customer' });
+      if (!message || message.deletedAt) return;
+      await manager.update(Message, { id: message.id }, { content, editedAt: new Date() });
+      await this.events.append(manager, message.workspaceId, {
+        type: 'message.updated',
+        conversationId: message.conversationId,
+        payload: { message: await this.view(message.workspaceId, message.id, manager) },
+      });
+    });
+  }
+
+  /** A customer unsent a message: its content is served to no one again. */
+  async platformUnsend(channelId: string, externalId: string): Promise<void> {
+    await this.db.transaction(async (manager) => {
+      const message = await manager.findOneBy(Message, { channelId, externalId, type: 'customer' });
+      if (!message || message.deletedAt) return;
+      await manager.update(Message, { id: message.id }, { deletedAt: new Date() });
+      await this.events.append(manager, message.workspaceId, {
+        type: 'message.deleted',
+        conversationId: message.conversationId,
+        payload: { message_id: message.id },
+      });
+    });
+  }
+
+  /** A customer reacted to (or un-reacted) any message of the conversation. */
+  async platformReaction(
+    channelId: string,
+    platformUserId: string,
+    externalId: string,
+    emoji: string,
+    action: 'add' | 'remove',
+  ): Promise<void> {
+    await this.db.transaction(async (manager) => {
+      const message = await manager.findOneBy(Message, { channelId, externalId });
+      const identity = await manager.findOneBy(ContactIdentity, { channelId, platformUserId });
+      if (!message || !identity || message.deletedAt) return;
+      const rows: unknown[] =
+        action === 'add'
+          ? await manager.query(
+              `INSERT INTO message_reaction (workspace_id, message_id, contact_id, emoji) VALUES ($1, $2, $3, $4)
+               ON CONFLICT (message_id, contact_id, emoji) WHERE contact_id IS NOT NULL DO NOTHING RETURNING id`,
+              [message.workspaceId, message.id, identity.contactId, emoji],
+            )
+          : await manager.query(
+              // Instagram's unreact names no emoji: it takes the customer's reaction back.
+              `WITH gone AS (DELETE FROM message_reaction WHERE message_id = $1 AND contact_id = $2 RETURNING emoji)
+               SELECT emoji FROM gone`,
+              [message.id, identity.contactId],
+            );
+      for (const row of rows) {
+        await this.events.append(manager, message.workspaceId, {
+          type: 'message.reaction',
+          conversationId: message.conversationId,
+          payload: {
+            message_id: message.id,
+            emoji: action === 'add' ? emoji : (row as { emoji: string }).emoji,
+            action,
+            sender: { kind: 'contact', id: identity.contactId },
+          },
+        });
+      }
+    });
+  }
+
+  /** The customer has seen our replies up to `externalId`: they turn `read`. */
+  async platformRead(channelId: string, platformUserId: string, externalId: string): Promise<void> {
+    await this.db.transaction(async (manager) => {
+      const identity = await manager.findOneBy(ContactIdentity, { channelId, platformUserId });
+      if (!identity) return;
+      const conversation = await manager.findOneBy(Conversation, {
+        channelId,
+        contactId: identity.contactId,
+      });
+      if (!conversation) return;
+      const upTo = await manager.findOneBy(Message, { channelId, externalId });
+      const read: { id: string }[] = await manager.query(
+        `UPDATE message SET status = 'read'
+          WHERE conversation_id = $1 AND type = 'support' AND status IN ('sent', 'delivered')
+            AND seq <= $2
+        RETURNING id`,
+        [conversation.id, upTo?.seq ?? Number.MAX_SAFE_INTEGER],
+      );
+      for (const { id } of read) {
+        await this.events.append(manager, conversation.workspaceId, {
+          type: 'message.status',
+          conversationId: conversation.id,
+          payload: { message_id: id, status: 'read', external_send_result: null },
+        });
+      }
+    });
+  }
+
+  /** An agent retries a failed reply: it goes back to `sending` and really goes out again. */
+  async retry(workspaceId: string, agent: AuthAgent, messageId: string): Promise<MessageView> {
+    const view = await this.db.transaction(async (manager) => {
+      const message = await manager.findOneBy(Message, { id: messageId, workspaceId });
+      if (!message || message.deletedAt) throw notFound('message');
+      if (message.type !== 'support' || message.status !== 'failed')
+        throw new AppError('message_not_retryable', 409);
+      await manager.update(Message, { id: message.id }, { status: 'sending', failureReason: null });
+      await this.events.append(manager, workspaceId, {
+        type: 'message.status',
+        conversationId: message.conversationId,
+        payload: { message_id: message.id, status: 'sending', external_send_result: null },
+      });
+      return this.view(workspaceId, message.id, manager);
+    });
+    await this.outbound.requeue({ messageId, workspaceId });
+    return view;
+  }
+
   /** The newest `limit` messages of a conversation, oldest first, and the workspace's seq they are current to. */
   async recent(workspaceId: string, conversationId: string, limit: number) {
     // One snapshot, so no event can fall between the messages and the seq the client resumes from.
@@ -307,11 +439,15 @@ export class MessageService {
           await this.conversations.recordUpdate(manager, workspaceId, null, conversation.id, ['status']);
       }
 
+      const replyTo = inbound.replyToExternalId
+        ? await manager.findOneBy(Message, { channelId, externalId: inbound.replyToExternalId })
+        : null;
       const seq = await this.events.nextSeq(manager, workspaceId);
       const { identifiers } = await manager.insert(Message, {
         workspaceId,
         conversationId: conversation.id,
         channelId,
+        replyToId: replyTo?.id ?? null,
         seq: String(seq),
         type: 'customer',
         senderContactId: contactId,

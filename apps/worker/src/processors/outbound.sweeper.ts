@@ -1,0 +1,45 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { AppConfig, CONFIG } from '@parley/config/config';
+import { DeliveryService } from '@parley/domain/services/delivery.service';
+import { OutboundQueue } from '@parley/queue/outbound.queue';
+
+/** No reply is lost: replies still `sending` after SWEEP_AFTER_SECONDS get their job back. */
+@Injectable()
+export class OutboundSweeper implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboundSweeper.name);
+  private timer?: NodeJS.Timeout;
+  private running = false;
+
+  constructor(
+    @Inject(CONFIG) private readonly config: AppConfig,
+    private readonly delivery: DeliveryService,
+    private readonly queues: OutboundQueue,
+  ) {}
+
+  onModuleInit(): void {
+    const every = Math.max(1000, Math.min(10_000, (this.config.jobs.sweepAfterSeconds * 1000) / 3));
+    this.timer = setInterval(() => void this.sweep(), every);
+    this.timer.unref();
+  }
+
+  async sweep(): Promise<number> {
+    if (this.running) return 0;
+    this.running = true;
+    try {
+      const stuck = await this.delivery.stuckReplies(this.config.jobs.sweepAfterSeconds);
+      for (const reply of stuck)
+        await this.queues.requeue({ messageId: reply.id, workspaceId: reply.workspace_id });
+      if (stuck.length) this.logger.log(`re-enqueued ${stuck.length} replies still sending`);
+      return stuck.length;
+    } catch (error) {
+      this.logger.warn(`sweep: ${(error as Error).message}`);
+      return 0;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+}

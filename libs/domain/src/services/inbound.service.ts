@@ -1,0 +1,93 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Channel } from '@parley/database/entities/channel.entity';
+import { ContactIdentity } from '@parley/database/entities/contact-identity.entity';
+import { PlatformInbound } from '@parley/platforms/inbound';
+import { PlatformRegistry } from '@parley/platforms/platform.registry';
+import { OutboundQueue } from '@parley/queue/outbound.queue';
+import { ChannelService } from './channel.service';
+import { toE164 } from './contact.service';
+import { MessageService } from './message.service';
+
+const e164OrNull = (phone: string) => {
+  try {
+    return toE164(phone.startsWith('+') ? phone : `+${phone}`);
+  } catch {
+    return null;
+  }
+};
+
+/** What a verified, normalized webhook event does to the inbox; it acts on the kind, never on the platform. */
+@Injectable()
+export class InboundService {
+  private readonly logger = new Logger(InboundService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly messages: MessageService,
+    private readonly channels: ChannelService,
+    private readonly platforms: PlatformRegistry,
+    private readonly queues: OutboundQueue,
+  ) {}
+
+  async handle(channel: Channel, event: PlatformInbound): Promise<void> {
+    switch (event.kind) {
+      case 'message': {
+        const profile = event.profile ?? (await this.profileOfNewcomer(channel, event.platformUserId));
+        const { message, duplicate } = await this.messages.receive({
+          workspaceId: channel.workspaceId,
+          channelId: channel.id,
+          platformUserId: event.platformUserId,
+          profile: { ...profile, phone: event.sharedPhone ? e164OrNull(event.sharedPhone) : null },
+          externalId: event.externalId,
+          content: event.content,
+          attachments: event.attachments,
+          replyToExternalId: event.replyToExternalId,
+        });
+        if (duplicate) return;
+        for (const media of event.media) {
+          await this.queues.enqueueMedia({
+            messageId: message.id,
+            workspaceId: channel.workspaceId,
+            attachmentIndex: media.attachmentIndex,
+            source: media.source,
+          });
+        }
+        return;
+      }
+      case 'edit':
+        return this.messages.platformEdit(channel.id, event.externalId, event.content);
+      case 'unsend':
+        return this.messages.platformUnsend(channel.id, event.externalId);
+      case 'reaction':
+        return this.messages.platformReaction(
+          channel.id,
+          event.platformUserId,
+          event.externalId,
+          event.emoji,
+          event.action,
+        );
+      case 'read':
+        return this.messages.platformRead(channel.id, event.platformUserId, event.externalId);
+      case 'echo':
+      case 'ignored':
+        this.logger.debug(
+          `channel ${channel.id}: ${event.kind === 'echo' ? `echo of ${event.externalId}` : event.reason}`,
+        );
+        return;
+    }
+  }
+
+  /** Asks the platform who a first-time customer is (Instagram); known customers keep their profile. */
+  private async profileOfNewcomer(channel: Channel, platformUserId: string) {
+    const known = await this.db
+      .getRepository(ContactIdentity)
+      .existsBy({ channelId: channel.id, platformUserId });
+    if (known) return { name: null, username: null };
+    const profile = await this.platforms
+      .adapter(channel.type)
+      .profile(this.channels.access(channel), platformUserId);
+    return profile ?? { name: null, username: null };
+  }
+}

@@ -1,0 +1,175 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { fromBuffer } from 'file-type';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { AppConfig, CONFIG } from '@parley/config/config';
+import { Channel } from '@parley/database/entities/channel.entity';
+import { Attachment, Message } from '@parley/database/entities/message.entity';
+import { AppError, notFound } from '@parley/errors/app-error';
+import { PlatformError } from '@parley/platforms/platform-error';
+import { PlatformRegistry } from '@parley/platforms/platform.registry';
+import type { MediaJob } from '@parley/queue/queues';
+import { ChannelService } from './channel.service';
+import { EventService } from './event.service';
+import { messageView } from './message.service';
+
+/** Telegram's bot download limit; larger inbound files are refused. */
+export const MAX_MEDIA_BYTES = 20 * 1024 * 1024;
+const UPLOAD_LIMITS: Record<'voice' | 'image' | 'file', number> = {
+  voice: 20 * 1024 * 1024,
+  image: 10 * 1024 * 1024,
+  file: 20 * 1024 * 1024,
+};
+const IMAGE_MIMES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif'];
+
+/** True for an Ogg stream whose first packet is an Opus header: the only voice Telegram shows as a voice note. */
+export function isOggOpus(head: Buffer): boolean {
+  return (
+    head.subarray(0, 4).toString('latin1') === 'OggS' &&
+    head.subarray(0, 200).includes(Buffer.from('OpusHead'))
+  );
+}
+
+@Injectable()
+export class MediaService {
+  constructor(
+    @Inject(CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly platforms: PlatformRegistry,
+    private readonly channels: ChannelService,
+    private readonly events: EventService,
+  ) {}
+
+  /** The media job: fetches one inbound attachment into MEDIA_DIR, capped and sniffed. */
+  async download(job: MediaJob): Promise<void> {
+    const message = await this.db
+      .getRepository(Message)
+      .findOneBy({ id: job.messageId, workspaceId: job.workspaceId });
+    const attachment = message?.attachments[job.attachmentIndex];
+    if (!message || !attachment || attachment.storage_key) return;
+    const channel = await this.db
+      .getRepository(Channel)
+      .findOne({ where: { id: message.channelId }, withDeleted: true });
+    if (!channel) return;
+
+    const { stream, declaredMime } = await this.platforms
+      .adapter(channel.type)
+      .download(this.channels.access(channel), job.source, MAX_MEDIA_BYTES);
+    const key = `${job.workspaceId}/${job.messageId}-${job.attachmentIndex}`;
+    const target = this.pathOf(key);
+    const partial = `${target}.${randomBytes(4).toString('hex')}.part`;
+    await mkdir(dirname(target), { recursive: true });
+    let size = 0;
+    let head = Buffer.alloc(0);
+    const cap = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        size += chunk.length;
+        if (head.length < 4100) head = Buffer.concat([head, chunk]).subarray(0, 4100);
+        done(
+          size > MAX_MEDIA_BYTES
+            ? new PlatformError('rejected', `larger than ${MAX_MEDIA_BYTES} bytes`)
+            : null,
+          chunk,
+        );
+      },
+    });
+    try {
+      await pipeline(stream, cap, createWriteStream(partial));
+    } catch (error) {
+      await rm(partial, { force: true });
+      throw error;
+    }
+    await rename(partial, target);
+    const sniffed = await fromBuffer(head);
+    await this.setAttachment(message, job.attachmentIndex, {
+      ...attachment,
+      storage_key: key,
+      size,
+      mime: sniffed?.mime ?? declaredMime ?? attachment.mime,
+    });
+  }
+
+  /**
+   * Stores a file an agent attaches to a reply. Voice must already be OGG/Opus (the dashboard
+   * records it so), because Telegram shows nothing else as a voice note.
+   */
+  async storeUpload(
+    workspaceId: string,
+    kind: 'voice' | 'image' | 'file',
+    bytes: Buffer,
+    fileName: string,
+    duration: number | null,
+  ): Promise<Attachment> {
+    if (!bytes.length) throw new AppError('attachment_invalid', 400, { reason: 'the file is empty' });
+    if (bytes.length > UPLOAD_LIMITS[kind]) {
+      throw new AppError('attachment_invalid', 413, {
+        reason: `${kind} files are limited to ${UPLOAD_LIMITS[kind]} bytes`,
+      });
+    }
+    const sniffed = await fromBuffer(bytes);
+    if (kind === 'voice' && !isOggOpus(bytes)) {
+      throw new AppError('attachment_invalid', 415, { reason: 'a voice note must be OGG/Opus audio' });
+    }
+    if (kind === 'image' && !IMAGE_MIMES.includes(sniffed?.mime ?? '')) {
+      throw new AppError('attachment_invalid', 415, { reason: 'an image must be JPEG, PNG, WebP or GIF' });
+    }
+    const extension = kind === 'voice' ? 'ogg' : (sniffed?.ext ?? 'bin');
+    const key = `${workspaceId}/upload-${randomBytes(12).toString('hex')}.${extension}`;
+    await mkdir(dirname(this.pathOf(key)), { recursive: true });
+    await writeFile(this.pathOf(key), bytes);
+    return {
+      kind,
+      mime: kind === 'voice' ? 'audio/ogg' : (sniffed?.mime ?? 'application/octet-stream'),
+      size: bytes.length,
+      duration,
+      storage_key: key,
+      file_name: fileName.replace(/[/\\\0]/g, '_').slice(0, 200) || `${kind}.${extension}`,
+    };
+  }
+
+  /** The stored file of one attachment, for an agent of the same workspace only. */
+  async file(
+    workspaceId: string,
+    messageId: string,
+    index: number,
+  ): Promise<{ path: string; mime: string; name: string }> {
+    const message = await this.db.getRepository(Message).findOneBy({ id: messageId, workspaceId });
+    const attachment = message?.attachments[index];
+    if (!message || message.deletedAt || !attachment?.storage_key) throw notFound('attachment');
+    const path = this.pathOf(attachment.storage_key);
+    await stat(path).catch(() => Promise.reject(notFound('attachment')));
+    return {
+      path,
+      mime: attachment.mime ?? 'application/octet-stream',
+      name: attachment.file_name ?? `${attachment.kind}`,
+    };
+  }
+
+  /** MEDIA_DIR + key, refusing any key that would leave MEDIA_DIR. */
+  private pathOf(key: string): string {
+    const path = resolve(join(this.config.mediaDir, key));
+    if (!path.startsWith(resolve(this.config.mediaDir) + sep)) throw notFound('attachment');
+    return path;
+  }
+
+  private async setAttachment(message: Message, index: number, attachment: Attachment): Promise<void> {
+    await this.db.transaction(async (manager) => {
+      // jsonb_set on one element, so two attachments of one message downloading at once do not overwrite each other.
+      await manager.query(
+        `UPDATE message SET attachments = jsonb_set(attachments, $2::text[], $3::jsonb) WHERE id = $1`,
+        [message.id, `{${index}}`, JSON.stringify(attachment)],
+      );
+      await this.events.append(manager, message.workspaceId, {
+        type: 'message.updated',
+        conversationId: message.conversationId,
+        payload: { message: await messageView(manager, message.workspaceId, message.id) },
+      });
+    });
+  }
+}

@@ -1,0 +1,26 @@
+import type { Attachment } from '@parley/database/entities/message.entity';
+import type { MediaSource } from './platform';
+
+/** What any platform's webhook means, once normalized; the domain acts on `kind`, never on the platform. */
+export type PlatformInbound =
+  | {
+      kind: 'message';
+      platformUserId: string;
+      /** What the update itself says about the sender (Instagram says nothing: the adapter is asked). */
+      profile: { name: string | null; username: string | null } | null;
+      externalId: string;
+      content: string;
+      attachments: Attachment[];
+      media: MediaSource[];
+      /** A phone the customer shared about themselves, as sent. */
+      sharedPhone: string | null;
+      replyToExternalId: string | null;
+    }
+  | { kind: 'edit'; externalId: string; content: string }
+  | { kind: 'unsend'; externalId: string }
+  | { kind: 'reaction'; platformUserId: string; externalId: string; emoji: string; action: 'add' | 'remove' }
+  /** The customer has seen our messages up to this one. */
+  | { kind: 'read'; platformUserId: string; externalId: string }
+  /** Our own send, echoed back: never stored twice. */
+  | { kind: 'echo'; externalId: string }
+  | { kind: 'ignored'; reason: string };

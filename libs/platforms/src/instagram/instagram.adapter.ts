@@ -1,0 +1,154 @@
+import axios, { AxiosInstance } from 'axios';
+import { openAsBlob } from 'node:fs';
+import { Readable } from 'node:stream';
+import { PlatformError } from '../platform-error';
+import { ChannelAccess, ConnectInput, OutboundMessage, PlatformAdapter, ReplyWindow } from '../platform';
+import { mapInstagramError } from './instagram.errors';
+
+const HOUR = 3600 * 1000;
+/** Audio Instagram accepts (Meta: aac, m4a, wav, mp4); a browser's OGG/Opus voice note is not among them. */
+const INSTAGRAM_AUDIO = [
+  'audio/aac',
+  'audio/mp4',
+  'audio/x-m4a',
+  'audio/m4a',
+  'audio/wav',
+  'audio/x-wav',
+  'audio/vnd.wave',
+];
+
+/** Instagram Direct through the Graph API with axios, against INSTAGRAM_API_URL. */
+export class InstagramAdapter implements PlatformAdapter {
+  readonly type = 'instagram' as const;
+  // Meta allows about 100 calls/s per account for text, far fewer per conversation in practice.
+  readonly limits = { perRecipient: { points: 5, seconds: 1 }, perAccount: { points: 100, seconds: 1 } };
+  private readonly http: AxiosInstance;
+
+  constructor(apiUrl: string) {
+    this.http = axios.create({ baseURL: apiUrl.replace(/\/+$/, ''), timeout: 30000 });
+  }
+
+  async connect(input: ConnectInput) {
+    try {
+      const { data } = await this.http.get(`/${input.ig_user_id}`, {
+        params: { fields: 'id,username' },
+        headers: { authorization: `Bearer ${input.access_token}` },
+      });
+      return {
+        externalId: String(data.id ?? input.ig_user_id),
+        credentials: { access_token: input.access_token ?? '', username: data.username ?? '' },
+      };
+    } catch (error) {
+      const mapped = mapInstagramError(error);
+      throw mapped.code === 'reauthorization_required' || mapped.code === 'rejected'
+        ? new PlatformError('invalid_credentials', mapped.reason)
+        : mapped;
+    }
+  }
+
+  webhookPath(): string {
+    return '/webhooks/instagram';
+  }
+
+  /** Instagram webhooks are set once per Meta app (to PUBLIC_URL/webhooks/instagram), not per account. */
+  async registerWebhook(): Promise<void> {}
+
+  async removeWebhook(): Promise<void> {}
+
+  async send(channel: ChannelAccess, message: OutboundMessage): Promise<{ externalId: string }> {
+    const headers = { authorization: `Bearer ${channel.credentials.access_token}` };
+    const tag = message.humanAgentTag ? { messaging_type: 'MESSAGE_TAG', tag: 'HUMAN_AGENT' } : {};
+    try {
+      const a = message.attachment;
+      let data: { message_id: string };
+      if (a) {
+        if (a.kind === 'voice' && !INSTAGRAM_AUDIO.includes(a.mime)) {
+          throw new PlatformError(
+            'rejected',
+            `Instagram does not accept ${a.mime} audio (AAC, M4A, WAV or MP4 only)`,
+          );
+        }
+        // One multipart call uploads and sends (Meta's Attachment Upload API); no URL for Meta to fetch.
+        const form = new FormData();
+        form.append('recipient', JSON.stringify({ id: message.recipientId }));
+        form.append(
+          'message',
+          JSON.stringify({ attachment: { type: a.kind === 'voice' ? 'audio' : a.kind, payload: {} } }),
+        );
+        for (const [key, value] of Object.entries(tag)) form.append(key, value);
+        form.append('filedata', await openAsBlob(a.path, { type: a.mime }), a.fileName);
+        ({ data } = await this.http.post(`/${channel.externalId}/messages`, form, { headers }));
+        if (message.text) ({ data } = await this.sendText(channel, message, headers, tag));
+      } else {
+        ({ data } = await this.sendText(channel, message, headers, tag));
+      }
+      return { externalId: data.message_id };
+    } catch (error) {
+      throw mapInstagramError(error);
+    }
+  }
+
+  private sendText(channel: ChannelAccess, message: OutboundMessage, headers: object, tag: object) {
+    return this.http.post<{ message_id: string }>(
+      `/${channel.externalId}/messages`,
+      { recipient: { id: message.recipientId }, message: { text: message.text }, ...tag },
+      { headers },
+    );
+  }
+
+  async sendTyping(channel: ChannelAccess, recipientId: string): Promise<void> {
+    try {
+      await this.http.post(
+        `/${channel.externalId}/messages`,
+        { recipient: { id: recipientId }, sender_action: 'typing_on' },
+        { headers: { authorization: `Bearer ${channel.credentials.access_token}` } },
+      );
+    } catch (error) {
+      throw mapInstagramError(error);
+    }
+  }
+
+  async download(channel: ChannelAccess, url: string, maxBytes: number) {
+    try {
+      const response = await this.http.get<Readable>(url, {
+        baseURL: '',
+        responseType: 'stream',
+        maxContentLength: maxBytes,
+        headers: { authorization: `Bearer ${channel.credentials.access_token}` },
+      });
+      return {
+        stream: response.data,
+        declaredMime: String(response.headers['content-type'] ?? '') || undefined,
+      };
+    } catch (error) {
+      throw mapInstagramError(error);
+    }
+  }
+
+  async profile(channel: ChannelAccess, igsid: string) {
+    try {
+      const { data } = await this.http.get(`/${igsid}`, {
+        params: { fields: 'name,username,profile_pic' },
+        headers: { authorization: `Bearer ${channel.credentials.access_token}` },
+      });
+      return {
+        name: (data.name as string | undefined) ?? null,
+        username: (data.username as string | undefined) ?? null,
+      };
+    } catch {
+      return null; // a profile is a nicety; the message is stored without it
+    }
+  }
+
+  /** 24 hours after the customer's last message; up to 7 days with the HUMAN_AGENT tag. */
+  replyWindow(lastCustomerMessageAt: Date | null, now: Date): ReplyWindow {
+    if (!lastCustomerMessageAt) return { allowed: false, reason: 'the customer has not written yet' };
+    const age = now.getTime() - lastCustomerMessageAt.getTime();
+    if (age <= 24 * HOUR) return { allowed: true, humanAgentTag: false };
+    if (age <= 7 * 24 * HOUR) return { allowed: true, humanAgentTag: true };
+    return {
+      allowed: false,
+      reason: "more than 7 days since the customer's last message (Instagram's limit)",
+    };
+  }
+}

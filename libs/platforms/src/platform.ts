@@ -1,0 +1,75 @@
+import type { Readable } from 'node:stream';
+import type { ChannelType } from '@parley/database/entities/channel.entity';
+import type { Attachment } from '@parley/database/entities/message.entity';
+
+/** A channel as an adapter needs it: its platform ids and decrypted credentials. */
+export interface ChannelAccess {
+  id: string;
+  type: ChannelType;
+  externalId: string | null;
+  credentials: Record<string, string>;
+  webhookSecret: string;
+}
+
+export interface ConnectInput {
+  bot_token?: string;
+  ig_user_id?: string;
+  access_token?: string;
+}
+
+export interface OutboundAttachment {
+  kind: 'voice' | 'image' | 'file';
+  /** Absolute path of the stored file; uploaded as multipart, never as a URL to fetch. */
+  path: string;
+  mime: string;
+  fileName: string;
+  duration?: number | null;
+}
+
+export interface OutboundMessage {
+  recipientId: string;
+  text: string;
+  attachment?: OutboundAttachment;
+  /** Send with Instagram's HUMAN_AGENT tag (allowed up to 7 days after the customer's last message). */
+  humanAgentTag?: boolean;
+}
+
+/** Whether a reply may go now; Telegram always, Instagram within its messaging window. */
+export type ReplyWindow = { allowed: true; humanAgentTag: boolean } | { allowed: false; reason: string };
+
+/** An inbound file before the media job fetched it. */
+export interface MediaSource {
+  attachmentIndex: number;
+  /** Telegram file_id, or the Instagram attachment URL. */
+  source: string;
+}
+
+export interface PlatformAdapter {
+  readonly type: ChannelType;
+  /** Per recipient and per account send budgets (points per second). */
+  readonly limits: {
+    perRecipient: { points: number; seconds: number };
+    perAccount: { points: number; seconds: number };
+  };
+  /** Checks the credentials with the platform; returns the account id and what to store (encrypted). */
+  connect(input: ConnectInput): Promise<{ externalId: string; credentials: Record<string, string> }>;
+  /** Where the platform calls us for this channel, under PUBLIC_URL. */
+  webhookPath(channelId: string): string;
+  registerWebhook(channel: ChannelAccess, url: string): Promise<void>;
+  removeWebhook(channel: ChannelAccess): Promise<void>;
+  send(channel: ChannelAccess, message: OutboundMessage): Promise<{ externalId: string }>;
+  sendTyping(channel: ChannelAccess, recipientId: string): Promise<void>;
+  download(
+    channel: ChannelAccess,
+    source: string,
+    maxBytes: number,
+  ): Promise<{ stream: Readable; declaredMime?: string }>;
+  replyWindow(lastCustomerMessageAt: Date | null, now: Date): ReplyWindow;
+  /** The customer's name and username, when the platform's updates do not carry them. */
+  profile(
+    channel: ChannelAccess,
+    platformUserId: string,
+  ): Promise<{ name: string | null; username: string | null } | null>;
+}
+
+export type InboundAttachment = Attachment;

@@ -1,0 +1,118 @@
+import { Api, InputFile } from 'grammy';
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { PlatformError } from '../platform-error';
+import { ChannelAccess, ConnectInput, OutboundMessage, PlatformAdapter, ReplyWindow } from '../platform';
+import { mapTelegramError } from './telegram.errors';
+
+/** Updates we ask Telegram for: customers' messages and their edits. */
+export const ALLOWED_UPDATES = ['message', 'edited_message'] as const;
+
+/** Telegram through grammy's Api, against TELEGRAM_API_ROOT (the real one, or the simulator). */
+export class TelegramAdapter implements PlatformAdapter {
+  readonly type = 'telegram' as const;
+  // Telegram: about 1 message/s per chat and 30/s per bot.
+  readonly limits = { perRecipient: { points: 1, seconds: 1 }, perAccount: { points: 30, seconds: 1 } };
+
+  constructor(private readonly apiRoot: string) {}
+
+  private api(token: string): Api {
+    return new Api(token, { apiRoot: this.apiRoot, timeoutSeconds: 30 });
+  }
+
+  async connect(input: ConnectInput) {
+    const token = input.bot_token ?? '';
+    try {
+      const me = await this.api(token).getMe();
+      return { externalId: String(me.id), credentials: { bot_token: token, username: me.username } };
+    } catch (error) {
+      throw mapTelegramError(error);
+    }
+  }
+
+  webhookPath(channelId: string): string {
+    return `/webhooks/telegram/${channelId}`;
+  }
+
+  async registerWebhook(channel: ChannelAccess, url: string): Promise<void> {
+    try {
+      await this.api(channel.credentials.bot_token).setWebhook(url, {
+        secret_token: channel.webhookSecret,
+        allowed_updates: [...ALLOWED_UPDATES],
+      });
+    } catch (error) {
+      throw mapTelegramError(error);
+    }
+  }
+
+  async removeWebhook(channel: ChannelAccess): Promise<void> {
+    try {
+      await this.api(channel.credentials.bot_token).deleteWebhook();
+    } catch (error) {
+      throw mapTelegramError(error);
+    }
+  }
+
+  async send(channel: ChannelAccess, message: OutboundMessage): Promise<{ externalId: string }> {
+    const api = this.api(channel.credentials.bot_token);
+    const chatId = message.recipientId;
+    const caption = message.text || undefined;
+    try {
+      const a = message.attachment;
+      const file = a ? new InputFile(createReadStream(a.path), a.fileName) : null;
+      const sent =
+        a?.kind === 'voice'
+          ? await api.sendVoice(chatId, file!, { caption, duration: a.duration ?? undefined })
+          : a?.kind === 'image'
+            ? await api.sendPhoto(chatId, file!, { caption })
+            : a?.kind === 'file'
+              ? await api.sendDocument(chatId, file!, { caption })
+              : await api.sendMessage(chatId, message.text);
+      return { externalId: `${sent.chat.id}:${sent.message_id}` };
+    } catch (error) {
+      throw mapTelegramError(error);
+    }
+  }
+
+  async sendTyping(channel: ChannelAccess, recipientId: string): Promise<void> {
+    try {
+      await this.api(channel.credentials.bot_token).sendChatAction(recipientId, 'typing');
+    } catch (error) {
+      throw mapTelegramError(error);
+    }
+  }
+
+  async download(channel: ChannelAccess, fileId: string, maxBytes: number) {
+    const token = channel.credentials.bot_token;
+    let path: string | undefined;
+    try {
+      const file = await this.api(token).getFile(fileId);
+      if (file.file_size && file.file_size > maxBytes)
+        throw new PlatformError('rejected', `file is ${file.file_size} bytes`);
+      path = file.file_path;
+    } catch (error) {
+      throw mapTelegramError(error);
+    }
+    if (!path) throw new PlatformError('rejected', 'Telegram gave no file path');
+    const response = await fetch(`${this.apiRoot}/file/bot${token}/${path}`);
+    if (!response.ok || !response.body) {
+      throw new PlatformError(
+        response.status >= 500 ? 'temporary' : 'rejected',
+        `file download answered ${response.status}`,
+      );
+    }
+    return {
+      stream: Readable.fromWeb(response.body as never),
+      declaredMime: response.headers.get('content-type') ?? undefined,
+    };
+  }
+
+  /** Telegram updates carry the sender's name and username. */
+  async profile(): Promise<null> {
+    return null;
+  }
+
+  replyWindow(): ReplyWindow {
+    return { allowed: true, humanAgentTag: false };
+  }
+}
