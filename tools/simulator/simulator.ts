@@ -336,6 +336,9 @@ export class PlatformSimulator {
       return answer(401, { ok: false, error_code: 401, description: 'Unauthorized' });
 
     const fault = await this.takeFault('telegram', method);
+    // A slow request whose sender vanished before the platform accepted it was never accepted.
+    if (fault?.delayMs && req.socket.destroyed)
+      return answer(499, { ok: false, error_code: 499, description: 'client gone' });
     if (fault?.status) {
       return answer(fault.status, {
         ok: false,
@@ -399,8 +402,13 @@ export class PlatformSimulator {
       case 'sendVoice':
       case 'sendPhoto':
       case 'sendDocument': {
-        const field = { sendVoice: 'voice', sendPhoto: 'photo', sendDocument: 'document' }[method];
-        if (!files.some((f) => f.field === field)) {
+        const field = { sendVoice: 'voice', sendPhoto: 'photo', sendDocument: 'document' }[method]!;
+        // A file goes up as the field itself, or as "attach://<part>" naming another multipart part.
+        const reference = typeof body[field] === 'string' ? String(body[field]) : '';
+        const part = reference.startsWith('attach://') ? reference.slice('attach://'.length) : field;
+        const file = files.find((f) => f.field === part);
+        if (file) file.field = field;
+        if (!file) {
           return answer(400, {
             ok: false,
             error_code: 400,

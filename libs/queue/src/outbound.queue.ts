@@ -65,7 +65,8 @@ export class OutboundQueue implements OnApplicationShutdown {
   }
 
   enqueueMedia(job: MediaJob): Promise<boolean> {
-    return this.add(this.media, JOBS.media.download, job, `${job.messageId}:${job.attachmentIndex}`, {
+    // BullMQ job ids may not contain ':'.
+    return this.add(this.media, JOBS.media.download, job, `${job.messageId}-${job.attachmentIndex}`, {
       attempts: 6,
       backoff: { type: 'jittered' },
     });
@@ -73,7 +74,7 @@ export class OutboundQueue implements OnApplicationShutdown {
 
   enqueueTyping(job: TypingJob): Promise<boolean> {
     const bucket = Math.floor(Date.now() / TYPING_BUCKET_MS);
-    return this.add(this.typing, JOBS.typing.show, job, `${job.conversationId}:${bucket}`, { attempts: 1 });
+    return this.add(this.typing, JOBS.typing.show, job, `${job.conversationId}-${bucket}`, { attempts: 1 });
   }
 
   private async add<T>(

@@ -13,7 +13,7 @@ export interface OutboundJob {
   workspaceId: string;
 }
 
-/** Download one inbound attachment; jobId = `<message id>:<index>`. */
+/** Download one inbound attachment; jobId = `<message id>-<index>`. */
 export interface MediaJob {
   messageId: string;
   workspaceId: string;

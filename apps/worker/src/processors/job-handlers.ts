@@ -86,7 +86,10 @@ export class JobHandlers implements OnModuleInit, OnApplicationShutdown {
     try {
       await this.media.download(job.data);
     } catch (error) {
-      if (error instanceof PlatformError && error.permanent) throw new UnrecoverableError(error.reason);
+      if (error instanceof PlatformError && error.permanent) {
+        await this.media.markUnavailable(job.data, error.reason);
+        throw new UnrecoverableError(error.reason);
+      }
       throw error;
     }
   }

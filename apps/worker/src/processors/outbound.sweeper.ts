@@ -1,9 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import { DeliveryService } from '@parley/domain/services/delivery.service';
+import { MediaService } from '@parley/domain/services/media.service';
 import { OutboundQueue } from '@parley/queue/outbound.queue';
 
-/** No reply is lost: replies still `sending` after SWEEP_AFTER_SECONDS get their job back. */
+/**
+ * Nothing is lost when Redis was down or a process died: replies still `sending` and inbound
+ * attachments still not downloaded after SWEEP_AFTER_SECONDS get their job back.
+ */
 @Injectable()
 export class OutboundSweeper implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(OutboundSweeper.name);
@@ -14,6 +18,7 @@ export class OutboundSweeper implements OnModuleInit, OnApplicationShutdown {
     @Inject(CONFIG) private readonly config: AppConfig,
     private readonly delivery: DeliveryService,
     private readonly queues: OutboundQueue,
+    private readonly media: MediaService,
   ) {}
 
   onModuleInit(): void {
@@ -30,7 +35,9 @@ export class OutboundSweeper implements OnModuleInit, OnApplicationShutdown {
       for (const reply of stuck)
         await this.queues.requeue({ messageId: reply.id, workspaceId: reply.workspace_id });
       if (stuck.length) this.logger.log(`re-enqueued ${stuck.length} replies still sending`);
-      return stuck.length;
+      const downloads = await this.media.pendingDownloads(this.config.jobs.sweepAfterSeconds);
+      for (const job of downloads) await this.queues.enqueueMedia(job);
+      return stuck.length + downloads.length;
     } catch (error) {
       this.logger.warn(`sweep: ${(error as Error).message}`);
       return 0;

@@ -21,6 +21,8 @@ export interface Attachment {
   phone?: string | null;
   /** the platform's own reference (Telegram file_id, Instagram URL) until the media job fetches it */
   source?: string | null;
+  /** Why the file could not be fetched, when it cannot. */
+  error?: string;
 }
 
 @Entity('message')

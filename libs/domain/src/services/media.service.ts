@@ -28,6 +28,10 @@ const UPLOAD_LIMITS: Record<'voice' | 'image' | 'file', number> = {
 };
 const IMAGE_MIMES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif'];
 
+/** file-type names Ogg/Opus `audio/opus`; browsers and Telegram know it as `audio/ogg`. */
+const mimeOf = (sniffed: { mime: string } | undefined) =>
+  sniffed?.mime === 'audio/opus' ? 'audio/ogg' : sniffed?.mime;
+
 /** True for an Ogg stream whose first packet is an Opus header: the only voice Telegram shows as a voice note. */
 export function isOggOpus(head: Buffer): boolean {
   return (
@@ -91,8 +95,37 @@ export class MediaService {
       ...attachment,
       storage_key: key,
       size,
-      mime: sniffed?.mime ?? declaredMime ?? attachment.mime,
+      mime: mimeOf(sniffed) ?? declaredMime ?? attachment.mime,
     });
+  }
+
+  /** A download that cannot succeed: the attachment says why, and the sweeper stops trying. */
+  async markUnavailable(job: MediaJob, reason: string): Promise<void> {
+    const message = await this.db
+      .getRepository(Message)
+      .findOneBy({ id: job.messageId, workspaceId: job.workspaceId });
+    const attachment = message?.attachments[job.attachmentIndex];
+    if (message && attachment && !attachment.storage_key) {
+      await this.setAttachment(message, job.attachmentIndex, { ...attachment, error: reason });
+    }
+  }
+
+  /** Inbound attachments still not downloaded after `olderThanSeconds` (their job was lost). */
+  async pendingDownloads(olderThanSeconds: number, limit = 200): Promise<MediaJob[]> {
+    const rows: { id: string; workspace_id: string; attachments: Attachment[] }[] = await this.db.query(
+      `SELECT id, workspace_id, attachments FROM message
+        WHERE type = 'customer' AND attachments @> '[{"storage_key": null}]' AND deleted_at IS NULL
+          AND created_at < now() - make_interval(secs => $1) AND created_at > now() - interval '7 days'
+        ORDER BY created_at LIMIT $2`,
+      [olderThanSeconds, limit],
+    );
+    return rows.flatMap((row) =>
+      row.attachments.flatMap((a, index) =>
+        a.source && !a.storage_key && !a.error
+          ? [{ messageId: row.id, workspaceId: row.workspace_id, attachmentIndex: index, source: a.source }]
+          : [],
+      ),
+    );
   }
 
   /**
@@ -116,7 +149,7 @@ export class MediaService {
     if (kind === 'voice' && !isOggOpus(bytes)) {
       throw new AppError('attachment_invalid', 415, { reason: 'a voice note must be OGG/Opus audio' });
     }
-    if (kind === 'image' && !IMAGE_MIMES.includes(sniffed?.mime ?? '')) {
+    if (kind === 'image' && !IMAGE_MIMES.includes(mimeOf(sniffed) ?? '')) {
       throw new AppError('attachment_invalid', 415, { reason: 'an image must be JPEG, PNG, WebP or GIF' });
     }
     const extension = kind === 'voice' ? 'ogg' : (sniffed?.ext ?? 'bin');
@@ -125,7 +158,7 @@ export class MediaService {
     await writeFile(this.pathOf(key), bytes);
     return {
       kind,
-      mime: kind === 'voice' ? 'audio/ogg' : (sniffed?.mime ?? 'application/octet-stream'),
+      mime: kind === 'voice' ? 'audio/ogg' : (mimeOf(sniffed) ?? 'application/octet-stream'),
       size: bytes.length,
       duration,
       storage_key: key,

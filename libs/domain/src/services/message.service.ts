@@ -338,11 +338,13 @@ export class MessageService {
       });
       if (!conversation) return;
       const upTo = await manager.findOneBy(Message, { channelId, externalId });
+      // UPDATE … RETURNING inside a CTE: TypeORM answers a bare UPDATE with [rows, count].
       const read: { id: string }[] = await manager.query(
-        `UPDATE message SET status = 'read'
-          WHERE conversation_id = $1 AND type = 'support' AND status IN ('sent', 'delivered')
-            AND seq <= $2
-        RETURNING id`,
+        `WITH read AS (
+           UPDATE message SET status = 'read'
+            WHERE conversation_id = $1 AND type = 'support' AND status IN ('sent', 'delivered') AND seq <= $2
+           RETURNING id, seq)
+         SELECT id FROM read ORDER BY seq`,
         [conversation.id, upTo?.seq ?? Number.MAX_SAFE_INTEGER],
       );
       for (const { id } of read) {
