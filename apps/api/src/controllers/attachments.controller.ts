@@ -12,6 +12,7 @@ import {
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { ConversationService } from '@parley/domain/services/conversation.service';
 import { MediaService } from '@parley/domain/services/media.service';
 import { MessageService } from '@parley/domain/services/message.service';
 import type { AuthAgent } from '@parley/domain/services/token.service';
@@ -29,6 +30,7 @@ export class AttachmentsController {
   constructor(
     private readonly media: MediaService,
     private readonly messages: MessageService,
+    private readonly conversations: ConversationService,
   ) {}
 
   /**
@@ -71,6 +73,8 @@ export class AttachmentsController {
     @Body() dto: UploadAttachmentDto,
     @UploadedFile() file: Express.Multer.File | undefined,
   ) {
+    // Another workspace's conversation is not found before anything is stored.
+    await this.conversations.assertExists(me.workspaceId, id);
     if (!file) throw new AppError('attachment_invalid', 400, { reason: 'a file field is required' });
     const attachment = await this.media.storeUpload(
       me.workspaceId,
