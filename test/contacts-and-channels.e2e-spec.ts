@@ -130,7 +130,7 @@ describe('contacts and channels', () => {
       [{ type: 'telegram', name: 'x', bot_token: 'not-a-token' }, 'a malformed bot token'],
       [{ type: 'instagram', name: 'x', ig_user_id: '123' }, 'no Instagram access token'],
       [{ type: 'whatsapp', name: 'x' }, 'an unknown type'],
-    ])('refuses %p (%s) with 400 validation_failed', async (body) => {
+    ])('refuses %p (%s) with 400 validation_failed', async (body: object, _label: string) => {
       const res = await ws.http.post('/api/v1/channels', body);
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('validation_failed');
