@@ -87,7 +87,9 @@ describe('the inbox REST API', () => {
       let cursor: string | null = null;
       let pages = 0;
       do {
-        const res = await own.http.get(`/api/v1/conversations?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+        const res: { status: number; body: any } = await own.http.get(
+          `/api/v1/conversations?limit=3${cursor ? `&cursor=${cursor}` : ''}`,
+        );
         expect(res.status).toBe(200);
         seen.push(...res.body.data.map((c: { id: string }) => c.id));
         cursor = res.body.next_cursor;

@@ -36,7 +36,7 @@ export class HttpClient {
     return this.request<T>('DELETE', path, undefined, options);
   }
 
-  async request<T>(
+  async request<T = any>(
     method: string,
     path: string,
     body?: unknown,
