@@ -26,6 +26,8 @@ export interface ClientSocket extends WebSocket {
   lastSeq: number;
   /** Live events held back while the socket is catching up from Postgres; null once live. */
   held: PublishedEvent[] | null;
+  /** Typing and presence frames that arrived meanwhile, sent right after it goes live. */
+  heldFrames: object[];
   alive: boolean;
 }
 
@@ -73,6 +75,7 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
     socket.parley = context;
     socket.lastSeq = context.since ?? 0;
     socket.held = [];
+    socket.heldFrames = [];
     socket.alive = true;
     socket.on('pong', () => (socket.alive = true));
     const peers = this.byWorkspace.get(context.agent.workspaceId) ?? new Set<ClientSocket>();
@@ -217,9 +220,12 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
       if (!event.active) this.closeAgent(event.workspace_id, event.user_id);
       return;
     }
-    // Typing and presence carry no seq, so a socket still catching up gets them at once.
     for (const socket of this.byWorkspace.get(event.workspace_id) ?? []) {
-      for (const frame of ephemeralFrames(event, viewerOf(socket))) sendFrame(socket, frame);
+      for (const frame of ephemeralFrames(event, viewerOf(socket))) {
+        // A socket still catching up gets them after its catch-up frames, so recent_messages stays first.
+        if (socket.held) socket.heldFrames.push(frame);
+        else sendFrame(socket, frame);
+      }
     }
   }
 
@@ -258,6 +264,7 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
           : undefined;
       this.send(socket, event, list);
     }
+    for (const frame of socket.heldFrames.splice(0)) sendFrame(socket, frame);
   }
 
   /** After the bus lost its subscription, every socket replays what it may have missed. */

@@ -1,0 +1,153 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { createServer, AddressInfo } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { Client } from 'pg';
+import { ensureDatabase, migrate } from '../../tools/db/prepare-database';
+import { PlatformSimulator } from '../../tools/simulator/simulator';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const SERVER = process.env.BENCH_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface Stack {
+  env: Record<string, string>;
+  simulator: PlatformSimulator;
+  api: string;
+  ingest: string;
+  db: Client;
+  stop(): Promise<void>;
+}
+
+/**
+ * A whole Parley on this machine for one bench run: its own database and Redis prefix, the built
+ * api/ingest/worker as real processes, and the platform simulator. Everything is removed at stop().
+ */
+export async function startStack(
+  apps: ('api' | 'ingest' | 'worker')[],
+  extra: Record<string, string> = {},
+): Promise<Stack> {
+  const id = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+  const databaseUrl = `${SERVER}/parley_bench_${id}`;
+  await ensureDatabase(databaseUrl);
+  await migrate(databaseUrl);
+  const ports = { api: await freePort(), ingest: await freePort(), worker: await freePort() };
+  const simulator = await new PlatformSimulator({
+    instagramWebhookUrl: `http://127.0.0.1:${ports.ingest}/webhooks/instagram`,
+    instagramAppSecret: 'bench-app-secret',
+  }).start();
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'production',
+    JWT_SECRET: randomBytes(24).toString('hex'),
+    ENCRYPTION_KEY: randomBytes(24).toString('hex'),
+    DATABASE_URL: databaseUrl,
+    REDIS_URL,
+    REDIS_PREFIX: `pbench:${id}:`,
+    PUBLIC_URL: `http://127.0.0.1:${ports.ingest}`,
+    API_PORT: String(ports.api),
+    INGEST_PORT: String(ports.ingest),
+    WORKER_PORT: String(ports.worker),
+    TELEGRAM_API_ROOT: simulator.url,
+    INSTAGRAM_API_URL: simulator.url,
+    INSTAGRAM_APP_SECRET: 'bench-app-secret',
+    MEDIA_DIR: mkdtempSync(join(tmpdir(), 'parley-bench-media-')),
+    LOG_LEVEL: 'warn',
+    ...extra,
+  };
+  const children: ChildProcess[] = [];
+  for (const app of apps) {
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    children.push(child);
+    await waitReady(`http://127.0.0.1:${ports[app]}/readyz`);
+  }
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  return {
+    env,
+    simulator,
+    api: `http://127.0.0.1:${ports.api}`,
+    ingest: `http://127.0.0.1:${ports.ingest}`,
+    db,
+    async stop() {
+      for (const child of children) child.kill('SIGTERM');
+      await Promise.all(
+        children.map(
+          (c) => new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.once('exit', resolve))),
+        ),
+      );
+      await db.end();
+      await simulator.stop();
+      const admin = new Client({ connectionString: `${SERVER}/postgres` });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS "parley_bench_${id}" WITH (FORCE)`);
+      await admin.end();
+      const redis = new Redis(REDIS_URL);
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `pbench:${id}:*`, 'COUNT', 1000);
+        if (keys.length) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+      redis.disconnect();
+    },
+  };
+}
+
+async function waitReady(url: string, timeoutMs = 30000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms`);
+}
+
+export async function api<T = any>(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+): Promise<T> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await response.json().catch(() => null)) as T;
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until `check` is true, or gives up after `timeoutMs`. */
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await sleep(20);
+  }
+  return false;
+}
+
+export const machine = () => `${cpus().length} cores (${cpus()[0]?.model.trim()}), node ${process.version}`;
