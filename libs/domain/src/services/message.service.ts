@@ -8,6 +8,7 @@ import { Attachment, Message, MessageStatus } from '@parley/database/entities/me
 import { AppError, notFound } from '@parley/errors/app-error';
 import { OutboundQueue } from '@parley/queue/outbound.queue';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, Page } from '../pagination';
+import type { ConversationView } from '../presenters/conversation.presenter';
 import { MessageRow, MessageView, toMessageView } from '../presenters/message.presenter';
 import { ConversationService } from './conversation.service';
 import { EventService } from './event.service';
@@ -150,35 +151,73 @@ export class MessageService {
         const target = await manager.findOneBy(Message, { id: input.replyTo, workspaceId, conversationId });
         if (!target) throw notFound('message');
       }
+      const mentions =
+        input.type === 'note' ? await this.mentionedAgents(manager, workspaceId, agent.id, content) : [];
+      let activated: ConversationView | null = null;
+      if (input.type === 'support') {
+        const becomesActive = conversation.status === 'open';
+        await manager.update(
+          Conversation,
+          { id: conversationId },
+          {
+            lastMessageAt: new Date(),
+            lastMessagePreview: previewOf(content, attachments),
+            ...(becomesActive ? { status: 'support_active' as const } : {}),
+          },
+        );
+        if (becomesActive)
+          activated = await this.conversations.sharedView(workspaceId, conversationId, manager);
+      }
+
+      // From here to commit the workspace's seq lock is held: only the writes that need the seq.
       const seq = await this.events.nextSeq(manager, workspaceId);
-      const { identifiers } = await manager.insert(Message, {
-        workspaceId,
-        conversationId,
-        channelId: conversation.channelId,
+      const [inserted]: { id: string; created_at: Date }[] = await manager.query(
+        `INSERT INTO message (workspace_id, conversation_id, channel_id, seq, type, sender_agent_id, content,
+                              attachments, status, reply_to_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id, created_at`,
+        [
+          workspaceId,
+          conversationId,
+          conversation.channelId,
+          seq,
+          input.type,
+          agent.id,
+          content,
+          JSON.stringify(attachments),
+          status,
+          input.replyTo ?? null,
+        ],
+      );
+      const view = toMessageView({
+        id: inserted.id,
         seq: String(seq),
+        conversation_id: conversationId,
         type: input.type,
-        senderAgentId: agent.id,
         content,
         attachments,
         status,
-        replyToId: input.replyTo ?? null,
+        failure_reason: null,
+        external_id: null,
+        sender_agent_id: agent.id,
+        sender_contact_id: null,
+        sender_name: agent.name,
+        reply_to_id: input.replyTo ?? null,
+        reactions: [],
+        edited_at: null,
+        deleted_at: null,
+        created_at: inserted.created_at,
       });
-      const view = await this.view(workspaceId, identifiers[0].id as string, manager);
-      const mentions =
-        input.type === 'note' ? await this.mentionedAgents(manager, workspaceId, agent.id, content) : [];
       await this.events.write(manager, workspaceId, seq, {
         type: 'message.created',
         conversationId,
         payload: { message: view, client_id: input.clientId ?? null, mentions },
       });
-      if (input.type === 'support') {
-        conversation.lastMessageAt = new Date();
-        conversation.lastMessagePreview = previewOf(content, attachments);
-        const activated = conversation.status === 'open';
-        if (activated) conversation.status = 'support_active';
-        await manager.save(conversation);
-        if (activated)
-          await this.conversations.recordUpdate(manager, workspaceId, agent.id, conversationId, ['status']);
+      if (activated) {
+        await this.events.append(manager, workspaceId, {
+          type: 'conversation.updated',
+          conversationId,
+          payload: { conversation: activated, changes: ['status'], actor_id: agent.id },
+        });
       }
       return view;
     });
