@@ -9,11 +9,10 @@ import { AuthService } from '@parley/domain/services/auth.service';
 import { ChannelService } from '@parley/domain/services/channel.service';
 import { MessageService } from '@parley/domain/services/message.service';
 import { RuntimeModule } from '@parley/runtime/runtime.module';
-import { DEMO_INSTAGRAM } from '../simulator/main';
+import { DEMO_BOT_TOKEN, DEMO_INSTAGRAM } from '../simulator/demo';
 
 export const DEMO_EMAIL = process.env.DEMO_ADMIN_EMAIL ?? 'admin@demo.parley.local';
 export const DEMO_PASSWORD = process.env.DEMO_ADMIN_PASSWORD ?? 'parley-demo-2026';
-const DEMO_BOT_TOKEN = '100000001:demo-token-for-the-platform-simulator';
 
 /**
  * Idempotent: creates the demo workspace, its admin, and (when the platform simulator stands in
