@@ -2,8 +2,8 @@ import jwt from 'jsonwebtoken';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
-import WebSocket, { WebSocketServer } from 'ws';
-import { api, machine, sleep, startStack, until } from './support/harness';
+import { WebSocketServer } from 'ws';
+import { api, connectAll, machine, signupAdmin, sleep, startStack, until } from './support/harness';
 import { distribution, printLatency } from './support/report';
 
 /**
@@ -26,40 +26,10 @@ interface Tally {
 
 const marker = (text: string) => /#(\d+)#/.exec(text)?.[1];
 
-async function connectAll(urls: string[], waitFor: string): Promise<WebSocket[]> {
-  const sockets: WebSocket[] = [];
-  for (let i = 0; i < urls.length; i += 50) {
-    sockets.push(
-      ...(await Promise.all(
-        urls.slice(i, i + 50).map(
-          (url) =>
-            new Promise<WebSocket>((resolve, reject) => {
-              const socket = new WebSocket(url);
-              const onMessage = (data: WebSocket.RawData) => {
-                if (JSON.parse(data.toString()).type === waitFor) {
-                  socket.off('message', onMessage);
-                  resolve(socket);
-                }
-              };
-              socket.on('message', onMessage);
-              socket.once('error', reject);
-            }),
-        ),
-      )),
-    );
-  }
-  return sockets;
-}
-
 async function parley(): Promise<Tally> {
   const stack = await startStack(['api', 'ingest']);
   try {
-    const admin = await api(stack.api, 'POST', '/api/v1/auth/signup', {
-      workspace_name: 'Bench',
-      name: 'Bench Admin',
-      email: `bench-${randomUUID()}@example.test`,
-      password: 'bench password 123',
-    });
+    const admin = await signupAdmin(stack.api);
     const workspaceId: string = admin.workspace.id;
     const channel = await api(
       stack.api,

@@ -1,6 +1,5 @@
 import { Api } from 'grammy';
-import { randomUUID } from 'node:crypto';
-import { api, machine, sleep, startStack, until } from './support/harness';
+import { api, machine, signupAdmin, sleep, startStack, until } from './support/harness';
 import { distribution, printLatency } from './support/report';
 
 /**
@@ -18,12 +17,7 @@ const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
 async function parley() {
   const stack = await startStack(['api', 'worker']);
   try {
-    const admin = await api(stack.api, 'POST', '/api/v1/auth/signup', {
-      workspace_name: 'Bench',
-      name: 'Bench Admin',
-      email: `bench-${randomUUID()}@example.test`,
-      password: 'bench password 123',
-    });
+    const admin = await signupAdmin(stack.api);
     const token: string = admin.access_token;
     const workspaceId: string = admin.workspace.id;
     const channels: string[] = [];

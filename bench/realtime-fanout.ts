@@ -2,7 +2,7 @@ import jwt from 'jsonwebtoken';
 import { randomUUID } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
-import { api, machine, sleep, startStack, until } from './support/harness';
+import { api, connectAll, machine, signupAdmin, sleep, startStack, until } from './support/harness';
 import { distribution, printLatency } from './support/report';
 
 /**
@@ -34,29 +34,6 @@ function listen(socket: WebSocket, tally: Tally): void {
   });
 }
 
-async function connectAll(urls: string[], waitFor: string): Promise<WebSocket[]> {
-  const sockets: WebSocket[] = [];
-  for (let i = 0; i < urls.length; i += 50) {
-    sockets.push(
-      ...(await Promise.all(
-        urls.slice(i, i + 50).map(
-          (url) =>
-            new Promise<WebSocket>((resolve, reject) => {
-              const socket = new WebSocket(url);
-              socket.once('message', (data) =>
-                JSON.parse(data.toString()).type === waitFor
-                  ? resolve(socket)
-                  : reject(new Error(String(data))),
-              );
-              socket.once('error', reject);
-            }),
-        ),
-      )),
-    );
-  }
-  return sockets;
-}
-
 const summarize = (name: string, tally: Tally, ids: string[]) => {
   const expected = ids.length * SOCKETS;
   const received = [...tally.received.values()].reduce((a, b) => a + b, 0);
@@ -69,12 +46,7 @@ const summarize = (name: string, tally: Tally, ids: string[]) => {
 async function parley(): Promise<Tally> {
   const stack = await startStack(['api']);
   try {
-    const admin = await api(stack.api, 'POST', '/api/v1/auth/signup', {
-      workspace_name: 'Bench',
-      name: 'Bench Admin',
-      email: `bench-${randomUUID()}@example.test`,
-      password: 'bench password 123',
-    });
+    const admin = await signupAdmin(stack.api);
     const workspaceId: string = admin.workspace.id;
     const agents = Math.ceil(SOCKETS / PER_AGENT);
     const { rows: agentRows } = await stack.db.query(

@@ -5,6 +5,7 @@ import { createServer, AddressInfo } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
+import WebSocket from 'ws';
 import { Client } from 'pg';
 import { ensureDatabase, migrate } from '../../tools/db/prepare-database';
 import { PlatformSimulator } from '../../tools/simulator/simulator';
@@ -151,3 +152,39 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs: 
 }
 
 export const machine = () => `${cpus().length} cores (${cpus()[0]?.model.trim()}), node ${process.version}`;
+
+/** Signs up a fresh workspace and returns its admin session. */
+export function signupAdmin(base: string) {
+  return api(base, 'POST', '/api/v1/auth/signup', {
+    workspace_name: 'Bench',
+    name: 'Bench Admin',
+    email: `bench-${randomBytes(8).toString('hex')}@example.test`,
+    password: 'bench password 123',
+  });
+}
+
+/** Opens sockets 50 at a time, each resolved once its first frame of type `waitFor` arrives. */
+export async function connectAll(urls: string[], waitFor: string): Promise<WebSocket[]> {
+  const sockets: WebSocket[] = [];
+  for (let i = 0; i < urls.length; i += 50) {
+    sockets.push(
+      ...(await Promise.all(
+        urls.slice(i, i + 50).map(
+          (url) =>
+            new Promise<WebSocket>((resolve, reject) => {
+              const socket = new WebSocket(url);
+              const onMessage = (data: WebSocket.RawData) => {
+                if (JSON.parse(data.toString()).type === waitFor) {
+                  socket.off('message', onMessage);
+                  resolve(socket);
+                }
+              };
+              socket.on('message', onMessage);
+              socket.once('error', reject);
+            }),
+        ),
+      )),
+    );
+  }
+  return sockets;
+}

@@ -64,6 +64,15 @@ export interface SimulatorOptions {
 
 const TOKEN = /^(\d{3,15}):[A-Za-z0-9_-]{30,64}$/;
 
+const filesOf = (req: Request): RecordedCall['files'] =>
+  ((req.files as Express.Multer.File[] | undefined) ?? []).map((f) => ({
+    field: f.fieldname,
+    name: f.originalname,
+    mime: f.mimetype,
+    size: f.size,
+    bytes: f.buffer,
+  }));
+
 export class PlatformSimulator {
   readonly calls: RecordedCall[] = [];
   private readonly faults: Fault[] = [];
@@ -319,13 +328,7 @@ export class PlatformSimulator {
     const token = String(req.params.token);
     const method = String(req.params.method);
     const body = { ...(req.query as Record<string, unknown>), ...(req.body as Record<string, unknown>) };
-    const files = ((req.files as Express.Multer.File[] | undefined) ?? []).map((f) => ({
-      field: f.fieldname,
-      name: f.originalname,
-      mime: f.mimetype,
-      size: f.size,
-      bytes: f.buffer,
-    }));
+    const files = filesOf(req);
     const match = TOKEN.exec(token);
     const account = match?.[1] ?? 'unknown';
     const answer = (status: number, payload: object) => {
@@ -490,13 +493,7 @@ export class PlatformSimulator {
     for (const [key, value] of Object.entries(raw)) {
       body[key] = typeof value === 'string' && /^[[{]/.test(value) ? JSON.parse(value) : value;
     }
-    const files = ((req.files as Express.Multer.File[] | undefined) ?? []).map((f) => ({
-      field: f.fieldname,
-      name: f.originalname,
-      mime: f.mimetype,
-      size: f.size,
-      bytes: f.buffer,
-    }));
+    const files = filesOf(req);
     const record = (status: number) =>
       this.calls.push({
         platform: 'instagram',

@@ -1,4 +1,4 @@
-import { UseFilters } from '@nestjs/common';
+import { Type, UseFilters } from '@nestjs/common';
 import {
   OnGatewayConnection,
   OnGatewayDisconnect,
@@ -9,42 +9,31 @@ import { ClientSocket, SocketHub } from './socket-hub';
 import { UpgradeRequest, WS_OPTIONS } from './ws.adapter';
 import { WsErrorFilter } from './ws-error.filter';
 
-/** `/ws/conversations/`: the agent's inbox list (created, updated, unread counts, presence). */
-@UseFilters(WsErrorFilter)
-@WebSocketGateway({ path: '/ws/conversations', ...WS_OPTIONS })
-export class ConversationsGateway implements OnGatewayConnection, OnGatewayDisconnect {
-  constructor(private readonly hub: SocketHub) {}
+/** A socket that only listens (the hub decides what it hears) and answers ping. */
+function listeningGateway(path: string): Type<OnGatewayConnection & OnGatewayDisconnect> {
+  @UseFilters(WsErrorFilter)
+  @WebSocketGateway({ path, ...WS_OPTIONS })
+  class ListeningGateway implements OnGatewayConnection, OnGatewayDisconnect {
+    constructor(readonly hub: SocketHub) {}
 
-  handleConnection(socket: ClientSocket, request: UpgradeRequest) {
-    return this.hub.attach(socket, request.parley!);
-  }
+    handleConnection(socket: ClientSocket, request: UpgradeRequest) {
+      return this.hub.attach(socket, request.parley!);
+    }
 
-  handleDisconnect(socket: ClientSocket) {
-    return this.hub.detach(socket);
-  }
+    handleDisconnect(socket: ClientSocket) {
+      return this.hub.detach(socket);
+    }
 
-  @SubscribeMessage('ping')
-  ping() {
-    return { type: 'pong', timestamp: new Date().toISOString() };
+    @SubscribeMessage('ping')
+    ping() {
+      return { type: 'pong', timestamp: new Date().toISOString() };
+    }
   }
+  return ListeningGateway;
 }
+
+/** `/ws/conversations/`: the agent's inbox list (created, updated, unread counts, presence). */
+export class ConversationsGateway extends listeningGateway('/ws/conversations') {}
 
 /** `/ws/notifications/`: what concerns this agent wherever it is (assignment, new conversation, mention). */
-@UseFilters(WsErrorFilter)
-@WebSocketGateway({ path: '/ws/notifications', ...WS_OPTIONS })
-export class NotificationsGateway implements OnGatewayConnection, OnGatewayDisconnect {
-  constructor(private readonly hub: SocketHub) {}
-
-  handleConnection(socket: ClientSocket, request: UpgradeRequest) {
-    return this.hub.attach(socket, request.parley!);
-  }
-
-  handleDisconnect(socket: ClientSocket) {
-    return this.hub.detach(socket);
-  }
-
-  @SubscribeMessage('ping')
-  ping() {
-    return { type: 'pong', timestamp: new Date().toISOString() };
-  }
-}
+export class NotificationsGateway extends listeningGateway('/ws/notifications') {}
