@@ -53,6 +53,12 @@ const schema = z
     RETRY_BASE_MS: z.coerce.number().int().min(10).max(60000).default(1000),
     JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600000).default(30000),
     SWEEP_AFTER_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+    MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).max(10000).default(20),
+    MAX_SOCKETS_PER_AGENT: z.coerce.number().int().min(1).max(1000).default(5),
+    AUTH_FAILURES_BEFORE_BLOCK: z.coerce.number().int().min(1).max(1000).default(5),
+    AUTH_FAILURE_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+    IP_BLOCK_HOURS: z.coerce.number().min(0.01).max(720).default(24),
+    TRUST_PROXY: z.string().default('loopback'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -89,6 +95,14 @@ function toConfig(env: z.infer<typeof schema>) {
     },
     mediaDir: resolve(env.MEDIA_DIR),
     logLevel: env.LOG_LEVEL,
+    security: {
+      messagesPerMinute: env.MESSAGES_PER_MINUTE,
+      maxSocketsPerAgent: env.MAX_SOCKETS_PER_AGENT,
+      authFailuresBeforeBlock: env.AUTH_FAILURES_BEFORE_BLOCK,
+      authFailureWindowMinutes: env.AUTH_FAILURE_WINDOW_MINUTES,
+      ipBlockHours: env.IP_BLOCK_HOURS,
+      trustProxy: env.TRUST_PROXY,
+    },
     jobs: {
       retryBaseMs: env.RETRY_BASE_MS,
       lockMs: env.JOB_LOCK_MS,

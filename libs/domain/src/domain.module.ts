@@ -5,7 +5,10 @@ import { AppConfig, CONFIG } from '@parley/config/config';
 import { ENTITIES } from '@parley/database/entities';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import { OutboundQueue } from '@parley/queue/outbound.queue';
+import { RateLimitService } from '@parley/security/rate-limit.service';
 import { SecurityEventService } from '@parley/security/security-event.service';
+import { SecurityPolicyService } from '@parley/security/security-policy.service';
+import { SpamService } from '@parley/security/spam.service';
 import { AgentService } from './services/agent.service';
 import { AuthService } from './services/auth.service';
 import { ChannelService } from './services/channel.service';
@@ -33,6 +36,9 @@ const SERVICES = [
   InboundService,
   MediaService,
   SecurityEventService,
+  SecurityPolicyService,
+  RateLimitService,
+  SpamService,
   OutboundQueue,
   PlatformRegistry,
 ];

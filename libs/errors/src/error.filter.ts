@@ -26,10 +26,13 @@ export class ErrorFilter implements ExceptionFilter {
     const error = this.toAppError(exception);
     const locale = pickLocale(request.headers['accept-language']);
     if (error.statusCode >= 500) this.logger.error(exception);
+    const retryAfter = error.params.retry_after;
+    if (retryAfter !== undefined) response.setHeader('Retry-After', String(retryAfter));
     response.status(error.statusCode).json({
       statusCode: error.statusCode,
       code: error.code,
       message: translate(error.code, locale, error.params),
+      ...(retryAfter !== undefined ? { retry_after: retryAfter } : {}),
       ...(error.details !== undefined ? { details: error.details } : {}),
     });
   }

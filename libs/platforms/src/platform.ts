@@ -46,6 +46,8 @@ export interface MediaSource {
 
 export interface PlatformAdapter {
   readonly type: ChannelType;
+  /** The longest text one message may carry on this platform. */
+  readonly maxTextLength: number;
   /** Per recipient and per account send budgets (points per second). */
   readonly limits: {
     perRecipient: { points: number; seconds: number };

@@ -99,6 +99,9 @@ export class OutboundQueue implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.queue.close(), this.media.close(), this.typing.close()]);
+    // A Redis that is already gone must not stop the shutdown.
+    await Promise.all(
+      [this.queue, this.media, this.typing].map((q: Queue) => q.close().catch(() => undefined)),
+    );
   }
 }

@@ -2,8 +2,22 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
-export type SecurityEventKind =
-  'webhook_signature_invalid' | 'webhook_secret_invalid' | 'channel_reauthorization_required';
+export const SECURITY_EVENT_KINDS = [
+  'webhook_signature_invalid',
+  'webhook_secret_invalid',
+  'channel_reauthorization_required',
+  'rate_limited',
+  'connection_refused',
+  'auth_failed',
+  'ip_blocked',
+  'ip_unblocked',
+  'account_locked',
+  'request_blocked',
+  'spam_inbound',
+  'spam_outbound',
+  'content_rejected',
+] as const;
+export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
 
 /** Every security decision leaves a row; admins read them in the security summary. */
 @Injectable()

@@ -42,6 +42,8 @@ export class Message {
   @Column({ type: 'text', nullable: true }) failureReason!: string | null;
   @Column({ type: 'text', nullable: true }) externalId!: string | null;
   @Column({ type: 'uuid', nullable: true }) replyToId!: string | null;
+  /** Set when inbound spam rules flagged the message (it is stored all the same). */
+  @Column({ type: 'text', nullable: true }) spamReason!: string | null;
   @Column({ type: 'timestamptz', nullable: true }) editedAt!: Date | null;
   @Column({ type: 'timestamptz', nullable: true }) deletedAt!: Date | null;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;

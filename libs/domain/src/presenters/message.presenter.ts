@@ -15,6 +15,7 @@ export interface MessageRow {
   sender_contact_id: string | null;
   sender_name: string | null;
   reply_to_id: string | null;
+  spam_reason: string | null;
   reactions: { emoji: string; agent_id: string | null; contact_id: string | null }[];
   edited_at: Date | null;
   deleted_at: Date | null;
@@ -32,6 +33,8 @@ export interface MessageView {
   failure_reason: string | null;
   sender: { kind: 'agent' | 'contact'; id: string; name: string | null } | null;
   reply_to: string | null;
+  /** Why inbound spam rules flagged it; null for ordinary messages. */
+  spam_reason: string | null;
   reactions: { emoji: string; sender: { kind: 'agent' | 'contact'; id: string } }[];
   edited_at: string | null;
   deleted: boolean;
@@ -56,6 +59,7 @@ export function toMessageView(row: MessageRow): MessageView {
         ? { kind: 'contact', id: row.sender_contact_id, name: row.sender_name }
         : null,
     reply_to: row.reply_to_id,
+    spam_reason: row.spam_reason,
     reactions: deleted
       ? []
       : row.reactions.map((r) => ({

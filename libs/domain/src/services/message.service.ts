@@ -6,7 +6,13 @@ import { Contact } from '@parley/database/entities/contact.entity';
 import { Conversation } from '@parley/database/entities/conversation.entity';
 import { Attachment, Message, MessageStatus } from '@parley/database/entities/message.entity';
 import { AppError, notFound } from '@parley/errors/app-error';
+import type { ChannelType } from '@parley/database/entities/channel.entity';
+import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import { OutboundQueue } from '@parley/queue/outbound.queue';
+import { assertLength, cleanInboundText, cleanText } from '@parley/security/content';
+import { RateLimitService } from '@parley/security/rate-limit.service';
+import { SecurityEventService } from '@parley/security/security-event.service';
+import { SpamService } from '@parley/security/spam.service';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, Page } from '../pagination';
 import type { ConversationView } from '../presenters/conversation.presenter';
 import { MessageRow, MessageView, toMessageView } from '../presenters/message.presenter';
@@ -19,7 +25,7 @@ const PREVIEW_LENGTH = 140;
 const MESSAGE_SELECT = `
   SELECT m.id, m.seq, m.conversation_id, m.type, m.content, m.attachments, m.status, m.failure_reason,
          m.external_id, m.sender_agent_id, m.sender_contact_id, coalesce(a.name, ct.name) AS sender_name,
-         m.reply_to_id, m.edited_at, m.deleted_at, m.created_at,
+         m.reply_to_id, m.spam_reason, m.edited_at, m.deleted_at, m.created_at,
          coalesce((SELECT json_agg(json_build_object('emoji', r.emoji, 'agent_id', r.agent_id,
                                                      'contact_id', r.contact_id) ORDER BY r.created_at)
                      FROM message_reaction r WHERE r.message_id = m.id), '[]'::json) AS reactions
@@ -88,6 +94,10 @@ export class MessageService {
     private readonly events: EventService,
     private readonly conversations: ConversationService,
     private readonly outbound: OutboundQueue,
+    private readonly rateLimits: RateLimitService,
+    private readonly spam: SpamService,
+    private readonly securityEvents: SecurityEventService,
+    private readonly platforms: PlatformRegistry,
   ) {}
 
   /** Oldest-first pages, walking back in time: `cursor` continues with older messages. */
@@ -134,9 +144,12 @@ export class MessageService {
     conversationId: string,
     input: ReplyInput,
   ): Promise<MessageView> {
-    const content = input.content.trim();
+    const content = cleanText(input.content).trim();
     const attachments = input.attachments ?? [];
     if (!content && !attachments.length) throw new AppError('message_empty', 400);
+    if (input.type === 'support') await this.checkOutbound(workspaceId, agent, conversationId, content);
+    // One budget for every door (REST, socket, uploads): taken last, so a refused message costs nothing.
+    await this.rateLimits.consumeMessage(workspaceId, agent.id);
     const status: MessageStatus = input.type === 'support' ? 'sending' : 'sent';
 
     const message = await this.db.transaction(async (manager) => {
@@ -202,6 +215,7 @@ export class MessageService {
         sender_contact_id: null,
         sender_name: agent.name,
         reply_to_id: input.replyTo ?? null,
+        spam_reason: null,
         reactions: [],
         edited_at: null,
         deleted_at: null,
@@ -233,9 +247,11 @@ export class MessageService {
     messageId: string,
     content: string,
   ): Promise<MessageView> {
-    const text = content.trim();
+    const text = cleanText(content).trim();
     if (!text) throw new AppError('message_empty', 400);
     return this.changeOwn(workspaceId, agent, messageId, async (manager, message) => {
+      if (message.type === 'support')
+        await this.checkOutbound(workspaceId, agent, message.conversationId, text);
       await manager.update(Message, { id: message.id, workspaceId }, { content: text, editedAt: new Date() });
       const view = await this.view(workspaceId, message.id, manager);
       await this.events.append(manager, workspaceId, {
@@ -245,6 +261,31 @@ export class MessageService {
       });
       return view;
     });
+  }
+
+  /** Platform length and spam rules for what will reach a customer; spam is refused and recorded. */
+  private async checkOutbound(
+    workspaceId: string,
+    agent: AuthAgent,
+    conversationId: string,
+    content: string,
+  ) {
+    const [row]: { type: ChannelType }[] = await this.db.query(
+      `SELECT ch.type FROM conversation c JOIN channel ch ON ch.id = c.channel_id WHERE c.id = $1 AND c.workspace_id = $2`,
+      [conversationId, workspaceId],
+    );
+    if (!row) throw notFound('conversation');
+    assertLength(content, this.platforms.adapter(row.type).maxTextLength, row.type);
+    const reason = await this.spam.reason(workspaceId, `agent:${agent.id}`, content, false);
+    if (reason) {
+      await this.securityEvents.record({
+        kind: 'spam_outbound',
+        workspaceId,
+        agentId: agent.id,
+        detail: { conversation_id: conversationId, reason },
+      });
+      throw new AppError('spam_detected', 422, { reason });
+    }
   }
 
   /** Soft-deletes one's own message: it keeps its place, and its content is served to no one again. */
@@ -436,7 +477,11 @@ export class MessageService {
    */
   async receive(inbound: InboundMessage): Promise<{ message: MessageView; duplicate: boolean }> {
     const { workspaceId, channelId } = inbound;
-    return this.db.transaction(async (manager) => {
+    const content = cleanInboundText(inbound.content);
+    const spamReason = content
+      ? await this.spam.reason(workspaceId, `contact:${channelId}:${inbound.platformUserId}`, content, true)
+      : null;
+    const result = await this.db.transaction(async (manager) => {
       // Serialise work on one platform user so the contact, conversation and dedupe checks cannot race.
       await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
         `${channelId}:${inbound.platformUserId}`,
@@ -447,7 +492,7 @@ export class MessageService {
       const contactId = await this.upsertContact(manager, inbound);
       let conversation = await manager.findOneBy(Conversation, { channelId, contactId });
       const now = new Date();
-      const preview = previewOf(inbound.content, inbound.attachments);
+      const preview = previewOf(content, inbound.attachments);
       if (!conversation) {
         conversation = await manager.save(
           manager.create(Conversation, {
@@ -492,7 +537,8 @@ export class MessageService {
         seq: String(seq),
         type: 'customer',
         senderContactId: contactId,
-        content: inbound.content,
+        content,
+        spamReason,
         attachments: inbound.attachments ?? [],
         status: 'delivered',
         externalId: inbound.externalId,
@@ -505,6 +551,15 @@ export class MessageService {
       });
       return { message, duplicate: false };
     });
+    if (spamReason && !result.duplicate) {
+      // Stored and flagged, never dropped: agents see it marked, admins see it counted.
+      await this.securityEvents.record({
+        kind: 'spam_inbound',
+        workspaceId,
+        detail: { message_id: result.message.id, channel_id: channelId, reason: spamReason },
+      });
+    }
+    return result;
   }
 
   private async changeOwn<T>(

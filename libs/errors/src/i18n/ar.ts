@@ -32,6 +32,13 @@ export const ar: Record<ErrorCode, string> = {
   platform_unavailable: 'لم تستجب المنصة. حاول مرة أخرى بعد قليل.',
   message_not_retryable: 'يمكن إعادة إرسال الرد الفاشل فقط.',
   attachment_invalid: 'تم رفض المرفق: {reason}.',
+  message_too_long: 'الرسالة طويلة جدًا بالنسبة إلى {platform} (الحد الأقصى {max} حرفًا).',
+  content_invalid: 'تم رفض المحتوى: {reason}.',
+  spam_detected: 'تبدو الرسالة كرسالة مزعجة ({reason}) ولم تُرسل.',
+  too_many_connections:
+    'عدد الاتصالات المفتوحة لهذا الحساب كبير جدًا (الحد الأقصى {max}). أغلق علامة تبويب وحاول مجددًا.',
+  ip_blocked: 'محاولات دخول فاشلة كثيرة من هذه الشبكة. حاول لاحقًا أو اطلب من المشرف.',
+  too_many_attempts: 'محاولات كثيرة جدًا. حاول مرة أخرى بعد {retry_after} ثانية.',
   rate_limited: 'طلبات كثيرة جدًا. حاول مرة أخرى بعد {retry_after} ثانية.',
   service_unavailable: 'الخدمة غير متاحة مؤقتًا. حاول مرة أخرى بعد قليل.',
   internal_error: 'حدث خطأ من جهتنا.',

@@ -32,6 +32,13 @@ export const en = {
   platform_unavailable: 'The platform did not answer. Try again shortly.',
   message_not_retryable: 'Only a failed reply can be retried.',
   attachment_invalid: 'The attachment was refused: {reason}.',
+  message_too_long: 'The message is too long for {platform} (at most {max} characters).',
+  content_invalid: 'The content was refused: {reason}.',
+  spam_detected: 'The message looks like spam ({reason}) and was not sent.',
+  too_many_connections:
+    'Too many open connections for this account (at most {max}). Close a tab and try again.',
+  ip_blocked: 'Too many failed sign-ins from this network. Try again later or ask an admin.',
+  too_many_attempts: 'Too many attempts. Try again in {retry_after} seconds.',
   rate_limited: 'Too many requests. Try again in {retry_after} seconds.',
   service_unavailable: 'The service is temporarily unavailable. Try again shortly.',
   internal_error: 'Something went wrong on our side.',

@@ -32,6 +32,13 @@ export const fa: Record<ErrorCode, string> = {
   platform_unavailable: 'سکو پاسخ نداد. کمی بعد دوباره تلاش کنید.',
   message_not_retryable: 'فقط پاسخ ناموفق را می‌توان دوباره فرستاد.',
   attachment_invalid: 'پیوست پذیرفته نشد: {reason}.',
+  message_too_long: 'پیام برای {platform} بیش از حد طولانی است (حداکثر {max} نویسه).',
+  content_invalid: 'محتوا پذیرفته نشد: {reason}.',
+  spam_detected: 'پیام شبیه هرزنامه است ({reason}) و فرستاده نشد.',
+  too_many_connections:
+    'اتصال‌های باز این حساب بیش از حد است (حداکثر {max}). یک زبانه را ببندید و دوباره تلاش کنید.',
+  ip_blocked: 'ورودهای ناموفق از این شبکه بیش از حد بوده است. بعداً تلاش کنید یا از مدیر بخواهید.',
+  too_many_attempts: 'تلاش‌ها بیش از حد است. {retry_after} ثانیهٔ دیگر دوباره تلاش کنید.',
   rate_limited: 'درخواست‌ها بیش از حد است. {retry_after} ثانیهٔ دیگر دوباره تلاش کنید.',
   service_unavailable: 'سرویس موقتاً در دسترس نیست. کمی بعد دوباره تلاش کنید.',
   internal_error: 'مشکلی در سمت ما پیش آمد.',

@@ -20,6 +20,7 @@ const INSTAGRAM_AUDIO = [
 /** Instagram Direct through the Graph API with axios, against INSTAGRAM_API_URL. */
 export class InstagramAdapter implements PlatformAdapter {
   readonly type = 'instagram' as const;
+  readonly maxTextLength = 1000;
   // Meta allows about 100 calls/s per account for text, far fewer per conversation in practice.
   readonly limits = { perRecipient: { points: 5, seconds: 1 }, perAccount: { points: 100, seconds: 1 } };
   private readonly http: AxiosInstance;

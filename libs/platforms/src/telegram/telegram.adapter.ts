@@ -11,6 +11,7 @@ export const ALLOWED_UPDATES = ['message', 'edited_message'] as const;
 /** Telegram through grammy's Api, against TELEGRAM_API_ROOT (the real one, or the simulator). */
 export class TelegramAdapter implements PlatformAdapter {
   readonly type = 'telegram' as const;
+  readonly maxTextLength = 4096;
   // Telegram: about 1 message/s per chat and 30/s per bot.
   readonly limits = { perRecipient: { points: 1, seconds: 1 }, perAccount: { points: 30, seconds: 1 } };
 
