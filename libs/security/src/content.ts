@@ -1,6 +1,7 @@
 import { AppError } from '@parley/errors/app-error';
 
-// C0/C1 controls except tab, newline and carriage return.
+// C0/C1 controls except tab, newline and carriage return (matching them is the point).
+// eslint-disable-next-line no-control-regex
 const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 // Invisible characters with no place in a chat message, and bidi overrides used for spoofing.
 const INVISIBLE = /[\u200B\u2060\uFEFF\u202A-\u202E\u2066-\u2069\u00AD]/g;
