@@ -1,4 +1,4 @@
-import { DynamicModule, INestApplication, Module } from '@nestjs/common';
+import { DynamicModule, INestApplication, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -6,6 +6,7 @@ import { AppConfig } from '@parley/config/config';
 import { DomainModule } from '@parley/domain/domain.module';
 import { RealtimeModule } from '@parley/realtime/realtime.module';
 import { RuntimeModule } from '@parley/runtime/runtime.module';
+import { IpGuardMiddleware } from '@parley/security/ip-guard.middleware';
 import { JwtAuthGuard, RolesGuard } from './auth/auth.guards';
 import { JwtStrategy } from './auth/jwt.strategy';
 import { AgentsController } from './controllers/agents.controller';
@@ -24,7 +25,11 @@ import { ParleyWsAdapter } from './gateway/ws.adapter';
 export const API_PREFIX = 'api/v1';
 
 @Module({})
-export class ApiModule {
+export class ApiModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(IpGuardMiddleware).forRoutes('{*splat}');
+  }
+
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,

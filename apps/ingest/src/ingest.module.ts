@@ -1,14 +1,19 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { AppConfig } from '@parley/config/config';
 import { DomainModule } from '@parley/domain/domain.module';
 import { RelayModule } from '@parley/realtime/realtime.module';
 import { RuntimeModule } from '@parley/runtime/runtime.module';
+import { IpGuardMiddleware } from '@parley/security/ip-guard.middleware';
 import { InstagramWebhookController } from './controllers/instagram-webhook.controller';
 import { TelegramWebhookController } from './controllers/telegram-webhook.controller';
 
 /** Platform webhooks: verify, normalize, hand to the domain. */
 @Module({})
-export class IngestModule {
+export class IngestModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(IpGuardMiddleware).forRoutes('{*splat}');
+  }
+
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: IngestModule,

@@ -5,6 +5,7 @@ import { AppConfig, CONFIG } from '@parley/config/config';
 import { ENTITIES } from '@parley/database/entities';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import { OutboundQueue } from '@parley/queue/outbound.queue';
+import { IpGuardService } from '@parley/security/ip-guard.service';
 import { RateLimitService } from '@parley/security/rate-limit.service';
 import { SecurityEventService } from '@parley/security/security-event.service';
 import { SecurityPolicyService } from '@parley/security/security-policy.service';
@@ -39,6 +40,7 @@ const SERVICES = [
   SecurityPolicyService,
   RateLimitService,
   SpamService,
+  IpGuardService,
   OutboundQueue,
   PlatformRegistry,
 ];

@@ -48,6 +48,36 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     this.timer.unref();
   }
 
+  /**
+   * Takes one of the agent's connection slots across every instance (expired slots of a crashed
+   * instance are freed first), atomically. False when all `cap` are taken.
+   */
+  async reserve(agentId: string, connectionId: string, cap: number): Promise<boolean> {
+    const taken = await this.redis.redis.eval(
+      `redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+       if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+       redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
+       return 1`,
+      1,
+      connsKey(agentId),
+      Date.now(),
+      Date.now() + this.ttlMs,
+      cap,
+      connectionId,
+    );
+    return Number(taken) === 1;
+  }
+
+  /** Gives back a slot whose socket never opened. */
+  async release(agentId: string, connectionId: string): Promise<void> {
+    await this.redis.redis.zrem(connsKey(agentId), connectionId);
+  }
+
+  /** Live connections of an agent across every instance. */
+  liveConnections(agentId: string): Promise<number> {
+    return this.redis.redis.zcount(connsKey(agentId), Date.now(), '+inf');
+  }
+
   async connected(connectionId: string, agent: PresenceAgent): Promise<void> {
     this.local.set(connectionId, agent);
     await this.redis.redis.zadd(connsKey(agent.agentId), Date.now() + this.ttlMs, connectionId);

@@ -2,9 +2,10 @@ import { DynamicModule, INestApplication, ValidationError, ValidationPipe } from
 import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
 import { Logger } from 'nestjs-pino';
-import { AppConfig, ConfigError, loadConfig } from '@parley/config/config';
+import { AppConfig, CONFIG, ConfigError, loadConfig } from '@parley/config/config';
 import { AppError } from '@parley/errors/app-error';
 import { ErrorFilter } from '@parley/errors/error.filter';
+import { trustFunction } from '@parley/security/client-ip';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -19,6 +20,11 @@ function flatten(errors: ValidationError[], parent = ''): { field: string; probl
 /** Pipes, filter and logger every app shares; tests call this too so they exercise the same stack. */
 export function configureApp(app: INestApplication): void {
   app.useLogger(app.get(Logger));
+  // req.ip is the client behind trusted proxies only (TRUST_PROXY), for blacklists and budgets.
+  (app.getHttpAdapter().getInstance() as { set(key: string, value: unknown): void }).set(
+    'trust proxy',
+    trustFunction(app.get<AppConfig>(CONFIG).security.trustProxy),
+  );
   app.useGlobalFilters(new ErrorFilter());
   app.useGlobalPipes(
     new ValidationPipe({

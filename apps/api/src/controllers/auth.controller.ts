@@ -1,8 +1,10 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Ip, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AgentService } from '@parley/domain/services/agent.service';
 import { AuthService } from '@parley/domain/services/auth.service';
 import type { AuthAgent } from '@parley/domain/services/token.service';
+import { AppError } from '@parley/errors/app-error';
+import { IpGuardService } from '@parley/security/ip-guard.service';
 import { CurrentAgent, Public } from '../auth/auth.guards';
 import { AcceptInviteDto, LoginDto, LogoutDto, RefreshDto, SignupDto } from '../dtos/auth.dto';
 
@@ -12,7 +14,22 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly agents: AgentService,
+    private readonly guard: IpGuardService,
   ) {}
+
+  /** A refused credential counts against the IP (and the account): five in 15 minutes blocks the IP. */
+  private async counted<T>(ip: string, work: () => Promise<T>, account?: string): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof AppError && error.statusCode === 401) {
+        const workspaceId = account ? await this.auth.workspaceOf(account) : null;
+        await this.guard.recordFailure(ip, { reason: error.code, workspaceId });
+        if (account) await this.guard.recordAccountFailure(account);
+      }
+      throw error;
+    }
+  }
 
   @Public()
   @Post('signup')
@@ -29,16 +46,17 @@ export class AuthController {
   @Public()
   @Post('login')
   @HttpCode(200)
-  login(@Body() dto: LoginDto) {
-    return this.auth.login(dto.email, dto.password);
+  async login(@Body() dto: LoginDto, @Ip() ip: string) {
+    await this.guard.assertAccountNotLocked(dto.email, ip);
+    return this.counted(ip, () => this.auth.login(dto.email, dto.password), dto.email);
   }
 
   @Public()
   @Post('refresh')
   @HttpCode(200)
   @ApiOperation({ summary: 'Rotate a refresh token; a spent one used again revokes its whole family' })
-  refresh(@Body() dto: RefreshDto) {
-    return this.auth.refresh(dto.refresh_token);
+  refresh(@Body() dto: RefreshDto, @Ip() ip: string) {
+    return this.counted(ip, () => this.auth.refresh(dto.refresh_token));
   }
 
   @Post('logout')

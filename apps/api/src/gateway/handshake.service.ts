@@ -7,6 +7,10 @@ import { AuthAgent, TokenService } from '@parley/domain/services/token.service';
 import { AppError } from '@parley/errors/app-error';
 import { ErrorCode } from '@parley/errors/i18n/en';
 import { Locale, pickLocale } from '@parley/errors/translate';
+import { PresenceService } from '@parley/realtime/presence.service';
+import { IpGuardService } from '@parley/security/ip-guard.service';
+import { SecurityEventService } from '@parley/security/security-event.service';
+import { SecurityPolicyService } from '@parley/security/security-policy.service';
 
 export type SocketKind = 'chat' | 'conversations' | 'notifications';
 
@@ -23,8 +27,9 @@ export interface SocketContext {
 
 export class HandshakeRefused extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404,
+    readonly status: 400 | 401 | 403 | 404 | 429,
     readonly code: ErrorCode,
+    readonly params: Record<string, string | number> = {},
   ) {
     super(code);
   }
@@ -44,6 +49,10 @@ export class HandshakeService {
   constructor(
     private readonly tokens: TokenService,
     private readonly conversations: ConversationService,
+    private readonly presence: PresenceService,
+    private readonly policies: SecurityPolicyService,
+    private readonly guard: IpGuardService,
+    private readonly events: SecurityEventService,
   ) {}
 
   /** Authenticates an upgrade request before any socket exists; refusals become HTTP answers. */
@@ -51,16 +60,21 @@ export class HandshakeService {
     request: IncomingMessage,
     kind: SocketKind,
     params: Record<string, string>,
+    ip: string,
   ): Promise<SocketContext> {
+    if (await this.guard.isBlocked(ip)) throw new HandshakeRefused(403, 'ip_blocked');
     const url = new URL(request.url ?? '/', 'http://localhost');
     const token = tokenOf(request, url);
-    if (!token) throw new HandshakeRefused(401, 'unauthorized');
     let agent: AuthAgent;
     try {
+      if (!token) throw new AppError('unauthorized', 401);
       agent = await this.tokens.verifyAccess(token);
     } catch (error) {
       const code = error instanceof AppError ? error.code : 'unauthorized';
-      throw new HandshakeRefused(code === 'agent_deactivated' ? 403 : 401, code);
+      if (code === 'agent_deactivated') throw new HandshakeRefused(403, code);
+      // A refused handshake counts against the IP like a refused login.
+      await this.guard.recordFailure(ip, { reason: `websocket_${code}` });
+      throw new HandshakeRefused(401, code);
     }
 
     const sinceParam = url.searchParams.get('since');
@@ -77,8 +91,20 @@ export class HandshakeService {
         throw new HandshakeRefused(404, 'not_found');
       }
     }
+    const connectionId = randomUUID();
+    const { maxSocketsPerAgent } = await this.policies.forWorkspace(agent.workspaceId);
+    if (!(await this.presence.reserve(agent.id, connectionId, maxSocketsPerAgent))) {
+      await this.events.record({
+        kind: 'connection_refused',
+        ip,
+        workspaceId: agent.workspaceId,
+        agentId: agent.id,
+        detail: { reason: 'too_many_connections', max: maxSocketsPerAgent },
+      });
+      throw new HandshakeRefused(429, 'too_many_connections', { max: maxSocketsPerAgent });
+    }
     return {
-      connectionId: randomUUID(),
+      connectionId,
       kind,
       agent,
       conversationId,

@@ -5,7 +5,9 @@ import { IncomingMessage, Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { lastValueFrom, Observable } from 'rxjs';
 import type { WebSocket, WebSocketServer } from 'ws';
+import { AppConfig, CONFIG } from '@parley/config/config';
 import { AppError } from '@parley/errors/app-error';
+import { clientIp, trustFunction } from '@parley/security/client-ip';
 import { translate } from '@parley/errors/translate';
 import { HandshakeRefused, HandshakeService, SocketContext, SocketKind } from './handshake.service';
 
@@ -58,8 +60,11 @@ export function errorFrame(error: unknown, context?: SocketContext) {
 export class ParleyWsAdapter extends WsAdapter {
   private readonly log = new Logger('WebSocket');
 
+  private readonly trust: ReturnType<typeof trustFunction>;
+
   constructor(private readonly app: INestApplication) {
     super(app);
+    this.trust = trustFunction(app.get<AppConfig>(CONFIG).security.trustProxy);
   }
 
   protected override ensureHttpServerExists(port: number, httpServer?: Server): Server | undefined {
@@ -79,7 +84,10 @@ export class ParleyWsAdapter extends WsAdapter {
       const params = matchPath(server.path, pathname);
       if (!params) continue;
       try {
-        request.parley = await this.app.get(HandshakeService).authorize(request, kindOf(server.path), params);
+        const ip = clientIp(request, this.trust);
+        request.parley = await this.app
+          .get(HandshakeService)
+          .authorize(request, kindOf(server.path), params, ip);
       } catch (error) {
         const refusal = error instanceof HandshakeRefused ? error : new HandshakeRefused(401, 'unauthorized');
         if (!(error instanceof HandshakeRefused)) this.log.error(error);
@@ -175,7 +183,7 @@ function refuse(socket: Duplex, refusal: HandshakeRefused): void {
   const body = JSON.stringify({
     statusCode: refusal.status,
     code: refusal.code,
-    message: translate(refusal.code, 'en'),
+    message: translate(refusal.code, 'en', refusal.params),
   });
   socket.end(
     `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\n` +

@@ -66,6 +66,11 @@ export class AuthService {
     return this.session(agent);
   }
 
+  /** The workspace of an account, if it exists (to file a failed sign-in under it). */
+  async workspaceOf(email: string): Promise<string | null> {
+    return (await this.agents.findOneBy({ email: email.trim().toLowerCase() }))?.workspaceId ?? null;
+  }
+
   /** Rotates a refresh token. A token used twice revokes its whole family (it was stolen or replayed). */
   async refresh(refreshToken: string): Promise<Session> {
     const token = await this.refreshTokens.findOneBy({ tokenHash: sha256(refreshToken) });
