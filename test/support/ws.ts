@@ -28,13 +28,20 @@ export class WsClient {
   static connect(
     baseUrl: string,
     path: string,
-    auth: { token?: string; protocol?: boolean; since?: number; autoPong?: boolean } = {},
+    auth: {
+      token?: string;
+      protocol?: boolean;
+      since?: number;
+      autoPong?: boolean;
+      headers?: Record<string, string>;
+    } = {},
   ): Promise<WsClient> {
     const url = new URL(path, baseUrl.replace(/^http/, 'ws'));
     if (auth.token && !auth.protocol) url.searchParams.set('token', auth.token);
     if (auth.since !== undefined) url.searchParams.set('since', String(auth.since));
     const socket = new WebSocket(url, auth.protocol && auth.token ? ['bearer', auth.token] : undefined, {
       autoPong: auth.autoPong ?? true,
+      headers: auth.headers,
     });
     const client = new WsClient(socket);
     return new Promise((resolve, reject) => {

@@ -7,8 +7,10 @@ import { DomainModule } from '@parley/domain/domain.module';
 import { RealtimeModule } from '@parley/realtime/realtime.module';
 import { RuntimeModule } from '@parley/runtime/runtime.module';
 import { IpGuardMiddleware } from '@parley/security/ip-guard.middleware';
+import { SecurityStatsService } from '@parley/security/security-stats.service';
 import { JwtAuthGuard, RolesGuard } from './auth/auth.guards';
 import { JwtStrategy } from './auth/jwt.strategy';
+import { AdminSecurityController } from './controllers/admin-security.controller';
 import { AgentsController } from './controllers/agents.controller';
 import { AttachmentsController } from './controllers/attachments.controller';
 import { AuthController } from './controllers/auth.controller';
@@ -42,9 +44,11 @@ export class ApiModule implements NestModule {
         ContactsController,
         ChannelsController,
         AttachmentsController,
+        AdminSecurityController,
       ],
       providers: [
         JwtStrategy,
+        SecurityStatsService,
         HandshakeService,
         SocketHub,
         ChatGateway,

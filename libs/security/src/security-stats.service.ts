@@ -1,0 +1,121 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { notFound } from '@parley/errors/app-error';
+import { PresenceService } from '@parley/realtime/presence.service';
+import { IpGuardService } from './ip-guard.service';
+import { RateLimitService } from './rate-limit.service';
+
+/** What admins read about their own workspace's security. Every query is scoped to the workspace. */
+@Injectable()
+export class SecurityStatsService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly guard: IpGuardService,
+    private readonly presence: PresenceService,
+    private readonly rateLimits: RateLimitService,
+  ) {}
+
+  async summary(workspaceId: string, hours: number) {
+    const params = [workspaceId, hours];
+    const scope = `workspace_id = $1 AND created_at > now() - make_interval(hours => $2)`;
+    const [byKind, topIps, topAgents, buckets, blacklisted] = await Promise.all([
+      this.db.query(
+        `SELECT kind, count(*)::int AS count FROM security_event WHERE ${scope} GROUP BY kind ORDER BY count DESC`,
+        params,
+      ),
+      this.db.query(
+        `SELECT ip, count(*)::int AS count FROM security_event WHERE ${scope} AND ip IS NOT NULL
+          GROUP BY ip ORDER BY count DESC LIMIT 10`,
+        params,
+      ),
+      this.db.query(
+        `SELECT e.agent_id, a.name, count(*)::int AS count FROM security_event e JOIN agent a ON a.id = e.agent_id
+          WHERE e.workspace_id = $1 AND e.created_at > now() - make_interval(hours => $2)
+          GROUP BY e.agent_id, a.name ORDER BY count DESC LIMIT 10`,
+        params,
+      ),
+      this.db.query(
+        `SELECT to_char(date_trunc('hour', created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:00:00"Z"') AS bucket, kind,
+                count(*)::int AS count
+           FROM security_event WHERE ${scope} GROUP BY 1, 2 ORDER BY 1, 2`,
+        params,
+      ),
+      this.guard.list(workspaceId),
+    ]);
+    const counts = Object.fromEntries(
+      (byKind as { kind: string; count: number }[]).map((r) => [r.kind, r.count]),
+    );
+    return {
+      hours,
+      counts_by_kind: counts,
+      failed_authentications: counts.auth_failed ?? 0,
+      spam_caught: (counts.spam_inbound ?? 0) + (counts.spam_outbound ?? 0),
+      rate_limit_hits: counts.rate_limited ?? 0,
+      connections_refused: counts.connection_refused ?? 0,
+      blacklisted_now: blacklisted,
+      top_ips: topIps,
+      top_agents: topAgents,
+      over_time: buckets,
+    };
+  }
+
+  async agentActivity(workspaceId: string, agentId: string, hours: number) {
+    const [agent] = await this.db.query(
+      'SELECT id, name, email, role, last_seen_at FROM agent WHERE id = $1 AND workspace_id = $2',
+      [agentId, workspaceId],
+    );
+    if (!agent) throw notFound('agent');
+    const params = [workspaceId, agentId, hours];
+    const [[sent], failures, recent] = await Promise.all([
+      this.db.query(
+        `SELECT count(*)::int AS messages, count(*) FILTER (WHERE status = 'failed')::int AS failed
+           FROM message WHERE workspace_id = $1 AND sender_agent_id = $2 AND created_at > now() - make_interval(hours => $3)`,
+        params,
+      ),
+      this.db.query(
+        `SELECT count(*)::int AS count FROM security_event
+          WHERE workspace_id = $1 AND agent_id = $2 AND created_at > now() - make_interval(hours => $3)`,
+        params,
+      ),
+      this.db.query(
+        `SELECT kind, ip, detail, created_at FROM security_event WHERE workspace_id = $1 AND agent_id = $2
+          ORDER BY created_at DESC LIMIT 20`,
+        [workspaceId, agentId],
+      ),
+    ]);
+    return {
+      agent_id: agent.id,
+      name: agent.name,
+      role: agent.role,
+      hours,
+      messages_sent: sent.messages,
+      messages_failed: sent.failed,
+      connections_now: await this.presence.liveConnections(agentId),
+      messages_last_minute: await this.rateLimits.messagesLastMinute(agentId),
+      security_events: failures[0].count,
+      last_seen_at: agent.last_seen_at,
+      recent_events: recent,
+    };
+  }
+
+  /** Live sockets and message pace per agent, across every api instance (from Redis). */
+  async wsStats(workspaceId: string, agentId?: string) {
+    const agents: { id: string; name: string }[] = await this.db.query(
+      `SELECT id, name FROM agent WHERE workspace_id = $1 AND deactivated_at IS NULL ${agentId ? 'AND id = $2' : ''} ORDER BY name`,
+      agentId ? [workspaceId, agentId] : [workspaceId],
+    );
+    if (agentId && !agents.length) throw notFound('agent');
+    const rows = await Promise.all(
+      agents.map(async (a) => ({
+        agent_id: a.id,
+        name: a.name,
+        connections: await this.presence.liveConnections(a.id),
+        messages_last_minute: await this.rateLimits.messagesLastMinute(a.id),
+      })),
+    );
+    return agentId
+      ? rows[0]
+      : { total_connections: rows.reduce((n, r) => n + r.connections, 0), agents: rows };
+  }
+}
