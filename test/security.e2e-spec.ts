@@ -127,6 +127,11 @@ describe('security', () => {
     expect(sixth.status).toBe(403);
     expect(sixth.body.code).toBe('ip_blocked');
     expect((await http.as(ws.token).get('/api/v1/conversations')).status).toBe(403);
+    const blockedRequests = await api.db.query(
+      `SELECT 1 FROM security_event WHERE kind = 'request_blocked' AND ip = $1`,
+      [attacker],
+    );
+    expect(blockedRequests).toHaveLength(1); // two refused requests, one event per minute
     const socket = await WsClient.connect(api.url, '/ws/conversations/', {
       token: ws.token,
       ...from(attacker),
@@ -269,6 +274,10 @@ describe('security', () => {
       raw: '{"content": "broken \\ud800 text", "type": "note"}',
     });
     expect([bad.status, bad.body.code]).toEqual([400, 'content_invalid']);
+    const [recorded] = await api.db.query(
+      `SELECT detail FROM security_event WHERE kind = 'content_rejected' ORDER BY id DESC LIMIT 1`,
+    );
+    expect(recorded.detail.code).toBe('content_invalid');
   });
 
   describe('admin routes', () => {

@@ -48,7 +48,11 @@ export class IpGuardService {
   }
 
   async assertNotBlocked(ip: string): Promise<void> {
-    if (await this.isBlocked(ip)) throw new AppError('ip_blocked', 403);
+    if (!(await this.isBlocked(ip))) return;
+    // Recorded at most once a minute per IP, so a blocked attacker cannot flood the event table.
+    const fresh = await this.redis.redis.set(`blocked-seen:${ip}`, '1', 'EX', 60, 'NX').catch(() => null);
+    if (fresh) await this.events.record({ kind: 'request_blocked', ip, detail: {} });
+    throw new AppError('ip_blocked', 403);
   }
 
   /** Counts a failed authentication; the one that reaches the threshold blacklists the IP. */

@@ -144,7 +144,7 @@ export class MessageService {
     conversationId: string,
     input: ReplyInput,
   ): Promise<MessageView> {
-    const content = cleanText(input.content).trim();
+    const content = await this.recordingRefusal(workspaceId, agent, () => cleanText(input.content).trim());
     const attachments = input.attachments ?? [];
     if (!content && !attachments.length) throw new AppError('message_empty', 400);
     if (input.type === 'support') await this.checkOutbound(workspaceId, agent, conversationId, content);
@@ -275,7 +275,9 @@ export class MessageService {
       [conversationId, workspaceId],
     );
     if (!row) throw notFound('conversation');
-    assertLength(content, this.platforms.adapter(row.type).maxTextLength, row.type);
+    await this.recordingRefusal(workspaceId, agent, () =>
+      assertLength(content, this.platforms.adapter(row.type).maxTextLength, row.type),
+    );
     const reason = await this.spam.reason(workspaceId, `agent:${agent.id}`, content, false);
     if (reason) {
       await this.securityEvents.record({
@@ -285,6 +287,23 @@ export class MessageService {
         detail: { conversation_id: conversationId, reason },
       });
       throw new AppError('spam_detected', 422, { reason });
+    }
+  }
+
+  /** Runs a content check; a refusal leaves a security_event before it reaches the agent. */
+  private async recordingRefusal<T>(workspaceId: string, agent: AuthAgent, check: () => T): Promise<T> {
+    try {
+      return check();
+    } catch (error) {
+      if (error instanceof AppError) {
+        await this.securityEvents.record({
+          kind: 'content_rejected',
+          workspaceId,
+          agentId: agent.id,
+          detail: { code: error.code, ...error.params },
+        });
+      }
+      throw error;
     }
   }
 

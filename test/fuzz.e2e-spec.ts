@@ -1,0 +1,189 @@
+import fc from 'fast-check';
+import { createHmac } from 'node:crypto';
+import { en } from '@parley/errors/i18n/en';
+import {
+  INSTAGRAM_APP_SECRET,
+  freshEnvironment,
+  startApi,
+  startIngest,
+  TestApp,
+  TestEnvironment,
+} from './support/app';
+import { customerWrites, signupWorkspace, Workspace } from './support/factories';
+import { WsClient } from './support/ws';
+
+const CODES = new Set(Object.keys(en));
+const FRAME_TYPES = [
+  'chat_message',
+  'typing',
+  'mark_read',
+  'reaction',
+  'edit_message',
+  'delete_message',
+  'ping',
+];
+
+/** Anything a broken or hostile client might send. */
+const anyValue = fc.oneof(
+  fc.string(),
+  fc.fullUnicodeString(),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.anything(), { maxLength: 5 }),
+  fc.dictionary(fc.string(), fc.anything(), { maxKeys: 5 }),
+);
+const frame = fc.oneof(
+  fc.string({ maxLength: 200 }).map((s) => ({ raw: s })),
+  fc.uint8Array({ maxLength: 200 }).map((bytes) => ({ raw: Buffer.from(bytes) })),
+  fc.json().map((s) => ({ raw: s })),
+  fc
+    .record({
+      type: fc.constantFrom(...FRAME_TYPES, 'nonsense'),
+      a: anyValue,
+      content: anyValue,
+      message_id: anyValue,
+      is_typing: anyValue,
+      emoji: anyValue,
+      action: anyValue,
+    })
+    .map((f) => ({ raw: JSON.stringify(f) })),
+  fc
+    .integer({ min: 33000, max: 200000 })
+    .map((n) => ({ raw: JSON.stringify({ type: 'chat_message', content: 'x'.repeat(n) }) })),
+);
+
+describe('fuzzing the doors', () => {
+  let environment: TestEnvironment;
+  let api: TestApp;
+  let ingest: TestApp;
+  let ws: Workspace;
+  let conversationId: string;
+  let channel: { id: string; webhook_secret: string };
+
+  beforeAll(async () => {
+    environment = await freshEnvironment();
+    api = await startApi(environment);
+    ingest = await startIngest(environment);
+    ws = await signupWorkspace(api);
+    const created = await ws.http.post('/api/v1/channels', {
+      type: 'telegram',
+      name: 'fuzz',
+      bot_token: environment.simulator.newBotToken(),
+    });
+    const [row] = await api.db.query('SELECT id, webhook_secret FROM channel WHERE id = $1', [
+      created.body.id,
+    ]);
+    channel = row;
+    conversationId = (await customerWrites(api, ws.workspaceId, channel.id, {})).message.conversation_id;
+  });
+  afterAll(async () => {
+    await ingest.close();
+    await api.close();
+    await environment.close();
+  });
+
+  it('a chat socket survives any frame: every refusal is an error frame with a known code', async () => {
+    const client = await WsClient.connect(api.url, `/ws/chat/${conversationId}/`, { token: ws.token });
+    await client.next((f) => f.type === 'recent_messages');
+    await fc.assert(
+      fc.asyncProperty(frame, async ({ raw }) => {
+        const before = client.frames.length;
+        client.send(raw as string);
+        client.send({ type: 'ping' });
+        await client.next((f) => f.type === 'pong', 5000, before);
+        for (const f of client.frames.slice(before)) {
+          if (f.type === 'error') expect(CODES.has(f.code)).toBe(true);
+        }
+        expect(client.closeCode).toBeNull();
+      }),
+      { numRuns: 150 },
+    );
+    client.close();
+  }, 60000);
+
+  it('the Telegram webhook answers any body with 200, 400 or 403, never a 500', async () => {
+    const url = `${environment.env.PUBLIC_URL}/webhooks/telegram/${channel.id}`;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.json(),
+          fc.string(),
+          fc.jsonValue().map((v) => JSON.stringify({ update_id: 1, message: v })),
+        ),
+        fc.boolean(),
+        async (body, signed) => {
+          const res = await fetch(url, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              ...(signed ? { 'x-telegram-bot-api-secret-token': channel.webhook_secret } : {}),
+            },
+            body,
+          });
+          const json = (await res.json()) as { code?: string };
+          expect([200, 400, 403]).toContain(res.status);
+          // Unsigned is never accepted (403; a body that is not even a JSON object is refused earlier, 400).
+          if (!signed) expect(res.status).not.toBe(200);
+          if (res.status !== 200) expect(CODES.has(json.code!)).toBe(true);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  }, 60000);
+
+  it('the Instagram webhook answers any signed body with 200 or 400, never a 500', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.json(),
+          fc
+            .jsonValue()
+            .map((v) =>
+              JSON.stringify({ object: 'instagram', entry: [{ id: '1', time: 1, messaging: [v] }] }),
+            ),
+        ),
+        async (body) => {
+          const res = await fetch(`${environment.env.PUBLIC_URL}/webhooks/instagram`, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              'x-hub-signature-256': `sha256=${createHmac('sha256', INSTAGRAM_APP_SECRET).update(body).digest('hex')}`,
+            },
+            body,
+          });
+          expect([200, 400]).toContain(res.status);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  }, 60000);
+
+  it('send-message answers any JSON with 201 or a 4xx with a known code, never a 500', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.json(),
+          fc.record({
+            content: anyValue,
+            type: fc.constantFrom('support', 'note', 'x', 1),
+            reply_to: anyValue,
+          }),
+        ),
+        async (body) => {
+          const res = await fetch(`${api.url}/api/v1/message/conversation/${conversationId}/send-message/`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${ws.token}` },
+            body: typeof body === 'string' ? body : JSON.stringify(body),
+          });
+          const json = (await res.json()) as { code?: string };
+          expect(res.status).toBeLessThan(500);
+          if (res.status >= 400) expect(CODES.has(json.code!)).toBe(true);
+        },
+      ),
+      { numRuns: 150 },
+    );
+    expect((await fetch(`${api.url}/readyz`)).status).toBe(200);
+  }, 60000);
+});
