@@ -469,6 +469,26 @@ describe('channels end to end', () => {
       expect(sim().calls.filter((c) => c.body.text === 'are you there?')).toHaveLength(1);
     });
 
+    it('replies posted while the worker marks earlier ones sent never deadlock', async () => {
+      const { conversationId } = await conversationWithCustomer();
+      const replies = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          ws.http.post(`/api/v1/message/conversation/${conversationId}/send-message/`, {
+            content: `burst ${i}`,
+            type: 'support',
+          }),
+        ),
+      );
+      expect(replies.map((r) => r.status)).toEqual(Array(40).fill(201));
+      await eventually(async () => {
+        const rows = await api.db.query(
+          `SELECT status FROM message WHERE conversation_id = $1 AND type = 'support'`,
+          [conversationId],
+        );
+        expect(rows.every((r: { status: string }) => r.status === 'sent')).toBe(true);
+      }, 60000);
+    }, 90000);
+
     it('an agent retries a failed reply and it really goes out again', async () => {
       const { conversationId } = await conversationWithCustomer();
       sim().inject({

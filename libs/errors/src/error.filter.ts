@@ -54,6 +54,9 @@ export class ErrorFilter implements ExceptionFilter {
         },
       );
     }
+    // Deadlock or serialization failure: nothing was written; the client may simply try again.
+    const pgCode = (exception as { driverError?: { code?: string }; code?: string })?.driverError?.code;
+    if (pgCode === '40P01' || pgCode === '40001') return new AppError('service_unavailable', 503);
     const bodyParserError = exception as { type?: string; status?: number };
     if (bodyParserError?.type === 'entity.parse.failed') return new AppError('invalid_json', 400);
     if (bodyParserError?.type === 'entity.too.large') return new AppError('payload_too_large', 413);

@@ -63,7 +63,7 @@ export class AgentService {
       const admins = await manager
         .getRepository(Agent)
         .createQueryBuilder('a')
-        .setLock('pessimistic_write')
+        .setLock('for_no_key_update')
         .where('a.workspace_id = :workspaceId AND a.role = :role AND a.deactivated_at IS NULL', {
           workspaceId,
           role: 'admin',

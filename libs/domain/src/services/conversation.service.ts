@@ -212,7 +212,7 @@ export class ConversationService {
       const conversation = await manager
         .getRepository(Conversation)
         .createQueryBuilder('c')
-        .setLock('pessimistic_write')
+        .setLock('for_no_key_update')
         .where('c.id = :id AND c.workspace_id = :workspaceId', { id, workspaceId })
         .getOne();
       if (!conversation) throw notFound('conversation');

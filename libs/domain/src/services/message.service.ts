@@ -153,10 +153,12 @@ export class MessageService {
     const status: MessageStatus = input.type === 'support' ? 'sending' : 'sent';
 
     const message = await this.db.transaction(async (manager) => {
+      // NO KEY UPDATE, not UPDATE: other transactions' foreign-key checks on this row (an event
+      // written under the workspace's seq lock) must not wait for us while we wait for that lock.
       const conversation = await manager
         .getRepository(Conversation)
         .createQueryBuilder('c')
-        .setLock('pessimistic_write')
+        .setLock('for_no_key_update')
         .where('c.id = :conversationId AND c.workspace_id = :workspaceId', { conversationId, workspaceId })
         .getOne();
       if (!conversation) throw notFound('conversation');
@@ -591,7 +593,7 @@ export class MessageService {
       const message = await manager
         .getRepository(Message)
         .createQueryBuilder('m')
-        .setLock('pessimistic_write')
+        .setLock('for_no_key_update')
         .where('m.id = :messageId AND m.workspace_id = :workspaceId', { messageId, workspaceId })
         .getOne();
       if (!message) throw notFound('message');
