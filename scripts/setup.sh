@@ -69,6 +69,12 @@ ensure_redis() {
   wait_port "$host" "$port" || die "Redis did not start on $host:$port."
 }
 
+# The browser tests drive Debian's chromium (never a downloaded browser); CHROMIUM_PATH overrides.
+ensure_chromium() {
+  [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] && return 0
+  apt_install chromium
+}
+
 build() {
   log "building"
   npm run --silent build

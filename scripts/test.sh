@@ -7,9 +7,11 @@ set -euo pipefail
 ensure_node_modules
 ensure_postgres
 ensure_redis
+ensure_chromium
 build
 log "type-checking tests and lint"
 node_modules/.bin/tsc -p tsconfig.json --noEmit
+node_modules/.bin/tsc -p apps/dashboard/tsconfig.json
 node_modules/.bin/eslint --quiet .
 log "running tests"
 exec node_modules/.bin/jest "$@"

@@ -2,7 +2,7 @@ import { DynamicModule, INestApplication, MiddlewareConsumer, Module, NestModule
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { AppConfig } from '@parley/config/config';
+import { AppConfig, CONFIG } from '@parley/config/config';
 import { DomainModule } from '@parley/domain/domain.module';
 import { RealtimeModule } from '@parley/realtime/realtime.module';
 import { RuntimeModule } from '@parley/runtime/runtime.module';
@@ -23,6 +23,7 @@ import { HandshakeService } from './gateway/handshake.service';
 import { ConversationsGateway, NotificationsGateway } from './gateway/list.gateways';
 import { SocketHub } from './gateway/socket-hub';
 import { ParleyWsAdapter } from './gateway/ws.adapter';
+import { serveDashboard } from './dashboard';
 
 export const API_PREFIX = 'api/v1';
 
@@ -61,8 +62,9 @@ export class ApiModule implements NestModule {
   }
 }
 
-/** Prefix, WebSockets and OpenAPI; main.ts and the tests both call this. */
+/** Prefix, WebSockets, OpenAPI and the dashboard; main.ts and the tests both call this. */
 export function setupApi(app: INestApplication): void {
+  serveDashboard(app, app.get<AppConfig>(CONFIG).dashboardDir);
   app.useWebSocketAdapter(new ParleyWsAdapter(app));
   app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz'] });
   const document = SwaggerModule.createDocument(

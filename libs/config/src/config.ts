@@ -48,6 +48,7 @@ const schema = z
     INSTAGRAM_APP_SECRET: z.string().optional(),
     INSTAGRAM_VERIFY_TOKEN: z.string().optional(),
     MEDIA_DIR: z.string().min(1).default('./data/media'),
+    DASHBOARD_DIR: z.string().min(1).default('./dist/dashboard'),
     PRESENCE_TTL_SECONDS: z.coerce.number().int().min(2).max(600).default(30),
     WS_PING_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
     RETRY_BASE_MS: z.coerce.number().int().min(10).max(60000).default(1000),
@@ -96,6 +97,7 @@ function toConfig(env: z.infer<typeof schema>) {
       verifyToken: env.INSTAGRAM_VERIFY_TOKEN,
     },
     mediaDir: resolve(env.MEDIA_DIR),
+    dashboardDir: resolve(env.DASHBOARD_DIR),
     logLevel: env.LOG_LEVEL,
     security: {
       messagesPerMinute: env.MESSAGES_PER_MINUTE,

@@ -6,7 +6,7 @@ import type { AuthAgent } from '@parley/domain/services/token.service';
 import { CurrentAgent } from '../auth/auth.guards';
 import { AssignDto, ConversationListQueryDto, MarkReadDto } from '../dtos/conversation.dto';
 import { IdPipe } from '../dtos/id.pipe';
-import { PageQueryDto } from '../dtos/page.dto';
+import { MessageHistoryQueryDto } from '../dtos/page.dto';
 
 @ApiTags('conversations')
 @ApiBearerAuth()
@@ -34,12 +34,12 @@ export class ConversationsController {
     return this.conversations.get(me.workspaceId, me.id, id);
   }
 
-  /** Oldest-first pages; `next_cursor` continues with older messages. */
+  /** Oldest-first pages; `next_cursor` (or `before_seq`) continues with older messages. */
   @Get(':id/messages')
   history(
     @CurrentAgent() me: AuthAgent,
     @Param('id', new IdPipe('conversation')) id: string,
-    @Query() page: PageQueryDto,
+    @Query() page: MessageHistoryQueryDto,
   ) {
     return this.messages.history(me.workspaceId, id, page);
   }

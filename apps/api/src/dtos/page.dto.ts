@@ -18,3 +18,14 @@ export class PageQueryDto {
   @Max(MAX_PAGE_SIZE)
   limit?: number;
 }
+
+export class MessageHistoryQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({
+    description: 'Only messages with a smaller seq: the dashboard pages back from the oldest it holds',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  before_seq?: number;
+}

@@ -104,11 +104,13 @@ export class MessageService {
   async history(
     workspaceId: string,
     conversationId: string,
-    page: { cursor?: string; limit?: number },
+    page: { cursor?: string; limit?: number; before_seq?: number },
   ): Promise<Page<MessageView>> {
     await this.conversations.assertExists(workspaceId, conversationId);
     const limit = page.limit ?? DEFAULT_PAGE_SIZE;
-    const before = page.cursor ? Number(decodeCursor(page.cursor, ['number'])[0]) : Number.MAX_SAFE_INTEGER;
+    const before = page.cursor
+      ? Number(decodeCursor(page.cursor, ['number'])[0])
+      : (page.before_seq ?? Number.MAX_SAFE_INTEGER);
     const rows: MessageRow[] = await this.db.query(
       `${MESSAGE_SELECT} AND m.conversation_id = $2 AND m.seq < $3 ORDER BY m.seq DESC LIMIT $4`,
       [workspaceId, conversationId, before, limit + 1],

@@ -1,0 +1,111 @@
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api/http';
+import { ApiError } from '../api/session';
+import type { Agent, Role } from '../api/types';
+import { useLive } from '../ui/live';
+
+/** Admins invite agents (a one-time link), change roles and deactivate. */
+export function AgentsPage() {
+  const { t } = useTranslation();
+  const live = useLive();
+  const [error, setError] = useState<string | null>(null);
+  const [invite, setInvite] = useState<{ email: string; link: string } | null>(null);
+
+  const fail = (e: unknown) => setError(e instanceof ApiError ? e.message : t('common.error'));
+  const update = (agent: Agent, body: Partial<{ role: Role; is_active: boolean }>) => {
+    setError(null);
+    api(`/agents/${agent.id}`, { method: 'PATCH', body }).then(live.reloadAgents, fail);
+  };
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const field = (name: string) => (form.elements.namedItem(name) as HTMLInputElement).value;
+    setError(null);
+    api<Agent & { invite_token: string }>('/agents', {
+      method: 'POST',
+      body: { name: field('name'), email: field('email'), role: field('role') },
+    }).then((answer) => {
+      setInvite({ email: answer.email, link: `${window.location.origin}/#/accept/${encodeURIComponent(answer.invite_token)}` });
+      form.reset();
+      live.reloadAgents();
+    }, fail);
+  };
+
+  return (
+    <main className="page">
+      <h1>{t('agents.title')}</h1>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      <form className="card form-row" onSubmit={submit} aria-label={t('agents.inviteTitle')}>
+        <h2>{t('agents.inviteTitle')}</h2>
+        <label className="field">
+          <span>{t('agents.name')}</span>
+          <input name="name" required dir="auto" />
+        </label>
+        <label className="field">
+          <span>{t('agents.email')}</span>
+          <input name="email" type="email" required />
+        </label>
+        <label className="field">
+          <span>{t('agents.role')}</span>
+          <select name="role" defaultValue="agent">
+            <option value="agent">{t('agents.agent')}</option>
+            <option value="admin">{t('agents.admin')}</option>
+          </select>
+        </label>
+        <button className="primary" type="submit">
+          {t('agents.invite')}
+        </button>
+      </form>
+      {invite && (
+        <p className="card" role="status">
+          {t('agents.inviteLink', { email: invite.email })} <code dir="ltr" data-testid="invite-link">{invite.link}</code>
+        </p>
+      )}
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('agents.name')}</th>
+              <th scope="col">{t('agents.email')}</th>
+              <th scope="col">{t('agents.role')}</th>
+              <th scope="col">{t('channels.status')}</th>
+              <th scope="col">{t('agents.actions')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {live.agents.map((agent) => (
+              <tr key={agent.id} data-testid="agent-row">
+                <td dir="auto">{agent.name}</td>
+                <td dir="ltr">{agent.email}</td>
+                <td>
+                  <select
+                    aria-label={`${t('agents.role')}: ${agent.name}`}
+                    value={agent.role}
+                    onChange={(event) => update(agent, { role: event.target.value as Role })}
+                  >
+                    <option value="agent">{t('agents.agent')}</option>
+                    <option value="admin">{t('agents.admin')}</option>
+                  </select>
+                </td>
+                <td>
+                  {!agent.is_active ? t('agents.inactive') : agent.invitation_pending ? t('agents.pending') : t('agents.active')}
+                </td>
+                <td>
+                  <button type="button" onClick={() => update(agent, { is_active: !agent.is_active })}>
+                    {agent.is_active ? t('agents.deactivate') : t('agents.activate')}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,107 @@
+import { session } from './session';
+import type { Frame } from './types';
+
+export type SocketState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+const BACKOFF_START_MS = 500;
+const BACKOFF_MAX_MS = 15_000;
+const PING_EVERY_MS = 25_000;
+
+/**
+ * One of the api's sockets (/ws/chat/{id}/, /ws/conversations/, /ws/notifications/), kept open:
+ * it reconnects with exponential backoff and jitter, and resumes with `?since=<last seq seen>` so
+ * the server replays what was missed from Postgres. Frames carry `seq`; a frame at or below the
+ * cursor was already handled and is dropped, so a replay never shows anything twice.
+ */
+export class LiveSocket {
+  private ws: WebSocket | null = null;
+  private attempts = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private pinger: ReturnType<typeof setInterval> | undefined;
+  private stopped = false;
+  private lastSeq: number | null = null;
+  state: SocketState = 'connecting';
+
+  constructor(
+    private readonly path: string,
+    private readonly onFrame: (frame: Frame) => void,
+    private readonly onState: (state: SocketState) => void = () => undefined,
+  ) {
+    void this.connect();
+  }
+
+  /** Sends a frame; false when the socket is not open (the caller tells the agent). */
+  send(frame: Frame): boolean {
+    if (this.ws?.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  close(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    clearInterval(this.pinger);
+    this.ws?.close(1000);
+    this.setState('closed');
+  }
+
+  private setState(state: SocketState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.onState(state);
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    const token = await session.freshToken();
+    if (!token || this.stopped) return this.setState('closed');
+    const url = new URL(this.path, window.location.href);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    if (this.lastSeq !== null) url.searchParams.set('since', String(this.lastSeq));
+    // The token goes in the subprotocol, not the URL, so it stays out of access logs.
+    const ws = new WebSocket(url, ['bearer', token]);
+    this.ws = ws;
+    ws.onopen = () => {
+      this.attempts = 0;
+      this.setState('open');
+      clearInterval(this.pinger);
+      this.pinger = setInterval(() => this.send({ type: 'ping' }), PING_EVERY_MS);
+    };
+    ws.onmessage = (event) => {
+      let frame: Frame;
+      try {
+        frame = JSON.parse(String(event.data)) as Frame;
+      } catch {
+        return;
+      }
+      this.handle(frame);
+    };
+    ws.onclose = (event) => {
+      clearInterval(this.pinger);
+      if (this.ws !== ws || this.stopped) return;
+      if (event.code === 4403) {
+        // Deactivated: the server will refuse every new handshake too.
+        this.setState('closed');
+        session.signOut();
+        return;
+      }
+      this.setState('reconnecting');
+      const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** this.attempts++);
+      this.timer = setTimeout(() => void this.connect(), delay / 2 + Math.random() * (delay / 2));
+    };
+  }
+
+  private handle(frame: Frame): void {
+    const cursor = typeof frame.last_seq === 'number' ? frame.last_seq : undefined;
+    if (frame.type === 'ready' || frame.type === 'recent_messages') {
+      if (cursor !== undefined && (this.lastSeq === null || cursor > this.lastSeq)) this.lastSeq = cursor;
+      this.onFrame(frame);
+      return;
+    }
+    if (typeof frame.seq === 'number') {
+      if (this.lastSeq !== null && frame.seq <= this.lastSeq) return;
+      this.lastSeq = frame.seq;
+    }
+    this.onFrame(frame);
+  }
+}

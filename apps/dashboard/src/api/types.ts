@@ -1,0 +1,149 @@
+/** The public REST and WebSocket shapes of ../shared/DESIGN.md, as the dashboard reads them. */
+
+export type Role = 'admin' | 'agent';
+export type Availability = 'online' | 'away' | 'offline';
+export type ConversationStatus = 'open' | 'support_active' | 'pending' | 'resolved';
+export type MessageStatus = 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
+export type ChannelType = 'telegram' | 'instagram';
+
+export interface Me {
+  id: string;
+  name: string;
+  email: string;
+  role: Role;
+}
+
+export interface WorkspaceRef {
+  id: string;
+  name: string;
+}
+
+export interface AuthAnswer {
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+  agent: Me;
+  workspace: WorkspaceRef;
+}
+
+export interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+export interface Agent {
+  id: string;
+  name: string;
+  email: string;
+  role: Role;
+  availability: Availability;
+  last_seen_at: string | null;
+  is_active: boolean;
+  invitation_pending: boolean;
+  created_at: string;
+}
+
+export interface Conversation {
+  id: string;
+  status: ConversationStatus;
+  channel: { id: string; type: ChannelType; name: string };
+  contact: { id: string; name: string | null; username: string | null; avatar_url: string | null };
+  assignee: { id: string; name: string } | null;
+  last_message_at: string;
+  last_message_preview: string | null;
+  last_customer_message_at: string | null;
+  unread_count?: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Attachment {
+  kind: 'voice' | 'audio' | 'image' | 'video' | 'file' | 'sticker' | 'location' | 'contact';
+  mime: string | null;
+  size: number | null;
+  duration: number | null;
+  /** null until the media job has downloaded it */
+  storage_key: string | null;
+  file_name?: string | null;
+}
+
+export interface Message {
+  id: string;
+  seq: number;
+  conversation_id: string;
+  type: 'customer' | 'support' | 'note' | 'system';
+  content: string;
+  attachments: Attachment[];
+  status: MessageStatus;
+  failure_reason: string | null;
+  sender: { kind: 'agent' | 'contact'; id: string; name: string | null } | null;
+  reply_to: string | null;
+  spam_reason: string | null;
+  reactions: { emoji: string; sender: { kind: 'agent' | 'contact'; id: string } }[];
+  edited_at: string | null;
+  deleted: boolean;
+  created_at: string;
+}
+
+export interface Channel {
+  id: string;
+  type: ChannelType;
+  name: string;
+  status: string;
+  external_id: string | null;
+  webhook_url: string;
+  created_at: string;
+}
+
+export interface Presence {
+  user_id: string;
+  username: string;
+  is_online: boolean;
+  status: Availability;
+  last_seen: string | null;
+}
+
+export interface SecuritySummary {
+  hours: number;
+  counts_by_kind: Record<string, number>;
+  failed_authentications: number;
+  spam_caught: number;
+  rate_limit_hits: number;
+  connections_refused: number;
+  blacklisted_now: BlockedIp[];
+  top_ips: { ip: string; count: number }[];
+  top_agents: { agent_id: string; name: string; count: number }[];
+  over_time: { bucket: string; kind: string; count: number }[];
+}
+
+export interface BlockedIp {
+  ip: string;
+  blocked_at: string;
+  expires_at: string;
+  failures: number;
+}
+
+export interface AgentActivity {
+  agent_id: string;
+  name: string;
+  role: Role;
+  messages_sent: number;
+  messages_failed: number;
+  connections_now: number;
+  messages_last_minute: number;
+  security_events: number;
+  last_seen_at: string | null;
+  recent_events: { kind: string; ip: string | null; detail: unknown; created_at: string }[];
+}
+
+export interface WsStats {
+  total_connections: number;
+  agents: { agent_id: string; name: string; connections: number; messages_last_minute: number }[];
+}
+
+/** A server → client frame; `seq` is present on every frame that came from a stored event. */
+export interface Frame {
+  type: string;
+  seq?: number;
+  [key: string]: unknown;
+}

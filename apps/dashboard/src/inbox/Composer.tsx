@@ -1,0 +1,173 @@
+import Recorder from 'opus-recorder';
+import encoderPath from 'opus-recorder/dist/encoderWorker.min.js?url';
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Message } from '../api/types';
+import { clock } from '../ui/format';
+
+const TYPING_REFRESH_MS = 3000;
+const TYPING_IDLE_MS = 4000;
+
+interface Props {
+  disabled: boolean;
+  replyTo: Message | null;
+  clearReply(): void;
+  onSend(content: string, isNote: boolean): void;
+  onTyping(isTyping: boolean): void;
+  onUpload(file: Blob, kind: 'voice' | 'image', name: string, duration?: number): void;
+  error: string | null;
+}
+
+/**
+ * Records OGG/Opus in the browser (libopus in a worker, through opus-recorder): Chromium's own
+ * MediaRecorder writes only WebM, and Telegram shows nothing but OGG/Opus as a voice note.
+ */
+function useVoiceRecorder(onDone: (bytes: Uint8Array, seconds: number) => void) {
+  const recorder = useRef<Recorder | null>(null);
+  const started = useRef(0);
+  const [recording, setRecording] = useState(false);
+  const [elapsed, setElapsed] = useState(0);
+
+  useEffect(() => {
+    if (!recording) return;
+    const timer = setInterval(() => setElapsed((Date.now() - started.current) / 1000), 250);
+    return () => clearInterval(timer);
+  }, [recording]);
+  useEffect(() => () => recorder.current?.close(), []);
+
+  const start = async () => {
+    const rec = new Recorder({ encoderPath, encoderApplication: 2048, numberOfChannels: 1 });
+    rec.ondataavailable = (bytes) => onDone(bytes, Math.max(1, Math.round((Date.now() - started.current) / 1000)));
+    recorder.current = rec;
+    await rec.start();
+    started.current = Date.now();
+    setElapsed(0);
+    setRecording(true);
+  };
+  const stop = async () => {
+    setRecording(false);
+    await recorder.current?.stop();
+    recorder.current = null;
+  };
+  return { recording, elapsed, start, stop, supported: Recorder.isRecordingSupported() };
+}
+
+export function Composer(props: Props) {
+  const { t } = useTranslation();
+  const [text, setText] = useState('');
+  const [isNote, setIsNote] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const typingSent = useRef(0);
+  const idle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const voice = useVoiceRecorder((bytes, seconds) =>
+    props.onUpload(new Blob([bytes as BlobPart], { type: 'audio/ogg' }), 'voice', 'voice.ogg', seconds),
+  );
+
+  const stopTyping = () => {
+    clearTimeout(idle.current);
+    if (typingSent.current) props.onTyping(false);
+    typingSent.current = 0;
+  };
+
+  const changed = (value: string) => {
+    setText(value);
+    if (isNote) return; // colleagues see notes, customers never see us typing one
+    if (Date.now() - typingSent.current > TYPING_REFRESH_MS) {
+      props.onTyping(true);
+      typingSent.current = Date.now();
+    }
+    clearTimeout(idle.current);
+    idle.current = setTimeout(stopTyping, TYPING_IDLE_MS);
+  };
+
+  const submit = (event?: FormEvent) => {
+    event?.preventDefault();
+    const content = text.trim();
+    if (!content || props.disabled) return;
+    props.onSend(content, isNote);
+    setText('');
+    stopTyping();
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      submit();
+    }
+  };
+
+  return (
+    <form className={isNote ? 'composer note' : 'composer'} onSubmit={submit}>
+      {props.replyTo && (
+        <div className="replying">
+          <span>{t('message.replyingTo')}:</span>{' '}
+          <span dir="auto" className="ellipsis">
+            {props.replyTo.content || t('message.voice')}
+          </span>
+          <button type="button" className="icon" aria-label={t('message.cancel')} onClick={props.clearReply}>
+            ×
+          </button>
+        </div>
+      )}
+      {(props.error || problem) && (
+        <p role="alert" className="error" data-testid="composer-error">
+          {props.error ?? problem}
+        </p>
+      )}
+      <textarea
+        dir="auto"
+        rows={2}
+        value={text}
+        placeholder={isNote ? t('message.notePlaceholder') : t('message.placeholder')}
+        aria-label={isNote ? t('message.notePlaceholder') : t('message.placeholder')}
+        onChange={(event) => changed(event.target.value)}
+        onKeyDown={onKeyDown}
+        onBlur={stopTyping}
+        data-testid="composer-input"
+      />
+      <div className="composer-bar">
+        <label className="inline">
+          <input type="checkbox" checked={isNote} onChange={(event) => setIsNote(event.target.checked)} />{' '}
+          {t('message.noteToggle')}
+        </label>
+        <span className="spacer" />
+        <input
+          ref={fileInput}
+          type="file"
+          accept="image/jpeg,image/png,image/webp,image/gif"
+          hidden
+          data-testid="image-input"
+          onChange={(event) => {
+            const file = event.target.files?.[0];
+            if (file) props.onUpload(file, 'image', file.name);
+            event.target.value = '';
+          }}
+        />
+        <button type="button" onClick={() => fileInput.current?.click()} disabled={props.disabled || isNote} aria-label={t('message.attachImage')}>
+          🖼
+        </button>
+        {voice.supported && (
+          <button
+            type="button"
+            disabled={props.disabled || isNote}
+            aria-label={voice.recording ? t('message.stop') : t('message.record')}
+            aria-pressed={voice.recording}
+            className={voice.recording ? 'recording' : undefined}
+            data-testid="record"
+            onClick={() => {
+              setProblem(null);
+              if (voice.recording) void voice.stop();
+              else void voice.start().catch((error: Error) => setProblem(error.message));
+            }}
+          >
+            {voice.recording ? `■ ${clock(voice.elapsed)}` : '🎙'}
+          </button>
+        )}
+        <button type="submit" className="primary" disabled={props.disabled || !text.trim()} data-testid="send">
+          {t('message.send')}
+        </button>
+      </div>
+    </form>
+  );
+}

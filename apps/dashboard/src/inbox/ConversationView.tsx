@@ -1,0 +1,291 @@
+import { useCallback, useEffect, useLayoutEffect, useReducer, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api/http';
+import { ApiError } from '../api/session';
+import type { Conversation, ConversationStatus, Frame, Message, Page } from '../api/types';
+import { relative, span } from '../ui/format';
+import { navigate, useLiveSocket, useTick } from '../ui/hooks';
+import { presenceOf, useLive } from '../ui/live';
+import { chatReducer, emptyChat, ordered, RECENT_PAGE } from './chat-state';
+import { ChannelIcon } from './ChannelIcon';
+import { Composer } from './Composer';
+import { MessageBubble } from './MessageBubble';
+
+const STATUSES: ConversationStatus[] = ['open', 'support_active', 'pending', 'resolved'];
+const DAY_MS = 24 * 3600_000;
+
+let clientIds = 0;
+
+function InstagramWindow({ conversation }: { conversation: Conversation }) {
+  const { t } = useTranslation();
+  const now = useTick(30_000);
+  if (conversation.channel.type !== 'instagram' || !conversation.last_customer_message_at) return null;
+  const since = now - new Date(conversation.last_customer_message_at).getTime();
+  const text =
+    since < DAY_MS
+      ? t('window.left', { time: span(DAY_MS - since) })
+      : since < 7 * DAY_MS
+        ? t('window.closed')
+        : t('window.expired');
+  return (
+    <p className={since < DAY_MS ? 'window' : 'window closed'} data-testid="ig-window">
+      {text}
+    </p>
+  );
+}
+
+function TeamPresence({ exclude }: { exclude: string }) {
+  const live = useLive();
+  const { t } = useTranslation();
+  useTick(30_000);
+  const others = live.agents.filter((a) => a.is_active && a.id !== exclude);
+  if (!others.length) return null;
+  return (
+    <ul className="team" aria-label={t('presence.team')}>
+      {others.map((agent) => {
+        const { status, lastSeen } = presenceOf(live, agent.id);
+        return (
+          <li key={agent.id} data-testid="presence" data-agent={agent.id} data-status={status}>
+            <span className={`dot ${status}`} aria-hidden="true" />
+            <span dir="auto">{agent.name}</span>{' '}
+            <span className="muted">
+              {status === 'offline' && lastSeen ? t('presence.lastSeen', { time: relative(lastSeen) }) : t(`presence.${status}`)}
+            </span>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+/** One conversation, live on `/ws/chat/{id}/`: history, replies, ticks, typing, reactions, status and assignment. */
+export function ConversationView({ conversationId }: { conversationId: string }) {
+  const { t } = useTranslation();
+  const live = useLive();
+  const me = live.session.agent;
+  const [state, dispatch] = useReducer(chatReducer, undefined, emptyChat);
+  const [replyTo, setReplyTo] = useState<Message | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const scroller = useRef<HTMLOListElement>(null);
+  const stickToBottom = useRef(true);
+  const lastRead = useRef<string | null>(null);
+
+  const report = useCallback(
+    (e: unknown) => setError(e instanceof ApiError && e.code !== 'network_error' ? e.message : t('common.network_error')),
+    [t],
+  );
+
+  useEffect(() => {
+    api<Conversation>(`/conversations/${conversationId}`).then(
+      (conversation) => dispatch({ kind: 'conversation', conversation }),
+      (e: unknown) => {
+        if (e instanceof ApiError && e.status === 404) navigate('/inbox');
+        else report(e);
+      },
+    );
+  }, [conversationId, report]);
+
+  const socket = useLiveSocket(`/ws/chat/${conversationId}/`, (frame: Frame) => {
+    if (frame.type === 'error') {
+      setError(String(frame.message ?? frame.code));
+      return;
+    }
+    dispatch({ kind: 'frame', frame, now: Date.now() });
+  });
+
+  useEffect(() => {
+    const timer = setInterval(() => dispatch({ kind: 'expire-typing', now: Date.now() }), 1000);
+    return () => clearInterval(timer);
+  }, []);
+
+  const messages = ordered(state);
+  const byId = state.messages;
+
+  // Read what is on screen: the newest customer message, once per new one, while the tab is visible.
+  const newestCustomer = [...messages].reverse().find((m) => m.type === 'customer');
+  useEffect(() => {
+    if (!newestCustomer || lastRead.current === newestCustomer.id || document.visibilityState !== 'visible') return;
+    if (socket?.send({ type: 'mark_read', message_id: newestCustomer.id })) lastRead.current = newestCustomer.id;
+  }, [newestCustomer, socket, socket?.state]);
+
+  // Keep the newest message in view unless the agent scrolled up to read older ones.
+  useLayoutEffect(() => {
+    const element = scroller.current;
+    if (element && stickToBottom.current) element.scrollTop = element.scrollHeight;
+  }, [messages.length, state.pending.length]);
+
+  const loadOlder = async () => {
+    if (loadingOlder || !state.hasOlder || state.oldestSeq === null) return;
+    setLoadingOlder(true);
+    const element = scroller.current!;
+    const before = element.scrollHeight;
+    try {
+      const page = await api<Page<Message>>(
+        `/conversations/${conversationId}/messages?before_seq=${state.oldestSeq}&limit=${RECENT_PAGE}`,
+      );
+      dispatch({ kind: 'older', messages: page.data, hasOlder: page.next_cursor !== null });
+      requestAnimationFrame(() => {
+        element.scrollTop += element.scrollHeight - before;
+      });
+    } catch (e) {
+      report(e);
+    } finally {
+      setLoadingOlder(false);
+    }
+  };
+
+  const send = (content: string, isNote: boolean) => {
+    setError(null);
+    const clientId = `c${Date.now().toString(36)}${clientIds++}`;
+    const frame = { type: 'chat_message', content, client_id: clientId, reply_to: replyTo?.id ?? null, is_note: isNote };
+    if (socket?.send(frame)) {
+      dispatch({
+        kind: 'pending',
+        reply: { client_id: clientId, content, is_note: isNote, reply_to: frame.reply_to, created_at: new Date().toISOString() },
+      });
+    } else {
+      // The socket is reconnecting: REST stores the reply just the same.
+      api(`/message/conversation/${conversationId}/send-message/`, {
+        method: 'POST',
+        body: { content, type: isNote ? 'note' : 'support', ...(replyTo ? { reply_to: replyTo.id } : {}) },
+      }).catch(report);
+    }
+    setReplyTo(null);
+    stickToBottom.current = true;
+  };
+
+  const upload = (file: Blob, kind: 'voice' | 'image', name: string, duration?: number) => {
+    setError(null);
+    const form = new FormData();
+    form.append('kind', kind);
+    if (duration) form.append('duration', String(duration));
+    form.append('file', file, name);
+    stickToBottom.current = true;
+    api(`/conversations/${conversationId}/attachments`, { method: 'POST', form }).catch(report);
+  };
+
+  const conversation = state.conversation;
+  const setStatus = (status: ConversationStatus) =>
+    api<Conversation>(`/message/conversation/${conversationId}/status/`, { method: 'PATCH', body: { status } }).then(
+      (c) => dispatch({ kind: 'conversation', conversation: c }),
+      report,
+    );
+  const assign = (agentId: string) =>
+    api<Conversation>(`/conversations/${conversationId}/${agentId ? 'assign' : 'unassign'}`, {
+      method: 'POST',
+      body: agentId ? { agent_id: agentId } : {},
+    }).then((c) => dispatch({ kind: 'conversation', conversation: c }), report);
+
+  const typing = [...state.typing.values()].map((x) => x.name);
+  const title = conversation?.contact.name ?? conversation?.contact.username ?? '';
+
+  return (
+    <section className="conversation" aria-label={title} data-testid="conversation">
+      <header className="conversation-head">
+        <button type="button" className="back" onClick={() => navigate('/inbox')} aria-label={t('inbox.back')}>
+          ←
+        </button>
+        {conversation && (
+          <>
+            <div className="who">
+              <h2 dir="auto">
+                <ChannelIcon type={conversation.channel.type} /> {title}
+              </h2>
+              {conversation.contact.username && (
+                <span className="muted" dir="ltr">
+                  @{conversation.contact.username}
+                </span>
+              )}
+            </div>
+            <label className="inline">
+              <span>{t('status.label')}</span>
+              <select
+                value={conversation.status}
+                onChange={(event) => void setStatus(event.target.value as ConversationStatus)}
+                data-testid="status-select"
+              >
+                {STATUSES.map((s) => (
+                  <option key={s} value={s}>
+                    {t(`status.${s}`)}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="inline">
+              <span>{t('assign.label')}</span>
+              <select
+                value={conversation.assignee?.id ?? ''}
+                onChange={(event) => void assign(event.target.value)}
+                data-testid="assignee-select"
+              >
+                <option value="">{t('assign.nobody')}</option>
+                {live.agents
+                  .filter((a) => a.is_active || a.id === conversation.assignee?.id)
+                  .map((a) => (
+                    <option key={a.id} value={a.id}>
+                      {a.id === me.id ? `${a.name} (${t('message.you')})` : a.name}
+                    </option>
+                  ))}
+              </select>
+            </label>
+          </>
+        )}
+      </header>
+      {conversation && <InstagramWindow conversation={conversation} />}
+      <TeamPresence exclude={me.id} />
+      <ol
+        className="messages"
+        ref={scroller}
+        aria-label={t('message.history')}
+        aria-live="polite"
+        data-testid="messages"
+        onScroll={(event) => {
+          const element = event.currentTarget;
+          stickToBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < 80;
+          if (element.scrollTop < 120) void loadOlder();
+        }}
+      >
+        {loadingOlder && <li className="muted center">{t('message.older')}</li>}
+        {messages.map((message) => (
+          <MessageBubble
+            key={message.id}
+            message={message}
+            myId={me.id}
+            mine={message.sender?.kind === 'agent' && message.sender.id === me.id}
+            quoted={message.reply_to ? byId.get(message.reply_to) : undefined}
+            onReply={setReplyTo}
+            onReact={(m, emoji, action) => socket?.send({ type: 'reaction', message_id: m.id, emoji, action })}
+            onEdit={(m, content) => socket?.send({ type: 'edit_message', message_id: m.id, content })}
+            onDelete={(m) => socket?.send({ type: 'delete_message', message_id: m.id })}
+            onRetry={(m) => void api(`/messages/${m.id}/retry`, { method: 'POST' }).catch(report)}
+          />
+        ))}
+        {state.pending.map((p) => (
+          <li key={p.client_id} className={`bubble-row ${p.is_note ? 'note' : 'out'}`} data-testid="pending">
+            <article className={`bubble ${p.is_note ? 'note' : 'out'} pending`}>
+              <p className="content" dir="auto">
+                {p.content}
+              </p>
+              <footer className="bubble-foot">
+                <span className="ticks sending">🕓 {t('message.sending')}</span>
+              </footer>
+            </article>
+          </li>
+        ))}
+      </ol>
+      <p className="typing" aria-live="polite" data-testid="typing">
+        {typing.length > 0 ? t('message.typing', { name: typing.join(', ') }) : ''}
+      </p>
+      <Composer
+        disabled={!conversation}
+        replyTo={replyTo}
+        clearReply={() => setReplyTo(null)}
+        onSend={send}
+        onTyping={(isTyping) => socket?.send({ type: 'typing', is_typing: isTyping })}
+        onUpload={upload}
+        error={error}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,186 @@
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api/http';
+import type { Conversation, ConversationStatus, Frame, Page } from '../api/types';
+import { shortTime } from '../ui/format';
+import { useLive } from '../ui/live';
+import { ChannelIcon } from './ChannelIcon';
+import { ConversationView } from './ConversationView';
+
+type Scope = 'mine' | 'unassigned' | 'all';
+const STATUSES: ConversationStatus[] = ['open', 'support_active', 'pending', 'resolved'];
+const PAGE = 50;
+
+const nameOf = (c: Conversation) => c.contact.name ?? c.contact.username ?? '—';
+
+function matches(c: Conversation, scope: Scope, status: string, q: string, me: string): boolean {
+  if (scope === 'mine' && c.assignee?.id !== me) return false;
+  if (scope === 'unassigned' && c.assignee) return false;
+  if (status && c.status !== status) return false;
+  const needle = q.trim().toLowerCase();
+  if (needle && ![c.contact.name, c.contact.username].some((v) => v?.toLowerCase().includes(needle))) return false;
+  return true;
+}
+
+const newestFirst = (a: Conversation, b: Conversation) => b.last_message_at.localeCompare(a.last_message_at);
+
+/** The inbox: filters, search and a list kept live by `/ws/conversations/`; the open conversation beside it. */
+export function InboxPage({ conversationId }: { conversationId: string | null }) {
+  const { t } = useTranslation();
+  const live = useLive();
+  const me = live.session.agent.id;
+  const [scope, setScope] = useState<Scope>('all');
+  const [status, setStatus] = useState('');
+  const [q, setQ] = useState('');
+  const [query, setQuery] = useState('');
+  const [items, setItems] = useState<Conversation[] | null>(null);
+  const [cursor, setCursor] = useState<string | null>(null);
+
+  useEffect(() => {
+    const timer = setTimeout(() => setQuery(q), 250);
+    return () => clearTimeout(timer);
+  }, [q]);
+
+  const url = (after?: string | null) => {
+    const params = new URLSearchParams({ limit: String(PAGE) });
+    if (scope === 'mine') params.set('assignee', 'me');
+    if (scope === 'unassigned') params.set('assignee', 'unassigned');
+    if (status) params.set('status', status);
+    if (query.trim()) params.set('q', query.trim());
+    if (after) params.set('cursor', after);
+    return `/conversations?${params}`;
+  };
+
+  useEffect(() => {
+    let current = true;
+    api<Page<Conversation>>(url()).then(
+      (page) => {
+        if (!current) return;
+        setItems(page.data);
+        setCursor(page.next_cursor);
+      },
+      () => current && setItems([]),
+    );
+    return () => {
+      current = false;
+    };
+  }, [scope, status, query]);
+
+  useEffect(
+    () =>
+      live.onListFrame((frame: Frame) => {
+        if (frame.type !== 'conversation_created' && frame.type !== 'conversation_updated') return;
+        const conversation = frame.conversation as Conversation;
+        setItems((current) => {
+          if (!current) return current;
+          const rest = current.filter((c) => c.id !== conversation.id);
+          return matches(conversation, scope, status, query, me) ? [conversation, ...rest].sort(newestFirst) : rest;
+        });
+      }),
+    [live, scope, status, query, me],
+  );
+
+  const more = async () => {
+    if (!cursor) return;
+    const page = await api<Page<Conversation>>(url(cursor));
+    setItems((current) => [...(current ?? []), ...page.data.filter((c) => !current?.some((x) => x.id === c.id))]);
+    setCursor(page.next_cursor);
+  };
+
+  return (
+    <main className={conversationId ? 'inbox has-selection' : 'inbox'}>
+      <aside className="list-pane" aria-label={t('inbox.list')}>
+        <div className="filters" role="group" aria-label={t('inbox.filters')}>
+          <div className="tabs" role="tablist">
+            {(['mine', 'unassigned', 'all'] as Scope[]).map((s) => (
+              <button
+                key={s}
+                type="button"
+                role="tab"
+                aria-selected={scope === s}
+                onClick={() => setScope(s)}
+                data-testid={`scope-${s}`}
+              >
+                {t(`inbox.${s}`)}
+              </button>
+            ))}
+          </div>
+          <div className="row">
+            <select value={status} onChange={(event) => setStatus(event.target.value)} aria-label={t('status.label')} data-testid="status-filter">
+              <option value="">{t('inbox.anyStatus')}</option>
+              {STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {t(`status.${s}`)}
+                </option>
+              ))}
+            </select>
+            <input
+              type="search"
+              dir="auto"
+              value={q}
+              onChange={(event) => setQ(event.target.value)}
+              placeholder={t('inbox.search')}
+              aria-label={t('inbox.search')}
+              data-testid="search"
+            />
+          </div>
+        </div>
+        {items === null ? (
+          <p className="muted center">{t('common.loading')}</p>
+        ) : items.length === 0 ? (
+          <p className="muted center">{t('inbox.empty')}</p>
+        ) : (
+          <ul className="conversations" data-testid="conversation-list">
+            {items.map((c) => (
+              <li key={c.id}>
+                <a
+                  href={`#/inbox/${c.id}`}
+                  className={c.id === conversationId ? 'item selected' : 'item'}
+                  aria-current={c.id === conversationId ? 'true' : undefined}
+                  data-testid="conversation-item"
+                  data-id={c.id}
+                >
+                  <ChannelIcon type={c.channel.type} />
+                  <span className="item-main">
+                    <span className="item-top">
+                      <strong dir="auto" className="ellipsis">
+                        {nameOf(c)}
+                      </strong>
+                      <time dateTime={c.last_message_at}>{shortTime(c.last_message_at)}</time>
+                    </span>
+                    <span className="item-preview ellipsis" dir="auto">
+                      {c.last_message_preview ?? ''}
+                    </span>
+                    <span className="item-meta">
+                      <span className={`status-pill ${c.status}`}>{t(`status.${c.status}`)}</span>
+                      <span className="muted ellipsis" dir="auto">
+                        {c.assignee ? c.assignee.name : t('assign.nobody')}
+                      </span>
+                      {(c.unread_count ?? 0) > 0 && (
+                        <span className="badge" data-testid="unread" aria-label={t('inbox.unread', { count: c.unread_count })}>
+                          {c.unread_count}
+                        </span>
+                      )}
+                    </span>
+                  </span>
+                </a>
+              </li>
+            ))}
+          </ul>
+        )}
+        {cursor && (
+          <button type="button" className="link center" onClick={() => void more()}>
+            {t('inbox.loadMore')}
+          </button>
+        )}
+      </aside>
+      {conversationId ? (
+        <ConversationView key={conversationId} conversationId={conversationId} />
+      ) : (
+        <section className="conversation empty">
+          <p className="muted">{t('inbox.pick')}</p>
+        </section>
+      )}
+    </main>
+  );
+}

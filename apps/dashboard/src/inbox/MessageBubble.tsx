@@ -1,0 +1,198 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { attachmentUrl } from '../api/http';
+import type { Message } from '../api/types';
+import { dateTime, shortTime } from '../ui/format';
+import { VoicePlayer } from './VoicePlayer';
+
+export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🙏', '✅'];
+
+const TICKS: Record<Message['status'], string> = {
+  sending: '🕓',
+  sent: '✓',
+  delivered: '✓✓',
+  read: '✓✓',
+  failed: '⚠',
+};
+
+interface Props {
+  message: Message;
+  mine: boolean;
+  quoted: Message | undefined;
+  onReply(message: Message): void;
+  onReact(message: Message, emoji: string, action: 'add' | 'remove'): void;
+  onEdit(message: Message, content: string): void;
+  onDelete(message: Message): void;
+  onRetry(message: Message): void;
+  myId: string;
+}
+
+function Attachments({ message }: { message: Message }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      {message.attachments.map((attachment, index) => {
+        if (!attachment.storage_key)
+          return (
+            <p key={index} className="muted">
+              {t(`message.${attachment.kind === 'image' ? 'image' : attachment.kind === 'voice' ? 'voice' : 'file'}`)} ·{' '}
+              {t('message.pendingMedia')}
+            </p>
+          );
+        const src = attachmentUrl(message.id, index);
+        if (attachment.kind === 'voice' || attachment.kind === 'audio')
+          return <VoicePlayer key={index} src={src} duration={attachment.duration} />;
+        if (attachment.kind === 'image' || attachment.kind === 'sticker')
+          return (
+            <a key={index} href={src} target="_blank" rel="noreferrer" className="image-link">
+              <img src={src} alt={t('message.image')} loading="lazy" data-testid="image-preview" />
+            </a>
+          );
+        return (
+          <a key={index} href={src} target="_blank" rel="noreferrer" download={attachment.file_name ?? undefined}>
+            📎 {attachment.file_name ?? t('message.file')}
+          </a>
+        );
+      })}
+    </>
+  );
+}
+
+/** One message. Content is always rendered as text (React escapes it); its direction follows its own text. */
+export function MessageBubble(props: Props) {
+  const { t } = useTranslation();
+  const { message, mine } = props;
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(message.content);
+  const outgoing = message.type === 'support';
+  const kind = message.type === 'note' ? 'note' : outgoing ? 'out' : message.type === 'system' ? 'system' : 'in';
+
+  const grouped = new Map<string, { count: number; mine: boolean }>();
+  for (const reaction of message.reactions) {
+    const entry = grouped.get(reaction.emoji) ?? { count: 0, mine: false };
+    entry.count += 1;
+    if (reaction.sender.kind === 'agent' && reaction.sender.id === props.myId) entry.mine = true;
+    grouped.set(reaction.emoji, entry);
+  }
+
+  return (
+    <li className={`bubble-row ${kind}`} data-testid="message" data-id={message.id} data-status={message.status} data-type={message.type}>
+      <article className={`bubble ${kind}`} aria-label={message.sender?.name ?? undefined}>
+        <header className="bubble-head">
+          <span className="sender" dir="auto">
+            {mine ? t('message.you') : (message.sender?.name ?? t('message.contact'))}
+          </span>
+          {message.type === 'note' && <span className="tag">{t('message.note')}</span>}
+        </header>
+        {props.quoted && (
+          <blockquote className="quote" dir="auto">
+            {props.quoted.deleted ? t('message.deleted') : props.quoted.content || t('message.voice')}
+          </blockquote>
+        )}
+        {message.deleted ? (
+          <p className="muted deleted">{t('message.deleted')}</p>
+        ) : editing ? (
+          <form
+            className="edit"
+            onSubmit={(event) => {
+              event.preventDefault();
+              if (draft.trim() && draft !== message.content) props.onEdit(message, draft);
+              setEditing(false);
+            }}
+          >
+            <textarea dir="auto" value={draft} onChange={(e) => setDraft(e.target.value)} aria-label={t('message.edit')} autoFocus />
+            <div className="row">
+              <button type="submit">{t('message.save')}</button>
+              <button type="button" onClick={() => setEditing(false)}>
+                {t('message.cancel')}
+              </button>
+            </div>
+          </form>
+        ) : (
+          <>
+            {message.content && (
+              <p className="content" dir="auto" data-testid="content">
+                {message.content}
+              </p>
+            )}
+            <Attachments message={message} />
+          </>
+        )}
+        {message.spam_reason && (
+          <p className="spam" role="note">
+            {t('message.spam', { reason: message.spam_reason })}
+          </p>
+        )}
+        {grouped.size > 0 && (
+          <div className="reactions">
+            {[...grouped].map(([emoji, { count, mine: reacted }]) => (
+              <button
+                key={emoji}
+                type="button"
+                className={reacted ? 'reaction mine' : 'reaction'}
+                aria-pressed={reacted}
+                onClick={() => props.onReact(message, emoji, reacted ? 'remove' : 'add')}
+              >
+                {emoji} {count}
+              </button>
+            ))}
+          </div>
+        )}
+        <footer className="bubble-foot">
+          <time dateTime={message.created_at} title={dateTime(message.created_at)}>
+            {shortTime(message.created_at)}
+          </time>
+          {message.edited_at && !message.deleted && <span className="muted"> · {t('message.edited')}</span>}
+          {outgoing && (
+            <span className={`ticks ${message.status}`} data-testid="status" title={t(`message.${message.status}`)}>
+              {TICKS[message.status]} <span className="sr-only">{t(`message.${message.status}`)}</span>
+            </span>
+          )}
+        </footer>
+        {message.status === 'failed' && (
+          <div className="failed" role="alert">
+            <span data-testid="failure-reason" dir="auto">
+              {message.failure_reason ?? t('message.failed')}
+            </span>
+            <button type="button" onClick={() => props.onRetry(message)} data-testid="retry">
+              {t('message.retry')}
+            </button>
+          </div>
+        )}
+        {!message.deleted && !editing && (
+          <div className="actions" role="group" aria-label={t('message.actions')}>
+            <button type="button" onClick={() => props.onReply(message)}>
+              {t('message.reply')}
+            </button>
+            {QUICK_REACTIONS.slice(0, 3).map((emoji) => (
+              <button
+                key={emoji}
+                type="button"
+                aria-label={`${t('message.react')} ${emoji}`}
+                onClick={() => props.onReact(message, emoji, grouped.get(emoji)?.mine ? 'remove' : 'add')}
+              >
+                {emoji}
+              </button>
+            ))}
+            {mine && message.type !== 'customer' && (
+              <>
+                <button
+                  type="button"
+                  onClick={() => {
+                    setDraft(message.content);
+                    setEditing(true);
+                  }}
+                >
+                  {t('message.edit')}
+                </button>
+                <button type="button" onClick={() => window.confirm(t('message.confirmDelete')) && props.onDelete(message)}>
+                  {t('message.delete')}
+                </button>
+              </>
+            )}
+          </div>
+        )}
+      </article>
+    </li>
+  );
+}

@@ -1,0 +1,140 @@
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api/http';
+import { ApiError, session } from '../api/session';
+import type { AuthAnswer } from '../api/types';
+import { navigate } from './hooks';
+import { LanguageSwitch } from './LanguageSwitch';
+
+function useSubmit() {
+  const { t } = useTranslation();
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const run = async (call: () => Promise<AuthAnswer>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      session.signIn(await call());
+      navigate('/inbox');
+    } catch (e) {
+      setError(e instanceof ApiError && e.code !== 'network_error' ? e.message : t('common.network_error'));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { error, busy, run };
+}
+
+function Field(props: { label: string; name: string; type?: string; autoComplete?: string; minLength?: number }) {
+  return (
+    <label className="field">
+      <span>{props.label}</span>
+      <input name={props.name} type={props.type ?? 'text'} required autoComplete={props.autoComplete} minLength={props.minLength} dir="auto" />
+    </label>
+  );
+}
+
+const value = (form: HTMLFormElement, name: string) => (form.elements.namedItem(name) as HTMLInputElement).value;
+
+/** Sign in, or sign up a new workspace with its first admin. */
+export function AuthPage() {
+  const { t } = useTranslation();
+  const [mode, setMode] = useState<'login' | 'signup'>('login');
+  const { error, busy, run } = useSubmit();
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    void run(() =>
+      mode === 'login'
+        ? api<AuthAnswer>('/auth/login', {
+            method: 'POST',
+            anonymous: true,
+            body: { email: value(form, 'email'), password: value(form, 'password') },
+          })
+        : api<AuthAnswer>('/auth/signup', {
+            method: 'POST',
+            anonymous: true,
+            body: {
+              workspace_name: value(form, 'workspace_name'),
+              name: value(form, 'name'),
+              email: value(form, 'email'),
+              password: value(form, 'password'),
+            },
+          }),
+    );
+  };
+
+  return (
+    <main className="auth">
+      <div className="auth-card">
+        <div className="auth-top">
+          <h1 className="brand">{t('brand')}</h1>
+          <LanguageSwitch />
+        </div>
+        <p className="muted">{t('auth.tagline')}</p>
+        <form onSubmit={submit} aria-label={mode === 'login' ? t('auth.signIn') : t('auth.signUp')}>
+          {mode === 'signup' && <Field label={t('auth.workspaceName')} name="workspace_name" />}
+          {mode === 'signup' && <Field label={t('auth.name')} name="name" autoComplete="name" />}
+          <Field label={t('auth.email')} name="email" type="email" autoComplete="email" />
+          <Field
+            label={t('auth.password')}
+            name="password"
+            type="password"
+            autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
+            minLength={mode === 'signup' ? 8 : undefined}
+          />
+          {error && (
+            <p role="alert" className="error">
+              {error}
+            </p>
+          )}
+          <button className="primary" type="submit" disabled={busy}>
+            {mode === 'login' ? t('auth.signIn') : t('auth.signUp')}
+          </button>
+        </form>
+        <button type="button" className="link" onClick={() => setMode(mode === 'login' ? 'signup' : 'login')}>
+          {mode === 'login' ? t('auth.noAccount') : t('auth.haveAccount')}
+        </button>
+      </div>
+    </main>
+  );
+}
+
+/** `#/accept/<invite_token>`: an invited agent sets a password and is signed in. */
+export function AcceptInvitePage({ token }: { token: string }) {
+  const { t } = useTranslation();
+  const { error, busy, run } = useSubmit();
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const password = value(event.currentTarget, 'password');
+    void run(() =>
+      api<AuthAnswer>('/auth/accept-invite', {
+        method: 'POST',
+        anonymous: true,
+        body: { invite_token: token, password },
+      }),
+    );
+  };
+  return (
+    <main className="auth">
+      <div className="auth-card">
+        <div className="auth-top">
+          <h1 className="brand">{t('brand')}</h1>
+          <LanguageSwitch />
+        </div>
+        <form onSubmit={submit}>
+          <Field label={t('auth.password')} name="password" type="password" autoComplete="new-password" minLength={8} />
+          {error && (
+            <p role="alert" className="error">
+              {error}
+            </p>
+          )}
+          <button className="primary" type="submit" disabled={busy}>
+            {t('auth.signIn')}
+          </button>
+        </form>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,81 @@
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Conversation, Frame } from '../api/types';
+import { navigate, useLiveSocket } from './hooks';
+
+interface Toast {
+  id: number;
+  text: string;
+  conversationId?: string;
+}
+
+let toastIds = 0;
+const TOAST_MS = 8000;
+
+const contactName = (c: Conversation) => c.contact.name ?? c.contact.username ?? '—';
+
+/**
+ * `/ws/notifications/`: wherever the agent is, an assignment, a new conversation or a mention
+ * shows a toast and counts in the tab title until the agent looks at the tab again.
+ */
+export function Notifications() {
+  const { t } = useTranslation();
+  const [toasts, setToasts] = useState<Toast[]>([]);
+  const [unseen, setUnseen] = useState(0);
+
+  useLiveSocket('/ws/notifications/', (frame: Frame) => {
+    if (frame.type !== 'notification') return;
+    const conversation = frame.conversation as Conversation | undefined;
+    const kind = String(frame.kind);
+    const name = conversation ? contactName(conversation) : String(frame.name ?? '');
+    const text = t(`notify.${kind}`, { name, defaultValue: kind });
+    const id = ++toastIds;
+    setToasts((current) => [
+      ...current.slice(-4),
+      { id, text, conversationId: conversation?.id ?? (frame.conversation_id as string | undefined) },
+    ]);
+    setTimeout(() => setToasts((current) => current.filter((toast) => toast.id !== id)), TOAST_MS);
+    if (document.visibilityState !== 'visible' || !document.hasFocus()) setUnseen((n) => n + 1);
+  });
+
+  useEffect(() => {
+    const base = t('brand');
+    document.title = unseen > 0 ? `(${unseen}) ${base}` : base;
+  }, [unseen, t]);
+
+  useEffect(() => {
+    const seen = () => {
+      if (document.visibilityState === 'visible') setUnseen(0);
+    };
+    window.addEventListener('focus', seen);
+    document.addEventListener('visibilitychange', seen);
+    return () => {
+      window.removeEventListener('focus', seen);
+      document.removeEventListener('visibilitychange', seen);
+    };
+  }, []);
+
+  return (
+    <section className="toasts" aria-live="polite" aria-label={t('notify.region')}>
+      {toasts.map((toast) => (
+        <div key={toast.id} className="toast" role="status" data-testid="toast">
+          <button
+            type="button"
+            className="toast-body"
+            onClick={() => toast.conversationId && navigate(`/inbox/${toast.conversationId}`)}
+          >
+            <span dir="auto">{toast.text}</span>
+          </button>
+          <button
+            type="button"
+            className="icon"
+            aria-label={t('notify.dismiss')}
+            onClick={() => setToasts((current) => current.filter((x) => x.id !== toast.id))}
+          >
+            ×
+          </button>
+        </div>
+      ))}
+    </section>
+  );
+}

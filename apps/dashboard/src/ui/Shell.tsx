@@ -1,0 +1,101 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { AgentsPage } from '../admin/AgentsPage';
+import { ChannelsPage } from '../admin/ChannelsPage';
+import { SecurityPage } from '../admin/SecurityPage';
+import { api } from '../api/http';
+import { session, type StoredSession } from '../api/session';
+import { InboxPage } from '../inbox/InboxPage';
+import { useReconnecting } from './connection';
+import { useHashRoute } from './hooks';
+import { LanguageSwitch } from './LanguageSwitch';
+import { LiveProvider } from './live';
+import { Notifications } from './Notifications';
+
+function Availability() {
+  const { t } = useTranslation();
+  const [value, setValue] = useState<'online' | 'away'>('online');
+  return (
+    <select
+      aria-label={t('nav.availability')}
+      data-testid="availability"
+      value={value}
+      onChange={(event) => {
+        const next = event.target.value as 'online' | 'away';
+        setValue(next);
+        void api('/agents/me/availability', { method: 'PUT', body: { availability: next } }).catch(() => undefined);
+      }}
+    >
+      <option value="online">{t('presence.online')}</option>
+      <option value="away">{t('presence.away')}</option>
+    </select>
+  );
+}
+
+/** The signed-in frame: navigation, the reconnecting banner, notifications and the current page. */
+export function Shell({ current }: { current: StoredSession }) {
+  const { t } = useTranslation();
+  const route = useHashRoute();
+  const reconnecting = useReconnecting();
+  const isAdmin = current.agent.role === 'admin';
+  const [section, id] = route.split('/').filter(Boolean);
+
+  const signOut = () => {
+    void api('/auth/logout', { method: 'POST', body: { refresh_token: current.refreshToken } }).finally(() =>
+      session.signOut(),
+    );
+  };
+
+  const links = [
+    ['inbox', t('nav.inbox')],
+    ...(isAdmin
+      ? [
+          ['agents', t('nav.agents')],
+          ['channels', t('nav.channels')],
+          ['security', t('nav.security')],
+        ]
+      : []),
+  ];
+
+  let page;
+  if (isAdmin && section === 'agents') page = <AgentsPage />;
+  else if (isAdmin && section === 'channels') page = <ChannelsPage />;
+  else if (isAdmin && section === 'security') page = <SecurityPage />;
+  else page = <InboxPage conversationId={section === 'inbox' ? (id ?? null) : null} />;
+
+  return (
+    <LiveProvider session={current}>
+      <div className="shell">
+        <header className="topbar">
+          <a className="brand" href="#/inbox">
+            {t('brand')}
+          </a>
+          <nav aria-label={t('nav.main')}>
+            {links.map(([key, label]) => (
+              <a key={key} href={`#/${key}`} aria-current={section === key ? 'page' : undefined} data-testid={`nav-${key}`}>
+                {label}
+              </a>
+            ))}
+          </nav>
+          <div className="topbar-end">
+            <span className="who" dir="auto" title={current.agent.email}>
+              {current.agent.name} · <span dir="auto">{current.workspace.name}</span>
+            </span>
+            <Availability />
+            <LanguageSwitch />
+            <button type="button" onClick={signOut}>
+              {t('nav.signOut')}
+            </button>
+          </div>
+        </header>
+        {reconnecting && (
+          <div className="banner" role="status" data-testid="reconnecting">
+            {t('banner.reconnecting')}
+          </div>
+        )}
+        {page}
+        <Notifications />
+      </div>
+    </LiveProvider>
+  );
+}

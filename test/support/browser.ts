@@ -1,0 +1,90 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { freshEnvironment, TestEnvironment } from './app';
+import { HttpClient } from './http';
+import { launch, listeningPort, Running } from './processes';
+
+/** Debian's chromium; the flags keep it off the network this machine does not have. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--autoplay-policy=no-user-gesture-required',
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+];
+
+export interface Stack {
+  environment: TestEnvironment;
+  apiUrl: string;
+  http: HttpClient;
+  processes: Running[];
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+/**
+ * The real thing end to end: api, ingest and worker as built processes (`npm run build`), the
+ * platform simulator, and a headless chromium loading the dashboard the api serves.
+ */
+export async function startStack(extra: Record<string, string> = {}): Promise<Stack> {
+  const environment = await freshEnvironment(extra);
+  // The processes announce their port in an info line.
+  const env = { ...environment.env, LOG_LEVEL: 'info', WORKER_PORT: '0' };
+  const api = launch('api', { ...env, API_PORT: '0' });
+  const ingest = launch('ingest', env);
+  const worker = launch('worker', env);
+  const processes = [api, ingest, worker];
+  try {
+    const apiPort = await listeningPort(api);
+    await Promise.all([listeningPort(ingest), listeningPort(worker)]);
+    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    return {
+      environment,
+      apiUrl,
+      http: new HttpClient(apiUrl),
+      processes,
+      browser,
+      close: async () => {
+        await browser.close();
+        for (const running of processes) if (running.child.exitCode === null) running.child.kill('SIGTERM');
+        await Promise.all(processes.map((running) => running.exit));
+        await environment.close();
+      },
+    };
+  } catch (error) {
+    for (const running of processes) running.child.kill('SIGKILL');
+    await environment.close();
+    throw error;
+  }
+}
+
+/** A browser context (its own storage: one signed-in agent) signed in through the login form. */
+export async function signIn(
+  stack: Stack,
+  credentials: { email: string; password: string },
+  viewport = { width: 1280, height: 800 },
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await stack.browser.newContext({ viewport, locale: 'en-US' });
+  const page = await context.newPage();
+  await page.goto(`${stack.apiUrl}/`);
+  await page.getByLabel('Email').fill(credentials.email);
+  await page.getByLabel('Password').fill(credentials.password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByTestId('nav-inbox').waitFor();
+  return { context, page };
+}
+
+/** Screenshots for docs/ when PARLEY_SCREENSHOTS names a folder; nothing otherwise. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  const dir = process.env.PARLEY_SCREENSHOTS;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`) });
+}
