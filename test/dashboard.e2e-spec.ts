@@ -2,6 +2,8 @@ import { Client } from 'pg';
 import type { BrowserContext, Page } from 'playwright-core';
 import { screenshot, signIn, Stack, startStack } from './support/browser';
 import { HttpClient } from './support/http';
+import { eventually } from './support/ws';
+import { SAMPLE_JPEG } from '../tools/simulator/samples';
 
 /**
  * The dashboard in a real chromium against real api, ingest and worker processes and the
@@ -234,5 +236,198 @@ describe('the dashboard in a browser', () => {
     await page.getByTestId('language').selectOption('fa');
     await page.getByRole('heading', { name: 'امنیت' }).waitFor();
     await screenshot(page, 'security-fa');
+  }, 60000);
+
+  it('reconnects after the api dies, with a banner meanwhile, and shows every missed message once', async () => {
+    const page = await open(admin);
+    await telegramCustomer(7004, 'Maryam', { text: 'Before the outage' });
+    await openConversation(page, 'Maryam');
+    await bubble(page, 'Before the outage').waitFor();
+
+    await stack.restartApi(async () => {
+      await page.getByTestId('reconnecting').filter({ hasText: 'Reconnecting…' }).waitFor();
+      // Ingest and worker are up: the customer goes on writing while the agent's api is gone.
+      await telegramCustomer(7004, 'Maryam', { text: 'Are you there?' });
+      await telegramCustomer(7004, 'Maryam', { text: 'Hello??' });
+    });
+
+    await bubble(page, 'Hello??').waitFor({ timeout: 30000 });
+    await page.getByTestId('reconnecting').waitFor({ state: 'detached' });
+    for (const text of ['Before the outage', 'Are you there?', 'Hello??']) {
+      expect(await bubble(page, text).count()).toBe(1);
+    }
+    await item(page, 'Maryam').getByText('Hello??').waitFor();
+    // Still live after the resume, on both sockets.
+    await telegramCustomer(7004, 'Maryam', { text: 'Back again' });
+    await bubble(page, 'Back again').waitFor();
+    await page.getByTestId('composer-input').fill('Sorry, we are here');
+    await page.getByTestId('send').click();
+    await page.locator('[data-testid="message"][data-status="sent"]').filter({ hasText: 'Sorry, we are here' }).waitFor();
+  }, 90000);
+
+  it('tells an agent of an assignment wherever it is: a toast and a count in the tab title', async () => {
+    const page = await open(agent);
+    await page.goto(`${stack.apiUrl}/#/inbox`);
+    const http = stack.http.as(admin.token);
+    const { body } = await http.get('/api/v1/conversations?q=Nadia');
+    expect((await http.post(`/api/v1/conversations/${body.data[0].id}/assign`, { agent_id: agent.id })).status).toBe(200);
+    const toast = page.getByTestId('toast').filter({ hasText: 'Assigned to you: Nadia' });
+    await toast.waitFor();
+    await eventually(async () => expect(await page.title()).toBe('(1) Parley'), 10000);
+    // The toast takes the agent to the conversation, and the title count clears.
+    await toast.getByRole('button').first().click();
+    await page.getByTestId('conversation').locator('h2').filter({ hasText: 'Nadia' }).waitFor();
+    await eventually(async () => expect(await page.title()).toBe('Parley'), 10000);
+    await page.getByTestId('scope-mine').click();
+    await item(page, 'Nadia').waitFor();
+    await eventually(async () => expect(await page.getByTestId('conversation-item').count()).toBe(1), 10000);
+  }, 60000);
+
+  it('records a voice note as OGG/Opus and sends an image from the browser', async () => {
+    const page = await open(admin);
+    await openConversation(page, 'Leila');
+    const before = sim().sent('telegram', botId).length;
+    await page.getByTestId('record').click();
+    await page.getByRole('button', { name: 'Stop and send' }).waitFor();
+    await page.waitForTimeout(1500);
+    await page.getByTestId('record').click();
+    const voice = page.locator('[data-testid="message"][data-type="support"]').filter({ has: page.getByTestId('voice') });
+    await voice.and(page.locator('[data-status="sent"]')).waitFor();
+    const sendVoice = sim()
+      .sent('telegram', botId)
+      .slice(before)
+      .find((c) => c.method === 'sendVoice');
+    expect(sendVoice?.files[0].bytes.subarray(0, 4).toString('latin1')).toBe('OggS');
+    expect(sendVoice?.files[0].bytes.subarray(28, 36).toString('latin1')).toBe('OpusHead');
+
+    await page.getByTestId('image-input').setInputFiles({
+      name: 'receipt.jpg',
+      mimeType: 'image/jpeg',
+      buffer: SAMPLE_JPEG,
+    });
+    const image = page.locator('[data-testid="message"][data-type="support"]').filter({ has: page.getByTestId('image-preview') });
+    await image.and(page.locator('[data-status="sent"]')).waitFor();
+    // The preview really loaded (the api served the stored bytes to the <img>).
+    await eventually(async () => {
+      const widths = await page
+        .getByTestId('image-preview')
+        .evaluateAll((images) => images.map((img) => (img as unknown as { naturalWidth: number }).naturalWidth));
+      expect(Math.max(0, ...widths)).toBeGreaterThan(0);
+    }, 10000);
+    expect(sim().sent('telegram', botId).some((c) => c.method === 'sendPhoto')).toBe(true);
+  }, 60000);
+
+  it('keeps notes private, replies to a message, reacts, edits and deletes', async () => {
+    const page = await open(admin);
+    await openConversation(page, 'Leila');
+    const sentBefore = sim().sent('telegram', botId).length;
+
+    await page.getByLabel('Private note', { exact: true }).check();
+    await page.getByTestId('composer-input').fill('Customer is a VIP, be quick');
+    await page.getByTestId('send').click();
+    const note = page.locator('[data-testid="message"][data-type="note"]').filter({ hasText: 'Customer is a VIP' });
+    await note.getByText('Private note').waitFor();
+    await page.getByLabel('Private note', { exact: true }).uncheck();
+
+    const order = page.locator('[data-testid="message"][data-type="customer"]').filter({ hasText: 'Order #5521' });
+    await order.hover();
+    await order.getByRole('button', { name: 'Reply' }).click();
+    await page.getByText('Replying to:').waitFor();
+    await page.getByTestId('composer-input').fill('About that order: it ships today');
+    await page.getByTestId('send').click();
+    const answer = bubble(page, 'About that order');
+    await answer.locator('blockquote').filter({ hasText: 'Order #5521' }).waitFor();
+
+    await order.hover();
+    await order.getByRole('button', { name: 'React 👍' }).click();
+    await order.locator('.reactions').getByRole('button', { name: '👍 1' }).waitFor();
+
+    await note.hover();
+    await note.getByRole('button', { name: 'Edit' }).click();
+    await note.getByRole('textbox').fill('Customer is a VIP, answer within the hour');
+    await note.getByRole('button', { name: 'Save' }).click();
+    await bubble(page, 'answer within the hour').getByText('edited').waitFor();
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    const edited = bubble(page, 'answer within the hour');
+    await edited.hover();
+    await edited.getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('This message was deleted.').waitFor();
+
+    await page.locator('[data-testid="message"][data-status="sent"]').filter({ hasText: 'About that order' }).waitFor();
+    const sent = sim().sent('telegram', botId).slice(sentBefore).map((c) => c.body.text);
+    expect(sent).toEqual(['About that order: it ships today']); // the note never left Parley
+  }, 60000);
+
+  it('works on a phone-sized screen with the keyboard alone', async () => {
+    const page = await open(admin, { width: 390, height: 844 });
+    const list = page.locator('.list-pane');
+    await list.waitFor();
+    expect(await page.getByTestId('conversation').isVisible()).toBe(false);
+    await item(page, 'Leila').focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('conversation').locator('h2').filter({ hasText: 'Leila' }).waitFor();
+    expect(await list.isVisible()).toBe(false);
+    await page.getByTestId('composer-input').focus();
+    await page.keyboard.type('Typed on a phone');
+    await page.keyboard.press('Enter');
+    await bubble(page, 'Typed on a phone').waitFor();
+    await page.getByRole('button', { name: 'Back to conversations' }).click();
+    await list.waitFor();
+  }, 60000);
+
+  it('lets an admin invite an agent, connect a bot, and deactivate the agent, who is signed out at once', async () => {
+    const page = await open(admin);
+    await page.getByTestId('nav-agents').click();
+    const email = `invitee-${Date.now()}@example.test`;
+    const form = page.getByRole('form', { name: 'Invite an agent' });
+    await form.getByLabel('Name').fill('Hamid Invitee');
+    await form.getByLabel('Email').fill(email);
+    await form.getByRole('button', { name: 'Invite' }).click();
+    const link = await page.getByTestId('invite-link').textContent();
+    expect(link).toMatch(/#\/accept\//);
+
+    const invitee = await stack.browser.newContext();
+    contexts.push(invitee);
+    const their = await invitee.newPage();
+    await their.goto(link!);
+    await their.getByLabel('Password').fill('a fresh strong password');
+    await their.getByRole('button', { name: 'Sign in' }).click();
+    await their.getByTestId('nav-inbox').waitFor();
+    expect(await their.getByTestId('nav-security').count()).toBe(0); // agents see no admin pages
+
+    await page.getByTestId('nav-channels').click();
+    const bot = page.getByRole('form', { name: 'Connect a Telegram bot' });
+    await bot.getByLabel('Name').fill('Second bot');
+    await bot.getByLabel('Bot token (from @BotFather)').fill(sim().newBotToken());
+    await bot.getByRole('button', { name: 'Connect' }).click();
+    await page.getByTestId('channel-row').filter({ hasText: 'Second bot' }).waitFor();
+
+    await page.getByTestId('nav-agents').click();
+    const row = page.getByTestId('agent-row').filter({ hasText: email });
+    await row.getByRole('button', { name: 'Deactivate' }).click();
+    await row.getByText('Deactivated').waitFor();
+    await their.getByRole('button', { name: 'Sign in' }).waitFor(); // back at the sign-in form
+  }, 60000);
+
+  it('signs up a new workspace, which sees nothing of the others, and signs out', async () => {
+    const context = await stack.browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${stack.apiUrl}/`);
+    await page.getByRole('button', { name: 'New here? Create a workspace' }).click();
+    await page.getByLabel('Workspace name').fill('Other Shop');
+    await page.getByLabel('Your name').fill('Other Admin');
+    await page.getByLabel('Email').fill(`other-${Date.now()}@example.test`);
+    await page.getByLabel('Password').fill('another strong password');
+    await page.getByRole('button', { name: 'Create a workspace' }).click();
+    await page.getByText('No conversations here yet.').waitFor();
+    // Another workspace's conversation by URL: not found, back to the inbox.
+    const { body } = await stack.http.as(admin.token).get('/api/v1/conversations?q=Leila');
+    await page.goto(`${stack.apiUrl}/#/inbox/${body.data[0].id}`);
+    await eventually(() => expect(new URL(page.url()).hash).toBe('#/inbox'), 10000);
+    expect(await page.getByText('Leila').count()).toBe(0);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
   }, 60000);
 });

@@ -28,4 +28,23 @@ describe('health', () => {
       ]),
     );
   });
+
+  it('serves the dashboard at / under a strict Content-Security-Policy; unknown API paths stay JSON 404s', async () => {
+    const page = await fetch(`${api.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
+    expect(csp).not.toMatch(/script-src[^;]*'unsafe-inline'/);
+    expect(csp).toContain("frame-ancestors 'none'");
+    const html = await page.text();
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(`${api.url}${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+    const missing = await new HttpClient(api.url).get('/api/v1/nothing-here');
+    expect(missing.status).toBe(404);
+    expect(missing.body.code).toBe('route_not_found');
+  });
 });

@@ -218,6 +218,23 @@ describe('the inbox REST API', () => {
   });
 
   describe('messages', () => {
+    it('pages history back from before_seq, as the dashboard scrolls up; another workspace gets 404', async () => {
+      const userId = `hist-${Date.now()}`;
+      const id = await newConversation({ userId, text: 'one' });
+      for (const text of ['two', 'three', 'four'])
+        await customerWrites(api, ws.workspaceId, channelId, { userId, text });
+      const all = (await ws.http.get(`/api/v1/conversations/${id}/messages?limit=10`)).body.data;
+      expect(all.map((m: any) => m.content)).toEqual(['one', 'two', 'three', 'four']);
+      const older = await ws.http.get(`/api/v1/conversations/${id}/messages?before_seq=${all[2].seq}&limit=1`);
+      expect(older.body.data.map((m: any) => m.content)).toEqual(['two']);
+      expect(older.body.next_cursor).not.toBeNull();
+      expect((await ws.http.get(`/api/v1/conversations/${id}/messages?before_seq=abc`)).body.code).toBe(
+        'validation_failed',
+      );
+      const other = await signupWorkspace(api);
+      expect((await other.http.get(`/api/v1/conversations/${id}/messages?before_seq=99`)).status).toBe(404);
+    });
+
     it('send-message stores a support reply as sending and enqueues it on outbound with the message id', async () => {
       const id = await newConversation();
       const res = await send(id, { content: 'سلام! سفارش شما فردا می‌رسد 🙏', type: 'support' });

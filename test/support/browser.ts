@@ -25,6 +25,11 @@ export interface Stack {
   http: HttpClient;
   processes: Running[];
   browser: Browser;
+  /**
+   * Kills the api (SIGKILL: sockets drop with no goodbye), runs `whileDown`, and starts the api
+   * again on the same port.
+   */
+  restartApi(whileDown?: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,7 +38,8 @@ export interface Stack {
  * platform simulator, and a headless chromium loading the dashboard the api serves.
  */
 export async function startStack(extra: Record<string, string> = {}): Promise<Stack> {
-  const environment = await freshEnvironment(extra);
+  // Socket slots of a killed api expire with its heartbeats: short, so a restart test need not wait 30 s.
+  const environment = await freshEnvironment({ PRESENCE_TTL_SECONDS: '3', ...extra });
   // The processes announce their port in an info line.
   const env = { ...environment.env, LOG_LEVEL: 'info', WORKER_PORT: '0' };
   const api = launch('api', { ...env, API_PORT: '0' });
@@ -51,6 +57,15 @@ export async function startStack(extra: Record<string, string> = {}): Promise<St
       http: new HttpClient(apiUrl),
       processes,
       browser,
+      restartApi: async (whileDown = async () => undefined) => {
+        const current = processes[0];
+        current.child.kill('SIGKILL');
+        await current.exit;
+        await whileDown();
+        const next = launch('api', { ...env, API_PORT: String(apiPort) });
+        processes[0] = next;
+        await listeningPort(next);
+      },
       close: async () => {
         await browser.close();
         for (const running of processes) if (running.child.exitCode === null) running.child.kill('SIGTERM');

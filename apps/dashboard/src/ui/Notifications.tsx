@@ -16,7 +16,7 @@ const contactName = (c: Conversation) => c.contact.name ?? c.contact.username ??
 
 /**
  * `/ws/notifications/`: wherever the agent is, an assignment, a new conversation or a mention
- * shows a toast and counts in the tab title until the agent looks at the tab again.
+ * shows a toast and counts in the tab title until the agent is back at the tab.
  */
 export function Notifications() {
   const { t } = useTranslation();
@@ -35,7 +35,7 @@ export function Notifications() {
       { id, text, conversationId: conversation?.id ?? (frame.conversation_id as string | undefined) },
     ]);
     setTimeout(() => setToasts((current) => current.filter((toast) => toast.id !== id)), TOAST_MS);
-    if (document.visibilityState !== 'visible' || !document.hasFocus()) setUnseen((n) => n + 1);
+    setUnseen((n) => n + 1);
   });
 
   useEffect(() => {
@@ -43,14 +43,16 @@ export function Notifications() {
     document.title = unseen > 0 ? `(${unseen}) ${base}` : base;
   }, [unseen, t]);
 
+  // The count stays in the title until the agent is back: the tab shown again, a click or a key.
   useEffect(() => {
     const seen = () => {
       if (document.visibilityState === 'visible') setUnseen(0);
     };
-    window.addEventListener('focus', seen);
+    const events = ['focus', 'pointerdown', 'keydown'] as const;
+    for (const event of events) window.addEventListener(event, seen);
     document.addEventListener('visibilitychange', seen);
     return () => {
-      window.removeEventListener('focus', seen);
+      for (const event of events) window.removeEventListener(event, seen);
       document.removeEventListener('visibilitychange', seen);
     };
   }, []);

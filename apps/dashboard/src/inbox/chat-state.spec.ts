@@ -1,0 +1,116 @@
+import type { Frame, Message } from '../api/types';
+import { chatReducer, emptyChat, ordered, RECENT_PAGE, type ChatState } from './chat-state';
+
+const message = (seq: number, overrides: Partial<Message> = {}): Message => ({
+  id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
+  seq,
+  conversation_id: 'c1',
+  type: 'customer',
+  content: `message ${seq}`,
+  attachments: [],
+  status: 'delivered',
+  failure_reason: null,
+  sender: { kind: 'contact', id: 'k1', name: 'Leila' },
+  reply_to: null,
+  spam_reason: null,
+  reactions: [],
+  edited_at: null,
+  deleted: false,
+  created_at: new Date(1_700_000_000_000 + seq * 1000).toISOString(),
+  ...overrides,
+});
+
+const apply = (state: ChatState, ...frames: Frame[]) =>
+  frames.reduce((s, frame) => chatReducer(s, { kind: 'frame', frame, now: 1000 }), state);
+
+describe('chat state', () => {
+  it('shows a message replayed after a reconnect once, in seq order', () => {
+    const state = apply(
+      emptyChat(),
+      { type: 'recent_messages', messages: [message(1), message(2)], last_seq: 2 },
+      { type: 'chat_message', seq: 3, message: message(3) },
+      // the resume replays 3 and brings 4
+      { type: 'chat_message', seq: 3, message: message(3) },
+      { type: 'chat_message', seq: 4, message: message(4) },
+    );
+    expect(ordered(state).map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('knows whether older history exists from the size of the first page', () => {
+    const full = Array.from({ length: RECENT_PAGE }, (_, i) => message(i + 10));
+    expect(apply(emptyChat(), { type: 'recent_messages', messages: full }).hasOlder).toBe(true);
+    expect(apply(emptyChat(), { type: 'recent_messages', messages: [message(1)] }).hasOlder).toBe(false);
+    const older = chatReducer(apply(emptyChat(), { type: 'recent_messages', messages: full }), {
+      kind: 'older',
+      messages: [message(5), message(6)],
+      hasOlder: false,
+    });
+    expect(older.oldestSeq).toBe(5);
+    expect(older.hasOlder).toBe(false);
+    expect(ordered(older)[0].seq).toBe(5);
+  });
+
+  it('replaces a pending reply by the stored one carrying its client_id', () => {
+    let state = chatReducer(emptyChat(), {
+      kind: 'pending',
+      reply: { client_id: 'x1', content: 'hi', is_note: false, reply_to: null, created_at: '' },
+    });
+    expect(state.pending).toHaveLength(1);
+    state = apply(state, {
+      type: 'chat_message',
+      seq: 9,
+      client_id: 'x1',
+      message: message(9, { type: 'support', status: 'sending' }),
+    });
+    expect(state.pending).toHaveLength(0);
+    expect(ordered(state)).toHaveLength(1);
+  });
+
+  it('moves ticks, and keeps the platform’s reason of a failure', () => {
+    const sent = message(5, { type: 'support', status: 'sending' });
+    let state = apply(emptyChat(), { type: 'chat_message', seq: 5, message: sent });
+    state = apply(state, {
+      type: 'message_status',
+      seq: 6,
+      message_id: sent.id,
+      status: 'failed',
+      external_send_result: { success: false, error: 'Forbidden: bot was blocked by the user' },
+    });
+    expect(state.messages.get(sent.id)).toMatchObject({
+      status: 'failed',
+      failure_reason: 'Forbidden: bot was blocked by the user',
+    });
+    state = apply(state, { type: 'message_status', seq: 7, message_id: sent.id, status: 'read', external_send_result: null });
+    expect(state.messages.get(sent.id)).toMatchObject({ status: 'read', failure_reason: null });
+  });
+
+  it('adds and removes one sender’s reaction without touching another’s', () => {
+    const m = message(1);
+    const agent = { kind: 'agent', id: 'a1' };
+    const contact = { kind: 'contact', id: 'k1' };
+    let state = apply(
+      emptyChat(),
+      { type: 'chat_message', seq: 1, message: m },
+      { type: 'reaction', seq: 2, message_id: m.id, emoji: '👍', action: 'add', sender: agent },
+      { type: 'reaction', seq: 3, message_id: m.id, emoji: '👍', action: 'add', sender: contact },
+      { type: 'reaction', seq: 4, message_id: m.id, emoji: '👍', action: 'add', sender: agent },
+    );
+    expect(state.messages.get(m.id)!.reactions).toHaveLength(2);
+    state = apply(state, { type: 'reaction', seq: 5, message_id: m.id, emoji: '👍', action: 'remove', sender: agent });
+    expect(state.messages.get(m.id)!.reactions).toEqual([{ emoji: '👍', sender: contact }]);
+  });
+
+  it('empties a deleted message and forgets typing that went quiet', () => {
+    const m = message(1);
+    let state = apply(
+      emptyChat(),
+      { type: 'chat_message', seq: 1, message: m },
+      { type: 'message_deleted', seq: 2, message_id: m.id },
+      { type: 'typing_indicator', user_id: 'a2', username: 'Omid', is_typing: true },
+    );
+    expect(state.messages.get(m.id)).toMatchObject({ deleted: true, content: '' });
+    expect([...state.typing.values()].map((t) => t.name)).toEqual(['Omid']);
+    state = chatReducer(state, { kind: 'expire-typing', now: 1000 + 60_000 });
+    expect(state.typing.size).toBe(0);
+  });
+});
