@@ -96,7 +96,6 @@ describe('the dashboard in a browser', () => {
     await openConversation(page, 'Leila');
     await bubble(page, 'Order #5521').waitFor();
     await row.getByTestId('unread').waitFor({ state: 'detached' });
-    await screenshot(page, 'inbox-en');
   }, 60000);
 
   it('lets two agents see each other’s replies, typing and presence live', async () => {
@@ -128,7 +127,6 @@ describe('the dashboard in a browser', () => {
     expect(sim().sent('telegram', botId).map((c) => c.body.text)).toEqual(
       expect.arrayContaining(['We are checking your order now', 'I will take it from here, Leila']),
     );
-    await screenshot(a, 'conversation-en');
 
     // The other agent leaves: presence goes offline with a last-seen time.
     await b.context().close();
@@ -198,6 +196,7 @@ describe('the dashboard in a browser', () => {
     );
     const width = await progress.locator('.progress-fill').evaluate((el) => el.getBoundingClientRect().width);
     expect(width).toBeGreaterThan(0);
+    await screenshot(page, 'inbox-en');
   }, 60000);
 
   it('flips the whole layout right-to-left in Persian', async () => {
@@ -213,7 +212,7 @@ describe('the dashboard in a browser', () => {
     expect(list!.x).toBeGreaterThan(conversation!.x); // the list moved to the right
     await expect(page.getByTestId('composer-input').getAttribute('placeholder')).resolves.toBe('پاسخی بنویسید…');
     await screenshot(page, 'conversation-fa');
-    await page.goto(`${stack.apiUrl}/#/inbox`);
+    await openConversation(page, 'Reza Karimi');
     await screenshot(page, 'inbox-fa');
     // The choice survives a reload.
     await page.reload();
@@ -357,6 +356,8 @@ describe('the dashboard in a browser', () => {
     await page.locator('[data-testid="message"][data-status="sent"]').filter({ hasText: 'About that order' }).waitFor();
     const sent = sim().sent('telegram', botId).slice(sentBefore).map((c) => c.body.text);
     expect(sent).toEqual(['About that order: it ships today']); // the note never left Parley
+    await page.mouse.move(0, 0);
+    await screenshot(page, 'conversation-en');
   }, 60000);
 
   it('works on a phone-sized screen with the keyboard alone', async () => {
@@ -372,6 +373,7 @@ describe('the dashboard in a browser', () => {
     await page.keyboard.type('Typed on a phone');
     await page.keyboard.press('Enter');
     await bubble(page, 'Typed on a phone').waitFor();
+    await screenshot(page, 'phone-en');
     await page.getByRole('button', { name: 'Back to conversations' }).click();
     await list.waitFor();
   }, 60000);

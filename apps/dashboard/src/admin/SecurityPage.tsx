@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../api/http';
 import { ApiError } from '../api/session';
 import type { AgentActivity, SecuritySummary, WsStats } from '../api/types';
-import { dateTime, number, shortTime } from '../ui/format';
+import { dateTime, hourLabel, number } from '../ui/format';
 import { useLive } from '../ui/live';
 
 const SERIES = [
@@ -25,7 +25,7 @@ function OverTime({ summary }: { summary: SecuritySummary }) {
     summary.over_time.filter((r) => r.bucket === bucket && kinds.includes(r.kind)).reduce((n, r) => n + r.count, 0);
   const max = Math.max(1, ...buckets.flatMap((b) => SERIES.map((s) => value(b, s.kinds))));
   const width = 720;
-  const height = 160;
+  const height = 120;
   const slot = width / buckets.length;
   const bar = Math.max(1, slot / (SERIES.length + 1));
   return (
@@ -49,7 +49,7 @@ function OverTime({ summary }: { summary: SecuritySummary }) {
             const h = (v / max) * (height - 10);
             return (
               <rect key={`${bucket}-${s.key}`} x={i * slot + j * bar} y={height - h} width={bar} height={h} fill={s.color} data-kind={s.key} data-count={v}>
-                <title>{`${shortTime(bucket)} · ${t(`security.${s.key}`)}: ${v}`}</title>
+                <title>{`${dateTime(bucket)} · ${t(`security.${s.key}`)}: ${v}`}</title>
               </rect>
             );
           }),
@@ -57,7 +57,7 @@ function OverTime({ summary }: { summary: SecuritySummary }) {
         {buckets.map((bucket, i) =>
           i % Math.ceil(buckets.length / 6) === 0 ? (
             <text key={bucket} x={i * slot} y={height + 15} fontSize="11" fill="#868e96">
-              {shortTime(bucket)}
+              {hourLabel(bucket)}
             </text>
           ) : null,
         )}

@@ -4,6 +4,7 @@ import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 
 import { useTranslation } from 'react-i18next';
 import type { Message } from '../api/types';
 import { clock } from '../ui/format';
+import { ImageIcon, MicIcon, StopIcon } from '../ui/icons';
 
 const TYPING_REFRESH_MS = 3000;
 const TYPING_IDLE_MS = 4000;
@@ -145,7 +146,7 @@ export function Composer(props: Props) {
           }}
         />
         <button type="button" onClick={() => fileInput.current?.click()} disabled={props.disabled || isNote} aria-label={t('message.attachImage')}>
-          🖼
+          <ImageIcon />
         </button>
         {voice.supported && (
           <button
@@ -161,7 +162,13 @@ export function Composer(props: Props) {
               else void voice.start().catch((error: Error) => setProblem(error.message));
             }}
           >
-            {voice.recording ? `■ ${clock(voice.elapsed)}` : '🎙'}
+            {voice.recording ? (
+              <>
+                <StopIcon /> {clock(voice.elapsed)}
+              </>
+            ) : (
+              <MicIcon />
+            )}
           </button>
         )}
         <button type="submit" className="primary" disabled={props.disabled || !text.trim()} data-testid="send">

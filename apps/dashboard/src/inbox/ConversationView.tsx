@@ -76,6 +76,8 @@ export function ConversationView({ conversationId }: { conversationId: string })
     [t],
   );
 
+  // Loaded again once the chat socket is live, so no change slips between the two.
+  const [generation, setGeneration] = useState(0);
   useEffect(() => {
     api<Conversation>(`/conversations/${conversationId}`).then(
       (conversation) => dispatch({ kind: 'conversation', conversation }),
@@ -84,13 +86,14 @@ export function ConversationView({ conversationId }: { conversationId: string })
         else report(e);
       },
     );
-  }, [conversationId, report]);
+  }, [conversationId, report, generation]);
 
   const socket = useLiveSocket(`/ws/chat/${conversationId}/`, (frame: Frame) => {
     if (frame.type === 'error') {
       setError(String(frame.message ?? frame.code));
       return;
     }
+    if (frame.type === 'recent_messages') setGeneration((g) => g + 1);
     dispatch({ kind: 'frame', frame, now: Date.now() });
   });
 
@@ -110,10 +113,11 @@ export function ConversationView({ conversationId }: { conversationId: string })
   }, [newestCustomer, socket, socket?.state]);
 
   // Keep the newest message in view unless the agent scrolled up to read older ones.
-  useLayoutEffect(() => {
+  const followBottom = useCallback(() => {
     const element = scroller.current;
     if (element && stickToBottom.current) element.scrollTop = element.scrollHeight;
-  }, [messages.length, state.pending.length]);
+  }, []);
+  useLayoutEffect(followBottom, [messages.length, state.pending.length, followBottom]);
 
   const loadOlder = async () => {
     if (loadingOlder || !state.hasOlder || state.oldestSeq === null) return;
@@ -259,6 +263,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
             onEdit={(m, content) => socket?.send({ type: 'edit_message', message_id: m.id, content })}
             onDelete={(m) => socket?.send({ type: 'delete_message', message_id: m.id })}
             onRetry={(m) => void api(`/messages/${m.id}/retry`, { method: 'POST' }).catch(report)}
+            onMediaLoad={followBottom}
           />
         ))}
         {state.pending.map((p) => (

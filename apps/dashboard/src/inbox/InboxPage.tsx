@@ -35,6 +35,8 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
   const [query, setQuery] = useState('');
   const [items, setItems] = useState<Conversation[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
+  // Bumped when the list socket is ready: a reload then covers whatever committed before it listened.
+  const [generation, setGeneration] = useState(0);
 
   useEffect(() => {
     const timer = setTimeout(() => setQuery(q), 250);
@@ -64,11 +66,12 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
     return () => {
       current = false;
     };
-  }, [scope, status, query]);
+  }, [scope, status, query, generation]);
 
   useEffect(
     () =>
       live.onListFrame((frame: Frame) => {
+        if (frame.type === 'ready') return setGeneration((g) => g + 1);
         if (frame.type !== 'conversation_created' && frame.type !== 'conversation_updated') return;
         const conversation = frame.conversation as Conversation;
         setItems((current) => {

@@ -24,10 +24,12 @@ interface Props {
   onEdit(message: Message, content: string): void;
   onDelete(message: Message): void;
   onRetry(message: Message): void;
+  /** An image finished loading: the list may need to keep its bottom in view. */
+  onMediaLoad(): void;
   myId: string;
 }
 
-function Attachments({ message }: { message: Message }) {
+function Attachments({ message, onMediaLoad }: { message: Message; onMediaLoad(): void }) {
   const { t } = useTranslation();
   return (
     <>
@@ -45,7 +47,7 @@ function Attachments({ message }: { message: Message }) {
         if (attachment.kind === 'image' || attachment.kind === 'sticker')
           return (
             <a key={index} href={src} target="_blank" rel="noreferrer" className="image-link">
-              <img src={src} alt={t('message.image')} loading="lazy" data-testid="image-preview" />
+              <img src={src} alt={t('message.image')} loading="lazy" data-testid="image-preview" onLoad={onMediaLoad} />
             </a>
           );
         return (
@@ -115,7 +117,7 @@ export function MessageBubble(props: Props) {
                 {message.content}
               </p>
             )}
-            <Attachments message={message} />
+            <Attachments message={message} onMediaLoad={props.onMediaLoad} />
           </>
         )}
         {message.spam_reason && (

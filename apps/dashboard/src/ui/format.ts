@@ -34,10 +34,18 @@ export function span(ms: number): string {
   const minutes = Math.max(0, Math.floor(ms / 60000));
   const hours = Math.floor(minutes / 60);
   const unit = (value: number, u: 'hour' | 'minute') =>
-    new Intl.NumberFormat(locale(), { style: 'unit', unit: u, unitDisplay: 'narrow' }).format(value);
+    new Intl.NumberFormat(locale(), { style: 'unit', unit: u, unitDisplay: 'short' }).format(value);
   return hours > 0 ? `${unit(hours, 'hour')} ${unit(minutes % 60, 'minute')}` : unit(minutes, 'minute');
 }
 
 export function number(value: number): string {
   return new Intl.NumberFormat(locale()).format(value);
+}
+
+/** An hourly bucket's label: the hour, with the day at midnight. */
+export function hourLabel(iso: string): string {
+  const date = new Date(iso);
+  const options: Intl.DateTimeFormatOptions =
+    date.getHours() === 0 ? { month: 'short', day: 'numeric' } : { hour: 'numeric', minute: '2-digit' };
+  return new Intl.DateTimeFormat(locale(), options).format(date);
 }
