@@ -90,6 +90,7 @@ async function seed() {
       [
         '',
         '  Parley demo workspace is ready.',
+        `  Open:     http://127.0.0.1:${config.ports.api}/   (the agents' dashboard)`,
         `  Sign in:  email ${DEMO_EMAIL}   password ${DEMO_PASSWORD}`,
         `  API:      http://127.0.0.1:${config.ports.api}/api/v1   (OpenAPI: http://127.0.0.1:${config.ports.api}/api/docs)`,
         `  Channels: ${count}${withSimulator ? ` (simulated; write as a customer at ${config.telegramApiRoot}/)` : ''}`,
