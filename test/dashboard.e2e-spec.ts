@@ -128,6 +128,10 @@ describe('the dashboard in a browser', () => {
       expect.arrayContaining(['We are checking your order now', 'I will take it from here, Leila']),
     );
 
+    // Availability: away shows as away to the others.
+    await b.getByTestId('availability').selectOption('away');
+    await a.locator(`[data-testid="presence"][data-agent="${agent.id}"][data-status="away"]`).waitFor();
+
     // The other agent leaves: presence goes offline with a last-seen time.
     await b.context().close();
     await a.locator(`[data-testid="presence"][data-agent="${agent.id}"][data-status="offline"]`).waitFor();
@@ -431,5 +435,65 @@ describe('the dashboard in a browser', () => {
     expect(await page.getByText('Leila').count()).toBe(0);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  }, 60000);
+
+  it('changes status and assignee from the conversation, filters by them, and searches', async () => {
+    const page = await open(admin);
+    await openConversation(page, 'Reza Karimi');
+    await page.getByTestId('status-select').selectOption('pending');
+    await item(page, 'Reza Karimi').getByText('Pending').waitFor();
+    await page.getByTestId('assignee-select').selectOption(agent.id);
+    await item(page, 'Reza Karimi').getByText('Omid Agent').waitFor();
+
+    await page.getByTestId('status-filter').selectOption('pending');
+    await eventually(async () => expect(await page.getByTestId('conversation-item').count()).toBe(1), 10000);
+    await item(page, 'Reza Karimi').waitFor();
+    await page.getByTestId('status-filter').selectOption('');
+    await page.getByTestId('search').fill('reza.k'); // by username
+    await eventually(async () => expect(await page.getByTestId('conversation-item').count()).toBe(1), 10000);
+    await page.getByTestId('search').fill('Maryam');
+    await item(page, 'Maryam').waitFor();
+    await eventually(async () => expect(await page.getByTestId('conversation-item').count()).toBe(1), 10000);
+  }, 60000);
+
+  it('loads older history as the agent scrolls up, each message once', async () => {
+    const http = stack.http.as(admin.token);
+    await telegramCustomer(7005, 'Sina', { text: 'note thread start' });
+    const { body } = await http.get('/api/v1/conversations?q=Sina');
+    const id = body.data[0].id;
+    for (let i = 1; i <= 60; i++) {
+      const res = await http.post(`/api/v1/message/conversation/${id}/send-message/`, { content: `history note ${i}`, type: 'note' });
+      expect(res.status).toBe(201);
+    }
+    const page = await open(admin);
+    await openConversation(page, 'Sina');
+    await bubble(page, 'history note 60').waitFor();
+    await eventually(async () => expect(await page.getByTestId('message').count()).toBe(50), 10000);
+    expect(await bubble(page, 'note thread start').count()).toBe(0);
+    await page.getByTestId('messages').evaluate((list) => {
+      list.scrollTop = 0;
+    });
+    await bubble(page, 'note thread start').waitFor();
+    expect(await page.getByTestId('message').count()).toBe(61);
+    expect(await page.getByTestId('content').getByText('history note 1', { exact: true }).count()).toBe(1);
+  }, 60000);
+
+  it('refreshes the session silently before the access token expires', async () => {
+    const page = await open(admin);
+    const stored = async () =>
+      JSON.parse((await page.evaluate(() => (globalThis as any).localStorage.getItem('parley.session')))!);
+    const before = await stored();
+    // Pretend the token is about to expire: the next call refreshes first, then goes on.
+    await page.evaluate((session) => {
+      (globalThis as any).localStorage.setItem('parley.session', JSON.stringify({ ...session, expiresAt: Date.now() + 1000 }));
+    }, before);
+    await page.reload();
+    await item(page, 'Leila').waitFor();
+    const after = await stored();
+    expect(after.refreshToken).not.toBe(before.refreshToken);
+    expect(after.expiresAt).toBeGreaterThan(Date.now() + 60_000);
+    // The spent refresh token is dead: rotation really happened on the server.
+    const reuse = await stack.http.post('/api/v1/auth/refresh', { refresh_token: before.refreshToken });
+    expect(reuse.status).toBe(401);
   }, 60000);
 });
