@@ -6,6 +6,19 @@ import type { Channel, Page } from '../api/types';
 import { ChannelIcon } from '../inbox/ChannelIcon';
 import { dateTime } from '../ui/format';
 
+/** What each platform's connect form asks for: the body of POST /channels. */
+const FIELDS = {
+  telegram: [
+    ['name', 'channels.name'],
+    ['bot_token', 'channels.botToken'],
+  ],
+  instagram: [
+    ['name', 'channels.name'],
+    ['ig_user_id', 'channels.igUserId'],
+    ['access_token', 'channels.accessToken'],
+  ],
+} as const;
+
 /** Connect a Telegram bot by its token or an Instagram account; credentials are never shown back. */
 export function ChannelsPage() {
   const { t } = useTranslation();
@@ -23,10 +36,7 @@ export function ChannelsPage() {
     event.preventDefault();
     const form = event.currentTarget;
     const field = (name: string) => (form.elements.namedItem(name) as HTMLInputElement).value;
-    const body =
-      type === 'telegram'
-        ? { type, name: field('name'), bot_token: field('bot_token') }
-        : { type, name: field('name'), ig_user_id: field('ig_user_id'), access_token: field('access_token') };
+    const body = Object.fromEntries([['type', type], ...FIELDS[type].map(([name]) => [name, field(name)])]);
     setError(null);
     api('/channels', { method: 'POST', body }).then(
       () => {
@@ -46,42 +56,22 @@ export function ChannelsPage() {
         </p>
       )}
       <div className="grid2">
-        <form className="card" onSubmit={(e) => connect(e, 'telegram')} aria-label={t('channels.telegram')}>
-          <h2>
-            <ChannelIcon type="telegram" /> {t('channels.telegram')}
-          </h2>
-          <label className="field">
-            <span>{t('channels.name')}</span>
-            <input name="name" required dir="auto" />
-          </label>
-          <label className="field">
-            <span>{t('channels.botToken')}</span>
-            <input name="bot_token" required autoComplete="off" dir="ltr" />
-          </label>
-          <button className="primary" type="submit">
-            {t('channels.connect')}
-          </button>
-        </form>
-        <form className="card" onSubmit={(e) => connect(e, 'instagram')} aria-label={t('channels.instagram')}>
-          <h2>
-            <ChannelIcon type="instagram" /> {t('channels.instagram')}
-          </h2>
-          <label className="field">
-            <span>{t('channels.name')}</span>
-            <input name="name" required dir="auto" />
-          </label>
-          <label className="field">
-            <span>{t('channels.igUserId')}</span>
-            <input name="ig_user_id" required dir="ltr" />
-          </label>
-          <label className="field">
-            <span>{t('channels.accessToken')}</span>
-            <input name="access_token" required autoComplete="off" dir="ltr" />
-          </label>
-          <button className="primary" type="submit">
-            {t('channels.connect')}
-          </button>
-        </form>
+        {(['telegram', 'instagram'] as const).map((type) => (
+          <form key={type} className="card" onSubmit={(e) => connect(e, type)} aria-label={t(`channels.${type}`)}>
+            <h2>
+              <ChannelIcon type={type} /> {t(`channels.${type}`)}
+            </h2>
+            {FIELDS[type].map(([name, label]) => (
+              <label key={name} className="field">
+                <span>{t(label)}</span>
+                <input name={name} required autoComplete="off" dir={name === 'name' ? 'auto' : 'ltr'} />
+              </label>
+            ))}
+            <button className="primary" type="submit">
+              {t('channels.connect')}
+            </button>
+          </form>
+        ))}
       </div>
       <div className="table-wrap">
         <table>

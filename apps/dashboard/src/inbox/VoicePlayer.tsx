@@ -22,19 +22,17 @@ export function VoicePlayer({ src, duration }: { src: string; duration: number |
     };
     const onPause = () => setPlaying(false);
     const onPlay = () => setPlaying(true);
-    element.addEventListener('timeupdate', onTime);
-    element.addEventListener('loadedmetadata', onMeta);
-    element.addEventListener('durationchange', onMeta);
-    element.addEventListener('ended', onEnd);
-    element.addEventListener('pause', onPause);
-    element.addEventListener('play', onPlay);
+    const listeners: [keyof HTMLMediaElementEventMap, () => void][] = [
+      ['timeupdate', onTime],
+      ['loadedmetadata', onMeta],
+      ['durationchange', onMeta],
+      ['ended', onEnd],
+      ['pause', onPause],
+      ['play', onPlay],
+    ];
+    for (const [event, listener] of listeners) element.addEventListener(event, listener);
     return () => {
-      element.removeEventListener('timeupdate', onTime);
-      element.removeEventListener('loadedmetadata', onMeta);
-      element.removeEventListener('durationchange', onMeta);
-      element.removeEventListener('ended', onEnd);
-      element.removeEventListener('pause', onPause);
-      element.removeEventListener('play', onPlay);
+      for (const [event, listener] of listeners) element.removeEventListener(event, listener);
     };
   }, []);
 

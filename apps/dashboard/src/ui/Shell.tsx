@@ -9,12 +9,15 @@ import { InboxPage } from '../inbox/InboxPage';
 import { useReconnecting } from './connection';
 import { useHashRoute } from './hooks';
 import { LanguageSwitch } from './LanguageSwitch';
-import { LiveProvider } from './live';
+import { LiveProvider, useLive } from './live';
 import { Notifications } from './Notifications';
 
 function Availability() {
   const { t } = useTranslation();
-  const [value, setValue] = useState<'online' | 'away'>('online');
+  const live = useLive();
+  const stored = live.agents.find((a) => a.id === live.session.agent.id)?.availability;
+  const [chosen, setValue] = useState<'online' | 'away' | null>(null);
+  const value = chosen ?? (stored === 'away' ? 'away' : 'online');
   return (
     <select
       aria-label={t('nav.availability')}
