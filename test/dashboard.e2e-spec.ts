@@ -478,6 +478,22 @@ describe('the dashboard in a browser', () => {
     expect(await page.getByTestId('content').getByText('history note 1', { exact: true }).count()).toBe(1);
   }, 60000);
 
+  it('offers teammates to @mention in a note, and the mentioned agent gets a notification', async () => {
+    const b = await open(agent);
+    const a = await open(admin);
+    await openConversation(a, 'Karim');
+    await a.getByLabel('Private note', { exact: true }).check();
+    await a.getByTestId('composer-input').fill('Voice note for you @Omi');
+    await a.getByRole('option').getByRole('button', { name: '@OmidAgent · Omid Agent' }).click();
+    await expect(a.getByTestId('composer-input').inputValue()).resolves.toBe('Voice note for you @OmidAgent ');
+    await a.getByTestId('composer-input').press('Enter');
+    const toast = b.getByTestId('toast').filter({ hasText: 'You were mentioned in a conversation' });
+    await toast.waitFor();
+    await toast.getByRole('button').first().click();
+    await b.getByTestId('conversation').locator('h2').filter({ hasText: 'Karim' }).waitFor();
+    await bubble(b, 'Voice note for you @OmidAgent').waitFor();
+  }, 60000);
+
   it('refreshes the session silently before the access token expires', async () => {
     const page = await open(admin);
     const stored = async () =>

@@ -17,7 +17,12 @@ interface Props {
   onTyping(isTyping: boolean): void;
   onUpload(file: Blob, kind: 'voice' | 'image', name: string, duration?: number): void;
   error: string | null;
+  /** Teammates a private note can @mention (they get a notification). */
+  teammates: { id: string; name: string }[];
 }
+
+/** `@handle` the api recognises for an agent: the name without spaces. */
+export const mentionHandle = (name: string) => `@${name.replace(/\s+/g, '')}`;
 
 /**
  * Records OGG/Opus in the browser (libopus in a worker, through opus-recorder): Chromium's own
@@ -82,6 +87,16 @@ export function Composer(props: Props) {
     idle.current = setTimeout(stopTyping, TYPING_IDLE_MS);
   };
 
+  // While a note's last word starts with @, offer the teammates it could name.
+  const partial = isNote ? /(^|\s)@([\p{L}\p{N}._-]*)$/u.exec(text)?.[2] : undefined;
+  const suggestions =
+    partial === undefined
+      ? []
+      : props.teammates
+          .filter((a) => mentionHandle(a.name).slice(1).toLowerCase().startsWith(partial.toLowerCase()))
+          .slice(0, 5);
+  const mention = (name: string) => setText(text.replace(/@[\p{L}\p{N}._-]*$/u, `${mentionHandle(name)} `));
+
   const submit = (event?: FormEvent) => {
     event?.preventDefault();
     const content = text.trim();
@@ -115,6 +130,17 @@ export function Composer(props: Props) {
         <p role="alert" className="error" data-testid="composer-error">
           {props.error ?? problem}
         </p>
+      )}
+      {suggestions.length > 0 && (
+        <ul className="mentions" role="listbox" aria-label={t('message.mention')}>
+          {suggestions.map((a) => (
+            <li key={a.id} role="option" aria-selected={false}>
+              <button type="button" onClick={() => mention(a.name)} dir="auto">
+                {mentionHandle(a.name)} · {a.name}
+              </button>
+            </li>
+          ))}
+        </ul>
       )}
       <textarea
         dir="auto"

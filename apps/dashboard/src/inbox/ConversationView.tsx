@@ -290,6 +290,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
         onTyping={(isTyping) => socket?.send({ type: 'typing', is_typing: isTyping })}
         onUpload={upload}
         error={error}
+        teammates={live.agents.filter((a) => a.is_active && a.id !== me.id)}
       />
     </section>
   );
