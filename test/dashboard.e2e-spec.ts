@@ -37,7 +37,8 @@ describe('the dashboard in a browser', () => {
   };
 
   beforeAll(async () => {
-    stack = await startStack();
+    // The default threshold: the burst below comes from a forwarded client IP, never the browser's own.
+    stack = await startStack({ AUTH_FAILURES_BEFORE_BLOCK: '5' });
     const password = 'correct horse battery staple';
     const signup = await stack.http.post('/api/v1/auth/signup', {
       workspace_name: 'Acme Support',
@@ -223,22 +224,34 @@ describe('the dashboard in a browser', () => {
     await expect(page.locator('html').getAttribute('dir')).resolves.toBe('rtl');
   }, 60000);
 
-  it('shows a burst of failed logins on the security page', async () => {
+  it('shows a burst of failed logins on the security page, and unblocks the IP it blacklisted', async () => {
     const page = await open(admin);
+    const attacker = { headers: { 'x-forwarded-for': '203.0.113.50' } }; // through a trusted local proxy
+    const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
-      const res = await stack.http.post('/api/v1/auth/login', { email: agent.email, password: `wrong ${i}` });
-      expect([401, 429]).toContain(res.status);
+      const res = await stack.http.post('/api/v1/auth/login', { email: agent.email, password: `wrong ${i}` }, attacker);
+      statuses.push(res.status);
     }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 403]);
     await page.getByTestId('nav-security').click();
     const card = page.getByTestId('stat-failedLogins').locator('.stat-value');
     await card.waitFor();
-    expect(Number(await card.getAttribute('data-value'))).toBeGreaterThanOrEqual(6);
+    expect(Number(await card.getAttribute('data-value'))).toBeGreaterThanOrEqual(5);
     expect(await page.locator('[data-testid="chart"] rect[data-kind="failedLogins"]').count()).toBeGreaterThan(0);
+    const blocked = page.getByTestId('blacklist').getByRole('row').filter({ hasText: '203.0.113.50' });
+    await blocked.waitFor();
     await page.getByTestId('ws-stats').getByText('Sara Admin').waitFor();
+    await page.getByRole('combobox', { name: 'Choose an agent' }).selectOption({ label: 'Omid Agent' });
+    await page.locator('.facts').getByText('Security events').waitFor();
     await screenshot(page, 'security-en');
     await page.getByTestId('language').selectOption('fa');
     await page.getByRole('heading', { name: 'امنیت' }).waitFor();
     await screenshot(page, 'security-fa');
+
+    await blocked.getByRole('button', { name: 'رفع انسداد' }).click();
+    await blocked.waitFor({ state: 'detached' });
+    const again = await stack.http.post('/api/v1/auth/login', { email: agent.email, password: agent.password }, attacker);
+    expect(again.status).toBe(200);
   }, 60000);
 
   it('reconnects after the api dies, with a banner meanwhile, and shows every missed message once', async () => {

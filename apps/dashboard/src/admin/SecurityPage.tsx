@@ -119,7 +119,7 @@ export function SecurityPage() {
           <select value={hours} onChange={(event) => setHours(Number(event.target.value))}>
             {[1, 24, 72, 168].map((h) => (
               <option key={h} value={h}>
-                {t('security.lastHours', { count: h })}
+                {t('security.lastHours', { count: h, n: number(h) })}
               </option>
             ))}
           </select>
@@ -198,7 +198,7 @@ export function SecurityPage() {
       <div className="grid2">
         <section className="card" data-testid="ws-stats">
           <h2>{t('security.live')}</h2>
-          {stats && <p className="muted">{t('security.total', { count: stats.total_connections })}</p>}
+          {stats && <p className="muted">{t('security.total', { count: stats.total_connections, n: number(stats.total_connections) })}</p>}
           <table>
             <thead>
               <tr>

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/http';
 import type { Conversation, ConversationStatus, Frame, Page } from '../api/types';
-import { shortTime } from '../ui/format';
+import { number, shortTime } from '../ui/format';
 import { useLive } from '../ui/live';
 import { ChannelIcon } from './ChannelIcon';
 import { ConversationView } from './ConversationView';
@@ -94,13 +94,12 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
     <main className={conversationId ? 'inbox has-selection' : 'inbox'}>
       <aside className="list-pane" aria-label={t('inbox.list')}>
         <div className="filters" role="group" aria-label={t('inbox.filters')}>
-          <div className="tabs" role="tablist">
+          <div className="tabs">
             {(['mine', 'unassigned', 'all'] as Scope[]).map((s) => (
               <button
                 key={s}
                 type="button"
-                role="tab"
-                aria-selected={scope === s}
+                aria-pressed={scope === s}
                 onClick={() => setScope(s)}
                 data-testid={`scope-${s}`}
               >
@@ -160,8 +159,8 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
                         {c.assignee ? c.assignee.name : t('assign.nobody')}
                       </span>
                       {(c.unread_count ?? 0) > 0 && (
-                        <span className="badge" data-testid="unread" aria-label={t('inbox.unread', { count: c.unread_count })}>
-                          {c.unread_count}
+                        <span className="badge" data-testid="unread" aria-label={t('inbox.unread', { count: c.unread_count, n: number(c.unread_count ?? 0) })}>
+                          {number(c.unread_count ?? 0)}
                         </span>
                       )}
                     </span>
