@@ -222,6 +222,13 @@ describe('the dashboard in a browser', () => {
     // The choice survives a reload.
     await page.reload();
     await expect(page.locator('html').getAttribute('dir')).resolves.toBe('rtl');
+    // Arabic too.
+    await page.getByTestId('language').selectOption('ar');
+    await page.getByRole('link', { name: 'صندوق الوارد' }).waitFor();
+    await expect(html.getAttribute('dir')).resolves.toBe('rtl');
+    await expect(html.getAttribute('lang')).resolves.toBe('ar');
+    await page.getByTestId('language').selectOption('en');
+    await expect(html.getAttribute('dir')).resolves.toBe('ltr');
   }, 60000);
 
   it('shows a burst of failed logins on the security page, and unblocks the IP it blacklisted', async () => {
@@ -421,6 +428,14 @@ describe('the dashboard in a browser', () => {
     await bot.getByLabel('Bot token (from @BotFather)').fill(sim().newBotToken());
     await bot.getByRole('button', { name: 'Connect' }).click();
     await page.getByTestId('channel-row').filter({ hasText: 'Second bot' }).waitFor();
+    const account = sim().newInstagramAccount();
+    const insta = page.getByRole('form', { name: 'Connect Instagram' });
+    await insta.getByLabel('Name').fill('Second Instagram');
+    await insta.getByLabel('Instagram account id').fill(account.igUserId);
+    await insta.getByLabel('Page access token').fill(account.accessToken);
+    await insta.getByRole('button', { name: 'Connect' }).click();
+    await page.getByTestId('channel-row').filter({ hasText: 'Second Instagram' }).waitFor();
+    expect(await page.content()).not.toContain(account.accessToken); // credentials never come back
 
     await page.getByTestId('nav-agents').click();
     const row = page.getByTestId('agent-row').filter({ hasText: email });
