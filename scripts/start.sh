@@ -27,4 +27,11 @@ fi
 node dist/tools/seed/seed.js
 
 log "starting $names; Ctrl-C stops all"
-node_modules/.bin/concurrently --kill-others --names "$names" --prefix-colors blue,green,magenta "${commands[@]}"
+# In the background and waited for, so a SIGTERM to this script (a supervisor, `timeout`) reaches
+# the apps too: they drain and exit, and the simulator goes with them.
+node_modules/.bin/concurrently --kill-others --names "$names" --prefix-colors blue,green,magenta "${commands[@]}" &
+apps=$!
+trap 'kill -TERM $apps ${simulator:-} 2>/dev/null || true; wait $apps 2>/dev/null || true' EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+wait $apps
