@@ -522,6 +522,33 @@ describe('the dashboard in a browser', () => {
     await bubble(b, 'Voice note for you @OmidAgent').waitFor();
   }, 60000);
 
+  it('shares the list and notification sockets between an agent’s tabs, so three tabs fit under the cap', async () => {
+    const first = await open(agent);
+    const tabs = [first, await first.context().newPage(), await first.context().newPage()];
+    for (const tab of tabs.slice(1)) await tab.goto(`${stack.apiUrl}/#/inbox`);
+    for (const [i, name] of ['Leila', 'Maryam', 'Nadia'].entries()) await openConversation(tabs[i], name);
+    // 3 chat sockets + one conversations and one notifications socket for all three tabs: 5, the cap.
+    const http = stack.http.as(admin.token);
+    await eventually(async () => {
+      const stats = await http.get(`/api/v1/admin/security/ws-stats/${agent.id}`);
+      expect(stats.body.connections).toBe(5);
+    }, 10000);
+    // A tab that joined later still knows who is online (relayed by the tab holding the socket).
+    await tabs[2].locator(`[data-testid="presence"][data-agent="${admin.id}"]`).waitFor();
+    await telegramCustomer(7006, 'Tara', { text: 'Seen in every tab' });
+    for (const tab of tabs) await item(tab, 'Tara').getByText('Seen in every tab').waitFor();
+    for (const tab of tabs) expect(await tab.getByTestId('reconnecting').count()).toBe(0);
+
+    // The tab holding the shared sockets closes: another takes them over, and the list stays live.
+    await tabs[0].close();
+    await telegramCustomer(7006, 'Tara', { text: 'Still live after a tab closed' });
+    for (const tab of tabs.slice(1)) await item(tab, 'Tara').getByText('Still live after a tab closed').waitFor();
+    await eventually(async () => {
+      const stats = await http.get(`/api/v1/admin/security/ws-stats/${agent.id}`);
+      expect(stats.body.connections).toBe(4);
+    }, 10000);
+  }, 60000);
+
   it('refreshes the session silently before the access token expires', async () => {
     const page = await open(admin);
     const stored = async () =>

@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Conversation, Frame } from '../api/types';
-import { navigate, useLiveSocket } from './hooks';
+import { navigate, useSharedSocket } from './hooks';
+import { useLive } from './live';
 
 interface Toast {
   id: number;
@@ -23,7 +24,8 @@ export function Notifications() {
   const [toasts, setToasts] = useState<Toast[]>([]);
   const [unseen, setUnseen] = useState(0);
 
-  useLiveSocket('/ws/notifications/', (frame: Frame) => {
+  const live = useLive();
+  useSharedSocket('/ws/notifications/', live.session.agent.id, (frame: Frame) => {
     if (frame.type !== 'notification') return;
     const conversation = frame.conversation as Conversation | undefined;
     const kind = String(frame.kind);

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { LiveSocket } from '../api/live-socket';
+import { LiveSocket, type SocketState } from '../api/live-socket';
 import type { Frame } from '../api/types';
 import { reportSocket } from './connection';
 
@@ -26,6 +26,81 @@ export function useLiveSocket(path: string | null, onFrame: (frame: Frame) => vo
     };
   }, [path]);
   return socket;
+}
+
+/**
+ * Like useLiveSocket, but one socket for all of this agent's tabs: the tab that holds a Web Lock
+ * keeps the socket and relays its frames over a BroadcastChannel; when that tab closes, another
+ * takes the lock and opens its own. An agent's tabs then cost one chat socket each plus these two,
+ * instead of three each, against the per-agent socket cap. Falls back to a socket per tab where
+ * the browser has no Web Locks.
+ */
+export function useSharedSocket(
+  path: string,
+  scope: string,
+  onFrame: (frame: Frame) => void,
+  /** Frames a tab that joins later must still see (the latest per key), e.g. each agent's presence. */
+  stickyKey: (frame: Frame) => string | null = () => null,
+): void {
+  const handler = useRef(onFrame);
+  handler.current = onFrame;
+  const sticky = useRef(stickyKey);
+  sticky.current = stickyKey;
+  useEffect(() => {
+    const key = `${path}#${socketIds++}`;
+    const deliver = (frame: Frame) => handler.current(frame);
+    if (!('locks' in navigator) || typeof BroadcastChannel === 'undefined') {
+      const live = new LiveSocket(path, deliver, (state) => reportSocket(key, state));
+      return () => {
+        live.close();
+        reportSocket(key, null);
+      };
+    }
+    const name = `parley:${scope}:${path}`;
+    const channel = new BroadcastChannel(name);
+    const abort = new AbortController();
+    let socket: LiveSocket | null = null;
+    let release: () => void = () => undefined;
+    const kept = new Map<string, Frame>();
+    channel.onmessage = (event: MessageEvent<{ frame?: Frame; state?: SocketState; hello?: true }>) => {
+      if (socket) {
+        // the leader hears its own socket; a tab that just joined asks what it missed
+        if (event.data.hello) for (const frame of kept.values()) channel.postMessage({ frame });
+        return;
+      }
+      if (event.data.frame) deliver(event.data.frame);
+      if (event.data.state) reportSocket(key, event.data.state);
+    };
+    channel.postMessage({ hello: true });
+    navigator.locks
+      .request(name, { signal: abort.signal }, () => {
+        reportSocket(key, null); // a follower's view of the old leader's state no longer applies
+        socket = new LiveSocket(
+          path,
+          (frame) => {
+            const stickTo = sticky.current(frame);
+            if (stickTo) kept.set(stickTo, frame);
+            deliver(frame);
+            channel.postMessage({ frame });
+          },
+          (state) => {
+            reportSocket(key, state);
+            channel.postMessage({ state });
+          },
+        );
+        return new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      })
+      .catch(() => undefined); // aborted while waiting: this tab was never the leader
+    return () => {
+      abort.abort();
+      socket?.close();
+      release();
+      channel.close();
+      reportSocket(key, null);
+    };
+  }, [path, scope]);
 }
 
 /** Re-renders every `ms`, for countdowns and "last seen" texts. */

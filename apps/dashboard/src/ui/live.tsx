@@ -2,7 +2,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import { api } from '../api/http';
 import type { StoredSession } from '../api/session';
 import type { Agent, Frame, Presence } from '../api/types';
-import { useLiveSocket } from './hooks';
+import { useSharedSocket } from './hooks';
 
 type ListListener = (frame: Frame) => void;
 
@@ -24,8 +24,8 @@ export function useLive(): LiveContext {
 }
 
 /**
- * What every page of a signed-in agent shares: the team (with live presence) and one
- * conversations socket, open as long as the agent is signed in.
+ * What every page of a signed-in agent shares: the team (with live presence) and the
+ * conversations socket (one for all the agent's tabs), open as long as the agent is signed in.
  */
 export function LiveProvider({ session, children }: { session: StoredSession; children: ReactNode }) {
   const [agents, setAgents] = useState<Agent[]>([]);
@@ -37,14 +37,19 @@ export function LiveProvider({ session, children }: { session: StoredSession; ch
   }, []);
   useEffect(reloadAgents, [reloadAgents]);
 
-  useLiveSocket('/ws/conversations/', (frame) => {
-    if (frame.type === 'user_presence') {
-      const p = frame as unknown as Presence;
-      setPresence((current) => new Map(current).set(p.user_id, p));
-      return;
-    }
-    for (const listener of listeners.current) listener(frame);
-  });
+  useSharedSocket(
+    '/ws/conversations/',
+    session.agent.id,
+    (frame) => {
+      if (frame.type === 'user_presence') {
+        const p = frame as unknown as Presence;
+        setPresence((current) => new Map(current).set(p.user_id, p));
+        return;
+      }
+      for (const listener of listeners.current) listener(frame);
+    },
+    (frame) => (frame.type === 'user_presence' ? String(frame.user_id) : null),
+  );
 
   const onListFrame = useCallback((listener: ListListener) => {
     listeners.current.add(listener);
