@@ -549,6 +549,20 @@ describe('the dashboard in a browser', () => {
     }, 10000);
   }, 60000);
 
+  it('shows a reply the server refused (a link flood) as not sent, with its reason, and lets the agent drop it', async () => {
+    const page = await open(admin);
+    await openConversation(page, 'Leila');
+    const links = Array.from({ length: 6 }, (_, i) => `https://spam${i}.example`).join(' ');
+    await page.getByTestId('composer-input').fill(links);
+    await page.getByTestId('send').click();
+    const refused = page.getByTestId('pending').filter({ hasText: 'spam0.example' });
+    await refused.getByTestId('refusal').waitFor();
+    expect(await refused.getByTestId('refusal').textContent()).toMatch(/spam/i);
+    await refused.getByRole('button', { name: 'Cancel' }).click();
+    await refused.waitFor({ state: 'detached' });
+    expect(await bubble(page, 'spam0.example').count()).toBe(0);
+  }, 60000);
+
   it('refreshes the session silently before the access token expires', async () => {
     const page = await open(admin);
     const stored = async () =>

@@ -64,9 +64,10 @@ describe('security', () => {
     expect(rest.status).toBe(429);
     expect(rest.body.code).toBe('rate_limited');
     expect(Number(rest.headers.get('retry-after'))).toBeGreaterThan(0);
-    chat.send({ type: 'chat_message', content: 'one too many', is_note: true });
+    chat.send({ type: 'chat_message', content: 'one too many', is_note: true, client_id: 'local-21' });
     const refused = await chat.next((f) => f.type === 'error');
-    expect(refused).toMatchObject({ code: 'rate_limited', retry_after: expect.any(Number) });
+    // The refusal names the reply it refused, so the dashboard can show that one as not sent.
+    expect(refused).toMatchObject({ code: 'rate_limited', retry_after: expect.any(Number), client_id: 'local-21' });
     chat.send({ type: 'ping' });
     await chat.next((f) => f.type === 'pong');
     const [event] = await api.db.query(

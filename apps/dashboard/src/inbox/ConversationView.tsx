@@ -90,7 +90,9 @@ export function ConversationView({ conversationId }: { conversationId: string })
 
   const socket = useLiveSocket(`/ws/chat/${conversationId}/`, (frame: Frame) => {
     if (frame.type === 'error') {
-      setError(String(frame.message ?? frame.code));
+      const reason = String(frame.message ?? frame.code);
+      if (typeof frame.client_id === 'string') dispatch({ kind: 'refused', client_id: frame.client_id, reason });
+      else setError(reason);
       return;
     }
     if (frame.type === 'recent_messages') setGeneration((g) => g + 1);
@@ -139,10 +141,10 @@ export function ConversationView({ conversationId }: { conversationId: string })
     }
   };
 
-  const send = (content: string, isNote: boolean) => {
+  const send = (content: string, isNote: boolean, quoted: string | null = replyTo?.id ?? null) => {
     setError(null);
     const clientId = `c${Date.now().toString(36)}${clientIds++}`;
-    const frame = { type: 'chat_message', content, client_id: clientId, reply_to: replyTo?.id ?? null, is_note: isNote };
+    const frame = { type: 'chat_message', content, client_id: clientId, reply_to: quoted, is_note: isNote };
     if (socket?.send(frame)) {
       dispatch({
         kind: 'pending',
@@ -152,7 +154,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
       // The socket is reconnecting: REST stores the reply just the same.
       api(`/message/conversation/${conversationId}/send-message/`, {
         method: 'POST',
-        body: { content, type: isNote ? 'note' : 'support', ...(replyTo ? { reply_to: replyTo.id } : {}) },
+        body: { content, type: isNote ? 'note' : 'support', ...(quoted ? { reply_to: quoted } : {}) },
       }).catch(report);
     }
     setReplyTo(null);
@@ -268,13 +270,31 @@ export function ConversationView({ conversationId }: { conversationId: string })
         ))}
         {state.pending.map((p) => (
           <li key={p.client_id} className={`bubble-row ${p.is_note ? 'note' : 'out'}`} data-testid="pending">
-            <article className={`bubble ${p.is_note ? 'note' : 'out'} pending`}>
+            <article className={`bubble ${p.is_note ? 'note' : 'out'} ${p.error ? '' : 'pending'}`}>
               <p className="content" dir="auto">
                 {p.content}
               </p>
-              <footer className="bubble-foot">
-                <span className="ticks sending">🕓 {t('message.sending')}</span>
-              </footer>
+              {p.error ? (
+                <div className="failed" role="alert">
+                  <span data-testid="refusal">{p.error}</span>
+                  <button
+                    type="button"
+                    onClick={() => {
+                      dispatch({ kind: 'unpend', client_id: p.client_id });
+                      send(p.content, p.is_note, p.reply_to);
+                    }}
+                  >
+                    {t('message.retry')}
+                  </button>
+                  <button type="button" onClick={() => dispatch({ kind: 'unpend', client_id: p.client_id })}>
+                    {t('message.cancel')}
+                  </button>
+                </div>
+              ) : (
+                <footer className="bubble-foot">
+                  <span className="ticks sending">🕓 {t('message.sending')}</span>
+                </footer>
+              )}
             </article>
           </li>
         ))}

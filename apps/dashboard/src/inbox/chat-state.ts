@@ -7,6 +7,8 @@ export interface PendingReply {
   is_note: boolean;
   reply_to: string | null;
   created_at: string;
+  /** Why the server refused it (rate limit, spam, too long): shown with Retry and Dismiss. */
+  error?: string;
 }
 
 export interface ChatState {
@@ -39,6 +41,7 @@ export type ChatAction =
   | { kind: 'conversation'; conversation: Conversation }
   | { kind: 'pending'; reply: PendingReply }
   | { kind: 'unpend'; client_id: string }
+  | { kind: 'refused'; client_id: string; reason: string }
   | { kind: 'expire-typing'; now: number };
 
 function withMessages(state: ChatState, messages: Message[]): ChatState {
@@ -69,6 +72,11 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return { ...state, conversation: action.conversation };
     case 'pending':
       return { ...state, pending: [...state.pending, action.reply] };
+    case 'refused':
+      return {
+        ...state,
+        pending: state.pending.map((p) => (p.client_id === action.client_id ? { ...p, error: action.reason } : p)),
+      };
     case 'unpend':
       return { ...state, pending: state.pending.filter((p) => p.client_id !== action.client_id) };
     case 'expire-typing': {
