@@ -18,7 +18,10 @@ describe('the dashboard in a browser', () => {
   const contexts: BrowserContext[] = [];
   const sim = () => stack.environment.simulator;
 
-  const open = async (who: { email: string; password: string }, viewport?: { width: number; height: number }) => {
+  const open = async (
+    who: { email: string; password: string },
+    viewport?: { width: number; height: number },
+  ) => {
     const session = await signIn(stack, who, viewport);
     contexts.push(session.context);
     return session.page;
@@ -33,7 +36,11 @@ describe('the dashboard in a browser', () => {
 
   const openConversation = async (page: Page, name: string) => {
     await item(page, name).click();
-    await page.getByTestId('conversation').locator('h2').filter({ hasText: new RegExp(`(^|\\s)${name}$`) }).waitFor();
+    await page
+      .getByTestId('conversation')
+      .locator('h2')
+      .filter({ hasText: new RegExp(`(^|\\s)${name}$`) })
+      .waitFor();
   };
 
   beforeAll(async () => {
@@ -46,10 +53,19 @@ describe('the dashboard in a browser', () => {
       email: `admin-${Date.now()}@example.test`,
       password,
     });
-    admin = { id: signup.body.agent.id, email: signup.body.agent.email, password, token: signup.body.access_token };
+    admin = {
+      id: signup.body.agent.id,
+      email: signup.body.agent.email,
+      password,
+      token: signup.body.access_token,
+    };
     const http = stack.http.as(admin.token);
     const agentEmail = `agent-${Date.now()}@example.test`;
-    const invite = await http.post('/api/v1/agents', { name: 'Omid Agent', email: agentEmail, role: 'agent' });
+    const invite = await http.post('/api/v1/agents', {
+      name: 'Omid Agent',
+      email: agentEmail,
+      role: 'agent',
+    });
     const accepted = await new HttpClient(stack.apiUrl).post('/api/v1/auth/accept-invite', {
       invite_token: invite.body.invite_token,
       password,
@@ -57,7 +73,10 @@ describe('the dashboard in a browser', () => {
     agent = { id: accepted.body.agent.id, email: agentEmail, password, name: 'Omid Agent' };
     const botToken = sim().newBotToken();
     botId = botToken.split(':')[0];
-    expect((await http.post('/api/v1/channels', { type: 'telegram', name: 'Support bot', bot_token: botToken })).status).toBe(201);
+    expect(
+      (await http.post('/api/v1/channels', { type: 'telegram', name: 'Support bot', bot_token: botToken }))
+        .status,
+    ).toBe(201);
     ig = sim().newInstagramAccount();
     expect(
       (
@@ -119,15 +138,23 @@ describe('the dashboard in a browser', () => {
     await a.getByTestId('composer-input').fill('We are checking your order now');
     await a.getByTestId('send').click();
     await bubble(b, 'We are checking your order now').waitFor();
-    await a.locator('[data-testid="message"][data-status="sent"]').filter({ hasText: 'We are checking' }).waitFor();
+    await a
+      .locator('[data-testid="message"][data-status="sent"]')
+      .filter({ hasText: 'We are checking' })
+      .waitFor();
     await b.getByTestId('composer-input').fill('I will take it from here, Leila');
     await b.keyboard.press('Enter');
     await bubble(a, 'I will take it from here, Leila').waitFor();
-    await b.locator('[data-testid="message"][data-status="sent"]').filter({ hasText: 'I will take it' }).waitFor();
+    await b
+      .locator('[data-testid="message"][data-status="sent"]')
+      .filter({ hasText: 'I will take it' })
+      .waitFor();
     await b.getByTestId('typing').filter({ hasText: /^$/ }).waitFor();
-    expect(sim().sent('telegram', botId).map((c) => c.body.text)).toEqual(
-      expect.arrayContaining(['We are checking your order now', 'I will take it from here, Leila']),
-    );
+    expect(
+      sim()
+        .sent('telegram', botId)
+        .map((c) => c.body.text),
+    ).toEqual(expect.arrayContaining(['We are checking your order now', 'I will take it from here, Leila']));
 
     // Availability: away shows as away to the others.
     await b.getByTestId('availability').selectOption('away');
@@ -142,7 +169,9 @@ describe('the dashboard in a browser', () => {
     const page = await open(admin);
     const igsid = `6${Date.now()}`;
     sim().setInstagramProfile(igsid, { name: 'Reza Karimi', username: 'reza.k' });
-    await sim().postInstagramWebhook(sim().instagramMessage(ig.igUserId, igsid, { text: 'سلام، سفارشم کجاست؟' }));
+    await sim().postInstagramWebhook(
+      sim().instagramMessage(ig.igUserId, igsid, { text: 'سلام، سفارشم کجاست؟' }),
+    );
     await item(page, 'Reza Karimi').waitFor();
     await openConversation(page, 'Reza Karimi');
     await page.getByTestId('ig-window').filter({ hasText: 'left to reply' }).waitFor();
@@ -157,11 +186,17 @@ describe('the dashboard in a browser', () => {
     const db = new Client({ connectionString: stack.environment.env.DATABASE_URL });
     await db.connect();
     const [{ external_id: mid }] = (
-      await db.query(`SELECT external_id FROM message WHERE content = $1`, ['Your parcel left the warehouse today'])
+      await db.query(`SELECT external_id FROM message WHERE content = $1`, [
+        'Your parcel left the warehouse today',
+      ])
     ).rows;
     await db.end();
     await sim().postInstagramWebhook(
-      sim().instagramEvent(ig.igUserId, { sender: { id: igsid }, recipient: { id: ig.igUserId }, read: { mid } }),
+      sim().instagramEvent(ig.igUserId, {
+        sender: { id: igsid },
+        recipient: { id: ig.igUserId },
+        read: { mid },
+      }),
     );
     await reply.and(page.locator('[data-status="read"]')).waitFor();
   }, 60000);
@@ -181,7 +216,9 @@ describe('the dashboard in a browser', () => {
     await page.getByTestId('send').click();
     const reply = bubble(page, 'We will call you at five');
     await reply.and(page.locator('[data-status="failed"]')).waitFor();
-    await expect(reply.getByTestId('failure-reason').textContent()).resolves.toMatch(/message text is empty or invalid/);
+    await expect(reply.getByTestId('failure-reason').textContent()).resolves.toMatch(
+      /message text is empty or invalid/,
+    );
     await reply.getByTestId('retry').click();
     await reply.and(page.locator('[data-status="sent"]')).waitFor();
   }, 60000);
@@ -196,7 +233,8 @@ describe('the dashboard in a browser', () => {
     await page.getByRole('button', { name: 'Pause' }).waitFor();
     const progress = page.getByTestId('voice-progress');
     await page.waitForFunction(
-      (el) => Number(el?.getAttribute('data-position')) > 0.2 && Number(el?.getAttribute('aria-valuemax')) > 0,
+      (el) =>
+        Number(el?.getAttribute('data-position')) > 0.2 && Number(el?.getAttribute('aria-valuemax')) > 0,
       await progress.elementHandle(),
     );
     const width = await progress.locator('.progress-fill').evaluate((el) => el.getBoundingClientRect().width);
@@ -215,7 +253,9 @@ describe('the dashboard in a browser', () => {
     const list = await page.locator('.list-pane').boundingBox();
     const conversation = await page.getByTestId('conversation').boundingBox();
     expect(list!.x).toBeGreaterThan(conversation!.x); // the list moved to the right
-    await expect(page.getByTestId('composer-input').getAttribute('placeholder')).resolves.toBe('پاسخی بنویسید…');
+    await expect(page.getByTestId('composer-input').getAttribute('placeholder')).resolves.toBe(
+      'پاسخی بنویسید…',
+    );
     await screenshot(page, 'conversation-fa');
     await openConversation(page, 'Reza Karimi');
     await screenshot(page, 'inbox-fa');
@@ -236,7 +276,11 @@ describe('the dashboard in a browser', () => {
     const attacker = { headers: { 'x-forwarded-for': '203.0.113.50' } }; // through a trusted local proxy
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
-      const res = await stack.http.post('/api/v1/auth/login', { email: agent.email, password: `wrong ${i}` }, attacker);
+      const res = await stack.http.post(
+        '/api/v1/auth/login',
+        { email: agent.email, password: `wrong ${i}` },
+        attacker,
+      );
       statuses.push(res.status);
     }
     expect(statuses).toEqual([401, 401, 401, 401, 401, 403]);
@@ -244,7 +288,9 @@ describe('the dashboard in a browser', () => {
     const card = page.getByTestId('stat-failedLogins').locator('.stat-value');
     await card.waitFor();
     expect(Number(await card.getAttribute('data-value'))).toBeGreaterThanOrEqual(5);
-    expect(await page.locator('[data-testid="chart"] rect[data-kind="failedLogins"]').count()).toBeGreaterThan(0);
+    expect(
+      await page.locator('[data-testid="chart"] rect[data-kind="failedLogins"]').count(),
+    ).toBeGreaterThan(0);
     const blocked = page.getByTestId('blacklist').getByRole('row').filter({ hasText: '203.0.113.50' });
     await blocked.waitFor();
     await page.getByTestId('ws-stats').getByText('Sara Admin').waitFor();
@@ -257,7 +303,11 @@ describe('the dashboard in a browser', () => {
 
     await blocked.getByRole('button', { name: 'رفع انسداد' }).click();
     await blocked.waitFor({ state: 'detached' });
-    const again = await stack.http.post('/api/v1/auth/login', { email: agent.email, password: agent.password }, attacker);
+    const again = await stack.http.post(
+      '/api/v1/auth/login',
+      { email: agent.email, password: agent.password },
+      attacker,
+    );
     expect(again.status).toBe(200);
   }, 60000);
 
@@ -285,7 +335,10 @@ describe('the dashboard in a browser', () => {
     await bubble(page, 'Back again').waitFor();
     await page.getByTestId('composer-input').fill('Sorry, we are here');
     await page.getByTestId('send').click();
-    await page.locator('[data-testid="message"][data-status="sent"]').filter({ hasText: 'Sorry, we are here' }).waitFor();
+    await page
+      .locator('[data-testid="message"][data-status="sent"]')
+      .filter({ hasText: 'Sorry, we are here' })
+      .waitFor();
   }, 90000);
 
   it('tells an agent of an assignment wherever it is: a toast and a count in the tab title', async () => {
@@ -293,7 +346,9 @@ describe('the dashboard in a browser', () => {
     await page.goto(`${stack.apiUrl}/#/inbox`);
     const http = stack.http.as(admin.token);
     const { body } = await http.get('/api/v1/conversations?q=Nadia');
-    expect((await http.post(`/api/v1/conversations/${body.data[0].id}/assign`, { agent_id: agent.id })).status).toBe(200);
+    expect(
+      (await http.post(`/api/v1/conversations/${body.data[0].id}/assign`, { agent_id: agent.id })).status,
+    ).toBe(200);
     const toast = page.getByTestId('toast').filter({ hasText: 'Assigned to you: Nadia' });
     await toast.waitFor();
     await eventually(async () => expect(await page.title()).toBe('(1) Parley'), 10000);
@@ -314,7 +369,9 @@ describe('the dashboard in a browser', () => {
     await page.getByRole('button', { name: 'Stop and send' }).waitFor();
     await page.waitForTimeout(1500);
     await page.getByTestId('record').click();
-    const voice = page.locator('[data-testid="message"][data-type="support"]').filter({ has: page.getByTestId('voice') });
+    const voice = page
+      .locator('[data-testid="message"][data-type="support"]')
+      .filter({ has: page.getByTestId('voice') });
     await voice.and(page.locator('[data-status="sent"]')).waitFor();
     const sendVoice = sim()
       .sent('telegram', botId)
@@ -328,16 +385,24 @@ describe('the dashboard in a browser', () => {
       mimeType: 'image/jpeg',
       buffer: SAMPLE_JPEG,
     });
-    const image = page.locator('[data-testid="message"][data-type="support"]').filter({ has: page.getByTestId('image-preview') });
+    const image = page
+      .locator('[data-testid="message"][data-type="support"]')
+      .filter({ has: page.getByTestId('image-preview') });
     await image.and(page.locator('[data-status="sent"]')).waitFor();
     // The preview really loaded (the api served the stored bytes to the <img>).
     await eventually(async () => {
       const widths = await page
         .getByTestId('image-preview')
-        .evaluateAll((images) => images.map((img) => (img as unknown as { naturalWidth: number }).naturalWidth));
+        .evaluateAll((images) =>
+          images.map((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+        );
       expect(Math.max(0, ...widths)).toBeGreaterThan(0);
     }, 10000);
-    expect(sim().sent('telegram', botId).some((c) => c.method === 'sendPhoto')).toBe(true);
+    expect(
+      sim()
+        .sent('telegram', botId)
+        .some((c) => c.method === 'sendPhoto'),
+    ).toBe(true);
   }, 60000);
 
   it('keeps notes private, replies to a message, reacts, edits and deletes', async () => {
@@ -348,11 +413,15 @@ describe('the dashboard in a browser', () => {
     await page.getByLabel('Private note', { exact: true }).check();
     await page.getByTestId('composer-input').fill('Customer is a VIP, be quick');
     await page.getByTestId('send').click();
-    const note = page.locator('[data-testid="message"][data-type="note"]').filter({ hasText: 'Customer is a VIP' });
+    const note = page
+      .locator('[data-testid="message"][data-type="note"]')
+      .filter({ hasText: 'Customer is a VIP' });
     await note.getByText('Private note').waitFor();
     await page.getByLabel('Private note', { exact: true }).uncheck();
 
-    const order = page.locator('[data-testid="message"][data-type="customer"]').filter({ hasText: 'Order #5521' });
+    const order = page
+      .locator('[data-testid="message"][data-type="customer"]')
+      .filter({ hasText: 'Order #5521' });
     await order.hover();
     await order.getByRole('button', { name: 'Reply' }).click();
     await page.getByText('Replying to:').waitFor();
@@ -377,8 +446,14 @@ describe('the dashboard in a browser', () => {
     await edited.getByRole('button', { name: 'Delete' }).click();
     await page.getByText('This message was deleted.').waitFor();
 
-    await page.locator('[data-testid="message"][data-status="sent"]').filter({ hasText: 'About that order' }).waitFor();
-    const sent = sim().sent('telegram', botId).slice(sentBefore).map((c) => c.body.text);
+    await page
+      .locator('[data-testid="message"][data-status="sent"]')
+      .filter({ hasText: 'About that order' })
+      .waitFor();
+    const sent = sim()
+      .sent('telegram', botId)
+      .slice(sentBefore)
+      .map((c) => c.body.text);
     expect(sent).toEqual(['About that order: it ships today']); // the note never left Parley
     await page.mouse.move(0, 0);
     await screenshot(page, 'conversation-en');
@@ -490,7 +565,10 @@ describe('the dashboard in a browser', () => {
     const { body } = await http.get('/api/v1/conversations?q=Sina');
     const id = body.data[0].id;
     for (let i = 1; i <= 60; i++) {
-      const res = await http.post(`/api/v1/message/conversation/${id}/send-message/`, { content: `history note ${i}`, type: 'note' });
+      const res = await http.post(`/api/v1/message/conversation/${id}/send-message/`, {
+        content: `history note ${i}`,
+        type: 'note',
+      });
       expect(res.status).toBe(201);
     }
     const page = await open(admin);
@@ -513,7 +591,9 @@ describe('the dashboard in a browser', () => {
     await a.getByLabel('Private note', { exact: true }).check();
     await a.getByTestId('composer-input').fill('Voice note for you @Omi');
     await a.getByRole('option').getByRole('button', { name: '@OmidAgent · Omid Agent' }).click();
-    await expect(a.getByTestId('composer-input').inputValue()).resolves.toBe('Voice note for you @OmidAgent ');
+    await expect(a.getByTestId('composer-input').inputValue()).resolves.toBe(
+      'Voice note for you @OmidAgent ',
+    );
     await a.getByTestId('composer-input').press('Enter');
     const toast = b.getByTestId('toast').filter({ hasText: 'You were mentioned in a conversation' });
     await toast.waitFor();
@@ -542,7 +622,8 @@ describe('the dashboard in a browser', () => {
     // The tab holding the shared sockets closes: another takes them over, and the list stays live.
     await tabs[0].close();
     await telegramCustomer(7006, 'Tara', { text: 'Still live after a tab closed' });
-    for (const tab of tabs.slice(1)) await item(tab, 'Tara').getByText('Still live after a tab closed').waitFor();
+    for (const tab of tabs.slice(1))
+      await item(tab, 'Tara').getByText('Still live after a tab closed').waitFor();
     await eventually(async () => {
       const stats = await http.get(`/api/v1/admin/security/ws-stats/${agent.id}`);
       expect(stats.body.connections).toBe(4);
@@ -570,7 +651,10 @@ describe('the dashboard in a browser', () => {
     const before = await stored();
     // Pretend the token is about to expire: the next call refreshes first, then goes on.
     await page.evaluate((session) => {
-      (globalThis as any).localStorage.setItem('parley.session', JSON.stringify({ ...session, expiresAt: Date.now() + 1000 }));
+      (globalThis as any).localStorage.setItem(
+        'parley.session',
+        JSON.stringify({ ...session, expiresAt: Date.now() + 1000 }),
+      );
     }, before);
     await page.reload();
     await item(page, 'Leila').waitFor();

@@ -225,7 +225,9 @@ describe('the inbox REST API', () => {
         await customerWrites(api, ws.workspaceId, channelId, { userId, text });
       const all = (await ws.http.get(`/api/v1/conversations/${id}/messages?limit=10`)).body.data;
       expect(all.map((m: any) => m.content)).toEqual(['one', 'two', 'three', 'four']);
-      const older = await ws.http.get(`/api/v1/conversations/${id}/messages?before_seq=${all[2].seq}&limit=1`);
+      const older = await ws.http.get(
+        `/api/v1/conversations/${id}/messages?before_seq=${all[2].seq}&limit=1`,
+      );
       expect(older.body.data.map((m: any) => m.content)).toEqual(['two']);
       expect(older.body.next_cursor).not.toBeNull();
       expect((await ws.http.get(`/api/v1/conversations/${id}/messages?before_seq=abc`)).body.code).toBe(

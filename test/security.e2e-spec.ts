@@ -67,7 +67,11 @@ describe('security', () => {
     chat.send({ type: 'chat_message', content: 'one too many', is_note: true, client_id: 'local-21' });
     const refused = await chat.next((f) => f.type === 'error');
     // The refusal names the reply it refused, so the dashboard can show that one as not sent.
-    expect(refused).toMatchObject({ code: 'rate_limited', retry_after: expect.any(Number), client_id: 'local-21' });
+    expect(refused).toMatchObject({
+      code: 'rate_limited',
+      retry_after: expect.any(Number),
+      client_id: 'local-21',
+    });
     chat.send({ type: 'ping' });
     await chat.next((f) => f.type === 'pong');
     const [event] = await api.db.query(

@@ -22,7 +22,6 @@ export const DASHBOARD_CSP = [
   "form-action 'self'",
 ].join('; ');
 
-
 /** Serves the dashboard's static build at `/` (hashed assets cached for a year, index.html never). */
 export function serveDashboard(app: INestApplication, dir: string): void {
   if (!existsSync(join(dir, 'index.html'))) {
@@ -38,7 +37,10 @@ export function serveDashboard(app: INestApplication, dir: string): void {
         res.setHeader('X-Content-Type-Options', 'nosniff');
         res.setHeader('Referrer-Policy', 'no-referrer');
         res.setHeader('X-Frame-Options', 'DENY');
-        res.setHeader('Cache-Control', path.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable');
+        res.setHeader(
+          'Cache-Control',
+          path.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable',
+        );
       },
     }),
   );

@@ -19,6 +19,9 @@ export class WsErrorFilter implements ExceptionFilter {
       data && typeof data === 'object' && typeof (data as { client_id?: unknown }).client_id === 'string'
         ? (data as { client_id: string }).client_id.slice(0, 100)
         : undefined;
-    sendFrame(socket, { ...errorFrame(exception, socket.parley), ...(clientId ? { client_id: clientId } : {}) });
+    sendFrame(socket, {
+      ...errorFrame(exception, socket.parley),
+      ...(clientId ? { client_id: clientId } : {}),
+    });
   }
 }

@@ -4,6 +4,7 @@ import { api } from '../api/http';
 import { ApiError } from '../api/session';
 import type { Agent, Role } from '../api/types';
 import { useLive } from '../ui/live';
+import { ErrorLine } from '../ui/ErrorLine';
 
 /** Admins invite agents (a one-time link), change roles and deactivate. */
 export function AgentsPage() {
@@ -27,7 +28,10 @@ export function AgentsPage() {
       method: 'POST',
       body: { name: field('name'), email: field('email'), role: field('role') },
     }).then((answer) => {
-      setInvite({ email: answer.email, link: `${window.location.origin}/#/accept/${encodeURIComponent(answer.invite_token)}` });
+      setInvite({
+        email: answer.email,
+        link: `${window.location.origin}/#/accept/${encodeURIComponent(answer.invite_token)}`,
+      });
       form.reset();
       live.reloadAgents();
     }, fail);
@@ -36,11 +40,7 @@ export function AgentsPage() {
   return (
     <main className="page">
       <h1>{t('agents.title')}</h1>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine error={error} />
       <form className="card form-row" onSubmit={submit} aria-label={t('agents.inviteTitle')}>
         <h2>{t('agents.inviteTitle')}</h2>
         <label className="field">
@@ -64,7 +64,10 @@ export function AgentsPage() {
       </form>
       {invite && (
         <p className="card" role="status">
-          {t('agents.inviteLink', { email: invite.email })} <code dir="ltr" data-testid="invite-link">{invite.link}</code>
+          {t('agents.inviteLink', { email: invite.email })}{' '}
+          <code dir="ltr" data-testid="invite-link">
+            {invite.link}
+          </code>
         </p>
       )}
       <div className="table-wrap">
@@ -94,7 +97,11 @@ export function AgentsPage() {
                   </select>
                 </td>
                 <td>
-                  {!agent.is_active ? t('agents.inactive') : agent.invitation_pending ? t('agents.pending') : t('agents.active')}
+                  {!agent.is_active
+                    ? t('agents.inactive')
+                    : agent.invitation_pending
+                      ? t('agents.pending')
+                      : t('agents.active')}
                 </td>
                 <td>
                   <button type="button" onClick={() => update(agent, { is_active: !agent.is_active })}>

@@ -5,6 +5,7 @@ import { ApiError } from '../api/session';
 import type { Channel, Page } from '../api/types';
 import { ChannelIcon } from '../inbox/ChannelIcon';
 import { dateTime } from '../ui/format';
+import { ErrorLine } from '../ui/ErrorLine';
 
 /** What each platform's connect form asks for: the body of POST /channels. */
 const FIELDS = {
@@ -50,14 +51,15 @@ export function ChannelsPage() {
   return (
     <main className="page">
       <h1>{t('channels.title')}</h1>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine error={error} />
       <div className="grid2">
         {(['telegram', 'instagram'] as const).map((type) => (
-          <form key={type} className="card" onSubmit={(e) => connect(e, type)} aria-label={t(`channels.${type}`)}>
+          <form
+            key={type}
+            className="card"
+            onSubmit={(e) => connect(e, type)}
+            aria-label={t(`channels.${type}`)}
+          >
             <h2>
               <ChannelIcon type={type} /> {t(`channels.${type}`)}
             </h2>

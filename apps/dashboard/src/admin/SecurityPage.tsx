@@ -5,6 +5,7 @@ import { ApiError } from '../api/session';
 import type { AgentActivity, SecuritySummary, WsStats } from '../api/types';
 import { dateTime, hourLabel, number } from '../ui/format';
 import { useLive } from '../ui/live';
+import { ErrorLine } from '../ui/ErrorLine';
 
 const SERIES = [
   { key: 'failedLogins', kinds: ['auth_failed'], color: '#e03131' },
@@ -20,9 +21,13 @@ function OverTime({ summary }: { summary: SecuritySummary }) {
   const hours = Math.min(summary.hours, 72);
   const end = new Date();
   end.setUTCMinutes(0, 0, 0);
-  const buckets = Array.from({ length: hours }, (_, i) => new Date(end.getTime() - (hours - 1 - i) * 3600_000).toISOString().replace('.000Z', 'Z'));
+  const buckets = Array.from({ length: hours }, (_, i) =>
+    new Date(end.getTime() - (hours - 1 - i) * 3600_000).toISOString().replace('.000Z', 'Z'),
+  );
   const value = (bucket: string, kinds: readonly string[]) =>
-    summary.over_time.filter((r) => r.bucket === bucket && kinds.includes(r.kind)).reduce((n, r) => n + r.count, 0);
+    summary.over_time
+      .filter((r) => r.bucket === bucket && kinds.includes(r.kind))
+      .reduce((n, r) => n + r.count, 0);
   const max = Math.max(1, ...buckets.flatMap((b) => SERIES.map((s) => value(b, s.kinds))));
   const width = 720;
   const height = 120;
@@ -40,7 +45,13 @@ function OverTime({ summary }: { summary: SecuritySummary }) {
           ))}
         </ul>
       </figcaption>
-      <svg style={{ direction: 'ltr' }} viewBox={`0 0 ${width} ${height + 20}`} role="img" aria-label={t('security.overTime')} className="chart-svg">
+      <svg
+        style={{ direction: 'ltr' }}
+        viewBox={`0 0 ${width} ${height + 20}`}
+        role="img"
+        aria-label={t('security.overTime')}
+        className="chart-svg"
+      >
         <line x1="0" y1={height} x2={width} y2={height} stroke="#ced4da" />
         {buckets.map((bucket, i) =>
           SERIES.map((s, j) => {
@@ -48,7 +59,16 @@ function OverTime({ summary }: { summary: SecuritySummary }) {
             if (!v) return null;
             const h = (v / max) * (height - 10);
             return (
-              <rect key={`${bucket}-${s.key}`} x={i * slot + j * bar} y={height - h} width={bar} height={h} fill={s.color} data-kind={s.key} data-count={v}>
+              <rect
+                key={`${bucket}-${s.key}`}
+                x={i * slot + j * bar}
+                y={height - h}
+                width={bar}
+                height={h}
+                fill={s.color}
+                data-kind={s.key}
+                data-count={v}
+              >
                 <title>{`${dateTime(bucket)} · ${t(`security.${s.key}`)}: ${v}`}</title>
               </rect>
             );
@@ -75,7 +95,10 @@ export function SecurityPage() {
   const [agentId, setAgentId] = useState('');
   const [activity, setActivity] = useState<AgentActivity | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const fail = useCallback((e: unknown) => setError(e instanceof ApiError ? e.message : t('common.error')), [t]);
+  const fail = useCallback(
+    (e: unknown) => setError(e instanceof ApiError ? e.message : t('common.error')),
+    [t],
+  );
 
   const load = useCallback(() => {
     api<SecuritySummary>(`/admin/security/summary?hours=${hours}`).then(setSummary, fail);
@@ -125,11 +148,7 @@ export function SecurityPage() {
           </select>
         </label>
       </div>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine error={error} />
       {summary && (
         <>
           <section className="cards">
@@ -198,7 +217,11 @@ export function SecurityPage() {
       <div className="grid2">
         <section className="card" data-testid="ws-stats">
           <h2>{t('security.live')}</h2>
-          {stats && <p className="muted">{t('security.total', { count: stats.total_connections, n: number(stats.total_connections) })}</p>}
+          {stats && (
+            <p className="muted">
+              {t('security.total', { count: stats.total_connections, n: number(stats.total_connections) })}
+            </p>
+          )}
           <table>
             <thead>
               <tr>
@@ -220,7 +243,11 @@ export function SecurityPage() {
         </section>
         <section className="card">
           <h2>{t('security.activity')}</h2>
-          <select value={agentId} onChange={(event) => setAgentId(event.target.value)} aria-label={t('security.chooseAgent')}>
+          <select
+            value={agentId}
+            onChange={(event) => setAgentId(event.target.value)}
+            aria-label={t('security.chooseAgent')}
+          >
             <option value="">{t('security.chooseAgent')}</option>
             {live.agents.map((a) => (
               <option key={a.id} value={a.id}>
@@ -246,7 +273,8 @@ export function SecurityPage() {
               <ul className="events">
                 {activity.recent_events.map((event, i) => (
                   <li key={i}>
-                    <time>{dateTime(event.created_at)}</time> · {event.kind} {event.ip && <span dir="ltr">{event.ip}</span>}
+                    <time>{dateTime(event.created_at)}</time> · {event.kind}{' '}
+                    {event.ip && <span dir="ltr">{event.ip}</span>}
                   </li>
                 ))}
               </ul>

@@ -4,13 +4,28 @@ import type { ChannelType } from '../api/types';
 export function ChannelIcon({ type }: { type: ChannelType }) {
   if (type === 'telegram')
     return (
-      <svg className="channel-icon" viewBox="0 0 24 24" role="img" aria-label="Telegram" data-channel="telegram">
+      <svg
+        className="channel-icon"
+        viewBox="0 0 24 24"
+        role="img"
+        aria-label="Telegram"
+        data-channel="telegram"
+      >
         <circle cx="12" cy="12" r="12" fill="#229ED9" />
-        <path d="M5.5 11.8l11-4.3c.5-.2 1 .1.8.9l-1.9 8.9c-.1.6-.5.8-1 .5l-2.9-2.1-1.4 1.3c-.2.2-.3.3-.6.3l.2-2.9 5.3-4.8c.2-.2 0-.3-.3-.1l-6.6 4.1-2.8-.9c-.6-.2-.6-.6.2-.9z" fill="#fff" />
+        <path
+          d="M5.5 11.8l11-4.3c.5-.2 1 .1.8.9l-1.9 8.9c-.1.6-.5.8-1 .5l-2.9-2.1-1.4 1.3c-.2.2-.3.3-.6.3l.2-2.9 5.3-4.8c.2-.2 0-.3-.3-.1l-6.6 4.1-2.8-.9c-.6-.2-.6-.6.2-.9z"
+          fill="#fff"
+        />
       </svg>
     );
   return (
-    <svg className="channel-icon" viewBox="0 0 24 24" role="img" aria-label="Instagram" data-channel="instagram">
+    <svg
+      className="channel-icon"
+      viewBox="0 0 24 24"
+      role="img"
+      aria-label="Instagram"
+      data-channel="instagram"
+    >
       <defs>
         <linearGradient id="ig" x1="0" y1="1" x2="1" y2="0">
           <stop offset="0" stopColor="#feda75" />

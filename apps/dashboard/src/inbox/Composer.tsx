@@ -4,6 +4,7 @@ import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 
 import { useTranslation } from 'react-i18next';
 import type { Message } from '../api/types';
 import { clock } from '../ui/format';
+import { ErrorLine } from '../ui/ErrorLine';
 import { ImageIcon, MicIcon, StopIcon } from '../ui/icons';
 
 const TYPING_REFRESH_MS = 3000;
@@ -43,7 +44,8 @@ function useVoiceRecorder(onDone: (bytes: Uint8Array, seconds: number) => void) 
 
   const start = async () => {
     const rec = new Recorder({ encoderPath, encoderApplication: 2048, numberOfChannels: 1 });
-    rec.ondataavailable = (bytes) => onDone(bytes, Math.max(1, Math.round((Date.now() - started.current) / 1000)));
+    rec.ondataavailable = (bytes) =>
+      onDone(bytes, Math.max(1, Math.round((Date.now() - started.current) / 1000)));
     recorder.current = rec;
     await rec.start();
     started.current = Date.now();
@@ -126,11 +128,7 @@ export function Composer(props: Props) {
           </button>
         </div>
       )}
-      {(props.error || problem) && (
-        <p role="alert" className="error" data-testid="composer-error">
-          {props.error ?? problem}
-        </p>
-      )}
+      <ErrorLine error={props.error ?? problem} testId="composer-error" />
       {suggestions.length > 0 && (
         <ul className="mentions" role="listbox" aria-label={t('message.mention')}>
           {suggestions.map((a) => (
@@ -171,7 +169,12 @@ export function Composer(props: Props) {
             event.target.value = '';
           }}
         />
-        <button type="button" onClick={() => fileInput.current?.click()} disabled={props.disabled || isNote} aria-label={t('message.attachImage')}>
+        <button
+          type="button"
+          onClick={() => fileInput.current?.click()}
+          disabled={props.disabled || isNote}
+          aria-label={t('message.attachImage')}
+        >
           <ImageIcon />
         </button>
         {voice.supported && (
@@ -197,7 +200,12 @@ export function Composer(props: Props) {
             )}
           </button>
         )}
-        <button type="submit" className="primary" disabled={props.disabled || !text.trim()} data-testid="send">
+        <button
+          type="submit"
+          className="primary"
+          disabled={props.disabled || !text.trim()}
+          data-testid="send"
+        >
           {t('message.send')}
         </button>
       </div>

@@ -49,7 +49,9 @@ function TeamPresence({ exclude }: { exclude: string }) {
             <span className={`dot ${status}`} aria-hidden="true" />
             <span dir="auto">{agent.name}</span>{' '}
             <span className="muted">
-              {status === 'offline' && lastSeen ? t('presence.lastSeen', { time: relative(lastSeen) }) : t(`presence.${status}`)}
+              {status === 'offline' && lastSeen
+                ? t('presence.lastSeen', { time: relative(lastSeen) })
+                : t(`presence.${status}`)}
             </span>
           </li>
         );
@@ -72,7 +74,8 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const lastRead = useRef<string | null>(null);
 
   const report = useCallback(
-    (e: unknown) => setError(e instanceof ApiError && e.code !== 'network_error' ? e.message : t('common.network_error')),
+    (e: unknown) =>
+      setError(e instanceof ApiError && e.code !== 'network_error' ? e.message : t('common.network_error')),
     [t],
   );
 
@@ -91,7 +94,8 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const socket = useLiveSocket(`/ws/chat/${conversationId}/`, (frame: Frame) => {
     if (frame.type === 'error') {
       const reason = String(frame.message ?? frame.code);
-      if (typeof frame.client_id === 'string') dispatch({ kind: 'refused', client_id: frame.client_id, reason });
+      if (typeof frame.client_id === 'string')
+        dispatch({ kind: 'refused', client_id: frame.client_id, reason });
       else setError(reason);
       return;
     }
@@ -110,8 +114,10 @@ export function ConversationView({ conversationId }: { conversationId: string })
   // Read what is on screen: the newest customer message, once per new one, while the tab is visible.
   const newestCustomer = [...messages].reverse().find((m) => m.type === 'customer');
   useEffect(() => {
-    if (!newestCustomer || lastRead.current === newestCustomer.id || document.visibilityState !== 'visible') return;
-    if (socket?.send({ type: 'mark_read', message_id: newestCustomer.id })) lastRead.current = newestCustomer.id;
+    if (!newestCustomer || lastRead.current === newestCustomer.id || document.visibilityState !== 'visible')
+      return;
+    if (socket?.send({ type: 'mark_read', message_id: newestCustomer.id }))
+      lastRead.current = newestCustomer.id;
   }, [newestCustomer, socket, socket?.state]);
 
   // Keep the newest message in view unless the agent scrolled up to read older ones.
@@ -148,7 +154,13 @@ export function ConversationView({ conversationId }: { conversationId: string })
     if (socket?.send(frame)) {
       dispatch({
         kind: 'pending',
-        reply: { client_id: clientId, content, is_note: isNote, reply_to: frame.reply_to, created_at: new Date().toISOString() },
+        reply: {
+          client_id: clientId,
+          content,
+          is_note: isNote,
+          reply_to: frame.reply_to,
+          created_at: new Date().toISOString(),
+        },
       });
     } else {
       // The socket is reconnecting: REST stores the reply just the same.
@@ -173,10 +185,10 @@ export function ConversationView({ conversationId }: { conversationId: string })
 
   const conversation = state.conversation;
   const setStatus = (status: ConversationStatus) =>
-    api<Conversation>(`/message/conversation/${conversationId}/status/`, { method: 'PATCH', body: { status } }).then(
-      (c) => dispatch({ kind: 'conversation', conversation: c }),
-      report,
-    );
+    api<Conversation>(`/message/conversation/${conversationId}/status/`, {
+      method: 'PATCH',
+      body: { status },
+    }).then((c) => dispatch({ kind: 'conversation', conversation: c }), report);
   const assign = (agentId: string) =>
     api<Conversation>(`/conversations/${conversationId}/${agentId ? 'assign' : 'unassign'}`, {
       method: 'POST',
@@ -189,7 +201,12 @@ export function ConversationView({ conversationId }: { conversationId: string })
   return (
     <section className="conversation" aria-label={title} data-testid="conversation">
       <header className="conversation-head">
-        <button type="button" className="back" onClick={() => navigate('/inbox')} aria-label={t('inbox.back')}>
+        <button
+          type="button"
+          className="back"
+          onClick={() => navigate('/inbox')}
+          aria-label={t('inbox.back')}
+        >
           ←
         </button>
         {conversation && (
@@ -261,7 +278,9 @@ export function ConversationView({ conversationId }: { conversationId: string })
             mine={message.sender?.kind === 'agent' && message.sender.id === me.id}
             quoted={message.reply_to ? byId.get(message.reply_to) : undefined}
             onReply={setReplyTo}
-            onReact={(m, emoji, action) => socket?.send({ type: 'reaction', message_id: m.id, emoji, action })}
+            onReact={(m, emoji, action) =>
+              socket?.send({ type: 'reaction', message_id: m.id, emoji, action })
+            }
             onEdit={(m, content) => socket?.send({ type: 'edit_message', message_id: m.id, content })}
             onDelete={(m) => socket?.send({ type: 'delete_message', message_id: m.id })}
             onRetry={(m) => void api(`/messages/${m.id}/retry`, { method: 'POST' }).catch(report)}

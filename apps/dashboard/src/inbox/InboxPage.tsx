@@ -18,7 +18,8 @@ function matches(c: Conversation, scope: Scope, status: string, q: string, me: s
   if (scope === 'unassigned' && c.assignee) return false;
   if (status && c.status !== status) return false;
   const needle = q.trim().toLowerCase();
-  if (needle && ![c.contact.name, c.contact.username].some((v) => v?.toLowerCase().includes(needle))) return false;
+  if (needle && ![c.contact.name, c.contact.username].some((v) => v?.toLowerCase().includes(needle)))
+    return false;
   return true;
 }
 
@@ -77,7 +78,9 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
         setItems((current) => {
           if (!current) return current;
           const rest = current.filter((c) => c.id !== conversation.id);
-          return matches(conversation, scope, status, query, me) ? [conversation, ...rest].sort(newestFirst) : rest;
+          return matches(conversation, scope, status, query, me)
+            ? [conversation, ...rest].sort(newestFirst)
+            : rest;
         });
       }),
     [live, scope, status, query, me],
@@ -86,7 +89,10 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
   const more = async () => {
     if (!cursor) return;
     const page = await api<Page<Conversation>>(url(cursor));
-    setItems((current) => [...(current ?? []), ...page.data.filter((c) => !current?.some((x) => x.id === c.id))]);
+    setItems((current) => [
+      ...(current ?? []),
+      ...page.data.filter((c) => !current?.some((x) => x.id === c.id)),
+    ]);
     setCursor(page.next_cursor);
   };
 
@@ -108,7 +114,12 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
             ))}
           </div>
           <div className="row">
-            <select value={status} onChange={(event) => setStatus(event.target.value)} aria-label={t('status.label')} data-testid="status-filter">
+            <select
+              value={status}
+              onChange={(event) => setStatus(event.target.value)}
+              aria-label={t('status.label')}
+              data-testid="status-filter"
+            >
               <option value="">{t('inbox.anyStatus')}</option>
               {STATUSES.map((s) => (
                 <option key={s} value={s}>
@@ -159,7 +170,14 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
                         {c.assignee ? c.assignee.name : t('assign.nobody')}
                       </span>
                       {(c.unread_count ?? 0) > 0 && (
-                        <span className="badge" data-testid="unread" aria-label={t('inbox.unread', { count: c.unread_count, n: number(c.unread_count ?? 0) })}>
+                        <span
+                          className="badge"
+                          data-testid="unread"
+                          aria-label={t('inbox.unread', {
+                            count: c.unread_count,
+                            n: number(c.unread_count ?? 0),
+                          })}
+                        >
                           {number(c.unread_count ?? 0)}
                         </span>
                       )}

@@ -37,8 +37,10 @@ function Attachments({ message, onMediaLoad }: { message: Message; onMediaLoad()
         if (!attachment.storage_key)
           return (
             <p key={index} className="muted">
-              {t(`message.${attachment.kind === 'image' ? 'image' : attachment.kind === 'voice' ? 'voice' : 'file'}`)} ·{' '}
-              {t('message.pendingMedia')}
+              {t(
+                `message.${attachment.kind === 'image' ? 'image' : attachment.kind === 'voice' ? 'voice' : 'file'}`,
+              )}{' '}
+              · {t('message.pendingMedia')}
             </p>
           );
         const src = attachmentUrl(message.id, index);
@@ -47,11 +49,23 @@ function Attachments({ message, onMediaLoad }: { message: Message; onMediaLoad()
         if (attachment.kind === 'image' || attachment.kind === 'sticker')
           return (
             <a key={index} href={src} target="_blank" rel="noreferrer" className="image-link">
-              <img src={src} alt={t('message.image')} loading="lazy" data-testid="image-preview" onLoad={onMediaLoad} />
+              <img
+                src={src}
+                alt={t('message.image')}
+                loading="lazy"
+                data-testid="image-preview"
+                onLoad={onMediaLoad}
+              />
             </a>
           );
         return (
-          <a key={index} href={src} target="_blank" rel="noreferrer" download={attachment.file_name ?? undefined}>
+          <a
+            key={index}
+            href={src}
+            target="_blank"
+            rel="noreferrer"
+            download={attachment.file_name ?? undefined}
+          >
             📎 {attachment.file_name ?? t('message.file')}
           </a>
         );
@@ -67,7 +81,8 @@ export function MessageBubble(props: Props) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(message.content);
   const outgoing = message.type === 'support';
-  const kind = message.type === 'note' ? 'note' : outgoing ? 'out' : message.type === 'system' ? 'system' : 'in';
+  const kind =
+    message.type === 'note' ? 'note' : outgoing ? 'out' : message.type === 'system' ? 'system' : 'in';
 
   const grouped = new Map<string, { count: number; mine: boolean }>();
   for (const reaction of message.reactions) {
@@ -78,7 +93,13 @@ export function MessageBubble(props: Props) {
   }
 
   return (
-    <li className={`bubble-row ${kind}`} data-testid="message" data-id={message.id} data-status={message.status} data-type={message.type}>
+    <li
+      className={`bubble-row ${kind}`}
+      data-testid="message"
+      data-id={message.id}
+      data-status={message.status}
+      data-type={message.type}
+    >
       <article className={`bubble ${kind}`} aria-label={message.sender?.name ?? undefined}>
         <header className="bubble-head">
           <span className="sender" dir="auto">
@@ -102,7 +123,13 @@ export function MessageBubble(props: Props) {
               setEditing(false);
             }}
           >
-            <textarea dir="auto" value={draft} onChange={(e) => setDraft(e.target.value)} aria-label={t('message.edit')} autoFocus />
+            <textarea
+              dir="auto"
+              value={draft}
+              onChange={(e) => setDraft(e.target.value)}
+              aria-label={t('message.edit')}
+              autoFocus
+            />
             <div className="row">
               <button type="submit">{t('message.save')}</button>
               <button type="button" onClick={() => setEditing(false)}>
@@ -146,7 +173,11 @@ export function MessageBubble(props: Props) {
           </time>
           {message.edited_at && !message.deleted && <span className="muted"> · {t('message.edited')}</span>}
           {outgoing && (
-            <span className={`ticks ${message.status}`} data-testid="status" title={t(`message.${message.status}`)}>
+            <span
+              className={`ticks ${message.status}`}
+              data-testid="status"
+              title={t(`message.${message.status}`)}
+            >
               {TICKS[message.status]} <span className="sr-only">{t(`message.${message.status}`)}</span>
             </span>
           )}
@@ -187,7 +218,10 @@ export function MessageBubble(props: Props) {
                 >
                   {t('message.edit')}
                 </button>
-                <button type="button" onClick={() => window.confirm(t('message.confirmDelete')) && props.onDelete(message)}>
+                <button
+                  type="button"
+                  onClick={() => window.confirm(t('message.confirmDelete')) && props.onDelete(message)}
+                >
                   {t('message.delete')}
                 </button>
               </>

@@ -89,9 +89,7 @@ export function VoicePlayer({ src, duration }: { src: string; duration: number |
       >
         <div className="progress-fill" style={{ inlineSize: `${percent}%` }} />
       </div>
-      <span className="duration">
-        {clock(playing || position > 0 ? position : length)}
-      </span>
+      <span className="duration">{clock(playing || position > 0 ? position : length)}</span>
     </div>
   );
 }

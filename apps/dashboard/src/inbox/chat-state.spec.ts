@@ -80,7 +80,13 @@ describe('chat state', () => {
       status: 'failed',
       failure_reason: 'Forbidden: bot was blocked by the user',
     });
-    state = apply(state, { type: 'message_status', seq: 7, message_id: sent.id, status: 'read', external_send_result: null });
+    state = apply(state, {
+      type: 'message_status',
+      seq: 7,
+      message_id: sent.id,
+      status: 'read',
+      external_send_result: null,
+    });
     expect(state.messages.get(sent.id)).toMatchObject({ status: 'read', failure_reason: null });
   });
 
@@ -96,7 +102,14 @@ describe('chat state', () => {
       { type: 'reaction', seq: 4, message_id: m.id, emoji: '👍', action: 'add', sender: agent },
     );
     expect(state.messages.get(m.id)!.reactions).toHaveLength(2);
-    state = apply(state, { type: 'reaction', seq: 5, message_id: m.id, emoji: '👍', action: 'remove', sender: agent });
+    state = apply(state, {
+      type: 'reaction',
+      seq: 5,
+      message_id: m.id,
+      emoji: '👍',
+      action: 'remove',
+      sender: agent,
+    });
     expect(state.messages.get(m.id)!.reactions).toEqual([{ emoji: '👍', sender: contact }]);
   });
 

@@ -75,7 +75,9 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     case 'refused':
       return {
         ...state,
-        pending: state.pending.map((p) => (p.client_id === action.client_id ? { ...p, error: action.reason } : p)),
+        pending: state.pending.map((p) =>
+          p.client_id === action.client_id ? { ...p, error: action.reason } : p,
+        ),
       };
     case 'unpend':
       return { ...state, pending: state.pending.filter((p) => p.client_id !== action.client_id) };
@@ -135,7 +137,8 @@ function applyFrame(state: ChatState, frame: Frame, now: number): ChatState {
     }
     case 'typing_indicator': {
       const typing = new Map(state.typing);
-      if (frame.is_typing) typing.set(String(frame.user_id), { name: String(frame.username), until: now + TYPING_TTL_MS });
+      if (frame.is_typing)
+        typing.set(String(frame.user_id), { name: String(frame.username), until: now + TYPING_TTL_MS });
       else typing.delete(String(frame.user_id));
       return { ...state, typing };
     }

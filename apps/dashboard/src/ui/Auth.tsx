@@ -1,10 +1,11 @@
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/http';
 import { ApiError, session } from '../api/session';
 import type { AuthAnswer } from '../api/types';
 import { navigate } from './hooks';
 import { LanguageSwitch } from './LanguageSwitch';
+import { ErrorLine } from './ErrorLine';
 
 function useSubmit() {
   const { t } = useTranslation();
@@ -25,16 +26,46 @@ function useSubmit() {
   return { error, busy, run };
 }
 
-function Field(props: { label: string; name: string; type?: string; autoComplete?: string; minLength?: number }) {
+function Field(props: {
+  label: string;
+  name: string;
+  type?: string;
+  autoComplete?: string;
+  minLength?: number;
+}) {
   return (
     <label className="field">
       <span>{props.label}</span>
-      <input name={props.name} type={props.type ?? 'text'} required autoComplete={props.autoComplete} minLength={props.minLength} dir="auto" />
+      <input
+        name={props.name}
+        type={props.type ?? 'text'}
+        required
+        autoComplete={props.autoComplete}
+        minLength={props.minLength}
+        dir="auto"
+      />
     </label>
   );
 }
 
-const value = (form: HTMLFormElement, name: string) => (form.elements.namedItem(name) as HTMLInputElement).value;
+/** The sign-in card: brand and language switch on top. */
+function AuthCard({ children }: { children: ReactNode }) {
+  const { t } = useTranslation();
+  return (
+    <main className="auth">
+      <div className="auth-card">
+        <div className="auth-top">
+          <h1 className="brand">{t('brand')}</h1>
+          <LanguageSwitch />
+        </div>
+        {children}
+      </div>
+    </main>
+  );
+}
+
+const value = (form: HTMLFormElement, name: string) =>
+  (form.elements.namedItem(name) as HTMLInputElement).value;
 
 /** Sign in, or sign up a new workspace with its first admin. */
 export function AuthPage() {
@@ -66,38 +97,28 @@ export function AuthPage() {
   };
 
   return (
-    <main className="auth">
-      <div className="auth-card">
-        <div className="auth-top">
-          <h1 className="brand">{t('brand')}</h1>
-          <LanguageSwitch />
-        </div>
-        <p className="muted">{t('auth.tagline')}</p>
-        <form onSubmit={submit} aria-label={mode === 'login' ? t('auth.signIn') : t('auth.signUp')}>
-          {mode === 'signup' && <Field label={t('auth.workspaceName')} name="workspace_name" />}
-          {mode === 'signup' && <Field label={t('auth.name')} name="name" autoComplete="name" />}
-          <Field label={t('auth.email')} name="email" type="email" autoComplete="email" />
-          <Field
-            label={t('auth.password')}
-            name="password"
-            type="password"
-            autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
-            minLength={mode === 'signup' ? 8 : undefined}
-          />
-          {error && (
-            <p role="alert" className="error">
-              {error}
-            </p>
-          )}
-          <button className="primary" type="submit" disabled={busy}>
-            {mode === 'login' ? t('auth.signIn') : t('auth.signUp')}
-          </button>
-        </form>
-        <button type="button" className="link" onClick={() => setMode(mode === 'login' ? 'signup' : 'login')}>
-          {mode === 'login' ? t('auth.noAccount') : t('auth.haveAccount')}
+    <AuthCard>
+      <p className="muted">{t('auth.tagline')}</p>
+      <form onSubmit={submit} aria-label={mode === 'login' ? t('auth.signIn') : t('auth.signUp')}>
+        {mode === 'signup' && <Field label={t('auth.workspaceName')} name="workspace_name" />}
+        {mode === 'signup' && <Field label={t('auth.name')} name="name" autoComplete="name" />}
+        <Field label={t('auth.email')} name="email" type="email" autoComplete="email" />
+        <Field
+          label={t('auth.password')}
+          name="password"
+          type="password"
+          autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
+          minLength={mode === 'signup' ? 8 : undefined}
+        />
+        <ErrorLine error={error} />
+        <button className="primary" type="submit" disabled={busy}>
+          {mode === 'login' ? t('auth.signIn') : t('auth.signUp')}
         </button>
-      </div>
-    </main>
+      </form>
+      <button type="button" className="link" onClick={() => setMode(mode === 'login' ? 'signup' : 'login')}>
+        {mode === 'login' ? t('auth.noAccount') : t('auth.haveAccount')}
+      </button>
+    </AuthCard>
   );
 }
 
@@ -117,24 +138,20 @@ export function AcceptInvitePage({ token }: { token: string }) {
     );
   };
   return (
-    <main className="auth">
-      <div className="auth-card">
-        <div className="auth-top">
-          <h1 className="brand">{t('brand')}</h1>
-          <LanguageSwitch />
-        </div>
-        <form onSubmit={submit}>
-          <Field label={t('auth.password')} name="password" type="password" autoComplete="new-password" minLength={8} />
-          {error && (
-            <p role="alert" className="error">
-              {error}
-            </p>
-          )}
-          <button className="primary" type="submit" disabled={busy}>
-            {t('auth.signIn')}
-          </button>
-        </form>
-      </div>
-    </main>
+    <AuthCard>
+      <form onSubmit={submit}>
+        <Field
+          label={t('auth.password')}
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          minLength={8}
+        />
+        <ErrorLine error={error} />
+        <button className="primary" type="submit" disabled={busy}>
+          {t('auth.signIn')}
+        </button>
+      </form>
+    </AuthCard>
   );
 }

@@ -26,7 +26,9 @@ function Availability() {
       onChange={(event) => {
         const next = event.target.value as 'online' | 'away';
         setValue(next);
-        void api('/agents/me/availability', { method: 'PUT', body: { availability: next } }).catch(() => undefined);
+        void api('/agents/me/availability', { method: 'PUT', body: { availability: next } }).catch(
+          () => undefined,
+        );
       }}
     >
       <option value="online">{t('presence.online')}</option>
@@ -75,7 +77,12 @@ export function Shell({ current }: { current: StoredSession }) {
           </a>
           <nav aria-label={t('nav.main')}>
             {links.map(([key, label]) => (
-              <a key={key} href={`#/${key}`} aria-current={section === key ? 'page' : undefined} data-testid={`nav-${key}`}>
+              <a
+                key={key}
+                href={`#/${key}`}
+                aria-current={section === key ? 'page' : undefined}
+                data-testid={`nav-${key}`}
+              >
                 {label}
               </a>
             ))}

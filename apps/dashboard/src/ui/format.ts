@@ -5,7 +5,9 @@ export function shortTime(iso: string): string {
   const date = new Date(iso);
   const today = new Date();
   const sameDay = date.toDateString() === today.toDateString();
-  return new Intl.DateTimeFormat(locale(), sameDay ? { timeStyle: 'short' } : { dateStyle: 'short' }).format(date);
+  return new Intl.DateTimeFormat(locale(), sameDay ? { timeStyle: 'short' } : { dateStyle: 'short' }).format(
+    date,
+  );
 }
 
 export function dateTime(iso: string): string {

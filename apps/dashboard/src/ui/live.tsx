@@ -1,4 +1,13 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type ReactNode,
+} from 'react';
 import { api } from '../api/http';
 import type { StoredSession } from '../api/session';
 import type { Agent, Frame, Presence } from '../api/types';
@@ -64,7 +73,10 @@ export function LiveProvider({ session, children }: { session: StoredSession; ch
 }
 
 /** An agent's presence: the live frame if one came (the socket sends everyone online on connect), else offline. */
-export function presenceOf(live: LiveContext, agentId: string): { status: Presence['status']; lastSeen: string | null } {
+export function presenceOf(
+  live: LiveContext,
+  agentId: string,
+): { status: Presence['status']; lastSeen: string | null } {
   const p = live.presence.get(agentId);
   if (p) return { status: p.is_online ? p.status : 'offline', lastSeen: p.last_seen };
   const agent = live.agents.find((a) => a.id === agentId);
