@@ -1,5 +1,6 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import express from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -28,20 +29,23 @@ export function serveDashboard(app: INestApplication, dir: string): void {
     new Logger('Dashboard').warn(`no dashboard build in ${dir}: run \`npm run build\``);
     return;
   }
-  app.use(
-    express.static(dir, {
-      index: 'index.html',
-      redirect: false,
-      setHeaders: (res, path) => {
-        res.setHeader('Content-Security-Policy', DASHBOARD_CSP);
-        res.setHeader('X-Content-Type-Options', 'nosniff');
-        res.setHeader('Referrer-Policy', 'no-referrer');
-        res.setHeader('X-Frame-Options', 'DENY');
-        res.setHeader(
-          'Cache-Control',
-          path.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable',
-        );
-      },
-    }),
+  const files = express.static(dir, {
+    index: 'index.html',
+    redirect: false,
+    setHeaders: (res, path) => {
+      res.setHeader('Content-Security-Policy', DASHBOARD_CSP);
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      res.setHeader('Referrer-Policy', 'no-referrer');
+      res.setHeader('X-Frame-Options', 'DENY');
+      res.setHeader(
+        'Cache-Control',
+        path.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable',
+      );
+    },
+  });
+  // API, socket and health paths never touch the disk: no stat per API request.
+  const notDashboard = /^\/(api|ws|healthz|readyz)(\/|$)/;
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    notDashboard.test(req.path) ? next() : files(req, res, next),
   );
 }
