@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/http';
 import type { Conversation, ConversationStatus, Frame, Page } from '../api/types';
@@ -6,6 +6,7 @@ import { number, shortTime } from '../ui/format';
 import { useLive } from '../ui/live';
 import { ChannelIcon } from './ChannelIcon';
 import { ConversationView } from './ConversationView';
+import { mergeReload, newestFirst } from './list-state';
 
 type Scope = 'mine' | 'unassigned' | 'all';
 const STATUSES: ConversationStatus[] = ['open', 'support_active', 'pending', 'resolved'];
@@ -23,8 +24,6 @@ function matches(c: Conversation, scope: Scope, status: string, q: string, me: s
   return true;
 }
 
-const newestFirst = (a: Conversation, b: Conversation) => b.last_message_at.localeCompare(a.last_message_at);
-
 /** The inbox: filters, search and a list kept live by `/ws/conversations/`; the open conversation beside it. */
 export function InboxPage({ conversationId }: { conversationId: string | null }) {
   const { t } = useTranslation();
@@ -38,6 +37,8 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
   const [cursor, setCursor] = useState<string | null>(null);
   // Bumped when the list socket is ready: a reload then covers whatever committed before it listened.
   const [generation, setGeneration] = useState(0);
+  // What the list socket sent while the current reload was in flight (null when none is).
+  const duringFetch = useRef<Map<string, Conversation> | null>(null);
 
   useEffect(() => {
     const timer = setTimeout(() => setQuery(q), 250);
@@ -56,16 +57,27 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
 
   useEffect(() => {
     let current = true;
+    const live = new Map<string, Conversation>();
+    duringFetch.current = live;
+    const done = () => {
+      if (duringFetch.current === live) duringFetch.current = null;
+    };
     api<Page<Conversation>>(url()).then(
       (page) => {
         if (!current) return;
-        setItems(page.data);
+        done();
+        setItems(mergeReload(page.data, live.values(), (c) => matches(c, scope, status, query, me)));
         setCursor(page.next_cursor);
       },
-      () => current && setItems([]),
+      () => {
+        if (!current) return;
+        done();
+        setItems([]);
+      },
     );
     return () => {
       current = false;
+      done();
     };
   }, [scope, status, query, generation]);
 
@@ -75,6 +87,7 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
         if (frame.type === 'ready') return setGeneration((g) => g + 1);
         if (frame.type !== 'conversation_created' && frame.type !== 'conversation_updated') return;
         const conversation = frame.conversation as Conversation;
+        duringFetch.current?.set(conversation.id, conversation);
         setItems((current) => {
           if (!current) return current;
           const rest = current.filter((c) => c.id !== conversation.id);
