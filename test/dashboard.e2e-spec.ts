@@ -630,6 +630,49 @@ describe('the dashboard in a browser', () => {
     }, 10000);
   }, 60000);
 
+  it('lets a hidden tab give up its conversation socket, so a fourth conversation fits, and catches it up when shown', async () => {
+    // Headless tabs all count as visible: the page is told it was hidden the way a browser tells it.
+    const setHidden = (page: Page, hidden: boolean) =>
+      page.evaluate((hide) => {
+        const doc = (globalThis as any).document;
+        Object.defineProperty(doc, 'visibilityState', {
+          value: hide ? 'hidden' : 'visible',
+          configurable: true,
+        });
+        Object.defineProperty(doc, 'hidden', { value: hide, configurable: true });
+        doc.dispatchEvent(new Event('visibilitychange'));
+      }, hidden);
+    const http = stack.http.as(admin.token);
+    const connections = (n: number) =>
+      eventually(async () => {
+        const stats = await http.get(`/api/v1/admin/security/ws-stats/${agent.id}`);
+        expect(stats.body.connections).toBe(n);
+      }, 20000);
+    const first = await open(agent);
+    const tabs = [first, await first.context().newPage(), await first.context().newPage()];
+    for (const tab of tabs.slice(1)) await tab.goto(`${stack.apiUrl}/#/inbox`);
+    for (const [i, name] of ['Leila', 'Maryam', 'Nadia'].entries()) await openConversation(tabs[i], name);
+    await connections(5);
+
+    await setHidden(tabs[0], true);
+    await connections(4); // once the grace period is over
+    const fourth = await first.context().newPage();
+    await fourth.goto(`${stack.apiUrl}/#/inbox`);
+    await openConversation(fourth, 'Tara');
+    await connections(5);
+    await telegramCustomer(7006, 'Tara', { text: 'Live in the fourth tab' });
+    await bubble(fourth, 'Live in the fourth tab').waitFor();
+
+    await telegramCustomer(7001, 'Leila', { text: 'Written while the tab was hidden' });
+    await setHidden(fourth, true);
+    await connections(4);
+    await setHidden(tabs[0], false);
+    await bubble(tabs[0], 'Written while the tab was hidden').waitFor();
+    expect(await bubble(tabs[0], 'Written while the tab was hidden').count()).toBe(1);
+    await connections(5);
+    for (const tab of [...tabs, fourth]) expect(await tab.getByTestId('reconnecting').count()).toBe(0);
+  }, 90000);
+
   it('shows a reply the server refused (a link flood) as not sent, with its reason, and lets the agent drop it', async () => {
     const page = await open(admin);
     await openConversation(page, 'Leila');

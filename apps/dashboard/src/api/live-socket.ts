@@ -1,7 +1,7 @@
 import { session } from './session';
 import type { Frame } from './types';
 
-export type SocketState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+export type SocketState = 'connecting' | 'open' | 'reconnecting' | 'paused' | 'closed';
 
 const BACKOFF_START_MS = 500;
 const BACKOFF_MAX_MS = 15_000;
@@ -19,6 +19,9 @@ export class LiveSocket {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private pinger: ReturnType<typeof setInterval> | undefined;
   private stopped = false;
+  private paused = false;
+  /** Bumped by every connect(), so one that awaited a token while another started gives way. */
+  private epoch = 0;
   private lastSeq: number | null = null;
   state: SocketState = 'connecting';
 
@@ -37,6 +40,26 @@ export class LiveSocket {
     return true;
   }
 
+  /** Lets go of the connection (and its slot under the per-agent cap) but keeps the cursor for resume(). */
+  pause(): void {
+    if (this.stopped || this.paused) return;
+    this.paused = true;
+    clearTimeout(this.timer);
+    clearInterval(this.pinger);
+    this.ws?.close(1000);
+    this.ws = null;
+    this.setState('paused');
+  }
+
+  /** Connects again after pause(), with `?since=` so the server replays what happened meanwhile. */
+  resume(): void {
+    if (this.stopped || !this.paused) return;
+    this.paused = false;
+    this.attempts = 0;
+    this.setState('connecting');
+    void this.connect();
+  }
+
   close(): void {
     this.stopped = true;
     clearTimeout(this.timer);
@@ -52,8 +75,10 @@ export class LiveSocket {
   }
 
   private async connect(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.paused) return;
+    const epoch = ++this.epoch;
     const token = await session.freshToken();
+    if (this.paused || epoch !== this.epoch) return;
     if (!token || this.stopped) return this.setState('closed');
     const url = new URL(this.path, window.location.href);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -68,6 +93,7 @@ export class LiveSocket {
       this.pinger = setInterval(() => this.send({ type: 'ping' }), PING_EVERY_MS);
     };
     ws.onmessage = (event) => {
+      if (this.ws !== ws) return;
       let frame: Frame;
       try {
         frame = JSON.parse(String(event.data)) as Frame;
@@ -78,7 +104,7 @@ export class LiveSocket {
     };
     ws.onclose = (event) => {
       clearInterval(this.pinger);
-      if (this.ws !== ws || this.stopped) return;
+      if (this.ws !== ws || this.stopped || this.paused) return;
       if (event.code === 4403) {
         // Deactivated: the server will refuse every new handshake too.
         this.setState('closed');

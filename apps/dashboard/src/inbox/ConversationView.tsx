@@ -4,7 +4,7 @@ import { api } from '../api/http';
 import { ApiError } from '../api/session';
 import type { Conversation, ConversationStatus, Frame, Message, Page } from '../api/types';
 import { relative, span } from '../ui/format';
-import { navigate, useLiveSocket, useTick } from '../ui/hooks';
+import { navigate, useLiveSocket, useTick, useVisible } from '../ui/hooks';
 import { presenceOf, useLive } from '../ui/live';
 import { chatReducer, emptyChat, ordered, RECENT_PAGE } from './chat-state';
 import { ChannelIcon } from './ChannelIcon';
@@ -91,17 +91,23 @@ export function ConversationView({ conversationId }: { conversationId: string })
     );
   }, [conversationId, report, generation]);
 
-  const socket = useLiveSocket(`/ws/chat/${conversationId}/`, (frame: Frame) => {
-    if (frame.type === 'error') {
-      const reason = String(frame.message ?? frame.code);
-      if (typeof frame.client_id === 'string')
-        dispatch({ kind: 'refused', client_id: frame.client_id, reason });
-      else setError(reason);
-      return;
-    }
-    if (frame.type === 'recent_messages') setGeneration((g) => g + 1);
-    dispatch({ kind: 'frame', frame, now: Date.now() });
-  });
+  // A hidden tab lets go of its chat socket after a while (the per-agent cap), and catches up when shown.
+  const visible = useVisible();
+  const socket = useLiveSocket(
+    `/ws/chat/${conversationId}/`,
+    (frame: Frame) => {
+      if (frame.type === 'error') {
+        const reason = String(frame.message ?? frame.code);
+        if (typeof frame.client_id === 'string')
+          dispatch({ kind: 'refused', client_id: frame.client_id, reason });
+        else setError(reason);
+        return;
+      }
+      if (frame.type === 'recent_messages') setGeneration((g) => g + 1);
+      dispatch({ kind: 'frame', frame, now: Date.now() });
+    },
+    visible,
+  );
 
   useEffect(() => {
     const timer = setInterval(() => dispatch({ kind: 'expire-typing', now: Date.now() }), 1000);
@@ -114,11 +120,10 @@ export function ConversationView({ conversationId }: { conversationId: string })
   // Read what is on screen: the newest customer message, once per new one, while the tab is visible.
   const newestCustomer = [...messages].reverse().find((m) => m.type === 'customer');
   useEffect(() => {
-    if (!newestCustomer || lastRead.current === newestCustomer.id || document.visibilityState !== 'visible')
-      return;
+    if (!newestCustomer || lastRead.current === newestCustomer.id || !visible) return;
     if (socket?.send({ type: 'mark_read', message_id: newestCustomer.id }))
       lastRead.current = newestCustomer.id;
-  }, [newestCustomer, socket, socket?.state]);
+  }, [newestCustomer, socket, socket?.state, visible]);
 
   // Keep the newest message in view unless the agent scrolled up to read older ones.
   const followBottom = useCallback(() => {

@@ -5,13 +5,23 @@ import { reportSocket } from './connection';
 
 let socketIds = 0;
 
-/** Keeps one LiveSocket open while the component is mounted (and `path` is set). */
-export function useLiveSocket(path: string | null, onFrame: (frame: Frame) => void): LiveSocket | null {
+/**
+ * How long a tab may stay hidden before its conversation socket lets go of its slot under the
+ * per-agent cap. Coming back resumes with `?since=`, so nothing is missed; a quick look at another
+ * tab costs nothing.
+ */
+export const HIDDEN_GRACE_MS = 10_000;
+
+/** Keeps one LiveSocket open while the component is mounted, paused while `active` has been false for a while. */
+export function useLiveSocket(
+  path: string,
+  onFrame: (frame: Frame) => void,
+  active = true,
+): LiveSocket | null {
   const handler = useRef(onFrame);
   handler.current = onFrame;
   const [socket, setSocket] = useState<LiveSocket | null>(null);
   useEffect(() => {
-    if (!path) return;
     const key = `${path}#${socketIds++}`;
     const live = new LiveSocket(
       path,
@@ -25,7 +35,25 @@ export function useLiveSocket(path: string | null, onFrame: (frame: Frame) => vo
       setSocket(null);
     };
   }, [path]);
+  useEffect(() => {
+    if (!socket) return;
+    if (active) return socket.resume();
+    const timer = setTimeout(() => socket.pause(), HIDDEN_GRACE_MS);
+    return () => clearTimeout(timer);
+  }, [socket, active]);
   return socket;
+}
+
+/** Whether this tab is on screen (document.visibilityState), kept in state. */
+export function useVisible(): boolean {
+  const read = () => document.visibilityState === 'visible';
+  const [visible, setVisible] = useState(read);
+  useEffect(() => {
+    const update = () => setVisible(read());
+    document.addEventListener('visibilitychange', update);
+    return () => document.removeEventListener('visibilitychange', update);
+  }, []);
+  return visible;
 }
 
 /**
