@@ -1,4 +1,4 @@
-import { freshEnvironment, startApi, TestApp, TestEnvironment } from './support/app';
+import { freshEnvironment, startApi, startIngest, TestApp, TestEnvironment } from './support/app';
 import { addAgent, createChannel, customerWrites, signupWorkspace, Workspace } from './support/factories';
 import { HttpClient } from './support/http';
 import { eventually, WsClient } from './support/ws';
@@ -328,5 +328,87 @@ describe('security', () => {
         await second.close();
       }
     });
+  });
+});
+
+/** The per-IP budgets of the doors attackers hammer: the auth endpoints (api) and the webhooks (ingest). */
+describe('per-IP budgets', () => {
+  let environment: TestEnvironment;
+  let api: TestApp;
+  let ingest: TestApp;
+
+  beforeAll(async () => {
+    environment = await freshEnvironment({
+      AUTH_REQUESTS_PER_MINUTE_PER_IP: '3',
+      WEBHOOK_REFUSALS_PER_MINUTE_PER_IP: '3',
+      AUTH_FAILURES_BEFORE_BLOCK: '100',
+    });
+    api = await startApi(environment);
+    ingest = await startIngest(environment);
+  });
+  afterAll(async () => {
+    await ingest.close();
+    await api.close();
+    await environment.close();
+  });
+
+  const from = (ip: string) => ({ headers: { 'x-forwarded-for': ip } });
+
+  it('answer 429 with Retry-After past the budget, for that IP only, never to genuine webhooks, and record it', async () => {
+    const http = new HttpClient(api.url);
+    const login = (ip: string) =>
+      http.post('/api/v1/auth/login', { email: 'nobody@example.test', password: 'wrong password' }, from(ip));
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await login('198.51.100.7')).status);
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    const refused = await login('198.51.100.7');
+    expect(refused.body.code).toBe('rate_limited');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await login('198.51.100.8')).status).toBe(401); // another client is not held back
+
+    // Webhooks: forged deliveries from one IP are cut off; a platform's genuine ones never are.
+    const ws = await signupWorkspace(api);
+    const channelId = (await createChannel(api, ws.workspaceId)).id;
+    const [{ webhook_secret: secret }] = await api.db.query(
+      'SELECT webhook_secret FROM channel WHERE id = $1',
+      [channelId],
+    );
+    const hook = new HttpClient(`http://127.0.0.1:${environment.ingestPort}`);
+    const update = (n: number) => ({
+      update_id: 9000 + n,
+      message: {
+        message_id: n,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: 4242, type: 'private' },
+        from: { id: 4242, is_bot: false, first_name: 'Pari' },
+        text: `genuine ${n}`,
+      },
+    });
+    const deliver = (ip: string, n: number, signed: boolean) =>
+      hook.post(`/webhooks/telegram/${channelId}`, update(n), {
+        headers: {
+          'x-forwarded-for': ip,
+          ...(signed ? { 'x-telegram-bot-api-secret-token': secret } : {}),
+        },
+      });
+    const genuine = [];
+    for (let n = 0; n < 6; n++) genuine.push((await deliver('198.51.100.20', n, true)).status);
+    expect(genuine).toEqual(Array(6).fill(200));
+    const forged = [];
+    for (let n = 0; n < 4; n++) forged.push((await deliver('198.51.100.9', 100 + n, false)).status);
+    expect(forged).toEqual([403, 403, 403, 429]);
+    expect((await deliver('198.51.100.9', 200, true)).status).toBe(429); // that IP is cut off for now
+    expect((await deliver('198.51.100.20', 6, true)).status).toBe(200);
+    expect((await deliver('198.51.100.10', 300, false)).status).toBe(403);
+
+    const events = await api.db.query(
+      `SELECT ip, detail->>'family' AS family FROM security_event WHERE kind = 'rate_limited' ORDER BY ip`,
+    );
+    expect(events).toEqual(
+      expect.arrayContaining([
+        { ip: '198.51.100.7', family: 'auth' },
+        { ip: '198.51.100.9', family: 'webhooks' },
+      ]),
+    );
   });
 });

@@ -82,6 +82,7 @@ export async function freshEnvironment(extra: Record<string, string> = {}): Prom
     MESSAGES_PER_MINUTE: '10000',
     AUTH_FAILURES_BEFORE_BLOCK: '1000',
     AUTH_REQUESTS_PER_MINUTE_PER_IP: '100000',
+    WEBHOOK_REFUSALS_PER_MINUTE_PER_IP: '100000',
     ...extra,
   };
   let config: AppConfig;

@@ -61,7 +61,7 @@ const schema = z
     IP_BLOCK_HOURS: z.coerce.number().min(0.01).max(720).default(24),
     TRUST_PROXY: z.string().default('loopback'),
     AUTH_REQUESTS_PER_MINUTE_PER_IP: z.coerce.number().int().min(1).max(100000).default(30),
-    WEBHOOK_REQUESTS_PER_MINUTE_PER_IP: z.coerce.number().int().min(1).max(1000000).default(1200),
+    WEBHOOK_REFUSALS_PER_MINUTE_PER_IP: z.coerce.number().int().min(1).max(1000000).default(120),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -107,7 +107,7 @@ function toConfig(env: z.infer<typeof schema>) {
       ipBlockHours: env.IP_BLOCK_HOURS,
       trustProxy: env.TRUST_PROXY,
       authRequestsPerMinutePerIp: env.AUTH_REQUESTS_PER_MINUTE_PER_IP,
-      webhookRequestsPerMinutePerIp: env.WEBHOOK_REQUESTS_PER_MINUTE_PER_IP,
+      webhookRefusalsPerMinutePerIp: env.WEBHOOK_REFUSALS_PER_MINUTE_PER_IP,
     },
     jobs: {
       retryBaseMs: env.RETRY_BASE_MS,

@@ -3,11 +3,16 @@ import type { NextFunction, Request, Response } from 'express';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import { IpGuardService } from './ip-guard.service';
 
-/** Every request: a blacklisted IP gets 403 on every app and instance; hot endpoints get per-IP budgets. */
+/**
+ * Every request: a blacklisted IP gets 403 on every app and instance; hot endpoints get per-IP budgets.
+ * The auth budget counts every request. The webhook budget counts only refused ones (bad secret or
+ * signature, unknown channel, malformed body): a platform's genuine deliveries all come from a few
+ * addresses and must never be throttled, while a client forging them is cut off.
+ */
 @Injectable()
 export class IpGuardMiddleware implements NestMiddleware {
   /** Per-IP budgets per minute for the endpoints attackers hammer. */
-  private readonly budgets: { family: string; test: RegExp; perMinute: number }[];
+  private readonly budgets: { family: string; test: RegExp; perMinute: number; refusalsOnly?: true }[];
 
   constructor(
     private readonly guard: IpGuardService,
@@ -19,17 +24,30 @@ export class IpGuardMiddleware implements NestMiddleware {
         test: /^\/api\/v1\/auth\/(login|signup|refresh|accept-invite)/,
         perMinute: config.security.authRequestsPerMinutePerIp,
       },
-      { family: 'webhooks', test: /^\/webhooks\//, perMinute: config.security.webhookRequestsPerMinutePerIp },
+      {
+        family: 'webhooks',
+        test: /^\/webhooks\//,
+        perMinute: config.security.webhookRefusalsPerMinutePerIp,
+        refusalsOnly: true,
+      },
     ];
   }
 
-  async use(req: Request, _res: Response, next: NextFunction): Promise<void> {
+  async use(req: Request, res: Response, next: NextFunction): Promise<void> {
     try {
-      if (req.path === '/healthz' || req.path === '/readyz') return next();
+      // Nest mounts middleware under its route pattern, where req.path is "/": match the full URL's path.
+      const path = req.originalUrl.split('?')[0];
+      if (path === '/healthz' || path === '/readyz') return next();
       const ip = req.ip ?? 'unknown';
       await this.guard.assertNotBlocked(ip);
-      const budget = this.budgets.find((b) => b.test.test(req.path));
-      if (budget) await this.guard.consumeIpBudget(budget.family, ip, budget.perMinute);
+      const budget = this.budgets.find((b) => b.test.test(path));
+      if (budget?.refusalsOnly) {
+        await this.guard.consumeIpBudget(budget.family, ip, budget.perMinute, false);
+        res.on('finish', () => {
+          if (res.statusCode >= 400 && res.statusCode < 500 && res.statusCode !== 429)
+            void this.guard.spendIpBudget(budget.family, ip, budget.perMinute);
+        });
+      } else if (budget) await this.guard.consumeIpBudget(budget.family, ip, budget.perMinute);
       next();
     } catch (error) {
       next(error);

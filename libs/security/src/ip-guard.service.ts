@@ -9,6 +9,7 @@ import { slidingWindow } from './sliding-window';
 const BLOCKED = 'blacklist:ips'; // sorted set: ip → blocked until (ms)
 const INFO = 'blacklist:info'; // hash: ip → JSON of why
 const failuresKey = (ip: string) => `authfail:ip:${ip}`;
+const ipBudgetKey = (family: string, ip: string) => `rate:ip:${family}:${ip}`;
 const accountKey = (email: string) => `authfail:account:${email.trim().toLowerCase()}`;
 /** Failures on one account (known or not) before it is slowed down, and for how long. */
 const ACCOUNT_FAILURES = 10;
@@ -152,19 +153,23 @@ export class IpGuardService {
       .catch(() => undefined);
   }
 
-  /** A per-IP budget for an endpoint family (auth, webhooks): 429 with retry_after past it. */
-  async consumeIpBudget(family: string, ip: string, perMinute: number): Promise<void> {
+  /**
+   * A per-IP budget for an endpoint family (auth, webhooks): 429 with retry_after past it.
+   * With `spend: false` the request only has to fit; spendIpBudget counts it afterwards.
+   */
+  async consumeIpBudget(family: string, ip: string, perMinute: number, spend = true): Promise<void> {
     let waitMs = 0;
     try {
       waitMs = await slidingWindow(
         this.redis.redis,
-        `rate:ip:${family}:${ip}`,
+        ipBudgetKey(family, ip),
         perMinute,
         60_000,
         randomUUID(),
+        spend,
       );
     } catch {
-      return;
+      return; // Redis down: never refuse for want of a counter
     }
     if (waitMs > 0) {
       const retryAfter = Math.ceil(waitMs / 1000);
@@ -175,5 +180,12 @@ export class IpGuardService {
       });
       throw new AppError('rate_limited', 429, { retry_after: retryAfter });
     }
+  }
+
+  /** Counts one request against a budget checked with `spend: false` (e.g. a webhook that was refused). */
+  async spendIpBudget(family: string, ip: string, perMinute: number): Promise<void> {
+    await slidingWindow(this.redis.redis, ipBudgetKey(family, ip), perMinute, 60_000, randomUUID()).catch(
+      () => 0,
+    );
   }
 }
