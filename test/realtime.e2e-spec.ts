@@ -443,19 +443,23 @@ describe('realtime gateway across two api instances', () => {
     expect(Date.parse(offline.last_seen)).toBeGreaterThan(Date.now() - 10000);
   });
 
-  it('turns the agents of a crashed instance offline within the presence TTL', async () => {
+  it('turns the agents of a crashed instance offline within the presence TTL, and frees their socket slots', async () => {
     const watcher = await open(a, '/ws/conversations/', { token: ws.token });
     await watcher.next((f) => f.type === 'ready');
     const doomed = await addAgent(a, ws);
     const crashing = launch('api', { ...environment.env, API_PORT: '0', LOG_LEVEL: 'info' });
     try {
       const port = await listeningPort(crashing);
-      await WsClient.connect(`http://127.0.0.1:${port}`, '/ws/conversations/', { token: doomed.token });
+      // All five of the agent's slots held by the instance about to crash.
+      for (let i = 0; i < 5; i++)
+        await WsClient.connect(`http://127.0.0.1:${port}`, '/ws/conversations/', { token: doomed.token });
       await watcher.next((f) => f.type === 'user_presence' && f.user_id === doomed.id && f.is_online);
       crashing.child.kill('SIGKILL');
       const at = Date.now();
       await watcher.next((f) => f.type === 'user_presence' && f.user_id === doomed.id && !f.is_online, 10000);
       expect(Date.now() - at).toBeLessThan(8000); // TTL is 2 s in this file; 30 s by default
+      // The slots expired with the instance's heartbeats: the agent gets all five back elsewhere.
+      for (let i = 0; i < 5; i++) await open(a, '/ws/conversations/', { token: doomed.token });
     } finally {
       crashing.child.kill('SIGKILL');
     }
