@@ -86,7 +86,7 @@ describe('security', () => {
     const ownChannel = await createChannel(api, own.workspaceId);
     const { message } = await customerWrites(api, own.workspaceId, ownChannel.id, {});
     const set = await own.http.patch('/api/v1/admin/security/policy', { messages_per_minute: 2 });
-    expect(set.body.messagesPerMinute).toBe(2);
+    expect(set.body.messages_per_minute).toBe(2);
     const send = () =>
       own.http.post(`/api/v1/message/conversation/${message.conversation_id}/send-message/`, {
         content: 'x',
@@ -198,6 +198,61 @@ describe('security', () => {
     const ghost = await tries('nobody-at-all@example.test');
     expect(existing).toEqual([...Array(10).fill(401), 429]);
     expect(ghost).toEqual(existing);
+  });
+
+  it('lets an admin change the policy piece by piece, restore a default, and block patterns of its own', async () => {
+    const own = await signupWorkspace(api);
+    const other = await signupWorkspace(api);
+    const ownChannel = await createChannel(api, own.workspaceId);
+    const first = await own.http.get('/api/v1/admin/security/policy');
+    expect(first.body).toMatchObject({
+      messages_per_minute: 20,
+      max_sockets_per_agent: 5,
+      spam: { max_links: 5, patterns: [] },
+      defaults: { messages_per_minute: 20, spam: { patterns: [] } },
+    });
+    await own.http.patch('/api/v1/admin/security/policy', { messages_per_minute: 40 });
+    const patterned = await own.http.patch('/api/v1/admin/security/policy', {
+      spam: { patterns: ['free\\s+crypto', 'تخفیف\\s+ویژه'], max_links: 2 },
+    });
+    expect(patterned.status).toBe(200);
+    // The second change kept the first.
+    expect(patterned.body).toMatchObject({
+      messages_per_minute: 40,
+      spam: { max_links: 2, repeats_allowed: 3, patterns: ['free\\s+crypto', 'تخفیف\\s+ویژه'] },
+    });
+    const restored = await own.http.patch('/api/v1/admin/security/policy', {
+      messages_per_minute: null,
+      spam: { max_links: null },
+    });
+    expect(restored.body).toMatchObject({
+      messages_per_minute: 20,
+      spam: { max_links: 5, patterns: ['free\\s+crypto', 'تخفیف\\s+ویژه'] },
+    });
+
+    // A customer's message matching a pattern is stored and flagged; the other workspace is untouched.
+    const { message } = await customerWrites(api, own.workspaceId, ownChannel.id, {
+      text: 'FREE   crypto inside',
+    });
+    const { message: persian } = await customerWrites(api, own.workspaceId, ownChannel.id, {
+      text: 'تخفیف   ویژه امروز',
+    });
+    const [row] = await api.db.query('SELECT spam_reason FROM message WHERE id = $1', [message.id]);
+    expect(row.spam_reason).toMatch(/pattern/);
+    const [fa] = await api.db.query('SELECT spam_reason FROM message WHERE id = $1', [persian.id]);
+    expect(fa.spam_reason).toMatch(/pattern/);
+    expect((await other.http.get('/api/v1/admin/security/policy')).body.spam.patterns).toEqual([]);
+
+    // A pattern that does not compile, or could backtrack for ever, is refused with a clear error.
+    for (const pattern of ['(unclosed', '(a+)+$']) {
+      const bad = await own.http.patch('/api/v1/admin/security/policy', { spam: { patterns: [pattern] } });
+      expect(bad.status).toBe(400);
+      expect(bad.body.code).toBe('validation_failed');
+      expect(bad.body.message).toMatch(/regular expression/);
+    }
+    const wrongType = await own.http.patch('/api/v1/admin/security/policy', { messages_per_minute: 'lots' });
+    expect(wrongType.body.code).toBe('validation_failed');
+    expect((await own.http.get('/api/v1/admin/security/policy')).body.spam.patterns).toHaveLength(2);
   });
 
   it('flags an inbound spam burst and repeats, stores them all, and counts them', async () => {

@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import type { AuthAgent } from '@parley/domain/services/token.service';
 import { notFound } from '@parley/errors/app-error';
 import { IpGuardService } from '@parley/security/ip-guard.service';
-import { SecurityPolicyService } from '@parley/security/security-policy.service';
+import { presentPolicy, SecurityPolicyService } from '@parley/security/security-policy.service';
 import { SecurityStatsService } from '@parley/security/security-stats.service';
 import { AdminOnly, CurrentAgent } from '../auth/auth.guards';
 import { IdPipe } from '../dtos/id.pipe';
@@ -62,17 +62,37 @@ export class AdminSecurityController {
   }
 
   @Get('policy')
-  policy(@CurrentAgent() me: AuthAgent) {
-    return this.policies.forWorkspace(me.workspaceId);
+  @ApiOperation({
+    summary: 'The limits in force for this workspace, and the environment defaults under them',
+  })
+  async policy(@CurrentAgent() me: AuthAgent) {
+    return {
+      ...presentPolicy(await this.policies.forWorkspace(me.workspaceId)),
+      defaults: presentPolicy(this.policies.defaults()),
+    };
   }
 
-  /** Per-workspace overrides of the environment's defaults. */
+  /** Per-workspace overrides of the environment's defaults; null sends a field back to its default. */
   @Patch('policy')
-  setPolicy(@CurrentAgent() me: AuthAgent, @Body() dto: SecurityPolicyDto) {
-    return this.policies.setOverrides(me.workspaceId, {
-      ...(dto.messages_per_minute !== undefined ? { messagesPerMinute: dto.messages_per_minute } : {}),
-      ...(dto.max_sockets_per_agent !== undefined ? { maxSocketsPerAgent: dto.max_sockets_per_agent } : {}),
-      ...(dto.spam ? { spam: dto.spam } : {}),
+  @ApiOperation({ summary: 'Override limits and spam rules for this workspace (null restores a default)' })
+  async setPolicy(@CurrentAgent() me: AuthAgent, @Body() dto: SecurityPolicyDto) {
+    const spam = dto.spam;
+    await this.policies.setOverrides(me.workspaceId, {
+      messagesPerMinute: dto.messages_per_minute,
+      maxSocketsPerAgent: dto.max_sockets_per_agent,
+      ...(spam
+        ? {
+            spam: {
+              burstMessages: spam.burst_messages,
+              burstSeconds: spam.burst_seconds,
+              repeatsAllowed: spam.repeats_allowed,
+              maxLinks: spam.max_links,
+              maxMentions: spam.max_mentions,
+              patterns: spam.patterns,
+            },
+          }
+        : {}),
     });
+    return this.policy(me);
   }
 }
