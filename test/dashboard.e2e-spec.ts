@@ -311,6 +311,48 @@ describe('the dashboard in a browser', () => {
     expect(again.status).toBe(200);
   }, 60000);
 
+  it('lets an admin block a spam pattern from the security page, and flags the next customer message matching it', async () => {
+    const page = await open(admin);
+    await page.getByTestId('nav-security').click();
+    const form = page.getByTestId('policy');
+    const perMinute = form.getByLabel('Messages per agent per minute');
+    await perMinute.waitFor();
+    const defaults = (await stack.http.as(admin.token).get('/api/v1/admin/security/policy')).body.defaults;
+    // Not overridden: the field is empty, the server default its placeholder.
+    expect(await perMinute.inputValue()).toBe('');
+    expect(await perMinute.getAttribute('placeholder')).toBe(String(defaults.messages_per_minute));
+    const patterns = form.getByLabel('Blocked patterns (one regular expression per line)');
+    await patterns.fill('(a+)+$');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByRole('alert').filter({ hasText: 'regular expression' }).waitFor();
+
+    await patterns.fill('free\\s+crypto\n  \nتخفیف\\s+ویژه');
+    await perMinute.fill('30');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    await page.reload();
+    await expect(form.getByLabel('Messages per agent per minute').inputValue()).resolves.toBe('30');
+    await expect(
+      form.getByLabel('Blocked patterns (one regular expression per line)').inputValue(),
+    ).resolves.toBe('free\\s+crypto\nتخفیف\\s+ویژه');
+    const policy = await stack.http.as(admin.token).get('/api/v1/admin/security/policy');
+    expect(policy.body).toMatchObject({ messages_per_minute: 30, spam: { max_links: 5 } });
+
+    // Other processes read the policy through a 5-second cache.
+    await new Promise((resolve) => setTimeout(resolve, 5500));
+    await telegramCustomer(7008, 'Pari', { text: 'Win FREE  crypto today' });
+    await page.getByTestId('nav-inbox').click();
+    await openConversation(page, 'Pari');
+    await bubble(page, 'Win FREE  crypto today').getByRole('note').waitFor();
+
+    await page.getByTestId('nav-security').click();
+    await form.getByLabel('Messages per agent per minute').fill('');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByRole('status').waitFor();
+    const restored = await stack.http.as(admin.token).get('/api/v1/admin/security/policy');
+    expect(restored.body.messages_per_minute).toBe(defaults.messages_per_minute);
+  }, 60000);
+
   it('reconnects after the api dies, with a banner meanwhile, and shows every missed message once', async () => {
     const page = await open(admin);
     await telegramCustomer(7004, 'Maryam', { text: 'Before the outage' });

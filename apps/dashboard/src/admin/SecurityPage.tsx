@@ -6,6 +6,7 @@ import type { AgentActivity, SecuritySummary, WsStats } from '../api/types';
 import { dateTime, hourLabel, number } from '../ui/format';
 import { useLive } from '../ui/live';
 import { ErrorLine } from '../ui/ErrorLine';
+import { PolicyCard } from './PolicyCard';
 
 const SERIES = [
   { key: 'failedLogins', kinds: ['auth_failed'], color: '#e03131' },
@@ -282,6 +283,7 @@ export function SecurityPage() {
           )}
         </section>
       </div>
+      <PolicyCard />
     </main>
   );
 }

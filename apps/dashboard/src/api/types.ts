@@ -147,3 +147,20 @@ export interface Frame {
   seq?: number;
   [key: string]: unknown;
 }
+
+export interface SpamRules {
+  burst_messages: number;
+  burst_seconds: number;
+  repeats_allowed: number;
+  max_links: number;
+  max_mentions: number;
+  patterns: string[];
+}
+
+/** GET /admin/security/policy: what is in force, and the server's defaults under it. */
+export interface SecurityPolicy {
+  messages_per_minute: number;
+  max_sockets_per_agent: number;
+  spam: SpamRules;
+  defaults: Omit<SecurityPolicy, 'defaults'>;
+}
