@@ -253,6 +253,12 @@ describe('security', () => {
     const wrongType = await own.http.patch('/api/v1/admin/security/policy', { messages_per_minute: 'lots' });
     expect(wrongType.body.code).toBe('validation_failed');
     expect((await own.http.get('/api/v1/admin/security/policy')).body.spam.patterns).toHaveLength(2);
+    const changes = await api.db.query(
+      `SELECT agent_id, detail FROM security_event WHERE kind = 'policy_changed' AND workspace_id = $1 ORDER BY id`,
+      [own.workspaceId],
+    );
+    expect(changes).toHaveLength(3); // the refused changes are not recorded as changes
+    expect(changes[0]).toMatchObject({ agent_id: own.adminId, detail: { messages_per_minute: 40 } });
   });
 
   it('flags an inbound spam burst and repeats, stores them all, and counts them', async () => {

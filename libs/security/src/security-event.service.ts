@@ -16,6 +16,7 @@ export const SECURITY_EVENT_KINDS = [
   'spam_inbound',
   'spam_outbound',
   'content_rejected',
+  'policy_changed',
 ] as const;
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
 

@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import type { AuthAgent } from '@parley/domain/services/token.service';
 import { notFound } from '@parley/errors/app-error';
 import { IpGuardService } from '@parley/security/ip-guard.service';
+import { SecurityEventService } from '@parley/security/security-event.service';
 import { presentPolicy, SecurityPolicyService } from '@parley/security/security-policy.service';
 import { SecurityStatsService } from '@parley/security/security-stats.service';
 import { AdminOnly, CurrentAgent } from '../auth/auth.guards';
@@ -20,6 +21,7 @@ export class AdminSecurityController {
     private readonly stats: SecurityStatsService,
     private readonly guard: IpGuardService,
     private readonly policies: SecurityPolicyService,
+    private readonly events: SecurityEventService,
   ) {}
 
   @Get('summary')
@@ -92,6 +94,13 @@ export class AdminSecurityController {
             },
           }
         : {}),
+    });
+    // Who loosened or tightened what stays on record beside the decisions it changes.
+    await this.events.record({
+      kind: 'policy_changed',
+      workspaceId: me.workspaceId,
+      agentId: me.id,
+      detail: { ...dto },
     });
     return this.policy(me);
   }
