@@ -639,6 +639,65 @@ describe('channels end to end', () => {
       expect(notOpus.body.code).toBe('attachment_invalid');
     });
 
+    it('a voice note goes to Instagram as WAV (it takes no Opus), and each platform refuses the other’s format', async () => {
+      const upload = async (conversationId: string, bytes: Buffer, name: string, type: string) => {
+        const form = new FormData();
+        form.append('kind', 'voice');
+        form.append('duration', '1');
+        form.append('file', new Blob([bytes], { type }), name);
+        const res = await fetch(`${api.url}/api/v1/conversations/${conversationId}/attachments`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${ws.token}` },
+          body: form,
+        });
+        return { status: res.status, body: (await res.json()) as Frame };
+      };
+      // One second of 16-bit mono silence at 16 kHz, as the dashboard's WAV recorder writes it.
+      const pcm = Buffer.alloc(32000);
+      const header = Buffer.alloc(44);
+      header.write('RIFF', 0, 'latin1');
+      header.writeUInt32LE(36 + pcm.length, 4);
+      header.write('WAVEfmt ', 8, 'latin1');
+      header.writeUInt32LE(16, 16);
+      header.writeUInt16LE(1, 20);
+      header.writeUInt16LE(1, 22);
+      header.writeUInt32LE(16000, 24);
+      header.writeUInt32LE(32000, 28);
+      header.writeUInt16LE(2, 32);
+      header.writeUInt16LE(16, 34);
+      header.write('data', 36, 'latin1');
+      header.writeUInt32LE(pcm.length, 40);
+      const wav = Buffer.concat([header, pcm]);
+
+      const igsid = `8${Date.now()}`;
+      const first = sim().instagramMessage(igAccount.igUserId, igsid, { text: 'send me a voice note' });
+      await sim().postInstagramWebhook(first);
+      const mid = (first.entry as { messaging: { message: { mid: string } }[] }[])[0].messaging[0].message
+        .mid;
+      const { conversation_id: igConversation } = await stored(mid);
+
+      const opus = await upload(igConversation, SAMPLE_OGG_OPUS, 'voice.ogg', 'audio/ogg');
+      expect(opus.status).toBe(415);
+      expect(opus.body.code).toBe('attachment_invalid');
+      expect(opus.body.message).toMatch(/WAV/);
+      const voice = await upload(igConversation, wav, 'voice.wav', 'audio/wav');
+      expect(voice.status).toBe(201);
+      expect(voice.body.attachments[0]).toMatchObject({ kind: 'voice', mime: 'audio/wav', duration: 1 });
+      await eventually(async () =>
+        expect(await statusOf(voice.body.id)).toMatchObject({ status: 'sent', failure_reason: null }),
+      );
+      const sent = sim()
+        .sent('instagram')
+        .find((c) => c.files.some((f) => f.bytes.equals(wav)));
+      expect(sent?.body.message).toEqual({ attachment: { type: 'audio', payload: {} } });
+      expect(sent?.files[0].mime).toBe('audio/wav');
+
+      const { conversationId: telegramConversation } = await conversationWithCustomer();
+      const wavToTelegram = await upload(telegramConversation, wav, 'voice.wav', 'audio/wav');
+      expect(wavToTelegram.status).toBe(415);
+      expect(wavToTelegram.body.message).toMatch(/OGG\/Opus/);
+    });
+
     it('an agent typing shows "typing" in the Telegram chat, throttled', async () => {
       const { from, conversationId } = await conversationWithCustomer();
       const client = await chat(conversationId);

@@ -403,7 +403,7 @@ describe('the dashboard in a browser', () => {
     await eventually(async () => expect(await page.getByTestId('conversation-item').count()).toBe(1), 10000);
   }, 60000);
 
-  it('records a voice note as OGG/Opus and sends an image from the browser', async () => {
+  it('records a voice note (OGG/Opus for Telegram, WAV for Instagram) and sends an image from the browser', async () => {
     const page = await open(admin);
     await openConversation(page, 'Leila');
     const before = sim().sent('telegram', botId).length;
@@ -421,6 +421,23 @@ describe('the dashboard in a browser', () => {
       .find((c) => c.method === 'sendVoice');
     expect(sendVoice?.files[0].bytes.subarray(0, 4).toString('latin1')).toBe('OggS');
     expect(sendVoice?.files[0].bytes.subarray(28, 36).toString('latin1')).toBe('OpusHead');
+
+    // Instagram takes no Opus: in an Instagram conversation the browser records WAV instead.
+    await openConversation(page, 'Reza Karimi');
+    const igBefore = sim().sent('instagram').length;
+    await page.getByTestId('record').click();
+    await page.getByRole('button', { name: 'Stop and send' }).waitFor();
+    await page.waitForTimeout(1000);
+    await page.getByTestId('record').click();
+    await voice.and(page.locator('[data-status="sent"]')).waitFor();
+    const igVoice = sim()
+      .sent('instagram')
+      .slice(igBefore)
+      .find((c) => c.files.length > 0);
+    expect(igVoice?.files[0].mime).toBe('audio/wav');
+    expect(igVoice?.files[0].bytes.subarray(0, 4).toString('latin1')).toBe('RIFF');
+    expect(igVoice?.files[0].bytes.subarray(8, 12).toString('latin1')).toBe('WAVE');
+    await openConversation(page, 'Leila');
 
     await page.getByTestId('image-input').setInputFiles({
       name: 'receipt.jpg',

@@ -5,6 +5,7 @@ declare module 'opus-recorder' {
     encoderSampleRate?: number;
     numberOfChannels?: number;
     streamPages?: boolean;
+    wavBitDepth?: 8 | 16 | 24 | 32;
   }
   export default class Recorder {
     constructor(options?: RecorderOptions);

@@ -48,6 +48,8 @@ export interface PlatformAdapter {
   readonly type: ChannelType;
   /** The longest text one message may carry on this platform. */
   readonly maxTextLength: number;
+  /** The audio formats this platform takes as a voice note. */
+  readonly voiceMimes: readonly string[];
   /** Per recipient and per account send budgets (points per second). */
   readonly limits: {
     perRecipient: { points: number; seconds: number };

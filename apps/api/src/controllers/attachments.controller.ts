@@ -63,7 +63,7 @@ export class AttachmentsController {
     });
   }
 
-  /** Sends a voice note (OGG/Opus), an image or a file as a support reply: stored, then queued like text. */
+  /** Sends a voice note (OGG/Opus to Telegram, WAV/AAC/M4A to Instagram), an image or a file as a support reply: stored, then queued like text. */
   @Post('conversations/:id/attachments')
   @ApiConsumes('multipart/form-data')
   @UseInterceptors(FileInterceptor('file', { limits: { fileSize: MAX_UPLOAD_BYTES, files: 1 } }))
@@ -74,10 +74,11 @@ export class AttachmentsController {
     @UploadedFile() file: Express.Multer.File | undefined,
   ) {
     // Another workspace's conversation is not found before anything is stored.
-    await this.conversations.assertExists(me.workspaceId, id);
+    const conversation = await this.conversations.assertExists(me.workspaceId, id);
     if (!file) throw new AppError('attachment_invalid', 400, { reason: 'a file field is required' });
     const attachment = await this.media.storeUpload(
       me.workspaceId,
+      conversation.channelId,
       dto.kind,
       file.buffer,
       file.originalname,

@@ -1,5 +1,6 @@
 import Recorder from 'opus-recorder';
 import encoderPath from 'opus-recorder/dist/encoderWorker.min.js?url';
+import wavePath from 'opus-recorder/dist/waveWorker.min.js?url';
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Message } from '../api/types';
@@ -17,6 +18,8 @@ interface Props {
   onSend(content: string, isNote: boolean): void;
   onTyping(isTyping: boolean): void;
   onUpload(file: Blob, kind: 'voice' | 'image', name: string, duration?: number): void;
+  /** The format the conversation's platform takes as a voice note. */
+  voiceFormat: VoiceFormat;
   error: string | null;
   /** Teammates a private note can @mention (they get a notification). */
   teammates: { id: string; name: string }[];
@@ -25,11 +28,18 @@ interface Props {
 /** `@handle` the api recognises for an agent: the name without spaces. */
 export const mentionHandle = (name: string) => `@${name.replace(/\s+/g, '')}`;
 
+export type VoiceFormat = 'ogg' | 'wav';
+const VOICE = {
+  ogg: { mime: 'audio/ogg', name: 'voice.ogg' },
+  wav: { mime: 'audio/wav', name: 'voice.wav' },
+} as const;
+
 /**
- * Records OGG/Opus in the browser (libopus in a worker, through opus-recorder): Chromium's own
- * MediaRecorder writes only WebM, and Telegram shows nothing but OGG/Opus as a voice note.
+ * Records a voice note in the browser through opus-recorder's workers: OGG/Opus (libopus) for
+ * Telegram, which shows nothing else as a voice note, and 16-bit WAV for Instagram, which takes no
+ * Opus. Chromium's own MediaRecorder writes only WebM, which neither accepts.
  */
-function useVoiceRecorder(onDone: (bytes: Uint8Array, seconds: number) => void) {
+function useVoiceRecorder(format: VoiceFormat, onDone: (bytes: Uint8Array, seconds: number) => void) {
   const recorder = useRef<Recorder | null>(null);
   const started = useRef(0);
   const [recording, setRecording] = useState(false);
@@ -43,7 +53,11 @@ function useVoiceRecorder(onDone: (bytes: Uint8Array, seconds: number) => void) 
   useEffect(() => () => recorder.current?.close(), []);
 
   const start = async () => {
-    const rec = new Recorder({ encoderPath, encoderApplication: 2048, numberOfChannels: 1 });
+    const rec = new Recorder(
+      format === 'ogg'
+        ? { encoderPath, encoderApplication: 2048, numberOfChannels: 1 }
+        : { encoderPath: wavePath, wavBitDepth: 16, numberOfChannels: 1 },
+    );
     rec.ondataavailable = (bytes) =>
       onDone(bytes, Math.max(1, Math.round((Date.now() - started.current) / 1000)));
     recorder.current = rec;
@@ -68,9 +82,10 @@ export function Composer(props: Props) {
   const typingSent = useRef(0);
   const idle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const fileInput = useRef<HTMLInputElement>(null);
-  const voice = useVoiceRecorder((bytes, seconds) =>
-    props.onUpload(new Blob([bytes as BlobPart], { type: 'audio/ogg' }), 'voice', 'voice.ogg', seconds),
-  );
+  const voice = useVoiceRecorder(props.voiceFormat, (bytes, seconds) => {
+    const { mime, name } = VOICE[props.voiceFormat];
+    props.onUpload(new Blob([bytes as BlobPart], { type: mime }), 'voice', name, seconds);
+  });
 
   const stopTyping = () => {
     clearTimeout(idle.current);

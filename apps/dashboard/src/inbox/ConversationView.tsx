@@ -333,6 +333,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
         onSend={send}
         onTyping={(isTyping) => socket?.send({ type: 'typing', is_typing: isTyping })}
         onUpload={upload}
+        voiceFormat={conversation?.channel.type === 'instagram' ? 'wav' : 'ogg'}
         error={error}
         teammates={live.agents.filter((a) => a.is_active && a.id !== me.id)}
       />

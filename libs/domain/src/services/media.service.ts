@@ -129,11 +129,13 @@ export class MediaService {
   }
 
   /**
-   * Stores a file an agent attaches to a reply. Voice must already be OGG/Opus (the dashboard
-   * records it so), because Telegram shows nothing else as a voice note.
+   * Stores a file an agent attaches to a reply in a conversation of `channelId`. A voice note must
+   * already be in a format that platform shows as one (Telegram: OGG/Opus; Instagram: WAV, AAC or
+   * M4A): the dashboard records the right one, and nothing is transcoded here.
    */
   async storeUpload(
     workspaceId: string,
+    channelId: string,
     kind: 'voice' | 'image' | 'file',
     bytes: Buffer,
     fileName: string,
@@ -146,19 +148,31 @@ export class MediaService {
       });
     }
     const sniffed = await fromBuffer(bytes);
-    if (kind === 'voice' && !isOggOpus(bytes)) {
-      throw new AppError('attachment_invalid', 415, { reason: 'a voice note must be OGG/Opus audio' });
+    let mime = mimeOf(sniffed) ?? 'application/octet-stream';
+    if (kind === 'voice') {
+      mime = isOggOpus(bytes) ? 'audio/ogg' : mime === 'audio/vnd.wave' ? 'audio/wav' : mime;
+      const channel = await this.db
+        .getRepository(Channel)
+        .findOne({ where: { id: channelId, workspaceId }, withDeleted: true });
+      const adapter = channel && this.platforms.adapter(channel.type);
+      if (!adapter?.voiceMimes.includes(mime)) {
+        throw new AppError('attachment_invalid', 415, {
+          reason: `a voice note for ${channel?.type ?? 'this channel'} must be ${
+            channel?.type === 'telegram' ? 'OGG/Opus audio' : 'WAV, AAC or M4A audio'
+          }`,
+        });
+      }
     }
-    if (kind === 'image' && !IMAGE_MIMES.includes(mimeOf(sniffed) ?? '')) {
+    if (kind === 'image' && !IMAGE_MIMES.includes(mime)) {
       throw new AppError('attachment_invalid', 415, { reason: 'an image must be JPEG, PNG, WebP or GIF' });
     }
-    const extension = kind === 'voice' ? 'ogg' : (sniffed?.ext ?? 'bin');
+    const extension = mime === 'audio/ogg' ? 'ogg' : mime === 'audio/wav' ? 'wav' : (sniffed?.ext ?? 'bin');
     const key = `${workspaceId}/upload-${randomBytes(12).toString('hex')}.${extension}`;
     await mkdir(dirname(this.pathOf(key)), { recursive: true });
     await writeFile(this.pathOf(key), bytes);
     return {
       kind,
-      mime: kind === 'voice' ? 'audio/ogg' : (mimeOf(sniffed) ?? 'application/octet-stream'),
+      mime,
       size: bytes.length,
       duration,
       storage_key: key,

@@ -6,21 +6,22 @@ import { ChannelAccess, ConnectInput, OutboundMessage, PlatformAdapter, ReplyWin
 import { mapInstagramError } from './instagram.errors';
 
 const HOUR = 3600 * 1000;
-/** Audio Instagram accepts (Meta: aac, m4a, wav, mp4); a browser's OGG/Opus voice note is not among them. */
+/** Audio Instagram accepts (Meta: aac, m4a, wav, mp4); OGG/Opus is not among them, so the dashboard records WAV. */
 const INSTAGRAM_AUDIO = [
+  'audio/wav',
+  'audio/x-wav',
+  'audio/vnd.wave',
   'audio/aac',
   'audio/mp4',
   'audio/x-m4a',
   'audio/m4a',
-  'audio/wav',
-  'audio/x-wav',
-  'audio/vnd.wave',
 ];
 
 /** Instagram Direct through the Graph API with axios, against INSTAGRAM_API_URL. */
 export class InstagramAdapter implements PlatformAdapter {
   readonly type = 'instagram' as const;
   readonly maxTextLength = 1000;
+  readonly voiceMimes = INSTAGRAM_AUDIO;
   // Meta allows about 100 calls/s per account for text, far fewer per conversation in practice.
   readonly limits = { perRecipient: { points: 5, seconds: 1 }, perAccount: { points: 100, seconds: 1 } };
   private readonly http: AxiosInstance;
