@@ -351,6 +351,12 @@ describe('the dashboard in a browser', () => {
     await form.getByRole('status').waitFor();
     const restored = await stack.http.as(admin.token).get('/api/v1/admin/security/policy');
     expect(restored.body.messages_per_minute).toBe(defaults.messages_per_minute);
+    // Each change is on the admin's record, named in the page's language.
+    await page.getByRole('combobox', { name: 'Choose an agent' }).selectOption({ label: 'Sara Admin' });
+    await page.locator('.events [data-kind="policy_changed"]').first().waitFor();
+    expect(await page.locator('.events [data-kind="policy_changed"]').first().textContent()).toBe(
+      'Limits changed',
+    );
   }, 60000);
 
   it('reconnects after the api dies, with a banner meanwhile, and shows every missed message once', async () => {

@@ -274,7 +274,10 @@ export function SecurityPage() {
               <ul className="events">
                 {activity.recent_events.map((event, i) => (
                   <li key={i}>
-                    <time>{dateTime(event.created_at)}</time> · {event.kind}{' '}
+                    <time>{dateTime(event.created_at)}</time> ·{' '}
+                    <span data-kind={event.kind}>
+                      {t(`eventKind.${event.kind}`, { defaultValue: event.kind })}
+                    </span>{' '}
                     {event.ip && <span dir="ltr">{event.ip}</span>}
                   </li>
                 ))}
