@@ -604,19 +604,30 @@ describe('channels end to end', () => {
       await eventually(async () => expect((await statusOf(held.id)).status).toBe('sent'), 15000);
     }, 30000);
 
+    /** An agent's multipart upload to a conversation, as the dashboard sends it. */
+    const uploadTo = async (
+      conversationId: string,
+      kind: string,
+      bytes: Buffer,
+      name: string,
+      type: string,
+    ) => {
+      const form = new FormData();
+      form.append('kind', kind);
+      form.append('duration', '1');
+      form.append('file', new Blob([bytes], { type }), name);
+      const res = await fetch(`${api.url}/api/v1/conversations/${conversationId}/attachments`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ws.token}` },
+        body: form,
+      });
+      return { status: res.status, body: (await res.json()) as Frame };
+    };
+
     it('an agent sends an OGG/Opus voice note and an image as multipart uploads', async () => {
       const { from, conversationId } = await conversationWithCustomer();
-      const upload = async (kind: string, bytes: Buffer, name: string, type: string) => {
-        const form = new FormData();
-        form.append('kind', kind);
-        form.append('file', new Blob([bytes], { type }), name);
-        const res = await fetch(`${api.url}/api/v1/conversations/${conversationId}/attachments`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${ws.token}` },
-          body: form,
-        });
-        return { status: res.status, body: (await res.json()) as Frame };
-      };
+      const upload = (kind: string, bytes: Buffer, name: string, type: string) =>
+        uploadTo(conversationId, kind, bytes, name, type);
       const voice = await upload('voice', SAMPLE_OGG_OPUS, 'note.ogg', 'audio/ogg');
       expect(voice.status).toBe(201);
       expect(voice.body.attachments[0]).toMatchObject({ kind: 'voice', mime: 'audio/ogg' });
@@ -640,18 +651,8 @@ describe('channels end to end', () => {
     });
 
     it('a voice note goes to Instagram as WAV (it takes no Opus), and each platform refuses the other’s format', async () => {
-      const upload = async (conversationId: string, bytes: Buffer, name: string, type: string) => {
-        const form = new FormData();
-        form.append('kind', 'voice');
-        form.append('duration', '1');
-        form.append('file', new Blob([bytes], { type }), name);
-        const res = await fetch(`${api.url}/api/v1/conversations/${conversationId}/attachments`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${ws.token}` },
-          body: form,
-        });
-        return { status: res.status, body: (await res.json()) as Frame };
-      };
+      const upload = (conversationId: string, bytes: Buffer, name: string, type: string) =>
+        uploadTo(conversationId, 'voice', bytes, name, type);
       // One second of 16-bit mono silence at 16 kHz, as the dashboard's WAV recorder writes it.
       const pcm = Buffer.alloc(32000);
       const header = Buffer.alloc(44);
