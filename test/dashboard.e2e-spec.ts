@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import type { BrowserContext, Page } from 'playwright-core';
 import { screenshot, signIn, Stack, startStack } from './support/browser';
 import { HttpClient } from './support/http';
-import { eventually } from './support/ws';
+import { eventually, WsClient } from './support/ws';
 import { SAMPLE_JPEG } from '../tools/simulator/samples';
 
 /**
@@ -737,6 +737,27 @@ describe('the dashboard in a browser', () => {
     await connections(5);
     for (const tab of [...tabs, fourth]) expect(await tab.getByTestId('reconnecting').count()).toBe(0);
   }, 90000);
+
+  it('says why it cannot connect when the agent already holds every socket the cap allows', async () => {
+    const login = await stack.http.post('/api/v1/auth/login', {
+      email: agent.email,
+      password: agent.password,
+    });
+    const elsewhere = [];
+    for (let i = 0; i < 5; i++)
+      elsewhere.push(
+        await WsClient.connect(stack.apiUrl, '/ws/notifications/', { token: login.body.access_token }),
+      );
+    const page = await open(agent);
+    const banner = page.getByTestId('reconnecting');
+    await banner
+      .filter({ hasText: 'Too many Parley tabs or windows are open (5 connections at most)' })
+      .waitFor();
+    for (const socket of elsewhere) socket.close();
+    await banner.waitFor({ state: 'detached', timeout: 30000 });
+    await telegramCustomer(7009, 'Ziba', { text: 'Connected at last' });
+    await item(page, 'Ziba').getByText('Connected at last').waitFor();
+  }, 60000);
 
   it('shows a reply the server refused (a link flood) as not sent, with its reason, and lets the agent drop it', async () => {
     const page = await open(admin);

@@ -113,6 +113,8 @@ describe('security', () => {
       code: 'too_many_connections',
       message: expect.stringContaining('5'),
     });
+    // What a browser, which cannot read that refusal, asks instead.
+    expect((await agent.http.get('/api/v1/agents/me/connections')).body).toEqual({ open: 5, max: 5 });
     five[0].close();
     await five[0].closed();
     await eventually(async () => {

@@ -25,7 +25,12 @@ const en = {
     haveAccount: 'Already have an account? Sign in',
     tagline: 'Every Telegram and Instagram conversation, answered live.',
   },
-  banner: { reconnecting: 'Reconnecting…', signedOut: 'Your session ended. Please sign in again.' },
+  banner: {
+    reconnecting: 'Reconnecting…',
+    signedOut: 'Your session ended. Please sign in again.',
+    tooManyTabs:
+      'Too many Parley tabs or windows are open ({{n}} connections at most). Close one and this one reconnects.',
+  },
   inbox: {
     mine: 'Mine',
     unassigned: 'Unassigned',
@@ -236,7 +241,12 @@ const fa: Dict = {
     haveAccount: 'حساب دارید؟ وارد شوید',
     tagline: 'همهٔ گفتگوهای تلگرام و اینستاگرام، زنده پاسخ داده می‌شوند.',
   },
-  banner: { reconnecting: 'در حال اتصال دوباره…', signedOut: 'نشست شما پایان یافت. لطفاً دوباره وارد شوید.' },
+  banner: {
+    reconnecting: 'در حال اتصال دوباره…',
+    signedOut: 'نشست شما پایان یافت. لطفاً دوباره وارد شوید.',
+    tooManyTabs:
+      'زبانه‌ها یا پنجره‌های باز پارلی زیادند (حداکثر {{n}} اتصال). یکی را ببندید تا این یکی دوباره وصل شود.',
+  },
   inbox: {
     mine: 'مال من',
     unassigned: 'بدون مسئول',
@@ -445,7 +455,12 @@ const ar: Dict = {
     haveAccount: 'لديك حساب؟ سجّل الدخول',
     tagline: 'كل محادثات تيليجرام وإنستغرام، يُرد عليها مباشرة.',
   },
-  banner: { reconnecting: 'جارٍ إعادة الاتصال…', signedOut: 'انتهت جلستك. يرجى تسجيل الدخول مرة أخرى.' },
+  banner: {
+    reconnecting: 'جارٍ إعادة الاتصال…',
+    signedOut: 'انتهت جلستك. يرجى تسجيل الدخول مرة أخرى.',
+    tooManyTabs:
+      'علامات تبويب أو نوافذ بارلي المفتوحة كثيرة (بحد أقصى {{n}} اتصالات). أغلق واحدة ليعاد اتصال هذه.',
+  },
   inbox: {
     mine: 'محادثاتي',
     unassigned: 'غير مسندة',

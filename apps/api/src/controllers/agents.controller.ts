@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { AgentService } from '@parley/domain/services/agent.service';
 import { EventBus } from '@parley/realtime/event-bus';
 import { PresenceService } from '@parley/realtime/presence.service';
+import { SecurityPolicyService } from '@parley/security/security-policy.service';
 import type { AuthAgent } from '@parley/domain/services/token.service';
 import { AdminOnly, CurrentAgent } from '../auth/auth.guards';
 import { AvailabilityDto, InviteAgentDto, UpdateAgentDto } from '../dtos/agent.dto';
@@ -16,7 +17,21 @@ export class AgentsController {
     private readonly agents: AgentService,
     private readonly bus: EventBus,
     private readonly presence: PresenceService,
+    private readonly policies: SecurityPolicyService,
   ) {}
+
+  /**
+   * The caller's open sockets across every instance, and the cap: a browser cannot read why a
+   * handshake was refused, so the dashboard asks here while it keeps failing to reconnect.
+   */
+  @Get('me/connections')
+  async myConnections(@CurrentAgent() me: AuthAgent) {
+    const [open, policy] = await Promise.all([
+      this.presence.liveConnections(me.id),
+      this.policies.forWorkspace(me.workspaceId),
+    ]);
+    return { open, max: policy.maxSocketsPerAgent };
+  }
 
   /** Online or away, shown to the workspace as `user_presence`. */
   @Put('me/availability')

@@ -7,7 +7,8 @@ import { api } from '../api/http';
 import { session, type StoredSession } from '../api/session';
 import { InboxPage } from '../inbox/InboxPage';
 import { useReconnecting } from './connection';
-import { useHashRoute } from './hooks';
+import { number } from './format';
+import { useHashRoute, useSocketCap } from './hooks';
 import { LanguageSwitch } from './LanguageSwitch';
 import { LiveProvider, useLive } from './live';
 import { Notifications } from './Notifications';
@@ -42,6 +43,7 @@ export function Shell({ current }: { current: StoredSession }) {
   const { t } = useTranslation();
   const route = useHashRoute();
   const reconnecting = useReconnecting();
+  const cap = useSocketCap(reconnecting);
   const isAdmin = current.agent.role === 'admin';
   const [section, id] = route.split('/').filter(Boolean);
 
@@ -100,7 +102,7 @@ export function Shell({ current }: { current: StoredSession }) {
         </header>
         {reconnecting && (
           <div className="banner" role="status" data-testid="reconnecting">
-            {t('banner.reconnecting')}
+            {cap === null ? t('banner.reconnecting') : t('banner.tooManyTabs', { n: number(cap) })}
           </div>
         )}
         {page}

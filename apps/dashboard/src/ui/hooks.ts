@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { api } from '../api/http';
 import { LiveSocket, type SocketState } from '../api/live-socket';
 import type { Frame } from '../api/types';
 import { reportSocket } from './connection';
@@ -155,4 +156,31 @@ export function useHashRoute(): string {
 
 export function navigate(route: string): void {
   window.location.hash = route;
+}
+
+/**
+ * While sockets keep failing to reconnect, whether that is because the agent already has as many
+ * open as the cap allows (a browser cannot read why a handshake was refused, so it asks the api).
+ * The cap when so, else null.
+ */
+export function useSocketCap(reconnecting: boolean): number | null {
+  const [cap, setCap] = useState<number | null>(null);
+  useEffect(() => {
+    setCap(null);
+    if (!reconnecting) return;
+    let current = true;
+    const check = () =>
+      api<{ open: number; max: number }>('/agents/me/connections').then(
+        (c) => current && setCap(c.open >= c.max ? c.max : null),
+        () => undefined, // the api itself is down: the plain reconnecting banner says enough
+      );
+    const first = setTimeout(check, 2000);
+    const timer = setInterval(check, 5000);
+    return () => {
+      current = false;
+      clearTimeout(first);
+      clearInterval(timer);
+    };
+  }, [reconnecting]);
+  return cap;
 }
