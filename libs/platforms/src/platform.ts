@@ -48,8 +48,8 @@ export interface PlatformAdapter {
   readonly type: ChannelType;
   /** The longest text one message may carry on this platform. */
   readonly maxTextLength: number;
-  /** The audio formats this platform takes as a voice note. */
-  readonly voiceMimes: readonly string[];
+  /** The audio this platform takes as a voice note: its MIME types, and their names for people. */
+  readonly voice: { readonly mimes: readonly string[]; readonly described: string };
   /** Per recipient and per account send budgets (points per second). */
   readonly limits: {
     perRecipient: { points: number; seconds: number };

@@ -154,12 +154,11 @@ export class MediaService {
       const channel = await this.db
         .getRepository(Channel)
         .findOne({ where: { id: channelId, workspaceId }, withDeleted: true });
-      const adapter = channel && this.platforms.adapter(channel.type);
-      if (!adapter?.voiceMimes.includes(mime)) {
+      if (!channel) throw notFound('channel');
+      const { voice } = this.platforms.adapter(channel.type);
+      if (!voice.mimes.includes(mime)) {
         throw new AppError('attachment_invalid', 415, {
-          reason: `a voice note for ${channel?.type ?? 'this channel'} must be ${
-            channel?.type === 'telegram' ? 'OGG/Opus audio' : 'WAV, AAC or M4A audio'
-          }`,
+          reason: `a voice note for ${channel.type} must be ${voice.described} audio`,
         });
       }
     }

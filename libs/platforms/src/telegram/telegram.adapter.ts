@@ -13,7 +13,7 @@ export class TelegramAdapter implements PlatformAdapter {
   readonly type = 'telegram' as const;
   readonly maxTextLength = 4096;
   /** Telegram shows nothing but OGG/Opus as a voice note. */
-  readonly voiceMimes = ['audio/ogg'];
+  readonly voice = { mimes: ['audio/ogg'], described: 'OGG/Opus' };
   // Telegram: about 1 message/s per chat and 30/s per bot.
   readonly limits = { perRecipient: { points: 1, seconds: 1 }, perAccount: { points: 30, seconds: 1 } };
 
