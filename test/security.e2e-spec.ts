@@ -463,6 +463,15 @@ describe('per-IP budgets', () => {
     expect((await deliver('198.51.100.9', 200, true)).status).toBe(429); // that IP is cut off for now
     expect((await deliver('198.51.100.20', 6, true)).status).toBe(200);
     expect((await deliver('198.51.100.10', 300, false)).status).toBe(403);
+    // A body that cannot be parsed is not counted: a parsing gap of ours must never lock a platform out.
+    for (let n = 0; n < 5; n++) {
+      const garbled = await hook.post(`/webhooks/telegram/${channelId}`, undefined, {
+        raw: '{"update_id": ',
+        headers: { 'x-forwarded-for': '198.51.100.21', 'x-telegram-bot-api-secret-token': secret },
+      });
+      expect(garbled.status).toBe(400);
+    }
+    expect((await deliver('198.51.100.21', 400, true)).status).toBe(200);
 
     const events = await api.db.query(
       `SELECT ip, detail->>'family' AS family FROM security_event WHERE kind = 'rate_limited' ORDER BY ip`,

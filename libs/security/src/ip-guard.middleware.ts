@@ -3,11 +3,15 @@ import type { NextFunction, Request, Response } from 'express';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import { IpGuardService } from './ip-guard.service';
 
+/** Webhook answers that mean "not a genuine delivery": a wrong secret or signature, an unknown channel. */
+const REFUSED_DELIVERY = [401, 403, 404];
+
 /**
  * Every request: a blacklisted IP gets 403 on every app and instance; hot endpoints get per-IP budgets.
- * The auth budget counts every request. The webhook budget counts only refused ones (bad secret or
- * signature, unknown channel, malformed body): a platform's genuine deliveries all come from a few
- * addresses and must never be throttled, while a client forging them is cut off.
+ * The auth budget counts every request. The webhook budget counts only deliveries refused as not
+ * genuine (bad secret or signature, unknown channel): a platform's real deliveries all come from a
+ * few addresses and must never be throttled, while a client forging them is cut off. A body we
+ * cannot parse (400) is not counted, so a parsing gap of ours can never lock a platform out.
  */
 @Injectable()
 export class IpGuardMiddleware implements NestMiddleware {
@@ -44,7 +48,7 @@ export class IpGuardMiddleware implements NestMiddleware {
       if (budget?.refusalsOnly) {
         await this.guard.consumeIpBudget(budget.family, ip, budget.perMinute, false);
         res.on('finish', () => {
-          if (res.statusCode >= 400 && res.statusCode < 500 && res.statusCode !== 429)
+          if (REFUSED_DELIVERY.includes(res.statusCode))
             void this.guard.spendIpBudget(budget.family, ip, budget.perMinute);
         });
       } else if (budget) await this.guard.consumeIpBudget(budget.family, ip, budget.perMinute);
