@@ -11,7 +11,7 @@ let socketIds = 0;
  * per-agent cap. Coming back resumes with `?since=`, so nothing is missed; a quick look at another
  * tab costs nothing.
  */
-export const HIDDEN_GRACE_MS = 10_000;
+const HIDDEN_GRACE_MS = 10_000;
 
 /** Keeps one LiveSocket open while the component is mounted, paused while `active` has been false for a while. */
 export function useLiveSocket(
@@ -38,7 +38,10 @@ export function useLiveSocket(
   }, [path]);
   useEffect(() => {
     if (!socket) return;
-    if (active) return socket.resume();
+    if (active) {
+      socket.resume();
+      return;
+    }
     const timer = setTimeout(() => socket.pause(), HIDDEN_GRACE_MS);
     return () => clearTimeout(timer);
   }, [socket, active]);
