@@ -35,8 +35,8 @@ apt_install() {
 ensure_node_modules() {
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     log "installing npm dependencies"
-    # `npm install` honours the lock; `npm ci` refuses locks whose platform-only optional packages npm 11 left out.
-    npm install --no-save --no-audit --no-fund --loglevel=error
+    # Exactly the locked tree, as the Dockerfile and any CI install it.
+    npm ci --no-audit --no-fund --loglevel=error
   fi
 }
 
