@@ -1,10 +1,14 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema';
 import { OutboundAndMediaSweepIndexes1764100000000 } from './1764100000000-outbound-and-media-sweep-indexes';
 import { MessageSpamReason1764200000000 } from './1764200000000-message-spam-reason';
+import { AgentSessionsAndOperator1764400000000 } from './1764400000000-agent-sessions-and-operator';
+import { CredentialsBoundToChannel1764500000000 } from './1764500000000-credentials-bound-to-channel';
 
 /** Every migration in order. `npm run migration:generate` writes a new file: add its class here. */
 export const MIGRATIONS = [
   InitialSchema1764000000000,
   OutboundAndMediaSweepIndexes1764100000000,
   MessageSpamReason1764200000000,
+  AgentSessionsAndOperator1764400000000,
+  CredentialsBoundToChannel1764500000000,
 ];

@@ -34,7 +34,7 @@ describe('auth', () => {
         access_token: expect.any(String),
         refresh_token: expect.any(String),
         expires_in: 900,
-        agent: { id: expect.any(String), name: 'Sara', email: 'sara@example.test', role: 'admin' },
+        agent: { id: expect.any(String), name: 'Sara', email: 'sara@example.test', role: 'admin', is_operator: true },
         workspace: { id: expect.any(String), name: 'Acme Support' },
       });
       const me = await http.as(res.body.access_token).get('/api/v1/auth/me');
@@ -133,11 +133,19 @@ describe('auth', () => {
       const third = await http.post('/api/v1/auth/refresh', { refresh_token: second.body.refresh_token });
       expect(third.status).toBe(200);
 
+      // Replayed well after it was spent (not a tab that just lost a refresh race).
+      await api.db.query(
+        `UPDATE refresh_token SET used_at = used_at - interval '1 minute' WHERE family_id = (
+           SELECT family_id FROM refresh_token WHERE agent_id = $1 ORDER BY created_at LIMIT 1)`,
+        [session.adminId],
+      );
       const replay = await http.post('/api/v1/auth/refresh', { refresh_token: session.refreshToken });
       expect(replay.status).toBe(401);
       expect(replay.body.code).toBe('refresh_token_reused');
       const newest = await http.post('/api/v1/auth/refresh', { refresh_token: third.body.refresh_token });
       expect(newest.status).toBe(401);
+      // The stolen family's access tokens stop at once too.
+      expect((await http.as(third.body.access_token).get('/api/v1/auth/me')).body.code).toBe('session_ended');
 
       const unrelated = await http.post('/api/v1/auth/refresh', {
         refresh_token: otherLogin.body.refresh_token,
@@ -145,12 +153,18 @@ describe('auth', () => {
       expect(unrelated.status).toBe(200);
     });
 
-    it('two concurrent uses of one refresh token: one wins, the other counts as reuse', async () => {
+    it('two concurrent uses of one refresh token (two tabs racing): one wins, the other is refused, the sign-in lives on', async () => {
       const session = await signupWorkspace(api);
       const results = await Promise.all(
         [1, 2].map(() => http.post('/api/v1/auth/refresh', { refresh_token: session.refreshToken })),
       );
       expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
+      const [winner, loser] = results[0].status === 200 ? results : [results[1], results[0]];
+      expect(loser.body.code).toBe('refresh_token_reused');
+      // The losing tab's refusal did not end the winner's sign-in.
+      expect((await http.as(winner.body.access_token).get('/api/v1/auth/me')).status).toBe(200);
+      const next = await http.post('/api/v1/auth/refresh', { refresh_token: winner.body.refresh_token });
+      expect(next.status).toBe(200);
     });
 
     it('refuses an unknown refresh token', async () => {
@@ -192,7 +206,13 @@ describe('auth', () => {
     beforeAll(async () => {
       session = await signupWorkspace(api);
     });
-    const claims = () => ({ sub: session.adminId, wsp: session.workspaceId, role: 'admin' });
+    const claims = () => ({
+      sub: session.adminId,
+      wsp: session.workspaceId,
+      role: 'admin',
+      sid: (JSON.parse(Buffer.from(session.token.split('.')[1], 'base64url').toString()) as { sid: string }).sid,
+      ver: 0,
+    });
     const noneToken = () =>
       [
         Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url'),

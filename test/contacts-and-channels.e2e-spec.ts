@@ -114,7 +114,10 @@ describe('contacts and channels', () => {
         [telegram.body.id],
       );
       expect(row.credentials_encrypted).not.toContain(token);
-      expect(api.get(CredentialsCipher).decrypt(row.credentials_encrypted).bot_token).toBe(token);
+      const cipher = api.get(CredentialsCipher);
+      expect(cipher.decrypt(row.credentials_encrypted, telegram.body.id).bot_token).toBe(token);
+      // Bound to its channel: the same ciphertext on the Instagram channel's row does not open.
+      expect(() => cipher.decrypt(row.credentials_encrypted, instagram.body.id)).toThrow();
       const everything = JSON.stringify([
         telegram.body,
         instagram.body,

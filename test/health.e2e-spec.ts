@@ -1,4 +1,4 @@
-import { startApi, TestApi } from './support/app';
+import { freshEnvironment, startApi, TestApi } from './support/app';
 import { HttpClient } from './support/http';
 
 describe('health', () => {
@@ -14,6 +14,33 @@ describe('health', () => {
     const ready = await http.get('/readyz');
     expect(ready.status).toBe(200);
     expect(ready.body).toEqual({ status: 'ready', postgres: 'up', redis: 'up' });
+  });
+
+  it('sends security headers on API answers (helmet): nosniff, no framing, a CSP that lets JSON do nothing', async () => {
+    const res = await fetch(`${api.url}/api/v1/conversations`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    // PUBLIC_URL is http here: no HSTS (a browser would pin a scheme we do not serve).
+    expect(res.headers.get('strict-transport-security')).toBeNull();
+    expect(res.headers.get('x-powered-by')).toBeNull();
+    const docs = await fetch(`${api.url}/api/docs`);
+    expect(docs.status).toBe(200);
+    expect(docs.headers.get('content-security-policy')).toContain("script-src 'self'");
+  });
+
+  it('sends HSTS when PUBLIC_URL is https', async () => {
+    const secure = await startApi(await freshEnvironment({ PUBLIC_URL: 'https://support.example.test' }));
+    try {
+      const res = await fetch(`${secure.url}/healthz`);
+      expect(res.headers.get('strict-transport-security')).toMatch(/^max-age=\d+/);
+    } finally {
+      await secure.close();
+      await secure.environment.close();
+    }
   });
 
   it('serves the OpenAPI document with the scripted routes', async () => {

@@ -525,8 +525,8 @@ describe('realtime gateway across two api instances', () => {
     await onA.next((f) => f.type === 'ready');
     await onB.next((f) => f.type === 'ready');
     await ws.http.patch(`/api/v1/agents/${leaving.id}`, { is_active: false });
-    expect(await onA.closed()).toBe(4403);
-    expect(await onB.closed()).toBe(4403);
+    expect(await onA.closed()).toBe(4003);
+    expect(await onB.closed()).toBe(4003);
     expect((await leaving.http.get('/api/v1/auth/me')).status).toBe(401);
   });
 

@@ -148,9 +148,8 @@ describe('security', () => {
     expect((await ws.http.get('/api/v1/conversations')).status).toBe(200);
 
     const list = await ws.http.get('/api/v1/admin/security/blacklist');
-    expect(list.body).toEqual([
-      expect.objectContaining({ ip: attacker, failures: 5, workspace_ids: [ws.workspaceId] }),
-    ]);
+    expect(list.body).toEqual([expect.objectContaining({ ip: attacker, failures: 5, can_unblock: true })]);
+    expect(list.body[0]).not.toHaveProperty('workspace_ids');
     const summary = await ws.http.get('/api/v1/admin/security/summary?hours=1');
     expect(summary.body).toMatchObject({
       failed_authentications: 5,
@@ -181,25 +180,6 @@ describe('security', () => {
     }
     const blocked = await new HttpClient(api.url, from(attacker)).get('/api/v1/auth/me');
     expect([blocked.status, blocked.body.code]).toEqual([403, 'ip_blocked']);
-  });
-
-  it('slows down an account after repeated failures, the same way whether it exists or not', async () => {
-    const tries = async (email: string) => {
-      const statuses: number[] = [];
-      for (let i = 0; i < 11; i++) {
-        const ip = `192.0.2.${i + 10}`; // a different IP each time: the account rule, not the IP rule
-        statuses.push(
-          (await new HttpClient(api.url, from(ip)).post('/api/v1/auth/login', { email, password: 'nope' }))
-            .status,
-        );
-      }
-      return statuses;
-    };
-    const victim = await signupWorkspace(api);
-    const existing = await tries(victim.email);
-    const ghost = await tries('nobody-at-all@example.test');
-    expect(existing).toEqual([...Array(10).fill(401), 429]);
-    expect(ghost).toEqual(existing);
   });
 
   it('lets an admin change the policy piece by piece, restore a default, and block patterns of its own', async () => {

@@ -6,9 +6,12 @@ import { AppConfig, CONFIG } from '@parley/config/config';
 import { DomainModule } from '@parley/domain/domain.module';
 import { RealtimeModule } from '@parley/realtime/realtime.module';
 import { RuntimeModule } from '@parley/runtime/runtime.module';
-import { IpGuardMiddleware } from '@parley/security/ip-guard.middleware';
+import { CLAIMED_WORKSPACE, IpGuardMiddleware } from '@parley/security/ip-guard.middleware';
+import { AuthService } from '@parley/domain/services/auth.service';
+import { TokenService } from '@parley/domain/services/token.service';
 import { SecurityStatsService } from '@parley/security/security-stats.service';
 import { JwtAuthGuard, RolesGuard } from './auth/auth.guards';
+import { claimedWorkspace } from './auth/claimed-workspace';
 import { JwtStrategy } from './auth/jwt.strategy';
 import { AdminSecurityController } from './controllers/admin-security.controller';
 import { AgentsController } from './controllers/agents.controller';
@@ -18,6 +21,7 @@ import { ChannelsController } from './controllers/channels.controller';
 import { ContactsController } from './controllers/contacts.controller';
 import { ConversationsController } from './controllers/conversations.controller';
 import { MessagesController } from './controllers/messages.controller';
+import { OperatorSecurityController } from './controllers/operator-security.controller';
 import { ChatGateway } from './gateway/chat.gateway';
 import { HandshakeService } from './gateway/handshake.service';
 import { ConversationsGateway, NotificationsGateway } from './gateway/list.gateways';
@@ -46,6 +50,7 @@ export class ApiModule implements NestModule {
         ChannelsController,
         AttachmentsController,
         AdminSecurityController,
+        OperatorSecurityController,
       ],
       providers: [
         JwtStrategy,
@@ -55,6 +60,7 @@ export class ApiModule implements NestModule {
         ChatGateway,
         ConversationsGateway,
         NotificationsGateway,
+        { provide: CLAIMED_WORKSPACE, useFactory: claimedWorkspace, inject: [TokenService, AuthService] },
         { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
       ],

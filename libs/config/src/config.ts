@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
@@ -19,6 +20,43 @@ const url = (protocols: string[]) =>
       },
       `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
     );
+
+/**
+ * Which proxies' X-Forwarded-For to believe: a hop count, or the proxies' addresses (IPs, CIDRs,
+ * or proxy-addr's names for CIDR sets). Never "any client", which would let anyone choose the IP
+ * the blacklist and the budgets see.
+ */
+const TRUST_PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** An IPv4/IPv6 address, or one with a prefix length (`10.0.0.0/8`, `fd00::/8`). */
+export function isIpOrCidr(entry: string): boolean {
+  const [address, bits, extra] = entry.split('/');
+  if (extra !== undefined || !isIP(address)) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(address) === 4 ? 32 : 128));
+}
+const trustProxy = z
+  .string()
+  .trim()
+  .default('loopback')
+  .refine(
+    (value) =>
+      /^\d{1,2}$/.test(value) ||
+      value === 'false' ||
+      value.split(',').every((part) => TRUST_PROXY_NAMES.includes(part.trim()) || isIpOrCidr(part.trim())),
+    'must be a hop count (e.g. 1), or the proxies\' addresses as IPs/CIDRs (e.g. 10.0.0.0/8,127.0.0.1; ' +
+      `also ${TRUST_PROXY_NAMES.join(', ')}); "true" would believe any client's X-Forwarded-For`,
+  );
+
+const emails = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((e) => e.trim().toLowerCase())
+      .filter(Boolean),
+  )
+  .refine((list) => list.every((e) => /^[^\s@]+@[^\s@]+$/.test(e)), 'must be comma-separated email addresses');
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
@@ -59,13 +97,26 @@ const schema = z
     AUTH_FAILURES_BEFORE_BLOCK: z.coerce.number().int().min(1).max(1000).default(5),
     AUTH_FAILURE_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
     IP_BLOCK_HOURS: z.coerce.number().min(0.01).max(720).default(24),
-    TRUST_PROXY: z.string().default('loopback'),
+    TRUST_PROXY: trustProxy,
+    OPERATOR_EMAILS: emails,
+    BIND_HOST: z.string().trim().min(1).optional(),
     AUTH_REQUESTS_PER_MINUTE_PER_IP: z.coerce.number().int().min(1).max(100000).default(30),
     WEBHOOK_REFUSALS_PER_MINUTE_PER_IP: z.coerce.number().int().min(1).max(1000000).default(120),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
-    if (env.NODE_ENV !== 'production') return;
+    if (env.NODE_ENV !== 'production') {
+      // The development secret is public: a process using it listens on this machine only.
+      const bind = bindHostOf(env);
+      if (!env.JWT_SECRET && !isLoopback(bind)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['JWT_SECRET'],
+          message: `is required to listen on ${bind} (without it Parley uses a public development secret)`,
+        });
+      }
+      return;
+    }
     for (const key of ['JWT_SECRET', 'ENCRYPTION_KEY'] as const) {
       if (!env[key])
         ctx.addIssue({ code: 'custom', path: [key], message: 'is required when NODE_ENV=production' });
@@ -73,6 +124,13 @@ const schema = z
   });
 
 export type AppConfig = ReturnType<typeof toConfig>;
+
+/** Outside production Parley listens on loopback unless BIND_HOST says otherwise. */
+function bindHostOf(env: { NODE_ENV: string; BIND_HOST?: string }): string {
+  return env.BIND_HOST ?? (env.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1');
+}
+
+const isLoopback = (host: string) => /^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(host);
 
 function toConfig(env: z.infer<typeof schema>) {
   return {
@@ -90,6 +148,7 @@ function toConfig(env: z.infer<typeof schema>) {
     encryptionKey: env.ENCRYPTION_KEY ?? `${DEV_SECRET}:credentials`,
     publicUrl: env.PUBLIC_URL.replace(/\/+$/, ''),
     ports: { api: env.API_PORT, ingest: env.INGEST_PORT, worker: env.WORKER_PORT },
+    bindHost: bindHostOf(env),
     telegramApiRoot: env.TELEGRAM_API_ROOT,
     instagram: {
       apiUrl: env.INSTAGRAM_API_URL,
@@ -106,6 +165,8 @@ function toConfig(env: z.infer<typeof schema>) {
       authFailureWindowMinutes: env.AUTH_FAILURE_WINDOW_MINUTES,
       ipBlockHours: env.IP_BLOCK_HOURS,
       trustProxy: env.TRUST_PROXY,
+      /** Accounts that see and lift instance-wide security state; empty: the instance's first account. */
+      operatorEmails: env.OPERATOR_EMAILS,
       authRequestsPerMinutePerIp: env.AUTH_REQUESTS_PER_MINUTE_PER_IP,
       webhookRefusalsPerMinutePerIp: env.WEBHOOK_REFUSALS_PER_MINUTE_PER_IP,
     },

@@ -10,6 +10,7 @@ import { RateLimitService } from '@parley/security/rate-limit.service';
 import { SecurityEventService } from '@parley/security/security-event.service';
 import { SecurityPolicyService } from '@parley/security/security-policy.service';
 import { SpamService } from '@parley/security/spam.service';
+import { TrustedAddressService } from '@parley/security/trusted-address.service';
 import { AgentService } from './services/agent.service';
 import { AuthService } from './services/auth.service';
 import { ChannelService } from './services/channel.service';
@@ -41,6 +42,7 @@ const SERVICES = [
   RateLimitService,
   SpamService,
   IpGuardService,
+  TrustedAddressService,
   OutboundQueue,
   PlatformRegistry,
 ];

@@ -1,5 +1,4 @@
 import type { AppConfig } from '@parley/config/config';
-import type { AgentRole } from '@parley/database/entities/agent.entity';
 
 /** Redis pub/sub channels; named explicitly because ioredis' keyPrefix does not apply to channels. */
 export const eventsChannel = (config: AppConfig) => `${config.redisPrefix}events`;
@@ -26,4 +25,19 @@ export type EphemeralEvent =
       last_seen: string | null;
       timestamp: string;
     }
-  | { kind: 'agent_changed'; workspace_id: string; user_id: string; active: boolean; role: AgentRole };
+  /**
+   * Sockets of an agent's sign-in (`session_id`), or of all its sign-ins (null), must close now:
+   * 4001 for a logout, password or role change (the client may sign in again), 4003 deactivated.
+   */
+  | {
+      kind: 'session_ended';
+      workspace_id: string;
+      user_id: string;
+      session_id: string | null;
+      code: SessionCloseCode;
+      reason: string;
+    };
+
+/** Close codes of a socket whose session ended: 4001 sign in again, 4003 not allowed any more. */
+export const SESSION_CLOSE = { ended: 4001, forbidden: 4003 } as const;
+export type SessionCloseCode = (typeof SESSION_CLOSE)[keyof typeof SESSION_CLOSE];

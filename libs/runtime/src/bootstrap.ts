@@ -6,6 +6,7 @@ import { AppConfig, CONFIG, ConfigError, loadConfig } from '@parley/config/confi
 import { AppError } from '@parley/errors/app-error';
 import { ErrorFilter } from '@parley/errors/error.filter';
 import { trustFunction } from '@parley/security/client-ip';
+import { applySecurityHeaders } from './security-headers';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -20,6 +21,7 @@ function flatten(errors: ValidationError[], parent = ''): { field: string; probl
 /** Pipes, filter and logger every app shares; tests call this too so they exercise the same stack. */
 export function configureApp(app: INestApplication): void {
   app.useLogger(app.get(Logger));
+  applySecurityHeaders(app, app.get<AppConfig>(CONFIG).publicUrl);
   // req.ip is the client behind trusted proxies only (TRUST_PROXY), for blacklists and budgets.
   (app.getHttpAdapter().getInstance() as { set(key: string, value: unknown): void }).set(
     'trust proxy',
@@ -88,7 +90,7 @@ export async function runApp(
       );
     });
   }
-  await app.listen(portOf(config), '0.0.0.0');
+  await app.listen(portOf(config), config.bindHost);
   const { port } = app.getHttpServer().address() as AddressInfo;
   app.get(Logger).log(`parley-${name} listening on :${port}`);
 }

@@ -1,10 +1,16 @@
 import type { IncomingMessage } from 'node:http';
 import proxyaddr from 'proxy-addr';
 
-/** The same trust rule Express applies (TRUST_PROXY: true, false, or proxy-addr names like "loopback"). */
+/**
+ * The trust rule for X-Forwarded-For (TRUST_PROXY, validated by the config): a hop count, "false",
+ * or the proxies' IPs/CIDRs. The same function serves Express (`trust proxy`) and raw upgrades.
+ */
 export function trustFunction(setting: string): (address: string, hop: number) => boolean {
-  if (setting === 'true') return () => true;
   if (setting === 'false') return () => false;
+  if (/^\d+$/.test(setting)) {
+    const hops = Number(setting);
+    return (_address, hop) => hop < hops;
+  }
   return proxyaddr.compile(setting.split(',').map((s) => s.trim()));
 }
 

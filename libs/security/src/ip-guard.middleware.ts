@@ -1,7 +1,14 @@
-import { Inject, Injectable, NestMiddleware } from '@nestjs/common';
+import { Inject, Injectable, NestMiddleware, Optional } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import { IpGuardService } from './ip-guard.service';
+
+/**
+ * The workspace a request's credentials name (a bearer token's, a login's account, a refresh
+ * token's), looked up only for a blacklisted IP: a workspace's trusted office addresses pass.
+ */
+export const CLAIMED_WORKSPACE = Symbol('CLAIMED_WORKSPACE');
+export type ClaimedWorkspace = (req: Request) => Promise<string | null>;
 
 /** Webhook answers that mean "not a genuine delivery": a wrong secret or signature, an unknown channel. */
 const REFUSED_DELIVERY = [401, 403, 404];
@@ -21,6 +28,7 @@ export class IpGuardMiddleware implements NestMiddleware {
   constructor(
     private readonly guard: IpGuardService,
     @Inject(CONFIG) config: AppConfig,
+    @Optional() @Inject(CLAIMED_WORKSPACE) private readonly claimedWorkspace?: ClaimedWorkspace,
   ) {
     this.budgets = [
       {
@@ -43,7 +51,8 @@ export class IpGuardMiddleware implements NestMiddleware {
       const path = req.originalUrl.split('?')[0];
       if (path === '/healthz' || path === '/readyz') return next();
       const ip = req.ip ?? 'unknown';
-      await this.guard.assertNotBlocked(ip);
+      if (await this.guard.isBlocked(ip))
+        await this.guard.assertNotBlocked(ip, await this.claimedWorkspace?.(req).catch(() => null));
       const budget = this.budgets.find((b) => b.test.test(path));
       if (budget?.refusalsOnly) {
         await this.guard.consumeIpBudget(budget.family, ip, budget.perMinute, false);

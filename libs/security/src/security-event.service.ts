@@ -12,6 +12,7 @@ export const SECURITY_EVENT_KINDS = [
   'ip_blocked',
   'ip_unblocked',
   'account_locked',
+  'login_slowed_down',
   'request_blocked',
   'spam_inbound',
   'spam_outbound',

@@ -17,35 +17,33 @@ export class SecurityStatsService {
   ) {}
 
   async summary(workspaceId: string, hours: number) {
-    const params = [workspaceId, hours];
-    const scope = `workspace_id = $1 AND created_at > now() - make_interval(hours => $2)`;
-    const [byKind, topIps, topAgents, buckets, blacklisted] = await Promise.all([
-      this.db.query(
-        `SELECT kind, count(*)::int AS count FROM security_event WHERE ${scope} GROUP BY kind ORDER BY count DESC`,
-        params,
-      ),
-      this.db.query(
-        `SELECT ip, count(*)::int AS count FROM security_event WHERE ${scope} AND ip IS NOT NULL
-          GROUP BY ip ORDER BY count DESC LIMIT 10`,
-        params,
-      ),
-      this.db.query(
-        `SELECT e.agent_id, a.name, count(*)::int AS count FROM security_event e JOIN agent a ON a.id = e.agent_id
-          WHERE e.workspace_id = $1 AND e.created_at > now() - make_interval(hours => $2)
-          GROUP BY e.agent_id, a.name ORDER BY count DESC LIMIT 10`,
-        params,
-      ),
-      this.db.query(
-        `SELECT to_char(date_trunc('hour', created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:00:00"Z"') AS bucket, kind,
-                count(*)::int AS count
-           FROM security_event WHERE ${scope} GROUP BY 1, 2 ORDER BY 1, 2`,
-        params,
-      ),
-      this.guard.list(workspaceId),
-    ]);
-    const counts = Object.fromEntries(
-      (byKind as { kind: string; count: number }[]).map((r) => [r.kind, r.count]),
+    const { counts, ...rest } = await this.eventFigures('workspace_id = $1', [workspaceId], hours);
+    return this.shape(hours, counts, rest, await this.guard.list(workspaceId));
+  }
+
+  /**
+   * The whole instance, for its operator: every workspace's events and those aimed at no workspace
+   * (guesses at unknown accounts, forged webhooks), and every blocked IP.
+   */
+  async instanceSummary(hours: number) {
+    const { counts, ...rest } = await this.eventFigures('true', [], hours);
+    const [{ unattributed }] = await this.db.query(
+      `SELECT count(*)::int AS unattributed FROM security_event
+        WHERE workspace_id IS NULL AND kind = 'auth_failed' AND created_at > now() - make_interval(hours => $1)`,
+      [hours],
     );
+    return {
+      ...this.shape(hours, counts, rest, await this.guard.listAll()),
+      unattributed_failed_authentications: unattributed as number,
+    };
+  }
+
+  private shape<B>(
+    hours: number,
+    counts: Record<string, number>,
+    rest: { top_ips: unknown[]; top_agents: unknown[]; over_time: unknown[] },
+    blacklisted: B[],
+  ) {
     return {
       hours,
       counts_by_kind: counts,
@@ -54,9 +52,43 @@ export class SecurityStatsService {
       rate_limit_hits: counts.rate_limited ?? 0,
       connections_refused: counts.connection_refused ?? 0,
       blacklisted_now: blacklisted,
-      top_ips: topIps,
-      top_agents: topAgents,
-      over_time: buckets,
+      ...rest,
+    };
+  }
+
+  /** Counts by kind, top IPs and agents and hourly buckets of the events matching `where`. */
+  private async eventFigures(where: string, params: unknown[], hours: number) {
+    const at = params.length + 1;
+    const scope = `${where} AND created_at > now() - make_interval(hours => $${at})`;
+    const all = [...params, hours];
+    const [byKind, topIps, topAgents, buckets] = await Promise.all([
+      this.db.query(
+        `SELECT kind, count(*)::int AS count FROM security_event WHERE ${scope} GROUP BY kind ORDER BY count DESC`,
+        all,
+      ),
+      this.db.query(
+        `SELECT ip, count(*)::int AS count FROM security_event WHERE ${scope} AND ip IS NOT NULL
+          GROUP BY ip ORDER BY count DESC LIMIT 10`,
+        all,
+      ),
+      this.db.query(
+        `SELECT e.agent_id, a.name, count(*)::int AS count FROM security_event e JOIN agent a ON a.id = e.agent_id
+          WHERE ${scope.replace(/\bworkspace_id\b/g, 'e.workspace_id').replace(/\bcreated_at\b/g, 'e.created_at')}
+          GROUP BY e.agent_id, a.name ORDER BY count DESC LIMIT 10`,
+        all,
+      ),
+      this.db.query(
+        `SELECT to_char(date_trunc('hour', created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:00:00"Z"') AS bucket, kind,
+                count(*)::int AS count
+           FROM security_event WHERE ${scope} GROUP BY 1, 2 ORDER BY 1, 2`,
+        all,
+      ),
+    ]);
+    return {
+      counts: Object.fromEntries((byKind as { kind: string; count: number }[]).map((r) => [r.kind, r.count])),
+      top_ips: topIps as unknown[],
+      top_agents: topAgents as unknown[],
+      over_time: buckets as unknown[],
     };
   }
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { isIP } from 'node:net';
 import type { AuthAgent } from '@parley/domain/services/token.service';
@@ -7,9 +7,11 @@ import { IpGuardService } from '@parley/security/ip-guard.service';
 import { SecurityEventService } from '@parley/security/security-event.service';
 import { presentPolicy, SecurityPolicyService } from '@parley/security/security-policy.service';
 import { SecurityStatsService } from '@parley/security/security-stats.service';
+import { TrustedAddressService } from '@parley/security/trusted-address.service';
 import { AdminOnly, CurrentAgent } from '../auth/auth.guards';
 import { IdPipe } from '../dtos/id.pipe';
 import { HoursQueryDto, SecurityPolicyDto } from '../dtos/security.dto';
+import { TrustedIpsDto } from '../dtos/trusted-ips.dto';
 
 /** The admins' view of their own workspace's security. */
 @ApiTags('admin security')
@@ -22,6 +24,7 @@ export class AdminSecurityController {
     private readonly guard: IpGuardService,
     private readonly policies: SecurityPolicyService,
     private readonly events: SecurityEventService,
+    private readonly trusted: TrustedAddressService,
   ) {}
 
   @Get('summary')
@@ -52,12 +55,19 @@ export class AdminSecurityController {
   }
 
   @Get('blacklist')
+  @ApiOperation({
+    summary:
+      'IPs blocked now after failing at this workspace (its own count; can_unblock when every failure was aimed here)',
+  })
   blacklist(@CurrentAgent() me: AuthAgent) {
     return this.guard.list(me.workspaceId);
   }
 
   @Delete('blacklist/:ip')
   @HttpCode(204)
+  @ApiOperation({
+    summary: 'Lift a block every counted failure of which was aimed at this workspace (else 403 ip_block_shared)',
+  })
   async unblock(@CurrentAgent() me: AuthAgent, @Param('ip') ip: string) {
     if (!isIP(ip)) throw notFound('blocked IP');
     await this.guard.unblock(me.workspaceId, ip, me.id);
@@ -103,5 +113,24 @@ export class AdminSecurityController {
       detail: { ...dto },
     });
     return this.policy(me);
+  }
+
+  @Get('trusted-ips')
+  @ApiOperation({ summary: "This workspace's office addresses, never blacklisted for its own sign-ins" })
+  async trustedIps(@CurrentAgent() me: AuthAgent) {
+    return { ips: await this.trusted.list(me.workspaceId) };
+  }
+
+  @Put('trusted-ips')
+  @ApiOperation({ summary: "Replace this workspace's office addresses (IPs or CIDRs, at most 50)" })
+  async setTrustedIps(@CurrentAgent() me: AuthAgent, @Body() dto: TrustedIpsDto) {
+    const ips = await this.trusted.set(me.workspaceId, dto.ips);
+    await this.events.record({
+      kind: 'policy_changed',
+      workspaceId: me.workspaceId,
+      agentId: me.id,
+      detail: { trusted_ips: ips },
+    });
+    return { ips };
   }
 }

@@ -1,11 +1,13 @@
 import { Body, Controller, Get, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { AgentService } from '@parley/domain/services/agent.service';
+import { SESSION_CLOSE } from '@parley/realtime/channels';
 import { EventBus } from '@parley/realtime/event-bus';
 import { PresenceService } from '@parley/realtime/presence.service';
 import { SecurityPolicyService } from '@parley/security/security-policy.service';
 import type { AuthAgent } from '@parley/domain/services/token.service';
 import { AdminOnly, CurrentAgent } from '../auth/auth.guards';
+import { endSessions } from '../auth/sessions';
 import { AvailabilityDto, InviteAgentDto, UpdateAgentDto } from '../dtos/agent.dto';
 import { IdPipe } from '../dtos/id.pipe';
 
@@ -65,15 +67,21 @@ export class AgentsController {
     @Param('id', new IdPipe('agent')) id: string,
     @Body() dto: UpdateAgentDto,
   ) {
-    const agent = await this.agents.update(me.workspaceId, id, dto);
-    // Every instance closes a deactivated agent's open sockets at once.
-    await this.bus.publishEphemeral({
-      kind: 'agent_changed',
-      workspace_id: me.workspaceId,
-      user_id: agent.id,
-      active: agent.is_active,
-      role: agent.role,
-    });
+    const { sessionsEnded, ...agent } = await this.agents.update(me.workspaceId, id, dto);
+    // Every instance closes the agent's open sockets at once: a deactivated agent for good (4003),
+    // one whose role changed until it signs in with a token of the new role (4001).
+    if (sessionsEnded) {
+      await endSessions(
+        this.bus,
+        {
+          workspaceId: me.workspaceId,
+          agentId: agent.id,
+          sessionId: null,
+          reason: agent.is_active ? 'role changed' : 'agent deactivated',
+        },
+        agent.is_active ? SESSION_CLOSE.ended : SESSION_CLOSE.forbidden,
+      );
+    }
     return agent;
   }
 }

@@ -2,11 +2,19 @@ import { Body, Controller, Get, HttpCode, Ip, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AgentService } from '@parley/domain/services/agent.service';
 import { AuthService } from '@parley/domain/services/auth.service';
-import type { AuthAgent } from '@parley/domain/services/token.service';
-import { AppError } from '@parley/errors/app-error';
+import { AuthFailure, type AuthAgent } from '@parley/domain/services/token.service';
+import { EventBus } from '@parley/realtime/event-bus';
 import { IpGuardService } from '@parley/security/ip-guard.service';
 import { CurrentAgent, Public } from '../auth/auth.guards';
-import { AcceptInviteDto, LoginDto, LogoutDto, RefreshDto, SignupDto } from '../dtos/auth.dto';
+import { endSessions } from '../auth/sessions';
+import {
+  AcceptInviteDto,
+  ChangePasswordDto,
+  LoginDto,
+  LogoutDto,
+  RefreshDto,
+  SignupDto,
+} from '../dtos/auth.dto';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -15,17 +23,25 @@ export class AuthController {
     private readonly auth: AuthService,
     private readonly agents: AgentService,
     private readonly guard: IpGuardService,
+    private readonly bus: EventBus,
   ) {}
 
-  /** A refused credential counts against the IP (and the account): five in 15 minutes blocks the IP. */
-  private async counted<T>(ip: string, work: () => Promise<T>, account?: string): Promise<T> {
+  /**
+   * Every refused credential is recorded; only guesses (a wrong password, an unknown refresh token)
+   * count toward the IP's blacklist, and wrong passwords toward the (account, IP) slow-down.
+   */
+  private async counted<T>(
+    ip: string,
+    work: () => Promise<T>,
+    context: { account?: string; workspaceId?: () => Promise<string | null> } = {},
+  ): Promise<T> {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof AppError && error.statusCode === 401) {
-        const workspaceId = account ? await this.auth.workspaceOf(account) : null;
-        await this.guard.recordFailure(ip, { reason: error.code, workspaceId });
-        if (account) await this.guard.recordAccountFailure(account);
+      if (error instanceof AuthFailure) {
+        const workspaceId = (await context.workspaceId?.().catch(() => null)) ?? null;
+        await this.guard.recordFailure(ip, { reason: error.code, counted: error.guess, workspaceId });
+        if (context.account && error.guess) await this.guard.recordAccountFailure(context.account, ip);
       }
       throw error;
     }
@@ -47,23 +63,66 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   async login(@Body() dto: LoginDto, @Ip() ip: string) {
-    await this.guard.assertAccountNotLocked(dto.email, ip);
-    return this.counted(ip, () => this.auth.login(dto.email, dto.password), dto.email);
+    await this.guard.assertAccountNotSlowed(dto.email, ip);
+    const session = await this.counted(ip, () => this.auth.login(dto.email, dto.password), {
+      account: dto.email,
+      workspaceId: () => this.auth.workspaceOf(dto.email),
+    });
+    await this.guard.clearAccountFailures(dto.email, ip);
+    return session;
   }
 
   @Public()
   @Post('refresh')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Rotate a refresh token; a spent one used again revokes its whole family' })
+  @ApiOperation({
+    summary:
+      'Rotate a refresh token; a spent one used again (past a 10 s grace for racing tabs) revokes its whole family',
+  })
   refresh(@Body() dto: RefreshDto, @Ip() ip: string) {
-    return this.counted(ip, () => this.auth.refresh(dto.refresh_token));
+    return this.counted(ip, () => this.auth.refresh(dto.refresh_token), {
+      workspaceId: () => this.auth.workspaceOfRefreshToken(dto.refresh_token),
+    });
   }
 
   @Post('logout')
   @HttpCode(204)
   @ApiBearerAuth()
+  @ApiOperation({
+    summary: 'End this sign-in (its tokens and open sockets, at once), or every sign-in without refresh_token',
+  })
   async logout(@CurrentAgent() agent: AuthAgent, @Body() dto: LogoutDto) {
-    await this.auth.logout(agent.id, dto.refresh_token);
+    const { sessionId } = await this.auth.logout(agent.id, dto.refresh_token);
+    if (sessionId || !dto.refresh_token) {
+      await endSessions(this.bus, {
+        workspaceId: agent.workspaceId,
+        agentId: agent.id,
+        sessionId,
+        reason: 'signed out',
+      });
+    }
+  }
+
+  @Post('password')
+  @HttpCode(200)
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: "Change one's own password: every sign-in ends (tokens and sockets); answers fresh tokens",
+  })
+  async changePassword(@CurrentAgent() agent: AuthAgent, @Body() dto: ChangePasswordDto, @Ip() ip: string) {
+    await this.guard.assertAccountNotSlowed(agent.email, ip);
+    const session = await this.counted(
+      ip,
+      () => this.auth.changePassword(agent.id, dto.current_password, dto.new_password),
+      { account: agent.email, workspaceId: async () => agent.workspaceId },
+    );
+    await endSessions(this.bus, {
+      workspaceId: agent.workspaceId,
+      agentId: agent.id,
+      sessionId: null,
+      reason: 'password changed',
+    });
+    return session;
   }
 
   @Public()
@@ -75,7 +134,7 @@ export class AuthController {
 
   @Get('me')
   @ApiBearerAuth()
-  me(@CurrentAgent() agent: AuthAgent) {
-    return this.agents.get(agent.workspaceId, agent.id);
+  async me(@CurrentAgent() agent: AuthAgent) {
+    return { ...(await this.agents.get(agent.workspaceId, agent.id)), is_operator: agent.operator };
   }
 }

@@ -29,3 +29,8 @@ export class AcceptInviteDto {
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(512) invite_token!: string;
   @ApiProperty({ minLength: 8 }) @IsString() @MinLength(8) @MaxLength(256) password!: string;
 }
+
+export class ChangePasswordDto {
+  @ApiProperty() @IsString() @MinLength(1) @MaxLength(256) current_password!: string;
+  @ApiProperty({ minLength: 8 }) @IsString() @MinLength(8) @MaxLength(256) new_password!: string;
+}

@@ -90,6 +90,11 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
     await this.messages.remove(socket.parley.agent.workspaceId, socket.parley.agent, frame.message_id);
   }
 
+  @SubscribeMessage('auth')
+  auth(@ConnectedSocket() socket: ClientSocket, @MessageBody() body: unknown) {
+    return this.hub.renew(socket, parseFrame('auth', body).token);
+  }
+
   @SubscribeMessage('ping')
   ping() {
     return { type: 'pong', timestamp: new Date().toISOString() };

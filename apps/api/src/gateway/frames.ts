@@ -24,6 +24,8 @@ export const CLIENT_FRAMES = {
   }),
   edit_message: z.object({ message_id: uuid, content: z.string().max(4096) }),
   delete_message: z.object({ message_id: uuid }),
+  /** Any socket kind: a fresh access token, so the socket outlives the one it opened with. */
+  auth: z.object({ token: z.string().min(1).max(4096) }),
 } as const;
 
 export type ClientFrame<T extends keyof typeof CLIENT_FRAMES> = z.infer<(typeof CLIENT_FRAMES)[T]>;

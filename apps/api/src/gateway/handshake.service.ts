@@ -3,8 +3,7 @@ import { isUUID } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ConversationService } from '@parley/domain/services/conversation.service';
-import { AuthAgent, TokenService } from '@parley/domain/services/token.service';
-import { AppError } from '@parley/errors/app-error';
+import { AuthFailure, AuthSession, TokenService } from '@parley/domain/services/token.service';
 import { ErrorCode } from '@parley/errors/i18n/en';
 import { Locale, pickLocale } from '@parley/errors/translate';
 import { PresenceService } from '@parley/realtime/presence.service';
@@ -18,7 +17,10 @@ export type SocketKind = 'chat' | 'conversations' | 'notifications';
 export interface SocketContext {
   connectionId: string;
   kind: SocketKind;
-  agent: AuthAgent;
+  agent: AuthSession['agent'];
+  /** The sign-in the socket belongs to, and when its token runs out (renewed by an `auth` frame). */
+  session: { id: string; expiresAt: number };
+  ip: string;
   conversationId?: string;
   /** `?since=<seq>`: replay what was missed instead of recent history. */
   since?: number;
@@ -62,20 +64,31 @@ export class HandshakeService {
     params: Record<string, string>,
     ip: string,
   ): Promise<SocketContext> {
-    if (await this.guard.isBlocked(ip)) throw new HandshakeRefused(403, 'ip_blocked');
     const url = new URL(request.url ?? '/', 'http://localhost');
     const token = tokenOf(request, url);
-    let agent: AuthAgent;
-    try {
-      if (!token) throw new AppError('unauthorized', 401);
-      agent = await this.tokens.verifyAccess(token);
-    } catch (error) {
-      const code = error instanceof AppError ? error.code : 'unauthorized';
-      if (code === 'agent_deactivated') throw new HandshakeRefused(403, code);
-      // A refused handshake counts against the IP like a refused login.
-      await this.guard.recordFailure(ip, { reason: `websocket_${code}` });
-      throw new HandshakeRefused(401, code);
+    if (await this.guard.isBlocked(ip)) {
+      // A workspace that trusts this address (its office) is let through for its own sockets.
+      const workspaceId = token ? await this.tokens.workspaceOfToken(token) : null;
+      await this.guard.assertNotBlocked(ip, workspaceId).catch(() => {
+        throw new HandshakeRefused(403, 'ip_blocked');
+      });
     }
+    let session: AuthSession;
+    try {
+      session = await this.tokens.verifyAccess(token);
+    } catch (error) {
+      if (!(error instanceof AuthFailure)) throw error;
+      if (error.code === 'agent_deactivated') throw new HandshakeRefused(403, error.code);
+      // Recorded always; counted toward the IP's blacklist only when it is a guess (a forged token),
+      // never for what waking laptops send (expired tokens) or a missing one.
+      await this.guard.recordFailure(ip, {
+        reason: `websocket_${error.code}`,
+        counted: error.guess,
+        workspaceId: token && !error.guess ? await this.tokens.workspaceOfToken(token) : null,
+      });
+      throw new HandshakeRefused(401, error.code);
+    }
+    const { agent } = session;
 
     const sinceParam = url.searchParams.get('since');
     if (sinceParam !== null && !/^\d{1,15}$/.test(sinceParam))
@@ -107,6 +120,8 @@ export class HandshakeService {
       connectionId,
       kind,
       agent,
+      session: { id: session.sessionId, expiresAt: session.expiresAt },
+      ip,
       conversationId,
       since: sinceParam === null ? undefined : Number(sinceParam),
       locale: pickLocale(request.headers['accept-language']),

@@ -1,15 +1,18 @@
 import { Type, UseFilters } from '@nestjs/common';
 import {
+  ConnectedSocket,
+  MessageBody,
   OnGatewayConnection,
   OnGatewayDisconnect,
   SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
+import { parseFrame } from './frames';
 import { ClientSocket, SocketHub } from './socket-hub';
 import { UpgradeRequest, WS_OPTIONS } from './ws.adapter';
 import { WsErrorFilter } from './ws-error.filter';
 
-/** A socket that only listens (the hub decides what it hears) and answers ping. */
+/** A socket that only listens (the hub decides what it hears), answers ping and takes a renewed token. */
 function listeningGateway(path: string): Type<OnGatewayConnection & OnGatewayDisconnect> {
   @UseFilters(WsErrorFilter)
   @WebSocketGateway({ path, ...WS_OPTIONS })
@@ -22,6 +25,11 @@ function listeningGateway(path: string): Type<OnGatewayConnection & OnGatewayDis
 
     handleDisconnect(socket: ClientSocket) {
       return this.hub.detach(socket);
+    }
+
+    @SubscribeMessage('auth')
+    auth(@ConnectedSocket() socket: ClientSocket, @MessageBody() body: unknown) {
+      return this.hub.renew(socket, parseFrame('auth', body).token);
     }
 
     @SubscribeMessage('ping')

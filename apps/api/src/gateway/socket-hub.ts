@@ -9,7 +9,10 @@ import { ConversationService } from '@parley/domain/services/conversation.servic
 import { EventService } from '@parley/domain/services/event.service';
 import { MessageService } from '@parley/domain/services/message.service';
 import { OutboundQueue } from '@parley/queue/outbound.queue';
-import { EphemeralEvent } from '@parley/realtime/channels';
+import { AuthFailure, AuthSession, TokenService } from '@parley/domain/services/token.service';
+import { AppError } from '@parley/errors/app-error';
+import { IpGuardService } from '@parley/security/ip-guard.service';
+import { EphemeralEvent, SESSION_CLOSE } from '@parley/realtime/channels';
 import { EventBus } from '@parley/realtime/event-bus';
 import { PresenceService } from '@parley/realtime/presence.service';
 import { ephemeralFrames, eventFrames, ListContext, needsListContext, Viewer } from './frames';
@@ -29,6 +32,8 @@ export interface ClientSocket extends WebSocket {
   /** Typing and presence frames that arrived meanwhile, sent right after it goes live. */
   heldFrames: object[];
   alive: boolean;
+  /** Closes the socket (4001) when its token runs out, unless an `auth` frame renewed it. */
+  expiry?: NodeJS.Timeout;
 }
 
 const viewerOf = (socket: ClientSocket): Viewer => ({
@@ -60,6 +65,8 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
     private readonly conversations: ConversationService,
     private readonly events: EventService,
     private readonly queues: OutboundQueue,
+    private readonly tokens: TokenService,
+    private readonly ipGuard: IpGuardService,
   ) {}
 
   onModuleInit(): void {
@@ -78,6 +85,7 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
     socket.heldFrames = [];
     socket.alive = true;
     socket.on('pong', () => (socket.alive = true));
+    this.scheduleExpiry(socket);
     const peers = this.byWorkspace.get(context.agent.workspaceId) ?? new Set<ClientSocket>();
     peers.add(socket);
     this.byWorkspace.set(context.agent.workspaceId, peers);
@@ -124,6 +132,7 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
 
   async detach(socket: ClientSocket): Promise<void> {
     if (!socket.parley) return;
+    clearTimeout(socket.expiry);
     const peers = this.byWorkspace.get(socket.parley.agent.workspaceId);
     peers?.delete(socket);
     if (peers?.size === 0) this.byWorkspace.delete(socket.parley.agent.workspaceId);
@@ -158,10 +167,46 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
-  /** Closes every socket of an agent (deactivated): policy violation, so clients do not reconnect. */
-  closeAgent(workspaceId: string, agentId: string, code = 4403, reason = 'agent deactivated'): void {
-    for (const socket of this.byWorkspace.get(workspaceId) ?? []) {
-      if (socket.parley.agent.id === agentId) socket.close(code, reason);
+  /**
+   * `auth {token}`: a fresh access token of the same agent keeps the socket open past the old one's
+   * expiry (and picks up a changed name). Another agent's token, or a refused one, changes nothing.
+   */
+  async renew(socket: ClientSocket, token: string): Promise<object> {
+    let session: AuthSession;
+    try {
+      session = await this.tokens.verifyAccess(token);
+    } catch (error) {
+      if (error instanceof AuthFailure)
+        await this.ipGuard.recordFailure(socket.parley.ip, {
+          reason: `websocket_auth_${error.code}`,
+          counted: error.guess,
+          workspaceId: error.guess ? null : socket.parley.agent.workspaceId,
+        });
+      throw error;
+    }
+    const { agent } = socket.parley;
+    if (session.agent.id !== agent.id || session.agent.workspaceId !== agent.workspaceId)
+      throw new AppError('invalid_frame', 400, { problems: "token is another agent's" });
+    socket.parley.agent = session.agent;
+    socket.parley.session = { id: session.sessionId, expiresAt: session.expiresAt };
+    this.scheduleExpiry(socket);
+    return { type: 'auth_ok', expires_at: new Date(session.expiresAt).toISOString() };
+  }
+
+  private scheduleExpiry(socket: ClientSocket): void {
+    clearTimeout(socket.expiry);
+    // setTimeout holds at most ~24.8 days; access tokens live a day at most.
+    const delay = Math.max(0, socket.parley.session.expiresAt - Date.now());
+    socket.expiry = setTimeout(() => socket.close(SESSION_CLOSE.ended, 'token expired'), delay);
+    socket.expiry.unref();
+  }
+
+  /** Closes the sockets of an agent's ended sign-in (or of all its sign-ins) on this instance. */
+  private endSession(event: Extract<EphemeralEvent, { kind: 'session_ended' }>): void {
+    for (const socket of this.byWorkspace.get(event.workspace_id) ?? []) {
+      const { agent, session } = socket.parley;
+      if (agent.id === event.user_id && (event.session_id === null || event.session_id === session.id))
+        socket.close(event.code, event.reason);
     }
   }
 
@@ -216,10 +261,7 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
   }
 
   private deliverEphemeral(event: EphemeralEvent): void {
-    if (event.kind === 'agent_changed') {
-      if (!event.active) this.closeAgent(event.workspace_id, event.user_id);
-      return;
-    }
+    if (event.kind === 'session_ended') return this.endSession(event);
     for (const socket of this.byWorkspace.get(event.workspace_id) ?? []) {
       for (const frame of ephemeralFrames(event, viewerOf(socket))) {
         // A socket still catching up gets them after its catch-up frames, so recent_messages stays first.

@@ -20,6 +20,10 @@ export class Agent {
   @Column({ type: 'timestamptz', nullable: true }) deactivatedAt!: Date | null;
   @Column({ type: 'text', nullable: true }) inviteTokenHash!: string | null;
   @Column({ type: 'timestamptz', nullable: true }) inviteExpiresAt!: Date | null;
+  /** Carried by access tokens; bumped to end every session at once (password or role change). */
+  @Column({ type: 'integer', default: 0 }) tokenVersion!: number;
+  /** The instance operator when OPERATOR_EMAILS is not set: the instance's first account. */
+  @Column({ type: 'boolean', default: false }) operator!: boolean;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt!: Date;
 }

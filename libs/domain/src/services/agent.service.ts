@@ -57,7 +57,7 @@ export class AgentService {
     workspaceId: string,
     id: string,
     changes: { name?: string; role?: AgentRole; is_active?: boolean },
-  ): Promise<AgentView> {
+  ): Promise<AgentView & { sessionsEnded: boolean }> {
     const agent = await this.db.transaction(async (manager) => {
       // Lock the workspace's admins so two concurrent demotions cannot both pass the check.
       const admins = await manager
@@ -77,14 +77,20 @@ export class AgentService {
         (changes.role === 'agent' || changes.is_active === false);
       if (losesAdmin && admins.length <= 1) throw new AppError('last_admin', 409);
 
+      const roleChanged = changes.role !== undefined && changes.role !== agent.role;
+      const deactivated = changes.is_active === false && !agent.deactivatedAt;
       if (changes.name !== undefined) agent.name = changes.name.trim();
       if (changes.role !== undefined) agent.role = changes.role;
-      if (changes.is_active === false && !agent.deactivatedAt) agent.deactivatedAt = new Date();
+      if (deactivated) agent.deactivatedAt = new Date();
       if (changes.is_active === true) agent.deactivatedAt = null;
-      return manager.save(agent);
+      // A deactivated agent's tokens must not come back to life if it is reactivated. (A role change
+      // needs no new token: every request and handshake reads the role from here; open sockets,
+      // which hold it, are closed by the caller.)
+      if (deactivated) agent.tokenVersion += 1;
+      return { saved: await manager.save(agent), sessionsEnded: roleChanged || deactivated };
     });
-    if (agent.deactivatedAt) await this.tokens.revokeAllOf(agent.id);
-    return toAgentView(agent);
+    if (agent.saved.deactivatedAt) await this.tokens.revokeAllOf(agent.saved.id);
+    return { ...toAgentView(agent.saved), sessionsEnded: agent.sessionsEnded };
   }
 
   async setAvailability(workspaceId: string, id: string, availability: Availability): Promise<AgentView> {

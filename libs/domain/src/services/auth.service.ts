@@ -8,12 +8,21 @@ import { Workspace } from '@parley/database/entities/workspace.entity';
 import { AppError } from '@parley/errors/app-error';
 import { AgentView } from '../presenters/agent.presenter';
 import { isUniqueViolation } from './postgres-errors';
-import { sha256, TokenPair, TokenService } from './token.service';
+import { AuthFailure, sha256, TokenPair, TokenService } from './token.service';
 
 export interface Session extends TokenPair {
-  agent: Pick<AgentView, 'id' | 'name' | 'email' | 'role'>;
+  agent: Pick<AgentView, 'id' | 'name' | 'email' | 'role'> & { is_operator: boolean };
   workspace: { id: string; name: string };
 }
+
+/**
+ * A refresh token presented again this soon after it was exchanged is a tab that lost a refresh
+ * race (two tabs of one browser share it): refused, but the sign-in lives on. Later, it is a
+ * replay of a stolen token and the whole family is revoked.
+ */
+const REFRESH_RACE_GRACE_MS = 10_000;
+/** Serialises sign-ups so exactly one becomes the instance's first account. */
+const FIRST_ACCOUNT_LOCK = 0x70726c31;
 
 // A real argon2id hash, verified when the email is unknown so both paths take the same time.
 const DUMMY_HASH = argon2.hash('parley-timing-equaliser', { type: argon2.argon2id });
@@ -39,6 +48,8 @@ export class AuthService {
     const passwordHash = await hashPassword(input.password);
     try {
       const { workspace, agent } = await this.db.transaction(async (manager) => {
+        await manager.query('SELECT pg_advisory_xact_lock($1)', [FIRST_ACCOUNT_LOCK]);
+        const [{ first }] = await manager.query('SELECT NOT EXISTS (SELECT 1 FROM agent) AS first');
         const workspace = await manager.save(manager.create(Workspace, { name: input.workspaceName.trim() }));
         const agent = await manager.save(
           manager.create(Agent, {
@@ -47,6 +58,8 @@ export class AuthService {
             name: input.name.trim(),
             passwordHash,
             role: 'admin',
+            // The instance's first account operates it unless OPERATOR_EMAILS names others.
+            operator: first === true,
           }),
         );
         return { workspace, agent };
@@ -61,8 +74,9 @@ export class AuthService {
   async login(email: string, password: string): Promise<Session> {
     const agent = await this.agents.findOneBy({ email: email.trim().toLowerCase() });
     const valid = await argon2.verify(agent?.passwordHash ?? (await DUMMY_HASH), password);
-    if (!agent || !agent.passwordHash || !valid) throw new AppError('invalid_credentials', 401);
-    if (agent.deactivatedAt) throw new AppError('agent_deactivated', 401);
+    if (!agent || !agent.passwordHash || !valid) throw new AuthFailure('invalid_credentials', true);
+    // The right password of a deactivated account is no guess.
+    if (agent.deactivatedAt) throw new AuthFailure('agent_deactivated', false);
     return this.session(agent);
   }
 
@@ -71,41 +85,71 @@ export class AuthService {
     return (await this.agents.findOneBy({ email: email.trim().toLowerCase() }))?.workspaceId ?? null;
   }
 
-  /** Rotates a refresh token. A token used twice revokes its whole family (it was stolen or replayed). */
+  /** The workspace a refresh token was issued in, if we issued it. */
+  async workspaceOfRefreshToken(refreshToken: string): Promise<string | null> {
+    return (await this.refreshTokens.findOneBy({ tokenHash: sha256(refreshToken) }))?.workspaceId ?? null;
+  }
+
+  /**
+   * Rotates a refresh token. A token we never issued is a guess; an expired, revoked or spent one
+   * is a genuine client's. A spent one used again after the race grace revokes its whole family
+   * (it was stolen or replayed).
+   */
   async refresh(refreshToken: string): Promise<Session> {
     const token = await this.refreshTokens.findOneBy({ tokenHash: sha256(refreshToken) });
-    if (!token || token.expiresAt.getTime() <= Date.now()) throw new AppError('invalid_refresh_token', 401);
+    if (!token) throw new AuthFailure('invalid_refresh_token', true);
+    if (token.expiresAt.getTime() <= Date.now() || (token.revokedAt && !token.usedAt))
+      throw new AuthFailure('invalid_refresh_token', false);
     if (token.usedAt || token.revokedAt) {
-      await this.tokens.revokeFamily(token.familyId);
-      throw new AppError(
-        token.revokedAt && !token.usedAt ? 'invalid_refresh_token' : 'refresh_token_reused',
-        401,
-      );
+      const lostRace = !token.revokedAt && Date.now() - token.usedAt!.getTime() < REFRESH_RACE_GRACE_MS;
+      if (!lostRace) await this.tokens.revokeFamily(token.familyId);
+      throw new AuthFailure('refresh_token_reused', false);
     }
-    // Claim it atomically: of two concurrent uses only one wins, the other counts as reuse.
+    // Claim it atomically: of two concurrent uses only one wins; the other lost a race.
     const claimed = await this.refreshTokens
       .createQueryBuilder()
       .update()
       .set({ usedAt: () => 'now()' })
       .where('id = :id AND used_at IS NULL AND revoked_at IS NULL', { id: token.id })
       .execute();
-    if (claimed.affected !== 1) {
-      await this.tokens.revokeFamily(token.familyId);
-      throw new AppError('refresh_token_reused', 401);
-    }
+    if (claimed.affected !== 1) throw new AuthFailure('refresh_token_reused', false);
     const agent = await this.agents.findOneBy({ id: token.agentId });
     if (!agent || agent.deactivatedAt) {
       await this.tokens.revokeFamily(token.familyId);
-      throw new AppError('agent_deactivated', 401);
+      throw new AuthFailure('agent_deactivated', false);
     }
     return this.session(agent, undefined, token.familyId);
   }
 
-  /** Ends the sign-in the refresh token belongs to, or every sign-in of the agent without one. */
-  async logout(agentId: string, refreshToken?: string): Promise<void> {
-    if (!refreshToken) return this.tokens.revokeAllOf(agentId);
+  /**
+   * Ends the sign-in the refresh token belongs to (its access tokens stop at once), or every
+   * sign-in of the agent without one. Answers the ended sign-in's id, or null for all of them.
+   */
+  async logout(agentId: string, refreshToken?: string): Promise<{ sessionId: string | null }> {
+    if (!refreshToken) {
+      await this.tokens.revokeAllOf(agentId);
+      await this.tokens.bumpVersion(agentId);
+      return { sessionId: null };
+    }
     const token = await this.refreshTokens.findOneBy({ tokenHash: sha256(refreshToken), agentId });
-    if (token) await this.tokens.revokeFamily(token.familyId);
+    if (!token) return { sessionId: null };
+    await this.tokens.revokeFamily(token.familyId);
+    return { sessionId: token.familyId };
+  }
+
+  /**
+   * Changes one's own password: every sign-in of the agent ends (tokens and sockets) and this one
+   * continues with fresh tokens. A wrong current password is a guess like a wrong login.
+   */
+  async changePassword(agentId: string, currentPassword: string, newPassword: string): Promise<Session> {
+    const agent = await this.agents.findOneBy({ id: agentId });
+    if (!agent?.passwordHash || !(await argon2.verify(agent.passwordHash, currentPassword)))
+      throw new AuthFailure('invalid_credentials', true);
+    agent.passwordHash = await hashPassword(newPassword);
+    agent.tokenVersion += 1;
+    await this.agents.save(agent);
+    await this.tokens.revokeAllOf(agent.id);
+    return this.session(agent);
   }
 
   async acceptInvite(inviteToken: string, password: string): Promise<Session> {
@@ -131,7 +175,13 @@ export class AuthService {
     const tokens = await this.tokens.issue(agent, familyId);
     return {
       ...tokens,
-      agent: { id: agent.id, name: agent.name, email: agent.email, role: agent.role },
+      agent: {
+        id: agent.id,
+        name: agent.name,
+        email: agent.email,
+        role: agent.role,
+        is_operator: this.tokens.isOperator(agent.email, agent.operator),
+      },
       workspace: { id: ws.id, name: ws.name },
     };
   }

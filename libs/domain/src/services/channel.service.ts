@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, IsNull, Not } from 'typeorm';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import { Channel, ChannelType } from '@parley/database/entities/channel.entity';
@@ -46,13 +46,16 @@ export class ChannelService {
     const adapter = this.platforms.adapter(input.type);
     const connected = await adapter.connect(input).catch((error) => Promise.reject(connectError(error)));
     await this.assertNotConnectedElsewhere(input.type, connected.externalId);
+    // The id is chosen first: the credentials' ciphertext is bound to it.
+    const id = randomUUID();
     const channel = await this.db.transaction(async (manager) => {
       const channel = await manager.save(
         manager.create(Channel, {
+          id,
           workspaceId,
           type: input.type,
           name: input.name.trim(),
-          credentialsEncrypted: this.cipher.encrypt(connected.credentials),
+          credentialsEncrypted: this.cipher.encrypt(connected.credentials, id),
           webhookSecret: newWebhookSecret(),
           externalId: connected.externalId,
         }),
@@ -84,7 +87,7 @@ export class ChannelService {
     const token = changes.bot_token ?? changes.access_token;
     if (token) {
       const adapter = this.platforms.adapter(channel.type);
-      const current = this.cipher.decrypt(channel.credentialsEncrypted);
+      const current = this.cipher.decrypt(channel.credentialsEncrypted, channel.id);
       const connected = await adapter
         .connect({
           bot_token: changes.bot_token,
@@ -95,7 +98,7 @@ export class ChannelService {
       if (connected.externalId !== channel.externalId)
         await this.assertNotConnectedElsewhere(channel.type, connected.externalId, channel.id);
       channel.externalId = connected.externalId;
-      channel.credentialsEncrypted = this.cipher.encrypt({ ...current, ...connected.credentials });
+      channel.credentialsEncrypted = this.cipher.encrypt({ ...current, ...connected.credentials }, channel.id);
       channel.status = 'active';
       await adapter
         .registerWebhook(this.access(channel), this.webhookUrl(channel))
@@ -132,7 +135,7 @@ export class ChannelService {
       id: channel.id,
       type: channel.type,
       externalId: channel.externalId,
-      credentials: this.cipher.decrypt(channel.credentialsEncrypted),
+      credentials: this.cipher.decrypt(channel.credentialsEncrypted, channel.id),
       webhookSecret: channel.webhookSecret,
     };
   }

@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { InjectRepository } from '@nestjs/typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { IsNull, Repository } from 'typeorm';
+import { DataSource, IsNull, Repository } from 'typeorm';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import { Agent, AgentRole } from '@parley/database/entities/agent.entity';
 import { RefreshToken } from '@parley/database/entities/refresh-token.entity';
 import { AppError } from '@parley/errors/app-error';
+import type { ErrorCode } from '@parley/errors/i18n/en';
 
 /** The identity a verified access token carries. */
 export interface AuthAgent {
@@ -15,12 +16,27 @@ export interface AuthAgent {
   role: AgentRole;
   name: string;
   email: string;
+  /** Sees and lifts instance-wide security state (OPERATOR_EMAILS, or the instance's first account). */
+  operator: boolean;
+}
+
+/** A verified access token: who, which sign-in (refresh family) it belongs to, and when it runs out. */
+export interface AuthSession {
+  agent: AuthAgent;
+  sessionId: string;
+  /** epoch ms */
+  expiresAt: number;
 }
 
 export interface AccessClaims {
   sub: string;
   wsp: string;
   role: AgentRole;
+  /** The sign-in: the refresh-token family this access token was issued with. */
+  sid: string;
+  /** The agent's token_version when issued; a bump ends every older token. */
+  ver: number;
+  exp?: number;
 }
 
 export interface TokenPair {
@@ -29,21 +45,50 @@ export interface TokenPair {
   expires_in: number;
 }
 
+/**
+ * A refused credential. `guess` marks what only someone guessing produces (a wrong password, a
+ * token whose signature does not verify, a refresh token we never issued): only those count toward
+ * an IP's blacklist. An expired or missing token, a spent refresh token or an ended session are
+ * what genuine clients send after sleep, a refresh race or a logout elsewhere.
+ */
+export class AuthFailure extends AppError {
+  constructor(
+    code: ErrorCode,
+    readonly guess: boolean,
+  ) {
+    super(code, 401);
+  }
+}
+
 export const JWT_ALGORITHM = 'HS256' as const;
 export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What jsonwebtoken's refusal says about the sender: only a signature that does not verify is a guess. */
+export function jwtFailure(error: unknown): AuthFailure {
+  const name = (error as Error | undefined)?.name;
+  if (name === 'TokenExpiredError') return new AuthFailure('token_expired', false);
+  return new AuthFailure('unauthorized', name === 'JsonWebTokenError');
+}
 
 @Injectable()
 export class TokenService {
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
     private readonly jwt: JwtService,
+    @InjectDataSource() private readonly db: DataSource,
     @InjectRepository(RefreshToken) private readonly refreshTokens: Repository<RefreshToken>,
-    @InjectRepository(Agent) private readonly agents: Repository<Agent>,
   ) {}
 
-  /** Issues an access token and a refresh token; `familyId` continues a rotation chain. */
+  /** Issues an access token and a refresh token; `familyId` continues a rotation chain (one sign-in). */
   async issue(agent: Agent, familyId: string = randomUUID()): Promise<TokenPair> {
-    const claims: AccessClaims = { sub: agent.id, wsp: agent.workspaceId, role: agent.role };
+    const claims: AccessClaims = {
+      sub: agent.id,
+      wsp: agent.workspaceId,
+      role: agent.role,
+      sid: familyId,
+      ver: agent.tokenVersion,
+    };
     const refresh = randomBytes(32).toString('base64url');
     await this.refreshTokens.insert({
       agentId: agent.id,
@@ -60,10 +105,11 @@ export class TokenService {
   }
 
   /**
-   * Verifies an access token (algorithm pinned, issuer, audience, expiry) and that its agent
-   * still exists and is active. Used by the REST guard and the WebSocket handshake alike.
+   * Verifies an access token (algorithm pinned, issuer, audience, expiry), that its agent is still
+   * active and that its sign-in has not ended. The REST guard and the WebSocket handshake alike.
    */
-  async verifyAccess(token: string): Promise<AuthAgent> {
+  async verifyAccess(token: string | null | undefined): Promise<AuthSession> {
+    if (!token) throw new AuthFailure('unauthorized', false);
     let claims: AccessClaims;
     try {
       claims = await this.jwt.verifyAsync<AccessClaims>(token, {
@@ -72,25 +118,67 @@ export class TokenService {
         audience: this.config.jwt.audience,
       });
     } catch (error) {
-      throw new AppError(
-        (error as Error).name === 'TokenExpiredError' ? 'token_expired' : 'unauthorized',
-        401,
-      );
+      throw jwtFailure(error);
     }
-    return this.agentFromClaims(claims);
+    return {
+      agent: await this.agentFromClaims(claims),
+      sessionId: claims.sid,
+      expiresAt: (claims.exp ?? 0) * 1000,
+    };
   }
 
+  /** The workspace a token was signed for, expired or not; null unless its signature verifies. */
+  async workspaceOfToken(token: string): Promise<string | null> {
+    try {
+      const claims = await this.jwt.verifyAsync<AccessClaims>(token, {
+        algorithms: [JWT_ALGORITHM],
+        issuer: this.config.jwt.issuer,
+        audience: this.config.jwt.audience,
+        ignoreExpiration: true,
+      });
+      return typeof claims.wsp === 'string' ? claims.wsp : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The agent behind verified claims: still there, active, and the sign-in still current. */
   async agentFromClaims(claims: AccessClaims): Promise<AuthAgent> {
-    const agent = await this.agents.findOneBy({ id: claims.sub, workspaceId: claims.wsp });
-    if (!agent) throw new AppError('unauthorized', 401);
-    if (agent.deactivatedAt) throw new AppError('agent_deactivated', 401);
+    if (typeof claims.sid !== 'string' || !UUID.test(claims.sid) || typeof claims.ver !== 'number')
+      throw new AuthFailure('session_ended', false);
+    const [row]: {
+      id: string;
+      workspace_id: string;
+      role: AgentRole;
+      name: string;
+      email: string;
+      operator: boolean;
+      token_version: number;
+      deactivated_at: Date | null;
+      session_revoked: boolean;
+    }[] = await this.db.query(
+      `SELECT a.id, a.workspace_id, a.role, a.name, a.email, a.operator, a.token_version, a.deactivated_at,
+              EXISTS (SELECT 1 FROM refresh_token r WHERE r.family_id = $3 AND r.revoked_at IS NOT NULL) AS session_revoked
+         FROM agent a WHERE a.id = $1 AND a.workspace_id = $2`,
+      [claims.sub, claims.wsp, claims.sid],
+    );
+    if (!row) throw new AuthFailure('unauthorized', false);
+    if (row.deactivated_at) throw new AuthFailure('agent_deactivated', false);
+    if (row.token_version !== claims.ver || row.session_revoked) throw new AuthFailure('session_ended', false);
     return {
-      id: agent.id,
-      workspaceId: agent.workspaceId,
-      role: agent.role,
-      name: agent.name,
-      email: agent.email,
+      id: row.id,
+      workspaceId: row.workspace_id,
+      role: row.role,
+      name: row.name,
+      email: row.email,
+      operator: this.isOperator(row.email, row.operator),
     };
+  }
+
+  /** OPERATOR_EMAILS decides when set; otherwise the account marked at the instance's first sign-up. */
+  isOperator(email: string, flagged: boolean): boolean {
+    const { operatorEmails } = this.config.security;
+    return operatorEmails.length ? operatorEmails.includes(email.toLowerCase()) : flagged;
   }
 
   /** Revokes every live token of a family (reuse detected, or logout). */
@@ -100,5 +188,10 @@ export class TokenService {
 
   async revokeAllOf(agentId: string): Promise<void> {
     await this.refreshTokens.update({ agentId, revokedAt: IsNull() }, { revokedAt: new Date() });
+  }
+
+  /** Ends every access token of the agent at once (they carry the old version). */
+  async bumpVersion(agentId: string): Promise<void> {
+    await this.db.query(`UPDATE agent SET token_version = token_version + 1 WHERE id = $1`, [agentId]);
   }
 }

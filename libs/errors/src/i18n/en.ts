@@ -38,6 +38,10 @@ export const en = {
   too_many_connections:
     'Too many open connections for this account (at most {max}). Close a tab and try again.',
   ip_blocked: 'Too many failed sign-ins from this network. Try again later or ask an admin.',
+  session_ended: 'This session has ended (signed out, password or role changed). Sign in again.',
+  operator_only: 'Only the operator of this Parley instance can do this.',
+  ip_block_shared:
+    'This address also failed at other workspaces, so only the operator of this Parley instance can lift the block. Trust your office addresses instead.',
   too_many_attempts: 'Too many attempts. Try again in {retry_after} seconds.',
   rate_limited: 'Too many requests. Try again in {retry_after} seconds.',
   service_unavailable: 'The service is temporarily unavailable. Try again shortly.',
