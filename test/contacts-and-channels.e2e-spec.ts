@@ -1,4 +1,6 @@
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { CredentialsCipher } from '@parley/domain/services/credentials-cipher';
+import { CredentialsBoundToChannel1764500000000 } from '../migrations/1764500000000-credentials-bound-to-channel';
 import { startApi, TestApp } from './support/app';
 import { addAgent, createChannel, customerWrites, signupWorkspace, Workspace } from './support/factories';
 
@@ -157,6 +159,28 @@ describe('contacts and channels', () => {
       const conversation = await ws.http.get(`/api/v1/conversations/${message.conversation_id}`);
       expect(conversation.status).toBe(200);
       expect(conversation.body.channel.name).toBe('New');
+    });
+
+    it('credentials stored before they were bound to their channel are re-sealed by the migration, and work', async () => {
+      const { id } = await createChannel(api, ws.workspaceId, 'Legacy');
+      // What the previous format looked like: AES-256-GCM under the same key, no associated data.
+      const key = createHash('sha256').update(api.config.encryptionKey).digest();
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', key, iv);
+      const token = api.environment.simulator.newBotToken();
+      const body = Buffer.concat([cipher.update(JSON.stringify({ bot_token: token })), cipher.final()]);
+      const v1 = ['v1', iv, cipher.getAuthTag(), body].map((p) => (typeof p === 'string' ? p : p.toString('base64url')));
+      await api.db.query('UPDATE channel SET credentials_encrypted = $2 WHERE id = $1', [id, v1.join('.')]);
+
+      const runner = api.db.createQueryRunner();
+      try {
+        await new CredentialsBoundToChannel1764500000000().up(runner);
+      } finally {
+        await runner.release();
+      }
+      const [row] = await api.db.query('SELECT credentials_encrypted FROM channel WHERE id = $1', [id]);
+      expect(row.credentials_encrypted).toMatch(/^v2\./);
+      expect(api.get(CredentialsCipher).decrypt(row.credentials_encrypted, id)).toEqual({ bot_token: token });
     });
 
     it('only admins connect, change or delete channels; agents read them', async () => {

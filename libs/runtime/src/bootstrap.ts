@@ -92,5 +92,5 @@ export async function runApp(
   }
   await app.listen(portOf(config), config.bindHost);
   const { port } = app.getHttpServer().address() as AddressInfo;
-  app.get(Logger).log(`parley-${name} listening on :${port}`);
+  app.get(Logger).log(`parley-${name} listening on :${port} (bound to ${config.bindHost})`);
 }
