@@ -34,7 +34,13 @@ describe('auth', () => {
         access_token: expect.any(String),
         refresh_token: expect.any(String),
         expires_in: 900,
-        agent: { id: expect.any(String), name: 'Sara', email: 'sara@example.test', role: 'admin', is_operator: true },
+        agent: {
+          id: expect.any(String),
+          name: 'Sara',
+          email: 'sara@example.test',
+          role: 'admin',
+          is_operator: true,
+        },
         workspace: { id: expect.any(String), name: 'Acme Support' },
       });
       const me = await http.as(res.body.access_token).get('/api/v1/auth/me');
@@ -210,7 +216,8 @@ describe('auth', () => {
       sub: session.adminId,
       wsp: session.workspaceId,
       role: 'admin',
-      sid: (JSON.parse(Buffer.from(session.token.split('.')[1], 'base64url').toString()) as { sid: string }).sid,
+      sid: (JSON.parse(Buffer.from(session.token.split('.')[1], 'base64url').toString()) as { sid: string })
+        .sid,
       ver: 0,
     });
     const noneToken = () =>

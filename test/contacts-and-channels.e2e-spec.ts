@@ -169,7 +169,9 @@ describe('contacts and channels', () => {
       const cipher = createCipheriv('aes-256-gcm', key, iv);
       const token = api.environment.simulator.newBotToken();
       const body = Buffer.concat([cipher.update(JSON.stringify({ bot_token: token })), cipher.final()]);
-      const v1 = ['v1', iv, cipher.getAuthTag(), body].map((p) => (typeof p === 'string' ? p : p.toString('base64url')));
+      const v1 = ['v1', iv, cipher.getAuthTag(), body].map((p) =>
+        typeof p === 'string' ? p : p.toString('base64url'),
+      );
       await api.db.query('UPDATE channel SET credentials_encrypted = $2 WHERE id = $1', [id, v1.join('.')]);
 
       const runner = api.db.createQueryRunner();

@@ -91,10 +91,14 @@ describe('operator and workspace security views', () => {
     await failLogins(attacker, tenantB.email, 2);
 
     const seenByA = await tenantA.http.get('/api/v1/admin/security/blacklist');
-    expect(seenByA.body).toEqual([expect.objectContaining({ ip: attacker, failures: 3, can_unblock: false })]);
+    expect(seenByA.body).toEqual([
+      expect.objectContaining({ ip: attacker, failures: 3, can_unblock: false }),
+    ]);
     expect(JSON.stringify(seenByA.body)).not.toContain(tenantB.workspaceId);
     const seenByB = await tenantB.http.get('/api/v1/admin/security/blacklist');
-    expect(seenByB.body).toEqual([expect.objectContaining({ ip: attacker, failures: 2, can_unblock: false })]);
+    expect(seenByB.body).toEqual([
+      expect.objectContaining({ ip: attacker, failures: 2, can_unblock: false }),
+    ]);
     const summaryA = await tenantA.http.get('/api/v1/admin/security/summary?hours=1');
     expect(summaryA.body.failed_authentications).toBe(3);
     expect(JSON.stringify(summaryA.body)).not.toContain(tenantB.workspaceId);
@@ -121,7 +125,9 @@ describe('operator and workspace security views', () => {
     expect((await agent.http.put('/api/v1/admin/security/trusted-ips', { ips: [office] })).status).toBe(403);
     const set = await tenantA.http.put('/api/v1/admin/security/trusted-ips', { ips: ['198.51.100.0/24'] });
     expect(set.body).toEqual({ ips: ['198.51.100.0/24'] });
-    expect((await tenantA.http.get('/api/v1/admin/security/trusted-ips')).body.ips).toEqual(['198.51.100.0/24']);
+    expect((await tenantA.http.get('/api/v1/admin/security/trusted-ips')).body.ips).toEqual([
+      '198.51.100.0/24',
+    ]);
 
     // A colleague who mistypes five times from the office does not block it.
     await failLogins(office, agent.email, 5);
@@ -133,12 +139,20 @@ describe('operator and workspace security views', () => {
 
     // Someone else behind the same address guesses at another tenant: the address is blocked...
     await failLogins(office, tenantB.email, 5);
-    const forB = await from(office).post('/api/v1/auth/login', { email: tenantB.email, password: tenantB.password });
+    const forB = await from(office).post('/api/v1/auth/login', {
+      email: tenantB.email,
+      password: tenantB.password,
+    });
     expect(forB.body.code).toBe('ip_blocked');
     // ...but not for the workspace that trusts it: sign-in, REST and sockets.
-    const login = await from(office).post('/api/v1/auth/login', { email: tenantA.email, password: tenantA.password });
+    const login = await from(office).post('/api/v1/auth/login', {
+      email: tenantA.email,
+      password: tenantA.password,
+    });
     expect(login.status).toBe(200);
-    expect((await from(office).get('/api/v1/conversations', { token: login.body.access_token })).status).toBe(200);
+    expect((await from(office).get('/api/v1/conversations', { token: login.body.access_token })).status).toBe(
+      200,
+    );
     const socket = await WsClient.connect(api.url, '/ws/notifications/', {
       token: login.body.access_token,
       headers: { 'x-forwarded-for': office },
@@ -202,7 +216,10 @@ describe('account slow-down per (account, IP)', () => {
     ];
     expect(existing).toEqual(expected);
     expect(ghost).toEqual(expected);
-    const wait = await from('192.0.2.10').post('/api/v1/auth/login', { email: victim.email, password: 'nope' });
+    const wait = await from('192.0.2.10').post('/api/v1/auth/login', {
+      email: victim.email,
+      password: 'nope',
+    });
     expect(Number(wait.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     // The real admin, from their own network, is not locked out by the attacker.
     const owner = await from('192.0.2.99').post('/api/v1/auth/login', {

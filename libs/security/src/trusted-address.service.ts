@@ -16,7 +16,10 @@ const CACHE_MS = 5000;
  */
 @Injectable()
 export class TrustedAddressService {
-  private readonly cache = new Map<string, { list: string[]; match: (ip: string) => boolean; until: number }>();
+  private readonly cache = new Map<
+    string,
+    { list: string[]; match: (ip: string) => boolean; until: number }
+  >();
 
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 

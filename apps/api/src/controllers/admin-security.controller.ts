@@ -66,7 +66,8 @@ export class AdminSecurityController {
   @Delete('blacklist/:ip')
   @HttpCode(204)
   @ApiOperation({
-    summary: 'Lift a block every counted failure of which was aimed at this workspace (else 403 ip_block_shared)',
+    summary:
+      'Lift a block every counted failure of which was aimed at this workspace (else 403 ip_block_shared)',
   })
   async unblock(@CurrentAgent() me: AuthAgent, @Param('ip') ip: string) {
     if (!isIP(ip)) throw notFound('blocked IP');

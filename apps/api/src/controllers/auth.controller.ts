@@ -89,7 +89,8 @@ export class AuthController {
   @HttpCode(204)
   @ApiBearerAuth()
   @ApiOperation({
-    summary: 'End this sign-in (its tokens and open sockets, at once), or every sign-in without refresh_token',
+    summary:
+      'End this sign-in (its tokens and open sockets, at once), or every sign-in without refresh_token',
   })
   async logout(@CurrentAgent() agent: AuthAgent, @Body() dto: LogoutDto) {
     const { sessionId } = await this.auth.logout(agent.id, dto.refresh_token);

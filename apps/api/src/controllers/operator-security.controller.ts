@@ -23,7 +23,9 @@ export class OperatorSecurityController {
   ) {}
 
   @Get('summary')
-  @ApiOperation({ summary: 'Every workspace and unattributed events: counts, top IPs, blocks, hourly buckets' })
+  @ApiOperation({
+    summary: 'Every workspace and unattributed events: counts, top IPs, blocks, hourly buckets',
+  })
   summary(@Query() query: HoursQueryDto) {
     return this.stats.instanceSummary(query.hours ?? 24);
   }

@@ -7,6 +7,7 @@ import { dateTime, hourLabel, number } from '../ui/format';
 import { useLive } from '../ui/live';
 import { ErrorLine } from '../ui/ErrorLine';
 import { PolicyCard } from './PolicyCard';
+import { TrustedIpsCard } from './TrustedIpsCard';
 
 const SERIES = [
   { key: 'failedLogins', kinds: ['auth_failed'], color: '#e03131' },
@@ -202,9 +203,15 @@ export function SecurityPage() {
                         <td>{number(row.failures)}</td>
                         <td>{dateTime(row.expires_at)}</td>
                         <td>
-                          <button type="button" onClick={() => void unblock(row.ip)}>
-                            {t('security.unblock')}
-                          </button>
+                          {row.can_unblock ? (
+                            <button type="button" onClick={() => void unblock(row.ip)}>
+                              {t('security.unblock')}
+                            </button>
+                          ) : (
+                            <span className="muted" data-testid="shared-block">
+                              {t('security.sharedBlock')}
+                            </span>
+                          )}
                         </td>
                       </tr>
                     ))}
@@ -286,6 +293,7 @@ export function SecurityPage() {
           )}
         </section>
       </div>
+      <TrustedIpsCard />
       <PolicyCard />
     </main>
   );

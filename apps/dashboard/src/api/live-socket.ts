@@ -23,6 +23,9 @@ export class LiveSocket {
   /** Bumped by every connect(), so one that awaited a token while another started gives way. */
   private epoch = 0;
   private lastSeq: number | null = null;
+  /** The access token this socket last proved itself with; a newer one is sent as `auth`. */
+  private token: string | null = null;
+  private readonly unsubscribe: () => void;
   state: SocketState = 'connecting';
 
   constructor(
@@ -30,6 +33,15 @@ export class LiveSocket {
     private readonly onFrame: (frame: Frame) => void,
     private readonly onState: (state: SocketState) => void = () => undefined,
   ) {
+    // The server closes a socket (4001) when its token expires: each silent refresh renews it.
+    this.unsubscribe = session.subscribe((current) => {
+      if (
+        current &&
+        current.accessToken !== this.token &&
+        this.send({ type: 'auth', token: current.accessToken })
+      )
+        this.token = current.accessToken;
+    });
     void this.connect();
   }
 
@@ -61,6 +73,7 @@ export class LiveSocket {
   }
 
   close(): void {
+    this.unsubscribe();
     this.stopped = true;
     clearTimeout(this.timer);
     clearInterval(this.pinger);
@@ -86,6 +99,7 @@ export class LiveSocket {
     // The token goes in the subprotocol, not the URL, so it stays out of access logs.
     const ws = new WebSocket(url, ['bearer', token]);
     this.ws = ws;
+    this.token = token;
     ws.onopen = () => {
       this.attempts = 0;
       this.setState('open');
@@ -105,13 +119,19 @@ export class LiveSocket {
     ws.onclose = (event) => {
       clearInterval(this.pinger);
       if (this.ws !== ws || this.stopped || this.paused) return;
-      if (event.code === 4403) {
+      if (event.code === 4003) {
         // Deactivated: the server will refuse every new handshake too.
         this.setState('closed');
         session.signOut();
         return;
       }
       this.setState('reconnecting');
+      if (event.code === 4001) {
+        // The session ended (expired, signed out elsewhere, password or role changed): a refresh
+        // either continues it (signing out when it cannot), then the socket resumes.
+        void session.refresh().then(() => this.connect());
+        return;
+      }
       const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** this.attempts++);
       this.timer = setTimeout(() => void this.connect(), delay / 2 + Math.random() * (delay / 2));
     };

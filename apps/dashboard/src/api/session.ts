@@ -85,19 +85,53 @@ class SessionStore {
     return this.refresh();
   }
 
-  /** Rotates the refresh token once, however many callers ask at the same time. */
+  /**
+   * Rotates the refresh token once, however many callers ask at the same time — and, with Web
+   * Locks, however many tabs: the refresh token is one per browser, and a second tab presenting it
+   * after the first spent it would be refused. Inside the lock, a tab first takes a session another
+   * tab has just stored.
+   */
   refresh(): Promise<string | null> {
     if (!this.refreshing) {
-      this.refreshing = this.doRefresh().finally(() => {
+      const run = (): Promise<string | null> => this.doRefresh();
+      const locked =
+        'locks' in navigator
+          ? new Promise<string | null>((resolve, reject) => {
+              // Held until this tab's refresh settles.
+              void navigator.locks.request('parley.refresh', () => run().then(resolve, reject));
+            })
+          : run();
+      this.refreshing = locked.finally(() => {
         this.refreshing = null;
       });
     }
     return this.refreshing;
   }
 
+  /** The session another tab stored, if it is newer than ours (same agent). */
+  private newerStored(than: StoredSession): StoredSession | null {
+    try {
+      const raw = localStorage.getItem(STORAGE_KEY);
+      const stored = raw ? (JSON.parse(raw) as StoredSession) : null;
+      return stored && stored.agent.id === than.agent.id && stored.refreshToken !== than.refreshToken
+        ? stored
+        : null;
+    } catch {
+      return null;
+    }
+  }
+
   private async doRefresh(): Promise<string | null> {
-    const session = this.session;
-    if (!session) return null;
+    const before = this.session;
+    if (!before) return null;
+    const adopted = this.newerStored(before);
+    if (adopted && adopted.expiresAt - Date.now() > REFRESH_MARGIN_MS) {
+      this.session = adopted;
+      this.schedule();
+      this.emit();
+      return adopted.accessToken;
+    }
+    const session = adopted ?? before;
     let response: Response;
     try {
       response = await fetch('/api/v1/auth/refresh', {
@@ -109,7 +143,15 @@ class SessionStore {
       return null; // offline: keep the session, try again later
     }
     if (!response.ok) {
-      // Rejected (expired, reused, agent deactivated): the session is over.
+      // A tab without Web Locks lost a race with another: follow the session that tab stored.
+      const winner = this.newerStored(session);
+      if (winner) {
+        this.session = winner;
+        this.schedule();
+        this.emit();
+        return winner.accessToken;
+      }
+      // Rejected (expired, revoked, agent deactivated): the session is over.
       if (response.status === 400 || response.status === 401 || response.status === 403) this.signOut();
       return null;
     }

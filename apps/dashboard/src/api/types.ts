@@ -11,6 +11,8 @@ export interface Me {
   name: string;
   email: string;
   role: Role;
+  /** Sees and lifts instance-wide security state (absent in sessions stored before it existed). */
+  is_operator?: boolean;
 }
 
 export interface WorkspaceRef {
@@ -120,7 +122,25 @@ export interface BlockedIp {
   ip: string;
   blocked_at: string;
   expires_at: string;
+  /** Failures aimed at this workspace. */
   failures: number;
+  /** Every failure was aimed at this workspace, so its admins may lift the block. */
+  can_unblock: boolean;
+}
+
+/** A block as the instance operator sees it. */
+export interface InstanceBlock {
+  ip: string;
+  blocked_at: string;
+  expires_at: string;
+  failures: number;
+  workspace_ids: string[];
+  unattributed_failures: number;
+}
+
+export interface InstanceSummary extends Omit<SecuritySummary, 'blacklisted_now'> {
+  blacklisted_now: InstanceBlock[];
+  unattributed_failed_authentications: number;
 }
 
 export interface AgentActivity {

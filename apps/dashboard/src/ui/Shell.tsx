@@ -2,10 +2,12 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AgentsPage } from '../admin/AgentsPage';
 import { ChannelsPage } from '../admin/ChannelsPage';
+import { InstancePage } from '../admin/InstancePage';
 import { SecurityPage } from '../admin/SecurityPage';
 import { api } from '../api/http';
 import { session, type StoredSession } from '../api/session';
 import { InboxPage } from '../inbox/InboxPage';
+import { AccountPage } from './AccountPage';
 import { useReconnecting } from './connection';
 import { number } from './format';
 import { useHashRoute, useSocketCap } from './hooks';
@@ -45,6 +47,7 @@ export function Shell({ current }: { current: StoredSession }) {
   const reconnecting = useReconnecting();
   const cap = useSocketCap(reconnecting);
   const isAdmin = current.agent.role === 'admin';
+  const isOperator = current.agent.is_operator === true;
   const [section, id] = route.split('/').filter(Boolean);
 
   const signOut = () => {
@@ -62,12 +65,16 @@ export function Shell({ current }: { current: StoredSession }) {
           ['security', t('nav.security')],
         ]
       : []),
+    ...(isOperator ? [['instance', t('nav.instance')]] : []),
+    ['account', t('nav.account')],
   ];
 
   let page;
   if (isAdmin && section === 'agents') page = <AgentsPage />;
   else if (isAdmin && section === 'channels') page = <ChannelsPage />;
   else if (isAdmin && section === 'security') page = <SecurityPage />;
+  else if (isOperator && section === 'instance') page = <InstancePage />;
+  else if (section === 'account') page = <AccountPage />;
   else page = <InboxPage conversationId={section === 'inbox' ? (id ?? null) : null} />;
 
   return (

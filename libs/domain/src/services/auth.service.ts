@@ -139,12 +139,13 @@ export class AuthService {
 
   /**
    * Changes one's own password: every sign-in of the agent ends (tokens and sockets) and this one
-   * continues with fresh tokens. A wrong current password is a guess like a wrong login.
+   * continues with fresh tokens. A wrong current password is a guess like a wrong login (403, not
+   * 401: the caller's token is fine, and clients refresh on 401).
    */
   async changePassword(agentId: string, currentPassword: string, newPassword: string): Promise<Session> {
     const agent = await this.agents.findOneBy({ id: agentId });
     if (!agent?.passwordHash || !(await argon2.verify(agent.passwordHash, currentPassword)))
-      throw new AuthFailure('invalid_credentials', true);
+      throw new AuthFailure('invalid_credentials', true, 403);
     agent.passwordHash = await hashPassword(newPassword);
     agent.tokenVersion += 1;
     await this.agents.save(agent);

@@ -98,7 +98,10 @@ export class ChannelService {
       if (connected.externalId !== channel.externalId)
         await this.assertNotConnectedElsewhere(channel.type, connected.externalId, channel.id);
       channel.externalId = connected.externalId;
-      channel.credentialsEncrypted = this.cipher.encrypt({ ...current, ...connected.credentials }, channel.id);
+      channel.credentialsEncrypted = this.cipher.encrypt(
+        { ...current, ...connected.credentials },
+        channel.id,
+      );
       channel.status = 'active';
       await adapter
         .registerWebhook(this.access(channel), this.webhookUrl(channel))

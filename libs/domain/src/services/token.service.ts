@@ -55,8 +55,10 @@ export class AuthFailure extends AppError {
   constructor(
     code: ErrorCode,
     readonly guess: boolean,
+    /** 401 unless the caller is signed in and only a password in the body was wrong (403). */
+    status: 401 | 403 = 401,
   ) {
-    super(code, 401);
+    super(code, status);
   }
 }
 
@@ -164,7 +166,8 @@ export class TokenService {
     );
     if (!row) throw new AuthFailure('unauthorized', false);
     if (row.deactivated_at) throw new AuthFailure('agent_deactivated', false);
-    if (row.token_version !== claims.ver || row.session_revoked) throw new AuthFailure('session_ended', false);
+    if (row.token_version !== claims.ver || row.session_revoked)
+      throw new AuthFailure('session_ended', false);
     return {
       id: row.id,
       workspaceId: row.workspace_id,
