@@ -108,6 +108,14 @@ describe('operator and workspace security views', () => {
     expect(refused.body.message).toMatch(/گرداننده/);
     // An address that never failed here is simply not found for this admin.
     expect((await tenantA.http.delete('/api/v1/admin/security/blacklist/203.0.113.250')).status).toBe(404);
+    // Nor is one blocked for failures at another workspace only: that block is not A's to see or lift.
+    const elsewhere = '203.0.113.52';
+    await failLogins(elsewhere, tenantB.email, 5);
+    expect(JSON.stringify((await tenantA.http.get('/api/v1/admin/security/blacklist')).body)).not.toContain(
+      elsewhere,
+    );
+    expect((await tenantA.http.delete(`/api/v1/admin/security/blacklist/${elsewhere}`)).status).toBe(404);
+    expect((await tenantB.http.delete(`/api/v1/admin/security/blacklist/${elsewhere}`)).status).toBe(204);
 
     const all = await operator.http.get('/api/v1/operator/security/blacklist');
     const block = all.body.find((entry: { ip: string }) => entry.ip === attacker);

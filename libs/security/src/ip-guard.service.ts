@@ -12,6 +12,8 @@ const INFO = 'blacklist:info'; // hash: ip → JSON BlockRecord
 const failuresKey = (ip: string) => `authfail:ip:${ip}`;
 const ipBudgetKey = (family: string, ip: string) => `rate:ip:${family}:${ip}`;
 const accountKey = (email: string, ip: string) => `authfail:account:${email.trim().toLowerCase()}:${ip}`;
+/** The accounts an IP is slowed down on, so lifting its block also lifts those. */
+const accountsOfKey = (ip: string) => `authfail:accounts-of:${ip}`;
 /** Wrong passwords for one account from one IP before each further try must wait, doubling. */
 const ACCOUNT_FREE_FAILURES = 5;
 const ACCOUNT_WINDOW_MS = 15 * 60_000;
@@ -217,8 +219,15 @@ export class IpGuardService {
     await this.events.record({ kind: 'ip_unblocked', ip, agentId, detail: { by: 'operator' } });
   }
 
+  /** Unblocks an IP: its blacklist entry, its failure count, and its slow-downs on every account. */
   private async lift(ip: string): Promise<void> {
-    await this.redis.redis.multi().zrem(BLOCKED, ip).hdel(INFO, ip).del(failuresKey(ip)).exec();
+    const accounts = await this.redis.redis.smembers(accountsOfKey(ip));
+    await this.redis.redis
+      .multi()
+      .zrem(BLOCKED, ip)
+      .hdel(INFO, ip)
+      .del(failuresKey(ip), accountsOfKey(ip), ...accounts.map((email) => accountKey(email, ip)))
+      .exec();
   }
 
   /**
@@ -258,6 +267,8 @@ export class IpGuardService {
       .zadd(key, Date.now(), randomUUID())
       .zremrangebyscore(key, '-inf', Date.now() - ACCOUNT_WINDOW_MS)
       .pexpire(key, ACCOUNT_WINDOW_MS)
+      .sadd(accountsOfKey(ip), email.trim().toLowerCase())
+      .pexpire(accountsOfKey(ip), ACCOUNT_WINDOW_MS)
       .exec()
       .catch(() => undefined);
   }
