@@ -159,6 +159,10 @@ export interface SpamRules {
 
 /** GET /admin/security/policy: what is in force, and the server's defaults under it. */
 export interface SecurityPolicy {
+  /** off: no message is checked for spam */
+  spam_detection: boolean;
+  /** off: the per-agent message budget is not enforced */
+  rate_limiting: boolean;
   messages_per_minute: number;
   max_sockets_per_agent: number;
   spam: SpamRules;
