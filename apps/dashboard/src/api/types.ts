@@ -82,6 +82,9 @@ export interface Message {
   reactions: { emoji: string; sender: { kind: 'agent' | 'contact'; id: string } }[];
   edited_at: string | null;
   deleted: boolean;
+  /** who deleted it and when (an agent, or the customer who unsent it); what it said is gone */
+  deleted_at?: string | null;
+  deleted_by?: { kind: 'agent' | 'contact'; id: string } | null;
   created_at: string;
 }
 
