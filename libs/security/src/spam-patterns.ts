@@ -26,7 +26,7 @@ const CACHE_SIZE = 2000;
 
 type Reason = keyof typeof REASONS;
 
-/** Why RE2 refused a pattern, in words an admin can act on (keyed by re2js's stable error texts). */
+/** Why a pattern was refused, in words an admin can act on. */
 const REASONS = {
   lookaround: {
     en: 'lookahead and lookbehind ((?=, (?!, (?<=, (?<!) are not supported',
@@ -90,6 +90,7 @@ const REASONS = {
   },
 } satisfies Record<string, LocalizedText>;
 
+/** re2js's error descriptions (fixed strings of its parser) → our reason. */
 const BY_RE2_ERROR: Record<string, Reason> = {
   'invalid or unsupported Perl syntax': 'perl_syntax',
   'invalid named capture': 'group_name',
