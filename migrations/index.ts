@@ -3,6 +3,7 @@ import { OutboundAndMediaSweepIndexes1764100000000 } from './1764100000000-outbo
 import { MessageSpamReason1764200000000 } from './1764200000000-message-spam-reason';
 import { AgentSessionsAndOperator1764400000000 } from './1764400000000-agent-sessions-and-operator';
 import { CredentialsBoundToChannel1764500000000 } from './1764500000000-credentials-bound-to-channel';
+import { DeletedMessagesKeepNoText1796002216573 } from './1796002216573-deleted-messages-keep-no-text';
 
 /** Every migration in order. `npm run migration:generate` writes a new file: add its class here. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   MessageSpamReason1764200000000,
   AgentSessionsAndOperator1764400000000,
   CredentialsBoundToChannel1764500000000,
+  DeletedMessagesKeepNoText1796002216573,
 ];

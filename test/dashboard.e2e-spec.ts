@@ -322,9 +322,13 @@ describe('the dashboard in a browser', () => {
     expect(await perMinute.inputValue()).toBe('');
     expect(await perMinute.getAttribute('placeholder')).toBe(String(defaults.messages_per_minute));
     const patterns = form.getByLabel('Blocked patterns (one regular expression per line)');
-    await patterns.fill('(a+)+$');
+    // A backreference: RE2, which runs the patterns, cannot; the refusal names the pattern.
+    await patterns.fill('(a)\\1');
     await form.getByRole('button', { name: 'Save' }).click();
-    await form.getByRole('alert').filter({ hasText: 'regular expression' }).waitFor();
+    await form
+      .getByRole('alert')
+      .filter({ hasText: '"(a)\\1" cannot be used as a regular expression' })
+      .waitFor();
 
     await patterns.fill('free\\s+crypto\n  \nتخفیف\\s+ویژه');
     await perMinute.fill('30');
@@ -357,6 +361,51 @@ describe('the dashboard in a browser', () => {
     expect(await page.locator('.events [data-kind="policy_changed"]').first().textContent()).toBe(
       'Limits changed',
     );
+
+    // The two switches: shown as the server has them, saved as overrides, back to the default when
+    // set as the default is, and labelled in every language.
+    const spamSwitch = form.getByRole('checkbox', { name: /^Spam detection/ });
+    const rateSwitch = form.getByRole('checkbox', { name: /^Rate limiting/ });
+    expect([await spamSwitch.isChecked(), await rateSwitch.isChecked()]).toEqual([
+      defaults.spam_detection,
+      defaults.rate_limiting,
+    ]);
+    await spamSwitch.setChecked(!defaults.spam_detection);
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    const switched = await stack.http.as(admin.token).get('/api/v1/admin/security/policy');
+    expect(switched.body).toMatchObject({
+      spam_detection: !defaults.spam_detection,
+      rate_limiting: defaults.rate_limiting,
+    });
+    await page.reload();
+    await expect(form.getByRole('checkbox', { name: /^Spam detection/ }).isChecked()).resolves.toBe(
+      !defaults.spam_detection,
+    );
+    await page.getByTestId('language').selectOption('fa');
+    await form.getByRole('checkbox', { name: /^تشخیص هرزنامه/ }).waitFor();
+    await form.getByRole('checkbox', { name: /^محدودیت نرخ/ }).waitFor();
+    await page.getByTestId('language').selectOption('ar');
+    await form.getByRole('checkbox', { name: /^كشف الرسائل المزعجة/ }).setChecked(defaults.spam_detection);
+    await form.getByRole('checkbox', { name: /^تحديد المعدل/ }).waitFor();
+    await form.getByRole('button', { name: 'حفظ' }).click();
+    await form.getByRole('status').waitFor();
+    await page.getByTestId('language').selectOption('en');
+    const back = await stack.http.as(admin.token).get('/api/v1/admin/security/policy');
+    expect(back.body.spam_detection).toBe(defaults.spam_detection);
+    const db = new Client({ connectionString: stack.environment.env.DATABASE_URL });
+    await db.connect();
+    const [latest] = (
+      await db.query(
+        `SELECT detail FROM security_event WHERE kind = 'policy_changed' AND agent_id = $1 ORDER BY id DESC LIMIT 1`,
+        [admin.id],
+      )
+    ).rows;
+    await db.end();
+    expect(latest.detail).toMatchObject({
+      spam_detection: null,
+      changes: { spam_detection: { from: !defaults.spam_detection, to: defaults.spam_detection } },
+    });
   }, 60000);
 
   it('reconnects after the api dies, with a banner meanwhile, and shows every missed message once', async () => {

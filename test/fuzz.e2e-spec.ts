@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
 import { en } from '@parley/errors/i18n/en';
+import { matchesAnyPattern, SCAN_CHARS } from '@parley/security/spam-patterns';
+import { SpamService } from '@parley/security/spam.service';
 import {
   INSTAGRAM_APP_SECRET,
   freshEnvironment,
@@ -34,6 +36,39 @@ const anyValue = fc.oneof(
   fc.array(fc.anything(), { maxLength: 5 }),
   fc.dictionary(fc.string(), fc.anything(), { maxKeys: 5 }),
 );
+/** Regular-expression-shaped strings: mostly syntax, some Unicode, as an admin's typo might be. */
+const patternish = fc.oneof(
+  fc.string({ maxLength: 60 }),
+  fc.fullUnicodeString({ maxLength: 30 }),
+  fc
+    .array(
+      fc.constantFrom(
+        ...'()[]{}*+?|\\^$.,-=!<>:#'.split(''),
+        '(?',
+        '(?<',
+        '\\p{L}',
+        '\\d',
+        '\\w',
+        '\\b',
+        '\\1',
+        '{2,3}',
+        '{1000}',
+        'a',
+        'ب',
+        '1',
+      ),
+      { maxLength: 30 },
+    )
+    .map((parts) => parts.join('')),
+);
+/** Texts short and past the cap that patterns are matched within. */
+const anyText = fc.oneof(
+  fc.fullUnicodeString({ maxLength: 200 }),
+  fc
+    .tuple(fc.fullUnicodeString({ minLength: 1, maxLength: 20 }), fc.integer({ min: 1, max: 600 }))
+    .map(([unit, times]) => unit.repeat(times)),
+);
+
 const frame = fc.oneof(
   fc.string({ maxLength: 200 }).map((s) => ({ raw: s })),
   fc.uint8Array({ maxLength: 200 }).map((bytes) => ({ raw: Buffer.from(bytes) })),
@@ -154,6 +189,35 @@ describe('fuzzing the doors', () => {
             body,
           });
           expect([200, 400]).toContain(res.status);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  }, 60000);
+
+  it('any spam patterns get 200 or 400 validation_failed, never a 500, and accepted ones run on any text', async () => {
+    const spam = api.get(SpamService);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(patternish, { maxLength: 4 }),
+        fc.array(anyText, { maxLength: 3 }),
+        async (patterns, texts) => {
+          const res = await ws.http.patch('/api/v1/admin/security/policy', { spam: { patterns } });
+          expect([200, 400]).toContain(res.status);
+          if (res.status === 400) {
+            expect(res.body.code).toBe('validation_failed');
+            return;
+          }
+          expect(res.body.spam.patterns).toEqual(patterns);
+          for (const text of texts) {
+            expect(typeof (await matchesAnyPattern(patterns, text))).toBe('boolean');
+            // Whatever lies past the cap cannot change the verdict.
+            expect(await matchesAnyPattern(patterns, text)).toBe(
+              await matchesAnyPattern(patterns, text.slice(0, SCAN_CHARS)),
+            );
+            const reason = await spam.reason(ws.workspaceId, 'contact:fuzz', text, false);
+            expect(reason === null || typeof reason === 'string').toBe(true);
+          }
         },
       ),
       { numRuns: 150 },

@@ -224,6 +224,8 @@ const en = {
   policy: {
     title: 'Limits and spam rules',
     hint: 'Empty fields use the server default, shown in grey.',
+    spamDetection: 'Spam detection (flag customers’ spam, refuse replies that look like spam)',
+    rateLimiting: 'Rate limiting (enforce each agent’s message budget)',
     messagesPerMinute: 'Messages per agent per minute',
     maxSockets: 'Connections per agent',
     burstMessages: 'Burst: messages',
@@ -232,6 +234,8 @@ const en = {
     maxLinks: 'Links per message',
     maxMentions: 'Mentions per message',
     patterns: 'Blocked patterns (one regular expression per line)',
+    patternsHint:
+      'RE2 syntax, case ignored: no lookahead, lookbehind or backreferences. Only the first 4096 characters of a message are checked.',
     save: 'Save',
     saved: 'Saved.',
   },
@@ -467,6 +471,8 @@ const fa: Dict = {
   policy: {
     title: 'محدودیت‌ها و قواعد هرزنامه',
     hint: 'فیلدهای خالی از مقدار پیش‌فرض سرور (خاکستری) استفاده می‌کنند.',
+    spamDetection: 'تشخیص هرزنامه (علامت‌زدن هرزنامهٔ مشتری، رد پاسخ‌های شبیه هرزنامه)',
+    rateLimiting: 'محدودیت نرخ (اعمال سهمیهٔ پیام هر پشتیبان)',
     messagesPerMinute: 'پیام هر پشتیبان در دقیقه',
     maxSockets: 'اتصال‌های هر پشتیبان',
     burstMessages: 'رگبار: تعداد پیام',
@@ -475,6 +481,8 @@ const fa: Dict = {
     maxLinks: 'پیوند در هر پیام',
     maxMentions: 'نام‌بردن در هر پیام',
     patterns: 'الگوهای مسدود (هر خط یک عبارت منظم)',
+    patternsHint:
+      'نحو RE2، بدون حساسیت به بزرگی و کوچکی حروف: بدون نگاه به جلو و عقب و ارجاع به گروه. فقط ۴۰۹۶ نویسهٔ اول هر پیام بررسی می‌شود.',
     save: 'ذخیره',
     saved: 'ذخیره شد.',
   },
@@ -708,6 +716,8 @@ const ar: Dict = {
   policy: {
     title: 'الحدود وقواعد الرسائل المزعجة',
     hint: 'الحقول الفارغة تستخدم القيمة الافتراضية للخادم (بالرمادي).',
+    spamDetection: 'كشف الرسائل المزعجة (تعليم رسائل العملاء المزعجة ورفض الردود التي تشبهها)',
+    rateLimiting: 'تحديد المعدل (فرض حصة رسائل كل موظف)',
     messagesPerMinute: 'رسائل كل موظف في الدقيقة',
     maxSockets: 'اتصالات كل موظف',
     burstMessages: 'دفعة: عدد الرسائل',
@@ -716,6 +726,8 @@ const ar: Dict = {
     maxLinks: 'الروابط في الرسالة',
     maxMentions: 'الإشارات في الرسالة',
     patterns: 'الأنماط المحظورة (تعبير نمطي واحد في كل سطر)',
+    patternsHint:
+      'صيغة RE2 دون تمييز حالة الأحرف: لا نظر إلى الأمام أو الخلف ولا إحالات خلفية. تُفحص أول 4096 حرفًا فقط من كل رسالة.',
     save: 'حفظ',
     saved: 'تم الحفظ.',
   },

@@ -18,6 +18,9 @@ describe('loadConfig', () => {
     ['API_PORT', '70000', /^API_PORT /],
     ['JWT_SECRET', 'short', /^JWT_SECRET must be at least 32 characters/],
     ['LOG_LEVEL', 'loud', /^LOG_LEVEL /],
+    ['ENABLE_SPAM_DETECTION', 'yes', /^ENABLE_SPAM_DETECTION must be true, false, 1 or 0$/],
+    ['ENABLE_RATE_LIMITING', 'off', /^ENABLE_RATE_LIMITING must be true, false, 1 or 0$/],
+    ['ENABLE_RATE_LIMITING', 'TRUE', /^ENABLE_RATE_LIMITING must be true, false, 1 or 0$/],
   ])('refuses a malformed %s (%s) with a line naming it', (key, value, line) => {
     let error: unknown;
     try {
@@ -27,6 +30,18 @@ describe('loadConfig', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([expect.stringMatching(line)]);
+  });
+
+  it('reads the spam and rate-limit switches strictly, both on by default', () => {
+    expect(load({}).security).toMatchObject({ spamDetection: true, rateLimiting: true });
+    expect(load({ ENABLE_SPAM_DETECTION: 'false', ENABLE_RATE_LIMITING: '0' }).security).toMatchObject({
+      spamDetection: false,
+      rateLimiting: false,
+    });
+    expect(load({ ENABLE_SPAM_DETECTION: '1', ENABLE_RATE_LIMITING: 'true' }).security).toMatchObject({
+      spamDetection: true,
+      rateLimiting: true,
+    });
   });
 
   it('requires real secrets in production', () => {

@@ -34,6 +34,7 @@ export function isIpOrCidr(entry: string): boolean {
   if (extra !== undefined || !isIP(address)) return false;
   return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(address) === 4 ? 32 : 128));
 }
+
 const trustProxy = z
   .string()
   .trim()
@@ -60,6 +61,13 @@ const emails = z
     (list) => list.every((e) => /^[^\s@]+@[^\s@]+$/.test(e)),
     'must be comma-separated email addresses',
   );
+
+/** A switch: exactly true, false, 1 or 0 (a typo must not silently turn a protection off). */
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'], { errorMap: () => ({ message: 'must be true, false, 1 or 0' }) })
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1');
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
@@ -95,6 +103,8 @@ const schema = z
     RETRY_BASE_MS: z.coerce.number().int().min(10).max(60000).default(1000),
     JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600000).default(30000),
     SWEEP_AFTER_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+    ENABLE_SPAM_DETECTION: flag(true),
+    ENABLE_RATE_LIMITING: flag(true),
     MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).max(10000).default(20),
     MAX_SOCKETS_PER_AGENT: z.coerce.number().int().min(1).max(1000).default(5),
     AUTH_FAILURES_BEFORE_BLOCK: z.coerce.number().int().min(1).max(1000).default(5),
@@ -162,6 +172,9 @@ function toConfig(env: z.infer<typeof schema>) {
     dashboardDir: resolve(env.DASHBOARD_DIR),
     logLevel: env.LOG_LEVEL,
     security: {
+      /** Defaults of the workspaces' `spam_detection` and `rate_limiting` policy switches. */
+      spamDetection: env.ENABLE_SPAM_DETECTION,
+      rateLimiting: env.ENABLE_RATE_LIMITING,
       messagesPerMinute: env.MESSAGES_PER_MINUTE,
       maxSocketsPerAgent: env.MAX_SOCKETS_PER_AGENT,
       authFailuresBeforeBlock: env.AUTH_FAILURES_BEFORE_BLOCK,

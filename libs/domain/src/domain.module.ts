@@ -21,6 +21,7 @@ import { EventService } from './services/event.service';
 import { DeliveryService } from './services/delivery.service';
 import { InboundService } from './services/inbound.service';
 import { MediaService } from './services/media.service';
+import { MessageDeletionService } from './services/message-deletion.service';
 import { MessageService } from './services/message.service';
 import { JWT_ALGORITHM, TokenService } from './services/token.service';
 
@@ -33,6 +34,7 @@ const SERVICES = [
   CredentialsCipher,
   EventService,
   MessageService,
+  MessageDeletionService,
   TokenService,
   DeliveryService,
   InboundService,

@@ -1,12 +1,13 @@
 import { ErrorCode } from './i18n/en';
+import type { ErrorParam } from './translate';
 
 /** The one error the domain throws; the filter turns it into `{statusCode, code, message}`. */
 export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     readonly statusCode: number,
-    /** Values interpolated into the localized message, e.g. {field}. */
-    readonly params: Record<string, string | number> = {},
+    /** Values interpolated into the localized message, e.g. {field}; a LocalizedText follows the reader's language. */
+    readonly params: Record<string, ErrorParam> = {},
     /** Extra machine-readable detail returned beside the message (e.g. which fields failed). */
     readonly details?: unknown,
   ) {

@@ -27,6 +27,15 @@ describe('translate', () => {
     expect(translate('rate_limited', 'ar', { retry_after: 5 })).toContain('5');
   });
 
+  it('puts a localized parameter in the reader’s language', () => {
+    const problems = { en: 'a bad pattern', fa: 'الگوی نادرست', ar: 'نمط خاطئ' };
+    expect(translate('validation_failed', 'en', { problems })).toBe(
+      'The request is not valid: a bad pattern.',
+    );
+    expect(translate('validation_failed', 'fa', { problems })).toContain('الگوی نادرست');
+    expect(translate('validation_failed', 'ar', { problems })).toContain('نمط خاطئ');
+  });
+
   it('has a Persian and an Arabic text for every code', () => {
     for (const code of Object.keys(en)) {
       expect(fa[code as keyof typeof fa]).toBeTruthy();

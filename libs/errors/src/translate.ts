@@ -5,6 +5,10 @@ import { fa } from './i18n/fa';
 const catalogs = { en, fa, ar } as const;
 export type Locale = keyof typeof catalogs;
 
+/** A parameter whose words depend on the reader's language (why a pattern was refused, say). */
+export type LocalizedText = Record<Locale, string>;
+export type ErrorParam = string | number | LocalizedText;
+
 /** Picks en, fa or ar from an Accept-Language header, honouring q-values; English otherwise. */
 export function pickLocale(acceptLanguage: string | undefined): Locale {
   if (!acceptLanguage) return 'en';
@@ -20,11 +24,11 @@ export function pickLocale(acceptLanguage: string | undefined): Locale {
   return (ranked.find((entry) => entry.lang in catalogs)?.lang as Locale | undefined) ?? 'en';
 }
 
-export function translate(
-  code: ErrorCode,
-  locale: Locale,
-  params: Record<string, string | number> = {},
-): string {
+export function translate(code: ErrorCode, locale: Locale, params: Record<string, ErrorParam> = {}): string {
   const template: string = catalogs[locale][code] ?? en[code];
-  return template.replace(/\{(\w+)\}/g, (_, key: string) => String(params[key] ?? `{${key}}`));
+  return template.replace(/\{(\w+)\}/g, (_, key: string) => {
+    const value = params[key];
+    if (value === undefined) return `{${key}}`;
+    return typeof value === 'object' ? value[locale] : String(value);
+  });
 }

@@ -30,19 +30,22 @@ export class IpGuardMiddleware implements NestMiddleware {
     @Inject(CONFIG) config: AppConfig,
     @Optional() @Inject(CLAIMED_WORKSPACE) private readonly claimedWorkspace?: ClaimedWorkspace,
   ) {
-    this.budgets = [
-      {
-        family: 'auth',
-        test: /^\/api\/v1\/auth\/(login|signup|refresh|accept-invite)/,
-        perMinute: config.security.authRequestsPerMinutePerIp,
-      },
-      {
-        family: 'webhooks',
-        test: /^\/webhooks\//,
-        perMinute: config.security.webhookRefusalsPerMinutePerIp,
-        refusalsOnly: true,
-      },
-    ];
+    // ENABLE_RATE_LIMITING=false: no request budgets at all (the blacklist is not a rate limit).
+    this.budgets = !config.security.rateLimiting
+      ? []
+      : [
+          {
+            family: 'auth',
+            test: /^\/api\/v1\/auth\/(login|signup|refresh|accept-invite)/,
+            perMinute: config.security.authRequestsPerMinutePerIp,
+          },
+          {
+            family: 'webhooks',
+            test: /^\/webhooks\//,
+            perMinute: config.security.webhookRefusalsPerMinutePerIp,
+            refusalsOnly: true,
+          },
+        ];
   }
 
   async use(req: Request, res: Response, next: NextFunction): Promise<void> {

@@ -20,15 +20,19 @@ export class RateLimitService {
     private readonly events: SecurityEventService,
   ) {}
 
-  /** Takes one message from the agent's budget, or throws rate_limited with retry_after (seconds). */
+  /**
+   * Takes one message from the agent's budget, or throws rate_limited with retry_after (seconds).
+   * With the workspace's rate limiting off the message is only counted (the admins' live stats
+   * still show it), never refused.
+   */
   async consumeMessage(workspaceId: string, agentId: string): Promise<void> {
-    const { messagesPerMinute } = await this.policies.forWorkspace(workspaceId);
+    const { messagesPerMinute, rateLimiting } = await this.policies.forWorkspace(workspaceId);
     let waitMs: number;
     try {
       waitMs = await slidingWindow(
         this.redis.redis,
         messagesKey(agentId),
-        messagesPerMinute,
+        rateLimiting ? messagesPerMinute : Number.MAX_SAFE_INTEGER,
         MINUTE,
         randomUUID(),
       );

@@ -2,9 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig, CONFIG } from '@parley/config/config';
+import { assertUsablePatterns } from './spam-patterns';
 
 /** The limits in force for a workspace: global defaults from the environment, overridden by its admins. */
 export interface SecurityPolicy {
+  /** Off: no message is checked for spam, inbound or outbound (ENABLE_SPAM_DETECTION by default). */
+  spamDetection: boolean;
+  /** Off: the per-agent message budget is not enforced (ENABLE_RATE_LIMITING by default). */
+  rateLimiting: boolean;
   messagesPerMinute: number;
   maxSocketsPerAgent: number;
   /** Spam rules. */
@@ -14,7 +19,7 @@ export interface SecurityPolicy {
     repeatsAllowed: number;
     maxLinks: number;
     maxMentions: number;
-    /** Case-insensitive regular expressions; a match is spam. */
+    /** Case-insensitive RE2 regular expressions; a match is spam. */
     patterns: string[];
   };
 }
@@ -31,6 +36,8 @@ export type PolicyPatch = { [K in keyof Omit<SecurityPolicy, 'spam'>]?: Security
 /** The policy as the REST API shows it (snake_case like every other resource). */
 export function presentPolicy(policy: SecurityPolicy) {
   return {
+    spam_detection: policy.spamDetection,
+    rate_limiting: policy.rateLimiting,
     messages_per_minute: policy.messagesPerMinute,
     max_sockets_per_agent: policy.maxSocketsPerAgent,
     spam: {
@@ -42,6 +49,25 @@ export function presentPolicy(policy: SecurityPolicy) {
       patterns: policy.spam.patterns,
     },
   };
+}
+
+export type PolicyChanges = Record<string, { from: unknown; to: unknown }>;
+
+/** What differs between two policies, named as the API names the fields (`spam.patterns`). */
+export function policyChanges(before: SecurityPolicy, after: SecurityPolicy): PolicyChanges {
+  const flat = (policy: SecurityPolicy): Record<string, unknown> => {
+    const { spam, ...top } = presentPolicy(policy);
+    return {
+      ...top,
+      ...Object.fromEntries(Object.entries(spam).map(([key, value]) => [`spam.${key}`, value])),
+    };
+  };
+  const [from, to] = [flat(before), flat(after)];
+  return Object.fromEntries(
+    Object.keys(to)
+      .filter((key) => JSON.stringify(from[key]) !== JSON.stringify(to[key]))
+      .map((key) => [key, { from: from[key], to: to[key] }]),
+  );
 }
 
 /** Applies a patch to stored overrides: set fields replace, null fields are removed. */
@@ -76,6 +102,8 @@ export class SecurityPolicyService {
 
   defaults(): SecurityPolicy {
     return {
+      spamDetection: this.config.security.spamDetection,
+      rateLimiting: this.config.security.rateLimiting,
       messagesPerMinute: this.config.security.messagesPerMinute,
       maxSocketsPerAgent: this.config.security.maxSocketsPerAgent,
       spam: {
@@ -97,27 +125,39 @@ export class SecurityPolicyService {
       'SELECT settings FROM workspace WHERE id = $1',
       [workspaceId],
     );
-    const overrides = rows[0]?.settings?.security ?? {};
-    const base = this.defaults();
-    const policy: SecurityPolicy = { ...base, ...overrides, spam: { ...base.spam, ...overrides.spam } };
+    const policy = this.withOverrides(rows[0]?.settings?.security ?? {});
     this.cache.set(workspaceId, { policy, until: Date.now() + 5000 });
     return policy;
   }
 
-  /** Changes this workspace's overrides (in one statement, so two admins' changes do not overwrite each other). */
-  async setOverrides(workspaceId: string, patch: PolicyPatch): Promise<SecurityPolicy> {
-    await this.db.transaction(async (manager) => {
+  private withOverrides(overrides: PolicyOverrides): SecurityPolicy {
+    const base = this.defaults();
+    return { ...base, ...overrides, spam: { ...base.spam, ...overrides.spam } };
+  }
+
+  /**
+   * Changes this workspace's overrides (under the row lock, so two admins' changes do not
+   * overwrite each other). A pattern RE2 cannot run is refused before anything is written.
+   */
+  async setOverrides(
+    workspaceId: string,
+    patch: PolicyPatch,
+  ): Promise<{ policy: SecurityPolicy; changes: PolicyChanges }> {
+    if (patch.spam?.patterns) assertUsablePatterns(patch.spam.patterns);
+    const changes = await this.db.transaction(async (manager) => {
       const rows: { settings: { security?: PolicyOverrides } }[] = await manager.query(
         'SELECT settings FROM workspace WHERE id = $1 FOR UPDATE',
         [workspaceId],
       );
-      const next = patchOverrides(rows[0]?.settings?.security ?? {}, patch);
+      const current = rows[0]?.settings?.security ?? {};
+      const next = patchOverrides(current, patch);
       await manager.query(
         `UPDATE workspace SET settings = jsonb_set(settings, '{security}', $2::jsonb), updated_at = now() WHERE id = $1`,
         [workspaceId, JSON.stringify(next)],
       );
+      return policyChanges(this.withOverrides(current), this.withOverrides(next));
     });
     this.cache.delete(workspaceId);
-    return this.forWorkspace(workspaceId);
+    return { policy: await this.forWorkspace(workspaceId), changes };
   }
 }

@@ -3,24 +3,25 @@ import { createHash, randomUUID } from 'node:crypto';
 import { RedisClient } from '@parley/runtime/redis.provider';
 import { SecurityPolicy, SecurityPolicyService } from './security-policy.service';
 import { slidingWindow } from './sliding-window';
+import { matchesAnyPattern, SCAN_CHARS } from './spam-patterns';
 
 const LINK = /\bhttps?:\/\/|\bwww\.[^\s]+|\bt\.me\/\S+/gi;
 const MENTION = /(^|\s)@[\p{L}\p{N}_.]+/gu;
 const REPEAT_WINDOW_SECONDS = 300;
 
-/** What the content alone says (no counters): link and mention floods, configured patterns. */
-export function contentSpamReason(text: string, rules: SecurityPolicy['spam']): string | null {
-  const links = text.match(LINK)?.length ?? 0;
+/**
+ * What the content alone says (no counters): link and mention floods, configured patterns, all
+ * on the first SCAN_CHARS of the text (see spam-patterns.ts). LINK and MENTION cannot backtrack:
+ * each alternative either fails within a few characters or runs to the next space and succeeds,
+ * so a scan is linear in the text.
+ */
+export async function contentSpamReason(text: string, rules: SecurityPolicy['spam']): Promise<string | null> {
+  const scanned = text.slice(0, SCAN_CHARS);
+  const links = scanned.match(LINK)?.length ?? 0;
   if (links > rules.maxLinks) return `link flood (${links} links)`;
-  const mentions = text.match(MENTION)?.length ?? 0;
+  const mentions = scanned.match(MENTION)?.length ?? 0;
   if (mentions > rules.maxMentions) return `mention flood (${mentions} mentions)`;
-  for (const pattern of rules.patterns) {
-    try {
-      if (new RegExp(pattern, 'iu').test(text)) return `matches a blocked pattern`;
-    } catch {
-      // an admin's invalid pattern never blocks messages
-    }
-  }
+  if (await matchesAnyPattern(rules.patterns, scanned)) return `matches a blocked pattern`;
   return null;
 }
 
@@ -37,10 +38,14 @@ export class SpamService {
     private readonly policies: SecurityPolicyService,
   ) {}
 
-  /** The reason the message is spam, or null. `burst` is off for agents, whose pace the rate limit keeps. */
+  /**
+   * The reason the message is spam, or null. `burst` is off for agents, whose pace the rate limit
+   * keeps. With the workspace's spam detection off nothing is checked and no counter is touched.
+   */
   async reason(workspaceId: string, sender: string, text: string, burst: boolean): Promise<string | null> {
-    const { spam: rules } = await this.policies.forWorkspace(workspaceId);
-    const byContent = contentSpamReason(text, rules);
+    const { spamDetection, spam: rules } = await this.policies.forWorkspace(workspaceId);
+    if (!spamDetection) return null;
+    const byContent = await contentSpamReason(text, rules);
     if (byContent) return byContent;
     try {
       return await this.counterReason(sender, text, rules, burst);

@@ -87,10 +87,15 @@ export class AdminSecurityController {
 
   /** Per-workspace overrides of the environment's defaults; null sends a field back to its default. */
   @Patch('policy')
-  @ApiOperation({ summary: 'Override limits and spam rules for this workspace (null restores a default)' })
+  @ApiOperation({
+    summary:
+      'Override the spam and rate-limit switches, limits and spam rules for this workspace (null restores a default)',
+  })
   async setPolicy(@CurrentAgent() me: AuthAgent, @Body() dto: SecurityPolicyDto) {
     const spam = dto.spam;
-    await this.policies.setOverrides(me.workspaceId, {
+    const { changes } = await this.policies.setOverrides(me.workspaceId, {
+      spamDetection: dto.spam_detection,
+      rateLimiting: dto.rate_limiting,
       messagesPerMinute: dto.messages_per_minute,
       maxSocketsPerAgent: dto.max_sockets_per_agent,
       ...(spam
@@ -106,12 +111,13 @@ export class AdminSecurityController {
           }
         : {}),
     });
-    // Who loosened or tightened what stays on record beside the decisions it changes.
+    // Who loosened or tightened what stays on record beside the decisions it changes: the request
+    // as sent, and each field that really changed, from what to what.
     await this.events.record({
       kind: 'policy_changed',
       workspaceId: me.workspaceId,
       agentId: me.id,
-      detail: { ...dto },
+      detail: { ...dto, changes },
     });
     return this.policy(me);
   }

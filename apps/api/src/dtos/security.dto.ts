@@ -2,48 +2,17 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
-  buildMessage,
   IsArray,
+  IsBoolean,
   IsInt,
   IsOptional,
   IsString,
   Max,
   MaxLength,
   Min,
-  ValidateBy,
   ValidateNested,
-  type ValidationOptions,
 } from 'class-validator';
-import safeRegex from 'safe-regex2';
-
-/**
- * A regular expression that compiles (case-insensitive, Unicode) and cannot backtrack
- * catastrophically: it runs on every message of the workspace, so one careless pattern must not
- * stall the worker.
- */
-export function IsSafePattern(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isSafePattern',
-      validator: {
-        validate: (value: unknown) => {
-          if (typeof value !== 'string') return false;
-          try {
-            new RegExp(value, 'iu');
-          } catch {
-            return false;
-          }
-          return safeRegex(value);
-        },
-        defaultMessage: buildMessage(
-          (each) => `${each}$property must be a valid regular expression without nested repetition`,
-          options,
-        ),
-      },
-    },
-    options,
-  );
-}
+import { MAX_PATTERN_LENGTH, MAX_PATTERNS } from '@parley/security/spam-patterns';
 
 export class HoursQueryDto {
   @ApiPropertyOptional({ default: 24, minimum: 1, maximum: 720 })
@@ -73,19 +42,30 @@ class SpamRulesDto {
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(100) max_mentions?: number | null;
   @ApiPropertyOptional({
     type: [String],
-    description: 'case-insensitive regular expressions; a match is spam',
+    description:
+      'case-insensitive regular expressions in RE2 syntax (no lookaround, no backreferences); a match is spam. ' +
+      'A pattern RE2 cannot compile, or too complex to check quickly, is refused with validation_failed.',
   })
   @IsOptional()
   @IsArray()
-  @ArrayMaxSize(50)
+  @ArrayMaxSize(MAX_PATTERNS)
   @IsString({ each: true })
-  @MaxLength(200, { each: true })
-  @IsSafePattern({ each: true })
+  @MaxLength(MAX_PATTERN_LENGTH, { each: true })
   patterns?: string[] | null;
 }
 
 /** Overrides of the environment's defaults for this workspace; a field set to null goes back to the default. */
 export class SecurityPolicyDto {
+  @ApiPropertyOptional({ description: 'off: no message is checked for spam (default ENABLE_SPAM_DETECTION)' })
+  @IsOptional()
+  @IsBoolean()
+  spam_detection?: boolean | null;
+  @ApiPropertyOptional({
+    description: 'off: the per-agent message budget is not enforced (default ENABLE_RATE_LIMITING)',
+  })
+  @IsOptional()
+  @IsBoolean()
+  rate_limiting?: boolean | null;
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(10000) messages_per_minute?: number | null;
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(100) max_sockets_per_agent?: number | null;
   @ApiPropertyOptional({ type: SpamRulesDto })

@@ -81,12 +81,15 @@ export function eventFrames(event: PublishedEvent, viewer: Viewer, list: ListCon
     if (is(event, 'message.updated'))
       return [{ type: 'message_updated', seq, message: event.payload.message }];
     if (is(event, 'message.deleted')) {
+      const { message_id, deleted_at, deleted_by } = event.payload;
       return [
         {
           type: 'message_deleted',
           seq,
           conversation_id: event.conversation_id,
-          message_id: event.payload.message_id,
+          message_id,
+          deleted_at: deleted_at ?? null,
+          deleted_by: deleted_by ?? null,
         },
       ];
     }
@@ -126,8 +129,10 @@ export function eventFrames(event: PublishedEvent, viewer: Viewer, list: ListCon
     if (is(event, 'message.created') && event.payload.message.type !== 'note') {
       return [{ type: 'conversation_updated', seq, conversation, changes: ['last_message'] }];
     }
-    if (is(event, 'message.deleted'))
-      return [{ type: 'conversation_updated', seq, conversation, changes: ['unread_count'] }];
+    if (is(event, 'message.deleted')) {
+      // The preview too: a deleted message's text leaves it.
+      return [{ type: 'conversation_updated', seq, conversation, changes: ['unread_count', 'last_message'] }];
+    }
     return [];
   }
 

@@ -17,6 +17,12 @@ const FIELDS: { key: NumberField; label: string }[] = [
   { key: 'max_mentions', label: 'maxMentions' },
 ];
 
+type Switch = 'spam_detection' | 'rate_limiting';
+const SWITCHES: { key: Switch; label: string }[] = [
+  { key: 'spam_detection', label: 'spamDetection' },
+  { key: 'rate_limiting', label: 'rateLimiting' },
+];
+
 const valueOf = (policy: Omit<SecurityPolicy, 'defaults'>, key: NumberField) =>
   TOP.includes(key) ? policy[key as 'messages_per_minute'] : policy.spam[key as keyof SpamRules];
 
@@ -28,6 +34,10 @@ export function PolicyCard() {
   const { t } = useTranslation();
   const [policy, setPolicy] = useState<SecurityPolicy | null>(null);
   const [draft, setDraft] = useState<Record<string, string>>({});
+  const [switches, setSwitches] = useState<Record<Switch, boolean>>({
+    spam_detection: true,
+    rate_limiting: true,
+  });
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
 
@@ -40,6 +50,7 @@ export function PolicyCard() {
     }
     fields.patterns = next.spam.patterns.join('\n');
     setDraft(fields);
+    setSwitches({ spam_detection: next.spam_detection, rate_limiting: next.rate_limiting });
   };
   const fail = (e: unknown) => setError(e instanceof ApiError ? e.message : t('common.error'));
 
@@ -52,6 +63,8 @@ export function PolicyCard() {
     setError(null);
     setSaved(false);
     const number = (key: NumberField) => (draft[key]?.trim() ? Number(draft[key]) : null);
+    // A switch left at the server's default follows it (null), like an empty number field.
+    const flag = (key: Switch) => (switches[key] === policy?.defaults[key] ? null : switches[key]);
     const patterns = (draft.patterns ?? '')
       .split('\n')
       .map((line) => line.trim())
@@ -61,6 +74,8 @@ export function PolicyCard() {
     api<SecurityPolicy>('/admin/security/policy', {
       method: 'PATCH',
       body: {
+        spam_detection: flag('spam_detection'),
+        rate_limiting: flag('rate_limiting'),
         messages_per_minute: number('messages_per_minute'),
         max_sockets_per_agent: number('max_sockets_per_agent'),
         spam,
@@ -76,6 +91,18 @@ export function PolicyCard() {
     <form className="card policy" onSubmit={save} data-testid="policy">
       <h2>{t('policy.title')}</h2>
       <p className="muted">{t('policy.hint')}</p>
+      <div className="policy-switches">
+        {SWITCHES.map(({ key, label }) => (
+          <label key={key} className="inline">
+            <input
+              type="checkbox"
+              checked={switches[key]}
+              onChange={(event) => setSwitches({ ...switches, [key]: event.target.checked })}
+            />{' '}
+            {t(`policy.${label}`)}
+          </label>
+        ))}
+      </div>
       <div className="policy-fields">
         {FIELDS.map(({ key, label }) => (
           <label key={key}>
@@ -101,6 +128,7 @@ export function PolicyCard() {
           onChange={(event) => setDraft({ ...draft, patterns: event.target.value })}
         />
       </label>
+      <p className="muted policy-hint">{t('policy.patternsHint')}</p>
       <ErrorLine error={error} />
       <div className="row">
         <button type="submit" className="primary">

@@ -84,6 +84,9 @@ export interface Message {
   reactions: { emoji: string; sender: { kind: 'agent' | 'contact'; id: string } }[];
   edited_at: string | null;
   deleted: boolean;
+  /** who deleted it and when (an agent, or the customer who unsent it); what it said is gone */
+  deleted_at?: string | null;
+  deleted_by?: { kind: 'agent' | 'contact'; id: string } | null;
   created_at: string;
 }
 
@@ -179,6 +182,10 @@ export interface SpamRules {
 
 /** GET /admin/security/policy: what is in force, and the server's defaults under it. */
 export interface SecurityPolicy {
+  /** off: no message is checked for spam */
+  spam_detection: boolean;
+  /** off: the per-agent message budget is not enforced */
+  rate_limiting: boolean;
   messages_per_minute: number;
   max_sockets_per_agent: number;
   spam: SpamRules;

@@ -3,6 +3,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 /** The transactional outbox: one row per change agents may hear of, written with the change. */
 @Entity('event')
 @Index('event_workspace_seq_uq', ['workspaceId', 'seq'], { unique: true })
+@Index('event_conversation_seq_idx', ['conversationId', 'seq'])
 export class EventRow {
   @PrimaryGeneratedColumn({ type: 'bigint' }) id!: string;
   @Column('uuid') workspaceId!: string;

@@ -46,5 +46,7 @@ export class Message {
   @Column({ type: 'text', nullable: true }) spamReason!: string | null;
   @Column({ type: 'timestamptz', nullable: true }) editedAt!: Date | null;
   @Column({ type: 'timestamptz', nullable: true }) deletedAt!: Date | null;
+  /** The agent who deleted it; null for a customer's unsend. Content and attachments are wiped. */
+  @Column({ type: 'uuid', nullable: true }) deletedByAgentId!: string | null;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
 }

@@ -17,7 +17,12 @@ export type DomainEvent =
       payload: { message: MessageView; client_id?: string | null; mentions?: string[] };
     }
   | { type: 'message.updated'; conversationId: string; payload: { message: MessageView } }
-  | { type: 'message.deleted'; conversationId: string; payload: { message_id: string } }
+  | {
+      type: 'message.deleted';
+      conversationId: string;
+      /** Who and when, never what: the text is wiped everywhere in the same transaction. */
+      payload: { message_id: string; deleted_at?: string; deleted_by?: MessageView['deleted_by'] };
+    }
   | { type: 'message.reaction'; conversationId: string; payload: ReactionChange }
   | {
       type: 'message.status';

@@ -19,6 +19,7 @@ export interface MessageRow {
   reactions: { emoji: string; agent_id: string | null; contact_id: string | null }[];
   edited_at: Date | null;
   deleted_at: Date | null;
+  deleted_by_agent_id: string | null;
   created_at: Date;
 }
 
@@ -38,7 +39,17 @@ export interface MessageView {
   reactions: { emoji: string; sender: { kind: 'agent' | 'contact'; id: string } }[];
   edited_at: string | null;
   deleted: boolean;
+  /** When and by whom it was deleted: an agent, or the customer who unsent it. Never what it said. */
+  deleted_at: string | null;
+  deleted_by: { kind: 'agent' | 'contact'; id: string } | null;
   created_at: string;
+}
+
+/** Who deleted a message: the agent on record, else the customer who unsent their own. */
+function deletedBy(row: MessageRow): MessageView['deleted_by'] {
+  if (row.deleted_at === null) return null;
+  if (row.deleted_by_agent_id) return { kind: 'agent', id: row.deleted_by_agent_id };
+  return row.sender_contact_id ? { kind: 'contact', id: row.sender_contact_id } : null;
 }
 
 /** A deleted message keeps its place in the history but serves its content to no one. */
@@ -70,6 +81,8 @@ export function toMessageView(row: MessageRow): MessageView {
         })),
     edited_at: row.edited_at?.toISOString() ?? null,
     deleted,
+    deleted_at: row.deleted_at?.toISOString() ?? null,
+    deleted_by: deletedBy(row),
     created_at: row.created_at.toISOString(),
   };
 }

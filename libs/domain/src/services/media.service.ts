@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { fromBuffer } from 'file-type';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
@@ -17,6 +17,7 @@ import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import type { MediaJob } from '@parley/queue/queues';
 import { ChannelService } from './channel.service';
 import { EventService } from './event.service';
+import { mediaPath } from './media-files';
 import { messageView } from './message.service';
 
 /** Telegram's bot download limit; larger inbound files are refused. */
@@ -91,12 +92,14 @@ export class MediaService {
     }
     await rename(partial, target);
     const sniffed = await fromBuffer(head);
-    await this.setAttachment(message, job.attachmentIndex, {
+    const kept = await this.setAttachment(message, job.attachmentIndex, {
       ...attachment,
       storage_key: key,
       size,
       mime: mimeOf(sniffed) ?? declaredMime ?? attachment.mime,
     });
+    // Deleted (or unsent) while the file was on its way: nothing of it is kept.
+    if (!kept) await rm(target, { force: true });
   }
 
   /** A download that cannot succeed: the attachment says why, and the sweeper stops trying. */
@@ -197,25 +200,28 @@ export class MediaService {
     };
   }
 
-  /** MEDIA_DIR + key, refusing any key that would leave MEDIA_DIR. */
   private pathOf(key: string): string {
-    const path = resolve(join(this.config.mediaDir, key));
-    if (!path.startsWith(resolve(this.config.mediaDir) + sep)) throw notFound('attachment');
-    return path;
+    return mediaPath(this.config.mediaDir, key);
   }
 
-  private async setAttachment(message: Message, index: number, attachment: Attachment): Promise<void> {
-    await this.db.transaction(async (manager) => {
+  /** Sets one attachment of a message that is not deleted; false when it is (nothing is written). */
+  private async setAttachment(message: Message, index: number, attachment: Attachment): Promise<boolean> {
+    return this.db.transaction(async (manager) => {
       // jsonb_set on one element, so two attachments of one message downloading at once do not overwrite each other.
-      await manager.query(
-        `UPDATE message SET attachments = jsonb_set(attachments, $2::text[], $3::jsonb) WHERE id = $1`,
+      const updated: unknown[] = await manager.query(
+        `WITH updated AS (
+           UPDATE message SET attachments = jsonb_set(attachments, $2::text[], $3::jsonb)
+            WHERE id = $1 AND deleted_at IS NULL RETURNING id)
+         SELECT id FROM updated`,
         [message.id, `{${index}}`, JSON.stringify(attachment)],
       );
+      if (!updated.length) return false;
       await this.events.append(manager, message.workspaceId, {
         type: 'message.updated',
         conversationId: message.conversationId,
         payload: { message: await messageView(manager, message.workspaceId, message.id) },
       });
+      return true;
     });
   }
 }

@@ -18,14 +18,14 @@ import type { ConversationView } from '../presenters/conversation.presenter';
 import { MessageRow, MessageView, toMessageView } from '../presenters/message.presenter';
 import { ConversationService } from './conversation.service';
 import { EventService } from './event.service';
+import { MessageDeletionService } from './message-deletion.service';
+import { previewOf } from './message-preview';
 import type { AuthAgent } from './token.service';
-
-const PREVIEW_LENGTH = 140;
 
 const MESSAGE_SELECT = `
   SELECT m.id, m.seq, m.conversation_id, m.type, m.content, m.attachments, m.status, m.failure_reason,
          m.external_id, m.sender_agent_id, m.sender_contact_id, coalesce(a.name, ct.name) AS sender_name,
-         m.reply_to_id, m.spam_reason, m.edited_at, m.deleted_at, m.created_at,
+         m.reply_to_id, m.spam_reason, m.edited_at, m.deleted_at, m.deleted_by_agent_id, m.created_at,
          coalesce((SELECT json_agg(json_build_object('emoji', r.emoji, 'agent_id', r.agent_id,
                                                      'contact_id', r.contact_id) ORDER BY r.created_at)
                      FROM message_reaction r WHERE r.message_id = m.id), '[]'::json) AS reactions
@@ -80,13 +80,6 @@ const mentionKeys = (agent: { email: string; name: string }) => [
   agent.name.replace(/\s+/g, '').toLowerCase(),
 ];
 
-export const previewOf = (content: string, attachments: Attachment[] = []) =>
-  content.trim()
-    ? content.trim().slice(0, PREVIEW_LENGTH)
-    : attachments.length
-      ? `[${attachments[0].kind}]`
-      : '';
-
 @Injectable()
 export class MessageService {
   constructor(
@@ -98,6 +91,7 @@ export class MessageService {
     private readonly spam: SpamService,
     private readonly securityEvents: SecurityEventService,
     private readonly platforms: PlatformRegistry,
+    private readonly deletion: MessageDeletionService,
   ) {}
 
   /** Oldest-first pages, walking back in time: `cursor` continues with older messages. */
@@ -223,6 +217,7 @@ export class MessageService {
         reactions: [],
         edited_at: null,
         deleted_at: null,
+        deleted_by_agent_id: null,
         created_at: inserted.created_at,
       });
       await this.events.write(manager, workspaceId, seq, {
@@ -311,17 +306,17 @@ export class MessageService {
     }
   }
 
-  /** Soft-deletes one's own message: it keeps its place, and its content is served to no one again. */
+  /**
+   * Deletes one's own message: it keeps its place (who deleted it, and when), and what it said is
+   * erased from the row, the event log and the conversation's preview (MessageDeletionService).
+   */
   async remove(workspaceId: string, agent: AuthAgent, messageId: string): Promise<MessageView> {
-    return this.changeOwn(workspaceId, agent, messageId, async (manager, message) => {
-      await manager.update(Message, { id: message.id, workspaceId }, { deletedAt: new Date() });
-      await this.events.append(manager, workspaceId, {
-        type: 'message.deleted',
-        conversationId: message.conversationId,
-        payload: { message_id: message.id },
-      });
-      return this.view(workspaceId, message.id, manager);
+    const { view, files } = await this.changeOwn(workspaceId, agent, messageId, async (manager, message) => {
+      const files = await this.deletion.erase(manager, message, agent.id);
+      return { view: await this.view(workspaceId, message.id, manager), files };
     });
+    await this.deletion.removeFiles(files);
+    return view;
   }
 
   /** Adds or removes an agent's reaction; doing the same twice changes nothing and writes no event. */
@@ -376,18 +371,22 @@ export class MessageService {
     });
   }
 
-  /** A customer unsent a message: its content is served to no one again. */
+  /** A customer unsent a message: erased as an agent's delete is, with the customer as who. */
   async platformUnsend(channelId: string, externalId: string): Promise<void> {
-    await this.db.transaction(async (manager) => {
-      const message = await manager.findOneBy(Message, { channelId, externalId, type: 'customer' });
-      if (!message || message.deletedAt) return;
-      await manager.update(Message, { id: message.id }, { deletedAt: new Date() });
-      await this.events.append(manager, message.workspaceId, {
-        type: 'message.deleted',
-        conversationId: message.conversationId,
-        payload: { message_id: message.id },
-      });
+    const files = await this.db.transaction(async (manager) => {
+      const message = await manager
+        .getRepository(Message)
+        .createQueryBuilder('m')
+        .setLock('for_no_key_update')
+        .where(`m.channel_id = :channelId AND m.external_id = :externalId AND m.type = 'customer'`, {
+          channelId,
+          externalId,
+        })
+        .getOne();
+      if (!message || message.deletedAt) return [];
+      return this.deletion.erase(manager, message, null);
     });
+    await this.deletion.removeFiles(files);
   }
 
   /** A customer reacted to (or un-reacted) any message of the conversation. */
