@@ -193,6 +193,7 @@ const en = {
     spam_outbound: 'Reply refused as spam',
     content_rejected: 'Content refused',
     policy_changed: 'Limits changed',
+    media_url_refused: 'Media URL refused',
   },
   policy: {
     title: 'Limits and spam rules',
@@ -409,6 +410,7 @@ const fa: Dict = {
     spam_outbound: 'پاسخ به‌عنوان هرزنامه رد شد',
     content_rejected: 'محتوا رد شد',
     policy_changed: 'محدودیت‌ها تغییر کرد',
+    media_url_refused: 'نشانی رسانه رد شد',
   },
   policy: {
     title: 'محدودیت‌ها و قواعد هرزنامه',
@@ -623,6 +625,7 @@ const ar: Dict = {
     spam_outbound: 'رُفض رد كرسالة مزعجة',
     content_rejected: 'رُفض المحتوى',
     policy_changed: 'تغيّرت الحدود',
+    media_url_refused: 'رُفض رابط الوسائط',
   },
   policy: {
     title: 'الحدود وقواعد الرسائل المزعجة',

@@ -18,6 +18,14 @@ describe('loadConfig', () => {
     ['API_PORT', '70000', /^API_PORT /],
     ['JWT_SECRET', 'short', /^JWT_SECRET must be at least 32 characters/],
     ['LOG_LEVEL', 'loud', /^LOG_LEVEL /],
+    [
+      'INSTAGRAM_MEDIA_HOSTS',
+      '*.fbcdn.net,10.0.0.0',
+      /^INSTAGRAM_MEDIA_HOSTS "10.0.0.0" must be a host name/,
+    ],
+    ['INSTAGRAM_MEDIA_HOSTS', 'http://127.0.0.1:3004/media', /^INSTAGRAM_MEDIA_HOSTS .* origin only/],
+    ['MEDIA_LINK_TTL_SECONDS', '0', /^MEDIA_LINK_TTL_SECONDS /],
+    ['MEDIA_FETCH_TIMEOUT_MS', 'soon', /^MEDIA_FETCH_TIMEOUT_MS /],
   ])('refuses a malformed %s (%s) with a line naming it', (key, value, line) => {
     let error: unknown;
     try {
@@ -27,6 +35,17 @@ describe('loadConfig', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([expect.stringMatching(line)]);
+  });
+
+  it("fetches Instagram media from Meta's CDN hosts only, with short media links, by default", () => {
+    const config = load({});
+    expect(config.media).toEqual({ linkTtlSeconds: 300, fetchTimeoutMs: 30000 });
+    expect(
+      config.instagram.mediaHosts.match(new URL('https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=1')),
+    ).toBe('public');
+    expect(config.instagram.mediaHosts.match(new URL('http://127.0.0.1:3004/x'))).toBeNull();
+    const demo = load({ INSTAGRAM_MEDIA_HOSTS: 'http://127.0.0.1:3004' });
+    expect(demo.instagram.mediaHosts.match(new URL('http://127.0.0.1:3004/x'))).toBe('origin');
   });
 
   it('requires real secrets in production', () => {
