@@ -17,6 +17,7 @@ import { AuthController } from './controllers/auth.controller';
 import { ChannelsController } from './controllers/channels.controller';
 import { ContactsController } from './controllers/contacts.controller';
 import { ConversationsController } from './controllers/conversations.controller';
+import { MediaController } from './controllers/media.controller';
 import { MessagesController } from './controllers/messages.controller';
 import { ChatGateway } from './gateway/chat.gateway';
 import { HandshakeService } from './gateway/handshake.service';
@@ -45,6 +46,7 @@ export class ApiModule implements NestModule {
         ContactsController,
         ChannelsController,
         AttachmentsController,
+        MediaController,
         AdminSecurityController,
       ],
       providers: [

@@ -19,9 +19,11 @@ import { CredentialsCipher } from './services/credentials-cipher';
 import { EventService } from './services/event.service';
 import { DeliveryService } from './services/delivery.service';
 import { InboundService } from './services/inbound.service';
+import { MediaLinkService } from './services/media-link.service';
 import { MediaService } from './services/media.service';
 import { MessageService } from './services/message.service';
 import { JWT_ALGORITHM, TokenService } from './services/token.service';
+import { UploadService } from './services/upload.service';
 
 const SERVICES = [
   AgentService,
@@ -36,6 +38,8 @@ const SERVICES = [
   DeliveryService,
   InboundService,
   MediaService,
+  MediaLinkService,
+  UploadService,
   SecurityEventService,
   SecurityPolicyService,
   RateLimitService,
