@@ -24,6 +24,7 @@ import { mediaPath } from './upload.service';
 
 /** Telegram's bot download limit; larger inbound files are refused. */
 export const MAX_MEDIA_BYTES = 20 * 1024 * 1024;
+
 /** A stored attachment as it is served: inline only when its bytes are a raster image, audio or video. */
 export interface ServedFile {
   path: string;
@@ -84,7 +85,7 @@ export class MediaService {
     const cap = new Transform({
       transform(chunk: Buffer, _encoding, done) {
         size += chunk.length;
-        if (head.length < 4100) head = Buffer.concat([head, chunk]).subarray(0, 4100);
+        if (head.length < SNIFF_BYTES) head = Buffer.concat([head, chunk]).subarray(0, SNIFF_BYTES);
         done(
           size > MAX_MEDIA_BYTES
             ? new PlatformError('rejected', `larger than ${MAX_MEDIA_BYTES} bytes`)
