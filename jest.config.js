@@ -20,6 +20,8 @@ module.exports = {
     '<rootDir>/test/**/*.e2e-spec.ts',
   ],
   transform: { '^.+\\.(t|j)s$': swc },
+  // Packages published as ES modules only: swc turns them into CommonJS like our own code.
+  transformIgnorePatterns: [`/node_modules/(?!(${['request-filtering-agent'].join('|')})/)`],
   moduleNameMapper: { '^@parley/([^/]+)/(.*)$': '<rootDir>/libs/$1/src/$2' },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

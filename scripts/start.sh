@@ -15,6 +15,9 @@ commands=("node dist/apps/api/src/main.js" "node dist/apps/ingest/src/main.js" "
 if [ -z "${TELEGRAM_API_ROOT:-}" ] && [ -z "${INSTAGRAM_API_URL:-}" ]; then
   export SIMULATOR_PORT="${SIMULATOR_PORT:-3003}"
   export TELEGRAM_API_ROOT="http://127.0.0.1:$SIMULATOR_PORT" INSTAGRAM_API_URL="http://127.0.0.1:$SIMULATOR_PORT"
+  # Instagram attachment URLs point at the simulator's CDN stand-in: allowed as that exact origin.
+  export SIMULATOR_CDN_PORT="${SIMULATOR_CDN_PORT:-$((SIMULATOR_PORT + 1))}"
+  export INSTAGRAM_MEDIA_HOSTS="${INSTAGRAM_MEDIA_HOSTS:-http://127.0.0.1:$SIMULATOR_CDN_PORT}"
   export INSTAGRAM_APP_SECRET="${INSTAGRAM_APP_SECRET:-parley-demo-app-secret}"
   export INSTAGRAM_VERIFY_TOKEN="${INSTAGRAM_VERIFY_TOKEN:-parley-demo-verify-token}"
   export PARLEY_SIMULATOR=1
@@ -23,6 +26,7 @@ if [ -z "${TELEGRAM_API_ROOT:-}" ] && [ -z "${INSTAGRAM_API_URL:-}" ]; then
   simulator=$!
   trap 'kill $simulator 2>/dev/null || true' EXIT
   wait_port 127.0.0.1 "$SIMULATOR_PORT" || die "the platform simulator did not start"
+  wait_port 127.0.0.1 "$SIMULATOR_CDN_PORT" || die "the platform simulator's media CDN did not start"
 fi
 node dist/tools/seed/seed.js
 

@@ -218,8 +218,12 @@ describe('channels end to end', () => {
       expect(whole.status).toBe(200);
       expect(whole.headers.get('accept-ranges')).toBe('bytes');
       expect(Buffer.from(await whole.arrayBuffer()).equals(SAMPLE_OGG_OPUS)).toBe(true);
-      const part = await fetch(`${url}?token=${ws.token}`, { headers: { range: 'bytes=100-199' } });
+      // The <audio> element loads a signed media link and seeks with ranges on it.
+      const link = await ws.http.get(`/api/v1/messages/${messageId}/attachments/0/link`);
+      expect(link.status).toBe(200);
+      const part = await fetch(`${api.url}${link.body.url}`, { headers: { range: 'bytes=100-199' } });
       expect(part.status).toBe(206);
+      expect(part.headers.get('content-type')).toBe('audio/ogg');
       expect(part.headers.get('content-range')).toBe(`bytes 100-199/${SAMPLE_OGG_OPUS.length}`);
       expect(Buffer.from(await part.arrayBuffer()).equals(SAMPLE_OGG_OPUS.subarray(100, 200))).toBe(true);
 
@@ -313,9 +317,8 @@ describe('channels end to end', () => {
       const image = await client.next(
         (f) => f.type === 'message_updated' && f.message.attachments[0]?.mime === 'image/jpeg',
       );
-      const served = await fetch(
-        `${api.url}/api/v1/messages/${image.message.id}/attachments/0?token=${ws.token}`,
-      );
+      const link = await ws.http.get(`/api/v1/messages/${image.message.id}/attachments/0/link`);
+      const served = await fetch(`${api.url}${link.body.url}`);
       expect(Buffer.from(await served.arrayBuffer()).equals(SAMPLE_JPEG)).toBe(true);
     });
 

@@ -16,6 +16,8 @@ describe('the dashboard in a browser', () => {
   let botId: string;
   let ig: { igUserId: string; accessToken: string };
   const contexts: BrowserContext[] = [];
+  /** Every URL the pages of the current test asked for (their REST, media and asset requests). */
+  let requested: string[] = [];
   const sim = () => stack.environment.simulator;
 
   const open = async (
@@ -24,7 +26,15 @@ describe('the dashboard in a browser', () => {
   ) => {
     const session = await signIn(stack, who, viewport);
     contexts.push(session.context);
+    session.page.on('request', (request) => requested.push(request.url()));
     return session.page;
+  };
+  /** The page loaded media through signed links, and no request of it carried an access token in its URL. */
+  const expectSignedMediaOnly = () => {
+    expect(
+      requested.filter((url) => new URL(url).pathname.startsWith('/api/v1/media/')).length,
+    ).toBeGreaterThan(0);
+    expect(requested.filter((url) => /[?&]token=/.test(url))).toEqual([]);
   };
 
   const telegramCustomer = (id: number, name: string, extra: Record<string, unknown>) =>
@@ -93,6 +103,7 @@ describe('the dashboard in a browser', () => {
   // An agent may hold 5 sockets at once; each page holds 3, so every test closes its pages.
   afterEach(async () => {
     for (const context of contexts.splice(0)) await context.close().catch(() => undefined);
+    requested = [];
   });
 
   afterAll(async () => {
@@ -239,7 +250,30 @@ describe('the dashboard in a browser', () => {
     );
     const width = await progress.locator('.progress-fill').evaluate((el) => el.getBoundingClientRect().width);
     expect(width).toBeGreaterThan(0);
+    expectSignedMediaOnly();
     await screenshot(page, 'inbox-en');
+  }, 60000);
+
+  it('asks for a new media link when one fails to load (as an expired link does)', async () => {
+    const page = await open(admin);
+    // The first load of any media link fails as an expired one would: 404.
+    let failed = 0;
+    await page.route('**/api/v1/media/**', (route) =>
+      failed++ === 0
+        ? route.fulfill({ status: 404, contentType: 'application/json', body: '{"code":"not_found"}' })
+        : route.continue(),
+    );
+    await telegramCustomer(7010, 'Mina', sim().photoFields('my receipt'));
+    await openConversation(page, 'Mina');
+    const preview = bubble(page, 'my receipt').getByTestId('image-preview');
+    await eventually(async () => {
+      expect(
+        await preview.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+      ).toBeGreaterThan(0);
+    }, 15000);
+    expect(failed).toBeGreaterThanOrEqual(2);
+    expect(requested.filter((url) => /\/attachments\/0\/link$/.test(url)).length).toBeGreaterThanOrEqual(2);
+    expectSignedMediaOnly();
   }, 60000);
 
   it('flips the whole layout right-to-left in Persian', async () => {
@@ -512,6 +546,7 @@ describe('the dashboard in a browser', () => {
         );
       expect(Math.max(0, ...widths)).toBeGreaterThan(0);
     }, 10000);
+    expectSignedMediaOnly();
     expect(
       sim()
         .sent('telegram', botId)

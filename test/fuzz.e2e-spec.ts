@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import { en } from '@parley/errors/i18n/en';
 import { matchesAnyPattern, SCAN_CHARS } from '@parley/security/spam-patterns';
 import { SpamService } from '@parley/security/spam.service';
+import { SAMPLE_JPEG, SAMPLE_OGG_OPUS } from '../tools/simulator/samples';
 import {
   INSTAGRAM_APP_SECRET,
   freshEnvironment,
@@ -88,6 +89,31 @@ const frame = fc.oneof(
     .integer({ min: 33000, max: 200000 })
     .map((n) => ({ raw: JSON.stringify({ type: 'chat_message', content: 'x'.repeat(n) }) })),
 );
+
+/** Heads that make a sniffer (or a browser) think twice, then anything at all. */
+const PREFIXES = [
+  '',
+  '<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><script>alert(1)</script>',
+  '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">',
+  '<html><script>alert(1)</script>',
+  '<!DOCTYPE html>',
+  '%PDF-1.7\n',
+  '\x89PNG\r\n\x1a\n',
+  'GIF89a',
+  'RIFF\x00\x00\x00\x00WAVEfmt ',
+  'OggS',
+].map((prefix) => Buffer.from(prefix, 'latin1'));
+const fileBytes = fc.oneof(
+  fc
+    .tuple(fc.constantFrom(...PREFIXES), fc.uint8Array({ maxLength: 2000 }))
+    .map(([prefix, rest]) => Buffer.concat([prefix, Buffer.from(rest)])),
+  fc.constant(Buffer.alloc(0)),
+  // Real media with their tails bitten off or garbage appended.
+  fc
+    .tuple(fc.constantFrom(SAMPLE_JPEG, SAMPLE_OGG_OPUS), fc.nat(), fc.uint8Array({ maxLength: 100 }))
+    .map(([sample, cut, tail]) => Buffer.concat([sample.subarray(0, cut % (sample.length + 1)), tail])),
+);
+const INLINE_TYPES = /^(image\/(jpeg|png|gif|webp)|audio\/[\w.+-]+|video\/[\w.+-]+)$/;
 
 describe('fuzzing the doors', () => {
   let environment: TestEnvironment;
@@ -250,4 +276,45 @@ describe('fuzzing the doors', () => {
     );
     expect((await fetch(`${api.url}/readyz`)).status).toBe(200);
   }, 60000);
+
+  it('uploads of any bytes as any kind: never a 500, and what is served back is sandboxed and inline only if safe', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fileBytes,
+        fc.constantFrom('voice', 'image', 'file'),
+        fc.string({ maxLength: 40 }),
+        async (bytes, kind, name) => {
+          const form = new FormData();
+          form.append('kind', kind);
+          form.append('file', new Blob([bytes], { type: 'application/octet-stream' }), name || 'x');
+          const res = await fetch(`${api.url}/api/v1/conversations/${conversationId}/attachments`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${ws.token}` },
+            body: form,
+          });
+          const json = (await res.json()) as { code?: string; id?: string };
+          expect(res.status).toBeLessThan(500);
+          if (res.status !== 201) {
+            expect(CODES.has(json.code!)).toBe(true);
+            return;
+          }
+          const link = await ws.http.get(`/api/v1/messages/${json.id}/attachments/0/link`);
+          expect(link.status).toBe(200);
+          const served = await fetch(`${api.url}${link.body.url}`);
+          expect(served.status).toBe(200);
+          expect(Buffer.from(await served.arrayBuffer()).equals(bytes)).toBe(true);
+          expect(served.headers.get('content-security-policy')).toBe('sandbox');
+          expect(served.headers.get('x-content-type-options')).toBe('nosniff');
+          const type = served.headers.get('content-type')!;
+          const disposition = served.headers.get('content-disposition')!;
+          if (disposition.startsWith('inline;')) expect(type).toMatch(INLINE_TYPES);
+          else {
+            expect(disposition).toMatch(/^attachment;/);
+            expect(type).toBe('application/octet-stream');
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  }, 120000);
 });

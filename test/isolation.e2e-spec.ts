@@ -72,6 +72,7 @@ describe('tenant isolation', () => {
     ['PATCH', '/api/v1/channels/:channel', { name: 'Hijacked' }],
     ['DELETE', '/api/v1/channels/:channel', undefined],
     ['GET', '/api/v1/messages/:message/attachments/0', undefined],
+    ['GET', '/api/v1/messages/:message/attachments/0/link', undefined],
     ['POST', '/api/v1/messages/:message/retry', {}],
   ])("%s %s with another workspace's id answers 404", async (method, path, body) => {
     const url = path.replace(/:(\w+)/g, (_, key: keyof typeof ids) => ids[key]);

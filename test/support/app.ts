@@ -72,6 +72,8 @@ export async function freshEnvironment(extra: Record<string, string> = {}): Prom
     INGEST_PORT: String(ingestPort),
     TELEGRAM_API_ROOT: simulator.url,
     INSTAGRAM_API_URL: simulator.url,
+    // The simulator's CDN is where its Instagram attachment URLs point: allowed as that exact origin.
+    INSTAGRAM_MEDIA_HOSTS: simulator.cdnUrl,
     INSTAGRAM_APP_SECRET,
     INSTAGRAM_VERIFY_TOKEN,
     MEDIA_DIR: mkdtempSync(join(tmpdir(), 'parley-media-')),

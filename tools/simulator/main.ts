@@ -8,13 +8,16 @@ export const DEMO_INSTAGRAM = {
 
 async function main() {
   const publicUrl = (process.env.PUBLIC_URL ?? 'http://127.0.0.1:3001').replace(/\/+$/, '');
+  const port = Number(process.env.SIMULATOR_PORT ?? 3003);
   const simulator = await new PlatformSimulator({
-    port: Number(process.env.SIMULATOR_PORT ?? 3003),
+    port,
+    cdnPort: Number(process.env.SIMULATOR_CDN_PORT ?? port + 1),
     instagramWebhookUrl: `${publicUrl}/webhooks/instagram`,
     instagramAppSecret: process.env.INSTAGRAM_APP_SECRET,
   }).start();
   simulator.addInstagramAccount(DEMO_INSTAGRAM.igUserId, DEMO_INSTAGRAM.accessToken);
   process.stdout.write(`parley-simulator: Telegram Bot API and Graph API stand-in on ${simulator.url}\n`);
+  process.stdout.write(`parley-simulator: Instagram media CDN stand-in on ${simulator.cdnUrl}\n`);
   process.stdout.write(`parley-simulator: write to the inbox as a customer at ${simulator.url}/\n`);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => void simulator.stop().then(() => process.exit(0)));

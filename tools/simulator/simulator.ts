@@ -52,10 +52,27 @@ interface StoredFile {
   bytes: Buffer;
   mime: string;
   path: string;
+  /** Send the headers and half the bytes, then nothing more (a host that never finishes). */
+  stall?: boolean;
+  /** Answer with a redirect to this URL instead. */
+  redirectTo?: string;
+}
+
+/** A request for a file, as the simulator's API or CDN received it. */
+export interface MediaRequest {
+  host: 'api' | 'cdn';
+  path: string;
+  /** The Authorization header it carried, if any. */
+  authorization?: string;
+  at: number;
+  /** The client went away (or the answer ended). */
+  closed: boolean;
 }
 
 export interface SimulatorOptions {
   port?: number;
+  /** Port of the "CDN" that serves Instagram attachments (another origin than the Graph API). */
+  cdnPort?: number;
   host?: string;
   /** Where the Instagram webhook is (Meta sets it per app): PUBLIC_URL/webhooks/instagram. */
   instagramWebhookUrl?: string;
@@ -75,6 +92,7 @@ const filesOf = (req: Request): RecordedCall['files'] =>
 
 export class PlatformSimulator {
   readonly calls: RecordedCall[] = [];
+  readonly mediaRequests: MediaRequest[] = [];
   private readonly faults: Fault[] = [];
   private readonly bots = new Map<string, Bot>(); // by bot id
   private readonly revokedTokens = new Set<string>();
@@ -82,9 +100,12 @@ export class PlatformSimulator {
   private readonly igTokens = new Map<string, string>(); // ig account id → valid access token
   private readonly igUsers = new Map<string, { name: string; username: string }>();
   private server?: Server;
+  private cdn?: Server;
   private updateId = 1;
   private igMessageCounter = 1;
   url = '';
+  /** Origin of the CDN Instagram attachment URLs point at. */
+  cdnUrl = '';
 
   constructor(private readonly options: SimulatorOptions = {}) {}
 
@@ -97,13 +118,14 @@ export class PlatformSimulator {
     // Telegram: https://api.telegram.org/bot<token>/<method>, JSON, form or multipart.
     app.all('/bot:token/:method', upload.any(), (req, res, next) => void this.telegram(req, res).catch(next));
     app.get('/file/bot:token/*path', (req, res) => this.telegramFile(req, res));
+    // Not where attachment URLs point (that is the CDN): served here too, so a test sees a request that should not come.
+    app.get('/ig-media/:id', (req, res) => this.instagramMedia(req, res, 'api'));
     // Instagram Graph API.
     app.post(
       '/:account/messages',
       upload.any(),
       (req, res, next) => void this.instagramSend(req, res).catch(next),
     );
-    app.get('/ig-media/:id', (req, res) => this.instagramMedia(req, res));
     app.get('/:id', (req, res) => this.instagramProfile(req, res));
     // The demo's customer side: talk to the inbox as a customer with curl or the page at /.
     app.post('/_sim/telegram/:botId/messages', (req, res, next) => {
@@ -120,16 +142,27 @@ export class PlatformSimulator {
       res.status(500).json({ ok: false, error_code: 500, description: error.message });
     });
 
-    const server = app.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1');
-    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-    this.server = server;
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // Meta's CDN stand-in: Instagram attachment URLs point here, another origin than the Graph API.
+    const cdn = express();
+    cdn.get('/ig-media/:id', (req, res) => this.instagramMedia(req, res, 'cdn'));
+
+    const listen = async (handler: express.Express, port: number) => {
+      const server = handler.listen(port, this.options.host ?? '127.0.0.1');
+      await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+      return server;
+    };
+    this.server = await listen(app, this.options.port ?? 0);
+    this.cdn = await listen(cdn, this.options.cdnPort ?? 0);
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.cdnUrl = `http://127.0.0.1:${(this.cdn.address() as AddressInfo).port}`;
     return this;
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    for (const server of [this.server, this.cdn]) {
+      server?.closeAllConnections();
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    }
   }
 
   // ---- control ----------------------------------------------------------------------------
@@ -230,9 +263,9 @@ export class PlatformSimulator {
   }
 
   /** Registers a downloadable file (voice, photo) and returns its file_id. */
-  addTelegramFile(bytes: Buffer, mime: string, extension: string): string {
+  addTelegramFile(bytes: Buffer, mime: string, extension: string, options: { stall?: boolean } = {}): string {
     const fileId = `AgAC${randomBytes(12).toString('base64url')}`;
-    this.files.set(fileId, { bytes, mime, path: `files/${fileId}.${extension}` });
+    this.files.set(fileId, { bytes, mime, path: `files/${fileId}.${extension}`, ...options });
     return fileId;
   }
 
@@ -306,16 +339,30 @@ export class PlatformSimulator {
     });
   }
 
-  /** An attachment hosted by the simulator's "CDN". */
-  instagramAttachment(type: 'image' | 'audio'): { type: string; payload: { url: string } } {
+  /**
+   * An attachment hosted by the simulator's CDN. `redirectTo` makes its URL answer 302 to that
+   * URL; `stall` makes it send half the bytes and then nothing.
+   */
+  instagramAttachment(
+    type: 'image' | 'audio',
+    options: { redirectTo?: string; stall?: boolean; bytes?: Buffer; mime?: string } = {},
+  ): { type: string; payload: { url: string } } {
     const id = randomBytes(8).toString('hex');
-    this.files.set(
-      id,
-      type === 'image'
-        ? { bytes: SAMPLE_JPEG, mime: 'image/jpeg', path: id }
-        : { bytes: SAMPLE_OGG_OPUS, mime: 'audio/ogg', path: id },
-    );
-    return { type, payload: { url: `${this.url}/ig-media/${id}` } };
+    const { redirectTo, stall } = options;
+    this.files.set(id, {
+      bytes: options.bytes ?? (type === 'image' ? SAMPLE_JPEG : SAMPLE_OGG_OPUS),
+      mime: options.mime ?? (type === 'image' ? 'image/jpeg' : 'audio/ogg'),
+      path: id,
+      redirectTo,
+      stall,
+    });
+    return { type, payload: { url: `${this.cdnUrl}/ig-media/${id}` } };
+  }
+
+  /** Requests for the file an attachment URL (or Telegram file id) names. */
+  mediaRequestsFor(urlOrFileId: string): MediaRequest[] {
+    const key = urlOrFileId.split('/').pop() ?? urlOrFileId;
+    return this.mediaRequests.filter((r) => r.path.includes(key));
   }
 
   setInstagramProfile(igsid: string, profile: { name: string; username: string }): void {
@@ -450,11 +497,30 @@ export class PlatformSimulator {
   private telegramFile(req: Request, res: Response): void {
     const path = ([] as string[]).concat(req.params.path as unknown as string[]).join('/');
     const file = [...this.files.values()].find((f) => f.path === path);
+    this.serveFile(req, res, 'api', file);
+  }
+
+  /** Answers a file request and records it, with its Authorization header and when it closed. */
+  private serveFile(req: Request, res: Response, host: MediaRequest['host'], file: StoredFile | undefined) {
+    const request: MediaRequest = {
+      host,
+      path: req.path,
+      authorization: req.headers.authorization,
+      at: Date.now(),
+      closed: false,
+    };
+    this.mediaRequests.push(request);
+    res.once('close', () => (request.closed = true));
     if (!file) {
       res.status(404).end();
-      return;
+    } else if (file.redirectTo) {
+      res.redirect(302, file.redirectTo);
+    } else if (file.stall) {
+      res.writeHead(200, { 'content-type': file.mime, 'content-length': String(file.bytes.length) });
+      res.write(file.bytes.subarray(0, file.bytes.length >> 1));
+    } else {
+      res.type(file.mime).send(file.bytes);
     }
-    res.type(file.mime).send(file.bytes);
   }
 
   private botFor(id: string, token: string): Bot {
@@ -545,13 +611,8 @@ export class PlatformSimulator {
     res.json({ id, name: user.name, username: user.username, profile_pic: null });
   }
 
-  private instagramMedia(req: Request, res: Response): void {
-    const file = this.files.get(String(req.params.id));
-    if (!file) {
-      res.status(404).end();
-      return;
-    }
-    res.type(file.mime).send(file.bytes);
+  private instagramMedia(req: Request, res: Response, host: MediaRequest['host']): void {
+    this.serveFile(req, res, host, this.files.get(String(req.params.id)));
   }
 
   private async takeFault(platform: Fault['platform'], method: string): Promise<Fault | undefined> {

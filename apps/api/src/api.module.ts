@@ -20,6 +20,7 @@ import { AuthController } from './controllers/auth.controller';
 import { ChannelsController } from './controllers/channels.controller';
 import { ContactsController } from './controllers/contacts.controller';
 import { ConversationsController } from './controllers/conversations.controller';
+import { MediaController } from './controllers/media.controller';
 import { MessagesController } from './controllers/messages.controller';
 import { OperatorSecurityController } from './controllers/operator-security.controller';
 import { ChatGateway } from './gateway/chat.gateway';
@@ -49,6 +50,7 @@ export class ApiModule implements NestModule {
         ContactsController,
         ChannelsController,
         AttachmentsController,
+        MediaController,
         AdminSecurityController,
         OperatorSecurityController,
       ],

@@ -197,6 +197,7 @@ const en = {
     content_rejected: 'Content refused',
     policy_changed: 'Limits changed',
     login_slowed_down: 'Sign-ins slowed down',
+    media_url_refused: 'Media URL refused',
   },
   trusted: {
     title: 'Trusted office addresses',
@@ -444,6 +445,7 @@ const fa: Dict = {
     content_rejected: 'محتوا رد شد',
     policy_changed: 'محدودیت‌ها تغییر کرد',
     login_slowed_down: 'ورودها کُند شد',
+    media_url_refused: 'نشانی رسانه رد شد',
   },
   trusted: {
     title: 'نشانی‌های مورد اعتماد دفتر',
@@ -689,6 +691,7 @@ const ar: Dict = {
     content_rejected: 'رُفض المحتوى',
     policy_changed: 'تغيّرت الحدود',
     login_slowed_down: 'تم إبطاء تسجيلات الدخول',
+    media_url_refused: 'رُفض رابط الوسائط',
   },
   trusted: {
     title: 'عناوين المكتب الموثوقة',

@@ -21,6 +21,14 @@ describe('loadConfig', () => {
     ['ENABLE_SPAM_DETECTION', 'yes', /^ENABLE_SPAM_DETECTION must be true, false, 1 or 0$/],
     ['ENABLE_RATE_LIMITING', 'off', /^ENABLE_RATE_LIMITING must be true, false, 1 or 0$/],
     ['ENABLE_RATE_LIMITING', 'TRUE', /^ENABLE_RATE_LIMITING must be true, false, 1 or 0$/],
+    [
+      'INSTAGRAM_MEDIA_HOSTS',
+      '*.fbcdn.net,10.0.0.0',
+      /^INSTAGRAM_MEDIA_HOSTS "10.0.0.0" must be a host name/,
+    ],
+    ['INSTAGRAM_MEDIA_HOSTS', 'http://127.0.0.1:3004/media', /^INSTAGRAM_MEDIA_HOSTS .* origin only/],
+    ['MEDIA_LINK_TTL_SECONDS', '0', /^MEDIA_LINK_TTL_SECONDS /],
+    ['MEDIA_FETCH_TIMEOUT_MS', 'soon', /^MEDIA_FETCH_TIMEOUT_MS /],
   ])('refuses a malformed %s (%s) with a line naming it', (key, value, line) => {
     let error: unknown;
     try {
@@ -42,6 +50,17 @@ describe('loadConfig', () => {
       spamDetection: true,
       rateLimiting: true,
     });
+  });
+
+  it("fetches Instagram media from Meta's CDN hosts only, with short media links, by default", () => {
+    const config = load({});
+    expect(config.media).toEqual({ linkTtlSeconds: 300, fetchTimeoutMs: 30000 });
+    expect(
+      config.instagram.mediaHosts.match(new URL('https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=1')),
+    ).toBe('public');
+    expect(config.instagram.mediaHosts.match(new URL('http://127.0.0.1:3004/x'))).toBeNull();
+    const demo = load({ INSTAGRAM_MEDIA_HOSTS: 'http://127.0.0.1:3004' });
+    expect(demo.instagram.mediaHosts.match(new URL('http://127.0.0.1:3004/x'))).toBe('origin');
   });
 
   it('requires real secrets in production', () => {

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import { DEFAULT_INSTAGRAM_MEDIA_HOSTS, MediaHostAllowlist } from '@parley/platforms/media-fetch';
 
 const DEV_SECRET = 'parley-local-development-secret-change-me';
 
@@ -96,7 +97,20 @@ const schema = z
     INSTAGRAM_API_URL: url(['http:', 'https:']).default('https://graph.facebook.com/v21.0'),
     INSTAGRAM_APP_SECRET: z.string().optional(),
     INSTAGRAM_VERIFY_TOKEN: z.string().optional(),
+    INSTAGRAM_MEDIA_HOSTS: z
+      .string()
+      .default(DEFAULT_INSTAGRAM_MEDIA_HOSTS)
+      .transform((list, ctx) => {
+        try {
+          return MediaHostAllowlist.parse(list);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
     MEDIA_DIR: z.string().min(1).default('./data/media'),
+    MEDIA_LINK_TTL_SECONDS: z.coerce.number().int().min(5).max(86400).default(300),
+    MEDIA_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(600000).default(30000),
     DASHBOARD_DIR: z.string().min(1).default('./dist/dashboard'),
     PRESENCE_TTL_SECONDS: z.coerce.number().int().min(2).max(600).default(30),
     WS_PING_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
@@ -167,8 +181,13 @@ function toConfig(env: z.infer<typeof schema>) {
       apiUrl: env.INSTAGRAM_API_URL,
       appSecret: env.INSTAGRAM_APP_SECRET,
       verifyToken: env.INSTAGRAM_VERIFY_TOKEN,
+      mediaHosts: env.INSTAGRAM_MEDIA_HOSTS,
     },
     mediaDir: resolve(env.MEDIA_DIR),
+    media: {
+      linkTtlSeconds: env.MEDIA_LINK_TTL_SECONDS,
+      fetchTimeoutMs: env.MEDIA_FETCH_TIMEOUT_MS,
+    },
     dashboardDir: resolve(env.DASHBOARD_DIR),
     logLevel: env.LOG_LEVEL,
     security: {

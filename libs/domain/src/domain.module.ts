@@ -20,10 +20,12 @@ import { CredentialsCipher } from './services/credentials-cipher';
 import { EventService } from './services/event.service';
 import { DeliveryService } from './services/delivery.service';
 import { InboundService } from './services/inbound.service';
+import { MediaLinkService } from './services/media-link.service';
 import { MediaService } from './services/media.service';
 import { MessageDeletionService } from './services/message-deletion.service';
 import { MessageService } from './services/message.service';
 import { JWT_ALGORITHM, TokenService } from './services/token.service';
+import { UploadService } from './services/upload.service';
 
 const SERVICES = [
   AgentService,
@@ -39,6 +41,8 @@ const SERVICES = [
   DeliveryService,
   InboundService,
   MediaService,
+  MediaLinkService,
+  UploadService,
   SecurityEventService,
   SecurityPolicyService,
   RateLimitService,

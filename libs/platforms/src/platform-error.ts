@@ -10,6 +10,7 @@ export type PlatformErrorCode =
   | 'window_closed' // Instagram 24-hour (or 7-day HUMAN_AGENT) window: give up
   | 'reauthorization_required' // token expired/revoked: hold replies, tell admins
   | 'invalid_credentials' // while connecting a channel
+  | 'url_refused' // a media URL off the allowlist or pointing inside our network: never fetched
   | 'rejected'; // any other refusal that cannot succeed by retrying
 
 export class PlatformError extends Error {
@@ -23,9 +24,14 @@ export class PlatformError extends Error {
   }
 
   get permanent(): boolean {
-    return ['blocked', 'invalid_recipient', 'window_closed', 'rejected', 'invalid_credentials'].includes(
-      this.code,
-    );
+    return [
+      'blocked',
+      'invalid_recipient',
+      'window_closed',
+      'rejected',
+      'invalid_credentials',
+      'url_refused',
+    ].includes(this.code);
   }
 
   /** The recipient cannot be reached on this channel any more. */

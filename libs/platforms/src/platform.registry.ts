@@ -12,8 +12,11 @@ export class PlatformRegistry {
 
   constructor(@Inject(CONFIG) config: AppConfig) {
     this.adapters = {
-      telegram: new TelegramAdapter(config.telegramApiRoot),
-      instagram: new InstagramAdapter(config.instagram.apiUrl),
+      telegram: new TelegramAdapter(config.telegramApiRoot, config.media.fetchTimeoutMs),
+      instagram: new InstagramAdapter(config.instagram.apiUrl, {
+        hosts: config.instagram.mediaHosts,
+        timeoutMs: config.media.fetchTimeoutMs,
+      }),
     };
   }
 

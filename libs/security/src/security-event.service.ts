@@ -18,6 +18,7 @@ export const SECURITY_EVENT_KINDS = [
   'spam_outbound',
   'content_rejected',
   'policy_changed',
+  'media_url_refused',
 ] as const;
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
 

@@ -10,7 +10,7 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ConversationService } from '@parley/domain/services/conversation.service';
 import { MediaService } from '@parley/domain/services/media.service';
@@ -20,6 +20,8 @@ import { AppError } from '@parley/errors/app-error';
 import { CurrentAgent } from '../auth/auth.guards';
 import { UploadAttachmentDto } from '../dtos/message.dto';
 import { IdPipe } from '../dtos/id.pipe';
+import { MediaLinkDto } from '../dtos/message.dto';
+import { mediaSafetyHeaders, sendMedia } from './media.controller';
 
 const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 
@@ -33,61 +35,60 @@ export class AttachmentsController {
     private readonly conversations: ConversationService,
   ) {}
 
-  /**
-   * An attachment's bytes, with HTTP range requests (a voice note seeks). Also accepts the access
-   * token as `?token=`, since an `<audio>` element cannot send a header.
-   */
+  /** An attachment's bytes, with HTTP range requests (a voice note seeks); the bearer header only. */
   @Get('messages/:id/attachments/:index')
-  @ApiOperation({ summary: 'Download an attachment (supports Range)' })
+  @ApiOperation({
+    summary: 'Download an attachment (supports Range)',
+    description:
+      'Authorization: Bearer only (a ?token= query is not accepted). Inline only as a JPEG/PNG/GIF/WebP ' +
+      'image, audio or video; anything else as an application/octet-stream attachment. Always nosniff and CSP sandbox.',
+  })
   async download(
     @CurrentAgent() me: AuthAgent,
     @Param('id', new IdPipe('attachment')) id: string,
     @Param('index', ParseIntPipe) index: number,
     @Res() res: Response,
   ) {
-    const file = await this.media.file(me.workspaceId, id, index);
-    res.setHeader('Content-Type', file.mime);
-    res.setHeader('Content-Disposition', `inline; filename*=UTF-8''${encodeURIComponent(file.name)}`);
-    res.setHeader('Cache-Control', 'private, max-age=3600');
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    await new Promise<void>((resolve, reject) =>
-      res.sendFile(file.path, { acceptRanges: true, dotfiles: 'allow' }, (error) =>
-        error ? reject(error) : resolve(),
-      ),
-    ).catch((error: { status?: number }) => {
-      if (!res.headersSent)
-        throw new AppError(error.status === 416 ? 'validation_failed' : 'not_found', error.status ?? 404, {
-          resource: 'attachment',
-          problems: 'range not satisfiable',
-        });
-    });
+    mediaSafetyHeaders(res);
+    await sendMedia(res, await this.media.file(me.workspaceId, id, index));
+  }
+
+  /** A short-lived signed URL for one attachment, for elements that cannot send a header (`<img>`, `<audio>`). */
+  @Get('messages/:id/attachments/:index/link')
+  @ApiOperation({ summary: 'A signed media link for one attachment (valid MEDIA_LINK_TTL_SECONDS)' })
+  @ApiOkResponse({ type: MediaLinkDto })
+  async link(
+    @CurrentAgent() me: AuthAgent,
+    @Param('id', new IdPipe('attachment')) id: string,
+    @Param('index', ParseIntPipe) index: number,
+  ): Promise<MediaLinkDto> {
+    const { token, expiresAt } = await this.media.link(me.workspaceId, id, index);
+    return { url: `/api/v1/media/${token}`, expires_at: expiresAt.toISOString() };
   }
 
   /** Sends a voice note (OGG/Opus to Telegram, WAV/AAC/M4A to Instagram), an image or a file as a support reply: stored, then queued like text. */
   @Post('conversations/:id/attachments')
   @ApiConsumes('multipart/form-data')
-  @UseInterceptors(FileInterceptor('file', { limits: { fileSize: MAX_UPLOAD_BYTES, files: 1 } }))
+  // Browsers send a file name as raw UTF-8 in the part header; busboy's default reads it as latin1.
+  @UseInterceptors(
+    FileInterceptor('file', { limits: { fileSize: MAX_UPLOAD_BYTES, files: 1 }, defParamCharset: 'utf8' }),
+  )
   async upload(
     @CurrentAgent() me: AuthAgent,
     @Param('id', new IdPipe('conversation')) id: string,
     @Body() dto: UploadAttachmentDto,
     @UploadedFile() file: Express.Multer.File | undefined,
   ) {
-    // Another workspace's conversation is not found before anything is stored.
-    const conversation = await this.conversations.assertExists(me.workspaceId, id);
+    // Another workspace's conversation is not found, whatever the file.
+    await this.conversations.assertExists(me.workspaceId, id);
     if (!file) throw new AppError('attachment_invalid', 400, { reason: 'a file field is required' });
-    const attachment = await this.media.storeUpload(
-      me.workspaceId,
-      conversation.channelId,
-      dto.kind,
-      file.buffer,
-      file.originalname,
-      dto.duration ?? null,
-    );
+    // The file is in memory (multer's default); reply() checks it with everything else before storing it.
     return this.messages.reply(me.workspaceId, me, id, {
       content: dto.content ?? '',
       type: 'support',
-      attachments: [attachment],
+      uploads: [
+        { kind: dto.kind, bytes: file.buffer, fileName: file.originalname, duration: dto.duration ?? null },
+      ],
     });
   }
 

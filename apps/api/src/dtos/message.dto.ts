@@ -37,3 +37,11 @@ export class UploadAttachmentDto {
   @Max(3600)
   duration?: number;
 }
+
+export class MediaLinkDto {
+  @ApiProperty({ example: '/api/v1/media/AQ…', description: 'absolute path of the signed media URL' })
+  url!: string;
+
+  @ApiProperty({ example: '2025-01-01T12:05:00.000Z', description: 'when the link stops working' })
+  expires_at!: string;
+}

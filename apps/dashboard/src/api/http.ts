@@ -1,4 +1,5 @@
 import { ApiError, session } from './session';
+import type { MediaLink } from './types';
 
 interface RequestOptions {
   method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -47,8 +48,29 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
   return json as T;
 }
 
-/** A URL an <audio> or <img> element can load itself: the token rides in the query. */
-export function attachmentUrl(messageId: string, index: number): string {
-  const token = session.current?.accessToken ?? '';
-  return `/api/v1/messages/${messageId}/attachments/${index}?token=${encodeURIComponent(token)}`;
+/** Ask for a new link this long before the old one expires, so an element never starts on a dying one. */
+const LINK_MARGIN_MS = 10_000;
+const mediaLinks = new Map<string, Promise<{ url: string; expiresAt: number }>>();
+
+/**
+ * A short-lived signed URL for one attachment, for what cannot send a header (`<img>`, `<audio>`,
+ * a download link): the access token never goes into a URL. Reused while fresh; `renew` asks anew
+ * (an element whose link failed).
+ */
+export async function mediaLink(messageId: string, index: number, renew = false): Promise<string> {
+  const key = `${messageId}/${index}`;
+  const known = mediaLinks.get(key);
+  if (known && !renew) {
+    const link = await known.catch(() => null);
+    if (link && link.expiresAt - LINK_MARGIN_MS > Date.now()) return link.url;
+  }
+  const asked = api<MediaLink>(`/messages/${messageId}/attachments/${index}/link`).then((link) => ({
+    url: link.url,
+    expiresAt: Date.parse(link.expires_at),
+  }));
+  mediaLinks.set(key, asked);
+  asked.catch(() => {
+    if (mediaLinks.get(key) === asked) mediaLinks.delete(key);
+  });
+  return (await asked).url;
 }

@@ -69,6 +69,12 @@ export interface Attachment {
   file_name?: string | null;
 }
 
+/** `GET /messages/{id}/attachments/{index}/link`: a signed URL for one attachment, valid until `expires_at`. */
+export interface MediaLink {
+  url: string;
+  expires_at: string;
+}
+
 export interface Message {
   id: string;
   seq: number;

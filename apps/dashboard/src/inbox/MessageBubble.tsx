@@ -1,8 +1,8 @@
-import { useState } from 'react';
+import { MouseEvent, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { attachmentUrl } from '../api/http';
-import type { Message } from '../api/types';
+import type { Attachment, Message } from '../api/types';
 import { dateTime, shortTime } from '../ui/format';
+import { MediaLinkState, useMediaLink } from '../ui/hooks';
 import { VoicePlayer } from './VoicePlayer';
 
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🙏', '✅'];
@@ -29,47 +29,87 @@ interface Props {
   myId: string;
 }
 
+/** A click opens the link as it is now: a fresh one if the page has shown this one past its expiry. */
+const openFresh =
+  (link: MediaLinkState, download?: string) => async (event: MouseEvent<HTMLAnchorElement>) => {
+    event.preventDefault();
+    const url = await link.current();
+    if (!url) return;
+    const anchor = document.createElement('a');
+    anchor.href = url;
+    anchor.target = '_blank';
+    anchor.rel = 'noreferrer';
+    if (download) anchor.download = download;
+    anchor.click();
+  };
+
+/** A failed load (most likely an expired link) asks for a new link, a couple of times at most. */
+const MAX_RENEWALS = 2;
+
+function StoredAttachment(props: {
+  messageId: string;
+  index: number;
+  attachment: Attachment;
+  onMediaLoad(): void;
+}) {
+  const { t } = useTranslation();
+  const { attachment } = props;
+  const link = useMediaLink(props.messageId, props.index);
+  const renewals = useRef(0);
+  if (attachment.kind === 'voice' || attachment.kind === 'audio')
+    return <VoicePlayer link={link} duration={attachment.duration} />;
+  if (attachment.kind === 'image' || attachment.kind === 'sticker')
+    return (
+      <a href={link.url ?? undefined} onClick={openFresh(link)} rel="noreferrer" className="image-link">
+        <img
+          src={link.url ?? undefined}
+          alt={t('message.image')}
+          loading="lazy"
+          data-testid="image-preview"
+          onLoad={() => {
+            renewals.current = 0;
+            props.onMediaLoad();
+          }}
+          onError={() => {
+            if (renewals.current++ < MAX_RENEWALS) void link.renew();
+          }}
+        />
+      </a>
+    );
+  return (
+    <a
+      href={link.url ?? undefined}
+      onClick={openFresh(link, attachment.file_name ?? undefined)}
+      rel="noreferrer"
+      download={attachment.file_name ?? undefined}
+    >
+      📎 {attachment.file_name ?? t('message.file')}
+    </a>
+  );
+}
+
 function Attachments({ message, onMediaLoad }: { message: Message; onMediaLoad(): void }) {
   const { t } = useTranslation();
   return (
     <>
-      {message.attachments.map((attachment, index) => {
-        if (!attachment.storage_key)
-          return (
-            <p key={index} className="muted">
-              {t(
-                `message.${attachment.kind === 'image' ? 'image' : attachment.kind === 'voice' ? 'voice' : 'file'}`,
-              )}{' '}
-              · {t('message.pendingMedia')}
-            </p>
-          );
-        const src = attachmentUrl(message.id, index);
-        if (attachment.kind === 'voice' || attachment.kind === 'audio')
-          return <VoicePlayer key={index} src={src} duration={attachment.duration} />;
-        if (attachment.kind === 'image' || attachment.kind === 'sticker')
-          return (
-            <a key={index} href={src} target="_blank" rel="noreferrer" className="image-link">
-              <img
-                src={src}
-                alt={t('message.image')}
-                loading="lazy"
-                data-testid="image-preview"
-                onLoad={onMediaLoad}
-              />
-            </a>
-          );
-        return (
-          <a
+      {message.attachments.map((attachment, index) =>
+        attachment.storage_key ? (
+          <StoredAttachment
             key={index}
-            href={src}
-            target="_blank"
-            rel="noreferrer"
-            download={attachment.file_name ?? undefined}
-          >
-            📎 {attachment.file_name ?? t('message.file')}
-          </a>
-        );
-      })}
+            messageId={message.id}
+            index={index}
+            attachment={attachment}
+            onMediaLoad={onMediaLoad}
+          />
+        ) : (
+          <p key={index} className="muted">
+            {t(
+              `message.${attachment.kind === 'image' ? 'image' : attachment.kind === 'voice' ? 'voice' : 'file'}`,
+            )}{' '}
+            · {t('message.pendingMedia')}
+          </p>
+        ),
+      )}
     </>
   );
 }

@@ -1,19 +1,52 @@
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { clock } from '../ui/format';
+import type { MediaLinkState } from '../ui/hooks';
 
-/** A voice note: play/pause, a moving progress bar (seekable with the keyboard) and the duration. */
-export function VoicePlayer({ src, duration }: { src: string; duration: number | null }) {
+/** A failed load (most likely an expired link while seeking) asks for a new link, a couple of times at most. */
+const MAX_RENEWALS = 2;
+
+/**
+ * A voice note: play/pause, a moving progress bar (seekable with the keyboard) and the duration.
+ * It plays from a signed link: checked before each play, renewed when a load fails, and resumed
+ * where it was.
+ */
+export function VoicePlayer({ link, duration }: { link: MediaLinkState; duration: number | null }) {
   const { t } = useTranslation();
   const audio = useRef<HTMLAudioElement>(null);
   const [playing, setPlaying] = useState(false);
   const [position, setPosition] = useState(0);
   const [length, setLength] = useState(duration ?? 0);
+  // Where to pick up once a new link is in the element (React sets src on the next render).
+  const resume = useRef<{ at: number; play: boolean } | null>(null);
+  const renewals = useRef(0);
+  const src = link.url;
+
+  useEffect(() => {
+    const element = audio.current!;
+    const pending = resume.current;
+    if (!pending || !src) return;
+    resume.current = null;
+    element.currentTime = pending.at;
+    if (pending.play) void element.play().catch(() => setPlaying(false));
+  }, [src]);
+
+  useEffect(() => {
+    const element = audio.current!;
+    const onError = () => {
+      if (renewals.current++ >= MAX_RENEWALS) return;
+      resume.current = { at: element.currentTime, play: !element.paused || playing };
+      void link.renew();
+    };
+    element.addEventListener('error', onError);
+    return () => element.removeEventListener('error', onError);
+  }, [link, playing]);
 
   useEffect(() => {
     const element = audio.current!;
     const onTime = () => setPosition(element.currentTime);
     const onMeta = () => {
+      renewals.current = 0;
       if (Number.isFinite(element.duration) && element.duration > 0) setLength(element.duration);
     };
     const onEnd = () => {
@@ -36,10 +69,19 @@ export function VoicePlayer({ src, duration }: { src: string; duration: number |
     };
   }, []);
 
-  const toggle = () => {
+  const toggle = async () => {
     const element = audio.current!;
-    if (element.paused) void element.play().catch(() => setPlaying(false));
-    else element.pause();
+    if (!element.paused) {
+      element.pause();
+      return;
+    }
+    // A link older than its lifetime is swapped for a fresh one first, keeping the position.
+    resume.current = { at: element.currentTime, play: true };
+    const fresh = await link.current();
+    if (!fresh || fresh === src) {
+      resume.current = null;
+      void element.play().catch(() => setPlaying(false));
+    }
   };
 
   const seek = (fraction: number) => {
@@ -50,11 +92,11 @@ export function VoicePlayer({ src, duration }: { src: string; duration: number |
   const percent = length > 0 ? Math.min(100, (position / length) * 100) : 0;
   return (
     <div className="voice" data-testid="voice">
-      <audio ref={audio} src={src} preload="metadata" />
+      <audio ref={audio} src={src ?? undefined} preload="metadata" />
       <button
         type="button"
         className="play"
-        onClick={toggle}
+        onClick={() => void toggle()}
         aria-label={playing ? t('message.pause') : t('message.play')}
         data-testid="voice-toggle"
       >
@@ -82,7 +124,7 @@ export function VoicePlayer({ src, duration }: { src: string; duration: number |
           const back = document.documentElement.dir === 'rtl' ? 'ArrowRight' : 'ArrowLeft';
           if (event.key === forward) seek((position + 2) / (length || 1));
           else if (event.key === back) seek((position - 2) / (length || 1));
-          else if (event.key === ' ' || event.key === 'Enter') toggle();
+          else if (event.key === ' ' || event.key === 'Enter') void toggle();
           else return;
           event.preventDefault();
         }}

@@ -1,5 +1,5 @@
-import { useEffect, useRef, useState } from 'react';
-import { api } from '../api/http';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api, mediaLink } from '../api/http';
 import { LiveSocket, type SocketState } from '../api/live-socket';
 import type { Frame } from '../api/types';
 import { reportSocket } from './connection';
@@ -186,4 +186,45 @@ export function useSocketCap(reconnecting: boolean): number | null {
     };
   }, [reconnecting]);
   return cap;
+}
+
+/** A media element's signed URL, and the two ways to get another. */
+export interface MediaLinkState {
+  /** null until the api answered. */
+  url: string | null;
+  /** The link if still fresh, else a new one (before playing or opening). */
+  current(): Promise<string | null>;
+  /** A new link, when the element's load failed (an expired link answers 404). */
+  renew(): Promise<string | null>;
+}
+
+/** Asks for an attachment's signed link when it is shown, and again when it has expired. */
+export function useMediaLink(messageId: string, index: number): MediaLinkState {
+  const [url, setUrl] = useState<string | null>(null);
+  const mounted = useRef(true);
+  useEffect(() => {
+    mounted.current = true;
+    setUrl(null);
+    mediaLink(messageId, index).then(
+      (fresh) => mounted.current && setUrl(fresh),
+      () => undefined, // no link (deleted, offline): the element simply shows nothing
+    );
+    return () => {
+      mounted.current = false;
+    };
+  }, [messageId, index]);
+  const ask = useCallback(
+    (renew: boolean) =>
+      mediaLink(messageId, index, renew).then(
+        (fresh) => {
+          if (mounted.current) setUrl(fresh);
+          return fresh;
+        },
+        () => null,
+      ),
+    [messageId, index],
+  );
+  const current = useCallback(() => ask(false), [ask]);
+  const renew = useCallback(() => ask(true), [ask]);
+  return { url, current, renew };
 }

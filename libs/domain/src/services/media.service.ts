@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { fromBuffer } from 'file-type';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,34 +10,27 @@ import { DataSource } from 'typeorm';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import { Channel } from '@parley/database/entities/channel.entity';
 import { Attachment, Message } from '@parley/database/entities/message.entity';
-import { AppError, notFound } from '@parley/errors/app-error';
+import { notFound } from '@parley/errors/app-error';
 import { PlatformError } from '@parley/platforms/platform-error';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import type { MediaJob } from '@parley/queue/queues';
+import { SecurityEventService } from '@parley/security/security-event.service';
+import { servedAs, SNIFF_BYTES, sniffMime } from '../media-types';
 import { ChannelService } from './channel.service';
 import { EventService } from './event.service';
 import { mediaPath } from './media-files';
+import { MediaLinkService } from './media-link.service';
 import { messageView } from './message.service';
 
 /** Telegram's bot download limit; larger inbound files are refused. */
 export const MAX_MEDIA_BYTES = 20 * 1024 * 1024;
-const UPLOAD_LIMITS: Record<'voice' | 'image' | 'file', number> = {
-  voice: 20 * 1024 * 1024,
-  image: 10 * 1024 * 1024,
-  file: 20 * 1024 * 1024,
-};
-const IMAGE_MIMES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif'];
 
-/** file-type names Ogg/Opus `audio/opus`; browsers and Telegram know it as `audio/ogg`. */
-const mimeOf = (sniffed: { mime: string } | undefined) =>
-  sniffed?.mime === 'audio/opus' ? 'audio/ogg' : sniffed?.mime;
-
-/** True for an Ogg stream whose first packet is an Opus header: the only voice Telegram shows as a voice note. */
-export function isOggOpus(head: Buffer): boolean {
-  return (
-    head.subarray(0, 4).toString('latin1') === 'OggS' &&
-    head.subarray(0, 200).includes(Buffer.from('OpusHead'))
-  );
+/** A stored attachment as it is served: inline only when its bytes are a raster image, audio or video. */
+export interface ServedFile {
+  path: string;
+  name: string;
+  contentType: string;
+  inline: boolean;
 }
 
 @Injectable()
@@ -49,6 +41,8 @@ export class MediaService {
     private readonly platforms: PlatformRegistry,
     private readonly channels: ChannelService,
     private readonly events: EventService,
+    private readonly links: MediaLinkService,
+    private readonly securityEvents: SecurityEventService,
   ) {}
 
   /** The media job: fetches one inbound attachment into MEDIA_DIR, capped and sniffed. */
@@ -65,9 +59,25 @@ export class MediaService {
 
     const { stream, declaredMime } = await this.platforms
       .adapter(channel.type)
-      .download(this.channels.access(channel), job.source, MAX_MEDIA_BYTES);
+      .download(this.channels.access(channel), job.source, MAX_MEDIA_BYTES)
+      .catch(async (error: unknown) => {
+        if (error instanceof PlatformError && error.code === 'url_refused') {
+          // A webhook pointed us somewhere we do not fetch from: worth an admin's eye.
+          await this.securityEvents.record({
+            kind: 'media_url_refused',
+            workspaceId: job.workspaceId,
+            detail: {
+              message_id: job.messageId,
+              attachment_index: job.attachmentIndex,
+              channel_id: channel.id,
+              reason: error.reason,
+            },
+          });
+        }
+        throw error;
+      });
     const key = `${job.workspaceId}/${job.messageId}-${job.attachmentIndex}`;
-    const target = this.pathOf(key);
+    const target = mediaPath(this.config.mediaDir, key);
     const partial = `${target}.${randomBytes(4).toString('hex')}.part`;
     await mkdir(dirname(target), { recursive: true });
     let size = 0;
@@ -75,7 +85,7 @@ export class MediaService {
     const cap = new Transform({
       transform(chunk: Buffer, _encoding, done) {
         size += chunk.length;
-        if (head.length < 4100) head = Buffer.concat([head, chunk]).subarray(0, 4100);
+        if (head.length < SNIFF_BYTES) head = Buffer.concat([head, chunk]).subarray(0, SNIFF_BYTES);
         done(
           size > MAX_MEDIA_BYTES
             ? new PlatformError('rejected', `larger than ${MAX_MEDIA_BYTES} bytes`)
@@ -91,12 +101,11 @@ export class MediaService {
       throw error;
     }
     await rename(partial, target);
-    const sniffed = await fromBuffer(head);
     const kept = await this.setAttachment(message, job.attachmentIndex, {
       ...attachment,
       storage_key: key,
       size,
-      mime: mimeOf(sniffed) ?? declaredMime ?? attachment.mime,
+      mime: (await sniffMime(head))?.mime ?? declaredMime ?? attachment.mime,
     });
     // Deleted (or unsent) while the file was on its way: nothing of it is kept.
     if (!kept) await rm(target, { force: true });
@@ -131,77 +140,48 @@ export class MediaService {
     );
   }
 
-  /**
-   * Stores a file an agent attaches to a reply in a conversation of `channelId`. A voice note must
-   * already be in a format that platform shows as one (Telegram: OGG/Opus; Instagram: WAV, AAC or
-   * M4A): the dashboard records the right one, and nothing is transcoded here.
-   */
-  async storeUpload(
-    workspaceId: string,
-    channelId: string,
-    kind: 'voice' | 'image' | 'file',
-    bytes: Buffer,
-    fileName: string,
-    duration: number | null,
-  ): Promise<Attachment> {
-    if (!bytes.length) throw new AppError('attachment_invalid', 400, { reason: 'the file is empty' });
-    if (bytes.length > UPLOAD_LIMITS[kind]) {
-      throw new AppError('attachment_invalid', 413, {
-        reason: `${kind} files are limited to ${UPLOAD_LIMITS[kind]} bytes`,
-      });
-    }
-    const sniffed = await fromBuffer(bytes);
-    let mime = mimeOf(sniffed) ?? 'application/octet-stream';
-    if (kind === 'voice') {
-      mime = isOggOpus(bytes) ? 'audio/ogg' : mime === 'audio/vnd.wave' ? 'audio/wav' : mime;
-      const channel = await this.db
-        .getRepository(Channel)
-        .findOne({ where: { id: channelId, workspaceId }, withDeleted: true });
-      if (!channel) throw notFound('channel');
-      const { voice } = this.platforms.adapter(channel.type);
-      if (!voice.mimes.includes(mime)) {
-        throw new AppError('attachment_invalid', 415, {
-          reason: `a voice note for ${channel.type} must be ${voice.described} audio`,
-        });
-      }
-    }
-    if (kind === 'image' && !IMAGE_MIMES.includes(mime)) {
-      throw new AppError('attachment_invalid', 415, { reason: 'an image must be JPEG, PNG, WebP or GIF' });
-    }
-    const extension = mime === 'audio/ogg' ? 'ogg' : mime === 'audio/wav' ? 'wav' : (sniffed?.ext ?? 'bin');
-    const key = `${workspaceId}/upload-${randomBytes(12).toString('hex')}.${extension}`;
-    await mkdir(dirname(this.pathOf(key)), { recursive: true });
-    await writeFile(this.pathOf(key), bytes);
-    return {
-      kind,
-      mime,
-      size: bytes.length,
-      duration,
-      storage_key: key,
-      file_name: fileName.replace(/[/\\\0]/g, '_').slice(0, 200) || `${kind}.${extension}`,
-    };
-  }
-
-  /** The stored file of one attachment, for an agent of the same workspace only. */
-  async file(
+  /** A link to one stored attachment, for an agent of the same workspace; expires after MEDIA_LINK_TTL_SECONDS. */
+  async link(
     workspaceId: string,
     messageId: string,
     index: number,
-  ): Promise<{ path: string; mime: string; name: string }> {
-    const message = await this.db.getRepository(Message).findOneBy({ id: messageId, workspaceId });
-    const attachment = message?.attachments[index];
-    if (!message || message.deletedAt || !attachment?.storage_key) throw notFound('attachment');
-    const path = this.pathOf(attachment.storage_key);
-    await stat(path).catch(() => Promise.reject(notFound('attachment')));
+  ): Promise<{ token: string; expiresAt: Date }> {
+    await this.stored(workspaceId, messageId, index);
+    return this.links.sign({ workspaceId, messageId, index });
+  }
+
+  /** The attachment a media link names; an expired, forged or dead link is simply not found. */
+  async fileByLink(token: string): Promise<ServedFile> {
+    const ref = this.links.verify(token);
+    if (!ref) throw notFound('attachment');
+    return this.file(ref.workspaceId, ref.messageId, ref.index);
+  }
+
+  /** The stored file of one attachment, for an agent of the same workspace only, typed by its own bytes. */
+  async file(workspaceId: string, messageId: string, index: number): Promise<ServedFile> {
+    const { attachment, path } = await this.stored(workspaceId, messageId, index);
+    const handle = await open(path).catch(() => Promise.reject(notFound('attachment')));
+    let head: Buffer;
+    try {
+      const buffer = Buffer.alloc(SNIFF_BYTES);
+      const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
+      head = buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+    // The recorded type may be a platform's claim; only what the bytes show decides inline.
     return {
       path,
-      mime: attachment.mime ?? 'application/octet-stream',
-      name: attachment.file_name ?? `${attachment.kind}`,
+      name: attachment.file_name ?? attachment.kind,
+      ...servedAs((await sniffMime(head))?.mime),
     };
   }
 
-  private pathOf(key: string): string {
-    return mediaPath(this.config.mediaDir, key);
+  private async stored(workspaceId: string, messageId: string, index: number) {
+    const message = await this.db.getRepository(Message).findOneBy({ id: messageId, workspaceId });
+    const attachment = message?.attachments[index];
+    if (!message || message.deletedAt || !attachment?.storage_key) throw notFound('attachment');
+    return { attachment, path: mediaPath(this.config.mediaDir, attachment.storage_key) };
   }
 
   /** Sets one attachment of a message that is not deleted; false when it is (nothing is written). */

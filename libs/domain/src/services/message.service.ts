@@ -21,6 +21,7 @@ import { EventService } from './event.service';
 import { MessageDeletionService } from './message-deletion.service';
 import { previewOf } from './message-preview';
 import type { AuthAgent } from './token.service';
+import { UploadInput, UploadService } from './upload.service';
 
 const MESSAGE_SELECT = `
   SELECT m.id, m.seq, m.conversation_id, m.type, m.content, m.attachments, m.status, m.failure_reason,
@@ -70,8 +71,8 @@ export interface ReplyInput {
   replyTo?: string | null;
   /** The sender's optimistic id, echoed on the `chat_message` frame. */
   clientId?: string | null;
-  /** Already stored files (MediaService.storeUpload). */
-  attachments?: Attachment[];
+  /** Files as they arrived; checked with the reply's other checks and stored only if it may go. */
+  uploads?: UploadInput[];
 }
 
 const MENTION = /@([\p{L}\p{N}._-]+)/gu;
@@ -92,6 +93,7 @@ export class MessageService {
     private readonly securityEvents: SecurityEventService,
     private readonly platforms: PlatformRegistry,
     private readonly deletion: MessageDeletionService,
+    private readonly uploads: UploadService,
   ) {}
 
   /** Oldest-first pages, walking back in time: `cursor` continues with older messages. */
@@ -141,14 +143,17 @@ export class MessageService {
     input: ReplyInput,
   ): Promise<MessageView> {
     const content = await this.recordingRefusal(workspaceId, agent, () => cleanText(input.content).trim());
-    const attachments = input.attachments ?? [];
-    if (!content && !attachments.length) throw new AppError('message_empty', 400);
+    const uploads = input.uploads ?? [];
+    if (!content && !uploads.length) throw new AppError('message_empty', 400);
+    const checked = uploads.length ? await this.checkUploads(workspaceId, conversationId, uploads) : [];
     if (input.type === 'support') await this.checkOutbound(workspaceId, agent, conversationId, content);
     // One budget for every door (REST, socket, uploads): taken last, so a refused message costs nothing.
     await this.rateLimits.consumeMessage(workspaceId, agent.id);
     const status: MessageStatus = input.type === 'support' ? 'sending' : 'sent';
 
-    const message = await this.db.transaction(async (manager) => {
+    // Files reach MEDIA_DIR only now that nothing above refused the reply, and leave it if it is not stored.
+    const attachments = await this.uploads.store(workspaceId, checked);
+    const storing = this.db.transaction(async (manager) => {
       // NO KEY UPDATE, not UPDATE: other transactions' foreign-key checks on this row (an event
       // written under the workspace's seq lock) must not wait for us while we wait for that lock.
       const conversation = await manager
@@ -234,9 +239,23 @@ export class MessageService {
       }
       return view;
     });
+    const message = await storing.catch(async (error: unknown) => {
+      await this.uploads.discard(attachments);
+      throw error;
+    });
 
     if (input.type === 'support') await this.outbound.enqueue({ messageId: message.id, workspaceId });
     return message;
+  }
+
+  /** The files' own checks (size, sniffed type, the conversation's platform's voice format), on no disk. */
+  private async checkUploads(workspaceId: string, conversationId: string, uploads: UploadInput[]) {
+    const [row]: { type: ChannelType }[] = await this.db.query(
+      `SELECT ch.type FROM conversation c JOIN channel ch ON ch.id = c.channel_id WHERE c.id = $1 AND c.workspace_id = $2`,
+      [conversationId, workspaceId],
+    );
+    if (!row) throw notFound('conversation');
+    return Promise.all(uploads.map((upload) => this.uploads.check(row.type, upload)));
   }
 
   /** Changes the text of one's own reply or note. */

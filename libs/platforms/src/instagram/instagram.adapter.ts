@@ -1,6 +1,6 @@
 import axios, { AxiosInstance } from 'axios';
 import { openAsBlob } from 'node:fs';
-import { Readable } from 'node:stream';
+import { fetchMedia, MediaAgents, mediaAgents, MediaHostAllowlist } from '../media-fetch';
 import { PlatformError } from '../platform-error';
 import { ChannelAccess, ConnectInput, OutboundMessage, PlatformAdapter, ReplyWindow } from '../platform';
 import { mapInstagramError } from './instagram.errors';
@@ -25,9 +25,15 @@ export class InstagramAdapter implements PlatformAdapter {
   // Meta allows about 100 calls/s per account for text, far fewer per conversation in practice.
   readonly limits = { perRecipient: { points: 5, seconds: 1 }, perAccount: { points: 100, seconds: 1 } };
   private readonly http: AxiosInstance;
+  private readonly apiOrigin: string;
+  private readonly agents: MediaAgents = mediaAgents();
 
-  constructor(apiUrl: string) {
+  constructor(
+    apiUrl: string,
+    private readonly media: { hosts: MediaHostAllowlist; timeoutMs: number },
+  ) {
     this.http = axios.create({ baseURL: apiUrl.replace(/\/+$/, ''), timeout: 30000 });
+    this.apiOrigin = new URL(apiUrl).origin;
   }
 
   async connect(input: ConnectInput) {
@@ -110,21 +116,22 @@ export class InstagramAdapter implements PlatformAdapter {
     }
   }
 
-  async download(channel: ChannelAccess, url: string, maxBytes: number) {
-    try {
-      const response = await this.http.get<Readable>(url, {
-        baseURL: '',
-        responseType: 'stream',
-        maxContentLength: maxBytes,
-        headers: { authorization: `Bearer ${channel.credentials.access_token}` },
-      });
-      return {
-        stream: response.data,
-        declaredMime: String(response.headers['content-type'] ?? '') || undefined,
-      };
-    } catch (error) {
-      throw mapInstagramError(error);
-    }
+  /**
+   * The webhook's attachment URL, from Meta's CDN (INSTAGRAM_MEDIA_HOSTS) under media-fetch's
+   * rules; the access token goes only to the Graph API's own origin, never to a CDN.
+   */
+  download(channel: ChannelAccess, url: string, maxBytes: number) {
+    return fetchMedia(
+      url,
+      {
+        allowlist: this.media.hosts,
+        credentialOrigin: this.apiOrigin,
+        authorization: `Bearer ${channel.credentials.access_token}`,
+        timeoutMs: this.media.timeoutMs,
+        maxBytes,
+      },
+      this.agents,
+    );
   }
 
   async profile(channel: ChannelAccess, igsid: string) {

@@ -1,6 +1,7 @@
 import { Api, InputFile } from 'grammy';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
+import { deadline } from '../media-fetch';
 import { PlatformError } from '../platform-error';
 import { ChannelAccess, ConnectInput, OutboundMessage, PlatformAdapter, ReplyWindow } from '../platform';
 import { mapTelegramError } from './telegram.errors';
@@ -17,7 +18,11 @@ export class TelegramAdapter implements PlatformAdapter {
   // Telegram: about 1 message/s per chat and 30/s per bot.
   readonly limits = { perRecipient: { points: 1, seconds: 1 }, perAccount: { points: 30, seconds: 1 } };
 
-  constructor(private readonly apiRoot: string) {}
+  constructor(
+    private readonly apiRoot: string,
+    /** One bound for a whole download: getFile, the file's headers and its body. */
+    private readonly mediaTimeoutMs: number,
+  ) {}
 
   private api(token: string): Api {
     return new Api(token, { apiRoot: this.apiRoot, timeoutSeconds: 30 });
@@ -87,27 +92,41 @@ export class TelegramAdapter implements PlatformAdapter {
 
   async download(channel: ChannelAccess, fileId: string, maxBytes: number) {
     const token = channel.credentials.bot_token;
-    let path: string | undefined;
+    const bound = deadline(this.mediaTimeoutMs);
     try {
-      const file = await this.api(token).getFile(fileId);
-      if (file.file_size && file.file_size > maxBytes)
-        throw new PlatformError('rejected', `file is ${file.file_size} bytes`);
-      path = file.file_path;
+      let path: string | undefined;
+      try {
+        // grammy types its signal with the abort-controller shim; the runtime takes the standard one.
+        const file = await this.api(token).getFile(fileId, bound.signal as Parameters<Api['getFile']>[1]);
+        if (file.file_size && file.file_size > maxBytes)
+          throw new PlatformError('rejected', `file is ${file.file_size} bytes`);
+        path = file.file_path;
+      } catch (error) {
+        throw bound.signal.aborted ? bound.error() : mapTelegramError(error);
+      }
+      if (!path) throw new PlatformError('rejected', 'Telegram gave no file path');
+      // The Bot API's own file URL on TELEGRAM_API_ROOT (the token in the path is Telegram's design).
+      const response = await fetch(`${this.apiRoot}/file/bot${token}/${path}`, {
+        signal: bound.signal,
+      }).catch((error: Error) => {
+        throw bound.signal.aborted
+          ? bound.error()
+          : new PlatformError('temporary', `network: ${error.message}`);
+      });
+      if (!response.ok || !response.body) {
+        throw new PlatformError(
+          response.status >= 500 ? 'temporary' : 'rejected',
+          `file download answered ${response.status}`,
+        );
+      }
+      return {
+        stream: bound.guard(Readable.fromWeb(response.body as never)),
+        declaredMime: response.headers.get('content-type') ?? undefined,
+      };
     } catch (error) {
-      throw mapTelegramError(error);
+      bound.cancel();
+      throw error;
     }
-    if (!path) throw new PlatformError('rejected', 'Telegram gave no file path');
-    const response = await fetch(`${this.apiRoot}/file/bot${token}/${path}`);
-    if (!response.ok || !response.body) {
-      throw new PlatformError(
-        response.status >= 500 ? 'temporary' : 'rejected',
-        `file download answered ${response.status}`,
-      );
-    }
-    return {
-      stream: Readable.fromWeb(response.body as never),
-      declaredMime: response.headers.get('content-type') ?? undefined,
-    };
   }
 
   /** Telegram updates carry the sender's name and username. */
