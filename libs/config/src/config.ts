@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
-import { DEFAULT_INSTAGRAM_MEDIA_HOSTS, MediaHostAllowlist } from '@parley/platforms/media-fetch';
+import { DEFAULT_INSTAGRAM_MEDIA_HOSTS, MediaHostAllowlist } from './media-hosts';
 
 const DEV_SECRET = 'parley-local-development-secret-change-me';
 

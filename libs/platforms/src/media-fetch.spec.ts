@@ -1,14 +1,7 @@
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo, LookupFunction } from 'node:net';
-import {
-  checkMediaUrl,
-  DEFAULT_INSTAGRAM_MEDIA_HOSTS,
-  fetchMedia,
-  isPublicAddress,
-  Lookup,
-  mediaAgents,
-  MediaHostAllowlist,
-} from './media-fetch';
+import { DEFAULT_INSTAGRAM_MEDIA_HOSTS, MediaHostAllowlist } from '@parley/config/media-hosts';
+import { checkMediaUrl, fetchMedia, isPublicAddress, Lookup, mediaAgents } from './media-fetch';
 import { PlatformError } from './platform-error';
 
 /** A resolver that answers from a table, so no test needs the network. */

@@ -1,6 +1,7 @@
 import axios, { AxiosInstance } from 'axios';
 import { openAsBlob } from 'node:fs';
-import { fetchMedia, MediaAgents, mediaAgents, MediaHostAllowlist } from '../media-fetch';
+import type { MediaHostAllowlist } from '@parley/config/media-hosts';
+import { fetchMedia, MediaAgents, mediaAgents } from '../media-fetch';
 import { PlatformError } from '../platform-error';
 import { ChannelAccess, ConnectInput, OutboundMessage, PlatformAdapter, ReplyWindow } from '../platform';
 import { mapInstagramError } from './instagram.errors';
