@@ -1,7 +1,7 @@
 import { freshEnvironment, TestEnvironment } from './support/app';
 import { HttpClient } from './support/http';
 import { launch, listeningPort, Running } from './support/processes';
-import { WsClient } from './support/ws';
+import { eventually, WsClient } from './support/ws';
 
 describe('the app processes', () => {
   let environment: TestEnvironment;
@@ -47,10 +47,19 @@ describe('the app processes', () => {
     ]);
   });
 
-  it('api stops with a clear line when Postgres does not answer', async () => {
-    const running = start('api', { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/parley' });
-    expect(await running.exit).toBe(1);
-    expect(running.stderr.join('\n')).toMatch(/^parley-api: cannot start: .*ECONNREFUSED/m);
+  it('api waits for a Postgres that does not answer, saying why, and SIGTERM still stops it cleanly', async () => {
+    const running = start('api', { DATABASE_URL: 'postgres://postgres:secret@127.0.0.1:1/parley' });
+    await eventually(() => expect(running.stdout.length).toBeGreaterThan(0), 20000);
+    expect(JSON.parse(running.stdout[0])).toMatchObject({
+      app: 'api',
+      level: 40,
+      msg: 'parley-api: waiting for Postgres at 127.0.0.1:1/parley (connection refused); retrying every 1 s',
+    });
+    expect(running.stdout.join('\n')).not.toContain('secret');
+    expect(running.child.exitCode).toBeNull();
+    running.child.kill('SIGTERM');
+    expect(await running.exit).toBe(0);
+    expect(running.stderr).toEqual([]);
   }, 30000);
 
   it.each(['api', 'ingest', 'worker'] as const)(
