@@ -62,6 +62,20 @@ describe('the app processes', () => {
     expect(running.stderr).toEqual([]);
   }, 30000);
 
+  it('the seed refuses to create the demo workspace in production, in one line', async () => {
+    const seed = launch('seed', {
+      ...environment.env,
+      NODE_ENV: 'production',
+      JWT_SECRET: 'a production secret of at least thirty-two characters',
+      ENCRYPTION_KEY: 'another production secret of thirty-two characters',
+    });
+    expect(await seed.exit).toBe(1);
+    expect(seed.stderr).toEqual([
+      'parley: the demo workspace is never seeded when NODE_ENV=production; sign up your own workspace (POST /api/v1/auth/signup)',
+    ]);
+    expect(seed.stdout).toEqual([]);
+  });
+
   it.each(['api', 'ingest', 'worker'] as const)(
     '%s becomes ready, logs JSON lines, and exits 0 on SIGTERM',
     async (app) => {

@@ -22,6 +22,13 @@ export const DEMO_PASSWORD = process.env.DEMO_ADMIN_PASSWORD ?? 'parley-demo-202
  */
 async function seed() {
   const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+  if (config.env === 'production') {
+    // Its password is printed in the README: on a real install it would be a door left open.
+    process.stderr.write(
+      'parley: the demo workspace is never seeded when NODE_ENV=production; sign up your own workspace (POST /api/v1/auth/signup)\n',
+    );
+    process.exit(1);
+  }
   const withSimulator = process.env.PARLEY_SIMULATOR === '1';
   await waitForDependencies([postgresDependency(config.databaseUrl), redisDependency(config)], (line) =>
     process.stderr.write(`parley: seed: ${line}\n`),
