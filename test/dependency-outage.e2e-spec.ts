@@ -46,7 +46,8 @@ describe('Postgres and Redis absent at start, gone while running, or stalled', (
   const allNotReady = (body: { postgres: string; redis: string }) =>
     eventually(async () => {
       const all = await readiness();
-      for (const app of APPS) expect({ app, ...all[app] }).toEqual({ app, status: 503, body: { status: 'not_ready', ...body } });
+      for (const app of APPS)
+        expect({ app, ...all[app] }).toEqual({ app, status: 503, body: { status: 'not_ready', ...body } });
     }, 15000);
   const waitLines = (running: Running, dependency: string) =>
     [...running.stdout, ...running.stderr].filter((line) => line.includes(`waiting for ${dependency} at`));
@@ -99,7 +100,10 @@ describe('Postgres and Redis absent at start, gone while running, or stalled', (
     }, 10000);
     const chat = await WsClient.connect(url('api'), `/ws/chat/${conversationId}/`, { token });
     // Attached for good once its own agent is announced online (the last step of the handshake).
-    await chat.next((f) => f.type === 'user_presence' && f.user_id === login.body.agent.id && f.is_online, 10000);
+    await chat.next(
+      (f) => f.type === 'user_presence' && f.user_id === login.body.agent.id && f.is_online,
+      10000,
+    );
     const reply = (content: string) =>
       http.post(`/api/v1/message/conversation/${conversationId}/send-message/`, { content, type: 'support' });
     const sentOnce = (content: string) =>
@@ -135,7 +139,8 @@ describe('Postgres and Redis absent at start, gone while running, or stalled', (
     };
   });
   afterEach(() => {
-    for (const { child } of children.splice(0)) if (child.exitCode === null && !child.signalCode) child.kill('SIGKILL');
+    for (const { child } of children.splice(0))
+      if (child.exitCode === null && !child.signalCode) child.kill('SIGKILL');
     postgres.restore();
     redis.restore();
   });
@@ -200,7 +205,9 @@ describe('Postgres and Redis absent at start, gone while running, or stalled', (
     expect(waitLines(apps.worker, 'Postgres')[0]).toMatch(
       /parley-worker: waiting for Postgres at 127\.0\.0\.1:\d+\/parley_test_\w+ \(connection reset\)/,
     );
-    expect(waitLines(prepare, 'Postgres')[0]).toMatch(/^parley: prepare: waiting for Postgres at 127\.0\.0\.1:\d+\/postgres /);
+    expect(waitLines(prepare, 'Postgres')[0]).toMatch(
+      /^parley: prepare: waiting for Postgres at 127\.0\.0\.1:\d+\/postgres /,
+    );
     for (const running of [...Object.values(apps), seed, prepare]) expect(running.child.exitCode).toBeNull();
 
     postgres.restore();
@@ -215,7 +222,10 @@ describe('Postgres and Redis absent at start, gone while running, or stalled', (
     postgres.restore();
     await allReady();
     expect(await write('written once Postgres is back')).toBe(200);
-    await chat.next((f) => f.type === 'chat_message' && f.message.content === 'written once Postgres is back', 20000);
+    await chat.next(
+      (f) => f.type === 'chat_message' && f.message.content === 'written once Postgres is back',
+      20000,
+    );
     expect((await reply('answered once Postgres is back')).status).toBe(201);
     await sentOnce('answered once Postgres is back');
     chat.close();

@@ -2,7 +2,10 @@ import { RedisConnection } from 'bullmq';
 
 const GUARDED = Symbol.for('parley.bullmq.closedConnectionErrors');
 
-type Emitter = { emit(event: string | symbol, ...args: unknown[]): boolean; listenerCount(event: string): number };
+type Emitter = {
+  emit(event: string | symbol, ...args: unknown[]): boolean;
+  listenerCount(event: string): number;
+};
 
 /**
  * BullMQ 5 reports a connection whose start-up fails (its version check, or the wait for

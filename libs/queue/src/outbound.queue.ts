@@ -36,7 +36,9 @@ export class OutboundQueue implements OnApplicationShutdown {
     this.media = createQueue<MediaJob>(config, QUEUES.media);
     this.typing = createQueue<TypingJob>(config, QUEUES.typing);
     for (const q of [this.queue, this.media, this.typing] as Queue[]) {
-      q.on('error', (error) => this.connectionWarnings.warn('connection', `${q.name} queue: ${error.message}`));
+      q.on('error', (error) =>
+        this.connectionWarnings.warn('connection', `${q.name} queue: ${error.message}`),
+      );
     }
   }
 

@@ -35,7 +35,10 @@ export function postgresDependency(databaseUrl: string): Dependency {
       // A connection cut mid-probe is reported through the rejected promise, not as a crash.
       client.on('error', () => undefined);
       try {
-        await within(PROBE_TIMEOUT_MS, client.connect().then(() => client.query('SELECT 1')));
+        await within(
+          PROBE_TIMEOUT_MS,
+          client.connect().then(() => client.query('SELECT 1')),
+        );
       } finally {
         void client.end().catch(() => undefined);
       }

@@ -38,7 +38,11 @@ export class RedisClient implements OnModuleInit, OnApplicationShutdown {
 
   constructor(@Inject(CONFIG) config: AppConfig) {
     this.redis = new Redis(
-      redisOptions(config, { keyPrefix: config.redisPrefix, maxRetriesPerRequest: 2, enableOfflineQueue: false }),
+      redisOptions(config, {
+        keyPrefix: config.redisPrefix,
+        maxRetriesPerRequest: 2,
+        enableOfflineQueue: false,
+      }),
     );
     // Errors surface through commands and /readyz; an unhandled 'error' event would crash the process.
     this.redis.on('error', () => undefined);

@@ -18,7 +18,9 @@ export class ThrottledWarnings {
       entry.muted += 1;
       return;
     }
-    const muted = entry?.muted ? ` (${entry.muted} more like it in the last ${Math.round((now - entry.at) / 1000)} s)` : '';
+    const muted = entry?.muted
+      ? ` (${entry.muted} more like it in the last ${Math.round((now - entry.at) / 1000)} s)`
+      : '';
     this.last.set(kind, { at: now, muted: 0 });
     this.logger.warn(`${message}${muted}`);
   }

@@ -70,7 +70,9 @@ export class JobHandlers implements OnModuleInit, OnApplicationShutdown {
         },
       },
     );
-    worker.on('error', (error) => this.connectionWarnings.warn('connection', `${queue} worker: ${error.message}`));
+    worker.on('error', (error) =>
+      this.connectionWarnings.warn('connection', `${queue} worker: ${error.message}`),
+    );
     worker.on('failed', (job, error) => this.logger.warn(`${queue} job ${job?.id} failed: ${error.message}`));
     return worker;
   }
