@@ -75,9 +75,19 @@ export function signalGroup(running: Running, signal: NodeJS.Signals | 0): boole
   }
 }
 
-/** dist/ is as new as the sources, so start.sh will not rebuild it (under the feet of other test files). */
-export function buildIsCurrent(): boolean {
-  return spawnSync('bash', ['-c', '. scripts/setup.sh && build_is_current'], { cwd: ROOT }).status === 0;
+const setupCheck = (check: string) =>
+  spawnSync('bash', ['-c', `. scripts/setup.sh && ${check}`], { cwd: ROOT, stdio: 'ignore' }).status === 0;
+
+/**
+ * What start.sh would otherwise do itself, under the feet of the other test files: rebuild dist/
+ * (it is older than the sources) or reinstall node_modules (it does not match package-lock.json).
+ */
+export function startWouldRebuild(): string | null {
+  if (!setupCheck('node_modules_current'))
+    return 'node_modules does not match package-lock.json: run `npm ci`';
+  if (!setupCheck('build_is_current'))
+    return 'dist/ is older than the sources: run `npm run build` (npm test does)';
+  return null;
 }
 
 /** Waits, with a bound, for the process to log the port it listens on. */
