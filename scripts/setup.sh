@@ -4,12 +4,22 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-[ -f .env ] && set -a && . ./.env && set +a
+if [ -f .env ]; then
+  # A variable set (non-empty) in the environment wins over .env, as it does for the apps.
+  declare -A preset=()
+  for name in $(sed -nE 's/^[[:space:]]*(export[[:space:]]+)?([A-Za-z_][A-Za-z0-9_]*)=.*/\2/p' .env); do
+    [ -n "${!name:-}" ] && preset[$name]=${!name}
+  done
+  set -a && . ./.env && set +a
+  for name in "${!preset[@]}"; do export "$name=${preset[$name]}"; done
+  unset preset name
+fi
 DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/parley}"
 REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 export DATABASE_URL REDIS_URL
 
-log() { printf '\033[1mparley:\033[0m %s\n' "$*" >&2; }
+# Bold only on a terminal, so logs and tests read plain text.
+if [ -t 2 ]; then log() { printf '\033[1mparley:\033[0m %s\n' "$*" >&2; }; else log() { printf 'parley: %s\n' "$*" >&2; }; fi
 die() { log "$*"; exit 1; }
 is_root() { [ "$(id -u)" = 0 ]; }
 
@@ -32,11 +42,30 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
+# node_modules holds every package of package-lock.json at its locked version: read from the
+# installed packages themselves, not from file times (a git checkout changes them) nor from npm's
+# own record (node_modules/.package-lock.json), which can be stale. Optional packages (other
+# platforms' binaries) may be absent.
+node_modules_current() {
+  [ -d node_modules ] && node -e '
+    const { readFileSync } = require("node:fs");
+    const locked = require("./package-lock.json").packages;
+    const installed = (path) => {
+      try { return JSON.parse(readFileSync(`${path}/package.json`, "utf8")).version; } catch { return null; }
+    };
+    const stale = Object.entries(locked).filter(
+      ([path, p]) => path && !p.optional && !p.link && installed(path) !== p.version,
+    );
+    process.exit(stale.length ? 1 : 0);
+  ' 2>/dev/null
+}
+
 ensure_node_modules() {
-  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  if ! node_modules_current; then
     log "installing npm dependencies"
     # Exactly the locked tree, as the Dockerfile and any CI install it.
-    npm ci --no-audit --no-fund --loglevel=error
+    # Dev dependencies too, even with NODE_ENV=production: the build needs them.
+    npm ci --include=dev --no-audit --no-fund --loglevel=error
   fi
 }
 
@@ -44,7 +73,8 @@ ensure_postgres() {
   local host port
   host=$(url_host "$DATABASE_URL"); port=$(url_port "$DATABASE_URL" 5432)
   port_open "$host" "$port" && return 0
-  is_local "$host" || die "Postgres at $host:$port does not answer (DATABASE_URL)."
+  # A server of someone else's: the apps wait for it and say so.
+  is_local "$host" || { log "Postgres at $host:$port does not answer yet (DATABASE_URL); waiting for it"; return 0; }
   local installed_now=0
   if [ -z "$(ls /etc/postgresql 2>/dev/null)" ]; then apt_install postgresql; installed_now=1; fi
   local version; version=$(ls /etc/postgresql | sort -V | tail -n 1)
@@ -62,7 +92,7 @@ ensure_redis() {
   local host port
   host=$(url_host "$REDIS_URL"); port=$(url_port "$REDIS_URL" 6379)
   port_open "$host" "$port" && return 0
-  is_local "$host" || die "Redis at $host:$port does not answer (REDIS_URL)."
+  is_local "$host" || { log "Redis at $host:$port does not answer yet (REDIS_URL); waiting for it"; return 0; }
   command -v redis-server >/dev/null || apt_install redis-server
   log "starting Redis on $port"
   redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --save "" --appendonly no >/dev/null
@@ -75,7 +105,18 @@ ensure_chromium() {
   apt_install chromium
 }
 
+# What the build compiles: any of it newer than dist/.build-stamp (written by `npm run build`
+# when it succeeds, dated when it began) means dist/ is stale.
+BUILD_SOURCES=(apps libs tools migrations bench package.json package-lock.json tsconfig.json tsconfig.build.json)
+build_is_current() {
+  [ -f dist/.build-stamp ] && [ -z "$(find "${BUILD_SOURCES[@]}" -newer dist/.build-stamp -print -quit 2>/dev/null)" ]
+}
+
 build() {
   log "building"
   npm run --silent build
+}
+
+build_if_stale() {
+  if build_is_current; then log "the build is up to date"; else build; fi
 }

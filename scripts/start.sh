@@ -7,11 +7,9 @@ set -euo pipefail
 ensure_node_modules
 ensure_postgres
 ensure_redis
-build
+build_if_stale
 node dist/tools/db/prepare.js
 
-names=api,ingest,worker
-commands=("node dist/apps/api/src/main.js" "node dist/apps/ingest/src/main.js" "node dist/apps/worker/src/main.js")
 if [ -z "${TELEGRAM_API_ROOT:-}" ] && [ -z "${INSTAGRAM_API_URL:-}" ]; then
   export SIMULATOR_PORT="${SIMULATOR_PORT:-3003}"
   export TELEGRAM_API_ROOT="http://127.0.0.1:$SIMULATOR_PORT" INSTAGRAM_API_URL="http://127.0.0.1:$SIMULATOR_PORT"
@@ -28,14 +26,19 @@ if [ -z "${TELEGRAM_API_ROOT:-}" ] && [ -z "${INSTAGRAM_API_URL:-}" ]; then
   wait_port 127.0.0.1 "$SIMULATOR_PORT" || die "the platform simulator did not start"
   wait_port 127.0.0.1 "$SIMULATOR_CDN_PORT" || die "the platform simulator's media CDN did not start"
 fi
-node dist/tools/seed/seed.js
+if [ "${NODE_ENV:-}" = production ]; then
+  log "NODE_ENV=production: no demo workspace (sign up your own: POST /api/v1/auth/signup)"
+else
+  node dist/tools/seed/seed.js
+fi
 
-log "starting $names; Ctrl-C stops all"
+log "starting api, ingest and worker; a crashed one is restarted; Ctrl-C stops all"
 # In the background and waited for, so a SIGTERM to this script (a supervisor, `timeout`) reaches
 # the apps too: they drain and exit, and the simulator goes with them.
-node_modules/.bin/concurrently --kill-others --names "$names" --prefix-colors blue,green,magenta "${commands[@]}" &
+node dist/tools/supervisor/main.js \
+  api=dist/apps/api/src/main.js ingest=dist/apps/ingest/src/main.js worker=dist/apps/worker/src/main.js &
 apps=$!
-trap 'kill -TERM $apps ${simulator:-} 2>/dev/null || true; wait $apps 2>/dev/null || true' EXIT
+trap 'kill -TERM $apps ${simulator:-} 2>/dev/null || true; wait $apps ${simulator:-} 2>/dev/null || true' EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
 wait $apps

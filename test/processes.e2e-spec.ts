@@ -1,7 +1,7 @@
 import { freshEnvironment, TestEnvironment } from './support/app';
 import { HttpClient } from './support/http';
 import { launch, listeningPort, Running } from './support/processes';
-import { WsClient } from './support/ws';
+import { eventually, WsClient } from './support/ws';
 
 describe('the app processes', () => {
   let environment: TestEnvironment;
@@ -47,11 +47,34 @@ describe('the app processes', () => {
     ]);
   });
 
-  it('api stops with a clear line when Postgres does not answer', async () => {
-    const running = start('api', { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/parley' });
-    expect(await running.exit).toBe(1);
-    expect(running.stderr.join('\n')).toMatch(/^parley-api: cannot start: .*ECONNREFUSED/m);
+  it('api waits for a Postgres that does not answer, saying why, and SIGTERM still stops it cleanly', async () => {
+    const running = start('api', { DATABASE_URL: 'postgres://postgres:secret@127.0.0.1:1/parley' });
+    await eventually(() => expect(running.stdout.length).toBeGreaterThan(0), 20000);
+    expect(JSON.parse(running.stdout[0])).toMatchObject({
+      app: 'api',
+      level: 40,
+      msg: 'parley-api: waiting for Postgres at 127.0.0.1:1/parley (connection refused); retrying every 1 s',
+    });
+    expect(running.stdout.join('\n')).not.toContain('secret');
+    expect(running.child.exitCode).toBeNull();
+    running.child.kill('SIGTERM');
+    expect(await running.exit).toBe(0);
+    expect(running.stderr).toEqual([]);
   }, 30000);
+
+  it('the seed refuses to create the demo workspace in production, in one line', async () => {
+    const seed = launch('seed', {
+      ...environment.env,
+      NODE_ENV: 'production',
+      JWT_SECRET: 'a production secret of at least thirty-two characters',
+      ENCRYPTION_KEY: 'another production secret of thirty-two characters',
+    });
+    expect(await seed.exit).toBe(1);
+    expect(seed.stderr).toEqual([
+      'parley: the demo workspace is never seeded when NODE_ENV=production; sign up your own workspace (POST /api/v1/auth/signup)',
+    ]);
+    expect(seed.stdout).toEqual([]);
+  });
 
   it.each(['api', 'ingest', 'worker'] as const)(
     '%s becomes ready, logs JSON lines, and exits 0 on SIGTERM',

@@ -8,6 +8,7 @@ import { DomainModule } from '@parley/domain/domain.module';
 import { AuthService } from '@parley/domain/services/auth.service';
 import { ChannelService } from '@parley/domain/services/channel.service';
 import { MessageService } from '@parley/domain/services/message.service';
+import { postgresDependency, redisDependency, waitForDependencies } from '@parley/runtime/dependencies';
 import { RuntimeModule } from '@parley/runtime/runtime.module';
 import { DEMO_BOT_TOKEN, DEMO_INSTAGRAM } from '../simulator/demo';
 
@@ -21,7 +22,17 @@ export const DEMO_PASSWORD = process.env.DEMO_ADMIN_PASSWORD ?? 'parley-demo-202
  */
 async function seed() {
   const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+  if (config.env === 'production') {
+    // Its password is printed in the README: on a real install it would be a door left open.
+    process.stderr.write(
+      'parley: the demo workspace is never seeded when NODE_ENV=production; sign up your own workspace (POST /api/v1/auth/signup)\n',
+    );
+    process.exit(1);
+  }
   const withSimulator = process.env.PARLEY_SIMULATOR === '1';
+  await waitForDependencies([postgresDependency(config.databaseUrl), redisDependency(config)], (line) =>
+    process.stderr.write(`parley: seed: ${line}\n`),
+  );
   @Module({ imports: [RuntimeModule.forRoot(config, 'seed'), DomainModule] })
   class SeedModule {}
   const app = await NestFactory.createApplicationContext(SeedModule, { logger: ['error'] });

@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { JobsOptions, Queue } from 'bullmq';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import { redisOptions } from '@parley/runtime/redis.provider';
+import { ThrottledWarnings } from '@parley/runtime/throttled-warnings';
+import { dropErrorsOfClosedConnections } from './bullmq-connection';
 import { JOBS, MediaJob, OutboundJob, QueueName, QUEUES, TypingJob } from './queues';
 
 export const bullPrefix = (config: AppConfig) => `${config.redisPrefix}bull`;
@@ -9,6 +11,7 @@ export const bullPrefix = (config: AppConfig) => `${config.redisPrefix}bull`;
 export const TYPING_BUCKET_MS = 4000;
 
 export function createQueue<T>(config: AppConfig, name: QueueName): Queue<T> {
+  dropErrorsOfClosedConnections();
   return new Queue<T>(name, {
     prefix: bullPrefix(config),
     connection: redisOptions(config, { maxRetriesPerRequest: null, enableOfflineQueue: false }),
@@ -23,6 +26,7 @@ export function createQueue<T>(config: AppConfig, name: QueueName): Queue<T> {
 @Injectable()
 export class OutboundQueue implements OnApplicationShutdown {
   private readonly logger = new Logger(OutboundQueue.name);
+  private readonly connectionWarnings = new ThrottledWarnings(this.logger);
   readonly queue: Queue<OutboundJob>;
   readonly media: Queue<MediaJob>;
   readonly typing: Queue<TypingJob>;
@@ -32,7 +36,9 @@ export class OutboundQueue implements OnApplicationShutdown {
     this.media = createQueue<MediaJob>(config, QUEUES.media);
     this.typing = createQueue<TypingJob>(config, QUEUES.typing);
     for (const q of [this.queue, this.media, this.typing] as Queue[]) {
-      q.on('error', (error) => this.logger.warn(`${q.name} queue: ${error.message}`));
+      q.on('error', (error) =>
+        this.connectionWarnings.warn('connection', `${q.name} queue: ${error.message}`),
+      );
     }
   }
 

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import Redis from 'ioredis';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import type { PublishedEvent } from '@parley/domain/events/domain-event';
-import { redisOptions } from '@parley/runtime/redis.provider';
+import { redisOptions, whenReady } from '@parley/runtime/redis.provider';
 import { EphemeralEvent, ephemeralChannel, eventsChannel } from './channels';
 
 type Listener<T> = (value: T) => void;
@@ -24,7 +24,8 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
 
   constructor(@Inject(CONFIG) private readonly config: AppConfig) {
     this.subscriber = new Redis(redisOptions(config, { maxRetriesPerRequest: null, lazyConnect: true }));
-    this.publisher = new Redis(redisOptions(config, { maxRetriesPerRequest: 1 }));
+    // Ephemeral frames are worth nothing late: while Redis is away they fail at once.
+    this.publisher = new Redis(redisOptions(config, { maxRetriesPerRequest: 1, enableOfflineQueue: false }));
     for (const connection of [this.subscriber, this.publisher]) connection.on('error', () => undefined);
   }
 
@@ -34,9 +35,11 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
       // ioredis resubscribes by itself after a reconnect; what was published meanwhile is gone.
       if (this.subscribedOnce) for (const listener of this.resyncListeners) listener();
     });
-    await this.subscriber.connect();
+    // The command connects the lazy client; should Redis be gone again, it waits in the offline
+    // queue for the reconnect instead of failing the start (connect() would reject at once).
     await this.subscriber.subscribe(eventsChannel(this.config), ephemeralChannel(this.config));
     this.subscribedOnce = true;
+    await whenReady(this.publisher);
   }
 
   onEvent(listener: Listener<PublishedEvent>): () => void {

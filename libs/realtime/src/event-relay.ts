@@ -6,6 +6,7 @@ import { AppConfig, CONFIG } from '@parley/config/config';
 import type { PublishedEvent } from '@parley/domain/events/domain-event';
 import { PUBLISHED_EVENT_COLUMNS } from '@parley/domain/services/event.service';
 import { redisOptions } from '@parley/runtime/redis.provider';
+import { ThrottledWarnings } from '@parley/runtime/throttled-warnings';
 import { eventsChannel } from './channels';
 
 const BATCH = 500;
@@ -22,6 +23,7 @@ const RELAY_LOCK = 0x7061726c;
 @Injectable()
 export class EventRelay implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(EventRelay.name);
+  private readonly warnings = new ThrottledWarnings(this.logger);
   private readonly publisher: Redis;
   private ownRunner: QueryRunner | null = null;
   private running: Promise<void> | null = null;
@@ -69,7 +71,7 @@ export class EventRelay implements OnModuleInit, OnApplicationShutdown {
         if (published < 0) setTimeout(() => this.kick(), 10).unref(); // another relay holds the lock
       } while (this.again && !this.stopped);
     } catch (error) {
-      this.logger.warn(`event relay: ${(error as Error).message}; retrying on the next poll`);
+      this.warnings.warn('drain', `event relay: ${(error as Error).message}; retrying on the next poll`);
     }
   }
 

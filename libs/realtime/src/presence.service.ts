@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import { Agent, Availability } from '@parley/database/entities/agent.entity';
 import { RedisClient } from '@parley/runtime/redis.provider';
+import { ThrottledWarnings } from '@parley/runtime/throttled-warnings';
 import { EphemeralEvent } from './channels';
 import { EventBus } from './event-bus';
 
@@ -29,6 +30,7 @@ const ONLINE = 'presence:online';
 @Injectable()
 export class PresenceService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(PresenceService.name);
+  private readonly warnings = new ThrottledWarnings(this.logger);
   private readonly local = new Map<string, PresenceAgent>(); // connectionId → agent
   private timer?: NodeJS.Timeout;
 
@@ -125,7 +127,7 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
         await this.settle({ workspaceId, agentId, name: '' });
       }
     } catch (error) {
-      this.logger.warn(`presence heartbeat: ${(error as Error).message}`);
+      this.warnings.warn('heartbeat', `presence heartbeat: ${(error as Error).message}`);
     }
   }
 

@@ -2,11 +2,13 @@ import { DynamicModule, INestApplication, ValidationError, ValidationPipe } from
 import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
 import { Logger } from 'nestjs-pino';
+import pino from 'pino';
 import { AppConfig, CONFIG, ConfigError, loadConfig } from '@parley/config/config';
 import { AppError } from '@parley/errors/app-error';
 import { ErrorFilter } from '@parley/errors/error.filter';
 import { trustFunction } from '@parley/security/client-ip';
 import { applySecurityHeaders } from './security-headers';
+import { postgresDependency, redisDependency, waitForDependencies } from './dependencies';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -43,8 +45,9 @@ export function configureApp(app: INestApplication): void {
 }
 
 /**
- * Starts one Parley process: validates config (one clear line per bad variable, exit 1),
- * listens, and on SIGTERM stops accepting, drains in-flight work and exits.
+ * Starts one Parley process: validates config (one clear line per bad variable, exit 1), waits
+ * for Postgres and Redis (saying so) rather than exiting, listens, and on SIGTERM or SIGINT stops
+ * accepting, drains in-flight work and exits.
  */
 export async function runApp(
   name: string,
@@ -65,22 +68,15 @@ export async function runApp(
     throw error;
   }
 
-  let app: INestApplication;
-  try {
-    app = await NestFactory.create(moduleFor(config), {
-      bufferLogs: true,
-      forceCloseConnections: true,
-      abortOnError: false,
-      rawBody: options.rawBody ?? false,
-    });
-  } catch (error) {
-    process.stderr.write(`parley-${name}: cannot start: ${(error as Error).message}\n`);
-    process.exit(1);
-  }
-  configureApp(app);
-  await setup(app, config);
+  // Handled from the first moment: a stop while waiting for a dependency is a clean exit, and the
+  // second signal of a Ctrl-C (the terminal's SIGINT, then a supervisor's SIGTERM) is no new drain.
+  const running: { app?: INestApplication; stopping?: true } = {};
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
+      if (running.stopping) return;
+      running.stopping = true;
+      const app = running.app;
+      if (!app) process.exit(0);
       app.get(Logger).log(`parley-${name} received ${signal}: draining`);
       setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref();
       // close() stops the listener, waits for in-flight requests and runs every shutdown hook.
@@ -90,7 +86,29 @@ export async function runApp(
       );
     });
   }
-  await app.listen(portOf(config), config.bindHost);
-  const { port } = app.getHttpServer().address() as AddressInfo;
-  app.get(Logger).log(`parley-${name} listening on :${port} (bound to ${config.bindHost})`);
+
+  // The same JSON lines as the app's logger, which does not exist yet.
+  const early = pino({ level: config.logLevel, base: { app: name } });
+  await waitForDependencies([postgresDependency(config.databaseUrl), redisDependency(config)], (line) =>
+    early.warn(`parley-${name}: ${line}`),
+  );
+
+  let created: INestApplication;
+  try {
+    created = await NestFactory.create(moduleFor(config), {
+      bufferLogs: true,
+      forceCloseConnections: true,
+      abortOnError: false,
+      rawBody: options.rawBody ?? false,
+    });
+  } catch (error) {
+    process.stderr.write(`parley-${name}: cannot start: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  configureApp(created);
+  await setup(created, config);
+  running.app = created;
+  await created.listen(portOf(config), config.bindHost);
+  const { port } = created.getHttpServer().address() as AddressInfo;
+  created.get(Logger).log(`parley-${name} listening on :${port} (bound to ${config.bindHost})`);
 }

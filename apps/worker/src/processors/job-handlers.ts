@@ -4,9 +4,11 @@ import { AppConfig, CONFIG } from '@parley/config/config';
 import { DeliveryService } from '@parley/domain/services/delivery.service';
 import { MediaService } from '@parley/domain/services/media.service';
 import { PlatformError } from '@parley/platforms/platform-error';
+import { dropErrorsOfClosedConnections } from '@parley/queue/bullmq-connection';
 import { bullPrefix } from '@parley/queue/outbound.queue';
 import { JOBS, MediaJob, OutboundJob, QueueName, QUEUES, TypingJob } from '@parley/queue/queues';
 import { redisOptions } from '@parley/runtime/redis.provider';
+import { ThrottledWarnings } from '@parley/runtime/throttled-warnings';
 
 type Handler = (job: Job, token: string) => Promise<unknown>;
 
@@ -18,6 +20,7 @@ type Handler = (job: Job, token: string) => Promise<unknown>;
 export class JobHandlers implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(JobHandlers.name);
   private readonly workers: Worker[] = [];
+  private readonly connectionWarnings = new ThrottledWarnings(this.logger);
 
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
@@ -45,6 +48,7 @@ export class JobHandlers implements OnModuleInit, OnApplicationShutdown {
   }
 
   private consume(queue: QueueName): Worker {
+    dropErrorsOfClosedConnections();
     const worker = new Worker(
       queue,
       async (job, token) => {
@@ -66,7 +70,9 @@ export class JobHandlers implements OnModuleInit, OnApplicationShutdown {
         },
       },
     );
-    worker.on('error', (error) => this.logger.warn(`${queue} worker: ${error.message}`));
+    worker.on('error', (error) =>
+      this.connectionWarnings.warn('connection', `${queue} worker: ${error.message}`),
+    );
     worker.on('failed', (job, error) => this.logger.warn(`${queue} job ${job?.id} failed: ${error.message}`));
     return worker;
   }

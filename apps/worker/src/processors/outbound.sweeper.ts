@@ -3,6 +3,7 @@ import { AppConfig, CONFIG } from '@parley/config/config';
 import { DeliveryService } from '@parley/domain/services/delivery.service';
 import { MediaService } from '@parley/domain/services/media.service';
 import { OutboundQueue } from '@parley/queue/outbound.queue';
+import { ThrottledWarnings } from '@parley/runtime/throttled-warnings';
 
 /**
  * Nothing is lost when Redis was down or a process died: replies still `sending` and inbound
@@ -11,6 +12,7 @@ import { OutboundQueue } from '@parley/queue/outbound.queue';
 @Injectable()
 export class OutboundSweeper implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(OutboundSweeper.name);
+  private readonly warnings = new ThrottledWarnings(this.logger);
   private timer?: NodeJS.Timeout;
   private running = false;
 
@@ -39,7 +41,7 @@ export class OutboundSweeper implements OnModuleInit, OnApplicationShutdown {
       for (const job of downloads) await this.queues.enqueueMedia(job);
       return stuck.length + downloads.length;
     } catch (error) {
-      this.logger.warn(`sweep: ${(error as Error).message}`);
+      this.warnings.warn('sweep', `sweep: ${(error as Error).message}`);
       return 0;
     } finally {
       this.running = false;
