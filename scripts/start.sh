@@ -10,7 +10,8 @@ ensure_redis
 build_if_stale
 node dist/tools/db/prepare.js
 
-if [ -z "${TELEGRAM_API_ROOT:-}" ] && [ -z "${INSTAGRAM_API_URL:-}" ]; then
+# In production the defaults are the real platforms; elsewhere, none configured means the simulator.
+if [ "${NODE_ENV:-}" != production ] && [ -z "${TELEGRAM_API_ROOT:-}" ] && [ -z "${INSTAGRAM_API_URL:-}" ]; then
   export SIMULATOR_PORT="${SIMULATOR_PORT:-3003}"
   export TELEGRAM_API_ROOT="http://127.0.0.1:$SIMULATOR_PORT" INSTAGRAM_API_URL="http://127.0.0.1:$SIMULATOR_PORT"
   # Instagram attachment URLs point at the simulator's CDN stand-in: allowed as that exact origin.
