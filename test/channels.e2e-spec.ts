@@ -7,7 +7,7 @@ import {
   TestApp,
   TestEnvironment,
 } from './support/app';
-import { signupWorkspace, Workspace } from './support/factories';
+import { signupWorkspace, storedMessage, Workspace } from './support/factories';
 import { HttpClient } from './support/http';
 import { eventually, Frame, WsClient } from './support/ws';
 
@@ -41,17 +41,7 @@ describe('channels end to end', () => {
     expect(await sim().postTelegramUpdate(botId(), update)).toBe(200);
     return update;
   };
-  /** Waits for the stored customer message with this external id. */
-  const stored = async (externalId: string) => {
-    let row: { id: string; conversation_id: string } | undefined;
-    await eventually(async () => {
-      [row] = await api.db.query('SELECT id, conversation_id FROM message WHERE external_id = $1', [
-        externalId,
-      ]);
-      expect(row).toBeDefined();
-    });
-    return row!;
-  };
+  const stored = (externalId: string) => storedMessage(api, externalId);
   const reply = async (conversationId: string, content: string) => {
     const res = await ws.http.post(`/api/v1/message/conversation/${conversationId}/send-message/`, {
       content,

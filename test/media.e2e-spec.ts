@@ -12,7 +12,13 @@ import {
   TestApp,
   TestEnvironment,
 } from './support/app';
-import { createChannel, customerWrites, signupWorkspace, Workspace } from './support/factories';
+import {
+  createChannel,
+  customerWrites,
+  signupWorkspace,
+  storedMessage,
+  Workspace,
+} from './support/factories';
 import { eventually, Frame, WsClient } from './support/ws';
 
 const XHTML = Buffer.from(
@@ -94,16 +100,7 @@ describe('media', () => {
     const mid = (body.entry as { messaging: { message: { mid: string } }[] }[])[0].messaging[0].message.mid;
     return stored(mid);
   };
-  const stored = async (externalId: string) => {
-    let row: { id: string; conversation_id: string } | undefined;
-    await eventually(async () => {
-      [row] = await api.db.query('SELECT id, conversation_id FROM message WHERE external_id = $1', [
-        externalId,
-      ]);
-      expect(row).toBeDefined();
-    });
-    return row!;
-  };
+  const stored = (externalId: string) => storedMessage(api, externalId);
   const attachmentsOf = async (messageId: string): Promise<Attachment[]> =>
     (await api.db.query('SELECT attachments FROM message WHERE id = $1', [messageId]))[0].attachments;
   /** Waits until the media job stored (or gave up on) every attachment of the message. */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ChannelService } from '@parley/domain/services/channel.service';
 import { MessageService } from '@parley/domain/services/message.service';
 import type { TestApi } from './app';
+import { eventually } from './ws';
 import { HttpClient } from './http';
 
 let counter = 0;
@@ -88,4 +89,16 @@ export async function customerWrites(
     externalId: customer.externalId ?? `${userId}:${unique()}`,
     content: customer.text ?? 'Hello, I need help',
   });
+}
+
+/** Waits, with a bound, for the customer message ingest stored under this platform id. */
+export async function storedMessage(api: TestApi, externalId: string) {
+  let row: { id: string; conversation_id: string } | undefined;
+  await eventually(async () => {
+    [row] = await api.db.query('SELECT id, conversation_id FROM message WHERE external_id = $1', [
+      externalId,
+    ]);
+    expect(row).toBeDefined();
+  });
+  return row!;
 }

@@ -3,8 +3,9 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../api/http';
 import { ApiError } from '../api/session';
 import type { InstanceSummary } from '../api/types';
-import { dateTime, number } from '../ui/format';
+import { number } from '../ui/format';
 import { ErrorLine } from '../ui/ErrorLine';
+import { BlockedIpTable } from './BlockedIpTable';
 
 const REFRESH_MS = 5000;
 
@@ -60,38 +61,19 @@ export function InstancePage() {
           </section>
           <section className="card">
             <h2>{t('security.blacklist')}</h2>
-            {summary.blacklisted_now.length === 0 ? (
-              <p className="muted">{t('security.none')}</p>
-            ) : (
-              <table data-testid="instance-blacklist">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('security.ip')}</th>
-                    <th scope="col">{t('security.failures')}</th>
-                    <th scope="col">{t('instance.workspaces')}</th>
-                    <th scope="col">{t('instance.unattributed')}</th>
-                    <th scope="col">{t('security.expires')}</th>
-                    <th scope="col" />
-                  </tr>
-                </thead>
-                <tbody>
-                  {summary.blacklisted_now.map((row) => (
-                    <tr key={row.ip}>
-                      <td dir="ltr">{row.ip}</td>
-                      <td>{number(row.failures)}</td>
-                      <td>{number(row.workspace_ids.length)}</td>
-                      <td>{number(row.unattributed_failures)}</td>
-                      <td>{dateTime(row.expires_at)}</td>
-                      <td>
-                        <button type="button" onClick={() => void unblock(row.ip)}>
-                          {t('security.unblock')}
-                        </button>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+            <BlockedIpTable
+              rows={summary.blacklisted_now}
+              testId="instance-blacklist"
+              extra={[
+                { title: t('instance.workspaces'), cell: (row) => number(row.workspace_ids.length) },
+                { title: t('instance.unattributed'), cell: (row) => number(row.unattributed_failures) },
+              ]}
+              action={(row) => (
+                <button type="button" onClick={() => void unblock(row.ip)}>
+                  {t('security.unblock')}
+                </button>
+              )}
+            />
           </section>
         </>
       )}

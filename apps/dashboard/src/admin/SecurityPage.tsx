@@ -6,6 +6,7 @@ import type { AgentActivity, SecuritySummary, WsStats } from '../api/types';
 import { dateTime, hourLabel, number } from '../ui/format';
 import { useLive } from '../ui/live';
 import { ErrorLine } from '../ui/ErrorLine';
+import { BlockedIpTable } from './BlockedIpTable';
 import { PolicyCard } from './PolicyCard';
 import { TrustedIpsCard } from './TrustedIpsCard';
 
@@ -184,40 +185,21 @@ export function SecurityPage() {
             </section>
             <section className="card">
               <h2>{t('security.blacklist')}</h2>
-              {summary.blacklisted_now.length === 0 ? (
-                <p className="muted">{t('security.none')}</p>
-              ) : (
-                <table data-testid="blacklist">
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('security.ip')}</th>
-                      <th scope="col">{t('security.failures')}</th>
-                      <th scope="col">{t('security.expires')}</th>
-                      <th scope="col" />
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {summary.blacklisted_now.map((row) => (
-                      <tr key={row.ip}>
-                        <td dir="ltr">{row.ip}</td>
-                        <td>{number(row.failures)}</td>
-                        <td>{dateTime(row.expires_at)}</td>
-                        <td>
-                          {row.can_unblock ? (
-                            <button type="button" onClick={() => void unblock(row.ip)}>
-                              {t('security.unblock')}
-                            </button>
-                          ) : (
-                            <span className="muted" data-testid="shared-block">
-                              {t('security.sharedBlock')}
-                            </span>
-                          )}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              )}
+              <BlockedIpTable
+                rows={summary.blacklisted_now}
+                testId="blacklist"
+                action={(row) =>
+                  row.can_unblock ? (
+                    <button type="button" onClick={() => void unblock(row.ip)}>
+                      {t('security.unblock')}
+                    </button>
+                  ) : (
+                    <span className="muted" data-testid="shared-block">
+                      {t('security.sharedBlock')}
+                    </span>
+                  )
+                }
+              />
             </section>
           </div>
         </>
