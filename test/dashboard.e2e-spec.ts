@@ -878,4 +878,19 @@ describe('the dashboard in a browser', () => {
     const reuse = await stack.http.post('/api/v1/auth/refresh', { refresh_token: before.refreshToken });
     expect(reuse.status).toBe(401);
   }, 60000);
+
+  it('shows an Instagram attachment whose URL is off the allowlist as not available, not as downloading for ever', async () => {
+    const page = await open(admin);
+    const igsid = `7${Date.now()}`;
+    sim().setInstagramProfile(igsid, { name: 'Nima Tavakoli', username: 'nima.t' });
+    await sim().postInstagramWebhook(
+      sim().instagramMessage(ig.igUserId, igsid, {
+        attachments: [{ type: 'image', payload: { url: 'https://attacker.example/pixel.jpg' } }],
+      }),
+    );
+    await openConversation(page, 'Nima Tavakoli');
+    const unavailable = page.getByTestId('media-unavailable');
+    await unavailable.waitFor({ timeout: 15000 });
+    expect(await unavailable.textContent()).toBe('Not available');
+  }, 60000);
 });

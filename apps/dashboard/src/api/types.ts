@@ -67,6 +67,8 @@ export interface Attachment {
   /** null until the media job has downloaded it */
   storage_key: string | null;
   file_name?: string | null;
+  /** Why it could not be downloaded (refused URL, too large, gone at the platform): it never will be. */
+  error?: string | null;
 }
 
 /** `GET /messages/{id}/attachments/{index}/link`: a signed URL for one attachment, valid until `expires_at`. */

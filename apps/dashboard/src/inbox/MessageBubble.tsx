@@ -106,7 +106,14 @@ function Attachments({ message, onMediaLoad }: { message: Message; onMediaLoad()
             {t(
               `message.${attachment.kind === 'image' ? 'image' : attachment.kind === 'voice' ? 'voice' : 'file'}`,
             )}{' '}
-            · {t('message.pendingMedia')}
+            ·{' '}
+            {attachment.error ? (
+              <span data-testid="media-unavailable" title={attachment.error}>
+                {t('message.unavailableMedia')}
+              </span>
+            ) : (
+              t('message.pendingMedia')
+            )}
           </p>
         ),
       )}
