@@ -46,7 +46,7 @@ async function parley(): Promise<Tally> {
     const ids = [admin.agent.id as string, ...rows.map((r: { id: string }) => r.id)];
     const urls = ids.map(
       (id) =>
-        `${stack.api.replace('http', 'ws')}/ws/conversations/?token=${jwt.sign({ sub: id, wsp: workspaceId, role: 'agent' }, stack.env.JWT_SECRET, { issuer: 'parley', audience: 'parley-agents', expiresIn: 3600 })}`,
+        `${stack.api.replace('http', 'ws')}/ws/conversations/?token=${jwt.sign({ sub: id, wsp: workspaceId, role: 'agent', sid: randomUUID(), ver: 0 }, stack.env.JWT_SECRET, { issuer: 'parley', audience: 'parley-agents', expiresIn: 3600 })}`,
     );
     const sockets = await connectAll(urls, 'ready');
     const sentAt = new Map<string, number>();

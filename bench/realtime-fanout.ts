@@ -74,11 +74,15 @@ async function parley(): Promise<Tally> {
       [workspaceId, channel.id, contact.id],
     );
     const token = (agentId: string) =>
-      jwt.sign({ sub: agentId, wsp: workspaceId, role: 'agent' }, stack.env.JWT_SECRET, {
-        issuer: 'parley',
-        audience: 'parley-agents',
-        expiresIn: 3600,
-      });
+      jwt.sign(
+        { sub: agentId, wsp: workspaceId, role: 'agent', sid: randomUUID(), ver: 0 },
+        stack.env.JWT_SECRET,
+        {
+          issuer: 'parley',
+          audience: 'parley-agents',
+          expiresIn: 3600,
+        },
+      );
     const urls = Array.from({ length: SOCKETS }, (_, i) => {
       const agent = agentRows[Math.floor(i / PER_AGENT)].id as string;
       return `${stack.api.replace('http', 'ws')}/ws/chat/${conversation.id}/?token=${token(agent)}`;

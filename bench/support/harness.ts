@@ -65,6 +65,8 @@ export async function startStack(
     INSTAGRAM_APP_SECRET: 'bench-app-secret',
     MEDIA_DIR: mkdtempSync(join(tmpdir(), 'parley-bench-media-')),
     LOG_LEVEL: 'warn',
+    // A bench measures throughput, not the per-agent message budget (a few agents send thousands).
+    ENABLE_RATE_LIMITING: 'false',
     ...extra,
   };
   const children: ChildProcess[] = [];
