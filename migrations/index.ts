@@ -4,6 +4,7 @@ import { MessageSpamReason1764200000000 } from './1764200000000-message-spam-rea
 import { AgentSessionsAndOperator1764400000000 } from './1764400000000-agent-sessions-and-operator';
 import { CredentialsBoundToChannel1764500000000 } from './1764500000000-credentials-bound-to-channel';
 import { DeletedMessagesKeepNoText1796002216573 } from './1796002216573-deleted-messages-keep-no-text';
+import { EventReaderCursors1796010000000 } from './1796010000000-event-reader-cursors';
 
 /** Every migration in order. `npm run migration:generate` writes a new file: add its class here. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   AgentSessionsAndOperator1764400000000,
   CredentialsBoundToChannel1764500000000,
   DeletedMessagesKeepNoText1796002216573,
+  EventReaderCursors1796010000000,
 ];

@@ -13,6 +13,7 @@ import { SecurityStatsService } from '@parley/security/security-stats.service';
 import { JwtAuthGuard, RolesGuard } from './auth/auth.guards';
 import { claimedWorkspace } from './auth/claimed-workspace';
 import { JwtStrategy } from './auth/jwt.strategy';
+import { AdminEventReadersController } from './controllers/admin-event-readers.controller';
 import { AdminSecurityController } from './controllers/admin-security.controller';
 import { AgentsController } from './controllers/agents.controller';
 import { AttachmentsController } from './controllers/attachments.controller';
@@ -52,6 +53,7 @@ export class ApiModule implements NestModule {
         AttachmentsController,
         MediaController,
         AdminSecurityController,
+        AdminEventReadersController,
         OperatorSecurityController,
       ],
       providers: [
@@ -74,7 +76,7 @@ export class ApiModule implements NestModule {
 export function setupApi(app: INestApplication): void {
   serveDashboard(app, app.get<AppConfig>(CONFIG).dashboardDir);
   app.useWebSocketAdapter(new ParleyWsAdapter(app));
-  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz'] });
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz', 'metrics'] });
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

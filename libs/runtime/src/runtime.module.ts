@@ -6,6 +6,7 @@ import { AppConfig } from '@parley/config/config';
 import { ConfigModule } from '@parley/config/config.module';
 import { dataSourceOptions } from '@parley/database/data-source-options';
 import { HealthController } from './health.controller';
+import { Metrics, MetricsController } from './metrics';
 import { RedisClient } from './redis.provider';
 
 /** Strips credentials that clients may put in a URL (the WebSocket `?token=`). */
@@ -40,7 +41,7 @@ export class RuntimeModule {
                 url: redactUrl(req.url),
               }),
             },
-            autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+            autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
           },
         }),
         TypeOrmModule.forRoot({
@@ -49,9 +50,9 @@ export class RuntimeModule {
           retryDelay: 1000,
         }),
       ],
-      controllers: [HealthController],
-      providers: [RedisClient],
-      exports: [RedisClient],
+      controllers: [HealthController, MetricsController],
+      providers: [RedisClient, Metrics],
+      exports: [RedisClient, Metrics],
     };
   }
 }

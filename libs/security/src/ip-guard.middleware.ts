@@ -52,7 +52,7 @@ export class IpGuardMiddleware implements NestMiddleware {
     try {
       // Nest mounts middleware under its route pattern, where req.path is "/": match the full URL's path.
       const path = req.originalUrl.split('?')[0];
-      if (path === '/healthz' || path === '/readyz') return next();
+      if (path === '/healthz' || path === '/readyz' || path === '/metrics') return next();
       const ip = req.ip ?? 'unknown';
       if (await this.guard.isBlocked(ip))
         await this.guard.assertNotBlocked(ip, await this.claimedWorkspace?.(req).catch(() => null));

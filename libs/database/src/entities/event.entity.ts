@@ -11,7 +11,5 @@ export class EventRow {
   @Column('bigint') seq!: string;
   @Column({ type: 'varchar', length: 64 }) type!: string;
   @Column({ type: 'jsonb' }) payload!: Record<string, unknown>;
-  /** When the relay handed it to Redis; null means not yet published. */
-  @Column({ type: 'timestamptz', nullable: true }) publishedAt!: Date | null;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
 }
