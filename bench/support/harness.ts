@@ -71,7 +71,12 @@ export async function startStack(
   };
   const children: ChildProcess[] = [];
   for (const app of apps) {
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
+    // BENCH_CPU_PROF=ingest,api writes a V8 CPU profile of those apps into BENCH_CPU_PROF_DIR.
+    const profiled = (process.env.BENCH_CPU_PROF ?? '').split(',').includes(app);
+    const profile = profiled
+      ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF_DIR ?? join(tmpdir(), 'parley-profiles')]
+      : [];
+    const child = spawn(process.execPath, [...profile, join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
       env,
       stdio: ['ignore', 'ignore', 'inherit'],
     });
