@@ -245,6 +245,18 @@ describe('channels end to end', () => {
       expect((await ws.http.get(`/api/v1/contacts/${contactId}`)).body.phone).toBe('+989121234567');
     });
 
+    it("a contact from the customer's address book (no Telegram user) is shown but is not their phone", async () => {
+      const { from, conversationId } = await conversationWithCustomer();
+      const client = await chat(conversationId);
+      await telegramSays(from, { contact: { phone_number: '+44 7911 123456', first_name: 'Plumber' } });
+      const shared = await client.next(
+        (f) => f.type === 'chat_message' && f.message.attachments[0]?.kind === 'contact',
+      );
+      expect(shared.message.attachments[0].phone).toBe('+44 7911 123456');
+      const contact = await ws.http.get(`/api/v1/contacts/${shared.message.sender.id}`);
+      expect(contact.body.phone).toBeNull();
+    });
+
     it('an edited Telegram message updates the stored text live', async () => {
       const { from, conversationId } = await conversationWithCustomer();
       const client = await chat(conversationId);

@@ -233,6 +233,24 @@ describe('normalizeTelegramUpdate: documented updates', () => {
       }),
     ],
     [
+      "a contact without a Telegram user (from the address book) is not the customer's phone",
+      fixture.contactWithoutUserId,
+      message({
+        externalId: id(1057),
+        attachments: [
+          {
+            ...file,
+            kind: 'contact',
+            mime: null,
+            source: null,
+            phone: '+44 7911 123456',
+            file_name: 'Plumber',
+          },
+        ],
+        sharedPhone: null,
+      }),
+    ],
+    [
       'an edited text: the new text for the same chat-scoped id',
       fixture.editedText,
       { kind: 'edit', externalId: id(1042), content: 'Is my order 1042 on its way?' },

@@ -144,11 +144,9 @@ export function normalizeTelegramUpdate(update: TelegramUpdate): TelegramInbound
         ? [{ attachmentIndex: index, source: a.source }]
         : [],
     ),
-    // A contact the customer shares about themselves (user_id is theirs) is their own phone.
-    sharedPhone:
-      message.contact && (!message.contact.user_id || message.contact.user_id === message.from.id)
-        ? sharedPhone
-        : null,
+    // Only a contact whose user_id is the sender's own is their phone; one without a user_id is someone
+    // from their address book who is not on Telegram.
+    sharedPhone: message.contact?.user_id === message.from.id ? sharedPhone : null,
     replyToExternalId: message.reply_to_message
       ? telegramExternalId(message.chat.id, message.reply_to_message.message_id)
       : null,
