@@ -273,6 +273,26 @@ describe('channels end to end', () => {
       expect(edited.message).toMatchObject({ content: 'my order is 1042', edited_at: expect.any(String) });
     });
 
+    it('a live location moving does not mark its message edited', async () => {
+      const { from } = await conversationWithCustomer();
+      const shared = await telegramSays(from, {
+        location: { latitude: 35.7, longitude: 51.33, live_period: 900 },
+      });
+      const externalId = `${from.id}:${shared.message.message_id}`;
+      await stored(externalId);
+      const status = await sim().postTelegramUpdate(botId(), {
+        edited_message: {
+          ...shared.message,
+          location: { latitude: 35.701, longitude: 51.3395, live_period: 900, heading: 90 },
+          edit_date: Math.floor(Date.now() / 1000),
+        },
+      });
+      // Ingest answers after the update is handled: the row is final by now.
+      expect(status).toBe(200);
+      const [row] = await api.db.query('SELECT edited_at FROM message WHERE external_id = $1', [externalId]);
+      expect(row.edited_at).toBeNull();
+    });
+
     it('ignores group chats', async () => {
       const status = await sim().postTelegramUpdate(botId(), {
         message: {

@@ -272,6 +272,7 @@ describe('normalizeTelegramUpdate: documented updates', () => {
     ['a reaction update (not in allowed_updates)', fixture.messageReaction, /without a message/],
     ['a button press', fixture.callbackQuery, /without a message/],
     ['a dice (nothing to show)', fixture.dice, /nothing we can show/],
+    ['a live location moving (no text was edited)', fixture.liveLocationMoved, /live location/],
   ])('ignores %s, saying why', (_name, update, reason) => {
     const event = normalize(update);
     expect(event).toEqual({ kind: 'ignored', reason: expect.stringMatching(reason) });

@@ -67,6 +67,8 @@ export function normalizeTelegramUpdate(update: TelegramUpdate): TelegramInbound
   if (edited) {
     if (edited.chat.type !== 'private')
       return { kind: 'ignored', reason: `edit in a ${edited.chat.type} chat` };
+    // Telegram re-sends a live location as an edit each time it moves; no text changed.
+    if (edited.location) return { kind: 'ignored', reason: 'a live location moved' };
     return {
       kind: 'edit',
       externalId: telegramExternalId(edited.chat.id, edited.message_id),
