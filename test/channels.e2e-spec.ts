@@ -1,6 +1,8 @@
+import { createHmac } from 'node:crypto';
 import { SAMPLE_JPEG, SAMPLE_OGG_OPUS } from '../tools/simulator/samples';
 import {
   freshEnvironment,
+  INSTAGRAM_APP_SECRET,
   startApi,
   startIngest,
   startWorker,
@@ -401,6 +403,24 @@ describe('channels end to end', () => {
       ]);
       expect(events[0].workspace_id).toBe(ws.workspaceId);
       expect(await api.db.query(`SELECT 1 FROM message WHERE content = 'forged'`)).toHaveLength(0);
+    });
+
+    it('refuses an Instagram signature with anything after the digest', async () => {
+      const raw = JSON.stringify(sim().instagramMessage(igAccount.igUserId, '124', { text: 'padded' }));
+      const digest = createHmac('sha256', INSTAGRAM_APP_SECRET).update(raw).digest('hex');
+      for (const signature of [
+        `sha256=${digest}zz`,
+        `sha256=${digest}0`,
+        `sha256=${digest},sha256=${digest}`,
+      ]) {
+        const res = await fetch(`${environment.env.PUBLIC_URL}/webhooks/instagram`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+          body: raw,
+        });
+        expect(res.status).toBe(403);
+      }
+      expect(await api.db.query(`SELECT 1 FROM message WHERE content = 'padded'`)).toHaveLength(0);
     });
 
     it('a threefold concurrent delivery of one update stores one message and reaches agents once', async () => {

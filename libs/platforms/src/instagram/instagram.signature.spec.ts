@@ -42,6 +42,10 @@ describe('verifyInstagramSignature', () => {
     ['a prefix in capitals', RAW, `SHA256=${HEX}`, SECRET],
     ['a digest that is not hex', RAW, `sha256=${'z'.repeat(64)}`, SECRET],
     ['a digest with its last digit changed', RAW, `sha256=${HEX.slice(0, 63)}3`, SECRET],
+    ['a digest followed by other characters', RAW, `sha256=${HEX}zz`, SECRET],
+    ['a digest with one hex digit too many', RAW, `sha256=${HEX}0`, SECRET],
+    ['a digest followed by a second one', RAW, `sha256=${HEX},sha256=${HEX}`, SECRET],
+    ['a digest with trailing space', RAW, `sha256=${HEX} `, SECRET],
     ['a digest of the right length for another body', RAW, signInstagramBody('{}', SECRET), SECRET],
   ])('refuses %s', (_name, body, header, secret) => {
     expect(verifyInstagramSignature(body, header, secret)).toBe(false);
