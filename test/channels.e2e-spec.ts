@@ -649,6 +649,29 @@ describe('channels end to end', () => {
       await eventually(async () => expect((await statusOf(held.id)).status).toBe('sent'), 15000);
     }, 30000);
 
+    it('a revoked Telegram bot token holds replies and tells the admins; a new token sends them', async () => {
+      const { conversationId } = await conversationWithCustomer();
+      const notes = await WsClient.connect(api.url, '/ws/notifications/', { token: ws.token });
+      sockets.push(notes);
+      await notes.next((f) => f.type === 'ready');
+      sim().revokeToken(sim().bot(botId())!.token);
+
+      const held = await reply(conversationId, 'held until the bot is reconnected');
+      const notice = await notes.next((f) => f.kind === 'channel_reauthorization_required');
+      expect(notice.channel_id).toBe(telegram.id);
+      expect((await ws.http.get(`/api/v1/channels/${telegram.id}`)).body.status).toBe(
+        'reauthorization_required',
+      );
+      expect((await statusOf(held.id)).status).toBe('sending');
+
+      // BotFather's /revoke gives the same bot a new token.
+      const reconnected = await ws.http.patch(`/api/v1/channels/${telegram.id}`, {
+        bot_token: `${botId()}:${'n'.repeat(35)}`,
+      });
+      expect(reconnected.body.status).toBe('active');
+      await eventually(async () => expect((await statusOf(held.id)).status).toBe('sent'), 15000);
+    }, 30000);
+
     /** An agent's multipart upload to a conversation, as the dashboard sends it. */
     const uploadTo = async (
       conversationId: string,

@@ -30,6 +30,7 @@ describe('mapTelegramError', () => {
   });
 
   it.each<[PlatformError['code'], boolean, boolean]>([
+    ['reauthorization_required', false, false],
     ['rate_limited', false, false],
     ['temporary', false, false],
     ['blocked', true, true],
