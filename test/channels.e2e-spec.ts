@@ -423,6 +423,40 @@ describe('channels end to end', () => {
       expect(await api.db.query(`SELECT 1 FROM message WHERE content = 'padded'`)).toHaveLength(0);
     });
 
+    it('a Telegram update whose fields have the wrong types is refused with 400, never a 500', async () => {
+      const update = { update_id: 1, ...sim().telegramMessage(botId(), newCustomer(), { text: 5 }) };
+      const res = await new HttpClient(ingest.url).post(`/webhooks/telegram/${telegram.id}`, update, {
+        headers: { 'x-telegram-bot-api-secret-token': sim().bot(botId())!.webhook!.secret_token! },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('validation_failed');
+    });
+
+    it('an Instagram event Parley cannot read is skipped and the rest of its delivery is stored', async () => {
+      const igsid = `8${Date.now()}`;
+      const event = (mid: string, text: unknown) => ({
+        sender: { id: igsid },
+        recipient: { id: igAccount.igUserId },
+        timestamp: Date.now(),
+        message: { mid, text },
+      });
+      const delivery = {
+        object: 'instagram',
+        entry: [
+          {
+            id: igAccount.igUserId,
+            time: Date.now(),
+            messaging: [event(`unreadable-${igsid}`, 5), event(`readable-${igsid}`, 'the readable one')],
+          },
+        ],
+      };
+      expect(await sim().postInstagramWebhook(delivery)).toBe(200);
+      await stored(`readable-${igsid}`);
+      expect(
+        await api.db.query(`SELECT 1 FROM message WHERE external_id = $1`, [`unreadable-${igsid}`]),
+      ).toHaveLength(0);
+    });
+
     it('a threefold concurrent delivery of one update stores one message and reaches agents once', async () => {
       const { from, conversationId } = await conversationWithCustomer();
       const client = await chat(conversationId);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { PlatformInbound } from '../inbound';
-import { outcomeOf, problemsOf } from '../testing/garbling';
+import { garbled, outcomeOf, problemsOf } from '../testing/garbling';
 import * as fixture from './fixtures/instagram-webhooks.fixture';
 import { ACCOUNT, CUSTOMER, mid } from './fixtures/instagram-webhooks.fixture';
 import { InstagramWebhook, normalizeInstagramWebhook } from './instagram.normalizer';
@@ -124,6 +124,80 @@ describe('normalizeInstagramWebhook: documented events', () => {
 });
 
 describe('normalizeInstagramWebhook: garbled input', () => {
+  const fromCustomer = { sender: { id: CUSTOMER }, recipient: { id: ACCOUNT }, timestamp: 1_569_262_485_349 };
+  it.each<[string, unknown]>([
+    ['a message without mid', { ...fromCustomer, message: { text: 'hi' } }],
+    ['a text that is a number', { ...fromCustomer, message: { mid: mid(30), text: 5 } }],
+    [
+      'an attachment URL that is not a string',
+      { ...fromCustomer, message: { mid: mid(31), attachments: [{ type: 'image', payload: { url: 7 } }] } },
+    ],
+    ['a reaction without mid', { ...fromCustomer, reaction: { action: 'react', emoji: '❤️' } }],
+    ['a reaction with an unknown action', { ...fromCustomer, reaction: { mid: mid(10), action: 'like' } }],
+    ["a read in Messenger's watermark form", { ...fromCustomer, read: { watermark: 1_458_668_856_253 } }],
+    ['no sender', { recipient: { id: ACCOUNT }, message: { mid: mid(32), text: 'who?' } }],
+    ['a sender id that is a number', { ...fromCustomer, sender: { id: 1254459154682919 } }],
+    ['null', null],
+  ])('ignores an event it cannot read (%s), and the rest of the delivery still counts', (_name, bad) => {
+    const body = {
+      object: 'instagram',
+      entry: [
+        {
+          id: ACCOUNT,
+          time: 1,
+          messaging: [bad, { ...fromCustomer, message: { mid: mid(33), text: 'ok' } }],
+        },
+      ],
+    };
+    expect(normalizeInstagramWebhook(body)).toEqual([
+      { accountId: ACCOUNT, event: { kind: 'ignored', reason: expect.stringMatching(/cannot read/) } },
+      { accountId: ACCOUNT, event: message({ externalId: mid(33), content: 'ok' }) },
+    ]);
+  });
+
+  it('an attachment type named like a built-in property is not an attachment', () => {
+    const body = fixture.delivery({
+      ...fromCustomer,
+      message: { mid: mid(34), attachments: [{ type: 'constructor', payload: { url: 'https://x' } }] },
+    });
+    expect(only(body)).toEqual({ kind: 'ignored', reason: expect.stringMatching(/nothing we can show/) });
+  });
+
+  it.each<[string, unknown]>([
+    ['entry that is not a list', { object: 'instagram', entry: {} }],
+    ['an entry without an account id', { object: 'instagram', entry: [{ messaging: [] }] }],
+    ['messaging that is not a list', { object: 'instagram', entry: [{ id: ACCOUNT, messaging: 'x' }] }],
+    ['no object', { entry: [] }],
+  ])('refuses a delivery whose envelope is unreadable (%s): ingest answers 400', (_name, body) => {
+    expect(() => normalizeInstagramWebhook(body)).toThrow();
+  });
+
+  const documented = [
+    fixture.text,
+    fixture.attachments,
+    fixture.replyToMessage,
+    fixture.echo,
+    fixture.unsend,
+    fixture.react,
+    fixture.unreact,
+    fixture.seen,
+    fixture.batch,
+  ];
+
+  it('a documented delivery with any one field changed or dropped is refused (a throw) or well formed', () => {
+    fc.assert(
+      fc.property(garbled(documented), (body) => {
+        const outcome = outcomeOf(() => normalizeInstagramWebhook(body));
+        if (outcome.threw) return;
+        for (const { accountId, event } of outcome.value) {
+          expect(typeof accountId === 'string' && accountId.length > 0).toBe(true);
+          expect(problemsOf(event)).toEqual([]);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('any JSON at all is refused (a throw) or well formed', () => {
     fc.assert(
       fc.property(

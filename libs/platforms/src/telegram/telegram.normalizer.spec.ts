@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Update } from 'grammy/types';
 import type { PlatformInbound } from '../inbound';
-import { outcomeOf, problemsOf } from '../testing/garbling';
+import { garbled, outcomeOf, problemsOf } from '../testing/garbling';
 import * as fixture from './fixtures/telegram-updates.fixture';
 import { normalizeTelegramUpdate, telegramExternalId, TelegramUpdate } from './telegram.normalizer';
 
@@ -295,6 +295,8 @@ describe('telegramExternalId', () => {
 });
 
 describe('normalizeTelegramUpdate: unknown and garbled input', () => {
+  const documented: Update[] = Object.values(fixture);
+
   it.each<[string, unknown]>([
     ['an update of a kind added later', { update_id: 1, business_message_v9: { anything: true } }],
     ['an empty update', { update_id: 1 }],
@@ -304,6 +306,34 @@ describe('normalizeTelegramUpdate: unknown and garbled input', () => {
     ],
   ])('ignores %s without throwing', (_name, update) => {
     expect(normalizeTelegramUpdate(update as unknown as TelegramUpdate)).toMatchObject({ kind: 'ignored' });
+  });
+
+  it.each<[string, object]>([
+    ['a text that is a number', { text: 5 }],
+    ['a caption that is an object', { caption: { text: 'x' } }],
+    ['a sender without an id', { from: { first_name: 'Sara' } }],
+    ['a chat id in a string', { chat: { id: '5512733901', type: 'private' } }],
+    ['no message_id', { message_id: undefined }],
+    ['a shared phone that is a number', { contact: { phone_number: 989121234567, first_name: 'Sara' } }],
+    ['a photo size without a file id', { photo: [{ width: 90, height: 90 }] }],
+  ])('refuses a message with %s (ingest answers 400) rather than pass it on', (_name, change) => {
+    const update = { update_id: 1, message: { ...fixture.textReply.message, ...change } };
+    expect(() => normalizeTelegramUpdate(JSON.parse(JSON.stringify(update)))).toThrow();
+  });
+
+  it('a documented update with any one field changed or dropped is refused (a throw) or well formed', () => {
+    fc.assert(
+      fc.property(garbled(documented), (update) => {
+        const outcome = outcomeOf(() => normalize(update));
+        if (outcome.threw) return;
+        const event = outcome.value;
+        expect(problemsOf(event)).toEqual([]);
+        if (event.kind === 'message' || event.kind === 'edit')
+          expect(event.externalId).toMatch(/^-?\d+:\d+$/);
+        if (event.kind === 'message') expect(event.platformUserId).toMatch(/^\d+$/);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('any JSON at all is refused (a throw) or well formed', () => {
