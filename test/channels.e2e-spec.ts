@@ -1,6 +1,8 @@
+import { createHmac } from 'node:crypto';
 import { SAMPLE_JPEG, SAMPLE_OGG_OPUS } from '../tools/simulator/samples';
 import {
   freshEnvironment,
+  INSTAGRAM_APP_SECRET,
   startApi,
   startIngest,
   startWorker,
@@ -245,6 +247,18 @@ describe('channels end to end', () => {
       expect((await ws.http.get(`/api/v1/contacts/${contactId}`)).body.phone).toBe('+989121234567');
     });
 
+    it("a contact from the customer's address book (no Telegram user) is shown but is not their phone", async () => {
+      const { from, conversationId } = await conversationWithCustomer();
+      const client = await chat(conversationId);
+      await telegramSays(from, { contact: { phone_number: '+44 7911 123456', first_name: 'Plumber' } });
+      const shared = await client.next(
+        (f) => f.type === 'chat_message' && f.message.attachments[0]?.kind === 'contact',
+      );
+      expect(shared.message.attachments[0].phone).toBe('+44 7911 123456');
+      const contact = await ws.http.get(`/api/v1/contacts/${shared.message.sender.id}`);
+      expect(contact.body.phone).toBeNull();
+    });
+
     it('an edited Telegram message updates the stored text live', async () => {
       const { from, conversationId } = await conversationWithCustomer();
       const client = await chat(conversationId);
@@ -259,6 +273,26 @@ describe('channels end to end', () => {
       });
       const edited = await client.next((f) => f.type === 'message_updated');
       expect(edited.message).toMatchObject({ content: 'my order is 1042', edited_at: expect.any(String) });
+    });
+
+    it('a live location moving does not mark its message edited', async () => {
+      const { from } = await conversationWithCustomer();
+      const shared = await telegramSays(from, {
+        location: { latitude: 35.7, longitude: 51.33, live_period: 900 },
+      });
+      const externalId = `${from.id}:${shared.message.message_id}`;
+      await stored(externalId);
+      const status = await sim().postTelegramUpdate(botId(), {
+        edited_message: {
+          ...shared.message,
+          location: { latitude: 35.701, longitude: 51.3395, live_period: 900, heading: 90 },
+          edit_date: Math.floor(Date.now() / 1000),
+        },
+      });
+      // Ingest answers after the update is handled: the row is final by now.
+      expect(status).toBe(200);
+      const [row] = await api.db.query('SELECT edited_at FROM message WHERE external_id = $1', [externalId]);
+      expect(row.edited_at).toBeNull();
     });
 
     it('ignores group chats', async () => {
@@ -369,6 +403,58 @@ describe('channels end to end', () => {
       ]);
       expect(events[0].workspace_id).toBe(ws.workspaceId);
       expect(await api.db.query(`SELECT 1 FROM message WHERE content = 'forged'`)).toHaveLength(0);
+    });
+
+    it('refuses an Instagram signature with anything after the digest', async () => {
+      const raw = JSON.stringify(sim().instagramMessage(igAccount.igUserId, '124', { text: 'padded' }));
+      const digest = createHmac('sha256', INSTAGRAM_APP_SECRET).update(raw).digest('hex');
+      for (const signature of [
+        `sha256=${digest}zz`,
+        `sha256=${digest}0`,
+        `sha256=${digest},sha256=${digest}`,
+      ]) {
+        const res = await fetch(`${environment.env.PUBLIC_URL}/webhooks/instagram`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+          body: raw,
+        });
+        expect(res.status).toBe(403);
+      }
+      expect(await api.db.query(`SELECT 1 FROM message WHERE content = 'padded'`)).toHaveLength(0);
+    });
+
+    it('a Telegram update whose fields have the wrong types is refused with 400, never a 500', async () => {
+      const update = { update_id: 1, ...sim().telegramMessage(botId(), newCustomer(), { text: 5 }) };
+      const res = await new HttpClient(ingest.url).post(`/webhooks/telegram/${telegram.id}`, update, {
+        headers: { 'x-telegram-bot-api-secret-token': sim().bot(botId())!.webhook!.secret_token! },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('validation_failed');
+    });
+
+    it('an Instagram event Parley cannot read is skipped and the rest of its delivery is stored', async () => {
+      const igsid = `8${Date.now()}`;
+      const event = (mid: string, text: unknown) => ({
+        sender: { id: igsid },
+        recipient: { id: igAccount.igUserId },
+        timestamp: Date.now(),
+        message: { mid, text },
+      });
+      const delivery = {
+        object: 'instagram',
+        entry: [
+          {
+            id: igAccount.igUserId,
+            time: Date.now(),
+            messaging: [event(`unreadable-${igsid}`, 5), event(`readable-${igsid}`, 'the readable one')],
+          },
+        ],
+      };
+      expect(await sim().postInstagramWebhook(delivery)).toBe(200);
+      await stored(`readable-${igsid}`);
+      expect(
+        await api.db.query(`SELECT 1 FROM message WHERE external_id = $1`, [`unreadable-${igsid}`]),
+      ).toHaveLength(0);
     });
 
     it('a threefold concurrent delivery of one update stores one message and reaches agents once', async () => {
@@ -592,6 +678,29 @@ describe('channels end to end', () => {
       igAccount = { igUserId: igAccount.igUserId, accessToken: fresh.accessToken };
       const reconnected = await ws.http.patch(`/api/v1/channels/${instagram.id}`, {
         access_token: fresh.accessToken,
+      });
+      expect(reconnected.body.status).toBe('active');
+      await eventually(async () => expect((await statusOf(held.id)).status).toBe('sent'), 15000);
+    }, 30000);
+
+    it('a revoked Telegram bot token holds replies and tells the admins; a new token sends them', async () => {
+      const { conversationId } = await conversationWithCustomer();
+      const notes = await WsClient.connect(api.url, '/ws/notifications/', { token: ws.token });
+      sockets.push(notes);
+      await notes.next((f) => f.type === 'ready');
+      sim().revokeToken(sim().bot(botId())!.token);
+
+      const held = await reply(conversationId, 'held until the bot is reconnected');
+      const notice = await notes.next((f) => f.kind === 'channel_reauthorization_required');
+      expect(notice.channel_id).toBe(telegram.id);
+      expect((await ws.http.get(`/api/v1/channels/${telegram.id}`)).body.status).toBe(
+        'reauthorization_required',
+      );
+      expect((await statusOf(held.id)).status).toBe('sending');
+
+      // BotFather's /revoke gives the same bot a new token.
+      const reconnected = await ws.http.patch(`/api/v1/channels/${telegram.id}`, {
+        bot_token: `${botId()}:${'n'.repeat(35)}`,
       });
       expect(reconnected.body.status).toBe('active');
       await eventually(async () => expect((await statusOf(held.id)).status).toBe('sent'), 15000);

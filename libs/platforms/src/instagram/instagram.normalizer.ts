@@ -1,7 +1,8 @@
 import type { Attachment } from '@parley/database/entities/message.entity';
+import { z } from 'zod';
 import type { PlatformInbound } from '../inbound';
 
-/** The parts of Meta's Instagram messaging webhook we read. */
+/** Meta's Instagram messaging webhook, as documented (the parts Parley knows of). */
 export interface InstagramMessagingEvent {
   sender: { id: string };
   recipient: { id: string };
@@ -29,23 +30,76 @@ export interface InstagramInbound {
   event: PlatformInbound;
 }
 
-const KINDS: Record<string, Attachment['kind']> = {
-  image: 'image',
-  audio: 'voice',
-  video: 'video',
-  file: 'file',
-  sticker: 'sticker',
-};
+// A Map, so an attachment type such as "constructor" finds nothing inherited.
+const KINDS = new Map<string, Attachment['kind']>([
+  ['image', 'image'],
+  ['audio', 'voice'],
+  ['video', 'video'],
+  ['file', 'file'],
+  ['sticker', 'sticker'],
+]);
 
-/** One webhook delivery may batch many events, for several accounts. */
-export function normalizeInstagramWebhook(body: InstagramWebhook): InstagramInbound[] {
-  if (body.object !== 'instagram') return [];
-  return (body.entry ?? []).flatMap((entry) =>
-    (entry.messaging ?? []).map((event) => ({ accountId: entry.id, event: normalizeEvent(event) })),
+const igId = z.string().min(1);
+/** What a delivery must look like for us to walk it; anything else throws (ingest answers 400). */
+const envelope = z.object({
+  object: z.string(),
+  entry: z.array(z.object({ id: igId, messaging: z.array(z.unknown()).optional() })).optional(),
+});
+/** The fields of one messaging event we read, with the types Meta gives them; others pass unread. */
+const readable = z.object({
+  sender: z.object({ id: igId }),
+  message: z
+    .object({
+      mid: igId,
+      text: z.string().optional(),
+      is_echo: z.boolean().optional(),
+      is_deleted: z.boolean().optional(),
+      attachments: z
+        .array(
+          z.object({ type: z.string(), payload: z.object({ url: z.string().min(1).optional() }).nullish() }),
+        )
+        .optional(),
+      reply_to: z.object({ mid: igId.optional() }).optional(),
+    })
+    .optional(),
+  reaction: z
+    .object({
+      mid: igId,
+      action: z.enum(['react', 'unreact']),
+      reaction: z.string().min(1).optional(),
+      emoji: z.string().min(1).optional(),
+    })
+    .optional(),
+  read: z.object({ mid: igId }).optional(),
+});
+
+/**
+ * One webhook delivery may batch many events, for several accounts. An event we cannot read is
+ * ignored (with the reason) rather than refusing the delivery, so the others in it still count.
+ */
+export function normalizeInstagramWebhook(body: unknown): InstagramInbound[] {
+  const delivery = envelope.parse(body);
+  if (delivery.object !== 'instagram') return [];
+  return (delivery.entry ?? []).flatMap((entry) =>
+    (entry.messaging ?? []).map((raw) => {
+      const event = readable.safeParse(raw);
+      return {
+        accountId: entry.id,
+        event: event.success ? normalizeEvent(event.data) : unreadable(event.error),
+      };
+    }),
   );
 }
 
-function normalizeEvent(event: InstagramMessagingEvent): PlatformInbound {
+function unreadable(error: z.ZodError): PlatformInbound {
+  const issue = error.issues[0];
+  return {
+    kind: 'ignored',
+    reason: `an event we cannot read (${issue.path.join('.') || 'event'}: ${issue.message})`,
+  };
+}
+
+function normalizeEvent(event: z.infer<typeof readable>): PlatformInbound {
   const platformUserId = event.sender.id;
   if (event.reaction) {
     return {
@@ -62,20 +116,12 @@ function normalizeEvent(event: InstagramMessagingEvent): PlatformInbound {
   if (message.is_echo) return { kind: 'echo', externalId: message.mid };
   if (message.is_deleted) return { kind: 'unsend', externalId: message.mid };
 
-  const attachments: Attachment[] = (message.attachments ?? []).flatMap((a) =>
-    KINDS[a.type]
-      ? [
-          {
-            kind: KINDS[a.type],
-            mime: null,
-            size: null,
-            duration: null,
-            storage_key: null,
-            source: a.payload?.url ?? null,
-          },
-        ]
-      : [],
-  );
+  const attachments: Attachment[] = (message.attachments ?? []).flatMap((a) => {
+    const kind = KINDS.get(a.type);
+    return kind
+      ? [{ kind, mime: null, size: null, duration: null, storage_key: null, source: a.payload?.url ?? null }]
+      : [];
+  });
   const content = message.text ?? '';
   if (!content && !attachments.length) return { kind: 'ignored', reason: 'message with nothing we can show' };
   return {

@@ -34,7 +34,11 @@ export class TelegramAdapter implements PlatformAdapter {
       const me = await this.api(token).getMe();
       return { externalId: String(me.id), credentials: { bot_token: token, username: me.username } };
     } catch (error) {
-      throw mapTelegramError(error);
+      const mapped = mapTelegramError(error);
+      // While connecting, a refused token is simply the wrong one.
+      throw mapped.code === 'reauthorization_required'
+        ? new PlatformError('invalid_credentials', mapped.reason)
+        : mapped;
     }
   }
 

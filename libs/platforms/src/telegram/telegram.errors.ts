@@ -9,8 +9,9 @@ export function mapTelegramError(error: unknown): PlatformError {
     if (error.error_code === 429)
       return new PlatformError('rate_limited', reason, error.parameters.retry_after ?? 1);
     if (error.error_code >= 500) return new PlatformError('temporary', reason);
-    if (error.error_code === 401 || error.error_code === 404)
-      return new PlatformError('invalid_credentials', reason);
+    // 401: the token was revoked (or the bot deleted) after it worked: hold replies until an admin reconnects.
+    if (error.error_code === 401) return new PlatformError('reauthorization_required', reason);
+    if (error.error_code === 404) return new PlatformError('invalid_credentials', reason);
     if (error.error_code === 403) {
       return /blocked|deactivated|kicked/i.test(reason)
         ? new PlatformError('blocked', reason)

@@ -1,42 +1,53 @@
 import type { Attachment } from '@parley/database/entities/message.entity';
+import { z } from 'zod';
 import type { PlatformInbound } from '../inbound';
 
-/** The parts of Telegram's Update we read (https://core.telegram.org/bots/api#update). */
-export interface TelegramUser {
-  id: number;
-  is_bot?: boolean;
-  first_name?: string;
-  last_name?: string;
-  username?: string;
-}
-interface TelegramFile {
-  file_id: string;
-  file_unique_id?: string;
-  file_size?: number;
-  mime_type?: string;
-}
-export interface TelegramMessage {
-  message_id: number;
-  from?: TelegramUser;
-  chat: { id: number; type: 'private' | 'group' | 'supergroup' | 'channel'; title?: string };
-  date: number;
-  text?: string;
-  caption?: string;
-  voice?: TelegramFile & { duration: number };
-  audio?: TelegramFile & { duration: number; title?: string; file_name?: string };
-  photo?: (TelegramFile & { width: number; height: number })[];
-  document?: TelegramFile & { file_name?: string };
-  video?: TelegramFile & { duration: number; width: number; height: number };
-  sticker?: TelegramFile & { emoji?: string; width: number; height: number };
-  location?: { latitude: number; longitude: number };
-  contact?: { phone_number: string; first_name?: string; last_name?: string; user_id?: number };
-  reply_to_message?: { message_id: number };
-}
-export interface TelegramUpdate {
-  update_id: number;
-  message?: TelegramMessage;
-  edited_message?: TelegramMessage;
-}
+// Telegram ids fit in 52 bits; beyond safe integers they would print in exponent form.
+const id = z.number().int().safe();
+const file = z.object({
+  file_id: z.string().min(1),
+  file_size: z.number().int().nonnegative().optional(),
+  mime_type: z.string().optional(),
+});
+const user = z.object({
+  id,
+  is_bot: z.boolean().optional(),
+  first_name: z.string().optional(),
+  last_name: z.string().optional(),
+  username: z.string().optional(),
+});
+const message = z.object({
+  message_id: id,
+  from: user.optional(),
+  chat: z.object({ id, type: z.string() }),
+  text: z.string().optional(),
+  caption: z.string().optional(),
+  voice: file.extend({ duration: z.number() }).optional(),
+  audio: file.extend({ duration: z.number(), file_name: z.string().optional() }).optional(),
+  photo: z.array(file.extend({ width: z.number(), height: z.number() })).optional(),
+  document: file.extend({ file_name: z.string().optional() }).optional(),
+  video: file.extend({ duration: z.number() }).optional(),
+  sticker: file.extend({ emoji: z.string().optional() }).optional(),
+  location: z.object({ latitude: z.number(), longitude: z.number() }).optional(),
+  contact: z
+    .object({
+      phone_number: z.string(),
+      first_name: z.string().optional(),
+      last_name: z.string().optional(),
+      user_id: id.optional(),
+    })
+    .optional(),
+  reply_to_message: z.object({ message_id: id }).optional(),
+});
+/**
+ * The parts of Telegram's Update we read (https://core.telegram.org/bots/api#update), with the types
+ * the Bot API gives them; other fields and update kinds pass unread.
+ */
+const telegramUpdate = z.object({ message: message.optional(), edited_message: message.optional() });
+export type TelegramUser = z.infer<typeof user>;
+export type TelegramMessage = z.infer<typeof message>;
+export type TelegramUpdate = z.infer<typeof telegramUpdate> & { update_id: number };
+type TelegramFile = z.infer<typeof file>;
 
 export type TelegramInbound = Extract<PlatformInbound, { kind: 'message' | 'edit' | 'ignored' }>;
 
@@ -61,12 +72,19 @@ const attachment = (
 const fullName = (user?: { first_name?: string; last_name?: string }) =>
   [user?.first_name, user?.last_name].filter(Boolean).join(' ').trim() || null;
 
-/** Turns one webhook update into what the domain stores; groups and channels are not conversations. */
-export function normalizeTelegramUpdate(update: TelegramUpdate): TelegramInbound {
+/**
+ * Turns one webhook update into what the domain stores; groups and channels are not conversations.
+ * A field we read that does not have the Bot API's type throws (ingest answers 400), so nothing
+ * malformed reaches the domain.
+ */
+export function normalizeTelegramUpdate(body: unknown): TelegramInbound {
+  const update = telegramUpdate.parse(body);
   const edited = update.edited_message;
   if (edited) {
     if (edited.chat.type !== 'private')
       return { kind: 'ignored', reason: `edit in a ${edited.chat.type} chat` };
+    // Telegram re-sends a live location as an edit each time it moves; no text changed.
+    if (edited.location) return { kind: 'ignored', reason: 'a live location moved' };
     return {
       kind: 'edit',
       externalId: telegramExternalId(edited.chat.id, edited.message_id),
@@ -144,11 +162,9 @@ export function normalizeTelegramUpdate(update: TelegramUpdate): TelegramInbound
         ? [{ attachmentIndex: index, source: a.source }]
         : [],
     ),
-    // A contact the customer shares about themselves (user_id is theirs) is their own phone.
-    sharedPhone:
-      message.contact && (!message.contact.user_id || message.contact.user_id === message.from.id)
-        ? sharedPhone
-        : null,
+    // Only a contact whose user_id is the sender's own is their phone; one without a user_id is someone
+    // from their address book who is not on Telegram.
+    sharedPhone: message.contact?.user_id === message.from.id ? sharedPhone : null,
     replyToExternalId: message.reply_to_message
       ? telegramExternalId(message.chat.id, message.reply_to_message.message_id)
       : null,
