@@ -14,8 +14,9 @@ const ipBudgetKey = (family: string, ip: string) => `rate:ip:${family}:${ip}`;
 const accountKey = (email: string, ip: string) => `authfail:account:${email.trim().toLowerCase()}:${ip}`;
 /** The accounts an IP is slowed down on, so lifting its block also lifts those. */
 const accountsOfKey = (ip: string) => `authfail:accounts-of:${ip}`;
-/** Wrong passwords for one account from one IP before each further try must wait, doubling. */
+/** Wrong passwords for one account from one IP before each further try must wait, doubling from 5 s. */
 const ACCOUNT_FREE_FAILURES = 5;
+const ACCOUNT_FIRST_WAIT_S = 5;
 const ACCOUNT_WINDOW_MS = 15 * 60_000;
 const ACCOUNT_MAX_WAIT_S = 15 * 60;
 /** The key under which guesses at unknown accounts (no workspace) are counted. */
@@ -249,7 +250,7 @@ export class IpGuardService {
     const count = failures.length / 2;
     if (count < ACCOUNT_FREE_FAILURES) return;
     const newest = Number(failures[failures.length - 1]);
-    const waitS = Math.min(ACCOUNT_MAX_WAIT_S, 2 ** (count - ACCOUNT_FREE_FAILURES + 1));
+    const waitS = Math.min(ACCOUNT_MAX_WAIT_S, ACCOUNT_FIRST_WAIT_S * 2 ** (count - ACCOUNT_FREE_FAILURES));
     const retryAfter = Math.ceil((newest + waitS * 1000 - Date.now()) / 1000);
     if (retryAfter <= 0) return;
     await this.events.record({
