@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ChannelService } from '@parley/domain/services/channel.service';
-import { MessageService } from '@parley/domain/services/message.service';
+import { InboundMessageService } from '@parley/domain/services/inbound-message.service';
 import type { TestApi } from './app';
 import { eventually } from './ws';
 import { HttpClient } from './http';
@@ -81,7 +81,7 @@ export async function customerWrites(
   customer: { userId?: string; name?: string; username?: string; text?: string; externalId?: string } = {},
 ) {
   const userId = customer.userId ?? unique();
-  return api.get(MessageService).receive({
+  return api.get(InboundMessageService).receive({
     workspaceId,
     channelId,
     platformUserId: userId,

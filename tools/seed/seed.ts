@@ -7,7 +7,7 @@ import { Channel } from '@parley/database/entities/channel.entity';
 import { DomainModule } from '@parley/domain/domain.module';
 import { AuthService } from '@parley/domain/services/auth.service';
 import { ChannelService } from '@parley/domain/services/channel.service';
-import { MessageService } from '@parley/domain/services/message.service';
+import { InboundMessageService } from '@parley/domain/services/inbound-message.service';
 import { postgresDependency, redisDependency, waitForDependencies } from '@parley/runtime/dependencies';
 import { RuntimeModule } from '@parley/runtime/runtime.module';
 import { DEMO_BOT_TOKEN, DEMO_INSTAGRAM } from '../simulator/demo';
@@ -81,7 +81,7 @@ async function seed() {
           },
         ];
         for (const sample of samples) {
-          await app.get(MessageService).receive({
+          await app.get(InboundMessageService).receive({
             workspaceId: admin.workspaceId,
             channelId: telegram.id,
             platformUserId: sample.user,

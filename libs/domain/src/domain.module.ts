@@ -19,6 +19,7 @@ import { ConversationService } from './services/conversation.service';
 import { CredentialsCipher } from './services/credentials-cipher';
 import { EventService } from './services/event.service';
 import { DeliveryService } from './services/delivery.service';
+import { InboundMessageService } from './services/inbound-message.service';
 import { InboundService } from './services/inbound.service';
 import { MediaLinkService } from './services/media-link.service';
 import { MediaService } from './services/media.service';
@@ -40,6 +41,7 @@ const SERVICES = [
   TokenService,
   DeliveryService,
   InboundService,
+  InboundMessageService,
   MediaService,
   MediaLinkService,
   UploadService,

@@ -59,6 +59,40 @@ export class EventService {
     return Number(rows[0]?.last_seq ?? 0);
   }
 
+  /**
+   * Hands out `count` consecutive seqs at once (one lock, for a batch) and answers the last; the
+   * first is `last - count + 1`. Same lock as nextSeq, held to the end of the transaction.
+   */
+  async reserveSeqs(manager: EntityManager, workspaceId: string, count: number): Promise<number> {
+    const rows: { last_seq: string }[] = await manager.query(
+      `WITH bumped AS (UPDATE workspace SET last_seq = last_seq + $2 WHERE id = $1 RETURNING last_seq)
+       SELECT last_seq FROM bumped`,
+      [workspaceId, count],
+    );
+    return Number(rows[0].last_seq);
+  }
+
+  /** Writes many outbox rows with their already-assigned seqs, in one statement. */
+  async writeMany(
+    manager: EntityManager,
+    workspaceId: string,
+    entries: { seq: number; event: DomainEvent }[],
+  ): Promise<void> {
+    if (!entries.length) return;
+    await manager.query(
+      `INSERT INTO event (workspace_id, conversation_id, seq, type, payload)
+       SELECT $1, e.conversation_id, e.seq, e.type, e.payload
+         FROM unnest($2::uuid[], $3::bigint[], $4::text[], $5::jsonb[]) AS e(conversation_id, seq, type, payload)`,
+      [
+        workspaceId,
+        entries.map((e) => e.event.conversationId),
+        entries.map((e) => e.seq),
+        entries.map((e) => e.event.type),
+        entries.map((e) => JSON.stringify(e.event.payload)),
+      ],
+    );
+  }
+
   /** nextSeq + write, for events that are not a message. */
   async append(manager: EntityManager, workspaceId: string, event: DomainEvent): Promise<number> {
     const seq = await this.nextSeq(manager, workspaceId);

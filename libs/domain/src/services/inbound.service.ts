@@ -8,7 +8,7 @@ import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import { OutboundQueue } from '@parley/queue/outbound.queue';
 import { ChannelService } from './channel.service';
 import { toE164 } from './contact.service';
-import { MessageService } from './message.service';
+import { InboundMessageService } from './inbound-message.service';
 
 const e164OrNull = (phone: string) => {
   try {
@@ -25,7 +25,7 @@ export class InboundService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly messages: MessageService,
+    private readonly messages: InboundMessageService,
     private readonly channels: ChannelService,
     private readonly platforms: PlatformRegistry,
     private readonly queues: OutboundQueue,
@@ -57,11 +57,12 @@ export class InboundService {
         return;
       }
       case 'edit':
-        return this.messages.platformEdit(channel.id, event.externalId, event.content);
+        return this.messages.platformEdit(channel.workspaceId, channel.id, event.externalId, event.content);
       case 'unsend':
-        return this.messages.platformUnsend(channel.id, event.externalId);
+        return this.messages.platformUnsend(channel.workspaceId, channel.id, event.externalId);
       case 'reaction':
         return this.messages.platformReaction(
+          channel.workspaceId,
           channel.id,
           event.platformUserId,
           event.externalId,
@@ -69,7 +70,12 @@ export class InboundService {
           event.action,
         );
       case 'read':
-        return this.messages.platformRead(channel.id, event.platformUserId, event.externalId);
+        return this.messages.platformRead(
+          channel.workspaceId,
+          channel.id,
+          event.platformUserId,
+          event.externalId,
+        );
       case 'echo':
       case 'ignored':
         this.logger.debug(

@@ -1,15 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { ContactIdentity } from '@parley/database/entities/contact-identity.entity';
-import { Contact } from '@parley/database/entities/contact.entity';
 import { Conversation } from '@parley/database/entities/conversation.entity';
-import { Attachment, Message, MessageStatus } from '@parley/database/entities/message.entity';
+import { Message, MessageStatus } from '@parley/database/entities/message.entity';
 import { AppError, notFound } from '@parley/errors/app-error';
 import type { ChannelType } from '@parley/database/entities/channel.entity';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import { OutboundQueue } from '@parley/queue/outbound.queue';
-import { assertLength, cleanInboundText, cleanText } from '@parley/security/content';
+import { assertLength, cleanText } from '@parley/security/content';
 import { RateLimitService } from '@parley/security/rate-limit.service';
 import { SecurityEventService } from '@parley/security/security-event.service';
 import { SpamService } from '@parley/security/spam.service';
@@ -44,25 +42,6 @@ export async function messageView(
   const rows: MessageRow[] = await manager.query(`${MESSAGE_SELECT} AND m.id = $2`, [workspaceId, messageId]);
   if (!rows[0]) throw notFound('message');
   return toMessageView(rows[0]);
-}
-
-/** A customer's message as a platform adapter hands it to the domain. */
-export interface InboundMessage {
-  workspaceId: string;
-  channelId: string;
-  platformUserId: string;
-  profile: {
-    name?: string | null;
-    username?: string | null;
-    phone?: string | null;
-    avatarUrl?: string | null;
-  };
-  /** The platform's id of the message, unique per channel (Telegram: `<chat_id>:<message_id>`). */
-  externalId: string;
-  content: string;
-  attachments?: Attachment[];
-  /** The platform id of the message this one answers, if the customer replied to one. */
-  replyToExternalId?: string | null;
 }
 
 export interface ReplyInput {
@@ -376,108 +355,6 @@ export class MessageService {
     });
   }
 
-  /** A customer edited a message on the platform. */
-  async platformEdit(channelId: string, externalId: string, content: string): Promise<void> {
-    await this.db.transaction(async (manager) => {
-      const message = await manager.findOneBy(Message, { channelId, externalId, type: 'customer' });
-      if (!message || message.deletedAt) return;
-      await manager.update(Message, { id: message.id }, { content, editedAt: new Date() });
-      await this.events.append(manager, message.workspaceId, {
-        type: 'message.updated',
-        conversationId: message.conversationId,
-        payload: { message: await this.view(message.workspaceId, message.id, manager) },
-      });
-    });
-  }
-
-  /** A customer unsent a message: erased as an agent's delete is, with the customer as who. */
-  async platformUnsend(channelId: string, externalId: string): Promise<void> {
-    const files = await this.db.transaction(async (manager) => {
-      const message = await manager
-        .getRepository(Message)
-        .createQueryBuilder('m')
-        .setLock('for_no_key_update')
-        .where(`m.channel_id = :channelId AND m.external_id = :externalId AND m.type = 'customer'`, {
-          channelId,
-          externalId,
-        })
-        .getOne();
-      if (!message || message.deletedAt) return [];
-      return this.deletion.erase(manager, message, null);
-    });
-    await this.deletion.removeFiles(files);
-  }
-
-  /** A customer reacted to (or un-reacted) any message of the conversation. */
-  async platformReaction(
-    channelId: string,
-    platformUserId: string,
-    externalId: string,
-    emoji: string,
-    action: 'add' | 'remove',
-  ): Promise<void> {
-    await this.db.transaction(async (manager) => {
-      const message = await manager.findOneBy(Message, { channelId, externalId });
-      const identity = await manager.findOneBy(ContactIdentity, { channelId, platformUserId });
-      if (!message || !identity || message.deletedAt) return;
-      const rows: unknown[] =
-        action === 'add'
-          ? await manager.query(
-              `INSERT INTO message_reaction (workspace_id, message_id, contact_id, emoji) VALUES ($1, $2, $3, $4)
-               ON CONFLICT (message_id, contact_id, emoji) WHERE contact_id IS NOT NULL DO NOTHING RETURNING id`,
-              [message.workspaceId, message.id, identity.contactId, emoji],
-            )
-          : await manager.query(
-              // Instagram's unreact names no emoji: it takes the customer's reaction back.
-              `WITH gone AS (DELETE FROM message_reaction WHERE message_id = $1 AND contact_id = $2 RETURNING emoji)
-               SELECT emoji FROM gone`,
-              [message.id, identity.contactId],
-            );
-      for (const row of rows) {
-        await this.events.append(manager, message.workspaceId, {
-          type: 'message.reaction',
-          conversationId: message.conversationId,
-          payload: {
-            message_id: message.id,
-            emoji: action === 'add' ? emoji : (row as { emoji: string }).emoji,
-            action,
-            sender: { kind: 'contact', id: identity.contactId },
-          },
-        });
-      }
-    });
-  }
-
-  /** The customer has seen our replies up to `externalId`: they turn `read`. */
-  async platformRead(channelId: string, platformUserId: string, externalId: string): Promise<void> {
-    await this.db.transaction(async (manager) => {
-      const identity = await manager.findOneBy(ContactIdentity, { channelId, platformUserId });
-      if (!identity) return;
-      const conversation = await manager.findOneBy(Conversation, {
-        channelId,
-        contactId: identity.contactId,
-      });
-      if (!conversation) return;
-      const upTo = await manager.findOneBy(Message, { channelId, externalId });
-      // UPDATE … RETURNING inside a CTE: TypeORM answers a bare UPDATE with [rows, count].
-      const read: { id: string }[] = await manager.query(
-        `WITH read AS (
-           UPDATE message SET status = 'read'
-            WHERE conversation_id = $1 AND type = 'support' AND status IN ('sent', 'delivered') AND seq <= $2
-           RETURNING id, seq)
-         SELECT id FROM read ORDER BY seq`,
-        [conversation.id, upTo?.seq ?? Number.MAX_SAFE_INTEGER],
-      );
-      for (const { id } of read) {
-        await this.events.append(manager, conversation.workspaceId, {
-          type: 'message.status',
-          conversationId: conversation.id,
-          payload: { message_id: id, status: 'read', external_send_result: null },
-        });
-      }
-    });
-  }
-
   /** An agent retries a failed reply: it goes back to `sending` and really goes out again. */
   async retry(workspaceId: string, agent: AuthAgent, messageId: string): Promise<MessageView> {
     const view = await this.db.transaction(async (manager) => {
@@ -510,97 +387,6 @@ export class MessageService {
         lastSeq: await this.events.lastSeq(manager, workspaceId),
       };
     });
-  }
-
-  /**
-   * The one way in: a customer's message from any platform. Upserts contact, identity and
-   * conversation (a resolved one reopens) and stores the message once per `(channel, external_id)`.
-   */
-  async receive(inbound: InboundMessage): Promise<{ message: MessageView; duplicate: boolean }> {
-    const { workspaceId, channelId } = inbound;
-    const content = cleanInboundText(inbound.content);
-    const spamReason = content
-      ? await this.spam.reason(workspaceId, `contact:${channelId}:${inbound.platformUserId}`, content, true)
-      : null;
-    const result = await this.db.transaction(async (manager) => {
-      // Serialise work on one platform user so the contact, conversation and dedupe checks cannot race.
-      await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
-        `${channelId}:${inbound.platformUserId}`,
-      ]);
-      const existing = await manager.findOneBy(Message, { channelId, externalId: inbound.externalId });
-      if (existing) return { message: await this.view(workspaceId, existing.id, manager), duplicate: true };
-
-      const contactId = await this.upsertContact(manager, inbound);
-      let conversation = await manager.findOneBy(Conversation, { channelId, contactId });
-      const now = new Date();
-      const preview = previewOf(content, inbound.attachments);
-      if (!conversation) {
-        conversation = await manager.save(
-          manager.create(Conversation, {
-            workspaceId,
-            channelId,
-            contactId,
-            status: 'open',
-            lastMessageAt: now,
-            lastMessagePreview: preview,
-            lastCustomerMessageAt: now,
-          }),
-        );
-        await this.events.append(manager, workspaceId, {
-          type: 'conversation.created',
-          conversationId: conversation.id,
-          payload: {
-            conversation: await this.conversations.sharedView(workspaceId, conversation.id, manager),
-          },
-        });
-      } else {
-        const reopened = conversation.status === 'resolved';
-        Object.assign(conversation, {
-          lastMessageAt: now,
-          lastMessagePreview: preview,
-          lastCustomerMessageAt: now,
-        });
-        if (reopened) conversation.status = 'open';
-        await manager.save(conversation);
-        if (reopened)
-          await this.conversations.recordUpdate(manager, workspaceId, null, conversation.id, ['status']);
-      }
-
-      const replyTo = inbound.replyToExternalId
-        ? await manager.findOneBy(Message, { channelId, externalId: inbound.replyToExternalId })
-        : null;
-      const seq = await this.events.nextSeq(manager, workspaceId);
-      const { identifiers } = await manager.insert(Message, {
-        workspaceId,
-        conversationId: conversation.id,
-        channelId,
-        replyToId: replyTo?.id ?? null,
-        seq: String(seq),
-        type: 'customer',
-        senderContactId: contactId,
-        content,
-        spamReason,
-        attachments: inbound.attachments ?? [],
-        status: 'delivered',
-        externalId: inbound.externalId,
-      });
-      const message = await this.view(workspaceId, identifiers[0].id as string, manager);
-      await this.events.write(manager, workspaceId, seq, {
-        type: 'message.created',
-        conversationId: conversation.id,
-        payload: { message },
-      });
-      return { message, duplicate: false };
-    });
-    if (spamReason && !result.duplicate) {
-      // Stored and flagged, never dropped: agents see it marked, admins see it counted.
-      await this.securityEvents.record({
-        kind: 'spam_inbound',
-        workspaceId,
-        detail: { message_id: result.message.id, channel_id: channelId, reason: spamReason },
-      });
-    }
-    return result;
   }
 
   private async changeOwn<T>(
@@ -637,24 +423,5 @@ export class MessageService {
       [workspaceId, authorId],
     );
     return agents.filter((a) => mentionKeys(a).some((key) => tokens.has(key))).map((a) => a.id);
-  }
-
-  private async upsertContact(manager: EntityManager, inbound: InboundMessage): Promise<string> {
-    const { workspaceId, channelId, platformUserId, profile } = inbound;
-    const identity = await manager.findOneBy(ContactIdentity, { channelId, platformUserId });
-    const fields = {
-      ...(profile.name ? { name: profile.name } : {}),
-      ...(profile.username ? { username: profile.username } : {}),
-      ...(profile.phone ? { phone: profile.phone } : {}),
-      ...(profile.avatarUrl ? { avatarUrl: profile.avatarUrl } : {}),
-    };
-    if (identity) {
-      if (Object.keys(fields).length)
-        await manager.update(Contact, { id: identity.contactId, workspaceId }, fields);
-      return identity.contactId;
-    }
-    const contact = await manager.save(manager.create(Contact, { workspaceId, ...fields }));
-    await manager.insert(ContactIdentity, { workspaceId, contactId: contact.id, channelId, platformUserId });
-    return contact.id;
   }
 }

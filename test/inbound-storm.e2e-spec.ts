@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { InboundMessageService } from '@parley/domain/services/inbound-message.service';
+import { freshEnvironment, startApi, startIngest, TestApp, TestEnvironment } from './support/app';
+import { createChannel, signupWorkspace, Workspace } from './support/factories';
+import { eventually, WsClient } from './support/ws';
+
+/**
+ * A storm of customer messages into one workspace is stored in batches: each message exactly once,
+ * seqs without gaps in arrival order per conversation, every event a reader needs, and a bad one
+ * failing alone.
+ */
+describe('inbound storm', () => {
+  let environment: TestEnvironment;
+  let api: TestApp;
+  let ingest: TestApp;
+  let ws: Workspace;
+  let channelId: string;
+  let secret: string;
+  let botId: string;
+
+  beforeAll(async () => {
+    environment = await freshEnvironment();
+    api = await startApi(environment);
+    ingest = await startIngest(environment);
+    ws = await signupWorkspace(api);
+    const channel = await createChannel(api, ws.workspaceId);
+    channelId = channel.id;
+    [{ webhook_secret: secret, external_id: botId }] = await api.db.query(
+      'SELECT webhook_secret, external_id FROM channel WHERE id = $1',
+      [channelId],
+    );
+  });
+  afterAll(async () => {
+    await ingest.close();
+    await api.close();
+    await environment.close();
+  });
+
+  const webhook = (update: object) =>
+    fetch(`http://127.0.0.1:${environment.ingestPort}/webhooks/telegram/${channelId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
+      body: JSON.stringify(update),
+    }).then((r) => r.status);
+
+  it('stores 600 concurrent webhooks from 150 customers exactly once, in batches, with gapless seqs and every event', async () => {
+    const sim = environment.simulator;
+    const list = await WsClient.connect(api.url, '/ws/conversations/', { token: ws.token });
+    await list.next((f) => f.type === 'ready');
+    const updates = Array.from({ length: 600 }, (_, i) => ({
+      update_id: 900000 + i,
+      ...sim.telegramMessage(
+        botId,
+        { id: 700000 + (i % 150), first_name: `Customer ${i % 150}` },
+        { text: `storm ${i}` },
+      ),
+    }));
+    // Every tenth delivered twice, at the same time: stored once.
+    const deliveries = [...updates, ...updates.filter((_, i) => i % 10 === 0)];
+    const statuses = await Promise.all(deliveries.map(webhook));
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+
+    const messages: { external_id: string; seq: string; conversation_id: string; content: string }[] =
+      await api.db.query(
+        `SELECT external_id, seq, conversation_id, content FROM message WHERE workspace_id = $1 AND type = 'customer'`,
+        [ws.workspaceId],
+      );
+    expect(messages).toHaveLength(600);
+    expect(new Set(messages.map((m) => m.external_id)).size).toBe(600);
+    expect(new Set(messages.map((m) => m.conversation_id)).size).toBe(150);
+
+    // The event log: gapless seqs, one message.created per message, one conversation.created per
+    // conversation and before its first message.
+    const events: { seq: number; type: string; conversation_id: string }[] = await api.db.query(
+      `SELECT seq::int AS seq, type, conversation_id FROM event WHERE workspace_id = $1 ORDER BY seq`,
+      [ws.workspaceId],
+    );
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => events[0].seq + i));
+    const [{ last_seq }] = await api.db.query('SELECT last_seq::int FROM workspace WHERE id = $1', [
+      ws.workspaceId,
+    ]);
+    expect(events[events.length - 1].seq).toBe(last_seq);
+    expect(events.filter((e) => e.type === 'message.created')).toHaveLength(600);
+    const created = events.filter((e) => e.type === 'conversation.created');
+    expect(created).toHaveLength(150);
+    for (const c of created) {
+      const first = events.find(
+        (e) => e.type === 'message.created' && e.conversation_id === c.conversation_id,
+      )!;
+      expect(c.seq).toBeLessThan(first.seq);
+    }
+    // Batches happened: fewer transactions than messages is what keeps the storm from queueing.
+    const [{ xacts }] = await api.db.query(
+      `SELECT count(DISTINCT xmin::text)::int AS xacts FROM message WHERE workspace_id = $1`,
+      [ws.workspaceId],
+    );
+    expect(xacts).toBeLessThan(600);
+
+    // A live inbox hears of every conversation.
+    await eventually(() => expect(list.ofType('conversation_created')).toHaveLength(150), 15000);
+    list.close();
+  }, 60000);
+
+  it('a message that cannot be stored fails alone; the rest of its batch is stored', async () => {
+    const inbound = api.get(InboundMessageService);
+    const item = (n: number, channel = channelId) => ({
+      workspaceId: ws.workspaceId,
+      channelId: channel,
+      platformUserId: `solo-${n}`,
+      profile: { name: `Solo ${n}` },
+      externalId: `solo:${n}:${randomUUID()}`,
+      content: `alone ${n}`,
+    });
+    const outcomes = await Promise.all(
+      [1, 2, 3, 4, 5].map((n) =>
+        inbound.receive(n === 3 ? item(n, randomUUID()) : item(n)).then(
+          (r) => r.message.content,
+          () => 'refused',
+        ),
+      ),
+    );
+    expect(outcomes).toEqual(['alone 1', 'alone 2', 'refused', 'alone 4', 'alone 5']);
+  });
+});
