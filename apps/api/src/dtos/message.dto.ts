@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import type { MediaLink } from '@parley/contract/views';
 
 /** Telegram's limit for one text message; the strictest per-platform limits come with channels. */
 export const MAX_CONTENT_LENGTH = 4096;
@@ -38,7 +39,8 @@ export class UploadAttachmentDto {
   duration?: number;
 }
 
-export class MediaLinkDto {
+/** The OpenAPI description of the contract's MediaLink. */
+export class MediaLinkDto implements MediaLink {
   @ApiProperty({ example: '/api/v1/media/AQ…', description: 'absolute path of the signed media URL' })
   url!: string;
 

@@ -1,4 +1,5 @@
-import type { Attachment, MessageStatus, MessageType } from '@parley/database/entities/message.entity';
+import type { AttachmentView, MessageStatus, MessageType, MessageView } from '@parley/contract/views';
+import type { Attachment } from '@parley/database/entities/message.entity';
 
 /** One row of the message query (snake_case straight from SQL). */
 export interface MessageRow {
@@ -23,34 +24,15 @@ export interface MessageRow {
   created_at: Date;
 }
 
-export interface MessageView {
-  id: string;
-  seq: number;
-  conversation_id: string;
-  type: MessageType;
-  content: string;
-  attachments: Attachment[];
-  status: MessageStatus;
-  failure_reason: string | null;
-  sender: { kind: 'agent' | 'contact'; id: string; name: string | null } | null;
-  reply_to: string | null;
-  /** Why inbound spam rules flagged it; null for ordinary messages. */
-  spam_reason: string | null;
-  reactions: { emoji: string; sender: { kind: 'agent' | 'contact'; id: string } }[];
-  edited_at: string | null;
-  deleted: boolean;
-  /** When and by whom it was deleted: an agent, or the customer who unsent it. Never what it said. */
-  deleted_at: string | null;
-  deleted_by: { kind: 'agent' | 'contact'; id: string } | null;
-  created_at: string;
-}
-
 /** Who deleted a message: the agent on record, else the customer who unsent their own. */
 function deletedBy(row: MessageRow): MessageView['deleted_by'] {
   if (row.deleted_at === null) return null;
   if (row.deleted_by_agent_id) return { kind: 'agent', id: row.deleted_by_agent_id };
   return row.sender_contact_id ? { kind: 'contact', id: row.sender_contact_id } : null;
 }
+
+/** The platform's own reference to a file stays on the server. */
+const toAttachmentView = ({ source: _source, ...view }: Attachment): AttachmentView => view;
 
 /** A deleted message keeps its place in the history but serves its content to no one. */
 export function toMessageView(row: MessageRow): MessageView {
@@ -61,7 +43,7 @@ export function toMessageView(row: MessageRow): MessageView {
     conversation_id: row.conversation_id,
     type: row.type,
     content: deleted ? '' : row.content,
-    attachments: deleted ? [] : row.attachments,
+    attachments: deleted ? [] : row.attachments.map(toAttachmentView),
     status: row.status,
     failure_reason: row.failure_reason,
     sender: row.sender_agent_id
