@@ -26,6 +26,8 @@ export interface RecentMessagesFrame {
   messages: MessageView[];
   /** The workspace's seq the snapshot is current to: resume from it. */
   last_seq: number;
+  /** When the snapshot was taken (ISO). */
+  timestamp: string;
 }
 
 /** First frame of a conversations or notifications socket opened without `?since=`. */

@@ -148,6 +148,14 @@ export interface AttachmentView {
   error?: string | null;
 }
 
+/** The customer who wrote a customer message, and the platform (channel type) they wrote from. */
+export interface MessageCustomer {
+  id: string;
+  /** The first word of the contact's name; null when the platform gave no name. */
+  first_name: string | null;
+  source: ChannelType;
+}
+
 /** The platform's answer to sending a reply: its message id, or why it failed. */
 export type SendSuccess = { success: true; message_id: string };
 export type SendFailure = { success: false; error: string };
@@ -163,6 +171,10 @@ export interface MessageView {
   status: MessageStatus;
   failure_reason: string | null;
   sender: (ParticipantRef & { name: string | null }) | null;
+  /** Customer messages only; null on every other type. */
+  customer: MessageCustomer | null;
+  /** Support replies the platform has answered (sent, delivered, read or failed); null otherwise. */
+  external_send_result: ExternalSendResult | null;
   reply_to: string | null;
   /** Why inbound spam rules flagged it; null for ordinary messages. */
   spam_reason: string | null;

@@ -7,6 +7,7 @@ import type {
 import type { SocketKind } from '@parley/contract/sockets';
 import type { AgentRole, ConversationView } from '@parley/contract/views';
 import type { DomainEvent, PublishedEvent } from '@parley/domain/events/domain-event';
+import type { DeliveryState } from '@parley/domain/presenters/message.presenter';
 import type { EphemeralEvent } from '@parley/realtime/channels';
 
 export interface Viewer {
@@ -21,6 +22,8 @@ export interface FrameContext {
   /** conversations: the conversation as it is now, and this agent's unread count */
   conversation?: ConversationView;
   unread?: number;
+  /** chat, on replay: a reply's delivery as known now (its event holds it as it was when stored) */
+  delivery?: DeliveryState;
 }
 
 type Of<T extends DomainEvent['type']> = PublishedEvent<Extract<DomainEvent, { type: T }>>;
@@ -35,6 +38,11 @@ export function needsListContext(event: PublishedEvent): boolean {
   );
 }
 
+/** Whether a chat-socket replay of this event shows a reply whose delivery may have moved on since. */
+export function needsDeliveryState(event: PublishedEvent): event is Of<'message.created'> {
+  return is(event, 'message.created') && event.payload.message.type === 'support';
+}
+
 /**
  * Maps one committed event to the frames one viewer may see (none, for events not theirs).
  * Pure: the hub decides which sockets are asked, this decides what each is told.
@@ -46,7 +54,7 @@ export function eventFrames(
 ): ServerFrame[] {
   switch (viewer.kind) {
     case 'chat':
-      return chatFrames(event, viewer);
+      return chatFrames(event, viewer, context);
     case 'conversations':
       return listFrames(event, viewer, context);
     case 'notifications':
@@ -54,13 +62,21 @@ export function eventFrames(
   }
 }
 
-function chatFrames(event: PublishedEvent, viewer: Viewer): ChatServerFrame[] {
+function chatFrames(event: PublishedEvent, viewer: Viewer, context: FrameContext): ChatServerFrame[] {
   const conversationId = event.conversation_id;
   if (!conversationId || conversationId !== viewer.conversationId) return [];
   const seq = event.seq;
   if (is(event, 'message.created')) {
-    const { message, client_id } = event.payload;
-    return [{ type: 'chat_message', seq, message, client_id: client_id ?? null, external_send_result: null }];
+    const message = { ...event.payload.message, ...context.delivery };
+    return [
+      {
+        type: 'chat_message',
+        seq,
+        message,
+        client_id: event.payload.client_id ?? null,
+        external_send_result: message.external_send_result ?? null,
+      },
+    ];
   }
   if (is(event, 'message.updated')) return [{ type: 'message_updated', seq, message: event.payload.message }];
   if (is(event, 'message.deleted')) {

@@ -17,7 +17,14 @@ import { IpGuardService } from '@parley/security/ip-guard.service';
 import { EphemeralEvent } from '@parley/realtime/channels';
 import { EventBus } from '@parley/realtime/event-bus';
 import { PresenceService } from '@parley/realtime/presence.service';
-import { ephemeralFrames, eventFrames, FrameContext, needsListContext, Viewer } from './frames';
+import {
+  ephemeralFrames,
+  eventFrames,
+  FrameContext,
+  needsDeliveryState,
+  needsListContext,
+  Viewer,
+} from './frames';
 import type { SocketContext } from './handshake.service';
 import { sendFrame } from './ws.adapter';
 
@@ -120,6 +127,7 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
           type: 'recent_messages',
           messages: recent.messages,
           last_seq: recent.lastSeq,
+          timestamp: recent.at.toISOString(),
         });
       } else {
         socket.lastSeq = await this.events.lastSeq(this.db.manager, context.agent.workspaceId);
@@ -279,7 +287,10 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  /** Sends, from Postgres, every event after the socket's lastSeq that it may see. */
+  /**
+   * Sends, from Postgres, every event after the socket's lastSeq that it may see. A replayed
+   * reply shows how its delivery stands now (one lookup per page), as its own event cannot.
+   */
   private async replay(socket: ClientSocket): Promise<void> {
     const { agent, kind, conversationId } = socket.parley;
     const lists = new Map<string, FrameContext>();
@@ -291,12 +302,21 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
         REPLAY_PAGE,
         kind === 'chat' ? conversationId : undefined,
       );
+      const deliveries =
+        kind === 'chat'
+          ? await this.messages.deliveryStates(
+              agent.workspaceId,
+              page.filter(needsDeliveryState).map((event) => event.payload.message.id),
+            )
+          : null;
       for (const event of page) {
         let context: FrameContext | undefined;
         if (kind === 'conversations' && event.conversation_id && needsListContext(event)) {
           context =
             lists.get(event.conversation_id) ?? (await this.listContexts(event, [socket])).get(agent.id);
           if (context) lists.set(event.conversation_id, context);
+        } else if (deliveries && needsDeliveryState(event)) {
+          context = { delivery: deliveries.get(event.payload.message.id) };
         }
         this.send(socket, event, context);
       }

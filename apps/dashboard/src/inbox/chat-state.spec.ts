@@ -12,6 +12,8 @@ const message = (seq: number, overrides: Partial<MessageView> = {}): MessageView
   status: 'delivered',
   failure_reason: null,
   sender: { kind: 'contact', id: 'k1', name: 'Leila' },
+  customer: { id: 'k1', first_name: 'Leila', source: 'telegram' },
+  external_send_result: null,
   reply_to: null,
   spam_reason: null,
   reactions: [],
@@ -27,6 +29,7 @@ const recent = (messages: MessageView[]): RecentMessagesFrame => ({
   type: 'recent_messages',
   messages,
   last_seq: messages.at(-1)?.seq ?? 0,
+  timestamp: new Date(1_700_000_100_000).toISOString(),
 });
 const chatMessage = (m: MessageView, client_id: string | null = null): ChatMessageFrame => ({
   type: 'chat_message',
@@ -99,6 +102,27 @@ describe('chat state', () => {
       external_send_result: null,
     });
     expect(state.messages.get(sent.id)).toMatchObject({ status: 'read', failure_reason: null });
+  });
+
+  it('keeps the platform’s answer of a send: none while a retry is sending, kept once read', () => {
+    const reply = message(5, { type: 'support', status: 'failed', customer: null });
+    const failure = { success: false as const, error: 'Bad Request: chat not found' };
+    const success = { success: true as const, message_id: '42:7' };
+    let state = apply(emptyChat(), chatMessage({ ...reply, external_send_result: failure }));
+    state = apply(state, {
+      type: 'message_status',
+      seq: 6,
+      message_id: reply.id,
+      status: 'sending',
+      external_send_result: null,
+    });
+    expect(state.messages.get(reply.id)!.external_send_result).toBeNull();
+    state = apply(
+      state,
+      { type: 'message_status', seq: 7, message_id: reply.id, status: 'sent', external_send_result: success },
+      { type: 'message_status', seq: 8, message_id: reply.id, status: 'read', external_send_result: null },
+    );
+    expect(state.messages.get(reply.id)).toMatchObject({ status: 'read', external_send_result: success });
   });
 
   it('adds and removes one sender’s reaction without touching another’s', () => {

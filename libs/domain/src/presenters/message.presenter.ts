@@ -1,4 +1,11 @@
-import type { AttachmentView, MessageStatus, MessageType, MessageView } from '@parley/contract/views';
+import type { ChannelType } from '@parley/contract/channel-types';
+import type {
+  AttachmentView,
+  ExternalSendResult,
+  MessageStatus,
+  MessageType,
+  MessageView,
+} from '@parley/contract/views';
 import type { Attachment } from '@parley/database/entities/message.entity';
 
 /** One row of the message query (snake_case straight from SQL). */
@@ -15,6 +22,8 @@ export interface MessageRow {
   sender_agent_id: string | null;
   sender_contact_id: string | null;
   sender_name: string | null;
+  /** The channel the message went through; null where an agent's message was built without it. */
+  channel_type: ChannelType | null;
   reply_to_id: string | null;
   spam_reason: string | null;
   reactions: { emoji: string; agent_id: string | null; contact_id: string | null }[];
@@ -23,6 +32,27 @@ export interface MessageRow {
   deleted_by_agent_id: string | null;
   created_at: Date;
 }
+
+/** What a reply's delivery says on the wire: its status, and the platform's answer once it came. */
+export type DeliveryState = Pick<MessageView, 'status' | 'failure_reason' | 'external_send_result'>;
+
+/**
+ * The platform's answer to a support reply: its message id once sent (and still after delivered or
+ * read), or the reason it failed; null while sending and for every other type of message.
+ */
+export function sendResultOf(
+  row: Pick<MessageRow, 'type' | 'status' | 'external_id' | 'failure_reason'>,
+): ExternalSendResult | null {
+  if (row.type !== 'support') return null;
+  if (row.status === 'failed') return { success: false, error: row.failure_reason ?? '' };
+  return row.external_id && row.status !== 'sending' ? { success: true, message_id: row.external_id } : null;
+}
+
+/**
+ * A customer's first name as the spec's `customer.first_name` wants it: we store one full name
+ * (Telegram's first and last name joined, Instagram's display name), so its first word.
+ */
+export const firstNameOf = (name: string | null): string | null => name?.trim().split(/\s+/u)[0] || null;
 
 /** Who deleted a message: the agent on record, else the customer who unsent their own. */
 function deletedBy(row: MessageRow): MessageView['deleted_by'] {
@@ -51,6 +81,11 @@ export function toMessageView(row: MessageRow): MessageView {
       : row.sender_contact_id
         ? { kind: 'contact', id: row.sender_contact_id, name: row.sender_name }
         : null,
+    customer:
+      row.type === 'customer' && row.sender_contact_id && row.channel_type
+        ? { id: row.sender_contact_id, first_name: firstNameOf(row.sender_name), source: row.channel_type }
+        : null,
+    external_send_result: sendResultOf(row),
     reply_to: row.reply_to_id,
     spam_reason: row.spam_reason,
     reactions: deleted
