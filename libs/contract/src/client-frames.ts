@@ -5,15 +5,18 @@
 import { z } from 'zod';
 import type { SocketKind } from './sockets';
 
-/** Telegram's limit for one text message; the strictest per-platform limits are checked later. */
-export const MAX_FRAME_CONTENT = 4096;
+/**
+ * The most text one reply or edit may carry, by socket or REST (Telegram's limit for one message);
+ * each platform's own limit is checked when the reply is made.
+ */
+export const MAX_CONTENT_LENGTH = 4096;
 
 const uuid = z.string().uuid();
 const frame = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
   z.object({ type: z.literal(type), ...shape });
 
 const chatMessage = frame('chat_message', {
-  content: z.string().max(MAX_FRAME_CONTENT),
+  content: z.string().max(MAX_CONTENT_LENGTH),
   client_id: z.string().max(100).nullish(),
   reply_to: uuid.nullish(),
   is_note: z.boolean().optional(),
@@ -25,7 +28,7 @@ const reaction = frame('reaction', {
   emoji: z.string().min(1).max(32).regex(/^\S+$/u, 'an emoji has no spaces'),
   action: z.enum(['add', 'remove']),
 });
-const editMessage = frame('edit_message', { message_id: uuid, content: z.string().max(MAX_FRAME_CONTENT) });
+const editMessage = frame('edit_message', { message_id: uuid, content: z.string().max(MAX_CONTENT_LENGTH) });
 const deleteMessage = frame('delete_message', { message_id: uuid });
 /** Any socket kind: a fresh access token, so the socket outlives the one it opened with. */
 const auth = frame('auth', { token: z.string().min(1).max(4096) });

@@ -1,10 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { MAX_CONTENT_LENGTH } from '@parley/contract/client-frames';
 import type { MediaLink } from '@parley/contract/views';
-
-/** Telegram's limit for one text message; the strictest per-platform limits come with channels. */
-export const MAX_CONTENT_LENGTH = 4096;
 
 export class SendMessageDto {
   @ApiProperty({ maxLength: MAX_CONTENT_LENGTH }) @IsString() @MaxLength(MAX_CONTENT_LENGTH) content!: string;
