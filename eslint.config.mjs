@@ -15,6 +15,18 @@ export default tseslint.config(
     },
   },
   {
+    // The contract is the bottom layer: the server and the dashboard import it, it imports nothing of ours.
+    files: ['libs/contract/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: ['@parley/*', '../*'], message: 'libs/contract depends on nothing of ours.' }],
+        },
+      ],
+    },
+  },
+  {
     // Tests read JSON answers whose shape the assertions themselves check.
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

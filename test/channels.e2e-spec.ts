@@ -188,6 +188,40 @@ describe('channels end to end', () => {
       });
     });
 
+    it("a customer's message names the customer: id, first name and the platform written from", async () => {
+      const from = newCustomer();
+      const update = await telegramSays(from, { text: 'first' });
+      const row = await stored(`${from.id}:${update.message.message_id}`);
+      const contactId = (
+        await api.db.query('SELECT contact_id FROM conversation WHERE id = $1', [row.conversation_id])
+      )[0].contact_id;
+      const client = await chat(row.conversation_id);
+      const customer = { id: contactId, first_name: 'Zahra', source: 'telegram' };
+      expect(client.ofType('recent_messages')[0].messages[0].customer).toEqual(customer);
+
+      await telegramSays(from, { text: 'second' });
+      const live = await client.next((f) => f.type === 'chat_message' && f.message.content === 'second');
+      expect(live.message.customer).toEqual(customer);
+      const answer = await reply(row.conversation_id, 'Hello Zahra');
+      const ours = await client.next((f) => f.type === 'chat_message' && f.message.id === answer.id);
+      expect(ours.message.customer).toBeNull();
+      const history = await ws.http.get(`/api/v1/conversations/${row.conversation_id}/messages`);
+      expect(history.body.data.map((m: Frame) => m.customer)).toEqual([customer, customer, null]);
+
+      const igsid = `7${Date.now()}`;
+      sim().setInstagramProfile(igsid, { name: '  Layla   Al-Sayed ', username: `layla${igsid}` });
+      const hello = sim().instagramMessage(igAccount.igUserId, igsid, { text: 'hi' });
+      await sim().postInstagramWebhook(hello);
+      const mid = (hello.entry as { messaging: { message: { mid: string } }[] }[])[0].messaging[0].message
+        .mid;
+      const igRow = await stored(mid);
+      const igChat = await chat(igRow.conversation_id);
+      expect(igChat.ofType('recent_messages')[0].messages[0].customer).toMatchObject({
+        first_name: 'Layla',
+        source: 'instagram',
+      });
+    });
+
     it('a Telegram voice note is downloaded, sniffed, and served with range requests', async () => {
       const { from, conversationId } = await conversationWithCustomer();
       const client = await chat(conversationId);
@@ -494,6 +528,54 @@ describe('channels end to end', () => {
       expect(sends).toHaveLength(1);
       expect(sends[0].body.chat_id).toEqual(String(from.id));
       expect((await statusOf(message.id)).external_id).toBe(status.external_send_result.message_id);
+    });
+
+    it("a reply replayed after its send carries the platform's answer: the id it sent, or why it failed", async () => {
+      const { conversationId } = await conversationWithCustomer();
+      const first = await chat(conversationId);
+      const cursor = first.ofType('recent_messages')[0].last_seq as number;
+      first.close();
+      const delivered = await reply(conversationId, 'this one arrives');
+      await eventually(async () => expect((await statusOf(delivered.id)).status).toBe('sent'), 10000);
+      sim().inject({
+        platform: 'telegram',
+        method: 'sendMessage',
+        times: 5,
+        status: 403,
+        description: 'Forbidden: bot was blocked by the user',
+      });
+      const refused = await reply(conversationId, 'this one is refused');
+      await eventually(async () => expect((await statusOf(refused.id)).status).toBe('failed'), 10000);
+      const sent = { success: true, message_id: (await statusOf(delivered.id)).external_id };
+      const failed = { success: false, error: 'Forbidden: bot was blocked by the user' };
+
+      const resumed = await WsClient.connect(api.url, `/ws/chat/${conversationId}/`, {
+        token: ws.token,
+        since: cursor,
+      });
+      sockets.push(resumed);
+      const replayedOf = async (id: string) =>
+        resumed.next((f) => f.type === 'chat_message' && f.message.id === id);
+      expect(await replayedOf(delivered.id)).toMatchObject({
+        external_send_result: sent,
+        message: { status: 'sent', external_send_result: sent },
+      });
+      expect(await replayedOf(refused.id)).toMatchObject({
+        external_send_result: failed,
+        message: { status: 'failed', failure_reason: failed.error, external_send_result: failed },
+      });
+      // and the status frames that follow in the replay say the same
+      await eventually(() => expect(resumed.ofType('message_status')).toHaveLength(2));
+      expect(resumed.ofType('message_status').map((f) => f.external_send_result)).toEqual([sent, failed]);
+      // REST shows the answer too; a reply not sent yet, and a note, have none
+      const history = await ws.http.get(`/api/v1/conversations/${conversationId}/messages`);
+      const byId = new Map(history.body.data.map((m: Frame) => [m.id, m.external_send_result]));
+      expect([byId.get(delivered.id), byId.get(refused.id)]).toEqual([sent, failed]);
+      const note = await ws.http.post(`/api/v1/message/conversation/${conversationId}/send-message/`, {
+        content: 'internal',
+        type: 'note',
+      });
+      expect(note.body.external_send_result).toBeNull();
     });
 
     it('a 429 is retried after retry_after and delivered once', async () => {

@@ -636,6 +636,13 @@ describe('the dashboard in a browser', () => {
     await form.getByRole('button', { name: 'Invite' }).click();
     const link = await page.getByTestId('invite-link').textContent();
     expect(link).toMatch(/#\/accept\//);
+    // the answer is {agent, invite_token}: the line names whom to send the link to
+    expect(
+      await page
+        .getByRole('status')
+        .filter({ has: page.getByTestId('invite-link') })
+        .textContent(),
+    ).toContain(`Send this invitation link to ${email}:`);
 
     const invitee = await stack.browser.newContext();
     contexts.push(invitee);

@@ -135,11 +135,16 @@ describe('realtime gateway across two api instances', () => {
     });
   });
 
-  it('sends recent_messages right after connect: the newest 50, oldest first', async () => {
+  it('sends recent_messages right after connect: the newest 50, oldest first, with when they were read', async () => {
     const conversationId = await newConversation('first');
     for (let i = 0; i < 55; i++) await send(conversationId, `reply ${i}`, 'note');
+    const before = Date.now();
     const client = await open(a, `/ws/chat/${conversationId}/`, { token: ws.token });
     const recent = await client.next((f) => f.type === 'recent_messages');
+    // the snapshot's time, beside the seq it is current to
+    expect(recent.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    expect(Date.parse(recent.timestamp)).toBeGreaterThanOrEqual(before - 1);
+    expect(Date.parse(recent.timestamp)).toBeLessThanOrEqual(Date.now());
     expect(recent.messages).toHaveLength(50);
     expect(recent.messages[0].content).toBe('reply 5');
     expect(recent.messages[49].content).toBe('reply 54');

@@ -10,6 +10,8 @@ const api = process.env.API_URL ?? 'http://127.0.0.1:3000';
 export default defineConfig({
   root: import.meta.dirname,
   base: '/',
+  // The wire types and values shared with the server (apps/dashboard/tsconfig.json has the same path).
+  resolve: { alias: { '@parley/contract': resolve(import.meta.dirname, '../../libs/contract/src') } },
   oxc: { jsx: { runtime: 'automatic' } },
   build: {
     outDir: resolve(import.meta.dirname, '../../dist/dashboard'),

@@ -1,10 +1,5 @@
 import { AppError } from '@parley/errors/app-error';
 
-export interface Page<T> {
-  data: T[];
-  next_cursor: string | null;
-}
-
 export const DEFAULT_PAGE_SIZE = 25;
 export const MAX_PAGE_SIZE = 100;
 

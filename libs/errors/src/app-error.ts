@@ -1,4 +1,4 @@
-import { ErrorCode } from './i18n/en';
+import type { ErrorCode } from '@parley/contract/error-codes';
 import type { ErrorParam } from './translate';
 
 /** The one error the domain throws; the filter turns it into `{statusCode, code, message}`. */

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import type { ErrorCode } from '@parley/contract/error-codes';
 import { AppError } from './app-error';
-import { ErrorCode } from './i18n/en';
 import { pickLocale, translate } from './translate';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {

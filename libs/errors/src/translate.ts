@@ -1,5 +1,6 @@
+import type { ErrorCode } from '@parley/contract/error-codes';
 import { ar } from './i18n/ar';
-import { en, ErrorCode } from './i18n/en';
+import { en } from './i18n/en';
 import { fa } from './i18n/fa';
 
 const catalogs = { en, fa, ar } as const;

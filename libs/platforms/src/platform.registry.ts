@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig, CONFIG } from '@parley/config/config';
-import type { ChannelType } from '@parley/database/entities/channel.entity';
+import type { ChannelType } from '@parley/contract/channel-types';
 import { InstagramAdapter } from './instagram/instagram.adapter';
 import type { PlatformAdapter } from './platform';
 import { TelegramAdapter } from './telegram/telegram.adapter';

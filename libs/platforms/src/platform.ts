@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ChannelType } from '@parley/database/entities/channel.entity';
+import type { ChannelType } from '@parley/contract/channel-types';
 import type { Attachment } from '@parley/database/entities/message.entity';
 
 /** A channel as an adapter needs it: its platform ids and decrypted credentials. */

@@ -1,4 +1,6 @@
 import type { AppConfig } from '@parley/config/config';
+import type { SessionCloseCode } from '@parley/contract/sockets';
+import type { PresenceView } from '@parley/contract/views';
 
 /** Redis pub/sub channels; named explicitly because ioredis' keyPrefix does not apply to channels. */
 export const eventsChannel = (config: AppConfig) => `${config.redisPrefix}events`;
@@ -15,16 +17,7 @@ export type EphemeralEvent =
       is_typing: boolean;
       timestamp: string;
     }
-  | {
-      kind: 'presence';
-      workspace_id: string;
-      user_id: string;
-      username: string;
-      is_online: boolean;
-      status: 'online' | 'away' | 'offline';
-      last_seen: string | null;
-      timestamp: string;
-    }
+  | ({ kind: 'presence'; workspace_id: string; timestamp: string } & PresenceView)
   /**
    * Sockets of an agent's sign-in (`session_id`), or of all its sign-ins (null), must close now:
    * 4001 for a logout, password or role change (the client may sign in again), 4003 deactivated.
@@ -37,7 +30,3 @@ export type EphemeralEvent =
       code: SessionCloseCode;
       reason: string;
     };
-
-/** Close codes of a socket whose session ended: 4001 sign in again, 4003 not allowed any more. */
-export const SESSION_CLOSE = { ended: 4001, forbidden: 4003 } as const;
-export type SessionCloseCode = (typeof SESSION_CLOSE)[keyof typeof SESSION_CLOSE];

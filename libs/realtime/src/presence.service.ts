@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig, CONFIG } from '@parley/config/config';
-import { Agent, Availability } from '@parley/database/entities/agent.entity';
+import type { Availability } from '@parley/contract/views';
+import { Agent } from '@parley/database/entities/agent.entity';
 import { RedisClient } from '@parley/runtime/redis.provider';
 import { ThrottledWarnings } from '@parley/runtime/throttled-warnings';
 import { EphemeralEvent } from './channels';

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppConfig, CONFIG } from '@parley/config/config';
+import type { InstanceBlockView, WorkspaceBlockView } from '@parley/contract/security';
 import { AppError } from '@parley/errors/app-error';
 import { RedisClient } from '@parley/runtime/redis.provider';
 import { SecurityEventService } from './security-event.service';
@@ -30,26 +31,6 @@ interface BlockRecord {
   failures: number;
   /** Counted failures per workspace they were aimed at ('' for unknown accounts). */
   by_workspace: Record<string, number>;
-}
-
-/** A block as a workspace admin sees it: only what was aimed at their own workspace. */
-export interface WorkspaceBlockView {
-  ip: string;
-  blocked_at: string;
-  expires_at: string;
-  failures: number;
-  /** Every counted failure was against this workspace, so its admins may lift the block. */
-  can_unblock: boolean;
-}
-
-/** A block as the instance operator sees it. */
-export interface InstanceBlockView {
-  ip: string;
-  blocked_at: string;
-  expires_at: string;
-  failures: number;
-  workspace_ids: string[];
-  unattributed_failures: number;
 }
 
 /**

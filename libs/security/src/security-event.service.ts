@@ -1,26 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-
-export const SECURITY_EVENT_KINDS = [
-  'webhook_signature_invalid',
-  'webhook_secret_invalid',
-  'channel_reauthorization_required',
-  'rate_limited',
-  'connection_refused',
-  'auth_failed',
-  'ip_blocked',
-  'ip_unblocked',
-  'account_locked',
-  'login_slowed_down',
-  'request_blocked',
-  'spam_inbound',
-  'spam_outbound',
-  'content_rejected',
-  'policy_changed',
-  'media_url_refused',
-] as const;
-export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
+import type { SecurityEventKind } from '@parley/contract/security';
 
 /** Every security decision leaves a row; admins read them in the security summary. */
 @Injectable()

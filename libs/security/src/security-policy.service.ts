@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig, CONFIG } from '@parley/config/config';
+import type { SecurityPolicyView } from '@parley/contract/security';
 import { assertUsablePatterns } from './spam-patterns';
 
 /** The limits in force for a workspace: global defaults from the environment, overridden by its admins. */
@@ -34,7 +35,7 @@ export type PolicyPatch = { [K in keyof Omit<SecurityPolicy, 'spam'>]?: Security
 };
 
 /** The policy as the REST API shows it (snake_case like every other resource). */
-export function presentPolicy(policy: SecurityPolicy) {
+export function presentPolicy(policy: SecurityPolicy): SecurityPolicyView {
   return {
     spam_detection: policy.spamDetection,
     rate_limiting: policy.rateLimiting,

@@ -1,10 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import type {
+  AgentActivity,
+  AgentWsStats,
+  InstanceSecuritySummary,
+  SecurityEventView,
+  SecuritySummary,
+  WsStats,
+} from '@parley/contract/security';
 import { notFound } from '@parley/errors/app-error';
 import { PresenceService } from '@parley/realtime/presence.service';
 import { IpGuardService } from './ip-guard.service';
 import { RateLimitService } from './rate-limit.service';
+
+type Figures = Omit<SecuritySummary, 'hours' | 'blacklisted_now' | 'counts_by_kind'>;
+type EventFigures = Pick<Figures, 'top_ips' | 'top_agents' | 'over_time'> & {
+  counts: SecuritySummary['counts_by_kind'];
+};
 
 /** What admins read about their own workspace's security. Every query is scoped to the workspace. */
 @Injectable()
@@ -16,7 +29,7 @@ export class SecurityStatsService {
     private readonly rateLimits: RateLimitService,
   ) {}
 
-  async summary(workspaceId: string, hours: number) {
+  async summary(workspaceId: string, hours: number): Promise<SecuritySummary> {
     const { counts, ...rest } = await this.eventFigures('workspace_id = $1', [workspaceId], hours);
     return this.shape(hours, counts, rest, await this.guard.list(workspaceId));
   }
@@ -25,7 +38,7 @@ export class SecurityStatsService {
    * The whole instance, for its operator: every workspace's events and those aimed at no workspace
    * (guesses at unknown accounts, forged webhooks), and every blocked IP.
    */
-  async instanceSummary(hours: number) {
+  async instanceSummary(hours: number): Promise<InstanceSecuritySummary> {
     const { counts, ...rest } = await this.eventFigures('true', [], hours);
     const [{ unattributed }] = await this.db.query(
       `SELECT count(*)::int AS unattributed FROM security_event
@@ -40,8 +53,8 @@ export class SecurityStatsService {
 
   private shape<B>(
     hours: number,
-    counts: Record<string, number>,
-    rest: { top_ips: unknown[]; top_agents: unknown[]; over_time: unknown[] },
+    counts: SecuritySummary['counts_by_kind'],
+    rest: Omit<EventFigures, 'counts'>,
     blacklisted: B[],
   ) {
     return {
@@ -57,7 +70,7 @@ export class SecurityStatsService {
   }
 
   /** Counts by kind, top IPs and agents and hourly buckets of the events matching `where`. */
-  private async eventFigures(where: string, params: unknown[], hours: number) {
+  private async eventFigures(where: string, params: unknown[], hours: number): Promise<EventFigures> {
     const at = params.length + 1;
     const scope = `${where} AND created_at > now() - make_interval(hours => $${at})`;
     const all = [...params, hours];
@@ -86,13 +99,13 @@ export class SecurityStatsService {
     ]);
     return {
       counts: Object.fromEntries((byKind as { kind: string; count: number }[]).map((r) => [r.kind, r.count])),
-      top_ips: topIps as unknown[],
-      top_agents: topAgents as unknown[],
-      over_time: buckets as unknown[],
+      top_ips: topIps,
+      top_agents: topAgents,
+      over_time: buckets,
     };
   }
 
-  async agentActivity(workspaceId: string, agentId: string, hours: number) {
+  async agentActivity(workspaceId: string, agentId: string, hours: number): Promise<AgentActivity> {
     const [agent] = await this.db.query(
       'SELECT id, name, email, role, last_seen_at FROM agent WHERE id = $1 AND workspace_id = $2',
       [agentId, workspaceId],
@@ -126,19 +139,23 @@ export class SecurityStatsService {
       connections_now: await this.presence.liveConnections(agentId),
       messages_last_minute: await this.rateLimits.messagesLastMinute(agentId),
       security_events: failures[0].count,
-      last_seen_at: agent.last_seen_at,
-      recent_events: recent,
+      last_seen_at: agent.last_seen_at?.toISOString() ?? null,
+      recent_events: (recent as (Omit<SecurityEventView, 'created_at'> & { created_at: Date })[]).map(
+        (event) => ({ ...event, created_at: event.created_at.toISOString() }),
+      ),
     };
   }
 
   /** Live sockets and message pace per agent, across every api instance (from Redis). */
-  async wsStats(workspaceId: string, agentId?: string) {
+  async wsStats(workspaceId: string): Promise<WsStats>;
+  async wsStats(workspaceId: string, agentId: string): Promise<AgentWsStats>;
+  async wsStats(workspaceId: string, agentId?: string): Promise<WsStats | AgentWsStats> {
     const agents: { id: string; name: string }[] = await this.db.query(
       `SELECT id, name FROM agent WHERE workspace_id = $1 AND deactivated_at IS NULL ${agentId ? 'AND id = $2' : ''} ORDER BY name`,
       agentId ? [workspaceId, agentId] : [workspaceId],
     );
     if (agentId && !agents.length) throw notFound('agent');
-    const rows = await Promise.all(
+    const rows: AgentWsStats[] = await Promise.all(
       agents.map(async (a) => ({
         agent_id: a.id,
         name: a.name,

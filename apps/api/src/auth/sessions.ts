@@ -1,5 +1,5 @@
+import { SESSION_CLOSE, type SessionCloseCode } from '@parley/contract/sockets';
 import { EventBus } from '@parley/realtime/event-bus';
-import { SESSION_CLOSE, SessionCloseCode } from '@parley/realtime/channels';
 
 /** Tells every api instance to close the sockets of an agent's sign-in (or of all its sign-ins). */
 export function endSessions(

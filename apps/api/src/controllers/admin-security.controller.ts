@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { isIP } from 'node:net';
+import type { SecurityPolicyAnswer, TrustedIpsView } from '@parley/contract/security';
 import type { AuthAgent } from '@parley/domain/services/token.service';
 import { notFound } from '@parley/errors/app-error';
 import { IpGuardService } from '@parley/security/ip-guard.service';
@@ -78,7 +79,7 @@ export class AdminSecurityController {
   @ApiOperation({
     summary: 'The limits in force for this workspace, and the environment defaults under them',
   })
-  async policy(@CurrentAgent() me: AuthAgent) {
+  async policy(@CurrentAgent() me: AuthAgent): Promise<SecurityPolicyAnswer> {
     return {
       ...presentPolicy(await this.policies.forWorkspace(me.workspaceId)),
       defaults: presentPolicy(this.policies.defaults()),
@@ -124,13 +125,13 @@ export class AdminSecurityController {
 
   @Get('trusted-ips')
   @ApiOperation({ summary: "This workspace's office addresses, never blacklisted for its own sign-ins" })
-  async trustedIps(@CurrentAgent() me: AuthAgent) {
+  async trustedIps(@CurrentAgent() me: AuthAgent): Promise<TrustedIpsView> {
     return { ips: await this.trusted.list(me.workspaceId) };
   }
 
   @Put('trusted-ips')
   @ApiOperation({ summary: "Replace this workspace's office addresses (IPs or CIDRs, at most 50)" })
-  async setTrustedIps(@CurrentAgent() me: AuthAgent, @Body() dto: TrustedIpsDto) {
+  async setTrustedIps(@CurrentAgent() me: AuthAgent, @Body() dto: TrustedIpsDto): Promise<TrustedIpsView> {
     const ips = await this.trusted.set(me.workspaceId, dto.ips);
     await this.events.record({
       kind: 'policy_changed',

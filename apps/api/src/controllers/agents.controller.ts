@@ -1,7 +1,8 @@
 import { Body, Controller, Get, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { SESSION_CLOSE } from '@parley/contract/sockets';
+import type { ConnectionsView } from '@parley/contract/views';
 import { AgentService } from '@parley/domain/services/agent.service';
-import { SESSION_CLOSE } from '@parley/realtime/channels';
 import { EventBus } from '@parley/realtime/event-bus';
 import { PresenceService } from '@parley/realtime/presence.service';
 import { SecurityPolicyService } from '@parley/security/security-policy.service';
@@ -27,7 +28,7 @@ export class AgentsController {
    * handshake was refused, so the dashboard asks here while it keeps failing to reconnect.
    */
   @Get('me/connections')
-  async myConnections(@CurrentAgent() me: AuthAgent) {
+  async myConnections(@CurrentAgent() me: AuthAgent): Promise<ConnectionsView> {
     const [open, policy] = await Promise.all([
       this.presence.liveConnections(me.id),
       this.policies.forWorkspace(me.workspaceId),

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Ip, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { MeView } from '@parley/contract/auth';
 import { AgentService } from '@parley/domain/services/agent.service';
 import { AuthService } from '@parley/domain/services/auth.service';
 import { AuthFailure, type AuthAgent } from '@parley/domain/services/token.service';
@@ -135,7 +136,7 @@ export class AuthController {
 
   @Get('me')
   @ApiBearerAuth()
-  async me(@CurrentAgent() agent: AuthAgent) {
+  async me(@CurrentAgent() agent: AuthAgent): Promise<MeView> {
     return { ...(await this.agents.get(agent.workspaceId, agent.id)), is_operator: agent.operator };
   }
 }

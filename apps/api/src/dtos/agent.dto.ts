@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import { AGENT_ROLES, AgentRole } from '@parley/database/entities/agent.entity';
+import { AGENT_ROLES, type AgentRole } from '@parley/contract/views';
 
 export class AvailabilityDto {
   @ApiProperty({ enum: ['online', 'away'] }) @IsIn(['online', 'away']) availability!: 'online' | 'away';

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
-import { CHANNEL_TYPES, ChannelType } from '@parley/database/entities/channel.entity';
+import { CHANNEL_TYPES, type ChannelType } from '@parley/contract/channel-types';
 
 const BOT_TOKEN = /^\d{3,15}:[A-Za-z0-9_-]{30,64}$/;
 

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
-import { CONVERSATION_STATUSES, ConversationStatus } from '@parley/database/entities/conversation.entity';
+import { CONVERSATION_STATUSES, type ConversationStatus } from '@parley/contract/views';
 import { PageQueryDto } from './page.dto';
 
 export class ConversationListQueryDto extends PageQueryDto {

@@ -1,9 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
-
-/** Telegram's limit for one text message; the strictest per-platform limits come with channels. */
-export const MAX_CONTENT_LENGTH = 4096;
+import { MAX_CONTENT_LENGTH } from '@parley/contract/client-frames';
+import type { MediaLink } from '@parley/contract/views';
 
 export class SendMessageDto {
   @ApiProperty({ maxLength: MAX_CONTENT_LENGTH }) @IsString() @MaxLength(MAX_CONTENT_LENGTH) content!: string;
@@ -38,7 +37,8 @@ export class UploadAttachmentDto {
   duration?: number;
 }
 
-export class MediaLinkDto {
+/** The OpenAPI description of the contract's MediaLink. */
+export class MediaLinkDto implements MediaLink {
   @ApiProperty({ example: '/api/v1/media/AQ…', description: 'absolute path of the signed media URL' })
   url!: string;
 

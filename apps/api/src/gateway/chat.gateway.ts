@@ -7,15 +7,19 @@ import {
   SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
+import type { ClientFrameOf } from '@parley/contract/client-frames';
+import type { PongFrame } from '@parley/contract/server-frames';
 import { ConversationService } from '@parley/domain/services/conversation.service';
 import { MessageService } from '@parley/domain/services/message.service';
 import { notFound } from '@parley/errors/app-error';
-import { parseFrame } from './frames';
-import { ClientSocket, SocketHub } from './socket-hub';
+import { ClientSocket, pong, SocketHub } from './socket-hub';
 import { UpgradeRequest, WS_OPTIONS } from './ws.adapter';
 import { WsErrorFilter } from './ws-error.filter';
 
-/** `/ws/chat/{conversation_id}/`: one conversation, live. Frames go to the same domain calls as REST. */
+/**
+ * `/ws/chat/{conversation_id}/`: one conversation, live. Frames go to the same domain calls as REST;
+ * each handler gets its frame already validated against the chat union (ws.adapter).
+ */
 @UseFilters(WsErrorFilter)
 @WebSocketGateway({ path: '/ws/chat/:conversationId', ...WS_OPTIONS })
 export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
@@ -35,8 +39,10 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
 
   /** Stored and enqueued like the REST route; everyone in the conversation hears `chat_message`. */
   @SubscribeMessage('chat_message')
-  async chatMessage(@ConnectedSocket() socket: ClientSocket, @MessageBody() body: unknown) {
-    const frame = parseFrame('chat_message', body);
+  async chatMessage(
+    @ConnectedSocket() socket: ClientSocket,
+    @MessageBody() frame: ClientFrameOf<'chat_message'>,
+  ) {
     const { agent, conversationId } = socket.parley;
     await this.messages.reply(agent.workspaceId, agent, conversationId!, {
       content: frame.content,
@@ -47,13 +53,12 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
   }
 
   @SubscribeMessage('typing')
-  async typing(@ConnectedSocket() socket: ClientSocket, @MessageBody() body: unknown) {
-    await this.hub.setTyping(socket, parseFrame('typing', body).is_typing);
+  async typing(@ConnectedSocket() socket: ClientSocket, @MessageBody() frame: ClientFrameOf<'typing'>) {
+    await this.hub.setTyping(socket, frame.is_typing);
   }
 
   @SubscribeMessage('mark_read')
-  async markRead(@ConnectedSocket() socket: ClientSocket, @MessageBody() body: unknown) {
-    const frame = parseFrame('mark_read', body);
+  async markRead(@ConnectedSocket() socket: ClientSocket, @MessageBody() frame: ClientFrameOf<'mark_read'>) {
     const { agent, conversationId } = socket.parley;
     await this.conversations.markRead(
       agent.workspaceId,
@@ -64,16 +69,17 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
   }
 
   @SubscribeMessage('reaction')
-  async reaction(@ConnectedSocket() socket: ClientSocket, @MessageBody() body: unknown) {
-    const frame = parseFrame('reaction', body);
+  async reaction(@ConnectedSocket() socket: ClientSocket, @MessageBody() frame: ClientFrameOf<'reaction'>) {
     const { agent } = socket.parley;
     await this.assertInConversation(socket, frame.message_id);
     await this.messages.react(agent.workspaceId, agent, frame.message_id, frame.emoji, frame.action);
   }
 
   @SubscribeMessage('edit_message')
-  async editMessage(@ConnectedSocket() socket: ClientSocket, @MessageBody() body: unknown) {
-    const frame = parseFrame('edit_message', body);
+  async editMessage(
+    @ConnectedSocket() socket: ClientSocket,
+    @MessageBody() frame: ClientFrameOf<'edit_message'>,
+  ) {
     await this.assertInConversation(socket, frame.message_id);
     await this.messages.edit(
       socket.parley.agent.workspaceId,
@@ -84,20 +90,22 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
   }
 
   @SubscribeMessage('delete_message')
-  async deleteMessage(@ConnectedSocket() socket: ClientSocket, @MessageBody() body: unknown) {
-    const frame = parseFrame('delete_message', body);
+  async deleteMessage(
+    @ConnectedSocket() socket: ClientSocket,
+    @MessageBody() frame: ClientFrameOf<'delete_message'>,
+  ) {
     await this.assertInConversation(socket, frame.message_id);
     await this.messages.remove(socket.parley.agent.workspaceId, socket.parley.agent, frame.message_id);
   }
 
   @SubscribeMessage('auth')
-  auth(@ConnectedSocket() socket: ClientSocket, @MessageBody() body: unknown) {
-    return this.hub.renew(socket, parseFrame('auth', body).token);
+  auth(@ConnectedSocket() socket: ClientSocket, @MessageBody() frame: ClientFrameOf<'auth'>) {
+    return this.hub.renew(socket, frame.token);
   }
 
   @SubscribeMessage('ping')
-  ping() {
-    return { type: 'pong', timestamp: new Date().toISOString() };
+  ping(): PongFrame {
+    return pong();
   }
 
   /** A chat socket acts on its own conversation's messages only; any other id is simply not found. */

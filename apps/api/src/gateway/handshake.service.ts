@@ -2,16 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { ErrorCode } from '@parley/contract/error-codes';
+import type { SocketKind } from '@parley/contract/sockets';
 import { ConversationService } from '@parley/domain/services/conversation.service';
 import { AuthFailure, AuthSession, TokenService } from '@parley/domain/services/token.service';
-import { ErrorCode } from '@parley/errors/i18n/en';
 import { Locale, pickLocale } from '@parley/errors/translate';
 import { PresenceService } from '@parley/realtime/presence.service';
 import { IpGuardService } from '@parley/security/ip-guard.service';
 import { SecurityEventService } from '@parley/security/security-event.service';
 import { SecurityPolicyService } from '@parley/security/security-policy.service';
-
-export type SocketKind = 'chat' | 'conversations' | 'notifications';
 
 /** Who is on the other end of a socket, settled at the handshake. */
 export interface SocketContext {

@@ -7,8 +7,9 @@ import {
   SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
-import { parseFrame } from './frames';
-import { ClientSocket, SocketHub } from './socket-hub';
+import type { ClientFrameOf } from '@parley/contract/client-frames';
+import type { PongFrame } from '@parley/contract/server-frames';
+import { ClientSocket, pong, SocketHub } from './socket-hub';
 import { UpgradeRequest, WS_OPTIONS } from './ws.adapter';
 import { WsErrorFilter } from './ws-error.filter';
 
@@ -28,13 +29,13 @@ function listeningGateway(path: string): Type<OnGatewayConnection & OnGatewayDis
     }
 
     @SubscribeMessage('auth')
-    auth(@ConnectedSocket() socket: ClientSocket, @MessageBody() body: unknown) {
-      return this.hub.renew(socket, parseFrame('auth', body).token);
+    auth(@ConnectedSocket() socket: ClientSocket, @MessageBody() frame: ClientFrameOf<'auth'>) {
+      return this.hub.renew(socket, frame.token);
     }
 
     @SubscribeMessage('ping')
-    ping() {
-      return { type: 'pong', timestamp: new Date().toISOString() };
+    ping(): PongFrame {
+      return pong();
     }
   }
   return ListeningGateway;

@@ -3,8 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { WebSocket } from 'ws';
 import { AppConfig, CONFIG } from '@parley/config/config';
+import type { AuthOkFrame, PongFrame, ServerFrame } from '@parley/contract/server-frames';
+import { SESSION_CLOSE } from '@parley/contract/sockets';
+import type { ConversationView } from '@parley/contract/views';
 import type { PublishedEvent } from '@parley/domain/events/domain-event';
-import type { ConversationView } from '@parley/domain/presenters/conversation.presenter';
 import { ConversationService } from '@parley/domain/services/conversation.service';
 import { EventService } from '@parley/domain/services/event.service';
 import { MessageService } from '@parley/domain/services/message.service';
@@ -12,10 +14,17 @@ import { OutboundQueue } from '@parley/queue/outbound.queue';
 import { AuthFailure, AuthSession, TokenService } from '@parley/domain/services/token.service';
 import { AppError } from '@parley/errors/app-error';
 import { IpGuardService } from '@parley/security/ip-guard.service';
-import { EphemeralEvent, SESSION_CLOSE } from '@parley/realtime/channels';
+import { EphemeralEvent } from '@parley/realtime/channels';
 import { EventBus } from '@parley/realtime/event-bus';
 import { PresenceService } from '@parley/realtime/presence.service';
-import { ephemeralFrames, eventFrames, ListContext, needsListContext, Viewer } from './frames';
+import {
+  ephemeralFrames,
+  eventFrames,
+  FrameContext,
+  needsDeliveryState,
+  needsListContext,
+  Viewer,
+} from './frames';
 import type { SocketContext } from './handshake.service';
 import { sendFrame } from './ws.adapter';
 
@@ -30,11 +39,13 @@ export interface ClientSocket extends WebSocket {
   /** Live events held back while the socket is catching up from Postgres; null once live. */
   held: PublishedEvent[] | null;
   /** Typing and presence frames that arrived meanwhile, sent right after it goes live. */
-  heldFrames: object[];
+  heldFrames: ServerFrame[];
   alive: boolean;
   /** Closes the socket (4001) when its token runs out, unless an `auth` frame renewed it. */
   expiry?: NodeJS.Timeout;
 }
+
+export const pong = (): PongFrame => ({ type: 'pong', timestamp: new Date().toISOString() });
 
 const viewerOf = (socket: ClientSocket): Viewer => ({
   kind: socket.parley.kind,
@@ -112,7 +123,12 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
           RECENT_MESSAGES,
         );
         socket.lastSeq = recent.lastSeq;
-        sendFrame(socket, { type: 'recent_messages', messages: recent.messages, last_seq: recent.lastSeq });
+        sendFrame(socket, {
+          type: 'recent_messages',
+          messages: recent.messages,
+          last_seq: recent.lastSeq,
+          timestamp: recent.at.toISOString(),
+        });
       } else {
         socket.lastSeq = await this.events.lastSeq(this.db.manager, context.agent.workspaceId);
         sendFrame(socket, { type: 'ready', last_seq: socket.lastSeq });
@@ -171,7 +187,7 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
    * `auth {token}`: a fresh access token of the same agent keeps the socket open past the old one's
    * expiry (and picks up a changed name). Another agent's token, or a refused one, changes nothing.
    */
-  async renew(socket: ClientSocket, token: string): Promise<object> {
+  async renew(socket: ClientSocket, token: string): Promise<AuthOkFrame> {
     let session: AuthSession;
     try {
       session = await this.tokens.verifyAccess(token);
@@ -236,17 +252,17 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private send(socket: ClientSocket, event: PublishedEvent, list?: ListContext): void {
+  private send(socket: ClientSocket, event: PublishedEvent, context?: FrameContext): void {
     if (event.seq <= socket.lastSeq) return;
     socket.lastSeq = event.seq;
-    for (const frame of eventFrames(event, viewerOf(socket), list)) sendFrame(socket, frame);
+    for (const frame of eventFrames(event, viewerOf(socket), context)) sendFrame(socket, frame);
   }
 
   /** The conversation as it is now and each listening agent's unread count, looked up once per event. */
   private async listContexts(
     event: PublishedEvent,
     sockets: ClientSocket[],
-  ): Promise<Map<string, ListContext>> {
+  ): Promise<Map<string, FrameContext>> {
     const conversationId = event.conversation_id;
     if (!conversationId) return new Map();
     let conversation: ConversationView;
@@ -271,10 +287,13 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  /** Sends, from Postgres, every event after the socket's lastSeq that it may see. */
+  /**
+   * Sends, from Postgres, every event after the socket's lastSeq that it may see. A replayed
+   * reply shows how its delivery stands now (one lookup per page), as its own event cannot.
+   */
   private async replay(socket: ClientSocket): Promise<void> {
     const { agent, kind, conversationId } = socket.parley;
-    const lists = new Map<string, ListContext>();
+    const lists = new Map<string, FrameContext>();
     for (;;) {
       const page = await this.events.since(
         this.db.manager,
@@ -283,13 +302,23 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
         REPLAY_PAGE,
         kind === 'chat' ? conversationId : undefined,
       );
+      const deliveries =
+        kind === 'chat'
+          ? await this.messages.deliveryStates(
+              agent.workspaceId,
+              page.filter(needsDeliveryState).map((event) => event.payload.message.id),
+            )
+          : null;
       for (const event of page) {
-        let list: ListContext | undefined;
+        let context: FrameContext | undefined;
         if (kind === 'conversations' && event.conversation_id && needsListContext(event)) {
-          list = lists.get(event.conversation_id) ?? (await this.listContexts(event, [socket])).get(agent.id);
-          if (list) lists.set(event.conversation_id, list);
+          context =
+            lists.get(event.conversation_id) ?? (await this.listContexts(event, [socket])).get(agent.id);
+          if (context) lists.set(event.conversation_id, context);
+        } else if (deliveries && needsDeliveryState(event)) {
+          context = { delivery: deliveries.get(event.payload.message.id) };
         }
-        this.send(socket, event, list);
+        this.send(socket, event, context);
       }
       if (page.length < REPLAY_PAGE) return;
     }

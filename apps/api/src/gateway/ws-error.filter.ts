@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import { AppError } from '@parley/errors/app-error';
+import { clientIdOf } from './client-frame.validator';
 import type { ClientSocket } from './socket-hub';
 import { errorFrame, sendFrame } from './ws.adapter';
 
@@ -14,14 +15,6 @@ export class WsErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const socket = host.switchToWs().getClient<ClientSocket>();
     if (!(exception instanceof AppError)) this.logger.error(exception);
-    const data: unknown = host.switchToWs().getData();
-    const clientId =
-      data && typeof data === 'object' && typeof (data as { client_id?: unknown }).client_id === 'string'
-        ? (data as { client_id: string }).client_id.slice(0, 100)
-        : undefined;
-    sendFrame(socket, {
-      ...errorFrame(exception, socket.parley),
-      ...(clientId ? { client_id: clientId } : {}),
-    });
+    sendFrame(socket, errorFrame(exception, socket.parley, clientIdOf(host.switchToWs().getData())));
   }
 }

@@ -6,13 +6,14 @@ import type { Duplex } from 'node:stream';
 import { lastValueFrom, Observable } from 'rxjs';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { AppConfig, CONFIG } from '@parley/config/config';
+import type { ErrorFrame, ServerFrame } from '@parley/contract/server-frames';
+import type { SocketKind } from '@parley/contract/sockets';
 import { AppError } from '@parley/errors/app-error';
 import { clientIp, trustFunction } from '@parley/security/client-ip';
 import { translate } from '@parley/errors/translate';
-import { HandshakeRefused, HandshakeService, SocketContext, SocketKind } from './handshake.service';
+import { readClientFrame } from './client-frame.validator';
+import { HandshakeRefused, HandshakeService, SocketContext } from './handshake.service';
 
-/** Frames larger than this get an error frame (the socket stays open); far larger ones close it (ws maxPayload). */
-export const MAX_FRAME_BYTES = 32 * 1024;
 export const WS_OPTIONS = {
   maxPayload: 1024 * 1024,
   // Browsers authenticate with `Sec-WebSocket-Protocol: bearer, <token>`; the server must pick one.
@@ -38,17 +39,20 @@ export function matchPath(pattern: string, pathname: string): Record<string, str
   return params;
 }
 
-export function sendFrame(socket: WebSocket, frame: object): void {
+export function sendFrame(socket: WebSocket, frame: ServerFrame): void {
   if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
 }
 
-export function errorFrame(error: unknown, context?: SocketContext) {
+/** `error {code, message}` in the socket's language; `client_id` names the refused reply. */
+export function errorFrame(error: unknown, context?: SocketContext, clientId?: string): ErrorFrame {
   const appError = error instanceof AppError ? error : new AppError('internal_error', 500);
+  const retryAfter = appError.params.retry_after;
   return {
     type: 'error',
     code: appError.code,
     message: translate(appError.code, context?.locale ?? 'en', appError.params),
-    ...(appError.params.retry_after !== undefined ? { retry_after: appError.params.retry_after } : {}),
+    ...(retryAfter !== undefined ? { retry_after: Number(retryAfter) } : {}),
+    ...(clientId ? { client_id: clientId } : {}),
   };
 }
 
@@ -112,6 +116,7 @@ export class ParleyWsAdapter extends WsAdapter {
     });
   }
 
+  /** Every frame is validated here, against its socket kind's union; handlers get it typed. */
   private async handleFrame(
     client: WebSocket & { parley?: SocketContext },
     byType: Map<string, MessageMappingProperties>,
@@ -119,38 +124,26 @@ export class ParleyWsAdapter extends WsAdapter {
     data: Buffer,
     isBinary: boolean,
   ): Promise<void> {
-    {
-      const refuseFrame = (error: AppError) => sendFrame(client, errorFrame(error, client.parley));
-      if (isBinary)
-        return refuseFrame(
-          new AppError('invalid_frame', 400, { problems: 'binary frames are not accepted' }),
-        );
-      if (data.length > MAX_FRAME_BYTES) {
-        return refuseFrame(new AppError('frame_too_large', 413, { max_bytes: MAX_FRAME_BYTES }));
-      }
-      let frame: unknown;
-      try {
-        frame = JSON.parse(data.toString('utf8'));
-      } catch {
-        return refuseFrame(new AppError('invalid_json', 400));
-      }
-      const type = (frame as { type?: unknown } | null)?.type;
-      if (typeof type !== 'string' || !frame || typeof frame !== 'object' || Array.isArray(frame)) {
-        return refuseFrame(
-          new AppError('invalid_frame', 400, { problems: 'a frame is a JSON object with a string type' }),
-        );
-      }
-      const handler = byType.get(type);
-      if (!handler)
-        return refuseFrame(new AppError('unknown_frame_type', 400, { frame_type: type.slice(0, 64) }));
-      try {
-        const response = await lastValueFrom(transform(handler.callback(frame, type)), {
-          defaultValue: undefined,
-        });
-        if (response) sendFrame(client, response);
-      } catch (error) {
-        sendFrame(client, errorFrame(error, client.parley));
-      }
+    const context = client.parley;
+    if (!context) return; // not attached: the handshake let no such socket through
+    const reading = readClientFrame(context.kind, data, isBinary);
+    if (!reading.ok) return sendFrame(client, errorFrame(reading.error, context, reading.client_id));
+    const { frame } = reading;
+    const handler = byType.get(frame.type);
+    if (!handler) {
+      this.log.error(`no handler for ${context.kind} frame ${frame.type}`);
+      return sendFrame(
+        client,
+        errorFrame(new AppError('unknown_frame_type', 400, { frame_type: frame.type }), context),
+      );
+    }
+    try {
+      const response = await lastValueFrom(transform(handler.callback(frame, frame.type)), {
+        defaultValue: undefined,
+      });
+      if (response) sendFrame(client, response as ServerFrame);
+    } catch (error) {
+      sendFrame(client, errorFrame(error, context));
     }
   }
 

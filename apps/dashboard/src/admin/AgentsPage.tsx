@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { AgentRole, AgentView, InviteAnswer } from '@parley/contract/views';
 import { api } from '../api/http';
 import { ApiError } from '../api/session';
-import type { Agent, Role } from '../api/types';
 import { useLive } from '../ui/live';
 import { ErrorLine } from '../ui/ErrorLine';
 
@@ -14,7 +14,7 @@ export function AgentsPage() {
   const [invite, setInvite] = useState<{ email: string; link: string } | null>(null);
 
   const fail = (e: unknown) => setError(e instanceof ApiError ? e.message : t('common.error'));
-  const update = (agent: Agent, body: Partial<{ role: Role; is_active: boolean }>) => {
+  const update = (agent: AgentView, body: Partial<{ role: AgentRole; is_active: boolean }>) => {
     setError(null);
     api(`/agents/${agent.id}`, { method: 'PATCH', body }).then(live.reloadAgents, fail);
   };
@@ -24,12 +24,12 @@ export function AgentsPage() {
     const form = event.currentTarget;
     const field = (name: string) => (form.elements.namedItem(name) as HTMLInputElement).value;
     setError(null);
-    api<Agent & { invite_token: string }>('/agents', {
+    api<InviteAnswer>('/agents', {
       method: 'POST',
       body: { name: field('name'), email: field('email'), role: field('role') },
     }).then((answer) => {
       setInvite({
-        email: answer.email,
+        email: answer.agent.email,
         link: `${window.location.origin}/#/accept/${encodeURIComponent(answer.invite_token)}`,
       });
       form.reset();
@@ -90,7 +90,7 @@ export function AgentsPage() {
                   <select
                     aria-label={`${t('agents.role')}: ${agent.name}`}
                     value={agent.role}
-                    onChange={(event) => update(agent, { role: event.target.value as Role })}
+                    onChange={(event) => update(agent, { role: event.target.value as AgentRole })}
                   >
                     <option value="agent">{t('agents.agent')}</option>
                     <option value="admin">{t('agents.admin')}</option>

@@ -1,8 +1,8 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { ChannelView, Page } from '@parley/contract/views';
 import { api } from '../api/http';
 import { ApiError } from '../api/session';
-import type { Channel, Page } from '../api/types';
 import { ChannelIcon } from '../inbox/ChannelIcon';
 import { dateTime } from '../ui/format';
 import { ErrorLine } from '../ui/ErrorLine';
@@ -23,11 +23,11 @@ const FIELDS = {
 /** Connect a Telegram bot by its token or an Instagram account; credentials are never shown back. */
 export function ChannelsPage() {
   const { t } = useTranslation();
-  const [channels, setChannels] = useState<Channel[]>([]);
+  const [channels, setChannels] = useState<ChannelView[]>([]);
   const [error, setError] = useState<string | null>(null);
 
   const load = () =>
-    api<Page<Channel> | Channel[]>('/channels').then(
+    api<Page<ChannelView> | ChannelView[]>('/channels').then(
       (answer) => setChannels(Array.isArray(answer) ? answer : answer.data),
       () => undefined,
     );

@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { InstanceSecuritySummary } from '@parley/contract/security';
 import { api } from '../api/http';
 import { ApiError } from '../api/session';
-import type { InstanceSummary } from '../api/types';
 import { number } from '../ui/format';
 import { ErrorLine } from '../ui/ErrorLine';
 import { BlockedIpTable } from './BlockedIpTable';
@@ -16,14 +16,14 @@ const REFRESH_MS = 5000;
  */
 export function InstancePage() {
   const { t } = useTranslation();
-  const [summary, setSummary] = useState<InstanceSummary | null>(null);
+  const [summary, setSummary] = useState<InstanceSecuritySummary | null>(null);
   const [error, setError] = useState<string | null>(null);
   const fail = useCallback(
     (e: unknown) => setError(e instanceof ApiError ? e.message : t('common.error')),
     [t],
   );
   const load = useCallback(() => {
-    api<InstanceSummary>('/operator/security/summary?hours=24').then(setSummary, fail);
+    api<InstanceSecuritySummary>('/operator/security/summary?hours=24').then(setSummary, fail);
   }, [fail]);
   useEffect(() => {
     load();

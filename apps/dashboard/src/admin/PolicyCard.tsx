@@ -1,11 +1,11 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { SecurityPolicyAnswer, SecurityPolicyView, SpamRulesView } from '@parley/contract/security';
 import { api } from '../api/http';
 import { ApiError } from '../api/session';
-import type { SecurityPolicy, SpamRules } from '../api/types';
 import { ErrorLine } from '../ui/ErrorLine';
 
-type NumberField = 'messages_per_minute' | 'max_sockets_per_agent' | Exclude<keyof SpamRules, 'patterns'>;
+type NumberField = 'messages_per_minute' | 'max_sockets_per_agent' | Exclude<keyof SpamRulesView, 'patterns'>;
 const TOP: NumberField[] = ['messages_per_minute', 'max_sockets_per_agent'];
 const FIELDS: { key: NumberField; label: string }[] = [
   { key: 'messages_per_minute', label: 'messagesPerMinute' },
@@ -23,8 +23,8 @@ const SWITCHES: { key: Switch; label: string }[] = [
   { key: 'rate_limiting', label: 'rateLimiting' },
 ];
 
-const valueOf = (policy: Omit<SecurityPolicy, 'defaults'>, key: NumberField) =>
-  TOP.includes(key) ? policy[key as 'messages_per_minute'] : policy.spam[key as keyof SpamRules];
+const valueOf = (policy: SecurityPolicyView, key: NumberField) =>
+  TOP.includes(key) ? policy[key as 'messages_per_minute'] : policy.spam[key as keyof SpamRulesView];
 
 /**
  * The workspace's overrides of the server's limits and spam rules. A field equal to the default
@@ -32,7 +32,7 @@ const valueOf = (policy: Omit<SecurityPolicy, 'defaults'>, key: NumberField) =>
  */
 export function PolicyCard() {
   const { t } = useTranslation();
-  const [policy, setPolicy] = useState<SecurityPolicy | null>(null);
+  const [policy, setPolicy] = useState<SecurityPolicyAnswer | null>(null);
   const [draft, setDraft] = useState<Record<string, string>>({});
   const [switches, setSwitches] = useState<Record<Switch, boolean>>({
     spam_detection: true,
@@ -41,7 +41,7 @@ export function PolicyCard() {
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
 
-  const show = (next: SecurityPolicy) => {
+  const show = (next: SecurityPolicyAnswer) => {
     setPolicy(next);
     const fields: Record<string, string> = {};
     for (const { key } of FIELDS) {
@@ -55,7 +55,7 @@ export function PolicyCard() {
   const fail = (e: unknown) => setError(e instanceof ApiError ? e.message : t('common.error'));
 
   useEffect(() => {
-    api<SecurityPolicy>('/admin/security/policy').then(show, fail);
+    api<SecurityPolicyAnswer>('/admin/security/policy').then(show, fail);
   }, []);
 
   const save = (event: FormEvent) => {
@@ -71,7 +71,7 @@ export function PolicyCard() {
       .filter(Boolean);
     const spam: Record<string, unknown> = { patterns };
     for (const { key } of FIELDS) if (!TOP.includes(key)) spam[key] = number(key);
-    api<SecurityPolicy>('/admin/security/policy', {
+    api<SecurityPolicyAnswer>('/admin/security/policy', {
       method: 'PATCH',
       body: {
         spam_detection: flag('spam_detection'),

@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { AgentActivity, SecuritySummary, WsStats } from '@parley/contract/security';
 import { api } from '../api/http';
 import { ApiError } from '../api/session';
-import type { AgentActivity, SecuritySummary, WsStats } from '../api/types';
 import { dateTime, hourLabel, number } from '../ui/format';
 import { useLive } from '../ui/live';
 import { ErrorLine } from '../ui/ErrorLine';

@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { TrustedIpsView } from '@parley/contract/security';
 import { api } from '../api/http';
 import { ApiError } from '../api/session';
 import { ErrorLine } from '../ui/ErrorLine';
@@ -16,7 +17,7 @@ export function TrustedIpsCard() {
   const fail = (e: unknown) => setError(e instanceof ApiError ? e.message : t('common.error'));
 
   useEffect(() => {
-    api<{ ips: string[] }>('/admin/security/trusted-ips').then(({ ips }) => setDraft(ips.join('\n')), fail);
+    api<TrustedIpsView>('/admin/security/trusted-ips').then(({ ips }) => setDraft(ips.join('\n')), fail);
   }, []);
 
   const save = (event: FormEvent) => {
@@ -27,7 +28,7 @@ export function TrustedIpsCard() {
       .split(/[\s,]+/)
       .map((entry) => entry.trim())
       .filter(Boolean);
-    api<{ ips: string[] }>('/admin/security/trusted-ips', { method: 'PUT', body: { ips } }).then((answer) => {
+    api<TrustedIpsView>('/admin/security/trusted-ips', { method: 'PUT', body: { ips } }).then((answer) => {
       setDraft(answer.ips.join('\n'));
       setSaved(true);
     }, fail);

@@ -1,5 +1,6 @@
+import type { ErrorBody } from '@parley/contract/error-codes';
+import type { MediaLink } from '@parley/contract/views';
 import { ApiError, session } from './session';
-import type { MediaLink } from './types';
 
 interface RequestOptions {
   method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -35,13 +36,15 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     throw new ApiError(0, 'network_error', 'network_error');
   }
   const text = await response.text();
-  const json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  const json: unknown = text ? JSON.parse(text) : {};
   if (!response.ok) {
+    // A proxy's error page is no ErrorBody: it gets http_error and its status text.
+    const error = json as Partial<ErrorBody>;
     const retryAfter = Number(response.headers.get('retry-after')) || undefined;
     throw new ApiError(
       response.status,
-      String(json.code ?? 'http_error'),
-      String(json.message ?? response.statusText),
+      error.code ?? 'http_error',
+      error.message ?? response.statusText,
       retryAfter,
     );
   }

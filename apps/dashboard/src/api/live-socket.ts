@@ -1,5 +1,7 @@
+import type { ClientFrame, ClientFrameOf } from '@parley/contract/client-frames';
+import type { ServerFrame } from '@parley/contract/server-frames';
+import { SESSION_CLOSE, type SocketKind } from '@parley/contract/sockets';
 import { session } from './session';
-import type { Frame } from './types';
 
 export type SocketState = 'connecting' | 'open' | 'reconnecting' | 'paused' | 'closed';
 
@@ -11,9 +13,10 @@ const PING_EVERY_MS = 25_000;
  * One of the api's sockets (/ws/chat/{id}/, /ws/conversations/, /ws/notifications/), kept open:
  * it reconnects with exponential backoff and jitter, and resumes with `?since=<last seq seen>` so
  * the server replays what was missed from Postgres. Frames carry `seq`; a frame at or below the
- * cursor was already handled and is dropped, so a replay never shows anything twice.
+ * cursor was already handled and is dropped, so a replay never shows anything twice. Frames are
+ * typed by the socket's kind (libs/contract).
  */
-export class LiveSocket {
+export class LiveSocket<K extends SocketKind> {
   private ws: WebSocket | null = null;
   private attempts = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -29,8 +32,9 @@ export class LiveSocket {
   state: SocketState = 'connecting';
 
   constructor(
+    readonly kind: K,
     private readonly path: string,
-    private readonly onFrame: (frame: Frame) => void,
+    private readonly onFrame: (frame: ServerFrame<K>) => void,
     private readonly onState: (state: SocketState) => void = () => undefined,
   ) {
     // The server closes a socket (4001) when its token expires: each silent refresh renews it.
@@ -38,7 +42,7 @@ export class LiveSocket {
       if (
         current &&
         current.accessToken !== this.token &&
-        this.send({ type: 'auth', token: current.accessToken })
+        this.write({ type: 'auth', token: current.accessToken })
       )
         this.token = current.accessToken;
     });
@@ -46,7 +50,12 @@ export class LiveSocket {
   }
 
   /** Sends a frame; false when the socket is not open (the caller tells the agent). */
-  send(frame: Frame): boolean {
+  send(frame: ClientFrame<K>): boolean {
+    return this.write(frame);
+  }
+
+  /** Also `auth` and `ping`, which every socket kind takes. */
+  private write(frame: ClientFrame<K> | ClientFrameOf<'auth' | 'ping'>): boolean {
     if (this.ws?.readyState !== WebSocket.OPEN) return false;
     this.ws.send(JSON.stringify(frame));
     return true;
@@ -104,13 +113,14 @@ export class LiveSocket {
       this.attempts = 0;
       this.setState('open');
       clearInterval(this.pinger);
-      this.pinger = setInterval(() => this.send({ type: 'ping' }), PING_EVERY_MS);
+      this.pinger = setInterval(() => this.write({ type: 'ping' }), PING_EVERY_MS);
     };
     ws.onmessage = (event) => {
       if (this.ws !== ws) return;
-      let frame: Frame;
+      let frame: ServerFrame<K>;
       try {
-        frame = JSON.parse(String(event.data)) as Frame;
+        // The server sends this path's kind of frames only.
+        frame = JSON.parse(String(event.data)) as ServerFrame<K>;
       } catch {
         return;
       }
@@ -119,14 +129,14 @@ export class LiveSocket {
     ws.onclose = (event) => {
       clearInterval(this.pinger);
       if (this.ws !== ws || this.stopped || this.paused) return;
-      if (event.code === 4003) {
+      if (event.code === SESSION_CLOSE.forbidden) {
         // Deactivated: the server will refuse every new handshake too.
         this.setState('closed');
         session.signOut();
         return;
       }
       this.setState('reconnecting');
-      if (event.code === 4001) {
+      if (event.code === SESSION_CLOSE.ended) {
         // The session ended (expired, signed out elsewhere, password or role changed): a refresh
         // either continues it (signing out when it cannot), then the socket resumes.
         void session.refresh().then(() => this.connect());
@@ -137,16 +147,16 @@ export class LiveSocket {
     };
   }
 
-  private handle(frame: Frame): void {
-    const cursor = typeof frame.last_seq === 'number' ? frame.last_seq : undefined;
-    if (frame.type === 'ready' || frame.type === 'recent_messages') {
-      if (cursor !== undefined && (this.lastSeq === null || cursor > this.lastSeq)) this.lastSeq = cursor;
+  private handle(frame: ServerFrame<K>): void {
+    const received: ServerFrame = frame;
+    if (received.type === 'ready' || received.type === 'recent_messages') {
+      if (this.lastSeq === null || received.last_seq > this.lastSeq) this.lastSeq = received.last_seq;
       this.onFrame(frame);
       return;
     }
-    if (typeof frame.seq === 'number') {
-      if (this.lastSeq !== null && frame.seq <= this.lastSeq) return;
-      this.lastSeq = frame.seq;
+    if ('seq' in received) {
+      if (this.lastSeq !== null && received.seq <= this.lastSeq) return;
+      this.lastSeq = received.seq;
     }
     this.onFrame(frame);
   }

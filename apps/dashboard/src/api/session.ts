@@ -1,4 +1,8 @@
-import type { AuthAnswer, Me, WorkspaceRef } from './types';
+import type { AuthAnswer, SessionAgent, WorkspaceRef } from '@parley/contract/auth';
+import type { ErrorCode } from '@parley/contract/error-codes';
+
+/** The signed-in agent as stored; sessions stored before `is_operator` existed lack it. */
+export type Me = Omit<SessionAgent, 'is_operator'> & { is_operator?: boolean };
 
 /** Refresh this long before the access token expires, so a socket never opens with a stale one. */
 const REFRESH_MARGIN_MS = 60_000;
@@ -13,11 +17,14 @@ export interface StoredSession {
   workspace: WorkspaceRef;
 }
 
+/** The api's stable codes, and ours for no answer at all or an answer that is not the api's. */
+export type ApiErrorCode = ErrorCode | 'network_error' | 'http_error';
+
 /** An error the api answered with its stable `code`; `message` is already in the agent's language. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ApiErrorCode,
     message: string,
     readonly retryAfter?: number,
   ) {

@@ -1,4 +1,4 @@
-import type { ChannelType } from '../api/types';
+import type { ChannelType } from '@parley/contract/channel-types';
 
 /** Telegram's paper plane or Instagram's camera, with the channel's name for screen readers. */
 export function ChannelIcon({ type }: { type: ChannelType }) {

@@ -3,7 +3,7 @@ import encoderPath from 'opus-recorder/dist/encoderWorker.min.js?url';
 import wavePath from 'opus-recorder/dist/waveWorker.min.js?url';
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Message } from '../api/types';
+import type { MessageView } from '@parley/contract/views';
 import { clock } from '../ui/format';
 import { ErrorLine } from '../ui/ErrorLine';
 import { ImageIcon, MicIcon, StopIcon } from '../ui/icons';
@@ -13,7 +13,7 @@ const TYPING_IDLE_MS = 4000;
 
 interface Props {
   disabled: boolean;
-  replyTo: Message | null;
+  replyTo: MessageView | null;
   clearReply(): void;
   onSend(content: string, isNote: boolean): void;
   onTyping(isTyping: boolean): void;

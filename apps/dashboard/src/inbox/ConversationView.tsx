@@ -1,8 +1,14 @@
 import { useCallback, useEffect, useLayoutEffect, useReducer, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+// `Conversation`: the name ConversationView is this file's component.
+import type {
+  ConversationView as Conversation,
+  ConversationStatus,
+  MessageView,
+  Page,
+} from '@parley/contract/views';
 import { api } from '../api/http';
 import { ApiError } from '../api/session';
-import type { Conversation, ConversationStatus, Frame, Message, Page } from '../api/types';
 import { relative, span } from '../ui/format';
 import { navigate, useLiveSocket, useTick, useVisible } from '../ui/hooks';
 import { presenceOf, useLive } from '../ui/live';
@@ -66,7 +72,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const live = useLive();
   const me = live.session.agent;
   const [state, dispatch] = useReducer(chatReducer, undefined, emptyChat);
-  const [replyTo, setReplyTo] = useState<Message | null>(null);
+  const [replyTo, setReplyTo] = useState<MessageView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loadingOlder, setLoadingOlder] = useState(false);
   const scroller = useRef<HTMLOListElement>(null);
@@ -94,12 +100,12 @@ export function ConversationView({ conversationId }: { conversationId: string })
   // A hidden tab lets go of its chat socket after a while (the per-agent cap), and catches up when shown.
   const visible = useVisible();
   const socket = useLiveSocket(
+    'chat',
     `/ws/chat/${conversationId}/`,
-    (frame: Frame) => {
+    (frame) => {
       if (frame.type === 'error') {
-        const reason = String(frame.message ?? frame.code);
-        if (typeof frame.client_id === 'string')
-          dispatch({ kind: 'refused', client_id: frame.client_id, reason });
+        const reason = frame.message || frame.code;
+        if (frame.client_id) dispatch({ kind: 'refused', client_id: frame.client_id, reason });
         else setError(reason);
         return;
       }
@@ -138,7 +144,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
     const element = scroller.current!;
     const before = element.scrollHeight;
     try {
-      const page = await api<Page<Message>>(
+      const page = await api<Page<MessageView>>(
         `/conversations/${conversationId}/messages?before_seq=${state.oldestSeq}&limit=${RECENT_PAGE}`,
       );
       dispatch({ kind: 'older', messages: page.data, hasOlder: page.next_cursor !== null });
@@ -155,7 +161,13 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const send = (content: string, isNote: boolean, quoted: string | null = replyTo?.id ?? null) => {
     setError(null);
     const clientId = `c${Date.now().toString(36)}${clientIds++}`;
-    const frame = { type: 'chat_message', content, client_id: clientId, reply_to: quoted, is_note: isNote };
+    const frame = {
+      type: 'chat_message' as const,
+      content,
+      client_id: clientId,
+      reply_to: quoted,
+      is_note: isNote,
+    };
     if (socket?.send(frame)) {
       dispatch({
         kind: 'pending',

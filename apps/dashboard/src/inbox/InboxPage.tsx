@@ -1,9 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+// `Conversation`: the name ConversationView is this page's component.
+import type { ConversationView as Conversation, ConversationStatus, Page } from '@parley/contract/views';
 import { api } from '../api/http';
-import type { Conversation, ConversationStatus, Frame, Page } from '../api/types';
+import { unhandled } from '../api/frames';
 import { number, shortTime } from '../ui/format';
-import { useLive } from '../ui/live';
+import { useLive, type ListFrame } from '../ui/live';
 import { ChannelIcon } from './ChannelIcon';
 import { ConversationView } from './ConversationView';
 import { mergeReload, newestFirst } from './list-state';
@@ -83,18 +85,25 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
 
   useEffect(
     () =>
-      live.onListFrame((frame: Frame) => {
-        if (frame.type === 'ready') return setGeneration((g) => g + 1);
-        if (frame.type !== 'conversation_created' && frame.type !== 'conversation_updated') return;
-        const conversation = frame.conversation as Conversation;
-        duringFetch.current?.set(conversation.id, conversation);
-        setItems((current) => {
-          if (!current) return current;
-          const rest = current.filter((c) => c.id !== conversation.id);
-          return matches(conversation, scope, status, query, me)
-            ? [conversation, ...rest].sort(newestFirst)
-            : rest;
-        });
+      live.onListFrame((frame: ListFrame) => {
+        switch (frame.type) {
+          case 'ready':
+            return setGeneration((g) => g + 1);
+          case 'conversation_created':
+          case 'conversation_updated': {
+            const { conversation } = frame;
+            duringFetch.current?.set(conversation.id, conversation);
+            return setItems((current) => {
+              if (!current) return current;
+              const rest = current.filter((c) => c.id !== conversation.id);
+              return matches(conversation, scope, status, query, me)
+                ? [conversation, ...rest].sort(newestFirst)
+                : rest;
+            });
+          }
+          default:
+            unhandled(frame);
+        }
       }),
     [live, scope, status, query, me],
   );

@@ -1,13 +1,13 @@
 import { MouseEvent, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Attachment, Message } from '../api/types';
+import type { AttachmentView, MessageView } from '@parley/contract/views';
 import { dateTime, shortTime } from '../ui/format';
 import { MediaLinkState, useMediaLink } from '../ui/hooks';
 import { VoicePlayer } from './VoicePlayer';
 
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🙏', '✅'];
 
-const TICKS: Record<Message['status'], string> = {
+const TICKS: Record<MessageView['status'], string> = {
   sending: '🕓',
   sent: '✓',
   delivered: '✓✓',
@@ -16,14 +16,14 @@ const TICKS: Record<Message['status'], string> = {
 };
 
 interface Props {
-  message: Message;
+  message: MessageView;
   mine: boolean;
-  quoted: Message | undefined;
-  onReply(message: Message): void;
-  onReact(message: Message, emoji: string, action: 'add' | 'remove'): void;
-  onEdit(message: Message, content: string): void;
-  onDelete(message: Message): void;
-  onRetry(message: Message): void;
+  quoted: MessageView | undefined;
+  onReply(message: MessageView): void;
+  onReact(message: MessageView, emoji: string, action: 'add' | 'remove'): void;
+  onEdit(message: MessageView, content: string): void;
+  onDelete(message: MessageView): void;
+  onRetry(message: MessageView): void;
   /** An image finished loading: the list may need to keep its bottom in view. */
   onMediaLoad(): void;
   myId: string;
@@ -49,7 +49,7 @@ const MAX_RENEWALS = 2;
 function StoredAttachment(props: {
   messageId: string;
   index: number;
-  attachment: Attachment;
+  attachment: AttachmentView;
   onMediaLoad(): void;
 }) {
   const { t } = useTranslation();
@@ -88,7 +88,7 @@ function StoredAttachment(props: {
   );
 }
 
-function Attachments({ message, onMediaLoad }: { message: Message; onMediaLoad(): void }) {
+function Attachments({ message, onMediaLoad }: { message: MessageView; onMediaLoad(): void }) {
   const { t } = useTranslation();
   return (
     <>

@@ -1,4 +1,9 @@
-import type { Conversation, Frame, Message } from '../api/types';
+import type { ChatServerFrame, ErrorFrame } from '@parley/contract/server-frames';
+import type { ConversationView, MessageView } from '@parley/contract/views';
+import { unhandled } from '../api/frames';
+
+/** What the chat socket sends about the conversation; its `error` frames are the view's to show. */
+export type ChatFrame = Exclude<ChatServerFrame, ErrorFrame>;
 
 /** A reply typed here that the server has not echoed yet. */
 export interface PendingReply {
@@ -13,9 +18,9 @@ export interface PendingReply {
 
 export interface ChatState {
   /** By id: a frame replayed after a reconnect replaces, never duplicates. */
-  messages: Map<string, Message>;
+  messages: Map<string, MessageView>;
   pending: PendingReply[];
-  conversation: Conversation | null;
+  conversation: ConversationView | null;
   /** user id → who is typing and until when (ms) */
   typing: Map<string, { name: string; until: number }>;
   /** the oldest seq loaded, for "load older"; null before the first page */
@@ -36,21 +41,21 @@ export const emptyChat = (): ChatState => ({
 });
 
 export type ChatAction =
-  | { kind: 'frame'; frame: Frame; now: number }
-  | { kind: 'older'; messages: Message[]; hasOlder: boolean }
-  | { kind: 'conversation'; conversation: Conversation }
+  | { kind: 'frame'; frame: ChatFrame; now: number }
+  | { kind: 'older'; messages: MessageView[]; hasOlder: boolean }
+  | { kind: 'conversation'; conversation: ConversationView }
   | { kind: 'pending'; reply: PendingReply }
   | { kind: 'unpend'; client_id: string }
   | { kind: 'refused'; client_id: string; reason: string }
   | { kind: 'expire-typing'; now: number };
 
-function withMessages(state: ChatState, messages: Message[]): ChatState {
+function withMessages(state: ChatState, messages: MessageView[]): ChatState {
   const next = new Map(state.messages);
   for (const message of messages) next.set(message.id, message);
   return { ...state, messages: next };
 }
 
-function patch(state: ChatState, id: string, change: (m: Message) => Message): ChatState {
+function patch(state: ChatState, id: string, change: (m: MessageView) => MessageView): ChatState {
   const message = state.messages.get(id);
   if (!message) return state;
   return { ...state, messages: new Map(state.messages).set(id, change(message)) };
@@ -90,10 +95,11 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
   }
 }
 
-function applyFrame(state: ChatState, frame: Frame, now: number): ChatState {
+/** Every chat frame type has its case: a new one does not compile until it is handled here. */
+function applyFrame(state: ChatState, frame: ChatFrame, now: number): ChatState {
   switch (frame.type) {
     case 'recent_messages': {
-      const messages = frame.messages as Message[];
+      const { messages } = frame;
       const next = withMessages(state, messages);
       return {
         ...next,
@@ -102,33 +108,32 @@ function applyFrame(state: ChatState, frame: Frame, now: number): ChatState {
       };
     }
     case 'chat_message': {
-      const message = frame.message as Message;
-      const next = withMessages(state, [message]);
-      const clientId = frame.client_id as string | null;
+      const next = withMessages(state, [frame.message]);
+      const clientId = frame.client_id;
       return clientId ? { ...next, pending: next.pending.filter((p) => p.client_id !== clientId) } : next;
     }
     case 'message_updated':
-      return withMessages(state, [frame.message as Message]);
+      return withMessages(state, [frame.message]);
     case 'message_deleted':
-      return patch(state, String(frame.message_id), (m) => ({
+      return patch(state, frame.message_id, (m) => ({
         ...m,
         deleted: true,
         content: '',
         attachments: [],
         reactions: [],
       }));
-    case 'message_status': {
-      const result = frame.external_send_result as { error?: string } | null;
-      return patch(state, String(frame.message_id), (m) => ({
+    case 'message_status':
+      return patch(state, frame.message_id, (m) => ({
         ...m,
-        status: frame.status as Message['status'],
-        failure_reason: frame.status === 'failed' ? (result?.error ?? m.failure_reason) : null,
+        status: frame.status,
+        failure_reason: frame.status === 'failed' ? frame.external_send_result.error : null,
+        // a retry (sending) has no answer yet; delivered and read keep the send's
+        external_send_result:
+          frame.status === 'sending' ? null : (frame.external_send_result ?? m.external_send_result),
       }));
-    }
     case 'reaction': {
-      const sender = frame.sender as Message['reactions'][number]['sender'];
-      const emoji = String(frame.emoji);
-      return patch(state, String(frame.message_id), (m) => {
+      const { sender, emoji } = frame;
+      return patch(state, frame.message_id, (m) => {
         const others = m.reactions.filter(
           (r) => !(r.emoji === emoji && r.sender.kind === sender.kind && r.sender.id === sender.id),
         );
@@ -137,19 +142,24 @@ function applyFrame(state: ChatState, frame: Frame, now: number): ChatState {
     }
     case 'typing_indicator': {
       const typing = new Map(state.typing);
-      if (frame.is_typing)
-        typing.set(String(frame.user_id), { name: String(frame.username), until: now + TYPING_TTL_MS });
-      else typing.delete(String(frame.user_id));
+      if (frame.is_typing) typing.set(frame.user_id, { name: frame.username, until: now + TYPING_TTL_MS });
+      else typing.delete(frame.user_id);
       return { ...state, typing };
     }
     case 'conversation_updated':
-      return { ...state, conversation: frame.conversation as Conversation };
+      return { ...state, conversation: frame.conversation };
+    case 'read_receipt': // another agent's reading changes nothing this agent sees here
+    case 'user_presence': // the team's presence is kept by the conversations socket (ui/live.tsx)
+    case 'pong':
+    case 'auth_ok':
+      return state;
     default:
+      unhandled(frame);
       return state;
   }
 }
 
 /** Messages oldest first. */
-export function ordered(state: ChatState): Message[] {
+export function ordered(state: ChatState): MessageView[] {
   return [...state.messages.values()].sort((a, b) => a.seq - b.seq);
 }

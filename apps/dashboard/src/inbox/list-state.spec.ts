@@ -1,9 +1,13 @@
-import type { Conversation } from '../api/types';
+import type { ConversationView } from '@parley/contract/views';
 import { mergeReload } from './list-state';
 
 const at = (second: number) => new Date(1_700_000_000_000 + second * 1000).toISOString();
 
-const conversation = (id: string, second: number, overrides: Partial<Conversation> = {}): Conversation => ({
+const conversation = (
+  id: string,
+  second: number,
+  overrides: Partial<ConversationView> = {},
+): ConversationView => ({
   id,
   status: 'open',
   channel: { id: 'ch', type: 'telegram', name: 'Bot' },

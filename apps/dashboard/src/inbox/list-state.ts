@@ -1,6 +1,6 @@
-import type { Conversation } from '../api/types';
+import type { ConversationView } from '@parley/contract/views';
 
-export const newestFirst = (a: Conversation, b: Conversation) =>
+export const newestFirst = (a: ConversationView, b: ConversationView) =>
   b.last_message_at.localeCompare(a.last_message_at);
 
 /**
@@ -10,10 +10,10 @@ export const newestFirst = (a: Conversation, b: Conversation) =>
  * conversation that no longer matches the filters (`keep`) leaves the list.
  */
 export function mergeReload(
-  page: Conversation[],
-  liveDuringFetch: Iterable<Conversation>,
-  keep: (c: Conversation) => boolean,
-): Conversation[] {
+  page: ConversationView[],
+  liveDuringFetch: Iterable<ConversationView>,
+  keep: (c: ConversationView) => boolean,
+): ConversationView[] {
   const byId = new Map(page.map((c) => [c.id, c]));
   for (const live of liveDuringFetch) {
     const fetched = byId.get(live.id);

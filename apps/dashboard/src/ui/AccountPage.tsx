@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { AuthAnswer } from '@parley/contract/auth';
 import { api } from '../api/http';
 import { ApiError, session } from '../api/session';
-import type { AuthAnswer } from '../api/types';
 import { ErrorLine } from './ErrorLine';
 
 /** One's own account: a new password ends every other sign-in, this one continues. */

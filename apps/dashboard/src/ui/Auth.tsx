@@ -1,8 +1,8 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { AuthAnswer } from '@parley/contract/auth';
 import { api } from '../api/http';
 import { ApiError, session } from '../api/session';
-import type { AuthAnswer } from '../api/types';
 import { navigate } from './hooks';
 import { LanguageSwitch } from './LanguageSwitch';
 import { ErrorLine } from './ErrorLine';

@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Conversation, Frame } from '../api/types';
+import type { NotificationFrame } from '@parley/contract/server-frames';
+import type { ConversationView } from '@parley/contract/views';
+import { unhandled } from '../api/frames';
 import { navigate, useSharedSocket } from './hooks';
 import { useLive } from './live';
 
@@ -13,7 +15,23 @@ interface Toast {
 let toastIds = 0;
 const TOAST_MS = 8000;
 
-const contactName = (c: Conversation) => c.contact.name ?? c.contact.username ?? '—';
+const contactName = (c: ConversationView) => c.contact.name ?? c.contact.username ?? '—';
+
+/** Whose name the toast shows, and where clicking it leads. */
+function aboutOf(frame: NotificationFrame): { name: string; conversationId?: string } {
+  switch (frame.kind) {
+    case 'new_conversation':
+    case 'assignment':
+      return { name: contactName(frame.conversation), conversationId: frame.conversation.id };
+    case 'mention':
+      return { name: '', conversationId: frame.conversation_id };
+    case 'channel_reauthorization_required':
+      return { name: '' };
+    default:
+      unhandled(frame);
+      return { name: '' };
+  }
+}
 
 /**
  * `/ws/notifications/`: wherever the agent is, an assignment, a new conversation or a mention
@@ -25,19 +43,26 @@ export function Notifications() {
   const [unseen, setUnseen] = useState(0);
 
   const live = useLive();
-  useSharedSocket('/ws/notifications/', live.session.agent.id, (frame: Frame) => {
-    if (frame.type !== 'notification') return;
-    const conversation = frame.conversation as Conversation | undefined;
-    const kind = String(frame.kind);
-    const name = conversation ? contactName(conversation) : String(frame.name ?? '');
-    const text = t(`notify.${kind}`, { name, defaultValue: kind });
+  const notify = (frame: NotificationFrame) => {
+    const { name, conversationId } = aboutOf(frame);
+    const text = t(`notify.${frame.kind}`, { name, defaultValue: frame.kind });
     const id = ++toastIds;
-    setToasts((current) => [
-      ...current.slice(-4),
-      { id, text, conversationId: conversation?.id ?? (frame.conversation_id as string | undefined) },
-    ]);
+    setToasts((current) => [...current.slice(-4), { id, text, conversationId }]);
     setTimeout(() => setToasts((current) => current.filter((toast) => toast.id !== id)), TOAST_MS);
     setUnseen((n) => n + 1);
+  };
+  useSharedSocket('notifications', '/ws/notifications/', live.session.agent.id, (frame) => {
+    switch (frame.type) {
+      case 'notification':
+        return notify(frame);
+      case 'ready':
+      case 'pong':
+      case 'auth_ok':
+      case 'error':
+        return;
+      default:
+        unhandled(frame);
+    }
   });
 
   useEffect(() => {

@@ -1,7 +1,9 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import type { ServerFrame } from '@parley/contract/server-frames';
+import type { SocketKind } from '@parley/contract/sockets';
+import type { ConnectionsView } from '@parley/contract/views';
 import { api, mediaLink } from '../api/http';
 import { LiveSocket, type SocketState } from '../api/live-socket';
-import type { Frame } from '../api/types';
 import { reportSocket } from './connection';
 
 let socketIds = 0;
@@ -14,17 +16,19 @@ let socketIds = 0;
 const HIDDEN_GRACE_MS = 10_000;
 
 /** Keeps one LiveSocket open while the component is mounted, paused while `active` has been false for a while. */
-export function useLiveSocket(
+export function useLiveSocket<K extends SocketKind>(
+  kind: K,
   path: string,
-  onFrame: (frame: Frame) => void,
+  onFrame: (frame: ServerFrame<K>) => void,
   active = true,
-): LiveSocket | null {
+): LiveSocket<K> | null {
   const handler = useRef(onFrame);
   handler.current = onFrame;
-  const [socket, setSocket] = useState<LiveSocket | null>(null);
+  const [socket, setSocket] = useState<LiveSocket<K> | null>(null);
   useEffect(() => {
     const key = `${path}#${socketIds++}`;
     const live = new LiveSocket(
+      kind,
       path,
       (frame) => handler.current(frame),
       (state) => reportSocket(key, state),
@@ -35,7 +39,7 @@ export function useLiveSocket(
       reportSocket(key, null);
       setSocket(null);
     };
-  }, [path]);
+  }, [kind, path]);
   useEffect(() => {
     if (!socket) return;
     if (active) {
@@ -67,12 +71,13 @@ export function useVisible(): boolean {
  * instead of three each, against the per-agent socket cap. Falls back to a socket per tab where
  * the browser has no Web Locks.
  */
-export function useSharedSocket(
+export function useSharedSocket<K extends SocketKind>(
+  kind: K,
   path: string,
   scope: string,
-  onFrame: (frame: Frame) => void,
+  onFrame: (frame: ServerFrame<K>) => void,
   /** Frames a tab that joins later must still see (the latest per key), e.g. each agent's presence. */
-  stickyKey: (frame: Frame) => string | null = () => null,
+  stickyKey: (frame: ServerFrame<K>) => string | null = () => null,
 ): void {
   const handler = useRef(onFrame);
   handler.current = onFrame;
@@ -80,9 +85,9 @@ export function useSharedSocket(
   sticky.current = stickyKey;
   useEffect(() => {
     const key = `${path}#${socketIds++}`;
-    const deliver = (frame: Frame) => handler.current(frame);
+    const deliver = (frame: ServerFrame<K>) => handler.current(frame);
     if (!('locks' in navigator) || typeof BroadcastChannel === 'undefined') {
-      const live = new LiveSocket(path, deliver, (state) => reportSocket(key, state));
+      const live = new LiveSocket(kind, path, deliver, (state) => reportSocket(key, state));
       return () => {
         live.close();
         reportSocket(key, null);
@@ -91,10 +96,12 @@ export function useSharedSocket(
     const name = `parley:${scope}:${path}`;
     const channel = new BroadcastChannel(name);
     const abort = new AbortController();
-    let socket: LiveSocket | null = null;
+    let socket: LiveSocket<K> | null = null;
     let release: () => void = () => undefined;
-    const kept = new Map<string, Frame>();
-    channel.onmessage = (event: MessageEvent<{ frame?: Frame; state?: SocketState; hello?: true }>) => {
+    const kept = new Map<string, ServerFrame<K>>();
+    channel.onmessage = (
+      event: MessageEvent<{ frame?: ServerFrame<K>; state?: SocketState; hello?: true }>,
+    ) => {
       if (socket) {
         // the leader hears its own socket; a tab that just joined asks what it missed
         if (event.data.hello) for (const frame of kept.values()) channel.postMessage({ frame });
@@ -108,6 +115,7 @@ export function useSharedSocket(
       .request(name, { signal: abort.signal }, () => {
         reportSocket(key, null); // a follower's view of the old leader's state no longer applies
         socket = new LiveSocket(
+          kind,
           path,
           (frame) => {
             const stickTo = sticky.current(frame);
@@ -132,7 +140,7 @@ export function useSharedSocket(
       channel.close();
       reportSocket(key, null);
     };
-  }, [path, scope]);
+  }, [kind, path, scope]);
 }
 
 /** Re-renders every `ms`, for countdowns and "last seen" texts. */
@@ -173,7 +181,7 @@ export function useSocketCap(reconnecting: boolean): number | null {
     if (!reconnecting) return;
     let current = true;
     const check = () =>
-      api<{ open: number; max: number }>('/agents/me/connections').then(
+      api<ConnectionsView>('/agents/me/connections').then(
         (c) => current && setCap(c.open >= c.max ? c.max : null),
         () => undefined, // the api itself is down: the plain reconnecting banner says enough
       );

@@ -8,18 +8,25 @@ import {
   useState,
   type ReactNode,
 } from 'react';
+import type { ConversationsServerFrame } from '@parley/contract/server-frames';
+import type { AgentView, PresenceView } from '@parley/contract/views';
 import { api } from '../api/http';
+import { unhandled } from '../api/frames';
 import type { StoredSession } from '../api/session';
-import type { Agent, Frame, Presence } from '../api/types';
 import { useSharedSocket } from './hooks';
 
-type ListListener = (frame: Frame) => void;
+/** The conversations socket's frames about the list itself, for whoever shows it. */
+export type ListFrame = Extract<
+  ConversationsServerFrame,
+  { type: 'ready' | 'conversation_created' | 'conversation_updated' }
+>;
+type ListListener = (frame: ListFrame) => void;
 
 interface LiveContext {
   session: StoredSession;
-  agents: Agent[];
+  agents: AgentView[];
   reloadAgents(): void;
-  presence: Map<string, Presence>;
+  presence: Map<string, PresenceView>;
   /** Frames of the agent's `/ws/conversations/` socket, for whoever shows the list. */
   onListFrame(listener: ListListener): () => void;
 }
@@ -37,27 +44,38 @@ export function useLive(): LiveContext {
  * conversations socket (one for all the agent's tabs), open as long as the agent is signed in.
  */
 export function LiveProvider({ session, children }: { session: StoredSession; children: ReactNode }) {
-  const [agents, setAgents] = useState<Agent[]>([]);
-  const [presence, setPresence] = useState(() => new Map<string, Presence>());
+  const [agents, setAgents] = useState<AgentView[]>([]);
+  const [presence, setPresence] = useState(() => new Map<string, PresenceView>());
   const listeners = useRef(new Set<ListListener>());
 
   const reloadAgents = useCallback(() => {
-    api<Agent[]>('/agents').then(setAgents, () => undefined);
+    api<AgentView[]>('/agents').then(setAgents, () => undefined);
   }, []);
   useEffect(reloadAgents, [reloadAgents]);
 
   useSharedSocket(
+    'conversations',
     '/ws/conversations/',
     session.agent.id,
     (frame) => {
-      if (frame.type === 'user_presence') {
-        const p = frame as unknown as Presence;
-        setPresence((current) => new Map(current).set(p.user_id, p));
-        return;
+      switch (frame.type) {
+        case 'user_presence':
+          setPresence((current) => new Map(current).set(frame.user_id, frame));
+          return;
+        case 'ready':
+        case 'conversation_created':
+        case 'conversation_updated':
+          for (const listener of listeners.current) listener(frame);
+          return;
+        case 'pong':
+        case 'auth_ok':
+        case 'error':
+          return;
+        default:
+          unhandled(frame);
       }
-      for (const listener of listeners.current) listener(frame);
     },
-    (frame) => (frame.type === 'user_presence' ? String(frame.user_id) : null),
+    (frame) => (frame.type === 'user_presence' ? frame.user_id : null),
   );
 
   const onListFrame = useCallback((listener: ListListener) => {
@@ -76,7 +94,7 @@ export function LiveProvider({ session, children }: { session: StoredSession; ch
 export function presenceOf(
   live: LiveContext,
   agentId: string,
-): { status: Presence['status']; lastSeen: string | null } {
+): { status: PresenceView['status']; lastSeen: string | null } {
   const p = live.presence.get(agentId);
   if (p) return { status: p.is_online ? p.status : 'offline', lastSeen: p.last_seen };
   const agent = live.agents.find((a) => a.id === agentId);

@@ -1,9 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-
-export const AGENT_ROLES = ['admin', 'agent'] as const;
-export type AgentRole = (typeof AGENT_ROLES)[number];
-export const AVAILABILITIES = ['online', 'away', 'offline'] as const;
-export type Availability = (typeof AVAILABILITIES)[number];
+import type { AgentRole, Availability } from '@parley/contract/views';
 
 @Entity('agent')
 @Index('agent_workspace_idx', ['workspaceId'])

@@ -7,11 +7,7 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
-
-export const CHANNEL_TYPES = ['telegram', 'instagram'] as const;
-export type ChannelType = (typeof CHANNEL_TYPES)[number];
-export const CHANNEL_STATUSES = ['active', 'reauthorization_required'] as const;
-export type ChannelStatus = (typeof CHANNEL_STATUSES)[number];
+import type { ChannelStatus, ChannelType } from '@parley/contract/channel-types';
 
 @Entity('channel')
 @Index('channel_workspace_idx', ['workspaceId'])

@@ -1,7 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-
-export const CONVERSATION_STATUSES = ['open', 'support_active', 'pending', 'resolved'] as const;
-export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
+import type { ConversationStatus } from '@parley/contract/views';
 
 @Entity('conversation')
 @Index('conversation_channel_contact_uq', ['channelId', 'contactId'], { unique: true })

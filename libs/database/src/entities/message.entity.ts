@@ -1,28 +1,10 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { AttachmentView, MessageStatus, MessageType } from '@parley/contract/views';
 
-export const MESSAGE_TYPES = ['customer', 'support', 'note', 'system'] as const;
-export type MessageType = (typeof MESSAGE_TYPES)[number];
-export const MESSAGE_STATUSES = ['sending', 'sent', 'delivered', 'read', 'failed'] as const;
-export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
-
-export interface Attachment {
-  kind: 'voice' | 'audio' | 'image' | 'video' | 'file' | 'sticker' | 'location' | 'contact';
-  mime: string | null;
-  size: number | null;
-  duration: number | null;
-  storage_key: string | null;
-  file_name?: string | null;
-  width?: number | null;
-  height?: number | null;
-  /** location */
-  latitude?: number;
-  longitude?: number;
-  /** shared contact */
-  phone?: string | null;
+/** An attachment as stored: what agents see, and the platform's reference, which stays on the server. */
+export interface Attachment extends AttachmentView {
   /** the platform's own reference (Telegram file_id, Instagram URL) until the media job fetches it */
   source?: string | null;
-  /** Why the file could not be fetched, when it cannot. */
-  error?: string;
 }
 
 @Entity('message')

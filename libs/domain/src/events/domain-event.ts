@@ -1,12 +1,6 @@
-import type { ConversationView } from '../presenters/conversation.presenter';
-import type { MessageView } from '../presenters/message.presenter';
-
-export interface ReactionChange {
-  message_id: string;
-  emoji: string;
-  action: 'add' | 'remove';
-  sender: { kind: 'agent' | 'contact'; id: string };
-}
+import type { ChannelStatus } from '@parley/contract/channel-types';
+import type { MessageStatusChange, ReactionChange } from '@parley/contract/server-frames';
+import type { ConversationChange, ConversationView, MessageView } from '@parley/contract/views';
 
 /** Every change agents may hear of; written as an `event` row in the transaction of the change. */
 export type DomainEvent =
@@ -24,25 +18,17 @@ export type DomainEvent =
       payload: { message_id: string; deleted_at?: string; deleted_by?: MessageView['deleted_by'] };
     }
   | { type: 'message.reaction'; conversationId: string; payload: ReactionChange }
-  | {
-      type: 'message.status';
-      conversationId: string;
-      payload: {
-        message_id: string;
-        status: MessageView['status'];
-        external_send_result: { success: boolean; message_id?: string; error?: string } | null;
-      };
-    }
+  | { type: 'message.status'; conversationId: string; payload: MessageStatusChange }
   | { type: 'conversation.created'; conversationId: string; payload: { conversation: ConversationView } }
   | {
       type: 'conversation.updated';
       conversationId: string;
-      payload: { conversation: ConversationView; changes: string[]; actor_id: string | null };
+      payload: { conversation: ConversationView; changes: ConversationChange[]; actor_id: string | null };
     }
   | {
       type: 'channel.updated';
       conversationId: null;
-      payload: { channel_id: string; status: 'active' | 'reauthorization_required'; reason: string | null };
+      payload: { channel_id: string; status: ChannelStatus; reason: string | null };
     }
   | {
       type: 'conversation.read';

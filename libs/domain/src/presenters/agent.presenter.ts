@@ -1,16 +1,5 @@
+import type { AgentView } from '@parley/contract/views';
 import { Agent } from '@parley/database/entities/agent.entity';
-
-export interface AgentView {
-  id: string;
-  name: string;
-  email: string;
-  role: Agent['role'];
-  availability: Agent['availability'];
-  last_seen_at: string | null;
-  is_active: boolean;
-  invitation_pending: boolean;
-  created_at: string;
-}
 
 export const toAgentView = (agent: Agent): AgentView => ({
   id: agent.id,

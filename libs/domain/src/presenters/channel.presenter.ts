@@ -1,17 +1,7 @@
+import type { ChannelView } from '@parley/contract/views';
 import { Channel } from '@parley/database/entities/channel.entity';
 
 /** A channel as agents see it: never its credentials or webhook secret. */
-export interface ChannelView {
-  id: string;
-  type: Channel['type'];
-  name: string;
-  status: Channel['status'];
-  external_id: string | null;
-  webhook_url: string;
-  created_at: string;
-  updated_at: string;
-}
-
 export const toChannelView = (channel: Channel, webhookUrl: string): ChannelView => ({
   id: channel.id,
   type: channel.type,

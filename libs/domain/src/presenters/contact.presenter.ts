@@ -1,24 +1,6 @@
+import type { ContactView } from '@parley/contract/views';
 import { ContactIdentity } from '@parley/database/entities/contact-identity.entity';
 import { Contact } from '@parley/database/entities/contact.entity';
-
-export interface ContactIdentityView {
-  channel_id: string;
-  platform_user_id: string;
-  unreachable: boolean;
-  unreachable_reason: string | null;
-}
-
-export interface ContactView {
-  id: string;
-  name: string | null;
-  username: string | null;
-  phone: string | null;
-  email: string | null;
-  avatar_url: string | null;
-  identities?: ContactIdentityView[];
-  created_at: string;
-  updated_at: string;
-}
 
 export const toContactView = (contact: Contact, identities?: ContactIdentity[]): ContactView => ({
   id: contact.id,

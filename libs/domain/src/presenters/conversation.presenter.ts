@@ -1,5 +1,5 @@
-import type { ChannelType } from '@parley/database/entities/channel.entity';
-import type { ConversationStatus } from '@parley/database/entities/conversation.entity';
+import type { ChannelType } from '@parley/contract/channel-types';
+import type { ConversationStatus, ConversationView } from '@parley/contract/views';
 
 /** One row of the inbox query (snake_case straight from SQL). */
 export interface ConversationRow {
@@ -21,21 +21,6 @@ export interface ConversationRow {
   assignee_id: string | null;
   assignee_name: string | null;
   unread_count: number;
-}
-
-export interface ConversationView {
-  id: string;
-  status: ConversationStatus;
-  channel: { id: string; type: ChannelType; name: string };
-  contact: { id: string; name: string | null; username: string | null; avatar_url: string | null };
-  assignee: { id: string; name: string } | null;
-  last_message_at: string;
-  last_message_preview: string | null;
-  last_customer_message_at: string | null;
-  /** Customer messages the calling agent has not read; absent on events, which go to many agents. */
-  unread_count?: number;
-  created_at: string;
-  updated_at: string;
 }
 
 export const toConversationView = (row: ConversationRow, withUnread = true): ConversationView => ({

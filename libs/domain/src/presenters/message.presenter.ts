@@ -1,4 +1,12 @@
-import type { Attachment, MessageStatus, MessageType } from '@parley/database/entities/message.entity';
+import type { ChannelType } from '@parley/contract/channel-types';
+import type {
+  AttachmentView,
+  ExternalSendResult,
+  MessageStatus,
+  MessageType,
+  MessageView,
+} from '@parley/contract/views';
+import type { Attachment } from '@parley/database/entities/message.entity';
 
 /** One row of the message query (snake_case straight from SQL). */
 export interface MessageRow {
@@ -14,6 +22,8 @@ export interface MessageRow {
   sender_agent_id: string | null;
   sender_contact_id: string | null;
   sender_name: string | null;
+  /** The channel the message went through; null where an agent's message was built without it. */
+  channel_type: ChannelType | null;
   reply_to_id: string | null;
   spam_reason: string | null;
   reactions: { emoji: string; agent_id: string | null; contact_id: string | null }[];
@@ -23,27 +33,26 @@ export interface MessageRow {
   created_at: Date;
 }
 
-export interface MessageView {
-  id: string;
-  seq: number;
-  conversation_id: string;
-  type: MessageType;
-  content: string;
-  attachments: Attachment[];
-  status: MessageStatus;
-  failure_reason: string | null;
-  sender: { kind: 'agent' | 'contact'; id: string; name: string | null } | null;
-  reply_to: string | null;
-  /** Why inbound spam rules flagged it; null for ordinary messages. */
-  spam_reason: string | null;
-  reactions: { emoji: string; sender: { kind: 'agent' | 'contact'; id: string } }[];
-  edited_at: string | null;
-  deleted: boolean;
-  /** When and by whom it was deleted: an agent, or the customer who unsent it. Never what it said. */
-  deleted_at: string | null;
-  deleted_by: { kind: 'agent' | 'contact'; id: string } | null;
-  created_at: string;
+/** What a reply's delivery says on the wire: its status, and the platform's answer once it came. */
+export type DeliveryState = Pick<MessageView, 'status' | 'failure_reason' | 'external_send_result'>;
+
+/**
+ * The platform's answer to a support reply: its message id once sent (and still after delivered or
+ * read), or the reason it failed; null while sending and for every other type of message.
+ */
+export function sendResultOf(
+  row: Pick<MessageRow, 'type' | 'status' | 'external_id' | 'failure_reason'>,
+): ExternalSendResult | null {
+  if (row.type !== 'support') return null;
+  if (row.status === 'failed') return { success: false, error: row.failure_reason ?? '' };
+  return row.external_id && row.status !== 'sending' ? { success: true, message_id: row.external_id } : null;
 }
+
+/**
+ * A customer's first name as the spec's `customer.first_name` wants it: we store one full name
+ * (Telegram's first and last name joined, Instagram's display name), so its first word.
+ */
+export const firstNameOf = (name: string | null): string | null => name?.trim().split(/\s+/u)[0] || null;
 
 /** Who deleted a message: the agent on record, else the customer who unsent their own. */
 function deletedBy(row: MessageRow): MessageView['deleted_by'] {
@@ -51,6 +60,9 @@ function deletedBy(row: MessageRow): MessageView['deleted_by'] {
   if (row.deleted_by_agent_id) return { kind: 'agent', id: row.deleted_by_agent_id };
   return row.sender_contact_id ? { kind: 'contact', id: row.sender_contact_id } : null;
 }
+
+/** The platform's own reference to a file stays on the server. */
+const toAttachmentView = ({ source: _source, ...view }: Attachment): AttachmentView => view;
 
 /** A deleted message keeps its place in the history but serves its content to no one. */
 export function toMessageView(row: MessageRow): MessageView {
@@ -61,7 +73,7 @@ export function toMessageView(row: MessageRow): MessageView {
     conversation_id: row.conversation_id,
     type: row.type,
     content: deleted ? '' : row.content,
-    attachments: deleted ? [] : row.attachments,
+    attachments: deleted ? [] : row.attachments.map(toAttachmentView),
     status: row.status,
     failure_reason: row.failure_reason,
     sender: row.sender_agent_id
@@ -69,6 +81,11 @@ export function toMessageView(row: MessageRow): MessageView {
       : row.sender_contact_id
         ? { kind: 'contact', id: row.sender_contact_id, name: row.sender_name }
         : null,
+    customer:
+      row.type === 'customer' && row.sender_contact_id && row.channel_type
+        ? { id: row.sender_contact_id, first_name: firstNameOf(row.sender_name), source: row.channel_type }
+        : null,
+    external_send_result: sendResultOf(row),
     reply_to: row.reply_to_id,
     spam_reason: row.spam_reason,
     reactions: deleted

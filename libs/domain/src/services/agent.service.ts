@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { DataSource, IsNull, Repository } from 'typeorm';
-import { Agent, AgentRole, Availability } from '@parley/database/entities/agent.entity';
+import type { AgentRole, AgentView, Availability, InviteAnswer } from '@parley/contract/views';
+import { Agent } from '@parley/database/entities/agent.entity';
 import { AppError, notFound } from '@parley/errors/app-error';
-import { AgentView, toAgentView } from '../presenters/agent.presenter';
+import { toAgentView } from '../presenters/agent.presenter';
 import { isUniqueViolation } from './postgres-errors';
 import { sha256, TokenService } from './token.service';
 
@@ -31,7 +32,7 @@ export class AgentService {
   async invite(
     workspaceId: string,
     input: { name: string; email: string; role: AgentRole },
-  ): Promise<{ agent: AgentView; invite_token: string }> {
+  ): Promise<InviteAnswer> {
     const inviteToken = randomBytes(32).toString('base64url');
     try {
       const agent = await this.agents.save(

@@ -2,18 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import * as argon2 from 'argon2';
 import { DataSource, Repository } from 'typeorm';
+import type { AuthAnswer } from '@parley/contract/auth';
 import { Agent } from '@parley/database/entities/agent.entity';
 import { RefreshToken } from '@parley/database/entities/refresh-token.entity';
 import { Workspace } from '@parley/database/entities/workspace.entity';
 import { AppError } from '@parley/errors/app-error';
-import { AgentView } from '../presenters/agent.presenter';
 import { isUniqueViolation } from './postgres-errors';
-import { AuthFailure, sha256, TokenPair, TokenService } from './token.service';
+import { AuthFailure, sha256, TokenService } from './token.service';
 
-export interface Session extends TokenPair {
-  agent: Pick<AgentView, 'id' | 'name' | 'email' | 'role'> & { is_operator: boolean };
-  workspace: { id: string; name: string };
-}
+/** What a sign-in (or sign-up, refresh, invitation, password change) answers. */
+export type Session = AuthAnswer;
 
 /**
  * A refresh token presented again this soon after it was exchanged is a tab that lost a refresh

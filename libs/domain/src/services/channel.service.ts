@@ -3,12 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, IsNull, Not } from 'typeorm';
 import { AppConfig, CONFIG } from '@parley/config/config';
-import { Channel, ChannelType } from '@parley/database/entities/channel.entity';
+import type { ChannelType } from '@parley/contract/channel-types';
+import type { ChannelView } from '@parley/contract/views';
+import { Channel } from '@parley/database/entities/channel.entity';
 import { AppError, notFound } from '@parley/errors/app-error';
 import { ChannelAccess, ConnectInput } from '@parley/platforms/platform';
 import { PlatformError } from '@parley/platforms/platform-error';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
-import { ChannelView, toChannelView } from '../presenters/channel.presenter';
+import { toChannelView } from '../presenters/channel.presenter';
 import { CredentialsCipher } from './credentials-cipher';
 
 export type ChannelInput = { type: ChannelType; name: string } & ConnectInput;

@@ -2,11 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { DataSource } from 'typeorm';
+import type { ContactView, Page } from '@parley/contract/views';
 import { ContactIdentity } from '@parley/database/entities/contact-identity.entity';
 import { Contact } from '@parley/database/entities/contact.entity';
 import { AppError, notFound } from '@parley/errors/app-error';
-import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, Page } from '../pagination';
-import { ContactView, toContactView } from '../presenters/contact.presenter';
+import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../pagination';
+import { toContactView } from '../presenters/contact.presenter';
 
 export interface ContactChanges {
   name?: string | null;

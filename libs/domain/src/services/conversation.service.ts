@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { ConversationChange, ConversationStatus, ConversationView, Page } from '@parley/contract/views';
 import { ConversationRead } from '@parley/database/entities/conversation-read.entity';
-import { Conversation, ConversationStatus } from '@parley/database/entities/conversation.entity';
+import { Conversation } from '@parley/database/entities/conversation.entity';
 import { AppError, notFound } from '@parley/errors/app-error';
-import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, Page } from '../pagination';
-import { ConversationRow, ConversationView, toConversationView } from '../presenters/conversation.presenter';
+import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../pagination';
+import { ConversationRow, toConversationView } from '../presenters/conversation.presenter';
 import { AgentService } from './agent.service';
 import { EventService } from './event.service';
 import type { AuthAgent } from './token.service';
@@ -205,7 +206,7 @@ export class ConversationService {
     workspaceId: string,
     actor: AuthAgent,
     id: string,
-    changes: string[],
+    changes: ConversationChange[],
     apply: (conversation: Conversation) => void,
   ): Promise<ConversationView> {
     return this.db.transaction(async (manager) => {
@@ -244,7 +245,7 @@ export class ConversationService {
     workspaceId: string,
     actorId: string | null,
     id: string,
-    changes: string[],
+    changes: ConversationChange[],
   ): Promise<void> {
     await this.events.append(manager, workspaceId, {
       type: 'conversation.updated',

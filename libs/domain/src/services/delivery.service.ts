@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig, CONFIG } from '@parley/config/config';
+import type { MessageStatusChange } from '@parley/contract/server-frames';
 import { Channel } from '@parley/database/entities/channel.entity';
 import { ContactIdentity } from '@parley/database/entities/contact-identity.entity';
 import { Conversation } from '@parley/database/entities/conversation.entity';
@@ -195,7 +196,11 @@ export class DeliveryService {
   private async markSent(message: Message, externalId: string): Promise<DeliveryOutcome> {
     await this.db.transaction(async (manager) => {
       await manager.update(Message, { id: message.id }, { status: 'sent', externalId, failureReason: null });
-      await this.statusEvent(manager, message, 'sent', { success: true, message_id: externalId });
+      await this.statusEvent(manager, message, {
+        message_id: message.id,
+        status: 'sent',
+        external_send_result: { success: true, message_id: externalId },
+      });
     });
     return { result: 'sent', externalId };
   }
@@ -203,21 +208,20 @@ export class DeliveryService {
   private async fail(message: Message, reason: string): Promise<DeliveryOutcome> {
     await this.db.transaction(async (manager) => {
       await manager.update(Message, { id: message.id }, { status: 'failed', failureReason: reason });
-      await this.statusEvent(manager, message, 'failed', { success: false, error: reason });
+      await this.statusEvent(manager, message, {
+        message_id: message.id,
+        status: 'failed',
+        external_send_result: { success: false, error: reason },
+      });
     });
     return { result: 'failed', reason };
   }
 
-  private statusEvent(
-    manager: EntityManager,
-    message: Message,
-    status: 'sent' | 'failed',
-    result: { success: boolean; message_id?: string; error?: string },
-  ) {
+  private statusEvent(manager: EntityManager, message: Message, change: MessageStatusChange) {
     return this.events.append(manager, message.workspaceId, {
       type: 'message.status',
       conversationId: message.conversationId,
-      payload: { message_id: message.id, status, external_send_result: result },
+      payload: change,
     });
   }
 

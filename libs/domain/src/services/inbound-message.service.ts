@@ -8,10 +8,12 @@ import { Attachment, Message } from '@parley/database/entities/message.entity';
 import { cleanInboundText } from '@parley/security/content';
 import { SecurityEventService } from '@parley/security/security-event.service';
 import { SpamService } from '@parley/security/spam.service';
+import type { ChannelType } from '@parley/contract/channel-types';
+import type { ConversationView, MessageView } from '@parley/contract/views';
 import { Batcher } from '../batcher';
 import type { DomainEvent } from '../events/domain-event';
-import { ConversationView, toConversationView } from '../presenters/conversation.presenter';
-import { MessageView, toMessageView } from '../presenters/message.presenter';
+import { toConversationView } from '../presenters/conversation.presenter';
+import { toMessageView } from '../presenters/message.presenter';
 import { EventService } from './event.service';
 import { MessageDeletionService } from './message-deletion.service';
 import { previewOf } from './message-preview';
@@ -260,6 +262,7 @@ export class InboundMessageService {
         contacts,
       );
       const replyTo = await this.replyTargets(manager, workspaceId, fresh);
+      const channelTypes = await this.channelTypes(manager, workspaceId, fresh);
 
       // The seq lock, once, as late as possible: one seq per event, handed out in arrival order.
       const views = await this.sharedViews(manager, workspaceId, [...created, ...reopened]);
@@ -310,6 +313,7 @@ export class InboundMessageService {
           sender_agent_id: null,
           sender_contact_id: contacts.get(contactKey(item))!.id,
           sender_name: contacts.get(contactKey(item))!.name,
+          channel_type: channelTypes.get(item.channelId)!,
           reply_to_id: item.replyToExternalId
             ? (replyTo.get(`${item.channelId}:${item.replyToExternalId}`) ?? null)
             : null,
@@ -571,6 +575,19 @@ export class InboundMessageService {
     const ids = new Map(rows.map((r) => [r.key, r.id]));
     for (const item of items) ids.set(`${item.channelId}:${item.externalId}`, item.id);
     return ids;
+  }
+
+  /** The platform each of the batch's channels is (a customer message names where it came from). */
+  private async channelTypes(
+    manager: EntityManager,
+    workspaceId: string,
+    items: Prepared[],
+  ): Promise<Map<string, ChannelType>> {
+    const rows: { id: string; type: ChannelType }[] = await manager.query(
+      'SELECT id, type FROM channel WHERE workspace_id = $1 AND id = ANY($2::uuid[])',
+      [workspaceId, [...new Set(items.map((i) => i.channelId))]],
+    );
+    return new Map(rows.map((r) => [r.id, r.type]));
   }
 
   /** Conversations as every agent sees them (no unread count), in one query. */

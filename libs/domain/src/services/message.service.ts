@@ -1,19 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { ChannelType } from '@parley/contract/channel-types';
+import type { ConversationView, MessageStatus, MessageView, Page } from '@parley/contract/views';
 import { Conversation } from '@parley/database/entities/conversation.entity';
-import { Message, MessageStatus } from '@parley/database/entities/message.entity';
+import { Message } from '@parley/database/entities/message.entity';
 import { AppError, notFound } from '@parley/errors/app-error';
-import type { ChannelType } from '@parley/database/entities/channel.entity';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import { OutboundQueue } from '@parley/queue/outbound.queue';
 import { assertLength, cleanText } from '@parley/security/content';
 import { RateLimitService } from '@parley/security/rate-limit.service';
 import { SecurityEventService } from '@parley/security/security-event.service';
 import { SpamService } from '@parley/security/spam.service';
-import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, Page } from '../pagination';
-import type { ConversationView } from '../presenters/conversation.presenter';
-import { MessageRow, MessageView, toMessageView } from '../presenters/message.presenter';
+import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../pagination';
+import { DeliveryState, MessageRow, sendResultOf, toMessageView } from '../presenters/message.presenter';
 import { ConversationService } from './conversation.service';
 import { EventService } from './event.service';
 import { MessageDeletionService } from './message-deletion.service';
@@ -24,11 +24,13 @@ import { UploadInput, UploadService } from './upload.service';
 const MESSAGE_SELECT = `
   SELECT m.id, m.seq, m.conversation_id, m.type, m.content, m.attachments, m.status, m.failure_reason,
          m.external_id, m.sender_agent_id, m.sender_contact_id, coalesce(a.name, ct.name) AS sender_name,
+         ch.type AS channel_type,
          m.reply_to_id, m.spam_reason, m.edited_at, m.deleted_at, m.deleted_by_agent_id, m.created_at,
          coalesce((SELECT json_agg(json_build_object('emoji', r.emoji, 'agent_id', r.agent_id,
                                                      'contact_id', r.contact_id) ORDER BY r.created_at)
                      FROM message_reaction r WHERE r.message_id = m.id), '[]'::json) AS reactions
     FROM message m
+    JOIN channel ch ON ch.id = m.channel_id
     LEFT JOIN agent a ON a.id = m.sender_agent_id
     LEFT JOIN contact ct ON ct.id = m.sender_contact_id
    WHERE m.workspace_id = $1`;
@@ -196,6 +198,7 @@ export class MessageService {
         sender_agent_id: agent.id,
         sender_contact_id: null,
         sender_name: agent.name,
+        channel_type: null,
         reply_to_id: input.replyTo ?? null,
         spam_reason: null,
         reactions: [],
@@ -374,10 +377,14 @@ export class MessageService {
     return view;
   }
 
-  /** The newest `limit` messages of a conversation, oldest first, and the workspace's seq they are current to. */
+  /**
+   * The newest `limit` messages of a conversation, oldest first, the workspace's seq they are
+   * current to, and when that snapshot was taken.
+   */
   async recent(workspaceId: string, conversationId: string, limit: number) {
     // One snapshot, so no event can fall between the messages and the seq the client resumes from.
     return this.db.transaction('REPEATABLE READ', async (manager) => {
+      const [{ at }]: { at: Date }[] = await manager.query('SELECT now() AS at');
       const rows: MessageRow[] = await manager.query(
         `${MESSAGE_SELECT} AND m.conversation_id = $2 ORDER BY m.seq DESC LIMIT $3`,
         [workspaceId, conversationId, limit],
@@ -385,8 +392,26 @@ export class MessageService {
       return {
         messages: rows.reverse().map(toMessageView),
         lastSeq: await this.events.lastSeq(manager, workspaceId),
+        at,
       };
     });
+  }
+
+  /** How the delivery of these messages stands now (a replayed event holds it as it was). */
+  async deliveryStates(workspaceId: string, messageIds: string[]): Promise<Map<string, DeliveryState>> {
+    if (!messageIds.length) return new Map();
+    const rows: Pick<MessageRow, 'id' | 'type' | 'status' | 'failure_reason' | 'external_id'>[] =
+      await this.db.query(
+        `SELECT id, type, status, failure_reason, external_id FROM message
+          WHERE workspace_id = $1 AND id = ANY($2::uuid[])`,
+        [workspaceId, messageIds],
+      );
+    return new Map(
+      rows.map((row) => [
+        row.id,
+        { status: row.status, failure_reason: row.failure_reason, external_send_result: sendResultOf(row) },
+      ]),
+    );
   }
 
   private async changeOwn<T>(

@@ -4,10 +4,12 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, IsNull, Repository } from 'typeorm';
 import { AppConfig, CONFIG } from '@parley/config/config';
-import { Agent, AgentRole } from '@parley/database/entities/agent.entity';
+import type { TokenPair } from '@parley/contract/auth';
+import type { ErrorCode } from '@parley/contract/error-codes';
+import type { AgentRole } from '@parley/contract/views';
+import { Agent } from '@parley/database/entities/agent.entity';
 import { RefreshToken } from '@parley/database/entities/refresh-token.entity';
 import { AppError } from '@parley/errors/app-error';
-import type { ErrorCode } from '@parley/errors/i18n/en';
 
 /** The identity a verified access token carries. */
 export interface AuthAgent {
@@ -37,12 +39,6 @@ export interface AccessClaims {
   /** The agent's token_version when issued; a bump ends every older token. */
   ver: number;
   exp?: number;
-}
-
-export interface TokenPair {
-  access_token: string;
-  refresh_token: string;
-  expires_in: number;
 }
 
 /**

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AppConfig, CONFIG } from '@parley/config/config';
-import type { ChannelType } from '@parley/database/entities/channel.entity';
+import type { ChannelType } from '@parley/contract/channel-types';
 import type { Attachment } from '@parley/database/entities/message.entity';
 import { AppError } from '@parley/errors/app-error';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';

@@ -1,4 +1,4 @@
-import { ErrorCode } from './en';
+import type { ErrorCode } from '@parley/contract/error-codes';
 
 export const ar: Record<ErrorCode, string> = {
   validation_failed: 'الطلب غير صالح: {problems}.',

@@ -1,5 +1,7 @@
-/** English texts, and the list of every stable error code. */
-export const en = {
+import type { ErrorCode } from '@parley/contract/error-codes';
+
+/** English texts; the fallback for a text missing in another language. */
+export const en: Record<ErrorCode, string> = {
   validation_failed: 'The request is not valid: {problems}.',
   invalid_json: 'The request body is not valid JSON.',
   payload_too_large: 'The request body is too large.',
@@ -46,6 +48,4 @@ export const en = {
   rate_limited: 'Too many requests. Try again in {retry_after} seconds.',
   service_unavailable: 'The service is temporarily unavailable. Try again shortly.',
   internal_error: 'Something went wrong on our side.',
-} as const;
-
-export type ErrorCode = keyof typeof en;
+};

@@ -1,4 +1,4 @@
-import { ErrorCode } from './en';
+import type { ErrorCode } from '@parley/contract/error-codes';
 
 export const fa: Record<ErrorCode, string> = {
   validation_failed: 'درخواست معتبر نیست: {problems}.',

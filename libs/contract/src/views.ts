@@ -1,0 +1,194 @@
+/**
+ * The resources as REST answers them and frames carry them: one definition for the server's
+ * presenters and the dashboard. The wire is snake_case; times are ISO 8601 strings.
+ */
+import type { ChannelStatus, ChannelType } from './channel-types';
+
+export const AGENT_ROLES = ['admin', 'agent'] as const;
+export type AgentRole = (typeof AGENT_ROLES)[number];
+
+export const AVAILABILITIES = ['online', 'away', 'offline'] as const;
+export type Availability = (typeof AVAILABILITIES)[number];
+
+export const CONVERSATION_STATUSES = ['open', 'support_active', 'pending', 'resolved'] as const;
+export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
+
+/** What a `conversation_updated` says changed. */
+export const CONVERSATION_CHANGES = ['status', 'assignee', 'unread_count', 'last_message'] as const;
+export type ConversationChange = (typeof CONVERSATION_CHANGES)[number];
+
+/** customer: from the customer; support: an agent's reply to the platform; note: private; system. */
+export const MESSAGE_TYPES = ['customer', 'support', 'note', 'system'] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+
+export const MESSAGE_STATUSES = ['sending', 'sent', 'delivered', 'read', 'failed'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+export const ATTACHMENT_KINDS = [
+  'voice',
+  'audio',
+  'image',
+  'video',
+  'file',
+  'sticker',
+  'location',
+  'contact',
+] as const;
+export type AttachmentKind = (typeof ATTACHMENT_KINDS)[number];
+
+/** One page of a cursor-paginated list; `next_cursor` continues it, null at the end. */
+export interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+export interface AgentView {
+  id: string;
+  name: string;
+  email: string;
+  role: AgentRole;
+  availability: Availability;
+  last_seen_at: string | null;
+  is_active: boolean;
+  invitation_pending: boolean;
+  created_at: string;
+}
+
+/** `POST /agents`: the invited agent and the one-time token for `POST /auth/accept-invite`. */
+export interface InviteAnswer {
+  agent: AgentView;
+  invite_token: string;
+}
+
+/** `GET /agents/me/connections`: the caller's open sockets on every instance, and the cap. */
+export interface ConnectionsView {
+  open: number;
+  max: number;
+}
+
+/** An agent's presence, as `user_presence` carries it. */
+export interface PresenceView {
+  user_id: string;
+  username: string;
+  is_online: boolean;
+  status: Availability;
+  last_seen: string | null;
+}
+
+export interface ContactIdentityView {
+  channel_id: string;
+  platform_user_id: string;
+  unreachable: boolean;
+  unreachable_reason: string | null;
+}
+
+export interface ContactView {
+  id: string;
+  name: string | null;
+  username: string | null;
+  phone: string | null;
+  email: string | null;
+  avatar_url: string | null;
+  /** On a single contact's answer only. */
+  identities?: ContactIdentityView[];
+  created_at: string;
+  updated_at: string;
+}
+
+/** A channel as agents see it: never its credentials or webhook secret. */
+export interface ChannelView {
+  id: string;
+  type: ChannelType;
+  name: string;
+  status: ChannelStatus;
+  external_id: string | null;
+  webhook_url: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ConversationView {
+  id: string;
+  status: ConversationStatus;
+  channel: { id: string; type: ChannelType; name: string };
+  contact: { id: string; name: string | null; username: string | null; avatar_url: string | null };
+  assignee: { id: string; name: string } | null;
+  last_message_at: string;
+  last_message_preview: string | null;
+  last_customer_message_at: string | null;
+  /** Customer messages the calling agent has not read; absent on events, which go to many agents. */
+  unread_count?: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Who did something to a message: an agent, or the customer (a contact). */
+export interface ParticipantRef {
+  kind: 'agent' | 'contact';
+  id: string;
+}
+
+export interface AttachmentView {
+  kind: AttachmentKind;
+  mime: string | null;
+  size: number | null;
+  /** seconds, for voice, audio and video */
+  duration: number | null;
+  /** null until the media job has downloaded it */
+  storage_key: string | null;
+  file_name?: string | null;
+  width?: number | null;
+  height?: number | null;
+  /** location */
+  latitude?: number;
+  longitude?: number;
+  /** shared contact */
+  phone?: string | null;
+  /** Why it could not be downloaded (refused URL, too large, gone at the platform): it never will be. */
+  error?: string | null;
+}
+
+/** The customer who wrote a customer message, and the platform (channel type) they wrote from. */
+export interface MessageCustomer {
+  id: string;
+  /** The first word of the contact's name; null when the platform gave no name. */
+  first_name: string | null;
+  source: ChannelType;
+}
+
+/** The platform's answer to sending a reply: its message id, or why it failed. */
+export type SendSuccess = { success: true; message_id: string };
+export type SendFailure = { success: false; error: string };
+export type ExternalSendResult = SendSuccess | SendFailure;
+
+export interface MessageView {
+  id: string;
+  seq: number;
+  conversation_id: string;
+  type: MessageType;
+  content: string;
+  attachments: AttachmentView[];
+  status: MessageStatus;
+  failure_reason: string | null;
+  sender: (ParticipantRef & { name: string | null }) | null;
+  /** Customer messages only; null on every other type. */
+  customer: MessageCustomer | null;
+  /** Support replies the platform has answered (sent, delivered, read or failed); null otherwise. */
+  external_send_result: ExternalSendResult | null;
+  reply_to: string | null;
+  /** Why inbound spam rules flagged it; null for ordinary messages. */
+  spam_reason: string | null;
+  reactions: { emoji: string; sender: ParticipantRef }[];
+  edited_at: string | null;
+  deleted: boolean;
+  /** When and by whom it was deleted: an agent, or the customer who unsent it. Never what it said. */
+  deleted_at: string | null;
+  deleted_by: ParticipantRef | null;
+  created_at: string;
+}
+
+/** `GET /messages/{id}/attachments/{index}/link`: a signed URL for one attachment, valid until `expires_at`. */
+export interface MediaLink {
+  url: string;
+  expires_at: string;
+}
