@@ -230,7 +230,8 @@ describe('realtime gateway across two api instances', () => {
 
     const resumed = await open(b, `/ws/chat/${conversationId}/`, { token: agent.token, since: cursor });
     await eventually(() => expect(resumed.frames.length).toBeGreaterThanOrEqual(expected.length));
-    const replayed = resumed.frames.filter((f) => typeof f.seq === 'number');
+    // (Presence changes carry a seq too; this socket hears the editor's agent come online, live.)
+    const replayed = resumed.frames.filter((f) => typeof f.seq === 'number' && f.type !== 'user_presence');
     expect(replayed.map((f) => f.seq)).toEqual(expected.map((e) => e.seq));
     expect(replayed.map((f) => f.type)).toEqual([
       'chat_message',
@@ -446,6 +447,39 @@ describe('realtime gateway across two api instances', () => {
     );
     expect(offline.status).toBe('offline');
     expect(Date.parse(offline.last_seen)).toBeGreaterThan(Date.now() - 10000);
+  });
+
+  it('presence changes are events: a list socket resuming with ?since= replays who came and went meanwhile', async () => {
+    const list = await open(a, '/ws/conversations/', { token: ws.token });
+    const cursor = (await list.next((f) => f.type === 'ready')).last_seq as number;
+    list.close();
+    await list.closed();
+    const colleague = await addAgent(a, ws);
+    const tab = await open(b, '/ws/notifications/', { token: colleague.token });
+    await tab.next((f) => f.type === 'ready');
+    tab.close();
+    const stored = async () =>
+      (await a.db.query(
+        `SELECT seq::int AS seq, payload FROM event WHERE workspace_id = $1 AND type = 'agent.presence'
+            AND payload->>'user_id' = $2 AND seq > $3 ORDER BY seq`,
+        [ws.workspaceId, colleague.id, cursor],
+      )) as { seq: number; payload: { is_online: boolean } }[];
+    await eventually(async () =>
+      expect((await stored()).map((e) => e.payload.is_online)).toEqual([true, false]),
+    );
+
+    const resumed = await open(b, '/ws/conversations/', { token: ws.token, since: cursor });
+    await eventually(() =>
+      expect(
+        resumed.frames.filter((f) => f.type === 'user_presence' && f.user_id === colleague.id && f.seq),
+      ).toHaveLength(2),
+    );
+    const replayed = resumed.frames.filter(
+      (f) => f.type === 'user_presence' && f.user_id === colleague.id && f.seq,
+    );
+    expect(replayed.map((f) => [f.seq, f.is_online])).toEqual(
+      (await stored()).map((e) => [e.seq, e.payload.is_online]),
+    );
   });
 
   it('turns the agents of a crashed instance offline within the presence TTL, and frees their socket slots', async () => {

@@ -215,6 +215,30 @@ describe('sessions', () => {
       expect((await http.get('/api/v1/auth/me', { token: second.body.access_token })).status).toBe(200);
     });
 
+    it('an ended sign-in, replayed to a socket opened later, does not close it', async () => {
+      const agent = await addAgent(a, ws);
+      const http = new HttpClient(a.url);
+      const old = await http.post('/api/v1/auth/login', {
+        email: agent.email,
+        password: 'another good password',
+      });
+      await http.post('/api/v1/auth/logout', {}, { token: old.body.access_token }); // every sign-in ends
+      const fresh = await http.post('/api/v1/auth/login', {
+        email: agent.email,
+        password: 'another good password',
+      });
+      // Resuming from the start replays the logout's event; this socket signed in after it.
+      const socket = await open(b, '/ws/conversations/', { token: fresh.body.access_token, since: 0 });
+      socket.send({ type: 'ping' });
+      await socket.next((f) => f.type === 'pong');
+      expect(socket.closeCode).toBeNull();
+      const [{ n }] = await a.db.query(
+        `SELECT count(*)::int AS n FROM event WHERE type = 'agent.session_ended' AND payload->>'user_id' = $1`,
+        [agent.id],
+      );
+      expect(n).toBe(1);
+    });
+
     it('a password change ends every sign-in (tokens and sockets) and continues with fresh tokens', async () => {
       const agent = await addAgent(a, ws);
       const http = new HttpClient(a.url);

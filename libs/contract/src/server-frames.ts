@@ -107,9 +107,13 @@ export interface TypingIndicatorFrame {
   timestamp: string;
 }
 
-/** Never stored; every agent online is sent once right after connect. */
+/**
+ * An agent's presence: every agent's is sent right after connect (no `seq`), then each change as it
+ * is recorded (with its `seq`, so a reconnect with `?since=` replays what changed meanwhile).
+ */
 export interface UserPresenceFrame extends PresenceView {
   type: 'user_presence';
+  seq?: number;
   timestamp: string;
 }
 

@@ -11,6 +11,7 @@ import { SecurityEventService } from '@parley/security/security-event.service';
 import { SecurityPolicyService } from '@parley/security/security-policy.service';
 import { SpamService } from '@parley/security/spam.service';
 import { TrustedAddressService } from '@parley/security/trusted-address.service';
+import { ConnectionSlots } from '@parley/security/connection-slots';
 import { AgentService } from './services/agent.service';
 import { AuthService } from './services/auth.service';
 import { ChannelService } from './services/channel.service';
@@ -51,6 +52,7 @@ const SERVICES = [
   SpamService,
   IpGuardService,
   TrustedAddressService,
+  ConnectionSlots,
   OutboundQueue,
   PlatformRegistry,
 ];

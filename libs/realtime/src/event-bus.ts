@@ -1,22 +1,21 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import type { PublishedEvent } from '@parley/domain/events/domain-event';
-import { redisOptions, whenReady } from '@parley/runtime/redis.provider';
-import { EphemeralEvent, ephemeralChannel, eventsChannel } from './channels';
+import { redisOptions } from '@parley/runtime/redis.provider';
+import { EphemeralEvent, ephemeralChannel, eventsChannel } from '@parley/domain/events/pubsub';
 
 type Listener<T> = (value: T) => void;
 
 /**
- * This process's ear on Redis pub/sub: committed events from the relay, and ephemeral ones.
+ * This process's ear on Redis pub/sub: committed events from the event log's realtime reader, and
+ * ephemeral ones (typing).
  * After a lost subscription comes back, `onResync` listeners replay what they may have missed
  * from Postgres.
  */
 @Injectable()
 export class EventBus implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger(EventBus.name);
   private readonly subscriber: Redis;
-  private readonly publisher: Redis;
   private readonly eventListeners = new Set<Listener<PublishedEvent>>();
   private readonly ephemeralListeners = new Set<Listener<EphemeralEvent>>();
   private readonly resyncListeners = new Set<() => void>();
@@ -24,9 +23,7 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
 
   constructor(@Inject(CONFIG) private readonly config: AppConfig) {
     this.subscriber = new Redis(redisOptions(config, { maxRetriesPerRequest: null, lazyConnect: true }));
-    // Ephemeral frames are worth nothing late: while Redis is away they fail at once.
-    this.publisher = new Redis(redisOptions(config, { maxRetriesPerRequest: 1, enableOfflineQueue: false }));
-    for (const connection of [this.subscriber, this.publisher]) connection.on('error', () => undefined);
+    this.subscriber.on('error', () => undefined);
   }
 
   async onModuleInit(): Promise<void> {
@@ -39,7 +36,6 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
     // queue for the reconnect instead of failing the start (connect() would reject at once).
     await this.subscriber.subscribe(eventsChannel(this.config), ephemeralChannel(this.config));
     this.subscribedOnce = true;
-    await whenReady(this.publisher);
   }
 
   onEvent(listener: Listener<PublishedEvent>): () => void {
@@ -55,14 +51,6 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
   onResync(listener: () => void): () => void {
     this.resyncListeners.add(listener);
     return () => this.resyncListeners.delete(listener);
-  }
-
-  async publishEphemeral(event: EphemeralEvent): Promise<void> {
-    try {
-      await this.publisher.publish(ephemeralChannel(this.config), JSON.stringify(event));
-    } catch (error) {
-      this.logger.warn(`ephemeral ${event.kind} not published: ${(error as Error).message}`);
-    }
   }
 
   private dispatch(channel: string, raw: string): void {
@@ -81,6 +69,5 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.subscriber.disconnect();
-    this.publisher.disconnect();
   }
 }

@@ -4,7 +4,7 @@ import { AppConfig, CONFIG } from '@parley/config/config';
 import type { PublishedEvent } from '@parley/domain/events/domain-event';
 import { EventLog, EventReader } from '@parley/domain/events/event-log';
 import { redisOptions } from '@parley/runtime/redis.provider';
-import { eventsChannel } from './channels';
+import { eventsChannel } from '@parley/domain/events/pubsub';
 
 /**
  * The event log's realtime reader: publishes each workspace's committed events, in seq order, to

@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
+import { DomainModule } from '@parley/domain/domain.module';
 import { EventLog } from '@parley/domain/events/event-log';
+import { PresenceService } from '@parley/domain/services/presence.service';
+import { TypingService } from '@parley/domain/services/typing.service';
 import { EventBus } from './event-bus';
-import { PresenceService } from './presence.service';
 import { RealtimePublisher } from './realtime-publisher';
 
 /**
@@ -11,10 +13,13 @@ import { RealtimePublisher } from './realtime-publisher';
 @Module({ providers: [EventLog, RealtimePublisher], exports: [EventLog] })
 export class RelayModule {}
 
-/** For processes that serve sockets: the bus and presence (and the readers for their own writes). */
+/**
+ * For processes that serve sockets: the bus, who is online and who is typing (and the readers,
+ * for their own writes).
+ */
 @Module({
-  imports: [RelayModule],
-  providers: [EventBus, PresenceService],
-  exports: [EventBus, PresenceService, RelayModule],
+  imports: [RelayModule, DomainModule],
+  providers: [EventBus, PresenceService, TypingService],
+  exports: [EventBus, PresenceService, TypingService, RelayModule],
 })
 export class RealtimeModule {}

@@ -10,7 +10,7 @@ import type {
   WsStats,
 } from '@parley/contract/security';
 import { notFound } from '@parley/errors/app-error';
-import { PresenceService } from '@parley/realtime/presence.service';
+import { ConnectionSlots } from './connection-slots';
 import { IpGuardService } from './ip-guard.service';
 import { RateLimitService } from './rate-limit.service';
 
@@ -25,7 +25,7 @@ export class SecurityStatsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly guard: IpGuardService,
-    private readonly presence: PresenceService,
+    private readonly slots: ConnectionSlots,
     private readonly rateLimits: RateLimitService,
   ) {}
 
@@ -136,7 +136,7 @@ export class SecurityStatsService {
       hours,
       messages_sent: sent.messages,
       messages_failed: sent.failed,
-      connections_now: await this.presence.liveConnections(agentId),
+      connections_now: await this.slots.live(agentId),
       messages_last_minute: await this.rateLimits.messagesLastMinute(agentId),
       security_events: failures[0].count,
       last_seen_at: agent.last_seen_at?.toISOString() ?? null,
@@ -159,7 +159,7 @@ export class SecurityStatsService {
       agents.map(async (a) => ({
         agent_id: a.id,
         name: a.name,
-        connections: await this.presence.liveConnections(a.id),
+        connections: await this.slots.live(a.id),
         messages_last_minute: await this.rateLimits.messagesLastMinute(a.id),
       })),
     );

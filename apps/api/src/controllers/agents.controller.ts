@@ -1,14 +1,12 @@
 import { Body, Controller, Get, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { SESSION_CLOSE } from '@parley/contract/sockets';
 import type { ConnectionsView } from '@parley/contract/views';
 import { AgentService } from '@parley/domain/services/agent.service';
-import { EventBus } from '@parley/realtime/event-bus';
-import { PresenceService } from '@parley/realtime/presence.service';
+import { PresenceService } from '@parley/domain/services/presence.service';
+import { ConnectionSlots } from '@parley/security/connection-slots';
 import { SecurityPolicyService } from '@parley/security/security-policy.service';
 import type { AuthAgent } from '@parley/domain/services/token.service';
 import { AdminOnly, CurrentAgent } from '../auth/auth.guards';
-import { endSessions } from '../auth/sessions';
 import { AvailabilityDto, InviteAgentDto, UpdateAgentDto } from '../dtos/agent.dto';
 import { IdPipe } from '../dtos/id.pipe';
 
@@ -18,7 +16,7 @@ import { IdPipe } from '../dtos/id.pipe';
 export class AgentsController {
   constructor(
     private readonly agents: AgentService,
-    private readonly bus: EventBus,
+    private readonly slots: ConnectionSlots,
     private readonly presence: PresenceService,
     private readonly policies: SecurityPolicyService,
   ) {}
@@ -30,7 +28,7 @@ export class AgentsController {
   @Get('me/connections')
   async myConnections(@CurrentAgent() me: AuthAgent): Promise<ConnectionsView> {
     const [open, policy] = await Promise.all([
-      this.presence.liveConnections(me.id),
+      this.slots.live(me.id),
       this.policies.forWorkspace(me.workspaceId),
     ]);
     return { open, max: policy.maxSocketsPerAgent };
@@ -39,9 +37,11 @@ export class AgentsController {
   /** Online or away, shown to the workspace as `user_presence`. */
   @Put('me/availability')
   async setAvailability(@CurrentAgent() me: AuthAgent, @Body() dto: AvailabilityDto) {
-    const agent = await this.agents.setAvailability(me.workspaceId, me.id, dto.availability);
-    await this.presence.availabilityChanged({ workspaceId: me.workspaceId, agentId: me.id, name: me.name });
-    return agent;
+    await this.presence.availabilityChanged(
+      { workspaceId: me.workspaceId, agentId: me.id, name: me.name },
+      dto.availability,
+    );
+    return this.agents.get(me.workspaceId, me.id);
   }
 
   @Get()
@@ -68,21 +68,7 @@ export class AgentsController {
     @Param('id', new IdPipe('agent')) id: string,
     @Body() dto: UpdateAgentDto,
   ) {
-    const { sessionsEnded, ...agent } = await this.agents.update(me.workspaceId, id, dto);
-    // Every instance closes the agent's open sockets at once: a deactivated agent for good (4003),
-    // one whose role changed until it signs in with a token of the new role (4001).
-    if (sessionsEnded) {
-      await endSessions(
-        this.bus,
-        {
-          workspaceId: me.workspaceId,
-          agentId: agent.id,
-          sessionId: null,
-          reason: agent.is_active ? 'role changed' : 'agent deactivated',
-        },
-        agent.is_active ? SESSION_CLOSE.ended : SESSION_CLOSE.forbidden,
-      );
-    }
+    const agent = await this.agents.update(me.workspaceId, id, dto);
     return agent;
   }
 }

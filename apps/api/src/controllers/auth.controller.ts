@@ -4,10 +4,8 @@ import type { MeView } from '@parley/contract/auth';
 import { AgentService } from '@parley/domain/services/agent.service';
 import { AuthService } from '@parley/domain/services/auth.service';
 import { AuthFailure, type AuthAgent } from '@parley/domain/services/token.service';
-import { EventBus } from '@parley/realtime/event-bus';
 import { IpGuardService } from '@parley/security/ip-guard.service';
 import { CurrentAgent, Public } from '../auth/auth.guards';
-import { endSessions } from '../auth/sessions';
 import {
   AcceptInviteDto,
   ChangePasswordDto,
@@ -24,7 +22,6 @@ export class AuthController {
     private readonly auth: AuthService,
     private readonly agents: AgentService,
     private readonly guard: IpGuardService,
-    private readonly bus: EventBus,
   ) {}
 
   /**
@@ -94,15 +91,7 @@ export class AuthController {
       'End this sign-in (its tokens and open sockets, at once), or every sign-in without refresh_token',
   })
   async logout(@CurrentAgent() agent: AuthAgent, @Body() dto: LogoutDto) {
-    const { sessionId } = await this.auth.logout(agent.id, dto.refresh_token);
-    if (sessionId || !dto.refresh_token) {
-      await endSessions(this.bus, {
-        workspaceId: agent.workspaceId,
-        agentId: agent.id,
-        sessionId,
-        reason: 'signed out',
-      });
-    }
+    await this.auth.logout(agent, dto.refresh_token);
   }
 
   @Post('password')
@@ -118,12 +107,6 @@ export class AuthController {
       () => this.auth.changePassword(agent.id, dto.current_password, dto.new_password),
       { account: agent.email, workspaceId: async () => agent.workspaceId },
     );
-    await endSessions(this.bus, {
-      workspaceId: agent.workspaceId,
-      agentId: agent.id,
-      sessionId: null,
-      reason: 'password changed',
-    });
     return session;
   }
 

@@ -3,12 +3,13 @@ import type {
   ConversationsServerFrame,
   NotificationsServerFrame,
   ServerFrame,
+  UserPresenceFrame,
 } from '@parley/contract/server-frames';
 import type { SocketKind } from '@parley/contract/sockets';
 import type { AgentRole, ConversationView } from '@parley/contract/views';
 import type { DomainEvent, PublishedEvent } from '@parley/domain/events/domain-event';
 import type { DeliveryState } from '@parley/domain/presenters/message.presenter';
-import type { EphemeralEvent } from '@parley/realtime/channels';
+import type { EphemeralEvent } from '@parley/domain/events/pubsub';
 
 export interface Viewer {
   kind: SocketKind;
@@ -62,7 +63,13 @@ export function eventFrames(
   }
 }
 
+/** An agent's presence changed: every chat and conversations socket of the workspace shows it. */
+function presenceFrames(event: Of<'agent.presence'>): UserPresenceFrame[] {
+  return [{ type: 'user_presence', seq: event.seq, ...event.payload, timestamp: event.created_at }];
+}
+
 function chatFrames(event: PublishedEvent, viewer: Viewer, context: FrameContext): ChatServerFrame[] {
+  if (is(event, 'agent.presence')) return presenceFrames(event);
   const conversationId = event.conversation_id;
   if (!conversationId || conversationId !== viewer.conversationId) return [];
   const seq = event.seq;
@@ -107,6 +114,7 @@ function chatFrames(event: PublishedEvent, viewer: Viewer, context: FrameContext
 }
 
 function listFrames(event: PublishedEvent, viewer: Viewer, list: FrameContext): ConversationsServerFrame[] {
+  if (is(event, 'agent.presence')) return presenceFrames(event);
   if (!list.conversation) return [];
   const seq = event.seq;
   const conversation = { ...list.conversation, unread_count: list.unread ?? 0 };
@@ -165,23 +173,14 @@ function notificationFrames(event: PublishedEvent, viewer: Viewer): Notification
   return [];
 }
 
-/** Typing and presence frames; never stored, never replayed. */
+/** Typing frames; never stored, never replayed. */
 export function ephemeralFrames(event: EphemeralEvent, viewer: Viewer): ServerFrame[] {
-  if (event.kind === 'typing') {
-    if (
-      viewer.kind !== 'chat' ||
-      viewer.conversationId !== event.conversation_id ||
-      viewer.agentId === event.user_id
-    ) {
-      return [];
-    }
-    const { conversation_id, user_id, username, is_typing, timestamp } = event;
-    return [{ type: 'typing_indicator', conversation_id, user_id, username, is_typing, timestamp }];
-  }
-  if (event.kind === 'presence') {
-    if (viewer.kind === 'notifications') return [];
-    const { user_id, username, is_online, status, last_seen, timestamp } = event;
-    return [{ type: 'user_presence', user_id, username, is_online, status, last_seen, timestamp }];
-  }
-  return [];
+  if (
+    viewer.kind !== 'chat' ||
+    viewer.conversationId !== event.conversation_id ||
+    viewer.agentId === event.user_id
+  )
+    return [];
+  const { conversation_id, user_id, username, is_typing, timestamp } = event;
+  return [{ type: 'typing_indicator', conversation_id, user_id, username, is_typing, timestamp }];
 }

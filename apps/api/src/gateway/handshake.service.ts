@@ -7,7 +7,7 @@ import type { SocketKind } from '@parley/contract/sockets';
 import { ConversationService } from '@parley/domain/services/conversation.service';
 import { AuthFailure, AuthSession, TokenService } from '@parley/domain/services/token.service';
 import { Locale, pickLocale } from '@parley/errors/translate';
-import { PresenceService } from '@parley/realtime/presence.service';
+import { ConnectionSlots } from '@parley/security/connection-slots';
 import { IpGuardService } from '@parley/security/ip-guard.service';
 import { SecurityEventService } from '@parley/security/security-event.service';
 import { SecurityPolicyService } from '@parley/security/security-policy.service';
@@ -15,6 +15,8 @@ import { SecurityPolicyService } from '@parley/security/security-policy.service'
 /** Who is on the other end of a socket, settled at the handshake. */
 export interface SocketContext {
   connectionId: string;
+  /** When the handshake verified the token (a session that ended after it closes the socket). */
+  openedAt: number;
   kind: SocketKind;
   agent: AuthSession['agent'];
   /** The sign-in the socket belongs to, and when its token runs out (renewed by an `auth` frame). */
@@ -50,7 +52,7 @@ export class HandshakeService {
   constructor(
     private readonly tokens: TokenService,
     private readonly conversations: ConversationService,
-    private readonly presence: PresenceService,
+    private readonly slots: ConnectionSlots,
     private readonly policies: SecurityPolicyService,
     private readonly guard: IpGuardService,
     private readonly events: SecurityEventService,
@@ -105,7 +107,7 @@ export class HandshakeService {
     }
     const connectionId = randomUUID();
     const { maxSocketsPerAgent } = await this.policies.forWorkspace(agent.workspaceId);
-    if (!(await this.presence.reserve(agent.id, connectionId, maxSocketsPerAgent))) {
+    if (!(await this.slots.reserve(agent.id, connectionId, maxSocketsPerAgent))) {
       await this.events.record({
         kind: 'connection_refused',
         ip,
@@ -117,6 +119,7 @@ export class HandshakeService {
     }
     return {
       connectionId,
+      openedAt: Date.now(),
       kind,
       agent,
       session: { id: session.sessionId, expiresAt: session.expiresAt },

@@ -6,17 +6,17 @@ import { AppConfig, CONFIG } from '@parley/config/config';
 import type { AuthOkFrame, PongFrame, ServerFrame } from '@parley/contract/server-frames';
 import { SESSION_CLOSE } from '@parley/contract/sockets';
 import type { ConversationView } from '@parley/contract/views';
-import type { PublishedEvent } from '@parley/domain/events/domain-event';
+import type { DomainEvent, PublishedEvent } from '@parley/domain/events/domain-event';
 import { ConversationService } from '@parley/domain/services/conversation.service';
 import { EventService } from '@parley/domain/services/event.service';
 import { MessageService } from '@parley/domain/services/message.service';
-import { OutboundQueue } from '@parley/queue/outbound.queue';
 import { AuthFailure, AuthSession, TokenService } from '@parley/domain/services/token.service';
 import { AppError } from '@parley/errors/app-error';
 import { IpGuardService } from '@parley/security/ip-guard.service';
-import { EphemeralEvent } from '@parley/realtime/channels';
+import { EphemeralEvent } from '@parley/domain/events/pubsub';
+import { PresenceService } from '@parley/domain/services/presence.service';
+import { TypingService } from '@parley/domain/services/typing.service';
 import { EventBus } from '@parley/realtime/event-bus';
-import { PresenceService } from '@parley/realtime/presence.service';
 import {
   ephemeralFrames,
   eventFrames,
@@ -29,7 +29,6 @@ import type { SocketContext } from './handshake.service';
 import { sendFrame } from './ws.adapter';
 
 export const RECENT_MESSAGES = 50;
-export const TYPING_TTL_MS = 5000;
 const REPLAY_PAGE = 500;
 
 export interface ClientSocket extends WebSocket {
@@ -44,6 +43,8 @@ export interface ClientSocket extends WebSocket {
   /** Closes the socket (4001) when its token runs out, unless an `auth` frame renewed it. */
   expiry?: NodeJS.Timeout;
 }
+
+type Of<T extends DomainEvent['type']> = PublishedEvent<Extract<DomainEvent, { type: T }>>;
 
 export const pong = (): PongFrame => ({ type: 'pong', timestamp: new Date().toISOString() });
 
@@ -63,7 +64,6 @@ const viewerOf = (socket: ClientSocket): Viewer => ({
 export class SocketHub implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(SocketHub.name);
   private readonly byWorkspace = new Map<string, Set<ClientSocket>>();
-  private readonly typing = new Map<string, { timer: NodeJS.Timeout; socket: ClientSocket }>();
   private chain: Promise<void> = Promise.resolve();
   private pinger?: NodeJS.Timeout;
 
@@ -75,7 +75,7 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
     private readonly messages: MessageService,
     private readonly conversations: ConversationService,
     private readonly events: EventService,
-    private readonly queues: OutboundQueue,
+    private readonly typing: TypingService,
     private readonly tokens: TokenService,
     private readonly ipGuard: IpGuardService,
   ) {}
@@ -134,9 +134,9 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
         sendFrame(socket, { type: 'ready', last_seq: socket.lastSeq });
       }
       if (context.kind !== 'notifications') {
-        for (const presence of await this.presence.snapshot(context.agent.workspaceId)) {
-          for (const frame of ephemeralFrames(presence, viewerOf(socket))) sendFrame(socket, frame);
-        }
+        const timestamp = new Date().toISOString();
+        for (const presence of await this.presence.snapshot(context.agent.workspaceId))
+          sendFrame(socket, { type: 'user_presence', ...presence, timestamp });
       }
       await this.presence.connected(context.connectionId, {
         workspaceId: context.agent.workspaceId,
@@ -152,35 +152,21 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
     const peers = this.byWorkspace.get(socket.parley.agent.workspaceId);
     peers?.delete(socket);
     if (peers?.size === 0) this.byWorkspace.delete(socket.parley.agent.workspaceId);
-    const key = this.typingKey(socket);
-    if (key && this.typing.get(key)?.socket === socket) await this.setTyping(socket, false);
+    const typist = this.typistOf(socket);
+    if (typist) await this.typing.stopFor(typist, socket);
     await this.presence.disconnected(socket.parley.connectionId).catch(() => undefined);
   }
 
-  /** `typing {is_typing}`: tells the others, and says "stopped" by itself when refreshes stop. */
+  /** `typing {is_typing}` on a chat socket: the domain tells the others and the customer. */
   async setTyping(socket: ClientSocket, isTyping: boolean): Promise<void> {
-    const key = this.typingKey(socket);
-    if (!key) return;
-    clearTimeout(this.typing.get(key)?.timer);
-    this.typing.delete(key);
-    if (isTyping) {
-      const timer = setTimeout(() => void this.setTyping(socket, false), TYPING_TTL_MS);
-      timer.unref();
-      this.typing.set(key, { timer, socket });
-    }
-    const { agent, conversationId } = socket.parley;
-    // The customer sees "typing…" too; the job id buckets it, so refreshes do not flood the platform.
-    if (isTyping)
-      await this.queues.enqueueTyping({ workspaceId: agent.workspaceId, conversationId: conversationId! });
-    await this.bus.publishEphemeral({
-      kind: 'typing',
-      workspace_id: agent.workspaceId,
-      conversation_id: conversationId!,
-      user_id: agent.id,
-      username: agent.name,
-      is_typing: isTyping,
-      timestamp: new Date().toISOString(),
-    });
+    const typist = this.typistOf(socket);
+    if (typist) await this.typing.set(typist, isTyping, socket);
+  }
+
+  private typistOf(socket: ClientSocket) {
+    const { kind, conversationId, agent } = socket.parley;
+    if (kind !== 'chat' || !conversationId) return null;
+    return { workspaceId: agent.workspaceId, agentId: agent.id, name: agent.name, conversationId };
   }
 
   /**
@@ -217,18 +203,15 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
     socket.expiry.unref();
   }
 
-  /** Closes the sockets of an agent's ended sign-in (or of all its sign-ins) on this instance. */
-  private endSession(event: Extract<EphemeralEvent, { kind: 'session_ended' }>): void {
-    for (const socket of this.byWorkspace.get(event.workspace_id) ?? []) {
-      const { agent, session } = socket.parley;
-      if (agent.id === event.user_id && (event.session_id === null || event.session_id === session.id))
-        socket.close(event.code, event.reason);
-    }
-  }
-
-  private typingKey(socket: ClientSocket): string | null {
-    const { kind, conversationId, agent } = socket.parley;
-    return kind === 'chat' ? `${conversationId}:${agent.id}` : null;
+  /**
+   * Closes a socket of an agent's ended sign-in (or of any of its sign-ins): only one open before
+   * the sign-in ended, so a replay to a socket signed in since leaves it open.
+   */
+  private closeIfEnded(socket: ClientSocket, event: Of<'agent.session_ended'>): void {
+    const { agent, session, openedAt } = socket.parley;
+    const { user_id, session_id, code, reason } = event.payload;
+    const mine = agent.id === user_id && (session_id === null || session_id === session.id);
+    if (mine && openedAt <= Date.parse(event.created_at)) socket.close(code, reason);
   }
 
   /** Runs deliveries one after another so every socket gets its frames in seq order. */
@@ -255,6 +238,8 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
   private send(socket: ClientSocket, event: PublishedEvent, context?: FrameContext): void {
     if (event.seq <= socket.lastSeq) return;
     socket.lastSeq = event.seq;
+    if (event.type === 'agent.session_ended')
+      return this.closeIfEnded(socket, event as Of<'agent.session_ended'>);
     for (const frame of eventFrames(event, viewerOf(socket), context)) sendFrame(socket, frame);
   }
 
@@ -277,7 +262,6 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
   }
 
   private deliverEphemeral(event: EphemeralEvent): void {
-    if (event.kind === 'session_ended') return this.endSession(event);
     for (const socket of this.byWorkspace.get(event.workspace_id) ?? []) {
       for (const frame of ephemeralFrames(event, viewerOf(socket))) {
         // A socket still catching up gets them after its catch-up frames, so recent_messages stays first.
@@ -360,6 +344,5 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     clearInterval(this.pinger);
-    for (const { timer } of this.typing.values()) clearTimeout(timer);
   }
 }

@@ -154,7 +154,7 @@ export class LiveSocket<K extends SocketKind> {
       this.onFrame(frame);
       return;
     }
-    if ('seq' in received) {
+    if ('seq' in received && received.seq !== undefined) {
       if (this.lastSeq !== null && received.seq <= this.lastSeq) return;
       this.lastSeq = received.seq;
     }

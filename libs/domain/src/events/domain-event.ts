@@ -1,6 +1,7 @@
 import type { ChannelStatus } from '@parley/contract/channel-types';
 import type { MessageStatusChange, ReactionChange } from '@parley/contract/server-frames';
-import type { ConversationChange, ConversationView, MessageView } from '@parley/contract/views';
+import type { SessionCloseCode } from '@parley/contract/sockets';
+import type { ConversationChange, ConversationView, MessageView, PresenceView } from '@parley/contract/views';
 
 /** Every change agents may hear of; written as an `event` row in the transaction of the change. */
 export type DomainEvent =
@@ -29,6 +30,17 @@ export type DomainEvent =
       type: 'channel.updated';
       conversationId: null;
       payload: { channel_id: string; status: ChannelStatus; reason: string | null };
+    }
+  /** An agent came online, went offline, or chose away: every agent of the workspace hears it. */
+  | { type: 'agent.presence'; conversationId: null; payload: PresenceView }
+  /**
+   * An agent's sign-in (`session_id`), or all its sign-ins (null), ended: its open sockets close
+   * (4001 after a logout, password or role change; 4003 when deactivated). Heard, never shown.
+   */
+  | {
+      type: 'agent.session_ended';
+      conversationId: null;
+      payload: { user_id: string; session_id: string | null; code: SessionCloseCode; reason: string };
     }
   | {
       type: 'conversation.read';

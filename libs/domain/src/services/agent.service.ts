@@ -2,11 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { DataSource, IsNull, Repository } from 'typeorm';
-import type { AgentRole, AgentView, Availability, InviteAnswer } from '@parley/contract/views';
+import { SESSION_CLOSE } from '@parley/contract/sockets';
+import type { AgentRole, AgentView, InviteAnswer } from '@parley/contract/views';
 import { Agent } from '@parley/database/entities/agent.entity';
 import { AppError, notFound } from '@parley/errors/app-error';
 import { toAgentView } from '../presenters/agent.presenter';
 import { isUniqueViolation } from './postgres-errors';
+import { EventService } from './event.service';
 import { sha256, TokenService } from './token.service';
 
 const INVITE_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -17,6 +19,7 @@ export class AgentService {
     @InjectDataSource() private readonly db: DataSource,
     @InjectRepository(Agent) private readonly agents: Repository<Agent>,
     private readonly tokens: TokenService,
+    private readonly events: EventService,
   ) {}
 
   async list(workspaceId: string): Promise<AgentView[]> {
@@ -58,7 +61,7 @@ export class AgentService {
     workspaceId: string,
     id: string,
     changes: { name?: string; role?: AgentRole; is_active?: boolean },
-  ): Promise<AgentView & { sessionsEnded: boolean }> {
+  ): Promise<AgentView> {
     const agent = await this.db.transaction(async (manager) => {
       // Lock the workspace's admins so two concurrent demotions cannot both pass the check.
       const admins = await manager
@@ -88,15 +91,25 @@ export class AgentService {
       // needs no new token: every request and handshake reads the role from here; open sockets,
       // which hold it, are closed by the caller.)
       if (deactivated) agent.tokenVersion += 1;
-      return { saved: await manager.save(agent), sessionsEnded: roleChanged || deactivated };
+      const saved = await manager.save(agent);
+      // Every instance closes the agent's open sockets at once: a deactivated agent for good
+      // (4003), one whose role changed until it reconnects into the new role (4001).
+      if (roleChanged || deactivated) {
+        await this.events.append(manager, workspaceId, {
+          type: 'agent.session_ended',
+          conversationId: null,
+          payload: {
+            user_id: agent.id,
+            session_id: null,
+            code: deactivated ? SESSION_CLOSE.forbidden : SESSION_CLOSE.ended,
+            reason: deactivated ? 'agent deactivated' : 'role changed',
+          },
+        });
+      }
+      return saved;
     });
-    if (agent.saved.deactivatedAt) await this.tokens.revokeAllOf(agent.saved.id);
-    return { ...toAgentView(agent.saved), sessionsEnded: agent.sessionsEnded };
-  }
-
-  async setAvailability(workspaceId: string, id: string, availability: Availability): Promise<AgentView> {
-    await this.agents.update({ id, workspaceId }, { availability });
-    return this.get(workspaceId, id);
+    if (agent.deactivatedAt) await this.tokens.revokeAllOf(agent.id);
+    return toAgentView(agent);
   }
 
   /** An active agent of the workspace, or null. */

@@ -3,10 +3,12 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import * as argon2 from 'argon2';
 import { DataSource, Repository } from 'typeorm';
 import type { AuthAnswer } from '@parley/contract/auth';
+import { SESSION_CLOSE, SessionCloseCode } from '@parley/contract/sockets';
 import { Agent } from '@parley/database/entities/agent.entity';
 import { RefreshToken } from '@parley/database/entities/refresh-token.entity';
 import { Workspace } from '@parley/database/entities/workspace.entity';
 import { AppError } from '@parley/errors/app-error';
+import { EventService } from './event.service';
 import { isUniqueViolation } from './postgres-errors';
 import { AuthFailure, sha256, TokenService } from './token.service';
 
@@ -34,6 +36,7 @@ export class AuthService {
     @InjectRepository(Agent) private readonly agents: Repository<Agent>,
     @InjectRepository(RefreshToken) private readonly refreshTokens: Repository<RefreshToken>,
     private readonly tokens: TokenService,
+    private readonly events: EventService,
   ) {}
 
   async signup(input: {
@@ -120,19 +123,19 @@ export class AuthService {
   }
 
   /**
-   * Ends the sign-in the refresh token belongs to (its access tokens stop at once), or every
-   * sign-in of the agent without one. Answers the ended sign-in's id, or null for all of them.
+   * Ends the sign-in the refresh token belongs to (its access tokens stop at once, its sockets
+   * close on every instance), or every sign-in of the agent without one.
    */
-  async logout(agentId: string, refreshToken?: string): Promise<{ sessionId: string | null }> {
+  async logout(agent: { id: string; workspaceId: string }, refreshToken?: string): Promise<void> {
     if (!refreshToken) {
-      await this.tokens.revokeAllOf(agentId);
-      await this.tokens.bumpVersion(agentId);
-      return { sessionId: null };
+      await this.tokens.revokeAllOf(agent.id);
+      await this.tokens.bumpVersion(agent.id);
+      return this.endSessions(agent, null, SESSION_CLOSE.ended, 'signed out');
     }
-    const token = await this.refreshTokens.findOneBy({ tokenHash: sha256(refreshToken), agentId });
-    if (!token) return { sessionId: null };
+    const token = await this.refreshTokens.findOneBy({ tokenHash: sha256(refreshToken), agentId: agent.id });
+    if (!token) return;
     await this.tokens.revokeFamily(token.familyId);
-    return { sessionId: token.familyId };
+    await this.endSessions(agent, token.familyId, SESSION_CLOSE.ended, 'signed out');
   }
 
   /**
@@ -148,7 +151,24 @@ export class AuthService {
     agent.tokenVersion += 1;
     await this.agents.save(agent);
     await this.tokens.revokeAllOf(agent.id);
+    await this.endSessions(agent, null, SESSION_CLOSE.ended, 'password changed');
     return this.session(agent);
+  }
+
+  /** Records that sign-ins ended; every api instance closes their sockets when it hears it. */
+  private endSessions(
+    agent: { id: string; workspaceId: string },
+    sessionId: string | null,
+    code: SessionCloseCode,
+    reason: string,
+  ): Promise<void> {
+    return this.db.transaction(async (manager) => {
+      await this.events.append(manager, agent.workspaceId, {
+        type: 'agent.session_ended',
+        conversationId: null,
+        payload: { user_id: agent.id, session_id: sessionId, code, reason },
+      });
+    });
   }
 
   async acceptInvite(inviteToken: string, password: string): Promise<Session> {
