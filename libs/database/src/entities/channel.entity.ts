@@ -8,8 +8,11 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 
-export const CHANNEL_TYPES = ['telegram', 'instagram'] as const;
-export type ChannelType = (typeof CHANNEL_TYPES)[number];
+/**
+ * The name of the platform adapter serving the channel (`telegram`, `instagram`, …). The platform
+ * registry, not the schema, knows which exist: a new platform needs no migration.
+ */
+export type ChannelType = string;
 export const CHANNEL_STATUSES = ['active', 'reauthorization_required'] as const;
 export type ChannelStatus = (typeof CHANNEL_STATUSES)[number];
 

@@ -43,7 +43,12 @@ export class ChannelService {
 
   /** Checks the credentials with the platform, stores them encrypted and registers the webhook. */
   async create(workspaceId: string, input: ChannelInput): Promise<ChannelView> {
-    const adapter = this.platforms.adapter(input.type);
+    const adapter = this.platforms.find(input.type);
+    if (!adapter) {
+      throw new AppError('validation_failed', 400, {
+        problems: `type must be one of the following values: ${this.platforms.types().join(', ')}`,
+      });
+    }
     const connected = await adapter.connect(input).catch((error) => Promise.reject(connectError(error)));
     await this.assertNotConnectedElsewhere(input.type, connected.externalId);
     // The id is chosen first: the credentials' ciphertext is bound to it.
