@@ -9,10 +9,11 @@ import { TelegramAdapter } from './telegram/telegram.adapter';
 export const PLATFORMS = {
   telegram: (config: AppConfig) => new TelegramAdapter(config.telegramApiRoot, config.media.fetchTimeoutMs),
   instagram: (config: AppConfig) =>
-    new InstagramAdapter(config.instagram.apiUrl, {
-      hosts: config.instagram.mediaHosts,
-      timeoutMs: config.media.fetchTimeoutMs,
-    }),
+    new InstagramAdapter(
+      config.instagram.apiUrl,
+      { hosts: config.instagram.mediaHosts, timeoutMs: config.media.fetchTimeoutMs },
+      { appSecret: config.instagram.appSecret, verifyToken: config.instagram.verifyToken },
+    ),
 } satisfies Record<string, (config: AppConfig) => PlatformAdapter>;
 
 /** A channel type is a path segment of its webhook URL and fits `channel.type` (varchar 16). */

@@ -8,6 +8,7 @@ import { AppError, notFound } from '@parley/errors/app-error';
 import { ChannelAccess, ConnectInput } from '@parley/platforms/platform';
 import { PlatformError } from '@parley/platforms/platform-error';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
+import { webhookPath } from '@parley/platforms/webhook';
 import { ChannelView, toChannelView } from '../presenters/channel.presenter';
 import { CredentialsCipher } from './credentials-cipher';
 
@@ -165,7 +166,8 @@ export class ChannelService {
   }
 
   private webhookUrl(channel: Channel): string {
-    return `${this.config.publicUrl}${this.platforms.adapter(channel.type).webhookPath(channel.id)}`;
+    const { webhook } = this.platforms.adapter(channel.type);
+    return `${this.config.publicUrl}${webhookPath(channel.type, webhook, channel.id)}`;
   }
 
   private async find(workspaceId: string, id: string): Promise<Channel> {
