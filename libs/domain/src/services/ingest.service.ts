@@ -7,6 +7,7 @@ import {
   PlatformWebhook,
   WebhookBodyInvalid,
   WebhookDelivery,
+  WebhookEvent,
   WebhookVerdict,
 } from '@parley/platforms/webhook';
 import { SecurityEventService } from '@parley/security/security-event.service';
@@ -68,7 +69,7 @@ export class IngestService {
     const problems = webhook.validate(delivery.body);
     if (problems !== null) throw new AppError('validation_failed', 400, { problems });
 
-    let events;
+    let events: WebhookEvent[];
     try {
       events = webhook.normalize(delivery.body);
     } catch (error) {
