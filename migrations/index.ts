@@ -5,6 +5,7 @@ import { AgentSessionsAndOperator1764400000000 } from './1764400000000-agent-ses
 import { CredentialsBoundToChannel1764500000000 } from './1764500000000-credentials-bound-to-channel';
 import { DeletedMessagesKeepNoText1796002216573 } from './1796002216573-deleted-messages-keep-no-text';
 import { EventReaderCursors1796010000000 } from './1796010000000-event-reader-cursors';
+import { ChannelTypeFromRegistry1796021000000 } from './1796021000000-channel-type-from-registry';
 
 /** Every migration in order. `npm run migration:generate` writes a new file: add its class here. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   CredentialsBoundToChannel1764500000000,
   DeletedMessagesKeepNoText1796002216573,
   EventReaderCursors1796010000000,
+  ChannelTypeFromRegistry1796021000000,
 ];

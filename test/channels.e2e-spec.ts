@@ -168,6 +168,12 @@ describe('channels end to end', () => {
         '/webhooks/instagram?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1',
       );
       expect(wrong.status).toBe(403);
+      // A parameter sent twice arrives as a list: refused like any wrong token, never a 500.
+      const token = environment.env.INSTAGRAM_VERIFY_TOKEN;
+      const twice = await http.get(
+        `/webhooks/instagram?hub.mode=subscribe&hub.verify_token=${token}&hub.verify_token=${token}&hub.challenge=1`,
+      );
+      expect([twice.status, twice.body.code]).toEqual([403, 'forbidden']);
     });
   });
 

@@ -1,13 +1,13 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { AppConfig } from '@parley/config/config';
 import { DomainModule } from '@parley/domain/domain.module';
+import { IngestService } from '@parley/domain/services/ingest.service';
 import { RelayModule } from '@parley/realtime/realtime.module';
 import { RuntimeModule } from '@parley/runtime/runtime.module';
 import { IpGuardMiddleware } from '@parley/security/ip-guard.middleware';
-import { InstagramWebhookController } from './controllers/instagram-webhook.controller';
-import { TelegramWebhookController } from './controllers/telegram-webhook.controller';
+import { WebhookController } from './controllers/webhook.controller';
 
-/** Platform webhooks: verify, normalize, hand to the domain. */
+/** Platform webhooks: one pipeline (find channel, verify, validate, normalize, hand to the domain) for every adapter. */
 @Module({})
 export class IngestModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
@@ -18,7 +18,8 @@ export class IngestModule implements NestModule {
     return {
       module: IngestModule,
       imports: [RuntimeModule.forRoot(config, 'ingest'), DomainModule, RelayModule],
-      controllers: [TelegramWebhookController, InstagramWebhookController],
+      controllers: [WebhookController],
+      providers: [IngestService],
     };
   }
 }

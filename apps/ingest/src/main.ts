@@ -1,7 +1,7 @@
 import { runApp } from '@parley/runtime/bootstrap';
 import { IngestModule } from './ingest.module';
 
-// rawBody: Instagram's signature is over the exact bytes Meta sent.
+// rawBody: platforms sign the exact bytes they sent (Instagram's X-Hub-Signature-256).
 void runApp(
   'ingest',
   (config) => IngestModule.forRoot(config),

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { ChannelType } from '@parley/contract/channel-types';
 import type { Attachment } from '@parley/database/entities/message.entity';
+import type { PlatformWebhook } from './webhook';
 
 /** A channel as an adapter needs it: its platform ids and decrypted credentials. */
 export interface ChannelAccess {
@@ -57,8 +58,8 @@ export interface PlatformAdapter {
   };
   /** Checks the credentials with the platform; returns the account id and what to store (encrypted). */
   connect(input: ConnectInput): Promise<{ externalId: string; credentials: Record<string, string> }>;
-  /** Where the platform calls us for this channel, under PUBLIC_URL. */
-  webhookPath(channelId: string): string;
+  /** How the platform's webhooks reach a channel and prove themselves; ingest runs the same steps for all. */
+  readonly webhook: PlatformWebhook;
   registerWebhook(channel: ChannelAccess, url: string): Promise<void>;
   removeWebhook(channel: ChannelAccess): Promise<void>;
   send(channel: ChannelAccess, message: OutboundMessage): Promise<{ externalId: string }>;

@@ -1,11 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
-import { CHANNEL_TYPES, type ChannelType } from '@parley/contract/channel-types';
+import { IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import type { ChannelType } from '@parley/contract/channel-types';
+import { PLATFORMS } from '@parley/platforms/platform.registry';
 
 const BOT_TOKEN = /^\d{3,15}:[A-Za-z0-9_-]{30,64}$/;
 
 export class CreateChannelDto {
-  @ApiProperty({ enum: CHANNEL_TYPES }) @IsIn(CHANNEL_TYPES) type!: ChannelType;
+  /** Checked against the platform registry by the channel service: a registered platform is a valid type. */
+  @ApiProperty({ enum: Object.keys(PLATFORMS) }) @IsString() @MaxLength(16) type!: ChannelType;
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(120) name!: string;
 
   @ApiPropertyOptional({ description: 'telegram: the token @BotFather gave' })

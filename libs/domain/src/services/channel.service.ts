@@ -10,6 +10,7 @@ import { AppError, notFound } from '@parley/errors/app-error';
 import { ChannelAccess, ConnectInput } from '@parley/platforms/platform';
 import { PlatformError } from '@parley/platforms/platform-error';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
+import { webhookPath } from '@parley/platforms/webhook';
 import { toChannelView } from '../presenters/channel.presenter';
 import { CredentialsCipher } from './credentials-cipher';
 
@@ -45,7 +46,12 @@ export class ChannelService {
 
   /** Checks the credentials with the platform, stores them encrypted and registers the webhook. */
   async create(workspaceId: string, input: ChannelInput): Promise<ChannelView> {
-    const adapter = this.platforms.adapter(input.type);
+    const adapter = this.platforms.find(input.type);
+    if (!adapter) {
+      throw new AppError('validation_failed', 400, {
+        problems: `type must be one of the following values: ${this.platforms.types().join(', ')}`,
+      });
+    }
     const connected = await adapter.connect(input).catch((error) => Promise.reject(connectError(error)));
     await this.assertNotConnectedElsewhere(input.type, connected.externalId);
     // The id is chosen first: the credentials' ciphertext is bound to it.
@@ -162,7 +168,8 @@ export class ChannelService {
   }
 
   private webhookUrl(channel: Channel): string {
-    return `${this.config.publicUrl}${this.platforms.adapter(channel.type).webhookPath(channel.id)}`;
+    const { webhook } = this.platforms.adapter(channel.type);
+    return `${this.config.publicUrl}${webhookPath(channel.type, webhook, channel.id)}`;
   }
 
   private async find(workspaceId: string, id: string): Promise<Channel> {

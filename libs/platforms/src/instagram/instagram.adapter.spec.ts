@@ -6,6 +6,7 @@ import type { ChannelAccess, ReplyWindow } from '../platform';
 import { CannedServer } from '../testing/canned-server';
 import { instagramErrors } from './fixtures/instagram-errors.fixture';
 import { InstagramAdapter } from './instagram.adapter';
+import { webhookPath } from '../webhook';
 
 const HOUR = 3600 * 1000;
 const DAY = 24 * HOUR;
@@ -66,7 +67,7 @@ describe('InstagramAdapter', () => {
   });
 
   it('one webhook path for the whole Meta app', () => {
-    expect(adapter.webhookPath()).toBe('/webhooks/instagram');
+    expect(webhookPath('instagram', adapter.webhook, 'any-channel')).toBe('/webhooks/instagram');
   });
 
   it('sends text to /{ig-user-id}/messages with the token in a header, and keeps Meta’s message id', async () => {

@@ -5,6 +5,7 @@ import { fetchMedia, MediaAgents, mediaAgents } from '../media-fetch';
 import { PlatformError } from '../platform-error';
 import { ChannelAccess, ConnectInput, OutboundMessage, PlatformAdapter, ReplyWindow } from '../platform';
 import { mapInstagramError } from './instagram.errors';
+import { InstagramWebhookReceiver } from './instagram.webhook';
 
 const HOUR = 3600 * 1000;
 /** Audio Instagram accepts (Meta: aac, m4a, wav, mp4); OGG/Opus is not among them, so the dashboard records WAV. */
@@ -25,6 +26,7 @@ export class InstagramAdapter implements PlatformAdapter {
   readonly voice = { mimes: INSTAGRAM_AUDIO, described: 'WAV, AAC or M4A' };
   // Meta allows about 100 calls/s per account for text, far fewer per conversation in practice.
   readonly limits = { perRecipient: { points: 5, seconds: 1 }, perAccount: { points: 100, seconds: 1 } };
+  readonly webhook: InstagramWebhookReceiver;
   private readonly http: AxiosInstance;
   private readonly apiOrigin: string;
   private readonly agents: MediaAgents = mediaAgents();
@@ -32,7 +34,10 @@ export class InstagramAdapter implements PlatformAdapter {
   constructor(
     apiUrl: string,
     private readonly media: { hosts: MediaHostAllowlist; timeoutMs: number },
+    /** The Meta app's webhook secrets: INSTAGRAM_APP_SECRET signs deliveries, INSTAGRAM_VERIFY_TOKEN the handshake. */
+    app: { appSecret?: string; verifyToken?: string } = {},
   ) {
+    this.webhook = new InstagramWebhookReceiver(app);
     this.http = axios.create({ baseURL: apiUrl.replace(/\/+$/, ''), timeout: 30000 });
     this.apiOrigin = new URL(apiUrl).origin;
   }
@@ -53,10 +58,6 @@ export class InstagramAdapter implements PlatformAdapter {
         ? new PlatformError('invalid_credentials', mapped.reason)
         : mapped;
     }
-  }
-
-  webhookPath(): string {
-    return '/webhooks/instagram';
   }
 
   /** Instagram webhooks are set once per Meta app (to PUBLIC_URL/webhooks/instagram), not per account. */

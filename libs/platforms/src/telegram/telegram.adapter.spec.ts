@@ -4,6 +4,7 @@ import { CannedServer } from '../testing/canned-server';
 import * as fixture from './fixtures/telegram-updates.fixture';
 import { ALLOWED_UPDATES, TelegramAdapter } from './telegram.adapter';
 import { normalizeTelegramUpdate } from './telegram.normalizer';
+import { webhookPath } from '../webhook';
 
 const TOKEN = '7000000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw';
 const channel: ChannelAccess = {
@@ -46,7 +47,7 @@ describe('TelegramAdapter', () => {
   });
 
   it("serves each channel's webhook on its own path", () => {
-    expect(adapter.webhookPath(channel.id)).toBe(`/webhooks/telegram/${channel.id}`);
+    expect(webhookPath('telegram', adapter.webhook, channel.id)).toBe(`/webhooks/telegram/${channel.id}`);
   });
 
   it('a sent message gets the chat-scoped id <chat_id>:<message_id> from sendMessage', async () => {

@@ -5,6 +5,7 @@ import { deadline } from '../media-fetch';
 import { PlatformError } from '../platform-error';
 import { ChannelAccess, ConnectInput, OutboundMessage, PlatformAdapter, ReplyWindow } from '../platform';
 import { mapTelegramError } from './telegram.errors';
+import { TelegramWebhookReceiver } from './telegram.webhook';
 
 /** Updates we ask Telegram for: customers' messages and their edits. */
 export const ALLOWED_UPDATES = ['message', 'edited_message'] as const;
@@ -17,6 +18,7 @@ export class TelegramAdapter implements PlatformAdapter {
   readonly voice = { mimes: ['audio/ogg'], described: 'OGG/Opus' };
   // Telegram: about 1 message/s per chat and 30/s per bot.
   readonly limits = { perRecipient: { points: 1, seconds: 1 }, perAccount: { points: 30, seconds: 1 } };
+  readonly webhook = new TelegramWebhookReceiver();
 
   constructor(
     private readonly apiRoot: string,
@@ -40,10 +42,6 @@ export class TelegramAdapter implements PlatformAdapter {
         ? new PlatformError('invalid_credentials', mapped.reason)
         : mapped;
     }
-  }
-
-  webhookPath(channelId: string): string {
-    return `/webhooks/telegram/${channelId}`;
   }
 
   async registerWebhook(channel: ChannelAccess, url: string): Promise<void> {
