@@ -27,11 +27,18 @@ import { OperatorSecurityController } from './controllers/operator-security.cont
 import { ChatGateway } from './gateway/chat.gateway';
 import { HandshakeService } from './gateway/handshake.service';
 import { ConversationsGateway, NotificationsGateway } from './gateway/list.gateways';
+import { ChatSocketKind } from './gateway/kinds/chat.socket-kind';
+import { ConversationsSocketKind } from './gateway/kinds/conversations.socket-kind';
+import { NotificationsSocketKind } from './gateway/kinds/notifications.socket-kind';
 import { SocketHub } from './gateway/socket-hub';
+import { SocketKindDefinition, SocketKinds } from './gateway/socket-kind';
 import { ParleyWsAdapter } from './gateway/ws.adapter';
 import { serveDashboard } from './dashboard';
 
 export const API_PREFIX = 'api/v1';
+
+/** Every kind of socket the api serves; a new kind is its definition, its gateway, and a line here. */
+const SOCKET_KINDS = [ChatSocketKind, ConversationsSocketKind, NotificationsSocketKind];
 
 @Module({})
 export class ApiModule implements NestModule {
@@ -60,6 +67,12 @@ export class ApiModule implements NestModule {
         JwtStrategy,
         SecurityStatsService,
         HandshakeService,
+        ...SOCKET_KINDS,
+        {
+          provide: SocketKinds,
+          useFactory: (...kinds: SocketKindDefinition[]) => new SocketKinds(kinds),
+          inject: SOCKET_KINDS,
+        },
         SocketHub,
         ChatGateway,
         ConversationsGateway,

@@ -12,6 +12,7 @@ import type { PongFrame } from '@parley/contract/server-frames';
 import { ConversationService } from '@parley/domain/services/conversation.service';
 import { MessageService } from '@parley/domain/services/message.service';
 import { notFound } from '@parley/errors/app-error';
+import { CHAT_PATH } from './kinds/chat.socket-kind';
 import { ClientSocket, pong, SocketHub } from './socket-hub';
 import { UpgradeRequest, WS_OPTIONS } from './ws.adapter';
 import { WsErrorFilter } from './ws-error.filter';
@@ -21,7 +22,7 @@ import { WsErrorFilter } from './ws-error.filter';
  * each handler gets its frame already validated against the chat union (ws.adapter).
  */
 @UseFilters(WsErrorFilter)
-@WebSocketGateway({ path: '/ws/chat/:conversationId', ...WS_OPTIONS })
+@WebSocketGateway({ path: CHAT_PATH, ...WS_OPTIONS })
 export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
   constructor(
     private readonly hub: SocketHub,

@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { isUUID } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ErrorCode } from '@parley/contract/error-codes';
 import type { SocketKind } from '@parley/contract/sockets';
-import { ConversationService } from '@parley/domain/services/conversation.service';
 import { AuthFailure, AuthSession, TokenService } from '@parley/domain/services/token.service';
 import { Locale, pickLocale } from '@parley/errors/translate';
 import { ConnectionSlots } from '@parley/security/connection-slots';
 import { IpGuardService } from '@parley/security/ip-guard.service';
+import { SocketKinds } from './socket-kind';
 import { SecurityEventService } from '@parley/security/security-event.service';
 import { SecurityPolicyService } from '@parley/security/security-policy.service';
 
@@ -51,7 +50,7 @@ export function tokenOf(request: IncomingMessage, url: URL): string | null {
 export class HandshakeService {
   constructor(
     private readonly tokens: TokenService,
-    private readonly conversations: ConversationService,
+    private readonly kinds: SocketKinds,
     private readonly slots: ConnectionSlots,
     private readonly policies: SecurityPolicyService,
     private readonly guard: IpGuardService,
@@ -96,14 +95,11 @@ export class HandshakeService {
       throw new HandshakeRefused(400, 'validation_failed');
 
     let conversationId: string | undefined;
-    if (kind === 'chat') {
-      conversationId = params.conversationId;
-      if (!isUUID(conversationId)) throw new HandshakeRefused(404, 'not_found');
-      try {
-        await this.conversations.assertExists(agent.workspaceId, conversationId);
-      } catch {
-        throw new HandshakeRefused(404, 'not_found');
-      }
+    try {
+      ({ conversationId } = await this.kinds.of(kind).scope(agent, params));
+    } catch {
+      // Another workspace's conversation, or none at all: the same answer.
+      throw new HandshakeRefused(404, 'not_found');
     }
     const connectionId = randomUUID();
     const { maxSocketsPerAgent } = await this.policies.forWorkspace(agent.workspaceId);

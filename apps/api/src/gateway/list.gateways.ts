@@ -9,6 +9,8 @@ import {
 } from '@nestjs/websockets';
 import type { ClientFrameOf } from '@parley/contract/client-frames';
 import type { PongFrame } from '@parley/contract/server-frames';
+import { CONVERSATIONS_PATH } from './kinds/conversations.socket-kind';
+import { NOTIFICATIONS_PATH } from './kinds/notifications.socket-kind';
 import { ClientSocket, pong, SocketHub } from './socket-hub';
 import { UpgradeRequest, WS_OPTIONS } from './ws.adapter';
 import { WsErrorFilter } from './ws-error.filter';
@@ -42,7 +44,7 @@ function listeningGateway(path: string): Type<OnGatewayConnection & OnGatewayDis
 }
 
 /** `/ws/conversations/`: the agent's inbox list (created, updated, unread counts, presence). */
-export class ConversationsGateway extends listeningGateway('/ws/conversations') {}
+export class ConversationsGateway extends listeningGateway(CONVERSATIONS_PATH) {}
 
 /** `/ws/notifications/`: what concerns this agent wherever it is (assignment, new conversation, mention). */
-export class NotificationsGateway extends listeningGateway('/ws/notifications') {}
+export class NotificationsGateway extends listeningGateway(NOTIFICATIONS_PATH) {}

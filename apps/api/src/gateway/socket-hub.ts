@@ -5,30 +5,20 @@ import type { WebSocket } from 'ws';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import type { AuthOkFrame, PongFrame, ServerFrame } from '@parley/contract/server-frames';
 import { SESSION_CLOSE } from '@parley/contract/sockets';
-import type { ConversationView } from '@parley/contract/views';
-import type { DomainEvent, PublishedEvent } from '@parley/domain/events/domain-event';
-import { ConversationService } from '@parley/domain/services/conversation.service';
+import type { PublishedEvent } from '@parley/domain/events/domain-event';
+import type { EphemeralEvent } from '@parley/domain/events/pubsub';
 import { EventService } from '@parley/domain/services/event.service';
-import { MessageService } from '@parley/domain/services/message.service';
-import { AuthFailure, AuthSession, TokenService } from '@parley/domain/services/token.service';
-import { AppError } from '@parley/errors/app-error';
-import { IpGuardService } from '@parley/security/ip-guard.service';
-import { EphemeralEvent } from '@parley/domain/events/pubsub';
 import { PresenceService } from '@parley/domain/services/presence.service';
+import { AuthFailure, AuthSession, TokenService } from '@parley/domain/services/token.service';
 import { TypingService } from '@parley/domain/services/typing.service';
+import { AppError } from '@parley/errors/app-error';
 import { EventBus } from '@parley/realtime/event-bus';
-import {
-  ephemeralFrames,
-  eventFrames,
-  FrameContext,
-  needsDeliveryState,
-  needsListContext,
-  Viewer,
-} from './frames';
+import { IpGuardService } from '@parley/security/ip-guard.service';
 import type { SocketContext } from './handshake.service';
+import { Of } from './kinds/event-guards';
+import { FrameContexts, SocketKinds, Viewer } from './socket-kind';
 import { sendFrame } from './ws.adapter';
 
-export const RECENT_MESSAGES = 50;
 const REPLAY_PAGE = 500;
 
 export interface ClientSocket extends WebSocket {
@@ -37,14 +27,12 @@ export interface ClientSocket extends WebSocket {
   lastSeq: number;
   /** Live events held back while the socket is catching up from Postgres; null once live. */
   held: PublishedEvent[] | null;
-  /** Typing and presence frames that arrived meanwhile, sent right after it goes live. */
+  /** Typing frames that arrived meanwhile, sent right after it goes live. */
   heldFrames: ServerFrame[];
   alive: boolean;
   /** Closes the socket (4001) when its token runs out, unless an `auth` frame renewed it. */
   expiry?: NodeJS.Timeout;
 }
-
-type Of<T extends DomainEvent['type']> = PublishedEvent<Extract<DomainEvent, { type: T }>>;
 
 export const pong = (): PongFrame => ({ type: 'pong', timestamp: new Date().toISOString() });
 
@@ -56,9 +44,10 @@ const viewerOf = (socket: ClientSocket): Viewer => ({
 });
 
 /**
- * This instance's sockets. Events from the bus are delivered one at a time in arrival order
- * (the relay publishes each workspace's events in seq order); a socket that is catching up
- * holds live events back and releases only those it has not already been sent.
+ * This instance's sockets, whatever their kind: the kinds say what a socket opens with and hears;
+ * the hub keeps the order, the resume and the sessions. Events from the bus are delivered one at
+ * a time in arrival order (each workspace's in seq order); a socket that is catching up holds
+ * live events back and releases only those it has not already been sent.
  */
 @Injectable()
 export class SocketHub implements OnModuleInit, OnApplicationShutdown {
@@ -70,10 +59,9 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly db: DataSource,
+    private readonly kinds: SocketKinds,
     private readonly bus: EventBus,
     private readonly presence: PresenceService,
-    private readonly messages: MessageService,
-    private readonly conversations: ConversationService,
     private readonly events: EventService,
     private readonly typing: TypingService,
     private readonly tokens: TokenService,
@@ -102,38 +90,10 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
     this.byWorkspace.set(context.agent.workspaceId, peers);
 
     try {
-      await this.catchUp(socket, context);
-    } catch (error) {
-      // e.g. Postgres went away mid-handshake or the instance is shutting down: let the client retry.
-      this.logger.warn(`socket ${context.connectionId} not brought up to date: ${(error as Error).message}`);
-      socket.close(1011, 'try again');
-    } finally {
-      await this.serially(() => this.release(socket));
-    }
-  }
-
-  private async catchUp(socket: ClientSocket, context: SocketContext): Promise<void> {
-    {
-      if (context.since !== undefined) {
-        await this.replay(socket);
-      } else if (context.kind === 'chat') {
-        const recent = await this.messages.recent(
-          context.agent.workspaceId,
-          context.conversationId!,
-          RECENT_MESSAGES,
-        );
-        socket.lastSeq = recent.lastSeq;
-        sendFrame(socket, {
-          type: 'recent_messages',
-          messages: recent.messages,
-          last_seq: recent.lastSeq,
-          timestamp: recent.at.toISOString(),
-        });
-      } else {
-        socket.lastSeq = await this.events.lastSeq(this.db.manager, context.agent.workspaceId);
-        sendFrame(socket, { type: 'ready', last_seq: socket.lastSeq });
-      }
-      if (context.kind !== 'notifications') {
+      const kind = this.kinds.of(context.kind);
+      if (context.since !== undefined) await this.replay(socket);
+      else socket.lastSeq = await kind.open(socket);
+      if (kind.presence) {
         const timestamp = new Date().toISOString();
         for (const presence of await this.presence.snapshot(context.agent.workspaceId))
           sendFrame(socket, { type: 'user_presence', ...presence, timestamp });
@@ -143,6 +103,12 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
         agentId: context.agent.id,
         name: context.agent.name,
       });
+    } catch (error) {
+      // e.g. Postgres went away mid-handshake or the instance is shutting down: let the client retry.
+      this.logger.warn(`socket ${context.connectionId} not brought up to date: ${(error as Error).message}`);
+      socket.close(1011, 'try again');
+    } finally {
+      await this.serially(() => this.release(socket));
     }
   }
 
@@ -164,8 +130,8 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
   }
 
   private typistOf(socket: ClientSocket) {
-    const { kind, conversationId, agent } = socket.parley;
-    if (kind !== 'chat' || !conversationId) return null;
+    const { conversationId, agent } = socket.parley;
+    if (!conversationId) return null;
     return { workspaceId: agent.workspaceId, agentId: agent.id, name: agent.name, conversationId };
   }
 
@@ -223,102 +189,74 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
     return next;
   }
 
+  /** One event to every live socket of its workspace, each kind's lookups made once for all its sockets. */
   private async deliver(event: PublishedEvent): Promise<void> {
     const sockets = this.byWorkspace.get(event.workspace_id);
     if (!sockets?.size) return;
-    const listSockets = [...sockets].filter((s) => s.parley.kind === 'conversations' && !s.held);
-    const lists =
-      needsListContext(event) && listSockets.length ? await this.listContexts(event, listSockets) : null;
+    const live = new Map<string, ClientSocket[]>();
     for (const socket of sockets) {
       if (socket.held) socket.held.push(event);
-      else this.send(socket, event, lists?.get(socket.parley.agent.id));
+      else live.set(socket.parley.kind, [...(live.get(socket.parley.kind) ?? []), socket]);
+    }
+    for (const [kind, ofKind] of live) {
+      const contexts = await this.contextsOf(kind as ClientSocket['parley']['kind'], [event], ofKind, 'live');
+      for (const socket of ofKind) this.send(socket, event, contexts);
     }
   }
 
-  private send(socket: ClientSocket, event: PublishedEvent, context?: FrameContext): void {
+  private async contextsOf(
+    kind: ClientSocket['parley']['kind'],
+    events: PublishedEvent[],
+    sockets: ClientSocket[],
+    phase: 'live' | 'replay',
+  ): Promise<FrameContexts> {
+    const definition = this.kinds.of(kind);
+    return definition.contexts ? definition.contexts(events, sockets, phase) : () => undefined;
+  }
+
+  private send(socket: ClientSocket, event: PublishedEvent, contexts: FrameContexts): void {
     if (event.seq <= socket.lastSeq) return;
     socket.lastSeq = event.seq;
     if (event.type === 'agent.session_ended')
       return this.closeIfEnded(socket, event as Of<'agent.session_ended'>);
-    for (const frame of eventFrames(event, viewerOf(socket), context)) sendFrame(socket, frame);
-  }
-
-  /** The conversation as it is now and each listening agent's unread count, looked up once per event. */
-  private async listContexts(
-    event: PublishedEvent,
-    sockets: ClientSocket[],
-  ): Promise<Map<string, FrameContext>> {
-    const conversationId = event.conversation_id;
-    if (!conversationId) return new Map();
-    let conversation: ConversationView;
-    try {
-      conversation = await this.conversations.sharedView(event.workspace_id, conversationId);
-    } catch {
-      return new Map();
-    }
-    const agentIds = [...new Set(sockets.map((s) => s.parley.agent.id))];
-    const unread = await this.conversations.unreadFor(event.workspace_id, conversationId, agentIds);
-    return new Map(agentIds.map((id) => [id, { conversation, unread: unread.get(id) ?? 0 }]));
+    const kind = this.kinds.of(socket.parley.kind);
+    for (const frame of kind.eventFrames(event, viewerOf(socket), contexts(event, socket)))
+      sendFrame(socket, frame);
   }
 
   private deliverEphemeral(event: EphemeralEvent): void {
     for (const socket of this.byWorkspace.get(event.workspace_id) ?? []) {
-      for (const frame of ephemeralFrames(event, viewerOf(socket))) {
-        // A socket still catching up gets them after its catch-up frames, so recent_messages stays first.
+      for (const frame of this.kinds.of(socket.parley.kind).ephemeralFrames(event, viewerOf(socket))) {
+        // A socket still catching up gets them after its catch-up frames, so its first frame stays first.
         if (socket.held) socket.heldFrames.push(frame);
         else sendFrame(socket, frame);
       }
     }
   }
 
-  /**
-   * Sends, from Postgres, every event after the socket's lastSeq that it may see. A replayed
-   * reply shows how its delivery stands now (one lookup per page), as its own event cannot.
-   */
+  /** Sends, from Postgres, every event after the socket's lastSeq that it may see. */
   private async replay(socket: ClientSocket): Promise<void> {
     const { agent, kind, conversationId } = socket.parley;
-    const lists = new Map<string, FrameContext>();
     for (;;) {
       const page = await this.events.since(
         this.db.manager,
         agent.workspaceId,
         socket.lastSeq,
         REPLAY_PAGE,
-        kind === 'chat' ? conversationId : undefined,
+        conversationId,
       );
-      const deliveries =
-        kind === 'chat'
-          ? await this.messages.deliveryStates(
-              agent.workspaceId,
-              page.filter(needsDeliveryState).map((event) => event.payload.message.id),
-            )
-          : null;
-      for (const event of page) {
-        let context: FrameContext | undefined;
-        if (kind === 'conversations' && event.conversation_id && needsListContext(event)) {
-          context =
-            lists.get(event.conversation_id) ?? (await this.listContexts(event, [socket])).get(agent.id);
-          if (context) lists.set(event.conversation_id, context);
-        } else if (deliveries && needsDeliveryState(event)) {
-          context = { delivery: deliveries.get(event.payload.message.id) };
-        }
-        this.send(socket, event, context);
-      }
+      const contexts = await this.contextsOf(kind, page, [socket], 'replay');
+      for (const event of page) this.send(socket, event, contexts);
       if (page.length < REPLAY_PAGE) return;
     }
   }
 
   /** Goes live: releases held events the socket has not been sent (it skips what replay already covered). */
   private async release(socket: ClientSocket): Promise<void> {
-    const held = socket.held ?? [];
+    const held = (socket.held ?? []).filter((event) => event.seq > socket.lastSeq);
     socket.held = null;
-    for (const event of held) {
-      const list =
-        socket.parley.kind === 'conversations' && needsListContext(event)
-          ? (await this.listContexts(event, [socket])).get(socket.parley.agent.id)
-          : undefined;
-      this.send(socket, event, list);
-    }
+    const contexts = await this.contextsOf(socket.parley.kind, held, [socket], 'live');
+    for (const event of held) this.send(socket, event, contexts);
     for (const frame of socket.heldFrames.splice(0)) sendFrame(socket, frame);
   }
 

@@ -7,12 +7,12 @@ import { lastValueFrom, Observable } from 'rxjs';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import type { ErrorFrame, ServerFrame } from '@parley/contract/server-frames';
-import type { SocketKind } from '@parley/contract/sockets';
 import { AppError } from '@parley/errors/app-error';
 import { clientIp, trustFunction } from '@parley/security/client-ip';
 import { translate } from '@parley/errors/translate';
 import { readClientFrame } from './client-frame.validator';
 import { HandshakeRefused, HandshakeService, SocketContext } from './handshake.service';
+import { matchPath, SocketKinds } from './socket-kind';
 
 export const WS_OPTIONS = {
   maxPayload: 1024 * 1024,
@@ -25,19 +25,6 @@ export interface UpgradeRequest extends IncomingMessage {
 }
 
 type Registered = WebSocketServer & { path: string };
-
-/** `/ws/chat/:conversationId` against a request path, trailing slash optional. */
-export function matchPath(pattern: string, pathname: string): Record<string, string> | null {
-  const want = pattern.split('/').filter(Boolean);
-  const got = pathname.split('/').filter(Boolean);
-  if (want.length !== got.length) return null;
-  const params: Record<string, string> = {};
-  for (let i = 0; i < want.length; i++) {
-    if (want[i].startsWith(':')) params[want[i].slice(1)] = decodeURIComponent(got[i]);
-    else if (want[i] !== got[i]) return null;
-  }
-  return params;
-}
 
 export function sendFrame(socket: WebSocket, frame: ServerFrame): void {
   if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
@@ -89,9 +76,9 @@ export class ParleyWsAdapter extends WsAdapter {
       if (!params) continue;
       try {
         const ip = clientIp(request, this.trust);
-        request.parley = await this.app
-          .get(HandshakeService)
-          .authorize(request, kindOf(server.path), params, ip);
+        const kind = this.app.get(SocketKinds).all.find((definition) => definition.path === server.path);
+        if (!kind) break;
+        request.parley = await this.app.get(HandshakeService).authorize(request, kind.kind, params, ip);
       } catch (error) {
         const refusal = error instanceof HandshakeRefused ? error : new HandshakeRefused(401, 'unauthorized');
         if (!(error instanceof HandshakeRefused)) this.log.error(error);
@@ -164,13 +151,6 @@ export class ParleyWsAdapter extends WsAdapter {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
-
-const kindOf = (path: string): SocketKind =>
-  path.startsWith('/ws/chat')
-    ? 'chat'
-    : path.startsWith('/ws/conversations')
-      ? 'conversations'
-      : 'notifications';
 
 function refuse(socket: Duplex, refusal: HandshakeRefused): void {
   const body = JSON.stringify({

@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { NotificationsServerFrame } from '@parley/contract/server-frames';
+import type { PublishedEvent } from '@parley/domain/events/domain-event';
+import { EventService } from '@parley/domain/services/event.service';
+import type { ClientSocket } from '../socket-hub';
+import type { SocketKindDefinition, Viewer } from '../socket-kind';
+import { sendFrame } from '../ws.adapter';
+import { is } from './event-guards';
+
+export const NOTIFICATIONS_PATH = '/ws/notifications';
+
+/** `/ws/notifications/`: what concerns this agent wherever it is (assignment, new conversation, mention). */
+@Injectable()
+export class NotificationsSocketKind implements SocketKindDefinition {
+  readonly kind = 'notifications' as const;
+  readonly path = NOTIFICATIONS_PATH;
+  readonly presence = false;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly events: EventService,
+  ) {}
+
+  async scope() {
+    return {};
+  }
+
+  async open(socket: ClientSocket): Promise<number> {
+    const lastSeq = await this.events.lastSeq(this.db.manager, socket.parley.agent.workspaceId);
+    sendFrame(socket, { type: 'ready', last_seq: lastSeq });
+    return lastSeq;
+  }
+
+  eventFrames(event: PublishedEvent, viewer: Viewer): NotificationsServerFrame[] {
+    const seq = event.seq;
+    if (is(event, 'channel.updated')) {
+      if (viewer.role !== 'admin' || event.payload.status !== 'reauthorization_required') return [];
+      return [{ type: 'notification', seq, kind: 'channel_reauthorization_required', ...event.payload }];
+    }
+    if (is(event, 'conversation.created')) {
+      return [
+        { type: 'notification', seq, kind: 'new_conversation', conversation: event.payload.conversation },
+      ];
+    }
+    if (is(event, 'conversation.updated')) {
+      const { conversation, changes, actor_id } = event.payload;
+      const assignedToViewer =
+        changes.includes('assignee') &&
+        conversation.assignee?.id === viewer.agentId &&
+        actor_id !== viewer.agentId;
+      return assignedToViewer ? [{ type: 'notification', seq, kind: 'assignment', conversation }] : [];
+    }
+    if (is(event, 'message.created') && event.payload.mentions?.includes(viewer.agentId)) {
+      return [
+        {
+          type: 'notification',
+          seq,
+          kind: 'mention',
+          conversation_id: event.payload.message.conversation_id,
+          message: event.payload.message,
+        },
+      ];
+    }
+    return [];
+  }
+
+  ephemeralFrames(): NotificationsServerFrame[] {
+    return [];
+  }
+}
