@@ -96,8 +96,20 @@ describe('inbound storm', () => {
     );
     expect(xacts).toBeLessThan(600);
 
-    // A live inbox hears of every conversation.
+    // A live inbox hears of every conversation, and its unread counts (kept in memory by the api as
+    // events arrive) end where Postgres counts them.
     await eventually(() => expect(list.ofType('conversation_created')).toHaveLength(150), 15000);
+    const rest = await ws.http.get('/api/v1/conversations?limit=100');
+    const restUnread = new Map<string, number>(
+      rest.body.data.map((c: { id: string; unread_count: number }) => [c.id, c.unread_count]),
+    );
+    await eventually(() => {
+      const lastSeen = new Map<string, number>();
+      for (const frame of list.frames)
+        if (frame.type === 'conversation_updated' || frame.type === 'conversation_created')
+          lastSeen.set(frame.conversation.id, frame.conversation.unread_count);
+      for (const [id, unread] of restUnread) expect([id, lastSeen.get(id)]).toEqual([id, unread]);
+    }, 15000);
     list.close();
   }, 60000);
 

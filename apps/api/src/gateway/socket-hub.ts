@@ -117,7 +117,11 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
     clearTimeout(socket.expiry);
     const peers = this.byWorkspace.get(socket.parley.agent.workspaceId);
     peers?.delete(socket);
-    if (peers?.size === 0) this.byWorkspace.delete(socket.parley.agent.workspaceId);
+    if (peers?.size === 0) {
+      // Events are no longer heard here for it: what kinds keep of it would go stale.
+      this.byWorkspace.delete(socket.parley.agent.workspaceId);
+      for (const kind of this.kinds.all) kind.forget?.(socket.parley.agent.workspaceId);
+    }
     const typist = this.typistOf(socket);
     if (typist) await this.typing.stopFor(typist, socket);
     await this.presence.disconnected(socket.parley.connectionId).catch(() => undefined);
@@ -193,6 +197,7 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
   private async deliver(event: PublishedEvent): Promise<void> {
     const sockets = this.byWorkspace.get(event.workspace_id);
     if (!sockets?.size) return;
+    for (const kind of this.kinds.all) kind.observe?.(event);
     const live = new Map<string, ClientSocket[]>();
     for (const socket of sockets) {
       if (socket.held) socket.held.push(event);
@@ -262,6 +267,7 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
 
   /** After the bus lost its subscription, every socket replays what it may have missed. */
   private async resyncAll(): Promise<void> {
+    for (const kind of this.kinds.all) kind.forget?.(null);
     for (const sockets of this.byWorkspace.values()) {
       for (const socket of sockets) if (!socket.held) await this.replay(socket);
     }

@@ -40,6 +40,10 @@ export interface SocketKindDefinition {
     sockets: ClientSocket[],
     phase: 'live' | 'replay',
   ): Promise<FrameContexts>;
+  /** Sees every event delivered in a workspace with a socket here, in seq order (to keep caches current). */
+  observe?(event: PublishedEvent): void;
+  /** The workspace has no socket here any more (or events may have been missed): drop what is kept of it. */
+  forget?(workspaceId: string | null): void;
   /** The frames one viewer may see of a stored event (none when it is not theirs). */
   eventFrames(event: PublishedEvent, viewer: Viewer, context: unknown): ServerFrame[];
   /** The frames one viewer may see of an ephemeral event. */

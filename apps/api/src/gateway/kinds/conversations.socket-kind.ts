@@ -9,6 +9,7 @@ import { EventService } from '@parley/domain/services/event.service';
 import type { ClientSocket } from '../socket-hub';
 import type { FrameContexts, SocketKindDefinition, Viewer } from '../socket-kind';
 import { sendFrame } from '../ws.adapter';
+import { ConversationListCache, UNREAD_WINDOW, UnreadState } from './conversation-list.cache';
 import { is, presenceFrame } from './event-guards';
 
 /** The conversation as it is now, and the viewing agent's unread count in it. */
@@ -34,6 +35,9 @@ export class ConversationsSocketKind implements SocketKindDefinition {
   readonly path = CONVERSATIONS_PATH;
   readonly presence = true;
 
+  /** What this instance keeps of each workspace's list (only of workspaces with a socket here). */
+  private readonly caches = new Map<string, ConversationListCache>();
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly events: EventService,
@@ -50,7 +54,20 @@ export class ConversationsSocketKind implements SocketKindDefinition {
     return lastSeq;
   }
 
-  /** Each conversation the events touch, as it is now, and each listening agent's unread count. */
+  observe(event: PublishedEvent): void {
+    this.caches.get(event.workspace_id)?.observe(event);
+  }
+
+  forget(workspaceId: string | null): void {
+    if (workspaceId === null) this.caches.clear();
+    else this.caches.delete(workspaceId);
+  }
+
+  /**
+   * Each conversation the events touch, as it is now, and each listening agent's unread count:
+   * from what this instance keeps of the workspace (current with every event it delivered), and
+   * from Postgres only for what it does not hold yet.
+   */
   async contexts(events: PublishedEvent[], sockets: ClientSocket[]): Promise<FrameContexts> {
     const workspaceId = sockets[0]?.parley.agent.workspaceId;
     const ids = [
@@ -62,15 +79,26 @@ export class ConversationsSocketKind implements SocketKindDefinition {
       ),
     ];
     if (!workspaceId || !ids.length) return () => undefined;
+    const cache = this.caches.get(workspaceId) ?? new ConversationListCache();
+    this.caches.set(workspaceId, cache);
     const agentIds = [...new Set(sockets.map((s) => s.parley.agent.id))];
     const byConversation = new Map<string, { conversation: ConversationView; unread: Map<string, number> }>();
     for (const id of ids) {
-      const conversation = await this.conversations.sharedView(workspaceId, id).catch(() => null);
+      const conversation = cache.view(id) ?? (await this.loadView(cache, workspaceId, id));
       if (!conversation) continue;
-      byConversation.set(id, {
-        conversation,
-        unread: await this.conversations.unreadFor(workspaceId, id, agentIds),
-      });
+      const state = cache.unreadState(id) ?? (await this.loadUnread(cache, workspaceId, id));
+      const unread = new Map<string, number>();
+      const unknown: string[] = [];
+      for (const agentId of agentIds) {
+        const count = cache.unreadOf(state, agentId);
+        if (count === undefined) unknown.push(agentId);
+        else unread.set(agentId, count);
+      }
+      // Agents whose last read is older than the window kept: counted by Postgres.
+      if (unknown.length)
+        for (const [agentId, count] of await this.conversations.unreadFor(workspaceId, id, unknown))
+          unread.set(agentId, count);
+      byConversation.set(id, { conversation, unread });
     }
     return (event, socket): ListContext | undefined => {
       const found = event.conversation_id ? byConversation.get(event.conversation_id) : undefined;
@@ -78,6 +106,43 @@ export class ConversationsSocketKind implements SocketKindDefinition {
         found && { conversation: found.conversation, unread: found.unread.get(socket.parley.agent.id) ?? 0 }
       );
     };
+  }
+
+  private async loadView(cache: ConversationListCache, workspaceId: string, id: string) {
+    const view = await this.conversations.sharedView(workspaceId, id).catch(() => null);
+    if (view) cache.setView(view);
+    return view;
+  }
+
+  /** One snapshot: the workspace's seq, the agents' read positions and the newest customer messages. */
+  private async loadUnread(
+    cache: ConversationListCache,
+    workspaceId: string,
+    id: string,
+  ): Promise<UnreadState> {
+    const state = await this.db.transaction('REPEATABLE READ', async (manager) => {
+      const upTo = await this.events.lastSeq(manager, workspaceId);
+      const reads: { agent_id: string; seq: string }[] = await manager.query(
+        `SELECT agent_id, last_read_seq AS seq FROM conversation_read WHERE workspace_id = $1 AND conversation_id = $2`,
+        [workspaceId, id],
+      );
+      const newest: { seq: string }[] = await manager.query(
+        `SELECT seq FROM message WHERE workspace_id = $1 AND conversation_id = $2 AND type = 'customer'
+            AND deleted_at IS NULL ORDER BY seq DESC LIMIT $3`,
+        [workspaceId, id, UNREAD_WINDOW + 1],
+      );
+      const seqs = newest.map((row) => Number(row.seq)).reverse();
+      // With more than the window, the oldest kept marks where exact counting stops.
+      const complete = seqs.length > UNREAD_WINDOW ? seqs.shift()! : 0;
+      return {
+        upTo,
+        reads: new Map(reads.map((r) => [r.agent_id, Number(r.seq)])),
+        customerSeqs: seqs,
+        complete,
+      };
+    });
+    cache.setUnreadState(id, state);
+    return state;
   }
 
   eventFrames(event: PublishedEvent, viewer: Viewer, context: unknown): ConversationsServerFrame[] {
