@@ -25,6 +25,7 @@ import { InboundService } from './services/inbound.service';
 import { MediaLinkService } from './services/media-link.service';
 import { MediaService } from './services/media.service';
 import { MessageDeletionService } from './services/message-deletion.service';
+import { MessageQueryService } from './services/message-query.service';
 import { MessageService } from './services/message.service';
 import { JWT_ALGORITHM, TokenService } from './services/token.service';
 import { UploadService } from './services/upload.service';
@@ -38,6 +39,7 @@ const SERVICES = [
   CredentialsCipher,
   EventService,
   MessageService,
+  MessageQueryService,
   MessageDeletionService,
   TokenService,
   DeliveryService,

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ConversationService } from '@parley/domain/services/conversation.service';
-import { MessageService } from '@parley/domain/services/message.service';
+import { MessageQueryService } from '@parley/domain/services/message-query.service';
 import type { AuthAgent } from '@parley/domain/services/token.service';
 import { CurrentAgent } from '../auth/auth.guards';
 import { AssignDto, ConversationListQueryDto, MarkReadDto } from '../dtos/conversation.dto';
@@ -14,7 +14,7 @@ import { MessageHistoryQueryDto } from '../dtos/page.dto';
 export class ConversationsController {
   constructor(
     private readonly conversations: ConversationService,
-    private readonly messages: MessageService,
+    private readonly messages: MessageQueryService,
   ) {}
 
   @Get()

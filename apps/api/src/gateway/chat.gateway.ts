@@ -10,6 +10,7 @@ import {
 import type { ClientFrameOf } from '@parley/contract/client-frames';
 import type { PongFrame } from '@parley/contract/server-frames';
 import { ConversationService } from '@parley/domain/services/conversation.service';
+import { MessageQueryService } from '@parley/domain/services/message-query.service';
 import { MessageService } from '@parley/domain/services/message.service';
 import { notFound } from '@parley/errors/app-error';
 import { CHAT_PATH } from './kinds/chat.socket-kind';
@@ -28,6 +29,7 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
     private readonly hub: SocketHub,
     private readonly messages: MessageService,
     private readonly conversations: ConversationService,
+    private readonly queries: MessageQueryService,
   ) {}
 
   handleConnection(socket: ClientSocket, request: UpgradeRequest) {
@@ -112,7 +114,7 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
   /** A chat socket acts on its own conversation's messages only; any other id is simply not found. */
   private async assertInConversation(socket: ClientSocket, messageId: string) {
     const { agent, conversationId } = socket.parley;
-    const message = await this.messages.view(agent.workspaceId, messageId);
+    const message = await this.queries.view(agent.workspaceId, messageId);
     if (message.conversation_id !== conversationId) throw notFound('message');
   }
 }

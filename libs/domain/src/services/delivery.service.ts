@@ -55,16 +55,16 @@ export class DeliveryService {
       return { result: 'skipped', reason: `already ${message.status}` };
     const conversation = await this.db
       .getRepository(Conversation)
-      .findOneByOrFail({ id: message.conversationId });
+      .findOneByOrFail({ id: message.conversationId, workspaceId });
     const channel = await this.db
       .getRepository(Channel)
-      .findOne({ where: { id: message.channelId }, withDeleted: true });
+      .findOne({ where: { id: message.channelId, workspaceId }, withDeleted: true });
     if (!channel || channel.deletedAt) return this.fail(message, 'the channel was removed');
     if (channel.status === 'reauthorization_required')
       return { result: 'held', reason: 'the channel needs reauthorization' };
     const identity = await this.db
       .getRepository(ContactIdentity)
-      .findOneBy({ channelId: channel.id, contactId: conversation.contactId });
+      .findOneBy({ workspaceId, channelId: channel.id, contactId: conversation.contactId });
     if (!identity) return this.fail(message, 'the customer has no identity on this channel');
     if (identity.unreachableAt)
       return this.fail(message, identity.unreachableReason ?? 'the customer cannot be reached');
@@ -111,7 +111,10 @@ export class DeliveryService {
         if (error.unreachable) {
           await this.db
             .getRepository(ContactIdentity)
-            .update({ id: identity.id }, { unreachableAt: new Date(), unreachableReason: error.reason });
+            .update(
+              { id: identity.id, workspaceId: identity.workspaceId },
+              { unreachableAt: new Date(), unreachableReason: error.reason },
+            );
         }
         return this.fail(message, error.reason);
     }
@@ -139,10 +142,10 @@ export class DeliveryService {
     if (!conversation) return;
     const channel = await this.db
       .getRepository(Channel)
-      .findOneBy({ id: conversation.channelId, status: 'active' });
+      .findOneBy({ id: conversation.channelId, workspaceId, status: 'active' });
     const identity = await this.db
       .getRepository(ContactIdentity)
-      .findOneBy({ channelId: conversation.channelId, contactId: conversation.contactId });
+      .findOneBy({ workspaceId, channelId: conversation.channelId, contactId: conversation.contactId });
     if (!channel || !identity || identity.unreachableAt) return;
     await this.platforms
       .adapter(channel.type)
@@ -195,7 +198,11 @@ export class DeliveryService {
 
   private async markSent(message: Message, externalId: string): Promise<DeliveryOutcome> {
     await this.db.transaction(async (manager) => {
-      await manager.update(Message, { id: message.id }, { status: 'sent', externalId, failureReason: null });
+      await manager.update(
+        Message,
+        { id: message.id, workspaceId: message.workspaceId },
+        { status: 'sent', externalId, failureReason: null },
+      );
       await this.statusEvent(manager, message, {
         message_id: message.id,
         status: 'sent',
@@ -207,7 +214,11 @@ export class DeliveryService {
 
   private async fail(message: Message, reason: string): Promise<DeliveryOutcome> {
     await this.db.transaction(async (manager) => {
-      await manager.update(Message, { id: message.id }, { status: 'failed', failureReason: reason });
+      await manager.update(
+        Message,
+        { id: message.id, workspaceId: message.workspaceId },
+        { status: 'failed', failureReason: reason },
+      );
       await this.statusEvent(manager, message, {
         message_id: message.id,
         status: 'failed',
@@ -230,7 +241,7 @@ export class DeliveryService {
     const changed = await this.db.transaction(async (manager) => {
       const { affected } = await manager.update(
         Channel,
-        { id: channel.id, status: 'active' },
+        { id: channel.id, workspaceId: channel.workspaceId, status: 'active' },
         { status: 'reauthorization_required' },
       );
       if (!affected) return false;

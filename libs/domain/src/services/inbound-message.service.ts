@@ -17,7 +17,7 @@ import { toMessageView } from '../presenters/message.presenter';
 import { EventService } from './event.service';
 import { MessageDeletionService } from './message-deletion.service';
 import { previewOf } from './message-preview';
-import { messageView } from './message.service';
+import { messageView } from './message-query.service';
 
 /** A customer's message as a platform adapter hands it to the domain. */
 export interface InboundMessage {

@@ -20,7 +20,7 @@ import { ChannelService } from './channel.service';
 import { EventService } from './event.service';
 import { mediaPath } from './media-files';
 import { MediaLinkService } from './media-link.service';
-import { messageView } from './message.service';
+import { messageView } from './message-query.service';
 
 /** Telegram's bot download limit; larger inbound files are refused. */
 export const MAX_MEDIA_BYTES = 20 * 1024 * 1024;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { ChannelType } from '@parley/contract/channel-types';
-import type { ConversationView, MessageStatus, MessageView, Page } from '@parley/contract/views';
+import type { ConversationView, MessageStatus, MessageView } from '@parley/contract/views';
 import { Conversation } from '@parley/database/entities/conversation.entity';
 import { Message } from '@parley/database/entities/message.entity';
 import { AppError, notFound } from '@parley/errors/app-error';
@@ -12,39 +12,14 @@ import { assertLength, cleanText } from '@parley/security/content';
 import { RateLimitService } from '@parley/security/rate-limit.service';
 import { SecurityEventService } from '@parley/security/security-event.service';
 import { SpamService } from '@parley/security/spam.service';
-import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../pagination';
-import { DeliveryState, MessageRow, sendResultOf, toMessageView } from '../presenters/message.presenter';
+import { toMessageView } from '../presenters/message.presenter';
 import { ConversationService } from './conversation.service';
 import { EventService } from './event.service';
 import { MessageDeletionService } from './message-deletion.service';
 import { previewOf } from './message-preview';
+import { messageView } from './message-query.service';
 import type { AuthAgent } from './token.service';
 import { UploadInput, UploadService } from './upload.service';
-
-const MESSAGE_SELECT = `
-  SELECT m.id, m.seq, m.conversation_id, m.type, m.content, m.attachments, m.status, m.failure_reason,
-         m.external_id, m.sender_agent_id, m.sender_contact_id, coalesce(a.name, ct.name) AS sender_name,
-         ch.type AS channel_type,
-         m.reply_to_id, m.spam_reason, m.edited_at, m.deleted_at, m.deleted_by_agent_id, m.created_at,
-         coalesce((SELECT json_agg(json_build_object('emoji', r.emoji, 'agent_id', r.agent_id,
-                                                     'contact_id', r.contact_id) ORDER BY r.created_at)
-                     FROM message_reaction r WHERE r.message_id = m.id), '[]'::json) AS reactions
-    FROM message m
-    JOIN channel ch ON ch.id = m.channel_id
-    LEFT JOIN agent a ON a.id = m.sender_agent_id
-    LEFT JOIN contact ct ON ct.id = m.sender_contact_id
-   WHERE m.workspace_id = $1`;
-
-/** One message as agents see it, read inside the caller's transaction. */
-export async function messageView(
-  manager: EntityManager,
-  workspaceId: string,
-  messageId: string,
-): Promise<MessageView> {
-  const rows: MessageRow[] = await manager.query(`${MESSAGE_SELECT} AND m.id = $2`, [workspaceId, messageId]);
-  if (!rows[0]) throw notFound('message');
-  return toMessageView(rows[0]);
-}
 
 export interface ReplyInput {
   content: string;
@@ -62,6 +37,10 @@ const mentionKeys = (agent: { email: string; name: string }) => [
   agent.name.replace(/\s+/g, '').toLowerCase(),
 ];
 
+/**
+ * Agents' commands on messages: reply (the one way out), edit, delete, react, retry. The read
+ * model is MessageQueryService; customers' messages come in through InboundMessageService.
+ */
 @Injectable()
 export class MessageService {
   constructor(
@@ -76,42 +55,6 @@ export class MessageService {
     private readonly deletion: MessageDeletionService,
     private readonly uploads: UploadService,
   ) {}
-
-  /** Oldest-first pages, walking back in time: `cursor` continues with older messages. */
-  async history(
-    workspaceId: string,
-    conversationId: string,
-    page: { cursor?: string; limit?: number; before_seq?: number },
-  ): Promise<Page<MessageView>> {
-    await this.conversations.assertExists(workspaceId, conversationId);
-    const limit = page.limit ?? DEFAULT_PAGE_SIZE;
-    const before = page.cursor
-      ? Number(decodeCursor(page.cursor, ['number'])[0])
-      : (page.before_seq ?? Number.MAX_SAFE_INTEGER);
-    const rows: MessageRow[] = await this.db.query(
-      `${MESSAGE_SELECT} AND m.conversation_id = $2 AND m.seq < $3 ORDER BY m.seq DESC LIMIT $4`,
-      [workspaceId, conversationId, before, limit + 1],
-    );
-    const newestFirst = rows.slice(0, limit);
-    const oldest = newestFirst[newestFirst.length - 1];
-    return {
-      data: newestFirst.reverse().map(toMessageView),
-      next_cursor: rows.length > limit ? encodeCursor([Number(oldest.seq)]) : null,
-    };
-  }
-
-  async view(
-    workspaceId: string,
-    messageId: string,
-    manager: EntityManager = this.db.manager,
-  ): Promise<MessageView> {
-    const rows: MessageRow[] = await manager.query(`${MESSAGE_SELECT} AND m.id = $2`, [
-      workspaceId,
-      messageId,
-    ]);
-    if (!rows[0]) throw notFound('message');
-    return toMessageView(rows[0]);
-  }
 
   /**
    * The one way out: an agent's reply or private note, from REST or a socket alike.
@@ -253,7 +196,7 @@ export class MessageService {
       if (message.type === 'support')
         await this.checkOutbound(workspaceId, agent, message.conversationId, text);
       await manager.update(Message, { id: message.id, workspaceId }, { content: text, editedAt: new Date() });
-      const view = await this.view(workspaceId, message.id, manager);
+      const view = await messageView(manager, workspaceId, message.id);
       await this.events.append(manager, workspaceId, {
         type: 'message.updated',
         conversationId: message.conversationId,
@@ -314,7 +257,7 @@ export class MessageService {
   async remove(workspaceId: string, agent: AuthAgent, messageId: string): Promise<MessageView> {
     const { view, files } = await this.changeOwn(workspaceId, agent, messageId, async (manager, message) => {
       const files = await this.deletion.erase(manager, message, agent.id);
-      return { view: await this.view(workspaceId, message.id, manager), files };
+      return { view: await messageView(manager, workspaceId, message.id), files };
     });
     await this.deletion.removeFiles(files);
     return view;
@@ -354,7 +297,7 @@ export class MessageService {
           payload: { message_id: messageId, emoji, action, sender: { kind: 'agent', id: agent.id } },
         });
       }
-      return this.view(workspaceId, messageId, manager);
+      return messageView(manager, workspaceId, messageId);
     });
   }
 
@@ -371,47 +314,10 @@ export class MessageService {
         conversationId: message.conversationId,
         payload: { message_id: message.id, status: 'sending', external_send_result: null },
       });
-      return this.view(workspaceId, message.id, manager);
+      return messageView(manager, workspaceId, message.id);
     });
     await this.outbound.requeue({ messageId, workspaceId });
     return view;
-  }
-
-  /**
-   * The newest `limit` messages of a conversation, oldest first, the workspace's seq they are
-   * current to, and when that snapshot was taken.
-   */
-  async recent(workspaceId: string, conversationId: string, limit: number) {
-    // One snapshot, so no event can fall between the messages and the seq the client resumes from.
-    return this.db.transaction('REPEATABLE READ', async (manager) => {
-      const [{ at }]: { at: Date }[] = await manager.query('SELECT now() AS at');
-      const rows: MessageRow[] = await manager.query(
-        `${MESSAGE_SELECT} AND m.conversation_id = $2 ORDER BY m.seq DESC LIMIT $3`,
-        [workspaceId, conversationId, limit],
-      );
-      return {
-        messages: rows.reverse().map(toMessageView),
-        lastSeq: await this.events.lastSeq(manager, workspaceId),
-        at,
-      };
-    });
-  }
-
-  /** How the delivery of these messages stands now (a replayed event holds it as it was). */
-  async deliveryStates(workspaceId: string, messageIds: string[]): Promise<Map<string, DeliveryState>> {
-    if (!messageIds.length) return new Map();
-    const rows: Pick<MessageRow, 'id' | 'type' | 'status' | 'failure_reason' | 'external_id'>[] =
-      await this.db.query(
-        `SELECT id, type, status, failure_reason, external_id FROM message
-          WHERE workspace_id = $1 AND id = ANY($2::uuid[])`,
-        [workspaceId, messageIds],
-      );
-    return new Map(
-      rows.map((row) => [
-        row.id,
-        { status: row.status, failure_reason: row.failure_reason, external_send_result: sendResultOf(row) },
-      ]),
-    );
   }
 
   private async changeOwn<T>(

@@ -5,7 +5,7 @@ import type { PublishedEvent } from '@parley/domain/events/domain-event';
 import type { EphemeralEvent } from '@parley/domain/events/pubsub';
 import type { DeliveryState } from '@parley/domain/presenters/message.presenter';
 import { ConversationService } from '@parley/domain/services/conversation.service';
-import { MessageService } from '@parley/domain/services/message.service';
+import { MessageQueryService } from '@parley/domain/services/message-query.service';
 import type { AuthAgent } from '@parley/domain/services/token.service';
 import { notFound } from '@parley/errors/app-error';
 import type { ClientSocket } from '../socket-hub';
@@ -29,7 +29,7 @@ export class ChatSocketKind implements SocketKindDefinition {
 
   constructor(
     private readonly conversations: ConversationService,
-    private readonly messages: MessageService,
+    private readonly messages: MessageQueryService,
   ) {}
 
   async scope(agent: AuthAgent, params: Record<string, string>) {
