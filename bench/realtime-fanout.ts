@@ -29,12 +29,15 @@ interface Tally {
   /** Per socket, its latencies: the target is on every socket's p99. */
   perSocket: number[][];
   received: Map<string, number>;
+  /** Messages actually sent per second: a saturated REST route offers the fan-out less than RATE. */
+  sentPerSecond: number;
 }
 
 const newTally = (): Tally => ({
   latencies: [],
   perSocket: Array.from({ length: SOCKETS }, () => []),
   received: new Map(),
+  sentPerSecond: 0,
 });
 
 function listen(socket: WebSocket, tally: Tally, index: number): void {
@@ -122,6 +125,7 @@ async function parley(instances: number): Promise<Tally> {
     });
     await until(() => delivered(tally) >= load.ok.length * SOCKETS, WAIT_SECONDS * 1000);
     console.log(describeLoad(`Parley, ${instances} api instance${instances > 1 ? 's' : ''}: sends`, load));
+    tally.sentPerSecond = load.ok.length / load.seconds;
     summarize('Parley', tally, load.ok.length);
     for (const socket of sockets) socket.terminate();
     return tally;
@@ -157,6 +161,7 @@ async function rawBroadcast(payloadBytes: number): Promise<Tally> {
     const data = JSON.stringify(frame);
     for (const client of server.clients) client.send(data);
   }
+  tally.sentPerSecond = MESSAGES / ((Date.now() - started) / 1000);
   await until(() => delivered(tally) >= MESSAGES * SOCKETS, WAIT_SECONDS * 1000);
   summarize('raw ws', tally, ids.length);
   for (const socket of sockets) socket.terminate();
@@ -195,9 +200,10 @@ async function main() {
       ['worst socket p99 ms', 'worst'],
     ] as const;
     printTable(
-      `${SOCKETS} sockets, ${MESSAGES} messages at ${RATE}/s: api instances side by side (ratio: the last ÷ the first)`,
+      `${SOCKETS} sockets, ${MESSAGES} messages offered at ${RATE}/s: api instances side by side (ratio: the last ÷ the first)`,
       [...APIS.map((n) => `${n} api`), 'raw ws'],
       [
+        ['messages sent/s', ...tallies.map((t) => t.sentPerSecond), rawTally.sentPerSecond],
         ...keys.map(([label, key]): Row => [label, ...figures.map((f) => f[key]), raw[key]]),
         ['delivered', ...tallies.map((t) => String(delivered(t))), String(delivered(rawTally))],
       ],
