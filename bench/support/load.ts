@@ -116,8 +116,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       while (next < total) {
         const i = next++;
         const due = t0 + (i * 1000) / rate;
-        const wait = due - performance.now();
-        if (wait > 0) await sleep(wait);
+        // A timer may fire up to a millisecond early (the event loop's clock is cached): wait again.
+        for (let wait = due - performance.now(); wait > 0; wait = due - performance.now()) await sleep(wait);
         // Far behind: what is still waiting when the schedule is over is counted, not sent.
         if (performance.now() > end + graceMs) {
           next = total;

@@ -71,7 +71,7 @@ export function printTable(title: string, columns: string[], rows: Row[], ratioO
   const labelWidth = Math.max(10, ...rows.map(([label]) => label.length + 2));
   console.log(`\n${title}`);
   console.log(
-    `${''.padEnd(labelWidth)}${columns.map((c) => c.padStart(width)).join('')}${ratioOf ? 'ratio'.padStart(10) : ''}`,
+    `${''.padEnd(labelWidth)}${columns.map((c) => c.padStart(width)).join('')}${ratioOf ? 'ratio'.padStart(12) : ''}`,
   );
   for (const [label, ...figures] of rows) {
     let ratio = '';
@@ -80,7 +80,7 @@ export function printTable(title: string, columns: string[], rows: Row[], ratioO
       ratio = typeof a === 'number' && typeof b === 'number' ? `${fmt(a / b)}×` : '';
     }
     console.log(
-      `${label.padEnd(labelWidth)}${figures.map((f) => cell(f).padStart(width)).join('')}${ratio.padStart(10)}`,
+      `${label.padEnd(labelWidth)}${figures.map((f) => cell(f).padStart(width)).join('')}${ratio.padStart(12)}`,
     );
   }
 }
