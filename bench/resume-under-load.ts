@@ -57,8 +57,6 @@ interface Follower {
   lastSeq: number;
   seen: Map<number, number>;
   socket: WebSocket | null;
-  /** Connections opened after the first: planned reconnects and those after a close by the server. */
-  connections: number;
   serverCloses: number;
   refused: number;
   planned: number;
@@ -133,7 +131,6 @@ async function reconnect(stack: Stack, workspaceId: string, f: Follower, since =
   old?.terminate();
   await sleep(Math.random() * GAP_MS);
   f.instance = (f.instance + 1) % stack.apis.length;
-  f.connections++;
   await connect(stack, workspaceId, f, since);
 }
 
@@ -182,7 +179,6 @@ async function main() {
       lastSeq: 0,
       seen: new Map(),
       socket: null,
-      connections: 0,
       serverCloses: 0,
       refused: 0,
       planned: 0,
