@@ -1,4 +1,6 @@
+import { Queue, Worker } from 'bullmq';
 import { Api } from 'grammy';
+import { randomBytes } from 'node:crypto';
 import { api, machine, signupAdmin, sleep, startStack, until } from './support/harness';
 import { distribution, printLatency } from './support/report';
 
@@ -6,7 +8,10 @@ import { distribution, printLatency } from './support/report';
  * Outbound relay throughput: REPLIES support replies, one per chat, across BOTS Telegram bots,
  * posted through the REST route; measured from the first request to the last reply marked
  * `sent`. Beside it, same run: the same number of sendMessage calls made directly with grammy
- * against the same simulator, CONCURRENCY at a time (the worker's outbound concurrency).
+ * against the same simulator, CONCURRENCY at a time (the worker's outbound concurrency); and
+ * the queue alone: REPLIES no-op BullMQ jobs added one by one, CONCURRENCY adds at a time (as the
+ * REST posts come), on the same Redis, taken by a Worker of the same concurrency that does
+ * nothing — the floor of any design that sends through BullMQ (the target: Parley ≥ 50% of it).
  * Parley also keeps Telegram's limits (1 msg/s per chat, 30/s per bot), which caps it at
  * 30 × BOTS replies/s here by design.
  */
@@ -123,6 +128,52 @@ async function raw() {
   }
 }
 
+/** REPLIES no-op jobs through one queue and a Worker of CONCURRENCY, from the first add to the last done. */
+async function bullmqNoop() {
+  const url = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const connection = { host: url.hostname, port: Number(url.port || 6379), maxRetriesPerRequest: null };
+  const prefix = `pbench:noop-${randomBytes(4).toString('hex')}:bull`;
+  const queue = new Queue('outbound', { prefix, connection });
+  let done = 0;
+  const worker = new Worker('outbound', async () => undefined, {
+    prefix,
+    connection,
+    concurrency: CONCURRENCY,
+  });
+  worker.on('completed', () => void done++);
+  await Promise.all([queue.waitUntilReady(), worker.waitUntilReady()]);
+  try {
+    const started = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < REPLIES) {
+          const i = next++;
+          // Parley's options for a send job: its id, retries, and completed jobs kept a day.
+          await queue.add(
+            'send',
+            { messageId: `m${i}`, workspaceId: 'w' },
+            {
+              jobId: `m${i}`,
+              attempts: 8,
+              removeOnComplete: { age: 24 * 3600 },
+              removeOnFail: { age: 7 * 24 * 3600 },
+            },
+          );
+        }
+      }),
+    );
+    const complete = await until(() => done >= REPLIES, 120000, 5);
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`no-op BullMQ: ${done} of ${REPLIES} jobs done${complete ? '' : ' (timed out)'}`);
+    return { seconds };
+  } finally {
+    await worker.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
+}
+
 async function main() {
   console.log(
     `outbound: ${REPLIES} replies to ${REPLIES} chats over ${BOTS} bots, ${CONCURRENCY} at a time; ${machine()}`,
@@ -133,8 +184,11 @@ async function main() {
   const p = await parley();
   await sleep(500);
   const r = await raw();
+  await sleep(500);
+  const q = await bullmqNoop();
   const pRate = REPLIES / p.seconds;
   const rRate = REPLIES / r.seconds;
+  const qRate = REPLIES / q.seconds;
   console.log('\nthroughput');
   console.log(`${''.padEnd(22)}${'Parley'.padStart(12)}${'raw grammy'.padStart(14)}${'ratio'.padStart(10)}`);
   console.log(
@@ -144,6 +198,16 @@ async function main() {
     `${'wall time s'.padEnd(22)}${p.seconds.toFixed(2).padStart(12)}${r.seconds.toFixed(2).padStart(14)}`,
   );
   console.log(`${'of which posting s'.padEnd(22)}${p.postSeconds.toFixed(2).padStart(12)}`);
+  console.log(`\nagainst the queue alone (target: Parley ≥ 50% of it)`);
+  console.log(
+    `${''.padEnd(22)}${'Parley'.padStart(12)}${'no-op BullMQ'.padStart(14)}${'ratio'.padStart(10)}`,
+  );
+  console.log(
+    `${'replies (jobs)/s'.padEnd(22)}${pRate.toFixed(1).padStart(12)}${qRate.toFixed(1).padStart(14)}${(((100 * pRate) / qRate).toFixed(1) + '%').padStart(10)}`,
+  );
+  console.log(
+    `${'wall time s'.padEnd(22)}${p.seconds.toFixed(2).padStart(12)}${q.seconds.toFixed(2).padStart(14)}`,
+  );
   printLatency(
     'per reply: Parley stored → sent, raw: one sendMessage call',
     distribution(p.latencies),

@@ -1,27 +1,46 @@
-import jwt from 'jsonwebtoken';
 import { randomUUID } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
-import { api, connectAll, machine, signupAdmin, sleep, startStack, until } from './support/harness';
-import { distribution, printLatency } from './support/report';
+import { accessToken, connectAll, machine, signupAdmin, sleep, startStack, until } from './support/harness';
+import { describeLoad, runLoad } from './support/load';
+import { distribution, printLatency, printTable, Row } from './support/report';
 
 /**
  * Realtime fan-out: SOCKETS agent sockets on one conversation; MESSAGES notes sent through the
- * REST route at RATE per second; latency = receipt on each socket − the message's stored time
- * (created_at, set by Postgres on insert). Beside it, in the same run: a raw `ws` server
- * broadcasting a frame of the same size to the same number of sockets at the same rate.
+ * REST route at RATE per second (each sent when due, at most CONNECTIONS in flight); latency =
+ * receipt on each socket − the message's stored time (created_at, set by Postgres on insert).
+ * Beside it, in the same run: a raw `ws` server broadcasting a frame of the same size to the same
+ * number of sockets at the same rate. APIS=1,2 measures Parley with one api instance, then with
+ * two on the same database and Redis prefix (sockets and REST calls alternate between them).
+ * `npm run bench:fanout` is the issue's setting: 500 sockets, 100 messages/s, 1 vs 2 instances.
  */
 const SOCKETS = Number(process.env.SOCKETS ?? 1000);
 const PER_AGENT = Number(process.env.SOCKETS_PER_AGENT ?? 5);
 const MESSAGES = Number(process.env.MESSAGES ?? 200);
 const RATE = Number(process.env.RATE ?? 20);
+const APIS = (process.env.APIS ?? '1').split(',').map(Number);
+/** How long to wait after the last message for every socket to have it. */
+const WAIT_SECONDS = Number(process.env.WAIT_SECONDS ?? 30);
+/** Sends in flight at most (each sent when due, not after the previous answer). */
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 100);
 
 interface Tally {
   latencies: number[];
+  /** Per socket, its latencies: the target is on every socket's p99. */
+  perSocket: number[][];
   received: Map<string, number>;
+  /** Messages actually sent per second: a saturated REST route offers the fan-out less than RATE. */
+  sentPerSecond: number;
 }
 
-function listen(socket: WebSocket, tally: Tally): void {
+const newTally = (): Tally => ({
+  latencies: [],
+  perSocket: Array.from({ length: SOCKETS }, () => []),
+  received: new Map(),
+  sentPerSecond: 0,
+});
+
+function listen(socket: WebSocket, tally: Tally, index: number): void {
   socket.on('message', (data) => {
     const at = Date.now();
     const frame = JSON.parse(data.toString()) as {
@@ -29,13 +48,21 @@ function listen(socket: WebSocket, tally: Tally): void {
       message?: { id: string; created_at: string };
     };
     if (frame.type !== 'chat_message' || !frame.message) return;
-    tally.latencies.push(at - Date.parse(frame.message.created_at));
+    const latency = at - Date.parse(frame.message.created_at);
+    tally.latencies.push(latency);
+    tally.perSocket[index].push(latency);
     tally.received.set(frame.message.id, (tally.received.get(frame.message.id) ?? 0) + 1);
   });
 }
 
-const summarize = (name: string, tally: Tally, ids: string[]) => {
-  const expected = ids.length * SOCKETS;
+/** The slowest socket's p99: every socket must stay within the target, not just the crowd. */
+const worstSocketP99 = (tally: Tally) =>
+  Math.max(...tally.perSocket.filter((l) => l.length).map((l) => distribution(l).p99));
+
+const delivered = (tally: Tally) => [...tally.received.values()].reduce((a, b) => a + b, 0);
+
+const summarize = (name: string, tally: Tally, messages: number) => {
+  const expected = messages * SOCKETS;
   const received = [...tally.received.values()].reduce((a, b) => a + b, 0);
   const duplicates = [...tally.received.values()].filter((n) => n > SOCKETS).length;
   console.log(
@@ -43,8 +70,8 @@ const summarize = (name: string, tally: Tally, ids: string[]) => {
   );
 };
 
-async function parley(): Promise<Tally> {
-  const stack = await startStack(['api']);
+async function parley(instances: number): Promise<Tally> {
+  const stack = await startStack(Array.from({ length: instances }, () => 'api' as const));
   try {
     const admin = await signupAdmin(stack.api);
     const workspaceId: string = admin.workspace.id;
@@ -73,40 +100,33 @@ async function parley(): Promise<Tally> {
       `INSERT INTO conversation (workspace_id, channel_id, contact_id) VALUES ($1, $2, $3) RETURNING id`,
       [workspaceId, channel.id, contact.id],
     );
-    const token = (agentId: string) =>
-      jwt.sign(
-        { sub: agentId, wsp: workspaceId, role: 'agent', sid: randomUUID(), ver: 0 },
-        stack.env.JWT_SECRET,
-        {
-          issuer: 'parley',
-          audience: 'parley-agents',
-          expiresIn: 3600,
-        },
-      );
     const urls = Array.from({ length: SOCKETS }, (_, i) => {
       const agent = agentRows[Math.floor(i / PER_AGENT)].id as string;
-      return `${stack.api.replace('http', 'ws')}/ws/chat/${conversation.id}/?token=${token(agent)}`;
+      const base = stack.apis[i % instances].replace('http', 'ws');
+      return `${base}/ws/chat/${conversation.id}/?token=${accessToken(stack, agent, workspaceId)}`;
     });
     const sockets = await connectAll(urls, 'recent_messages');
-    const tally: Tally = { latencies: [], received: new Map() };
-    for (const socket of sockets) listen(socket, tally);
+    const tally = newTally();
+    sockets.forEach((socket, i) => listen(socket, tally, i));
     await sleep(500); // presence announcements settle
 
-    const ids: string[] = [];
-    const started = Date.now();
-    for (let i = 0; i < MESSAGES; i++) {
-      await sleep(Math.max(0, started + (i * 1000) / RATE - Date.now()));
-      const message = await api(
-        stack.api,
-        'POST',
-        `/api/v1/message/conversation/${conversation.id}/send-message/`,
-        { content: `bench message ${i} ${'x'.repeat(60)}`, type: 'note' },
-        admin.access_token,
-      );
-      ids.push(message.id);
-    }
-    await until(() => [...tally.received.values()].reduce((a, b) => a + b, 0) >= MESSAGES * SOCKETS, 30000);
-    summarize('Parley', tally, ids);
+    const load = await runLoad({
+      rate: RATE,
+      seconds: MESSAGES / RATE,
+      connections: CONNECTIONS,
+      // Every message is sent, however far behind the api falls: the figure is the fan-out's.
+      graceMs: Infinity,
+      timeoutMs: 120000,
+      request: (i) => ({
+        url: `${stack.apis[i % instances]}/api/v1/message/conversation/${conversation.id}/send-message/`,
+        body: JSON.stringify({ content: `bench message ${i} ${'x'.repeat(60)}`, type: 'note' }),
+        headers: { authorization: `Bearer ${admin.access_token}` },
+      }),
+    });
+    await until(() => delivered(tally) >= load.ok.length * SOCKETS, WAIT_SECONDS * 1000);
+    console.log(describeLoad(`Parley, ${instances} api instance${instances > 1 ? 's' : ''}: sends`, load));
+    tally.sentPerSecond = load.ok.length / load.seconds;
+    summarize('Parley', tally, load.ok.length);
     for (const socket of sockets) socket.terminate();
     return tally;
   } finally {
@@ -123,8 +143,8 @@ async function rawBroadcast(payloadBytes: number): Promise<Tally> {
     Array.from({ length: SOCKETS }, () => url),
     'ready',
   );
-  const tally: Tally = { latencies: [], received: new Map() };
-  for (const socket of sockets) listen(socket, tally);
+  const tally = newTally();
+  sockets.forEach((socket, i) => listen(socket, tally, i));
   const ids: string[] = [];
   const started = Date.now();
   for (let i = 0; i < MESSAGES; i++) {
@@ -141,8 +161,9 @@ async function rawBroadcast(payloadBytes: number): Promise<Tally> {
     const data = JSON.stringify(frame);
     for (const client of server.clients) client.send(data);
   }
-  await until(() => [...tally.received.values()].reduce((a, b) => a + b, 0) >= MESSAGES * SOCKETS, 30000);
-  summarize('raw ws', tally, ids);
+  tally.sentPerSecond = MESSAGES / ((Date.now() - started) / 1000);
+  await until(() => delivered(tally) >= MESSAGES * SOCKETS, WAIT_SECONDS * 1000);
+  summarize('raw ws', tally, ids.length);
   for (const socket of sockets) socket.terminate();
   server.close();
   return tally;
@@ -155,15 +176,40 @@ async function main() {
   console.log(
     'Parley: REST send-message (type note) → Postgres → outbox relay → Redis → gateway → every socket',
   );
-  const parleyTally = await parley();
+  const tallies: Tally[] = [];
+  for (const instances of APIS) tallies.push(await parley(instances));
   // A Parley chat_message frame is about this size for these messages.
   const rawTally = await rawBroadcast(720);
-  printLatency(
-    'stored → received on every socket',
-    distribution(parleyTally.latencies),
-    distribution(rawTally.latencies),
-    'raw ws',
-  );
+  const rawWorst = worstSocketP99(rawTally);
+  APIS.forEach((instances, k) => {
+    printLatency(
+      `stored → received on every socket${APIS.length > 1 ? `, ${instances} api instance${instances > 1 ? 's' : ''}` : ''}`,
+      distribution(tallies[k].latencies),
+      distribution(rawTally.latencies),
+      'raw ws',
+      [['worst socket p99', worstSocketP99(tallies[k]), rawWorst]],
+    );
+  });
+  if (APIS.length > 1) {
+    const figures = tallies.map((t) => ({ ...distribution(t.latencies), worst: worstSocketP99(t) }));
+    const raw = { ...distribution(rawTally.latencies), worst: rawWorst };
+    const keys = [
+      ['p50 ms', 'p50'],
+      ['p99 ms', 'p99'],
+      ['max ms', 'max'],
+      ['worst socket p99 ms', 'worst'],
+    ] as const;
+    printTable(
+      `${SOCKETS} sockets, ${MESSAGES} messages offered at ${RATE}/s: api instances side by side (ratio: the last ÷ the first)`,
+      [...APIS.map((n) => `${n} api`), 'raw ws'],
+      [
+        ['messages sent/s', ...tallies.map((t) => t.sentPerSecond), rawTally.sentPerSecond],
+        ...keys.map(([label, key]): Row => [label, ...figures.map((f) => f[key]), raw[key]]),
+        ['delivered', ...tallies.map((t) => String(delivered(t))), String(delivered(rawTally))],
+      ],
+      [APIS.length - 1, 0],
+    );
+  }
 }
 
 main().then(

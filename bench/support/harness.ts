@@ -1,8 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createServer, AddressInfo } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import WebSocket from 'ws';
@@ -22,10 +23,15 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+export type AppName = 'api' | 'ingest' | 'worker';
+
 export interface Stack {
   env: Record<string, string>;
   simulator: PlatformSimulator;
+  /** The first api instance. */
   api: string;
+  /** Every api instance started, in order (one per 'api' in the list given to startStack). */
+  apis: string[];
   ingest: string;
   db: Client;
   stop(): Promise<void>;
@@ -34,11 +40,10 @@ export interface Stack {
 /**
  * A whole Parley on this machine for one bench run: its own database and Redis prefix, the built
  * api/ingest/worker as real processes, and the platform simulator. Everything is removed at stop().
+ * An app named twice runs twice on the same database and Redis prefix (`['api', 'api']`: two api
+ * instances, as behind a load balancer), each on a port of its own.
  */
-export async function startStack(
-  apps: ('api' | 'ingest' | 'worker')[],
-  extra: Record<string, string> = {},
-): Promise<Stack> {
+export async function startStack(apps: AppName[], extra: Record<string, string> = {}): Promise<Stack> {
   const id = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const databaseUrl = `${SERVER}/parley_bench_${id}`;
   await ensureDatabase(databaseUrl);
@@ -70,18 +75,21 @@ export async function startStack(
     ...extra,
   };
   const children: ChildProcess[] = [];
-  for (const app of apps) {
+  const apis: string[] = [];
+  for (const [index, app] of apps.entries()) {
+    const port = apps.indexOf(app) === index ? ports[app] : await freePort();
+    if (app === 'api') apis.push(`http://127.0.0.1:${port}`);
     // BENCH_CPU_PROF=ingest,api writes a V8 CPU profile of those apps into BENCH_CPU_PROF_DIR.
     const profiled = (process.env.BENCH_CPU_PROF ?? '').split(',').includes(app);
     const profile = profiled
       ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF_DIR ?? join(tmpdir(), 'parley-profiles')]
       : [];
     const child = spawn(process.execPath, [...profile, join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
-      env,
+      env: { ...env, [`${app.toUpperCase()}_PORT`]: String(port) },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     children.push(child);
-    await waitReady(`http://127.0.0.1:${ports[app]}/readyz`);
+    await waitReady(`http://127.0.0.1:${port}/readyz`);
   }
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
@@ -89,6 +97,7 @@ export async function startStack(
     env,
     simulator,
     api: `http://127.0.0.1:${ports.api}`,
+    apis,
     ingest: `http://127.0.0.1:${ports.ingest}`,
     db,
     async stop() {
@@ -148,17 +157,25 @@ export async function api<T = any>(
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Waits until `check` is true, or gives up after `timeoutMs`. */
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
+/** Waits until `check` is true, or gives up after `timeoutMs`; checks every `everyMs`. */
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 20,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return true;
-    await sleep(20);
+    await sleep(everyMs);
   }
-  return false;
+  return check();
 }
 
-export const machine = () => `${cpus().length} cores (${cpus()[0]?.model.trim()}), node ${process.version}`;
+/** The machine, and how busy it already is (other work on the same cores skews every figure). */
+export const machine = () =>
+  `${cpus().length} cores (${cpus()[0]?.model.trim()}), node ${process.version}, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`;
 
 /** Signs up a fresh workspace and returns its admin session. */
 export function signupAdmin(base: string) {
@@ -168,6 +185,33 @@ export function signupAdmin(base: string) {
     email: `bench-${randomBytes(8).toString('hex')}@example.test`,
     password: 'bench password 123',
   });
+}
+
+/** How many of a number comes from the environment, or `fallback`. */
+export function setting(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number ≥ 0`);
+  return value;
+}
+
+/** Agents of a workspace made straight in Postgres (a bench needs hundreds); returns their ids. */
+export async function insertAgents(db: Client, workspaceId: string, count: number): Promise<string[]> {
+  const { rows } = await db.query(
+    `INSERT INTO agent (workspace_id, email, name, password_hash, role)
+     SELECT $1, 'agent-' || g || '-' || $2 || '@example.test', 'Agent ' || g, 'x', 'agent'
+       FROM generate_series(1, $3) g RETURNING id`,
+    [workspaceId, randomBytes(8).toString('hex'), count],
+  );
+  return rows.map((r: { id: string }) => r.id);
+}
+
+/** An access token for a socket, signed as the api signs them (a sign-in of its own, version 0). */
+export function accessToken(stack: Stack, agentId: string, workspaceId: string): string {
+  return jwt.sign(
+    { sub: agentId, wsp: workspaceId, role: 'agent', sid: randomUUID(), ver: 0 },
+    stack.env.JWT_SECRET,
+    { issuer: 'parley', audience: 'parley-agents', expiresIn: 3600 },
+  );
 }
 
 /** Opens sockets 50 at a time, each resolved once its first frame of type `waitFor` arrives. */
