@@ -1,4 +1,11 @@
-import { freshEnvironment, startApi, startIngest, TestApp, TestEnvironment } from './support/app';
+import {
+  freshEnvironment,
+  startApi,
+  startIngest,
+  startWorker,
+  TestApp,
+  TestEnvironment,
+} from './support/app';
 import { addAgent, createChannel, customerWrites, signupWorkspace, Workspace } from './support/factories';
 import { HttpClient } from './support/http';
 import { eventually, WsClient } from './support/ws';
@@ -379,6 +386,7 @@ describe('per-IP budgets', () => {
   let environment: TestEnvironment;
   let api: TestApp;
   let ingest: TestApp;
+  let worker: TestApp;
 
   beforeAll(async () => {
     environment = await freshEnvironment({
@@ -388,8 +396,10 @@ describe('per-IP budgets', () => {
     });
     api = await startApi(environment);
     ingest = await startIngest(environment);
+    worker = await startWorker(environment);
   });
   afterAll(async () => {
+    await worker.close();
     await ingest.close();
     await api.close();
     await environment.close();

@@ -12,20 +12,35 @@ import {
 } from '@parley/platforms/webhook';
 import { SecurityEventService } from '@parley/security/security-event.service';
 import { ChannelService } from './channel.service';
-import { InboundService } from './inbound.service';
+import { InboundUpdateLog } from './inbound-update-log';
+
+/** How long ingest trusts its copy of a channel (or of its absence) before asking Postgres again. */
+const CHANNEL_COPY_MS = 2000;
+const CHANNEL_COPY_MAX = 10_000;
+
+/** A recorded delivery's events, each with the live channel it is for. */
+export interface ResolvedEvent {
+  channel: Channel;
+  event: WebhookEvent['event'];
+}
 
 /**
  * Every platform's webhook goes through the same steps: find the channel → verify → record a
- * refusal → validate → normalize → handle. The platform's adapter supplies how its deliveries
- * are addressed and proved and what they mean; refusals keep their statuses (404 unknown channel,
- * 403 not genuine, 400 not the platform's shape), which the per-IP refusal budget counts on.
+ * refusal → validate → normalize → record the delivery, answered once it is durable; the worker
+ * then resolves each recorded delivery's events to their channels and hands them to the inbox
+ * (InboundUpdateProcessor). The platform's adapter supplies how its deliveries are addressed and
+ * proved and what they mean; refusals keep their statuses (404 unknown channel, 403 not genuine,
+ * 400 not the platform's shape), which the per-IP refusal budget counts on.
  */
 @Injectable()
 export class IngestService {
+  /** Channels by id as last read (null: no such live channel), so a storm does not read one per delivery. */
+  private readonly channelCopy = new Map<string, { channel: Channel | null; readAt: number }>();
+
   constructor(
     private readonly platforms: PlatformRegistry,
     private readonly channels: ChannelService,
-    private readonly inbound: InboundService,
+    private readonly updates: InboundUpdateLog,
     private readonly security: SecurityEventService,
   ) {}
 
@@ -66,23 +81,49 @@ export class IngestService {
       throw new AppError('forbidden', 403);
     }
 
-    const problems = webhook.validate(delivery.body);
-    if (problems !== null) throw new AppError('validation_failed', 400, { problems });
+    this.eventsOf(webhook, delivery.body);
+    await this.updates.record({ platform: type, channelId: channel?.id ?? null, body: delivery.body });
+  }
 
-    let events: WebhookEvent[];
+  /**
+   * A recorded delivery's events with their channels, read afresh: a channel deleted (or an
+   * account disconnected) since the delivery was answered gets nothing.
+   */
+  async resolve(
+    platform: string,
+    channelId: string | null,
+    body: unknown,
+    lookups = new Map<string, Promise<Channel | null>>(),
+  ): Promise<ResolvedEvent[]> {
+    const webhook = this.webhookAt(platform, channelId);
+    const resolved: ResolvedEvent[] = [];
+    for (const { accountId, event } of this.eventsOf(webhook, body)) {
+      const key = channelId ? `id:${channelId}` : `account:${accountId}`;
+      if (!channelId && accountId === undefined) continue;
+      let lookup = lookups.get(key);
+      if (!lookup) {
+        lookup = channelId
+          ? this.channels.findLive(platform, channelId)
+          : this.channels.findLiveByAccount(platform, accountId!);
+        lookups.set(key, lookup);
+      }
+      const channel = await lookup;
+      // An account that is not (or no longer) connected: nothing to store.
+      if (channel) resolved.push({ channel, event });
+    }
+    return resolved;
+  }
+
+  /** Validates and normalizes a body: refused with 400 when it is not the platform's shape. */
+  private eventsOf(webhook: PlatformWebhook, body: unknown): WebhookEvent[] {
+    const problems = webhook.validate(body);
+    if (problems !== null) throw new AppError('validation_failed', 400, { problems });
     try {
-      events = webhook.normalize(delivery.body);
+      return webhook.normalize(body);
     } catch (error) {
       if (error instanceof WebhookBodyInvalid)
         throw new AppError('validation_failed', 400, { problems: error.problems });
       throw error;
-    }
-
-    for (const { accountId, event } of events) {
-      const target =
-        channel ?? (accountId === undefined ? null : await this.channels.findLiveByAccount(type, accountId));
-      // An account that is not (or no longer) connected: acknowledged, so the platform does not retry forever.
-      if (target) await this.inbound.handle(target, event);
     }
   }
 
@@ -96,8 +137,22 @@ export class IngestService {
 
   /** Webhooks are not tenant-scoped: the channel's secret, checked next, is the proof. */
   private async channelNamed(type: string, channelId: string | null): Promise<Channel> {
-    const channel = channelId && isUUID(channelId) ? await this.channels.findLive(type, channelId) : null;
+    const channel = channelId && isUUID(channelId) ? await this.channelCopyOf(type, channelId) : null;
     if (!channel) throw notFound('channel');
+    return channel;
+  }
+
+  /**
+   * The channel as read at most CHANNEL_COPY_MS ago: a deleted channel's deliveries are refused
+   * within that time (and what slips through is dropped by the worker, which reads afresh).
+   */
+  private async channelCopyOf(type: string, channelId: string): Promise<Channel | null> {
+    const copy = this.channelCopy.get(channelId);
+    if (copy && Date.now() - copy.readAt < CHANNEL_COPY_MS)
+      return copy.channel?.type === type ? copy.channel : null;
+    const channel = await this.channels.findLive(type, channelId);
+    if (this.channelCopy.size >= CHANNEL_COPY_MAX) this.channelCopy.clear();
+    this.channelCopy.set(channelId, { channel, readAt: Date.now() });
     return channel;
   }
 }
