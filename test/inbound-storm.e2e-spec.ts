@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { InboundMessageService } from '@parley/domain/services/inbound-message.service';
+import { Metrics } from '@parley/runtime/metrics';
 import {
   freshEnvironment,
   startApi,
@@ -196,5 +197,43 @@ describe('inbound storm', () => {
     }, 15000);
     await storedMessage(api, `880002:${after.message.message_id}`);
     await api.db.query(`DELETE FROM inbound_update`);
+  });
+
+  it('counts deliveries by platform and answer on /metrics, and what waits for the worker', async () => {
+    const update = {
+      update_id: 880200,
+      ...environment.simulator.telegramMessage(botId, { id: 880003 }, { text: 'counted' }),
+    };
+    expect(await webhook(update)).toBe(200);
+    const forged = await fetch(`http://127.0.0.1:${environment.ingestPort}/webhooks/telegram/${channelId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': 'wrong' },
+      body: JSON.stringify(update),
+    });
+    expect(forged.status).toBe(403);
+    const madeUp = await fetch(
+      `http://127.0.0.1:${environment.ingestPort}/webhooks/made-up-${randomUUID()}/x`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      },
+    );
+    expect(madeUp.status).toBe(404);
+
+    const metrics = await (await fetch(`http://127.0.0.1:${environment.ingestPort}/metrics`)).text();
+    const count = (labels: string) =>
+      Number(new RegExp(`^parley_webhook_deliveries_total\\{${labels}\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
+    expect(count('platform="telegram",status="200"')).toBeGreaterThanOrEqual(600);
+    expect(count('platform="telegram",status="403"')).toBe(1);
+    // A made-up platform name is counted, never named.
+    expect(count('platform="unknown",status="404"')).toBe(1);
+    expect(metrics).not.toContain('made-up');
+    expect(metrics).toMatch(/^parley_webhook_seconds_count\{platform="telegram"\} \d+$/m);
+
+    await storedMessage(api, `880003:${update.message.message_id}`);
+    const workerMetrics = await worker.get(Metrics).registry.metrics();
+    expect(workerMetrics).toMatch(/^parley_inbound_updates_waiting 0$/m);
+    expect(workerMetrics).toMatch(/^parley_inbound_updates_processed_total [1-9]\d*$/m);
   });
 });
