@@ -27,7 +27,7 @@ interface Tally {
 const marker = (text: string) => /#(\d+)#/.exec(text)?.[1];
 
 async function parley(): Promise<Tally> {
-  const stack = await startStack(['api', 'ingest']);
+  const stack = await startStack(['api', 'ingest', 'worker']);
   try {
     const admin = await signupAdmin(stack.api);
     const workspaceId: string = admin.workspace.id;

@@ -158,7 +158,7 @@ const storm = (url: string, secret: string, rate: number, seconds: number, first
   });
 
 async function parley(): Promise<PhaseResult[]> {
-  const stack = await startStack(['api', 'ingest']);
+  const stack = await startStack(['api', 'ingest', 'worker']);
   try {
     const admin = await signupAdmin(stack.api);
     const workspaceId: string = admin.workspace.id;

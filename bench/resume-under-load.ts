@@ -140,7 +140,7 @@ async function main() {
       `${RATE} messages/s for ${DURATION} s (half customer webhooks, half notes via REST on both instances), ` +
       `${RECONNECTS} reconnect(s) per socket to the other instance with ?since; ${machine()}`,
   );
-  const stack = await startStack(['api', 'api', 'ingest']);
+  const stack = await startStack(['api', 'api', 'ingest', 'worker']);
   try {
     const admin = await signupAdmin(stack.api);
     const workspaceId: string = admin.workspace.id;

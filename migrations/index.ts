@@ -6,6 +6,7 @@ import { CredentialsBoundToChannel1764500000000 } from './1764500000000-credenti
 import { DeletedMessagesKeepNoText1796002216573 } from './1796002216573-deleted-messages-keep-no-text';
 import { EventReaderCursors1796010000000 } from './1796010000000-event-reader-cursors';
 import { ChannelTypeFromRegistry1796021000000 } from './1796021000000-channel-type-from-registry';
+import { InboundUpdates1796030000000 } from './1796030000000-inbound-updates';
 
 /** Every migration in order. `npm run migration:generate` writes a new file: add its class here. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   DeletedMessagesKeepNoText1796002216573,
   EventReaderCursors1796010000000,
   ChannelTypeFromRegistry1796021000000,
+  InboundUpdates1796030000000,
 ];

@@ -718,8 +718,12 @@ describe('the dashboard in a browser', () => {
   it('loads older history as the agent scrolls up, each message once', async () => {
     const http = stack.http.as(admin.token);
     await telegramCustomer(7005, 'Sina', { text: 'note thread start' });
-    const { body } = await http.get('/api/v1/conversations?q=Sina');
-    const id = body.data[0].id;
+    let id = '';
+    await eventually(async () => {
+      const { body } = await http.get('/api/v1/conversations?q=Sina');
+      expect(body.data).toHaveLength(1);
+      id = body.data[0].id;
+    });
     for (let i = 1; i <= 60; i++) {
       const res = await http.post(`/api/v1/message/conversation/${id}/send-message/`, {
         content: `history note ${i}`,

@@ -9,11 +9,12 @@ import {
   freshEnvironment,
   startApi,
   startIngest,
+  startWorker,
   TestApp,
   TestEnvironment,
 } from './support/app';
 import { customerWrites, signupWorkspace, Workspace } from './support/factories';
-import { WsClient } from './support/ws';
+import { eventually, WsClient } from './support/ws';
 
 const CODES = new Set(Object.keys(en));
 const FRAME_TYPES = [
@@ -119,6 +120,7 @@ describe('fuzzing the doors', () => {
   let environment: TestEnvironment;
   let api: TestApp;
   let ingest: TestApp;
+  let worker: TestApp;
   let ws: Workspace;
   let conversationId: string;
   let channel: { id: string; webhook_secret: string };
@@ -127,6 +129,7 @@ describe('fuzzing the doors', () => {
     environment = await freshEnvironment();
     api = await startApi(environment);
     ingest = await startIngest(environment);
+    worker = await startWorker(environment);
     ws = await signupWorkspace(api);
     const created = await ws.http.post('/api/v1/channels', {
       type: 'telegram',
@@ -140,6 +143,7 @@ describe('fuzzing the doors', () => {
     conversationId = (await customerWrites(api, ws.workspaceId, channel.id, {})).message.conversation_id;
   });
   afterAll(async () => {
+    await worker.close();
     await ingest.close();
     await api.close();
     await environment.close();
@@ -163,6 +167,13 @@ describe('fuzzing the doors', () => {
     );
     client.close();
   }, 60000);
+
+  /** What a webhook accepted, the worker handled: a delivery it cannot handle stays in inbound_update. */
+  const everyAcceptedDeliveryHandled = () =>
+    eventually(async () => {
+      const left = await api.db.query(`SELECT id, last_error FROM inbound_update`);
+      expect(left).toEqual([]);
+    }, 15000);
 
   it('the Telegram webhook answers any body with 200, 400 or 403, never a 500', async () => {
     const url = `${environment.env.PUBLIC_URL}/webhooks/telegram/${channel.id}`;
@@ -192,6 +203,7 @@ describe('fuzzing the doors', () => {
       ),
       { numRuns: 150 },
     );
+    await everyAcceptedDeliveryHandled();
   }, 60000);
 
   it('the Instagram webhook answers any signed body with 200 or 400, never a 500', async () => {
@@ -219,6 +231,7 @@ describe('fuzzing the doors', () => {
       ),
       { numRuns: 150 },
     );
+    await everyAcceptedDeliveryHandled();
   }, 60000);
 
   it('any spam patterns get 200 or 400 validation_failed, never a 500, and accepted ones run on any text', async () => {

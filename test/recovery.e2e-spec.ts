@@ -81,6 +81,8 @@ describe('recovery: a worker killed mid-job and Redis restarted mid-flight', () 
       bot_token: sim.newBotToken(),
     });
     const conversations: string[] = [];
+    // The worker stores the customers' messages too (ingest only records the deliveries).
+    const first = await startWorkerProcess();
     for (let i = 0; i < 5; i++) {
       const from = { id: 90000 + i, first_name: `Customer ${i}` };
       await sim.postTelegramUpdate(
@@ -101,7 +103,6 @@ describe('recovery: a worker killed mid-job and Redis restarted mid-flight', () 
 
     // 1. Replies in flight: the platform is slow, and the worker dies while it waits.
     sim.inject({ platform: 'telegram', method: 'sendMessage', times: 100, delayMs: 1500 });
-    const first = await startWorkerProcess();
     const texts: string[] = [];
     for (const [i, conversationId] of conversations.entries()) {
       texts.push(`before the crash ${i}`);

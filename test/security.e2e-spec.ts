@@ -1,4 +1,12 @@
-import { freshEnvironment, startApi, startIngest, TestApp, TestEnvironment } from './support/app';
+import { IpGuardService } from '@parley/security/ip-guard.service';
+import {
+  freshEnvironment,
+  startApi,
+  startIngest,
+  startWorker,
+  TestApp,
+  TestEnvironment,
+} from './support/app';
 import { addAgent, createChannel, customerWrites, signupWorkspace, Workspace } from './support/factories';
 import { HttpClient } from './support/http';
 import { eventually, WsClient } from './support/ws';
@@ -379,6 +387,7 @@ describe('per-IP budgets', () => {
   let environment: TestEnvironment;
   let api: TestApp;
   let ingest: TestApp;
+  let worker: TestApp;
 
   beforeAll(async () => {
     environment = await freshEnvironment({
@@ -388,8 +397,10 @@ describe('per-IP budgets', () => {
     });
     api = await startApi(environment);
     ingest = await startIngest(environment);
+    worker = await startWorker(environment);
   });
   afterAll(async () => {
+    await worker.close();
     await ingest.close();
     await api.close();
     await environment.close();
@@ -462,5 +473,42 @@ describe('per-IP budgets', () => {
         { ip: '198.51.100.9', family: 'webhooks' },
       ]),
     );
+  });
+
+  it("another process's block and unblock reach ingest within a second or two", async () => {
+    const ws = await signupWorkspace(api);
+    const channelId = (await createChannel(api, ws.workspaceId)).id;
+    const [{ webhook_secret: secret }] = await api.db.query(
+      'SELECT webhook_secret FROM channel WHERE id = $1',
+      [channelId],
+    );
+    const hook = new HttpClient(`http://127.0.0.1:${environment.ingestPort}`);
+    const ip = '198.51.100.77';
+    let n = 0;
+    const deliver = () =>
+      hook.post(
+        `/webhooks/telegram/${channelId}`,
+        {
+          update_id: 9700 + ++n,
+          message: {
+            message_id: n,
+            date: Math.floor(Date.now() / 1000),
+            chat: { id: 4343, type: 'private' },
+            from: { id: 4343, is_bot: false, first_name: 'Sina' },
+            text: `from a blocked office ${n}`,
+          },
+        },
+        { headers: { 'x-forwarded-for': ip, 'x-telegram-bot-api-secret-token': secret } },
+      );
+    expect((await deliver()).status).toBe(200); // ingest has read the blacklist: the IP is not on it
+
+    // The api process counts guesses from the IP until it blocks it (AUTH_FAILURES_BEFORE_BLOCK here: 100).
+    const guard = api.get(IpGuardService);
+    for (let i = 0; i < 100; i++) await guard.recordFailure(ip, { reason: 'test_guess', counted: true });
+    await eventually(async () => expect((await deliver()).body.code).toBe('ip_blocked'), 5000);
+
+    const [{ id: operatorId }] = await api.db.query(`SELECT id FROM agent LIMIT 1`);
+    await guard.unblockAsOperator(ip, operatorId);
+    await eventually(async () => expect((await deliver()).status).toBe(200), 5000);
   });
 });

@@ -1,13 +1,15 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { AppConfig } from '@parley/config/config';
 import { DomainModule } from '@parley/domain/domain.module';
-import { IngestService } from '@parley/domain/services/ingest.service';
 import { RelayModule } from '@parley/realtime/realtime.module';
 import { RuntimeModule } from '@parley/runtime/runtime.module';
 import { IpGuardMiddleware } from '@parley/security/ip-guard.middleware';
 import { WebhookController } from './controllers/webhook.controller';
 
-/** Platform webhooks: one pipeline (find channel, verify, validate, normalize, hand to the domain) for every adapter. */
+/**
+ * Platform webhooks: one pipeline (find channel, verify, validate, normalize, record) for every
+ * adapter; answered once the delivery is durably recorded, turned into messages by the worker.
+ */
 @Module({})
 export class IngestModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
@@ -19,7 +21,6 @@ export class IngestModule implements NestModule {
       module: IngestModule,
       imports: [RuntimeModule.forRoot(config, 'ingest'), DomainModule, RelayModule],
       controllers: [WebhookController],
-      providers: [IngestService],
     };
   }
 }

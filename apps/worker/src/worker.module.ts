@@ -1,19 +1,23 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig } from '@parley/config/config';
 import { DomainModule } from '@parley/domain/domain.module';
+import { InboundUpdateProcessor } from '@parley/domain/services/inbound-update.processor';
 import { RelayModule } from '@parley/realtime/realtime.module';
 import { RuntimeModule } from '@parley/runtime/runtime.module';
 import { JobHandlers } from './processors/job-handlers';
 import { OutboundSweeper } from './processors/outbound.sweeper';
 
-/** BullMQ consumers (outbound relay, media, typing) and the sweeper; HTTP serves only /healthz and /readyz. */
+/**
+ * Recorded webhook deliveries into the inbox, BullMQ consumers (outbound relay, media, typing)
+ * and the sweeper; HTTP serves only /healthz, /readyz and /metrics.
+ */
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
       imports: [RuntimeModule.forRoot(config, 'worker'), DomainModule, RelayModule],
-      providers: [JobHandlers, OutboundSweeper],
+      providers: [JobHandlers, OutboundSweeper, InboundUpdateProcessor],
     };
   }
 }

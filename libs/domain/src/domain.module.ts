@@ -22,6 +22,8 @@ import { EventService } from './services/event.service';
 import { DeliveryService } from './services/delivery.service';
 import { InboundMessageService } from './services/inbound-message.service';
 import { InboundService } from './services/inbound.service';
+import { InboundUpdateLog } from './services/inbound-update-log';
+import { IngestService } from './services/ingest.service';
 import { MediaLinkService } from './services/media-link.service';
 import { MediaService } from './services/media.service';
 import { MessageDeletionService } from './services/message-deletion.service';
@@ -45,6 +47,8 @@ const SERVICES = [
   DeliveryService,
   InboundService,
   InboundMessageService,
+  InboundUpdateLog,
+  IngestService,
   MediaService,
   MediaLinkService,
   UploadService,

@@ -42,6 +42,13 @@ export class RuntimeModule {
               }),
             },
             autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
+            // A platform's accepted deliveries come by the thousand in a storm: a line each only at
+            // LOG_LEVEL=debug. Refusals and failures are always told.
+            customLogLevel: (req, res, error) => {
+              if (error || res.statusCode >= 500) return 'error';
+              if (res.statusCode >= 400) return 'warn';
+              return req.url?.startsWith('/webhooks/') ? 'debug' : 'info';
+            },
           },
         }),
         TypeOrmModule.forRoot({

@@ -12,6 +12,8 @@ export type ClaimedWorkspace = (req: Request) => Promise<string | null>;
 
 /** Webhook answers that mean "not a genuine delivery": a wrong secret or signature, an unknown channel. */
 const REFUSED_DELIVERY = [401, 403, 404];
+/** IPs remembered as refused lately, at most; past it the memory starts afresh (and checks Redis more). */
+const REFUSED_LATELY_MAX = 10_000;
 
 /**
  * Every request: a blacklisted IP gets 403 on every app and instance; hot endpoints get per-IP budgets.
@@ -24,6 +26,13 @@ const REFUSED_DELIVERY = [401, 403, 404];
 export class IpGuardMiddleware implements NestMiddleware {
   /** Per-IP budgets per minute for the endpoints attackers hammer. */
   private readonly budgets: { family: string; test: RegExp; perMinute: number; refusalsOnly?: true }[];
+  /**
+   * When this process last refused a delivery from an IP. A platform's genuine deliveries are never
+   * refused, so their budget (shared in Redis) is read only for IPs refused here within the
+   * minute: a storm of genuine webhooks costs no budget lookups. Another instance's refusals
+   * count toward the same budget; this one checks it from its own first refusal of the IP.
+   */
+  private readonly refusedLately = new Map<string, number>();
 
   constructor(
     private readonly guard: IpGuardService,
@@ -58,10 +67,14 @@ export class IpGuardMiddleware implements NestMiddleware {
         await this.guard.assertNotBlocked(ip, await this.claimedWorkspace?.(req).catch(() => null));
       const budget = this.budgets.find((b) => b.test.test(path));
       if (budget?.refusalsOnly) {
-        await this.guard.consumeIpBudget(budget.family, ip, budget.perMinute, false);
+        const refusedAt = this.refusedLately.get(ip);
+        if (refusedAt !== undefined && Date.now() - refusedAt < 60_000)
+          await this.guard.consumeIpBudget(budget.family, ip, budget.perMinute, false);
         res.on('finish', () => {
-          if (REFUSED_DELIVERY.includes(res.statusCode))
-            void this.guard.spendIpBudget(budget.family, ip, budget.perMinute);
+          if (!REFUSED_DELIVERY.includes(res.statusCode)) return;
+          if (this.refusedLately.size >= REFUSED_LATELY_MAX) this.refusedLately.clear();
+          this.refusedLately.set(ip, Date.now());
+          void this.guard.spendIpBudget(budget.family, ip, budget.perMinute);
         });
       } else if (budget) await this.guard.consumeIpBudget(budget.family, ip, budget.perMinute);
       next();

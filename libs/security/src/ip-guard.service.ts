@@ -22,6 +22,10 @@ const ACCOUNT_WINDOW_MS = 15 * 60_000;
 const ACCOUNT_MAX_WAIT_S = 15 * 60;
 /** The key under which guesses at unknown accounts (no workspace) are counted. */
 const UNATTRIBUTED = '';
+/** How stale this process's copy of the blacklist may be: another instance's block or unblock applies within it. */
+const BLACKLIST_COPY_MS = 1000;
+/** Past this many blocked IPs the copy is not kept, and each request asks Redis. */
+const BLACKLIST_COPY_MAX = 50_000;
 
 /** What Redis keeps of one block. */
 interface BlockRecord {
@@ -44,6 +48,12 @@ interface BlockRecord {
 @Injectable()
 export class IpGuardService {
   private readonly logger = new Logger(IpGuardService.name);
+  /**
+   * The blacklist as read at most BLACKLIST_COPY_MS ago (ip → blocked until), so that every request
+   * of a storm is not a Redis round trip; null when never read or too large to copy.
+   */
+  private blacklistCopy: { until: Map<string, number>; readAt: number } | null = null;
+  private blacklistRead: Promise<Map<string, number> | null> | null = null;
 
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
@@ -54,11 +64,41 @@ export class IpGuardService {
 
   async isBlocked(ip: string): Promise<boolean> {
     try {
-      const until = await this.redis.redis.zscore(BLOCKED, ip);
-      return until !== null && Number(until) > Date.now();
+      const copy = await this.blacklist();
+      const until = copy ? copy.get(ip) : await this.redis.redis.zscore(BLOCKED, ip);
+      return until != null && Number(until) > Date.now();
     } catch {
       return false; // Redis down: do not lock everyone out
     }
+  }
+
+  /** The blacklist copy, read again when stale (one read for all the requests waiting on it). */
+  private async blacklist(): Promise<Map<string, number> | null> {
+    if (this.blacklistCopy && Date.now() - this.blacklistCopy.readAt < BLACKLIST_COPY_MS)
+      return this.blacklistCopy.until;
+    this.blacklistRead ??= this.readBlacklist().finally(() => (this.blacklistRead = null));
+    return this.blacklistRead;
+  }
+
+  private async readBlacklist(): Promise<Map<string, number> | null> {
+    const readAt = Date.now();
+    const entries = await this.redis.redis.zrangebyscore(
+      BLOCKED,
+      readAt,
+      '+inf',
+      'WITHSCORES',
+      'LIMIT',
+      0,
+      BLACKLIST_COPY_MAX + 1,
+    );
+    if (entries.length / 2 > BLACKLIST_COPY_MAX) {
+      this.blacklistCopy = null;
+      return null;
+    }
+    const until = new Map<string, number>();
+    for (let i = 0; i < entries.length; i += 2) until.set(entries[i], Number(entries[i + 1]));
+    this.blacklistCopy = { until, readAt };
+    return until;
   }
 
   /**
@@ -107,7 +147,9 @@ export class IpGuardService {
         .pexpire(key, windowMs)
         .exec();
       const entries = await this.redis.redis.zrange(key, 0, -1);
-      if (entries.length < authFailuresBeforeBlock || (await this.isBlocked(ip))) return;
+      // Asked of Redis itself: another instance may have blocked it within the copy's staleness.
+      const blockedUntil = await this.redis.redis.zscore(BLOCKED, ip);
+      if (entries.length < authFailuresBeforeBlock || Number(blockedUntil ?? 0) > now) return;
       const byWorkspace: Record<string, number> = {};
       for (const entry of entries) {
         const target = entry.split('|')[1] ?? UNATTRIBUTED;
@@ -122,6 +164,7 @@ export class IpGuardService {
         by_workspace: byWorkspace,
       };
       await this.redis.redis.multi().zadd(BLOCKED, until, ip).hset(INFO, ip, JSON.stringify(record)).exec();
+      this.blacklistCopy?.until.set(ip, until);
       this.logger.warn(`blocked ${ip} after ${entries.length} failed authentications`);
       // One event per workspace aimed at (each admin sees its own), and one the operator sees.
       const targets = Object.keys(byWorkspace).filter((id) => id !== UNATTRIBUTED);
@@ -210,6 +253,7 @@ export class IpGuardService {
       .hdel(INFO, ip)
       .del(failuresKey(ip), accountsOfKey(ip), ...accounts.map((email) => accountKey(email, ip)))
       .exec();
+    this.blacklistCopy?.until.delete(ip);
   }
 
   /**

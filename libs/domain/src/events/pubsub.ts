@@ -16,3 +16,6 @@ export interface TypingEvent {
 }
 
 export type EphemeralEvent = TypingEvent;
+
+/** Nudges the worker's inbound processor: webhook deliveries were just recorded. */
+export const inboundUpdatesChannel = (config: AppConfig) => `${config.redisPrefix}inbound-updates`;

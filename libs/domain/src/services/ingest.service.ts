@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import { Counter, Histogram } from 'prom-client';
 import { isUUID } from 'class-validator';
 import { Channel } from '@parley/database/entities/channel.entity';
 import { AppError, notFound } from '@parley/errors/app-error';
@@ -10,24 +12,58 @@ import {
   WebhookEvent,
   WebhookVerdict,
 } from '@parley/platforms/webhook';
+import { Metrics } from '@parley/runtime/metrics';
 import { SecurityEventService } from '@parley/security/security-event.service';
 import { ChannelService } from './channel.service';
-import { InboundService } from './inbound.service';
+import { InboundUpdateLog } from './inbound-update-log';
+
+/** How long ingest trusts its copy of a channel (or of its absence) before asking Postgres again. */
+const CHANNEL_COPY_MS = 2000;
+const CHANNEL_COPY_MAX = 10_000;
+
+/** A recorded delivery's events, each with the live channel it is for. */
+export interface ResolvedEvent {
+  channel: Channel;
+  event: WebhookEvent['event'];
+}
 
 /**
  * Every platform's webhook goes through the same steps: find the channel → verify → record a
- * refusal → validate → normalize → handle. The platform's adapter supplies how its deliveries
- * are addressed and proved and what they mean; refusals keep their statuses (404 unknown channel,
- * 403 not genuine, 400 not the platform's shape), which the per-IP refusal budget counts on.
+ * refusal → validate → normalize → record the delivery, answered once it is durable; the worker
+ * then resolves each recorded delivery's events to their channels and hands them to the inbox
+ * (InboundUpdateProcessor). The platform's adapter supplies how its deliveries are addressed and
+ * proved and what they mean; refusals keep their statuses (404 unknown channel, 403 not genuine,
+ * 400 not the platform's shape), which the per-IP refusal budget counts on.
  */
 @Injectable()
 export class IngestService {
+  /** Channels by id as last read (null: no such live channel), so a storm does not read one per delivery. */
+  private readonly channelCopy = new Map<string, { channel: Channel | null; readAt: number }>();
+
+  private readonly deliveries: Counter<'platform' | 'status'>;
+  private readonly seconds: Histogram<'platform'>;
+
   constructor(
     private readonly platforms: PlatformRegistry,
     private readonly channels: ChannelService,
-    private readonly inbound: InboundService,
+    private readonly updates: InboundUpdateLog,
     private readonly security: SecurityEventService,
-  ) {}
+    metrics: Metrics,
+  ) {
+    this.deliveries = new Counter({
+      name: 'parley_webhook_deliveries_total',
+      help: 'Webhook deliveries by platform and the status they were answered with',
+      labelNames: ['platform', 'status'],
+      registers: [metrics.registry],
+    });
+    this.seconds = new Histogram({
+      name: 'parley_webhook_seconds',
+      help: 'Time from a webhook delivery reaching ingest to its answer (recorded, or refused)',
+      labelNames: ['platform'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [metrics.registry],
+    });
+  }
 
   /** A platform's check of its webhook URL (Meta's GET): the text to answer. */
   handshake(type: string, query: Record<string, unknown>): string {
@@ -38,8 +74,29 @@ export class IngestService {
     return answer;
   }
 
-  /** One delivery to `/webhooks/<type>[/<channelId>]`, from `ip`. */
+  /** One delivery to `/webhooks/<type>[/<channelId>]`, from `ip`, counted on /metrics. */
   async receive(
+    type: string,
+    channelId: string | null,
+    delivery: WebhookDelivery,
+    ip: string,
+  ): Promise<void> {
+    const started = performance.now();
+    // Only registered platforms name a series: a client's made-up paths must not grow /metrics.
+    const platform = this.platforms.find(type) ? type : 'unknown';
+    let status = 200;
+    try {
+      await this.record(type, channelId, delivery, ip);
+    } catch (error) {
+      status = error instanceof AppError ? error.statusCode : 500;
+      throw error;
+    } finally {
+      this.deliveries.inc({ platform, status });
+      this.seconds.observe({ platform }, (performance.now() - started) / 1000);
+    }
+  }
+
+  private async record(
     type: string,
     channelId: string | null,
     delivery: WebhookDelivery,
@@ -66,23 +123,49 @@ export class IngestService {
       throw new AppError('forbidden', 403);
     }
 
-    const problems = webhook.validate(delivery.body);
-    if (problems !== null) throw new AppError('validation_failed', 400, { problems });
+    this.eventsOf(webhook, delivery.body);
+    await this.updates.record({ platform: type, channelId: channel?.id ?? null, body: delivery.body });
+  }
 
-    let events: WebhookEvent[];
+  /**
+   * A recorded delivery's events with their channels, read afresh: a channel deleted (or an
+   * account disconnected) since the delivery was answered gets nothing.
+   */
+  async resolve(
+    platform: string,
+    channelId: string | null,
+    body: unknown,
+    lookups = new Map<string, Promise<Channel | null>>(),
+  ): Promise<ResolvedEvent[]> {
+    const webhook = this.webhookAt(platform, channelId);
+    const resolved: ResolvedEvent[] = [];
+    for (const { accountId, event } of this.eventsOf(webhook, body)) {
+      const key = channelId ? `id:${channelId}` : `account:${accountId}`;
+      if (!channelId && accountId === undefined) continue;
+      let lookup = lookups.get(key);
+      if (!lookup) {
+        lookup = channelId
+          ? this.channels.findLive(platform, channelId)
+          : this.channels.findLiveByAccount(platform, accountId!);
+        lookups.set(key, lookup);
+      }
+      const channel = await lookup;
+      // An account that is not (or no longer) connected: nothing to store.
+      if (channel) resolved.push({ channel, event });
+    }
+    return resolved;
+  }
+
+  /** Validates and normalizes a body: refused with 400 when it is not the platform's shape. */
+  private eventsOf(webhook: PlatformWebhook, body: unknown): WebhookEvent[] {
+    const problems = webhook.validate(body);
+    if (problems !== null) throw new AppError('validation_failed', 400, { problems });
     try {
-      events = webhook.normalize(delivery.body);
+      return webhook.normalize(body);
     } catch (error) {
       if (error instanceof WebhookBodyInvalid)
         throw new AppError('validation_failed', 400, { problems: error.problems });
       throw error;
-    }
-
-    for (const { accountId, event } of events) {
-      const target =
-        channel ?? (accountId === undefined ? null : await this.channels.findLiveByAccount(type, accountId));
-      // An account that is not (or no longer) connected: acknowledged, so the platform does not retry forever.
-      if (target) await this.inbound.handle(target, event);
     }
   }
 
@@ -96,8 +179,22 @@ export class IngestService {
 
   /** Webhooks are not tenant-scoped: the channel's secret, checked next, is the proof. */
   private async channelNamed(type: string, channelId: string | null): Promise<Channel> {
-    const channel = channelId && isUUID(channelId) ? await this.channels.findLive(type, channelId) : null;
+    const channel = channelId && isUUID(channelId) ? await this.channelCopyOf(type, channelId) : null;
     if (!channel) throw notFound('channel');
+    return channel;
+  }
+
+  /**
+   * The channel as read at most CHANNEL_COPY_MS ago: a deleted channel's deliveries are refused
+   * within that time (and what slips through is dropped by the worker, which reads afresh).
+   */
+  private async channelCopyOf(type: string, channelId: string): Promise<Channel | null> {
+    const copy = this.channelCopy.get(channelId);
+    if (copy && Date.now() - copy.readAt < CHANNEL_COPY_MS)
+      return copy.channel?.type === type ? copy.channel : null;
+    const channel = await this.channels.findLive(type, channelId);
+    if (this.channelCopy.size >= CHANNEL_COPY_MAX) this.channelCopy.clear();
+    this.channelCopy.set(channelId, { channel, readAt: Date.now() });
     return channel;
   }
 }
