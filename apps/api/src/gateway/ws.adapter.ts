@@ -26,8 +26,15 @@ export interface UpgradeRequest extends IncomingMessage {
 
 type Registered = WebSocketServer & { path: string };
 
+/** A frame as it goes on the wire: serialized once however many sockets it is sent to. */
+export const serializeFrame = (frame: ServerFrame): string => JSON.stringify(frame);
+
+export function sendSerialized(socket: WebSocket, data: string): void {
+  if (socket.readyState === socket.OPEN) socket.send(data, { binary: false });
+}
+
 export function sendFrame(socket: WebSocket, frame: ServerFrame): void {
-  if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
+  if (socket.readyState === socket.OPEN) sendSerialized(socket, serializeFrame(frame));
 }
 
 /** `error {code, message}` in the socket's language; `client_id` names the refused reply. */
