@@ -2,6 +2,7 @@ import { INestApplication, Logger } from '@nestjs/common';
 import { MessageMappingProperties } from '@nestjs/websockets/gateway-metadata-explorer';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { IncomingMessage, Server, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { lastValueFrom, Observable } from 'rxjs';
 import type { WebSocket, WebSocketServer } from 'ws';
@@ -35,6 +36,11 @@ export function sendSerialized(socket: WebSocket, data: string): void {
 
 export function sendFrame(socket: WebSocket, frame: ServerFrame): void {
   if (socket.readyState === socket.OPEN) sendSerialized(socket, serializeFrame(frame));
+}
+
+/** The TCP socket under a ws client (ws keeps it as `_socket`): corked, many frames leave in one write. */
+export function transportOf(socket: WebSocket): Socket | undefined {
+  return (socket as WebSocket & { _socket?: Socket | null })._socket ?? undefined;
 }
 
 /** `error {code, message}` in the socket's language; `client_id` names the refused reply. */
