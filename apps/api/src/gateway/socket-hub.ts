@@ -243,8 +243,8 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
     for (const [kind, ofKind] of live) {
       const contexts = await this.contextsOf(kind, [event], ofKind, 'live');
       const definition = this.kinds.of(kind);
-      // Frames by context, then by audience: sockets that share both are sent the same strings.
-      const built = new Map<unknown, Map<string, string[]>>();
+      // Frames by context, then by audience: sockets that share both are sent the same bytes.
+      const built = new Map<unknown, Map<string, Buffer[]>>();
       for (const socket of ofKind) {
         if (!definition.audience) {
           this.cork(socket);

@@ -27,10 +27,14 @@ export interface UpgradeRequest extends IncomingMessage {
 
 type Registered = WebSocketServer & { path: string };
 
-/** A frame as it goes on the wire: serialized once however many sockets it is sent to. */
-export const serializeFrame = (frame: ServerFrame): string => JSON.stringify(frame);
+/**
+ * A frame as it goes on the wire, serialized and UTF-8 encoded once however many sockets it is sent
+ * to (a string would be measured and encoded again for each).
+ */
+export const serializeFrame = (frame: ServerFrame): Buffer => Buffer.from(JSON.stringify(frame));
 
-export function sendSerialized(socket: WebSocket, data: string): void {
+/** Sends a serialized frame as a text frame (ws would send a Buffer as binary). */
+export function sendSerialized(socket: WebSocket, data: Buffer): void {
   if (socket.readyState === socket.OPEN) socket.send(data, { binary: false });
 }
 
