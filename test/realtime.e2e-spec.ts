@@ -298,19 +298,23 @@ describe('realtime gateway across two api instances', () => {
     expect(typist.ofType('typing_indicator')).toHaveLength(0);
   }, 15000);
 
-  it('mark_read sends read_receipt to the others and drops unread counts on conversation sockets', async () => {
-    const conversationId = await newConversation();
-    const list = await open(b, '/ws/conversations/', { token: agent.token });
-    await list.next((f) => f.type === 'ready');
-    const customer = await customerWrites(a, ws.workspaceId, channelId, {
+  /** The conversation's customer writes again. */
+  const customerReplies = async (conversationId: string, text: string) =>
+    customerWrites(a, ws.workspaceId, channelId, {
       userId: (
         await a.db.query(
           `SELECT platform_user_id FROM contact_identity ci JOIN conversation c ON c.contact_id = ci.contact_id WHERE c.id = $1`,
           [conversationId],
         )
       )[0].platform_user_id,
-      text: 'are you there?',
+      text,
     });
+
+  it('mark_read sends read_receipt to the others and drops unread counts on conversation sockets', async () => {
+    const conversationId = await newConversation();
+    const list = await open(b, '/ws/conversations/', { token: agent.token });
+    await list.next((f) => f.type === 'ready');
+    const customer = await customerReplies(conversationId, 'are you there?');
     const raised = await list.next(
       (f) => f.type === 'conversation_updated' && f.conversation.id === conversationId,
     );
@@ -334,6 +338,48 @@ describe('realtime gateway across two api instances', () => {
     );
     expect(dropped.changes).toEqual(['unread_count']);
     expect(reader.ofType('read_receipt')).toHaveLength(0);
+  });
+
+  it("one event's frames differ per agent on one instance: a receipt for the others only, each list its own unread count", async () => {
+    const conversationId = await newConversation();
+    const agentList = await open(b, '/ws/conversations/', { token: agent.token });
+    const adminList = await open(b, '/ws/conversations/', { token: ws.token });
+    await agentList.next((f) => f.type === 'ready');
+    await adminList.next((f) => f.type === 'ready');
+    const reader = await chat(a, conversationId, agent.token);
+    const other = await chat(a, conversationId, ws.token);
+
+    reader.send({ type: 'mark_read' });
+    expect(await other.next((f) => f.type === 'read_receipt')).toMatchObject({
+      user_id: agent.id,
+      conversation_id: conversationId,
+    });
+    await agentList.next(
+      (f) =>
+        f.type === 'conversation_updated' &&
+        f.conversation.id === conversationId &&
+        f.conversation.unread_count === 0,
+    );
+
+    // An event every socket hears: by the time it arrives, the read's frames reached all of them.
+    await customerReplies(conversationId, 'still there?');
+    const [mine, theirs] = await Promise.all(
+      [agentList, adminList].map((list) =>
+        list.next(
+          (f) =>
+            f.type === 'conversation_updated' &&
+            f.conversation.id === conversationId &&
+            f.conversation.last_message_preview === 'still there?',
+        ),
+      ),
+    );
+    expect(mine.conversation.unread_count).toBe(1);
+    expect(theirs.conversation.unread_count).toBe(2);
+    await reader.next((f) => f.type === 'chat_message' && f.message.content === 'still there?');
+    expect(reader.ofType('read_receipt')).toHaveLength(0);
+    expect(
+      adminList.frames.filter((f) => f.type === 'conversation_updated' && f.changes.includes('unread_count')),
+    ).toHaveLength(0);
   });
 
   it('reactions add and remove live; the same reaction twice changes nothing', async () => {

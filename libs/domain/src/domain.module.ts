@@ -29,7 +29,7 @@ import { MediaService } from './services/media.service';
 import { MessageDeletionService } from './services/message-deletion.service';
 import { MessageQueryService } from './services/message-query.service';
 import { MessageService } from './services/message.service';
-import { JWT_ALGORITHM, TokenService } from './services/token.service';
+import { JWT_ALGORITHM, jwtKey, TokenService } from './services/token.service';
 import { UploadService } from './services/upload.service';
 
 const SERVICES = [
@@ -69,20 +69,23 @@ const SERVICES = [
     TypeOrmModule.forFeature(ENTITIES),
     JwtModule.registerAsync({
       inject: [CONFIG],
-      useFactory: (config: AppConfig) => ({
-        secret: config.jwt.secret,
-        signOptions: {
-          algorithm: JWT_ALGORITHM,
-          issuer: config.jwt.issuer,
-          audience: config.jwt.audience,
-          expiresIn: config.jwt.accessTtlSeconds,
-        },
-        verifyOptions: {
-          algorithms: [JWT_ALGORITHM],
-          issuer: config.jwt.issuer,
-          audience: config.jwt.audience,
-        },
-      }),
+      useFactory: (config: AppConfig) => {
+        const key = jwtKey(config.jwt.secret);
+        return {
+          secretOrKeyProvider: () => key,
+          signOptions: {
+            algorithm: JWT_ALGORITHM,
+            issuer: config.jwt.issuer,
+            audience: config.jwt.audience,
+            expiresIn: config.jwt.accessTtlSeconds,
+          },
+          verifyOptions: {
+            algorithms: [JWT_ALGORITHM],
+            issuer: config.jwt.issuer,
+            audience: config.jwt.audience,
+          },
+        };
+      },
     }),
   ],
   providers: SERVICES,

@@ -2,7 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig, CONFIG } from '@parley/config/config';
-import { AccessClaims, AuthAgent, JWT_ALGORITHM, TokenService } from '@parley/domain/services/token.service';
+import {
+  AccessClaims,
+  AuthAgent,
+  JWT_ALGORITHM,
+  jwtKey,
+  TokenService,
+} from '@parley/domain/services/token.service';
 
 /**
  * Bearer access tokens from the Authorization header only (never a query string, which proxies
@@ -15,9 +21,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     @Inject(CONFIG) config: AppConfig,
     private readonly tokens: TokenService,
   ) {
+    const key = jwtKey(config.jwt.secret);
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: config.jwt.secret,
+      // jsonwebtoken takes the KeyObject; passport-jwt's types predate KeyObjects.
+      secretOrKeyProvider: (_request, _token, done) => done(null, key as unknown as Buffer),
       algorithms: [JWT_ALGORITHM],
       issuer: config.jwt.issuer,
       audience: config.jwt.audience,

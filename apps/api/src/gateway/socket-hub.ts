@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import type { AuthOkFrame, PongFrame, ServerFrame } from '@parley/contract/server-frames';
-import { SESSION_CLOSE } from '@parley/contract/sockets';
+import { SESSION_CLOSE, SocketKind } from '@parley/contract/sockets';
 import type { PublishedEvent } from '@parley/domain/events/domain-event';
 import type { EphemeralEvent } from '@parley/domain/events/pubsub';
 import { EventService } from '@parley/domain/services/event.service';
@@ -17,9 +18,11 @@ import { IpGuardService } from '@parley/security/ip-guard.service';
 import type { SocketContext } from './handshake.service';
 import { Of } from './kinds/event-guards';
 import { FrameContexts, SocketKinds, Viewer } from './socket-kind';
-import { sendFrame } from './ws.adapter';
+import { sendFrame, sendSerialized, serializeFrame, transportOf } from './ws.adapter';
 
 const REPLAY_PAGE = 500;
+/** Live deliveries after which corked sockets are flushed even while more are queued. */
+const FLUSH_EVERY = 32;
 
 export interface ClientSocket extends WebSocket {
   parley: SocketContext;
@@ -54,6 +57,11 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(SocketHub.name);
   private readonly byWorkspace = new Map<string, Set<ClientSocket>>();
   private chain: Promise<void> = Promise.resolve();
+  /** Work queued on the chain, finished or not: at 0 the chain is empty. */
+  private queued = 0;
+  /** TCP sockets corked by live deliveries since the last flush. */
+  private readonly corked = new Set<Socket>();
+  private deliveriesSinceFlush = 0;
   private pinger?: NodeJS.Timeout;
 
   constructor(
@@ -186,31 +194,83 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
 
   /** Runs deliveries one after another so every socket gets its frames in seq order. */
   private serially(work: () => Promise<void>): Promise<void> {
+    this.queued++;
     const next = this.chain
       .then(work)
-      .catch((error: Error) => this.logger.warn(`delivery: ${error.message}`));
+      .catch((error: Error) => this.logger.warn(`delivery: ${error.message}`))
+      .then(() => {
+        if (--this.queued === 0) this.flush();
+      });
     this.chain = next;
     return next;
   }
 
-  /** One event to every live socket of its workspace, each kind's lookups made once for all its sockets. */
+  /**
+   * Corks a live socket's TCP socket until the next flush: the frames of many deliveries then leave
+   * in one writev instead of a syscall per frame.
+   */
+  private cork(socket: ClientSocket): void {
+    const transport = transportOf(socket);
+    if (!transport || this.corked.has(transport)) return;
+    transport.cork();
+    this.corked.add(transport);
+  }
+
+  /** Sends what corked sockets hold (a socket closed meanwhile just drops it). */
+  private flush(): void {
+    this.deliveriesSinceFlush = 0;
+    for (const transport of this.corked) transport.uncork();
+    this.corked.clear();
+  }
+
+  /**
+   * One event to every live socket of its workspace, each kind's lookups made once for all its
+   * sockets, and each distinct set of frames built and serialized once for the sockets it is for.
+   */
   private async deliver(event: PublishedEvent): Promise<void> {
     const sockets = this.byWorkspace.get(event.workspace_id);
     if (!sockets?.size) return;
     for (const kind of this.kinds.all) kind.observe?.(event);
-    const live = new Map<string, ClientSocket[]>();
+    const live = new Map<SocketKind, ClientSocket[]>();
     for (const socket of sockets) {
       if (socket.held) socket.held.push(event);
-      else live.set(socket.parley.kind, [...(live.get(socket.parley.kind) ?? []), socket]);
+      else {
+        const ofKind = live.get(socket.parley.kind);
+        if (ofKind) ofKind.push(socket);
+        else live.set(socket.parley.kind, [socket]);
+      }
     }
     for (const [kind, ofKind] of live) {
-      const contexts = await this.contextsOf(kind as ClientSocket['parley']['kind'], [event], ofKind, 'live');
-      for (const socket of ofKind) this.send(socket, event, contexts);
+      const contexts = await this.contextsOf(kind, [event], ofKind, 'live');
+      const definition = this.kinds.of(kind);
+      // Frames by context, then by audience: sockets that share both are sent the same bytes.
+      const built = new Map<unknown, Map<string, Buffer[]>>();
+      for (const socket of ofKind) {
+        if (!definition.audience) {
+          this.cork(socket);
+          this.send(socket, event, contexts);
+          continue;
+        }
+        if (!this.advance(socket, event)) continue;
+        const viewer = viewerOf(socket);
+        const context = contexts(event, socket);
+        let byAudience = built.get(context);
+        if (!byAudience) built.set(context, (byAudience = new Map()));
+        const audience = definition.audience(event, viewer);
+        let frames = byAudience.get(audience);
+        if (!frames) {
+          frames = definition.eventFrames(event, viewer, context).map(serializeFrame);
+          byAudience.set(audience, frames);
+        }
+        if (frames.length) this.cork(socket);
+        for (const data of frames) sendSerialized(socket, data);
+      }
     }
+    if (++this.deliveriesSinceFlush >= FLUSH_EVERY) this.flush();
   }
 
   private async contextsOf(
-    kind: ClientSocket['parley']['kind'],
+    kind: SocketKind,
     events: PublishedEvent[],
     sockets: ClientSocket[],
     phase: 'live' | 'replay',
@@ -219,11 +279,20 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
     return definition.contexts ? definition.contexts(events, sockets, phase) : () => undefined;
   }
 
-  private send(socket: ClientSocket, event: PublishedEvent, contexts: FrameContexts): void {
-    if (event.seq <= socket.lastSeq) return;
+  /**
+   * Moves the socket past the event; false when it gets no frames of it: it was already sent, or it
+   * ends a sign-in (which closes the socket if it is one of it).
+   */
+  private advance(socket: ClientSocket, event: PublishedEvent): boolean {
+    if (event.seq <= socket.lastSeq) return false;
     socket.lastSeq = event.seq;
-    if (event.type === 'agent.session_ended')
-      return this.closeIfEnded(socket, event as Of<'agent.session_ended'>);
+    if (event.type !== 'agent.session_ended') return true;
+    this.closeIfEnded(socket, event as Of<'agent.session_ended'>);
+    return false;
+  }
+
+  private send(socket: ClientSocket, event: PublishedEvent, contexts: FrameContexts): void {
+    if (!this.advance(socket, event)) return;
     const kind = this.kinds.of(socket.parley.kind);
     for (const frame of kind.eventFrames(event, viewerOf(socket), contexts(event, socket)))
       sendFrame(socket, frame);

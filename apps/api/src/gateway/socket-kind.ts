@@ -44,6 +44,12 @@ export interface SocketKindDefinition {
   observe?(event: PublishedEvent): void;
   /** The workspace has no socket here any more (or events may have been missed): drop what is kept of it. */
   forget?(workspaceId: string | null): void;
+  /**
+   * What of the viewer this event's frames depend on: two sockets of this kind with the same key
+   * and the same frame context get byte-identical frames, built and serialized once for both.
+   * Without it every socket's frames are built on their own.
+   */
+  audience?(event: PublishedEvent, viewer: Viewer): string;
   /** The frames one viewer may see of a stored event (none when it is not theirs). */
   eventFrames(event: PublishedEvent, viewer: Viewer, context: unknown): ServerFrame[];
   /** The frames one viewer may see of an ephemeral event. */

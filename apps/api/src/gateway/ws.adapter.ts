@@ -2,6 +2,7 @@ import { INestApplication, Logger } from '@nestjs/common';
 import { MessageMappingProperties } from '@nestjs/websockets/gateway-metadata-explorer';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { IncomingMessage, Server, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { lastValueFrom, Observable } from 'rxjs';
 import type { WebSocket, WebSocketServer } from 'ws';
@@ -26,8 +27,24 @@ export interface UpgradeRequest extends IncomingMessage {
 
 type Registered = WebSocketServer & { path: string };
 
+/**
+ * A frame as it goes on the wire, serialized and UTF-8 encoded once however many sockets it is sent
+ * to (a string would be measured and encoded again for each).
+ */
+export const serializeFrame = (frame: ServerFrame): Buffer => Buffer.from(JSON.stringify(frame));
+
+/** Sends a serialized frame as a text frame (ws would send a Buffer as binary). */
+export function sendSerialized(socket: WebSocket, data: Buffer): void {
+  if (socket.readyState === socket.OPEN) socket.send(data, { binary: false });
+}
+
 export function sendFrame(socket: WebSocket, frame: ServerFrame): void {
-  if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
+  if (socket.readyState === socket.OPEN) sendSerialized(socket, serializeFrame(frame));
+}
+
+/** The TCP socket under a ws client (ws keeps it as `_socket`): corked, many frames leave in one write. */
+export function transportOf(socket: WebSocket): Socket | undefined {
+  return (socket as WebSocket & { _socket?: Socket | null })._socket ?? undefined;
 }
 
 /** `error {code, message}` in the socket's language; `client_id` names the refused reply. */

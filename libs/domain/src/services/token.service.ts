@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createSecretKey, KeyObject, randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, IsNull, Repository } from 'typeorm';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import type { TokenPair } from '@parley/contract/auth';
@@ -59,6 +59,13 @@ export class AuthFailure extends AppError {
 }
 
 export const JWT_ALGORITHM = 'HS256' as const;
+
+/**
+ * The signing secret as a key, to make once and hand to every sign and verify: given the string,
+ * jsonwebtoken first tries to parse it as a PEM public key on every call, which cost more than the
+ * HMAC itself.
+ */
+export const jwtKey = (secret: string): KeyObject => createSecretKey(Buffer.from(secret, 'utf8'));
 export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -71,6 +71,13 @@ export class ChatSocketKind implements SocketKindDefinition {
     return (event) => (needsDelivery(event) ? states.get(event.payload.message.id) : undefined);
   }
 
+  /** The conversation open; for a read, also who is looking (the reader sees no receipt of its own). */
+  audience(event: PublishedEvent, viewer: Viewer): string {
+    if (is(event, 'agent.presence')) return '';
+    const conversation = viewer.conversationId ?? '';
+    return is(event, 'conversation.read') ? `${conversation}:${viewer.agentId}` : conversation;
+  }
+
   eventFrames(event: PublishedEvent, viewer: Viewer, context: unknown): ChatServerFrame[] {
     if (is(event, 'agent.presence')) return [presenceFrame(event)];
     const conversationId = event.conversation_id;

@@ -82,7 +82,8 @@ export class ConversationsSocketKind implements SocketKindDefinition {
     const cache = this.caches.get(workspaceId) ?? new ConversationListCache();
     this.caches.set(workspaceId, cache);
     const agentIds = [...new Set(sockets.map((s) => s.parley.agent.id))];
-    const byConversation = new Map<string, { conversation: ConversationView; unread: Map<string, number> }>();
+    // One context per conversation and agent, shared by all the agent's sockets: their frames are built once.
+    const byConversation = new Map<string, Map<string, ListContext>>();
     for (const id of ids) {
       const conversation = cache.view(id) ?? (await this.loadView(cache, workspaceId, id));
       if (!conversation) continue;
@@ -98,14 +99,15 @@ export class ConversationsSocketKind implements SocketKindDefinition {
       if (unknown.length)
         for (const [agentId, count] of await this.conversations.unreadFor(workspaceId, id, unknown))
           unread.set(agentId, count);
-      byConversation.set(id, { conversation, unread });
+      const perAgent = new Map<string, ListContext>();
+      for (const agentId of agentIds)
+        perAgent.set(agentId, { conversation, unread: unread.get(agentId) ?? 0 });
+      byConversation.set(id, perAgent);
     }
-    return (event, socket): ListContext | undefined => {
-      const found = event.conversation_id ? byConversation.get(event.conversation_id) : undefined;
-      return (
-        found && { conversation: found.conversation, unread: found.unread.get(socket.parley.agent.id) ?? 0 }
-      );
-    };
+    return (event, socket): ListContext | undefined =>
+      event.conversation_id
+        ? byConversation.get(event.conversation_id)?.get(socket.parley.agent.id)
+        : undefined;
   }
 
   private async loadView(cache: ConversationListCache, workspaceId: string, id: string) {
@@ -143,6 +145,11 @@ export class ConversationsSocketKind implements SocketKindDefinition {
     });
     cache.setUnreadState(id, state);
     return state;
+  }
+
+  /** Presence is the same for all; every list frame carries the agent's own unread count. */
+  audience(event: PublishedEvent, viewer: Viewer): string {
+    return is(event, 'agent.presence') ? '' : viewer.agentId;
   }
 
   eventFrames(event: PublishedEvent, viewer: Viewer, context: unknown): ConversationsServerFrame[] {

@@ -33,6 +33,11 @@ export class NotificationsSocketKind implements SocketKindDefinition {
     return lastSeq;
   }
 
+  /** A new conversation is everyone's news; the rest depends on who the agent is (assignee, mentioned, admin). */
+  audience(event: PublishedEvent, viewer: Viewer): string {
+    return is(event, 'conversation.created') ? '' : `${viewer.agentId}:${viewer.role}`;
+  }
+
   eventFrames(event: PublishedEvent, viewer: Viewer): NotificationsServerFrame[] {
     const seq = event.seq;
     if (is(event, 'channel.updated')) {
