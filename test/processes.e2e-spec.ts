@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { freshEnvironment, TestEnvironment } from './support/app';
 import { HttpClient } from './support/http';
 import { launch, listeningPort, Running } from './support/processes';
@@ -37,6 +38,21 @@ describe('the app processes', () => {
       ]);
     },
   );
+
+  it('the worker yields the CPU to ingest and the api: it runs at WORKER_NICE (5 by default)', async () => {
+    /** The nice value of a process's main thread (field 19 of /proc/<pid>/stat, after the command). */
+    const niceOf = (pid: number) =>
+      Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[16]);
+    const byDefault = start('worker');
+    const asked = start('worker', { WORKER_NICE: '11' });
+    const ingest = start('ingest');
+    await Promise.all([byDefault, asked, ingest].map((running) => listeningPort(running)));
+    expect(niceOf(byDefault.child.pid!)).toBe(5);
+    expect(niceOf(asked.child.pid!)).toBe(11);
+    expect(niceOf(ingest.child.pid!)).toBe(niceOf(process.pid));
+    for (const running of [byDefault, asked, ingest]) running.child.kill('SIGTERM');
+    await Promise.all([byDefault, asked, ingest].map((running) => running.exit));
+  });
 
   it('names every bad variable at once', async () => {
     const running = start('api', { REDIS_URL: 'localhost:6379', API_PORT: 'eighty' });

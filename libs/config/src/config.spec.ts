@@ -18,6 +18,8 @@ describe('loadConfig', () => {
     ['API_PORT', '70000', /^API_PORT /],
     ['JWT_SECRET', 'short', /^JWT_SECRET must be at least 32 characters/],
     ['LOG_LEVEL', 'loud', /^LOG_LEVEL /],
+    ['WORKER_NICE', '20', /^WORKER_NICE /],
+    ['WORKER_NICE', '-5', /^WORKER_NICE /],
     ['ENABLE_SPAM_DETECTION', 'yes', /^ENABLE_SPAM_DETECTION must be true, false, 1 or 0$/],
     ['ENABLE_RATE_LIMITING', 'off', /^ENABLE_RATE_LIMITING must be true, false, 1 or 0$/],
     ['ENABLE_RATE_LIMITING', 'TRUE', /^ENABLE_RATE_LIMITING must be true, false, 1 or 0$/],

@@ -130,6 +130,7 @@ const schema = z
     AUTH_REQUESTS_PER_MINUTE_PER_IP: z.coerce.number().int().min(1).max(100000).default(30),
     WEBHOOK_REFUSALS_PER_MINUTE_PER_IP: z.coerce.number().int().min(1).max(1000000).default(120),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    WORKER_NICE: z.coerce.number().int().min(0).max(19).default(5),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') {
@@ -190,6 +191,8 @@ function toConfig(env: z.infer<typeof schema>) {
     },
     dashboardDir: resolve(env.DASHBOARD_DIR),
     logLevel: env.LOG_LEVEL,
+    /** The worker's CPU priority (nice), below the apps that answer platforms and agents. */
+    workerNice: env.WORKER_NICE,
     security: {
       /** Defaults of the workspaces' `spam_detection` and `rate_limiting` policy switches. */
       spamDetection: env.ENABLE_SPAM_DETECTION,
