@@ -29,12 +29,24 @@ export interface TestEnvironment {
   close(): Promise<void>;
 }
 
+/**
+ * A port free now, for a process to listen on a moment later. Taken below the kernel's ephemeral
+ * range (32768–60999 here): a port the kernel handed out could be taken meanwhile as the source
+ * port of any outgoing connection (to Postgres, Redis...), and the process would fail to listen.
+ */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  for (;;) {
+    const candidate = 20000 + Math.floor(Math.random() * 12000);
+    const server = createServer();
+    const listening = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(candidate, '127.0.0.1', () => resolve(true));
+    });
+    if (!listening) continue;
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
+  }
 }
 
 /**
