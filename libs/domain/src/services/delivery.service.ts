@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { join } from 'node:path';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import type { MessageStatusChange } from '@parley/contract/server-frames';
 import { Channel } from '@parley/database/entities/channel.entity';
@@ -14,6 +14,7 @@ import { PlatformError } from '@parley/platforms/platform-error';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import { RedisClient } from '@parley/runtime/redis.provider';
 import { SecurityEventService } from '@parley/security/security-event.service';
+import { Batcher } from '../batcher';
 import { ChannelService } from './channel.service';
 import { EventService } from './event.service';
 
@@ -28,14 +29,25 @@ export type DeliveryOutcome =
   /** Try again after this long without counting an attempt (a platform's or our own rate limit). */
   | { result: 'wait'; ms: number; reason: string };
 
+/** A reply's outcome to store with its event: `sent` with the platform's id, or `failed` with the reason. */
+interface StatusChange {
+  message: Message;
+  change: Extract<MessageStatusChange, { status: 'sent' | 'failed' }>;
+}
+
 /**
  * One attempt to deliver one support reply. Never sends a message that already has a platform
- * id. Temporary platform errors are thrown, so the queue retries them with backoff.
+ * id. Temporary platform errors are thrown, so the queue retries them with backoff. Outcomes of
+ * one workspace's replies that finish while its previous outcomes are being stored are stored
+ * together (Batcher), taking the workspace's seq lock once for them instead of once each.
  */
 @Injectable()
 export class DeliveryService {
   private readonly logger = new Logger(DeliveryService.name);
   private readonly limiters = new Map<string, RateLimiterRedis>();
+  private readonly statuses = new Batcher<StatusChange, void>((workspaceId, changes) =>
+    this.storeStatuses(workspaceId, changes),
+  );
 
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
@@ -197,43 +209,56 @@ export class DeliveryService {
   }
 
   private async markSent(message: Message, externalId: string): Promise<DeliveryOutcome> {
-    await this.db.transaction(async (manager) => {
-      await manager.update(
-        Message,
-        { id: message.id, workspaceId: message.workspaceId },
-        { status: 'sent', externalId, failureReason: null },
-      );
-      await this.statusEvent(manager, message, {
+    await this.statuses.submit(message.workspaceId, {
+      message,
+      change: {
         message_id: message.id,
         status: 'sent',
         external_send_result: { success: true, message_id: externalId },
-      });
+      },
     });
     return { result: 'sent', externalId };
   }
 
   private async fail(message: Message, reason: string): Promise<DeliveryOutcome> {
-    await this.db.transaction(async (manager) => {
-      await manager.update(
-        Message,
-        { id: message.id, workspaceId: message.workspaceId },
-        { status: 'failed', failureReason: reason },
-      );
-      await this.statusEvent(manager, message, {
+    await this.statuses.submit(message.workspaceId, {
+      message,
+      change: {
         message_id: message.id,
         status: 'failed',
         external_send_result: { success: false, error: reason },
-      });
+      },
     });
     return { result: 'failed', reason };
   }
 
-  private statusEvent(manager: EntityManager, message: Message, change: MessageStatusChange) {
-    return this.events.append(manager, message.workspaceId, {
-      type: 'message.status',
-      conversationId: message.conversationId,
-      payload: change,
+  /** One transaction for a batch of one workspace's outcomes: the rows, then their events under one seq lock. */
+  private async storeStatuses(workspaceId: string, changes: StatusChange[]): Promise<void[]> {
+    await this.db.transaction(async (manager) => {
+      await manager.query(
+        `UPDATE message m
+            SET status = g.status, external_id = coalesce(g.external_id, m.external_id), failure_reason = g.reason
+           FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS g(id, status, external_id, reason)
+          WHERE m.id = g.id AND m.workspace_id = $1`,
+        [
+          workspaceId,
+          changes.map((c) => c.message.id),
+          changes.map((c) => c.change.status),
+          changes.map((c) => (c.change.status === 'sent' ? c.change.external_send_result.message_id : null)),
+          changes.map((c) => (c.change.status === 'failed' ? c.change.external_send_result.error : null)),
+        ],
+      );
+      const last = await this.events.reserveSeqs(manager, workspaceId, changes.length);
+      await this.events.writeMany(
+        manager,
+        workspaceId,
+        changes.map(({ message, change }, i) => ({
+          seq: last - changes.length + 1 + i,
+          event: { type: 'message.status', conversationId: message.conversationId, payload: change },
+        })),
+      );
     });
+    return changes.map(() => undefined);
   }
 
   /** Error 190: the token expired. Replies are held, and the admins are told. */
