@@ -49,6 +49,9 @@ interface PendingReply {
 /** What became of one reply of a batch: stored, or refused alone while the others were stored. */
 type Stored = { message: MessageView } | { refused: AppError };
 
+/** Conversations whose platform one process remembers before it starts over (a few hundred kB). */
+const PLATFORMS_REMEMBERED = 10_000;
+
 const MENTION = /@([\p{L}\p{N}._-]+)/gu;
 const mentionKeys = (agent: { email: string; name: string }) => [
   agent.email.split('@')[0].toLowerCase(),
@@ -64,6 +67,8 @@ const mentionKeys = (agent: { email: string; name: string }) => [
  */
 @Injectable()
 export class MessageService {
+  /** `<workspace>:<conversation>` → its platform (see platformOf). */
+  private readonly platformOfConversation = new Map<string, ChannelType>();
   private readonly batcher = new Batcher<PendingReply, Stored>((workspaceId, items) =>
     this.store(workspaceId, items),
   );
@@ -294,14 +299,29 @@ export class MessageService {
     return outcomes();
   }
 
-  /** The files' own checks (size, sniffed type, the conversation's platform's voice format), on no disk. */
-  private async checkUploads(workspaceId: string, conversationId: string, uploads: UploadInput[]) {
+  /**
+   * The platform a conversation is on, for the checks before a reply is stored. Remembered: a
+   * conversation never moves to another channel, nor a channel to another platform. Whether the
+   * conversation is still there is decided again when the reply is stored.
+   */
+  private async platformOf(workspaceId: string, conversationId: string): Promise<ChannelType> {
+    const key = `${workspaceId}:${conversationId}`;
+    const known = this.platformOfConversation.get(key);
+    if (known) return known;
     const [row]: { type: ChannelType }[] = await this.db.query(
       `SELECT ch.type FROM conversation c JOIN channel ch ON ch.id = c.channel_id WHERE c.id = $1 AND c.workspace_id = $2`,
       [conversationId, workspaceId],
     );
     if (!row) throw notFound('conversation');
-    return Promise.all(uploads.map((upload) => this.uploads.check(row.type, upload)));
+    if (this.platformOfConversation.size >= PLATFORMS_REMEMBERED) this.platformOfConversation.clear();
+    this.platformOfConversation.set(key, row.type);
+    return row.type;
+  }
+
+  /** The files' own checks (size, sniffed type, the conversation's platform's voice format), on no disk. */
+  private async checkUploads(workspaceId: string, conversationId: string, uploads: UploadInput[]) {
+    const type = await this.platformOf(workspaceId, conversationId);
+    return Promise.all(uploads.map((upload) => this.uploads.check(type, upload)));
   }
 
   /** Changes the text of one's own reply or note. */
@@ -334,13 +354,9 @@ export class MessageService {
     conversationId: string,
     content: string,
   ) {
-    const [row]: { type: ChannelType }[] = await this.db.query(
-      `SELECT ch.type FROM conversation c JOIN channel ch ON ch.id = c.channel_id WHERE c.id = $1 AND c.workspace_id = $2`,
-      [conversationId, workspaceId],
-    );
-    if (!row) throw notFound('conversation');
+    const type = await this.platformOf(workspaceId, conversationId);
     await this.recordingRefusal(workspaceId, agent, () =>
-      assertLength(content, this.platforms.adapter(row.type).maxTextLength, row.type),
+      assertLength(content, this.platforms.adapter(type).maxTextLength, type),
     );
     const reason = await this.spam.reason(workspaceId, `agent:${agent.id}`, content, false);
     if (reason) {
