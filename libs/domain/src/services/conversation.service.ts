@@ -252,6 +252,16 @@ export class ConversationService {
     return toConversationView(rows[0], false);
   }
 
+  /**
+   * The conversations' rows as every agent sees them, locked for the caller's transaction: in id
+   * order, so two transactions sharing conversations cannot deadlock on them; NO KEY UPDATE, not
+   * UPDATE, so other transactions' foreign-key checks on these rows (an event written under the
+   * workspace's seq lock) do not wait for us while we wait for that lock.
+   */
+  lockShared(manager: EntityManager, workspaceId: string, ids: string[]): Promise<ConversationRow[]> {
+    return manager.query(`${SHARED_VIEW_SELECT} ORDER BY c.id FOR NO KEY UPDATE OF c`, [workspaceId, ids]);
+  }
+
   /** sharedView for many conversations in one query (a batch's events), by id. */
   async sharedViews(
     manager: EntityManager,

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { ChannelType } from '@parley/contract/channel-types';
-import type { ConversationStatus, MessageView } from '@parley/contract/views';
+import type { MessageView } from '@parley/contract/views';
 import { Attachment, Message } from '@parley/database/entities/message.entity';
 import { AppError, notFound } from '@parley/errors/app-error';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
@@ -14,6 +14,7 @@ import { SecurityEventService } from '@parley/security/security-event.service';
 import { SpamService } from '@parley/security/spam.service';
 import { Batcher } from '../batcher';
 import type { DomainEvent } from '../events/domain-event';
+import { toConversationView } from '../presenters/conversation.presenter';
 import { toMessageView } from '../presenters/message.presenter';
 import { ConversationService } from './conversation.service';
 import { EventService } from './event.service';
@@ -47,7 +48,7 @@ interface PendingReply {
 }
 
 /** What became of one reply of a batch: stored, or refused alone while the others were stored. */
-type Stored = { message: MessageView } | { refused: AppError };
+type Stored = { message: MessageView; queued?: Promise<boolean> } | { refused: AppError };
 
 /** Conversations whose platform one process remembers before it starts over (a few hundred kB). */
 const PLATFORMS_REMEMBERED = 10_000;
@@ -123,24 +124,26 @@ export class MessageService {
       await this.uploads.discard(attachments);
       throw stored.refused;
     }
+    await stored.queued;
     return stored.message;
   }
 
   /**
    * Stores a batch of one workspace's replies in one transaction, then queues the support replies'
-   * jobs in one round trip. A reply whose conversation or quoted message is not there is refused
-   * alone; the others are stored. Nothing after the commit may throw: a thrown batch is retried.
+   * jobs in one round trip, which the replies wait for but the workspace's next batch does not.
+   * A reply whose conversation or quoted message is not there is refused alone; the others are
+   * stored. Nothing after the commit may throw: a thrown batch is retried.
    */
   private async store(workspaceId: string, items: PendingReply[]): Promise<Stored[]> {
     const results = await this.db.transaction((manager) =>
       this.storeInTransaction(manager, workspaceId, items),
     );
-    await this.outbound.enqueueMany(
+    const queued = this.outbound.enqueueMany(
       items
         .filter((item, i) => item.type === 'support' && 'message' in results[i])
         .map((item) => ({ messageId: item.id, workspaceId })),
     );
-    return results;
+    return results.map((result) => ('message' in result ? { ...result, queued } : result));
   }
 
   private async storeInTransaction(
@@ -148,15 +151,12 @@ export class MessageService {
     workspaceId: string,
     items: PendingReply[],
   ): Promise<Stored[]> {
-    // NO KEY UPDATE, not UPDATE: other transactions' foreign-key checks on these rows (an event
-    // written under the workspace's seq lock) must not wait for us while we wait for that lock.
-    // In id order, so two batches sharing conversations cannot deadlock on them.
-    const conversations: { id: string; channel_id: string; status: ConversationStatus }[] =
-      await manager.query(
-        `SELECT id, channel_id, status FROM conversation WHERE workspace_id = $1 AND id = ANY($2::uuid[])
-        ORDER BY id FOR NO KEY UPDATE`,
-        [workspaceId, [...new Set(items.map((item) => item.conversationId))]],
-      );
+    // A batch's transaction is a few round trips whatever its size (the lock, the writes, and only
+    // when asked the quoted messages and the agents a note names): under load they, not the rows,
+    // set how fast a workspace's replies are stored.
+    const conversations = await this.conversations.lockShared(manager, workspaceId, [
+      ...new Set(items.map((item) => item.conversationId)),
+    ]);
     const conversationOf = new Map(conversations.map((c) => [c.id, c]));
     const quoted = items.filter((item) => item.replyTo).map((item) => item.replyTo);
     const targets: { id: string; conversation_id: string }[] = quoted.length
@@ -183,6 +183,8 @@ export class MessageService {
     if (!accepted.length) return outcomes();
 
     const mentions = await this.mentionsOf(manager, workspaceId, accepted);
+    // Taken with the conversations locked: whoever changed them before committed before now.
+    const changedAt = new Date();
     // A support reply moves its conversation to the top with its preview; the first one activates an open one.
     const latest = new Map<string, PendingReply>();
     const activatedBy = new Map<string, PendingReply>();
@@ -192,25 +194,9 @@ export class MessageService {
       if (conversationOf.get(item.conversationId)!.status === 'open' && !activatedBy.has(item.conversationId))
         activatedBy.set(item.conversationId, item);
     }
-    if (latest.size) {
-      const last = [...latest.values()];
-      await manager.query(
-        `UPDATE conversation c
-            SET last_message_at = g.at, last_message_preview = g.preview, updated_at = now(),
-                status = CASE WHEN c.status = 'open' THEN 'support_active' ELSE c.status END
-           FROM unnest($2::uuid[], $3::timestamptz[], $4::text[]) AS g(id, at, preview)
-          WHERE c.id = g.id AND c.workspace_id = $1`,
-        [
-          workspaceId,
-          last.map((item) => item.conversationId),
-          last.map((item) => item.createdAt),
-          last.map((item) => previewOf(item.content, item.attachments)),
-        ],
-      );
-    }
-    const views = await this.conversations.sharedViews(manager, workspaceId, [...activatedBy.keys()]);
 
-    const events: { seq: number; event: DomainEvent }[] = [];
+    const events: { offset: number; event: DomainEvent }[] = [];
+    const offsetOf = new Map<PendingReply, number>();
     for (const item of accepted) {
       const message = toMessageView({
         id: item.id,
@@ -235,28 +221,34 @@ export class MessageService {
         created_at: item.createdAt,
       });
       messages.set(item, message);
+      offsetOf.set(item, events.length);
       events.push({
-        seq: 0,
+        offset: events.length,
         event: {
           type: 'message.created',
           conversationId: item.conversationId,
           payload: { message, client_id: item.clientId, mentions: mentions.get(item) ?? [] },
         },
       });
-      const view = views.get(item.conversationId);
-      if (view && activatedBy.get(item.conversationId) === item) {
+      if (activatedBy.get(item.conversationId) === item) {
+        const row = conversationOf.get(item.conversationId)!;
         events.push({
-          seq: 0,
+          offset: events.length,
           event: {
             type: 'conversation.updated',
             conversationId: item.conversationId,
-            // As it was when this reply activated it, whatever later replies of the batch changed.
+            // As this reply left it, whatever later replies of the batch change.
             payload: {
-              conversation: {
-                ...view,
-                last_message_preview: previewOf(item.content, item.attachments),
-                last_message_at: item.createdAt.toISOString(),
-              },
+              conversation: toConversationView(
+                {
+                  ...row,
+                  status: 'support_active',
+                  last_message_at: item.createdAt,
+                  last_message_preview: previewOf(item.content, item.attachments),
+                  updated_at: changedAt,
+                },
+                false,
+              ),
               changes: ['status'],
               actor_id: item.agent.id,
             },
@@ -264,38 +256,67 @@ export class MessageService {
         });
       }
     }
-    // From here to commit the workspace's seq lock is held: one seq per event, in arrival order.
-    const last = await this.events.reserveSeqs(manager, workspaceId, events.length);
-    events.forEach((entry, i) => {
-      entry.seq = last - events.length + 1 + i;
-      if (entry.event.type === 'message.created') entry.event.payload.message.seq = entry.seq;
-    });
-    const rows = accepted.map((item) => ({ item, message: messages.get(item)! }));
-    await manager.query(
-      `INSERT INTO message (id, workspace_id, conversation_id, channel_id, seq, type, sender_agent_id, content,
-                            attachments, status, reply_to_id, created_at)
-       SELECT r.id, $1, r.conversation_id, r.channel_id, r.seq, r.type, r.sender_agent_id, r.content,
-              r.attachments, r.status, r.reply_to_id, r.created_at
-         FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::bigint[], $6::text[], $7::uuid[], $8::text[],
-                     $9::jsonb[], $10::text[], $11::uuid[], $12::timestamptz[])
-           AS r(id, conversation_id, channel_id, seq, type, sender_agent_id, content, attachments, status,
-                reply_to_id, created_at)`,
+
+    // One statement: the conversations' new state, the workspace's seqs (its lock, held from here
+    // to commit; one seq per event, in arrival order), the messages and their events. A message
+    // has its event's seq, which the statement also writes into the event's copy of the message.
+    const last = [...latest.values()];
+    const rows = accepted.map((item) => ({ item, offset: offsetOf.get(item)! }));
+    const [{ first }]: { first: string }[] = await manager.query(
+      `WITH moved AS (
+         UPDATE conversation c
+            SET last_message_at = g.at, last_message_preview = g.preview, updated_at = $2,
+                status = CASE WHEN c.status = 'open' THEN 'support_active' ELSE c.status END
+           FROM unnest($3::uuid[], $4::timestamptz[], $5::text[]) AS g(id, at, preview)
+          WHERE c.id = g.id AND c.workspace_id = $1
+         RETURNING c.id),
+       seqs AS (
+         UPDATE workspace SET last_seq = last_seq + $6 WHERE id = $1 RETURNING last_seq - $6 + 1 AS first),
+       messages AS (
+         INSERT INTO message (id, workspace_id, conversation_id, channel_id, seq, type, sender_agent_id, content,
+                              attachments, status, reply_to_id, created_at)
+         SELECT r.id, $1, r.conversation_id, r.channel_id, seqs.first + r.offset, r.type, r.sender_agent_id,
+                r.content, r.attachments, r.status, r.reply_to_id, r.created_at
+           FROM seqs, unnest($7::uuid[], $8::uuid[], $9::uuid[], $10::int[], $11::text[], $12::uuid[], $13::text[],
+                             $14::jsonb[], $15::text[], $16::uuid[], $17::timestamptz[])
+             AS r(id, conversation_id, channel_id, "offset", type, sender_agent_id, content, attachments, status,
+                  reply_to_id, created_at)
+         RETURNING id),
+       written AS (
+         INSERT INTO event (workspace_id, conversation_id, seq, type, payload)
+         SELECT $1, e.conversation_id, seqs.first + e.offset, e.type,
+                CASE WHEN e.type = 'message.created'
+                     THEN jsonb_set(e.payload, '{message,seq}', to_jsonb(seqs.first + e.offset))
+                     ELSE e.payload END
+           FROM seqs, unnest($18::uuid[], $19::int[], $20::text[], $21::jsonb[])
+             AS e(conversation_id, "offset", type, payload)
+         RETURNING seq)
+       SELECT first FROM seqs`,
       [
         workspaceId,
+        changedAt,
+        last.map((item) => item.conversationId),
+        last.map((item) => item.createdAt),
+        last.map((item) => previewOf(item.content, item.attachments)),
+        events.length,
         rows.map((r) => r.item.id),
         rows.map((r) => r.item.conversationId),
         rows.map((r) => conversationOf.get(r.item.conversationId)!.channel_id),
-        rows.map((r) => r.message.seq),
+        rows.map((r) => r.offset),
         rows.map((r) => r.item.type),
         rows.map((r) => r.item.agent.id),
         rows.map((r) => r.item.content),
         rows.map((r) => JSON.stringify(r.item.attachments)),
-        rows.map((r) => r.message.status),
+        rows.map((r) => messages.get(r.item)!.status),
         rows.map((r) => r.item.replyTo),
         rows.map((r) => r.item.createdAt),
+        events.map((e) => e.event.conversationId),
+        events.map((e) => e.offset),
+        events.map((e) => e.event.type),
+        events.map((e) => JSON.stringify(e.event.payload)),
       ],
     );
-    await this.events.writeMany(manager, workspaceId, events);
+    for (const { item, offset } of rows) messages.get(item)!.seq = Number(first) + offset;
     return outcomes();
   }
 
