@@ -290,32 +290,35 @@ export class DeliveryService {
     return { result: 'failed', reason };
   }
 
-  /** One transaction for a batch of one workspace's outcomes: the rows, then their events under one seq lock. */
+  /**
+   * A batch of one workspace's outcomes in one statement (so one transaction and one round trip):
+   * the rows, then their events under one take of the workspace's seq lock, in arrival order.
+   */
   private async storeStatuses(workspaceId: string, changes: StatusChange[]): Promise<void[]> {
-    await this.db.transaction(async (manager) => {
-      await manager.query(
-        `UPDATE message m
+    await this.db.query(
+      `WITH changed AS (
+         UPDATE message m
             SET status = g.status, external_id = coalesce(g.external_id, m.external_id), failure_reason = g.reason
-           FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS g(id, status, external_id, reason)
-          WHERE m.id = g.id AND m.workspace_id = $1`,
-        [
-          workspaceId,
-          changes.map((c) => c.message.id),
-          changes.map((c) => c.change.status),
-          changes.map((c) => (c.change.status === 'sent' ? c.change.external_send_result.message_id : null)),
-          changes.map((c) => (c.change.status === 'failed' ? c.change.external_send_result.error : null)),
-        ],
-      );
-      const last = await this.events.reserveSeqs(manager, workspaceId, changes.length);
-      await this.events.writeMany(
-        manager,
+           FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[]) AS g(id, status, external_id, reason)
+          WHERE m.id = g.id AND m.workspace_id = $1
+         RETURNING m.id),
+       seqs AS (
+         UPDATE workspace SET last_seq = last_seq + $2 WHERE id = $1 RETURNING last_seq - $2 + 1 AS first)
+       INSERT INTO event (workspace_id, conversation_id, seq, type, payload)
+       SELECT $1, e.conversation_id, seqs.first + e.offset, 'message.status', e.payload
+         FROM seqs, unnest($7::uuid[], $8::int[], $9::jsonb[]) AS e(conversation_id, "offset", payload)`,
+      [
         workspaceId,
-        changes.map(({ message, change }, i) => ({
-          seq: last - changes.length + 1 + i,
-          event: { type: 'message.status', conversationId: message.conversationId, payload: change },
-        })),
-      );
-    });
+        changes.length,
+        changes.map((c) => c.message.id),
+        changes.map((c) => c.change.status),
+        changes.map((c) => (c.change.status === 'sent' ? c.change.external_send_result.message_id : null)),
+        changes.map((c) => (c.change.status === 'failed' ? c.change.external_send_result.error : null)),
+        changes.map((c) => c.message.conversationId),
+        changes.map((_, i) => i),
+        changes.map((c) => JSON.stringify(c.change)),
+      ],
+    );
     return changes.map(() => undefined);
   }
 
