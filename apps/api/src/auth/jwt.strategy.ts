@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { createSecretKey } from 'node:crypto';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import { AccessClaims, AuthAgent, JWT_ALGORITHM, TokenService } from '@parley/domain/services/token.service';
@@ -18,10 +17,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      // A KeyObject, not the string: given a string, jsonwebtoken first tries to parse it as a PEM
-      // public key on every request (a thrown error each time, about a millisecond of CPU), and
-      // only then makes the secret key. passport-jwt hands the key to jsonwebtoken as it is.
-      secretOrKey: createSecretKey(Buffer.from(config.jwt.secret)) as unknown as Buffer,
+      secretOrKey: config.jwt.secret,
       algorithms: [JWT_ALGORITHM],
       issuer: config.jwt.issuer,
       audience: config.jwt.audience,
