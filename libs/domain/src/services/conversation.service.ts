@@ -44,7 +44,7 @@ const INBOX_SELECT = `
     LEFT JOIN agent a ON a.id = c.assignee_id
    WHERE c.workspace_id = $1`;
 
-/** Conversations as every agent sees them (no unread count), many at once. */
+/** Conversations as every agent sees them (no unread count), many at once; InboundMessageService reads the same. */
 const SHARED_VIEW_SELECT = `
   SELECT c.id, c.status, c.last_message_at, c.last_message_preview, c.last_customer_message_at,
          c.created_at, c.updated_at, '' AS cursor_at,
@@ -260,17 +260,6 @@ export class ConversationService {
    */
   lockShared(manager: EntityManager, workspaceId: string, ids: string[]): Promise<ConversationRow[]> {
     return manager.query(`${SHARED_VIEW_SELECT} ORDER BY c.id FOR NO KEY UPDATE OF c`, [workspaceId, ids]);
-  }
-
-  /** sharedView for many conversations in one query (a batch's events), by id. */
-  async sharedViews(
-    manager: EntityManager,
-    workspaceId: string,
-    ids: string[],
-  ): Promise<Map<string, ConversationView>> {
-    if (!ids.length) return new Map();
-    const rows: ConversationRow[] = await manager.query(SHARED_VIEW_SELECT, [workspaceId, ids]);
-    return new Map(rows.map((row) => [row.id, toConversationView(row, false)]));
   }
 
   /** Writes `conversation.updated` in the caller's transaction. */

@@ -9,11 +9,11 @@ import { cleanInboundText } from '@parley/security/content';
 import { SecurityEventService } from '@parley/security/security-event.service';
 import { SpamService } from '@parley/security/spam.service';
 import type { ChannelType } from '@parley/contract/channel-types';
-import type { MessageView } from '@parley/contract/views';
+import type { ConversationView, MessageView } from '@parley/contract/views';
 import { Batcher } from '../batcher';
 import type { DomainEvent } from '../events/domain-event';
+import { toConversationView } from '../presenters/conversation.presenter';
 import { toMessageView } from '../presenters/message.presenter';
-import { ConversationService } from './conversation.service';
 import { EventService } from './event.service';
 import { MessageDeletionService } from './message-deletion.service';
 import { previewOf } from './message-preview';
@@ -52,6 +52,18 @@ interface Prepared extends InboundMessage {
   createdAt: Date;
 }
 
+const SHARED_VIEW_SELECT = `
+  SELECT c.id, c.status, c.last_message_at, c.last_message_preview, c.last_customer_message_at,
+         c.created_at, c.updated_at, '' AS cursor_at,
+         ch.id AS channel_id, ch.type AS channel_type, ch.name AS channel_name,
+         ct.id AS contact_id, ct.name AS contact_name, ct.username AS contact_username,
+         ct.avatar_url AS contact_avatar_url, a.id AS assignee_id, a.name AS assignee_name, 0 AS unread_count
+    FROM conversation c
+    JOIN channel ch ON ch.id = c.channel_id
+    JOIN contact ct ON ct.id = c.contact_id
+    LEFT JOIN agent a ON a.id = c.assignee_id
+   WHERE c.workspace_id = $1 AND c.id = ANY($2::uuid[])`;
+
 /**
  * The one way in: customers' messages from every platform, and what they do to them later (edits,
  * unsends, reactions, reads). Messages of one workspace that arrive
@@ -72,7 +84,6 @@ export class InboundMessageService {
     private readonly spam: SpamService,
     private readonly securityEvents: SecurityEventService,
     private readonly deletion: MessageDeletionService,
-    private readonly conversations: ConversationService,
   ) {}
 
   /**
@@ -254,7 +265,7 @@ export class InboundMessageService {
       const channelTypes = await this.channelTypes(manager, workspaceId, fresh);
 
       // The seq lock, once, as late as possible: one seq per event, handed out in arrival order.
-      const views = await this.conversations.sharedViews(manager, workspaceId, [...created, ...reopened]);
+      const views = await this.sharedViews(manager, workspaceId, [...created, ...reopened]);
       const events: { seq?: number; event: DomainEvent }[] = [];
       const rows: unknown[][] = [];
       const announced = new Set<string>();
@@ -577,6 +588,19 @@ export class InboundMessageService {
       [workspaceId, [...new Set(items.map((i) => i.channelId))]],
     );
     return new Map(rows.map((r) => [r.id, r.type]));
+  }
+
+  /** Conversations as every agent sees them (no unread count), in one query. */
+  private async sharedViews(
+    manager: EntityManager,
+    workspaceId: string,
+    ids: string[],
+  ): Promise<Map<string, ConversationView>> {
+    if (!ids.length) return new Map();
+    const rows = await manager.query(SHARED_VIEW_SELECT, [workspaceId, ids]);
+    return new Map(
+      rows.map((row: Parameters<typeof toConversationView>[0]) => [row.id, toConversationView(row, false)]),
+    );
   }
 }
 
