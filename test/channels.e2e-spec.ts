@@ -636,6 +636,42 @@ describe('channels end to end', () => {
       expect(sim().calls.filter((c) => c.body.text === 'are you there?')).toHaveLength(1);
     });
 
+    it('replies to many chats at once each go out once and turn sent once; a refused one fails alone', async () => {
+      const conversations = await Promise.all(
+        Array.from({ length: 12 }, async () => (await conversationWithCustomer()).conversationId),
+      );
+      sim().inject({
+        platform: 'telegram',
+        method: 'sendMessage',
+        times: 1,
+        status: 400,
+        description: 'Bad Request: chat not found',
+      });
+      const replies = await Promise.all(conversations.map((id, i) => reply(id, `fan-out ${i}`)));
+      const ids = replies.map((r) => r.id as string);
+      let rows: { id: string; status: string; external_id: string | null }[] = [];
+      await eventually(async () => {
+        rows = await api.db.query('SELECT id, status, external_id FROM message WHERE id = ANY($1)', [ids]);
+        expect(rows.filter((r) => r.status === 'sending')).toEqual([]);
+      }, 20000);
+      expect(rows.filter((r) => r.status === 'failed')).toHaveLength(1);
+      expect(rows.filter((r) => r.status === 'sent' && r.external_id)).toHaveLength(11);
+      for (const [i] of ids.entries())
+        expect(sim().calls.filter((c) => c.body.text === `fan-out ${i}`)).toHaveLength(1);
+      const outcomes: { message_id: string; seq: number; status: string }[] = await api.db.query(
+        `SELECT payload->>'message_id' AS message_id, seq::int AS seq, payload->>'status' AS status FROM event
+          WHERE workspace_id = $1 AND type = 'message.status' AND payload->>'message_id' = ANY($2)`,
+        [ws.workspaceId, ids],
+      );
+      expect(outcomes.map((o) => o.message_id).sort()).toEqual([...ids].sort());
+      for (const row of rows) expect(outcomes.find((o) => o.message_id === row.id)!.status).toBe(row.status);
+      const seqs: { seq: number }[] = await api.db.query(
+        'SELECT seq::int AS seq FROM event WHERE workspace_id = $1 ORDER BY seq',
+        [ws.workspaceId],
+      );
+      expect(seqs.map((e) => e.seq)).toEqual(seqs.map((_, i) => i + 1));
+    });
+
     it('replies posted while the worker marks earlier ones sent never deadlock', async () => {
       const { conversationId } = await conversationWithCustomer();
       const replies = await Promise.all(

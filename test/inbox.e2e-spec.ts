@@ -1,7 +1,9 @@
 import { Queue } from 'bullmq';
 import { OutboundQueue } from '@parley/queue/outbound.queue';
+import { RateLimitService } from '@parley/security/rate-limit.service';
 import { startApi, TestApp } from './support/app';
 import { addAgent, createChannel, customerWrites, signupWorkspace, Workspace } from './support/factories';
+import { eventually } from './support/ws';
 
 describe('the inbox REST API', () => {
   let api: TestApp;
@@ -298,6 +300,95 @@ describe('the inbox REST API', () => {
       const b = await customerWrites(api, ws.workspaceId, channelId, {});
       const res = await send(a, { content: 'hi', type: 'support', reply_to: b.message.id });
       expect(res.status).toBe(404);
+    });
+
+    it('replies arriving while the workspace stores others go in one batch: each stored once with its own seq, a bad one refused alone', async () => {
+      const agent = await addAgent(api, ws);
+      const conversations = await Promise.all(Array.from({ length: 5 }, () => newConversation()));
+      const elsewhere = await customerWrites(api, ws.workspaceId, channelId, {});
+      const post = (id: string, body: object) =>
+        agent.http.post(`/api/v1/message/conversation/${id}/send-message/`, body);
+      // Holding the workspace's seq lock keeps the first reply's batch waiting on it, so the
+      // replies sent meanwhile all join the next batch.
+      const lock = api.db.createQueryRunner();
+      await lock.startTransaction();
+      await lock.query('SELECT 1 FROM workspace WHERE id = $1 FOR NO KEY UPDATE', [ws.workspaceId]);
+      const first = post(conversations[0], { content: 'batch first', type: 'support' });
+      await eventually(async () => {
+        const [{ waiting }] = await api.db.query(
+          `SELECT count(*)::int AS waiting FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        expect(waiting).toBe(1);
+      });
+      const rest = [
+        post(conversations[1], { content: 'batch second', type: 'support' }),
+        post(conversations[2], { content: 'batch bad', type: 'support', reply_to: elsewhere.message.id }),
+        post(conversations[3], { content: 'batch note', type: 'note' }),
+        post(conversations[4], { content: 'batch third', type: 'support' }),
+        post(conversations[1], { content: 'batch fourth', type: 'support' }),
+      ];
+      // Each reply takes from the agent's budget as its last check, right before it joins the batch.
+      await eventually(async () =>
+        expect(await api.get(RateLimitService).messagesLastMinute(agent.id)).toBe(6),
+      );
+      await lock.commitTransaction();
+      await lock.release();
+      const responses = await Promise.all([first, ...rest]);
+
+      expect(responses.map((r) => r.status)).toEqual([201, 201, 404, 201, 201, 201]);
+      expect(responses[2].body.code).toBe('not_found');
+      const stored: { id: string; content: string; seq: number; event_seq: number; payload_seq: number }[] =
+        await api.db.query(
+          `SELECT m.id, m.content, m.seq::int AS seq, e.seq::int AS event_seq,
+                  (e.payload->'message'->>'seq')::int AS payload_seq
+             FROM message m JOIN event e ON e.type = 'message.created' AND e.payload->'message'->>'id' = m.id::text
+            WHERE m.workspace_id = $1 AND m.content LIKE 'batch %' ORDER BY m.seq`,
+          [ws.workspaceId],
+        );
+      // The batch stores its replies in the order they reached it, which concurrent requests do not fix.
+      expect(stored.map((m) => m.content).sort()).toEqual(
+        ['batch first', 'batch fourth', 'batch note', 'batch second', 'batch third'].sort(),
+      );
+      for (const m of stored) {
+        expect(m).toMatchObject({ event_seq: m.seq, payload_seq: m.seq });
+        expect(responses.find((r) => r.body.id === m.id)!.body.seq).toBe(m.seq);
+      }
+      // The workspace's seqs are gap-free: every one handed out belongs to a committed event.
+      const seqs: { seq: number }[] = await api.db.query(
+        'SELECT seq::int AS seq FROM event WHERE workspace_id = $1 ORDER BY seq',
+        [ws.workspaceId],
+      );
+      expect(seqs.map((e) => e.seq)).toEqual(seqs.map((_, i) => i + 1));
+      // The first support reply to an open conversation activates it: its update follows that reply, once.
+      const activations: { seq: number; conversation_id: string; status: string; preview: string }[] =
+        await api.db.query(
+          `SELECT seq::int AS seq, conversation_id, payload->'conversation'->>'status' AS status,
+                  payload->'conversation'->>'last_message_preview' AS preview
+             FROM event WHERE workspace_id = $1 AND type = 'conversation.updated' AND conversation_id = ANY($2)
+            ORDER BY seq`,
+          [ws.workspaceId, conversations],
+        );
+      const contentAt = (seq: number) => stored.find((m) => m.seq === seq)?.content;
+      const toConversation1 = stored.filter((m) => ['batch second', 'batch fourth'].includes(m.content));
+      expect(activations.map((a) => [a.conversation_id, a.status, a.preview]).sort()).toEqual(
+        [
+          [conversations[0], 'support_active', 'batch first'],
+          [conversations[1], 'support_active', toConversation1[0].content],
+          [conversations[4], 'support_active', 'batch third'],
+        ].sort(),
+      );
+      for (const a of activations) expect(contentAt(a.seq - 1)).toBe(a.preview);
+      const byId = (id: string) => ws.http.get(`/api/v1/conversations/${id}`);
+      expect((await byId(conversations[1])).body.last_message_preview).toBe(toConversation1[1].content);
+      expect((await byId(conversations[2])).body).toMatchObject({
+        status: 'open',
+        last_message_preview: 'Hello, I need help',
+      });
+      for (const [i, response] of responses.entries()) {
+        const job = await queue.getJob(response.body.id ?? 'none');
+        expect(Boolean(job)).toBe([0, 1, 4, 5].includes(i));
+      }
     });
 
     it('history pages oldest-first, walking back with next_cursor, and a message shares its event’s seq', async () => {

@@ -10,6 +10,9 @@ export const bullPrefix = (config: AppConfig) => `${config.redisPrefix}bull`;
 
 export const TYPING_BUCKET_MS = 4000;
 
+/** How long finished jobs stay in Redis (a job id that is still there makes a second add a no-op). */
+const KEPT: JobsOptions = { removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } };
+
 export function createQueue<T>(config: AppConfig, name: QueueName): Queue<T> {
   dropErrorsOfClosedConnections();
   return new Queue<T>(name, {
@@ -44,10 +47,26 @@ export class OutboundQueue implements OnApplicationShutdown {
 
   /** Adds the send job for a support reply (jobId = message id). */
   enqueue(job: OutboundJob): Promise<boolean> {
-    return this.add(this.queue, JOBS.outbound.send, job, job.messageId, {
-      attempts: 8,
-      backoff: { type: 'jittered' },
-    });
+    return this.enqueueMany([job]);
+  }
+
+  /** Adds the send jobs of a batch of support replies in one round trip to Redis (jobId = message id). */
+  async enqueueMany(jobs: OutboundJob[]): Promise<boolean> {
+    if (!jobs.length) return true;
+    try {
+      await this.queue.addBulk(
+        jobs.map((job) => ({
+          name: JOBS.outbound.send,
+          data: job,
+          opts: { ...KEPT, jobId: job.messageId, attempts: 8, backoff: { type: 'jittered' } },
+        })),
+      );
+      return true;
+    } catch (error) {
+      const ids = jobs.map((job) => job.messageId).join(', ');
+      this.logger.warn(`${this.queue.name} enqueue of ${ids} deferred: ${(error as Error).message}`);
+      return false;
+    }
   }
 
   /**
@@ -91,12 +110,7 @@ export class OutboundQueue implements OnApplicationShutdown {
     options: JobsOptions,
   ): Promise<boolean> {
     try {
-      await (queue as Queue).add(name, data, {
-        jobId,
-        removeOnComplete: { age: 24 * 3600 },
-        removeOnFail: { age: 7 * 24 * 3600 },
-        ...options,
-      });
+      await (queue as Queue).add(name, data, { ...KEPT, jobId, ...options });
       return true;
     } catch (error) {
       this.logger.warn(`${queue.name} enqueue of ${jobId} deferred: ${(error as Error).message}`);

@@ -141,7 +141,9 @@ export class ChannelService {
   }
 
   /** What an adapter needs to act for the channel: ids and decrypted credentials. */
-  access(channel: Channel): ChannelAccess {
+  access(
+    channel: Pick<Channel, 'id' | 'type' | 'externalId' | 'credentialsEncrypted' | 'webhookSecret'>,
+  ): ChannelAccess {
     return {
       id: channel.id,
       type: channel.type,

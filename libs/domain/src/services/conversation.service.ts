@@ -44,6 +44,19 @@ const INBOX_SELECT = `
     LEFT JOIN agent a ON a.id = c.assignee_id
    WHERE c.workspace_id = $1`;
 
+/** Conversations as every agent sees them (no unread count), many at once; InboundMessageService reads the same. */
+const SHARED_VIEW_SELECT = `
+  SELECT c.id, c.status, c.last_message_at, c.last_message_preview, c.last_customer_message_at,
+         c.created_at, c.updated_at, '' AS cursor_at,
+         ch.id AS channel_id, ch.type AS channel_type, ch.name AS channel_name,
+         ct.id AS contact_id, ct.name AS contact_name, ct.username AS contact_username,
+         ct.avatar_url AS contact_avatar_url, a.id AS assignee_id, a.name AS assignee_name, 0 AS unread_count
+    FROM conversation c
+    JOIN channel ch ON ch.id = c.channel_id
+    JOIN contact ct ON ct.id = c.contact_id
+    LEFT JOIN agent a ON a.id = c.assignee_id
+   WHERE c.workspace_id = $1 AND c.id = ANY($2::uuid[])`;
+
 @Injectable()
 export class ConversationService {
   constructor(
@@ -237,6 +250,16 @@ export class ConversationService {
     ]);
     if (!rows[0]) throw notFound('conversation');
     return toConversationView(rows[0], false);
+  }
+
+  /**
+   * The conversations' rows as every agent sees them, locked for the caller's transaction: in id
+   * order, so two transactions sharing conversations cannot deadlock on them; NO KEY UPDATE, not
+   * UPDATE, so other transactions' foreign-key checks on these rows (an event written under the
+   * workspace's seq lock) do not wait for us while we wait for that lock.
+   */
+  lockShared(manager: EntityManager, workspaceId: string, ids: string[]): Promise<ConversationRow[]> {
+    return manager.query(`${SHARED_VIEW_SELECT} ORDER BY c.id FOR NO KEY UPDATE OF c`, [workspaceId, ids]);
   }
 
   /** Writes `conversation.updated` in the caller's transaction. */

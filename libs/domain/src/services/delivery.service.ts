@@ -2,18 +2,21 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { join } from 'node:path';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AppConfig, CONFIG } from '@parley/config/config';
+import type { ChannelStatus, ChannelType } from '@parley/contract/channel-types';
 import type { MessageStatusChange } from '@parley/contract/server-frames';
+import type { MessageStatus, MessageType } from '@parley/contract/views';
 import { Channel } from '@parley/database/entities/channel.entity';
 import { ContactIdentity } from '@parley/database/entities/contact-identity.entity';
 import { Conversation } from '@parley/database/entities/conversation.entity';
-import { Message } from '@parley/database/entities/message.entity';
+import { Attachment, Message } from '@parley/database/entities/message.entity';
 import { OutboundMessage, PlatformAdapter } from '@parley/platforms/platform';
 import { PlatformError } from '@parley/platforms/platform-error';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import { RedisClient } from '@parley/runtime/redis.provider';
 import { SecurityEventService } from '@parley/security/security-event.service';
+import { Batcher } from '../batcher';
 import { ChannelService } from './channel.service';
 import { EventService } from './event.service';
 
@@ -28,14 +31,58 @@ export type DeliveryOutcome =
   /** Try again after this long without counting an attempt (a platform's or our own rate limit). */
   | { result: 'wait'; ms: number; reason: string };
 
+/** The row deliver() reads: the reply, its conversation, channel and the customer's identity there. */
+interface DeliveryRow {
+  id: string;
+  workspace_id: string;
+  conversation_id: string;
+  type: MessageType;
+  content: string;
+  attachments: Attachment[];
+  status: MessageStatus;
+  external_id: string | null;
+  deleted_at: Date | null;
+  last_customer_message_at: Date | null;
+  channel_id: string | null;
+  channel_type: ChannelType | null;
+  channel_external_id: string | null;
+  channel_status: ChannelStatus | null;
+  channel_deleted_at: Date | null;
+  credentials_encrypted: string | null;
+  webhook_secret: string | null;
+  identity_id: string | null;
+  platform_user_id: string | null;
+  unreachable_at: Date | null;
+  unreachable_reason: string | null;
+}
+
+/** What of a reply a delivery attempt uses. */
+type Reply = Pick<Message, 'id' | 'workspaceId' | 'conversationId' | 'content' | 'attachments'>;
+
+type DeliveryChannel = Pick<
+  Channel,
+  'id' | 'workspaceId' | 'type' | 'externalId' | 'credentialsEncrypted' | 'webhookSecret'
+>;
+
+/** A reply's outcome to store with its event: `sent` with the platform's id, or `failed` with the reason. */
+interface StatusChange {
+  message: Reply;
+  change: Extract<MessageStatusChange, { status: 'sent' | 'failed' }>;
+}
+
 /**
  * One attempt to deliver one support reply. Never sends a message that already has a platform
- * id. Temporary platform errors are thrown, so the queue retries them with backoff.
+ * id. Temporary platform errors are thrown, so the queue retries them with backoff. Outcomes of
+ * one workspace's replies that finish while its previous outcomes are being stored are stored
+ * together (Batcher), taking the workspace's seq lock once for them instead of once each.
  */
 @Injectable()
 export class DeliveryService {
   private readonly logger = new Logger(DeliveryService.name);
   private readonly limiters = new Map<string, RateLimiterRedis>();
+  private readonly statuses = new Batcher<StatusChange, void>((workspaceId, changes) =>
+    this.storeStatuses(workspaceId, changes),
+  );
 
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
@@ -48,26 +95,49 @@ export class DeliveryService {
   ) {}
 
   async deliver(workspaceId: string, messageId: string, finalAttempt: boolean): Promise<DeliveryOutcome> {
-    const message = await this.db.getRepository(Message).findOneBy({ id: messageId, workspaceId });
-    if (!message || message.type !== 'support' || message.deletedAt)
-      return { result: 'skipped', reason: 'not a reply' };
-    if (message.externalId || message.status !== 'sending')
-      return { result: 'skipped', reason: `already ${message.status}` };
-    const conversation = await this.db
-      .getRepository(Conversation)
-      .findOneByOrFail({ id: message.conversationId, workspaceId });
-    const channel = await this.db
-      .getRepository(Channel)
-      .findOne({ where: { id: message.channelId, workspaceId }, withDeleted: true });
-    if (!channel || channel.deletedAt) return this.fail(message, 'the channel was removed');
-    if (channel.status === 'reauthorization_required')
+    // One query for the reply, its conversation, its channel (even deleted) and the customer's
+    // identity there: the worker's reads are most of its work per reply.
+    const [row]: DeliveryRow[] = await this.db.query(
+      `SELECT m.id, m.workspace_id, m.conversation_id, m.type, m.content, m.attachments, m.status, m.external_id,
+              m.deleted_at, c.last_customer_message_at,
+              ch.id AS channel_id, ch.type AS channel_type, ch.external_id AS channel_external_id,
+              ch.status AS channel_status, ch.deleted_at AS channel_deleted_at, ch.credentials_encrypted,
+              ch.webhook_secret, i.id AS identity_id, i.platform_user_id, i.unreachable_at, i.unreachable_reason
+         FROM message m
+         JOIN conversation c ON c.id = m.conversation_id AND c.workspace_id = m.workspace_id
+         LEFT JOIN channel ch ON ch.id = m.channel_id AND ch.workspace_id = m.workspace_id
+         LEFT JOIN contact_identity i
+           ON i.workspace_id = m.workspace_id AND i.channel_id = ch.id AND i.contact_id = c.contact_id
+        WHERE m.id = $1 AND m.workspace_id = $2
+        LIMIT 1`,
+      [messageId, workspaceId],
+    );
+    if (!row || row.type !== 'support' || row.deleted_at) return { result: 'skipped', reason: 'not a reply' };
+    if (row.external_id || row.status !== 'sending')
+      return { result: 'skipped', reason: `already ${row.status}` };
+    const message: Reply = {
+      id: row.id,
+      workspaceId,
+      conversationId: row.conversation_id,
+      content: row.content,
+      attachments: row.attachments,
+    };
+    if (!row.channel_id || row.channel_deleted_at) return this.fail(message, 'the channel was removed');
+    if (row.channel_status === 'reauthorization_required')
       return { result: 'held', reason: 'the channel needs reauthorization' };
-    const identity = await this.db
-      .getRepository(ContactIdentity)
-      .findOneBy({ workspaceId, channelId: channel.id, contactId: conversation.contactId });
-    if (!identity) return this.fail(message, 'the customer has no identity on this channel');
-    if (identity.unreachableAt)
-      return this.fail(message, identity.unreachableReason ?? 'the customer cannot be reached');
+    const channel: DeliveryChannel = {
+      id: row.channel_id,
+      workspaceId,
+      type: row.channel_type!,
+      externalId: row.channel_external_id,
+      credentialsEncrypted: row.credentials_encrypted!,
+      webhookSecret: row.webhook_secret!,
+    };
+    if (!row.identity_id) return this.fail(message, 'the customer has no identity on this channel');
+    if (row.unreachable_at)
+      return this.fail(message, row.unreachable_reason ?? 'the customer cannot be reached');
+    const identity = { id: row.identity_id, workspaceId, platformUserId: row.platform_user_id! };
+    const conversation = { lastCustomerMessageAt: row.last_customer_message_at };
 
     const adapter = this.platforms.adapter(channel.type);
     const window = adapter.replyWindow(conversation.lastCustomerMessageAt, new Date());
@@ -93,9 +163,9 @@ export class DeliveryService {
 
   private async onPlatformError(
     error: PlatformError,
-    message: Message,
-    channel: Channel,
-    identity: ContactIdentity,
+    message: Reply,
+    channel: DeliveryChannel,
+    identity: Pick<ContactIdentity, 'id' | 'workspaceId'>,
     finalAttempt: boolean,
   ): Promise<DeliveryOutcome> {
     switch (error.code) {
@@ -184,7 +254,7 @@ export class DeliveryService {
     return limiter;
   }
 
-  private outboundAttachment(message: Message): OutboundMessage['attachment'] {
+  private outboundAttachment(message: Reply): OutboundMessage['attachment'] {
     const attachment = message.attachments.find((a) => a.storage_key);
     if (!attachment) return undefined;
     return {
@@ -196,48 +266,64 @@ export class DeliveryService {
     };
   }
 
-  private async markSent(message: Message, externalId: string): Promise<DeliveryOutcome> {
-    await this.db.transaction(async (manager) => {
-      await manager.update(
-        Message,
-        { id: message.id, workspaceId: message.workspaceId },
-        { status: 'sent', externalId, failureReason: null },
-      );
-      await this.statusEvent(manager, message, {
+  private async markSent(message: Reply, externalId: string): Promise<DeliveryOutcome> {
+    await this.statuses.submit(message.workspaceId, {
+      message,
+      change: {
         message_id: message.id,
         status: 'sent',
         external_send_result: { success: true, message_id: externalId },
-      });
+      },
     });
     return { result: 'sent', externalId };
   }
 
-  private async fail(message: Message, reason: string): Promise<DeliveryOutcome> {
-    await this.db.transaction(async (manager) => {
-      await manager.update(
-        Message,
-        { id: message.id, workspaceId: message.workspaceId },
-        { status: 'failed', failureReason: reason },
-      );
-      await this.statusEvent(manager, message, {
+  private async fail(message: Reply, reason: string): Promise<DeliveryOutcome> {
+    await this.statuses.submit(message.workspaceId, {
+      message,
+      change: {
         message_id: message.id,
         status: 'failed',
         external_send_result: { success: false, error: reason },
-      });
+      },
     });
     return { result: 'failed', reason };
   }
 
-  private statusEvent(manager: EntityManager, message: Message, change: MessageStatusChange) {
-    return this.events.append(manager, message.workspaceId, {
-      type: 'message.status',
-      conversationId: message.conversationId,
-      payload: change,
-    });
+  /**
+   * A batch of one workspace's outcomes in one statement (so one transaction and one round trip):
+   * the rows, then their events under one take of the workspace's seq lock, in arrival order.
+   */
+  private async storeStatuses(workspaceId: string, changes: StatusChange[]): Promise<void[]> {
+    await this.db.query(
+      `WITH changed AS (
+         UPDATE message m
+            SET status = g.status, external_id = coalesce(g.external_id, m.external_id), failure_reason = g.reason
+           FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[]) AS g(id, status, external_id, reason)
+          WHERE m.id = g.id AND m.workspace_id = $1
+         RETURNING m.id),
+       seqs AS (
+         UPDATE workspace SET last_seq = last_seq + $2 WHERE id = $1 RETURNING last_seq - $2 + 1 AS first)
+       INSERT INTO event (workspace_id, conversation_id, seq, type, payload)
+       SELECT $1, e.conversation_id, seqs.first + e.offset, 'message.status', e.payload
+         FROM seqs, unnest($7::uuid[], $8::int[], $9::jsonb[]) AS e(conversation_id, "offset", payload)`,
+      [
+        workspaceId,
+        changes.length,
+        changes.map((c) => c.message.id),
+        changes.map((c) => c.change.status),
+        changes.map((c) => (c.change.status === 'sent' ? c.change.external_send_result.message_id : null)),
+        changes.map((c) => (c.change.status === 'failed' ? c.change.external_send_result.error : null)),
+        changes.map((c) => c.message.conversationId),
+        changes.map((_, i) => i),
+        changes.map((c) => JSON.stringify(c.change)),
+      ],
+    );
+    return changes.map(() => undefined);
   }
 
   /** Error 190: the token expired. Replies are held, and the admins are told. */
-  private async requireReauthorization(channel: Channel, reason: string): Promise<void> {
+  private async requireReauthorization(channel: DeliveryChannel, reason: string): Promise<void> {
     const changed = await this.db.transaction(async (manager) => {
       const { affected } = await manager.update(
         Channel,

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { ChannelType } from '@parley/contract/channel-types';
-import type { ConversationView, MessageStatus, MessageView } from '@parley/contract/views';
-import { Conversation } from '@parley/database/entities/conversation.entity';
-import { Message } from '@parley/database/entities/message.entity';
+import type { MessageView } from '@parley/contract/views';
+import { Attachment, Message } from '@parley/database/entities/message.entity';
 import { AppError, notFound } from '@parley/errors/app-error';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import { OutboundQueue } from '@parley/queue/outbound.queue';
@@ -12,6 +12,9 @@ import { assertLength, cleanText } from '@parley/security/content';
 import { RateLimitService } from '@parley/security/rate-limit.service';
 import { SecurityEventService } from '@parley/security/security-event.service';
 import { SpamService } from '@parley/security/spam.service';
+import { Batcher } from '../batcher';
+import type { DomainEvent } from '../events/domain-event';
+import { toConversationView } from '../presenters/conversation.presenter';
 import { toMessageView } from '../presenters/message.presenter';
 import { ConversationService } from './conversation.service';
 import { EventService } from './event.service';
@@ -31,6 +34,25 @@ export interface ReplyInput {
   uploads?: UploadInput[];
 }
 
+/** A reply that passed its checks, waiting for its workspace's next batch. */
+interface PendingReply {
+  id: string;
+  agent: AuthAgent;
+  conversationId: string;
+  type: 'support' | 'note';
+  content: string;
+  attachments: Attachment[];
+  replyTo: string | null;
+  clientId: string | null;
+  createdAt: Date;
+}
+
+/** What became of one reply of a batch: stored, or refused alone while the others were stored. */
+type Stored = { message: MessageView; queued?: Promise<boolean> } | { refused: AppError };
+
+/** Conversations whose platform one process remembers before it starts over (a few hundred kB). */
+const PLATFORMS_REMEMBERED = 10_000;
+
 const MENTION = /@([\p{L}\p{N}._-]+)/gu;
 const mentionKeys = (agent: { email: string; name: string }) => [
   agent.email.split('@')[0].toLowerCase(),
@@ -40,9 +62,18 @@ const mentionKeys = (agent: { email: string; name: string }) => [
 /**
  * Agents' commands on messages: reply (the one way out), edit, delete, react, retry. The read
  * model is MessageQueryService; customers' messages come in through InboundMessageService.
+ * Replies of one workspace that arrive while its previous batch is being stored are stored
+ * together (as inbound messages are): one transaction and one take of the workspace's seq lock
+ * for the batch instead of one contended commit each.
  */
 @Injectable()
 export class MessageService {
+  /** `<workspace>:<conversation>` → its platform (see platformOf). */
+  private readonly platformOfConversation = new Map<string, ChannelType>();
+  private readonly batcher = new Batcher<PendingReply, Stored>((workspaceId, items) =>
+    this.store(workspaceId, items),
+  );
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly events: EventService,
@@ -73,114 +104,245 @@ export class MessageService {
     if (input.type === 'support') await this.checkOutbound(workspaceId, agent, conversationId, content);
     // One budget for every door (REST, socket, uploads): taken last, so a refused message costs nothing.
     await this.rateLimits.consumeMessage(workspaceId, agent.id);
-    const status: MessageStatus = input.type === 'support' ? 'sending' : 'sent';
 
     // Files reach MEDIA_DIR only now that nothing above refused the reply, and leave it if it is not stored.
     const attachments = await this.uploads.store(workspaceId, checked);
-    const storing = this.db.transaction(async (manager) => {
-      // NO KEY UPDATE, not UPDATE: other transactions' foreign-key checks on this row (an event
-      // written under the workspace's seq lock) must not wait for us while we wait for that lock.
-      const conversation = await manager
-        .getRepository(Conversation)
-        .createQueryBuilder('c')
-        .setLock('for_no_key_update')
-        .where('c.id = :conversationId AND c.workspace_id = :workspaceId', { conversationId, workspaceId })
-        .getOne();
-      if (!conversation) throw notFound('conversation');
-      if (input.replyTo) {
-        const target = await manager.findOneBy(Message, { id: input.replyTo, workspaceId, conversationId });
-        if (!target) throw notFound('message');
-      }
-      const mentions =
-        input.type === 'note' ? await this.mentionedAgents(manager, workspaceId, agent.id, content) : [];
-      let activated: ConversationView | null = null;
-      if (input.type === 'support') {
-        const becomesActive = conversation.status === 'open';
-        await manager.update(
-          Conversation,
-          { id: conversationId },
-          {
-            lastMessageAt: new Date(),
-            lastMessagePreview: previewOf(content, attachments),
-            ...(becomesActive ? { status: 'support_active' as const } : {}),
-          },
-        );
-        if (becomesActive)
-          activated = await this.conversations.sharedView(workspaceId, conversationId, manager);
-      }
-
-      // From here to commit the workspace's seq lock is held: only the writes that need the seq.
-      const seq = await this.events.nextSeq(manager, workspaceId);
-      const [inserted]: { id: string; created_at: Date }[] = await manager.query(
-        `INSERT INTO message (workspace_id, conversation_id, channel_id, seq, type, sender_agent_id, content,
-                              attachments, status, reply_to_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id, created_at`,
-        [
-          workspaceId,
-          conversationId,
-          conversation.channelId,
-          seq,
-          input.type,
-          agent.id,
-          content,
-          JSON.stringify(attachments),
-          status,
-          input.replyTo ?? null,
-        ],
-      );
-      const view = toMessageView({
-        id: inserted.id,
-        seq: String(seq),
-        conversation_id: conversationId,
+    const stored = await this.batcher
+      .submit(workspaceId, {
+        id: randomUUID(),
+        agent,
+        conversationId,
         type: input.type,
         content,
         attachments,
-        status,
+        replyTo: input.replyTo ?? null,
+        clientId: input.clientId ?? null,
+        createdAt: new Date(),
+      })
+      .catch((error: unknown) => ({ refused: error }));
+    if ('refused' in stored) {
+      await this.uploads.discard(attachments);
+      throw stored.refused;
+    }
+    await stored.queued;
+    return stored.message;
+  }
+
+  /**
+   * Stores a batch of one workspace's replies in one transaction, then queues the support replies'
+   * jobs in one round trip, which the replies wait for but the workspace's next batch does not.
+   * A reply whose conversation or quoted message is not there is refused alone; the others are
+   * stored. Nothing after the commit may throw: a thrown batch is retried.
+   */
+  private async store(workspaceId: string, items: PendingReply[]): Promise<Stored[]> {
+    const results = await this.db.transaction((manager) =>
+      this.storeInTransaction(manager, workspaceId, items),
+    );
+    const queued = this.outbound.enqueueMany(
+      items
+        .filter((item, i) => item.type === 'support' && 'message' in results[i])
+        .map((item) => ({ messageId: item.id, workspaceId })),
+    );
+    return results.map((result) => ('message' in result ? { ...result, queued } : result));
+  }
+
+  private async storeInTransaction(
+    manager: EntityManager,
+    workspaceId: string,
+    items: PendingReply[],
+  ): Promise<Stored[]> {
+    // A batch's transaction is a few round trips whatever its size (the lock, the writes, and only
+    // when asked the quoted messages and the agents a note names): under load they, not the rows,
+    // set how fast a workspace's replies are stored.
+    const conversations = await this.conversations.lockShared(manager, workspaceId, [
+      ...new Set(items.map((item) => item.conversationId)),
+    ]);
+    const conversationOf = new Map(conversations.map((c) => [c.id, c]));
+    const quoted = items.filter((item) => item.replyTo).map((item) => item.replyTo);
+    const targets: { id: string; conversation_id: string }[] = quoted.length
+      ? await manager.query(
+          `SELECT id, conversation_id FROM message WHERE workspace_id = $1 AND id = ANY($2::uuid[])`,
+          [workspaceId, quoted],
+        )
+      : [];
+    const conversationOfTarget = new Map(targets.map((t) => [t.id, t.conversation_id]));
+
+    const refusals = items.map((item) => {
+      if (!conversationOf.has(item.conversationId)) return notFound('conversation');
+      if (item.replyTo && conversationOfTarget.get(item.replyTo) !== item.conversationId)
+        return notFound('message');
+      return null;
+    });
+    const accepted = items.filter((_, i) => !refusals[i]);
+    const messages = new Map<PendingReply, MessageView>();
+    const outcomes = () =>
+      items.map((item, i): Stored => {
+        const refused = refusals[i];
+        return refused ? { refused } : { message: messages.get(item)! };
+      });
+    if (!accepted.length) return outcomes();
+
+    const mentions = await this.mentionsOf(manager, workspaceId, accepted);
+    // Taken with the conversations locked: whoever changed them before committed before now.
+    const changedAt = new Date();
+    // A support reply moves its conversation to the top with its preview; the first one activates an open one.
+    const latest = new Map<string, PendingReply>();
+    const activatedBy = new Map<string, PendingReply>();
+    for (const item of accepted) {
+      if (item.type !== 'support') continue;
+      latest.set(item.conversationId, item);
+      if (conversationOf.get(item.conversationId)!.status === 'open' && !activatedBy.has(item.conversationId))
+        activatedBy.set(item.conversationId, item);
+    }
+
+    const events: { offset: number; event: DomainEvent }[] = [];
+    const offsetOf = new Map<PendingReply, number>();
+    for (const item of accepted) {
+      const message = toMessageView({
+        id: item.id,
+        seq: '0',
+        conversation_id: item.conversationId,
+        type: item.type,
+        content: item.content,
+        attachments: item.attachments,
+        status: item.type === 'support' ? 'sending' : 'sent',
         failure_reason: null,
         external_id: null,
-        sender_agent_id: agent.id,
+        sender_agent_id: item.agent.id,
         sender_contact_id: null,
-        sender_name: agent.name,
+        sender_name: item.agent.name,
         channel_type: null,
-        reply_to_id: input.replyTo ?? null,
+        reply_to_id: item.replyTo,
         spam_reason: null,
         reactions: [],
         edited_at: null,
         deleted_at: null,
         deleted_by_agent_id: null,
-        created_at: inserted.created_at,
+        created_at: item.createdAt,
       });
-      await this.events.write(manager, workspaceId, seq, {
-        type: 'message.created',
-        conversationId,
-        payload: { message: view, client_id: input.clientId ?? null, mentions },
+      messages.set(item, message);
+      offsetOf.set(item, events.length);
+      events.push({
+        offset: events.length,
+        event: {
+          type: 'message.created',
+          conversationId: item.conversationId,
+          payload: { message, client_id: item.clientId, mentions: mentions.get(item) ?? [] },
+        },
       });
-      if (activated) {
-        await this.events.append(manager, workspaceId, {
-          type: 'conversation.updated',
-          conversationId,
-          payload: { conversation: activated, changes: ['status'], actor_id: agent.id },
+      if (activatedBy.get(item.conversationId) === item) {
+        const row = conversationOf.get(item.conversationId)!;
+        events.push({
+          offset: events.length,
+          event: {
+            type: 'conversation.updated',
+            conversationId: item.conversationId,
+            // As this reply left it, whatever later replies of the batch change.
+            payload: {
+              conversation: toConversationView(
+                {
+                  ...row,
+                  status: 'support_active',
+                  last_message_at: item.createdAt,
+                  last_message_preview: previewOf(item.content, item.attachments),
+                  updated_at: changedAt,
+                },
+                false,
+              ),
+              changes: ['status'],
+              actor_id: item.agent.id,
+            },
+          },
         });
       }
-      return view;
-    });
-    const message = await storing.catch(async (error: unknown) => {
-      await this.uploads.discard(attachments);
-      throw error;
-    });
+    }
 
-    if (input.type === 'support') await this.outbound.enqueue({ messageId: message.id, workspaceId });
-    return message;
+    // One statement: the conversations' new state, the workspace's seqs (its lock, held from here
+    // to commit; one seq per event, in arrival order), the messages and their events. A message
+    // has its event's seq, which the statement also writes into the event's copy of the message.
+    const last = [...latest.values()];
+    const rows = accepted.map((item) => ({ item, offset: offsetOf.get(item)! }));
+    const [{ first }]: { first: string }[] = await manager.query(
+      `WITH moved AS (
+         UPDATE conversation c
+            SET last_message_at = g.at, last_message_preview = g.preview, updated_at = $2,
+                status = CASE WHEN c.status = 'open' THEN 'support_active' ELSE c.status END
+           FROM unnest($3::uuid[], $4::timestamptz[], $5::text[]) AS g(id, at, preview)
+          WHERE c.id = g.id AND c.workspace_id = $1
+         RETURNING c.id),
+       seqs AS (
+         UPDATE workspace SET last_seq = last_seq + $6 WHERE id = $1 RETURNING last_seq - $6 + 1 AS first),
+       messages AS (
+         INSERT INTO message (id, workspace_id, conversation_id, channel_id, seq, type, sender_agent_id, content,
+                              attachments, status, reply_to_id, created_at)
+         SELECT r.id, $1, r.conversation_id, r.channel_id, seqs.first + r.offset, r.type, r.sender_agent_id,
+                r.content, r.attachments, r.status, r.reply_to_id, r.created_at
+           FROM seqs, unnest($7::uuid[], $8::uuid[], $9::uuid[], $10::int[], $11::text[], $12::uuid[], $13::text[],
+                             $14::jsonb[], $15::text[], $16::uuid[], $17::timestamptz[])
+             AS r(id, conversation_id, channel_id, "offset", type, sender_agent_id, content, attachments, status,
+                  reply_to_id, created_at)
+         RETURNING id),
+       written AS (
+         INSERT INTO event (workspace_id, conversation_id, seq, type, payload)
+         SELECT $1, e.conversation_id, seqs.first + e.offset, e.type,
+                CASE WHEN e.type = 'message.created'
+                     THEN jsonb_set(e.payload, '{message,seq}', to_jsonb(seqs.first + e.offset))
+                     ELSE e.payload END
+           FROM seqs, unnest($18::uuid[], $19::int[], $20::text[], $21::jsonb[])
+             AS e(conversation_id, "offset", type, payload)
+         RETURNING seq)
+       SELECT first FROM seqs`,
+      [
+        workspaceId,
+        changedAt,
+        last.map((item) => item.conversationId),
+        last.map((item) => item.createdAt),
+        last.map((item) => previewOf(item.content, item.attachments)),
+        events.length,
+        rows.map((r) => r.item.id),
+        rows.map((r) => r.item.conversationId),
+        rows.map((r) => conversationOf.get(r.item.conversationId)!.channel_id),
+        rows.map((r) => r.offset),
+        rows.map((r) => r.item.type),
+        rows.map((r) => r.item.agent.id),
+        rows.map((r) => r.item.content),
+        rows.map((r) => JSON.stringify(r.item.attachments)),
+        rows.map((r) => messages.get(r.item)!.status),
+        rows.map((r) => r.item.replyTo),
+        rows.map((r) => r.item.createdAt),
+        events.map((e) => e.event.conversationId),
+        events.map((e) => e.offset),
+        events.map((e) => e.event.type),
+        events.map((e) => JSON.stringify(e.event.payload)),
+      ],
+    );
+    for (const { item, offset } of rows) messages.get(item)!.seq = Number(first) + offset;
+    return outcomes();
   }
 
-  /** The files' own checks (size, sniffed type, the conversation's platform's voice format), on no disk. */
-  private async checkUploads(workspaceId: string, conversationId: string, uploads: UploadInput[]) {
+  /**
+   * The platform a conversation is on, for the checks before a reply is stored. Remembered: a
+   * conversation never moves to another channel, nor a channel to another platform. Whether the
+   * conversation is still there is decided again when the reply is stored.
+   */
+  private async platformOf(workspaceId: string, conversationId: string): Promise<ChannelType> {
+    const key = `${workspaceId}:${conversationId}`;
+    const known = this.platformOfConversation.get(key);
+    if (known) return known;
     const [row]: { type: ChannelType }[] = await this.db.query(
       `SELECT ch.type FROM conversation c JOIN channel ch ON ch.id = c.channel_id WHERE c.id = $1 AND c.workspace_id = $2`,
       [conversationId, workspaceId],
     );
     if (!row) throw notFound('conversation');
-    return Promise.all(uploads.map((upload) => this.uploads.check(row.type, upload)));
+    if (this.platformOfConversation.size >= PLATFORMS_REMEMBERED) this.platformOfConversation.clear();
+    this.platformOfConversation.set(key, row.type);
+    return row.type;
+  }
+
+  /** The files' own checks (size, sniffed type, the conversation's platform's voice format), on no disk. */
+  private async checkUploads(workspaceId: string, conversationId: string, uploads: UploadInput[]) {
+    const type = await this.platformOf(workspaceId, conversationId);
+    return Promise.all(uploads.map((upload) => this.uploads.check(type, upload)));
   }
 
   /** Changes the text of one's own reply or note. */
@@ -213,13 +375,9 @@ export class MessageService {
     conversationId: string,
     content: string,
   ) {
-    const [row]: { type: ChannelType }[] = await this.db.query(
-      `SELECT ch.type FROM conversation c JOIN channel ch ON ch.id = c.channel_id WHERE c.id = $1 AND c.workspace_id = $2`,
-      [conversationId, workspaceId],
-    );
-    if (!row) throw notFound('conversation');
+    const type = await this.platformOf(workspaceId, conversationId);
     await this.recordingRefusal(workspaceId, agent, () =>
-      assertLength(content, this.platforms.adapter(row.type).maxTextLength, row.type),
+      assertLength(content, this.platforms.adapter(type).maxTextLength, type),
     );
     const reason = await this.spam.reason(workspaceId, `agent:${agent.id}`, content, false);
     if (reason) {
@@ -340,19 +498,33 @@ export class MessageService {
     });
   }
 
-  /** Active agents of the workspace named in a note as @email-local-part or @NameWithoutSpaces. */
-  private async mentionedAgents(
+  /**
+   * Active agents of the workspace named in each note as @email-local-part or @NameWithoutSpaces
+   * (never its author); the agents are read once for the batch, and only if a note names someone.
+   */
+  private async mentionsOf(
     manager: EntityManager,
     workspaceId: string,
-    authorId: string,
-    content: string,
-  ): Promise<string[]> {
-    const tokens = new Set([...content.matchAll(MENTION)].map((m) => m[1].toLowerCase()));
-    if (!tokens.size) return [];
+    items: PendingReply[],
+  ): Promise<Map<PendingReply, string[]>> {
+    const tokensOf = new Map<PendingReply, Set<string>>();
+    for (const item of items) {
+      if (item.type !== 'note') continue;
+      const tokens = new Set([...item.content.matchAll(MENTION)].map((m) => m[1].toLowerCase()));
+      if (tokens.size) tokensOf.set(item, tokens);
+    }
+    if (!tokensOf.size) return new Map();
     const agents: { id: string; email: string; name: string }[] = await manager.query(
-      `SELECT id, email, name FROM agent WHERE workspace_id = $1 AND deactivated_at IS NULL AND id <> $2`,
-      [workspaceId, authorId],
+      `SELECT id, email, name FROM agent WHERE workspace_id = $1 AND deactivated_at IS NULL`,
+      [workspaceId],
     );
-    return agents.filter((a) => mentionKeys(a).some((key) => tokens.has(key))).map((a) => a.id);
+    return new Map(
+      [...tokensOf].map(([item, tokens]) => [
+        item,
+        agents
+          .filter((a) => a.id !== item.agent.id && mentionKeys(a).some((key) => tokens.has(key)))
+          .map((a) => a.id),
+      ]),
+    );
   }
 }
