@@ -110,6 +110,30 @@ describe('the app processes', () => {
     30000,
   );
 
+  it('ingest counts webhook deliveries on /metrics instead of a log line each, and logs other requests', async () => {
+    const running = start('ingest');
+    const url = `http://127.0.0.1:${await listeningPort(running)}`;
+    const delivery = await fetch(`${url}/webhooks/telegram/6f1c8a1e-0000-4000-8000-000000000000`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"update_id": 1}',
+    });
+    expect(delivery.status).toBe(404);
+    // A webhook answer carries no browser security headers (helmet's); other answers do.
+    expect(delivery.headers.get('content-security-policy')).toBeNull();
+    const other = await fetch(`${url}/not-a-webhook`);
+    expect(other.status).toBe(404);
+    expect(other.headers.get('x-content-type-options')).toBe('nosniff');
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/^parley_webhook_deliveries_total\{platform="telegram",status="404"\} 1$/m);
+
+    running.child.kill('SIGTERM');
+    expect(await running.exit).toBe(0);
+    const logs = running.stdout.join('\n');
+    expect(logs).toContain('"url":"/not-a-webhook"');
+    expect(logs).not.toContain('"url":"/webhooks/');
+  });
+
   it('never writes an access token into a log line, on REST or WebSocket handshakes', async () => {
     const running = start('api', { LOG_LEVEL: 'trace' });
     const url = `http://127.0.0.1:${await listeningPort(running)}`;

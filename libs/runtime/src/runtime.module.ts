@@ -26,6 +26,10 @@ export class RuntimeModule {
         LoggerModule.forRoot({
           // Nest 11's path syntax for "every route" (the default '*' draws a deprecation warning).
           forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
+          // A platform's deliveries come by the thousand in a storm: they are counted on /metrics
+          // (parley_webhook_deliveries_total by platform and answer) instead of a log line each;
+          // refusals are security events, failures are logged by the error filter.
+          exclude: [{ path: 'webhooks/{*splat}', method: RequestMethod.ALL }],
           pinoHttp: {
             level: config.logLevel,
             base: { app },
@@ -42,12 +46,9 @@ export class RuntimeModule {
               }),
             },
             autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
-            // A platform's accepted deliveries come by the thousand in a storm: a line each only at
-            // LOG_LEVEL=debug. Refusals and failures are always told.
-            customLogLevel: (req, res, error) => {
+            customLogLevel: (_req, res, error) => {
               if (error || res.statusCode >= 500) return 'error';
-              if (res.statusCode >= 400) return 'warn';
-              return req.url?.startsWith('/webhooks/') ? 'debug' : 'info';
+              return res.statusCode >= 400 ? 'warn' : 'info';
             },
           },
         }),

@@ -22,7 +22,8 @@ const DOCS_CSP = {
 /**
  * helmet's headers on every answer (nosniff, no framing, no referrer, isolation policies), a CSP
  * that lets JSON do nothing, and HSTS when PUBLIC_URL is https (Parley is then served over TLS).
- * The dashboard and media routes set stricter or different CSPs of their own.
+ * The dashboard and media routes set stricter or different CSPs of their own. Webhook answers go
+ * to platforms' servers and carry none.
  */
 export function applySecurityHeaders(app: INestApplication, publicUrl: string): void {
   const hsts = publicUrl.startsWith('https:') ? { maxAge: 180 * 24 * 3600, includeSubDomains: false } : false;
@@ -33,7 +34,9 @@ export function applySecurityHeaders(app: INestApplication, publicUrl: string): 
   };
   const api = helmet({ ...common, contentSecurityPolicy: { useDefaults: false, directives: API_CSP } });
   const docs = helmet({ ...common, contentSecurityPolicy: { useDefaults: false, directives: DOCS_CSP } });
-  app.use((req: Request, res: Response, next: NextFunction) =>
-    (req.path.startsWith('/api/docs') ? docs : api)(req, res, next),
-  );
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    // A platform's server reads a webhook's answer, never a browser: the headers would only cost.
+    if (req.path.startsWith('/webhooks/')) return next();
+    (req.path.startsWith('/api/docs') ? docs : api)(req, res, next);
+  });
 }
