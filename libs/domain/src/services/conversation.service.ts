@@ -45,7 +45,7 @@ const INBOX_SELECT = `
    WHERE c.workspace_id = $1`;
 
 /** Conversations as every agent sees them (no unread count), many at once; InboundMessageService reads the same. */
-const SHARED_VIEW_SELECT = `
+export const SHARED_VIEW_SELECT = `
   SELECT c.id, c.status, c.last_message_at, c.last_message_preview, c.last_customer_message_at,
          c.created_at, c.updated_at, '' AS cursor_at,
          ch.id AS channel_id, ch.type AS channel_type, ch.name AS channel_name,

@@ -14,6 +14,7 @@ import { Batcher } from '../batcher';
 import type { DomainEvent } from '../events/domain-event';
 import { toConversationView } from '../presenters/conversation.presenter';
 import { toMessageView } from '../presenters/message.presenter';
+import { SHARED_VIEW_SELECT } from './conversation.service';
 import { EventService } from './event.service';
 import { MessageDeletionService } from './message-deletion.service';
 import { previewOf } from './message-preview';
@@ -51,18 +52,6 @@ interface Prepared extends InboundMessage {
   id: string;
   createdAt: Date;
 }
-
-const SHARED_VIEW_SELECT = `
-  SELECT c.id, c.status, c.last_message_at, c.last_message_preview, c.last_customer_message_at,
-         c.created_at, c.updated_at, '' AS cursor_at,
-         ch.id AS channel_id, ch.type AS channel_type, ch.name AS channel_name,
-         ct.id AS contact_id, ct.name AS contact_name, ct.username AS contact_username,
-         ct.avatar_url AS contact_avatar_url, a.id AS assignee_id, a.name AS assignee_name, 0 AS unread_count
-    FROM conversation c
-    JOIN channel ch ON ch.id = c.channel_id
-    JOIN contact ct ON ct.id = c.contact_id
-    LEFT JOIN agent a ON a.id = c.assignee_id
-   WHERE c.workspace_id = $1 AND c.id = ANY($2::uuid[])`;
 
 /**
  * The one way in: customers' messages from every platform, and what they do to them later (edits,
