@@ -171,7 +171,7 @@ async function main() {
     `inbound: ${AGENTS} agents connected, ${MESSAGES} Telegram webhooks at ${RATE}/s from ${CUSTOMERS} customers; ${machine()}`,
   );
   console.log(
-    'Parley: simulator → ingest (secret check, normalize, one transaction) → outbox relay → Redis → api → every socket',
+    'Parley: simulator → ingest (secret check, normalize, record) → worker (stored in batches) → outbox relay → Redis → api → every socket',
   );
   const parleyTally = await parley();
   const rawTally = await raw();

@@ -320,12 +320,17 @@ async function main() {
   }
   if (throughput >= 0) {
     const { load, stored } = p[throughput];
-    // Sustained means answered 2xx at that pace: a refusal or a timeout is not throughput.
+    const phase = PHASES[throughput];
+    // Sustained means every update due was answered 2xx (a refusal or a timeout is not throughput)
+    // and Parley kept pace: its last answer came within a second of the schedule's end, not minutes
+    // later. The rate is counted to the last answer, so it reads a hair under the offered one.
     const achieved = load.seconds > 0 ? load.ok.length / load.seconds : 0;
     const lossless = load.ok.length === load.due && stored?.missing === 0 && stored.twice === 0;
+    const keptPace = load.seconds <= phase.seconds + 1;
     console.log(
-      `  ≥ 1500/s for 60 s with zero loss: ${achieved.toFixed(0)}/s at ${PHASES[throughput].rate}/s for ${PHASES[throughput].seconds} s, ` +
-        `${load.ok.length} of ${load.due} answered 2xx, ${lossless && achieved >= 1500 && PHASES[throughput].seconds >= 60 ? 'met' : 'not met'}`,
+      `  ≥ 1500/s for 60 s with zero loss: ${achieved.toFixed(1)}/s at ${phase.rate}/s for ${phase.seconds} s, ` +
+        `${load.ok.length} of ${load.due} answered 2xx, the last ${(load.seconds - phase.seconds).toFixed(2)} s after the schedule, ` +
+        `${lossless && keptPace && phase.rate >= 1500 && phase.seconds >= 60 ? 'met' : 'not met'}`,
     );
   }
 }

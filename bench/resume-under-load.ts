@@ -100,8 +100,11 @@ function connect(stack: Stack, workspaceId: string, f: Follower, since?: number)
         return resolve();
       }
       if (typeof frame.seq !== 'number') return;
-      f.seen.set(frame.seq, (f.seen.get(frame.seq) ?? 0) + 1);
       f.lastSeq = Math.max(f.lastSeq, frame.seq);
+      // Who is online is the workspace's state, sent afresh as a snapshot on every (re)connect, not
+      // a stream the socket is owed exactly once: only its conversation's events are counted.
+      if (frame.type === 'user_presence') return;
+      f.seen.set(frame.seq, (f.seen.get(frame.seq) ?? 0) + 1);
     });
     socket.once('open', () => {
       if (since !== undefined) resolve();
@@ -160,15 +163,20 @@ async function main() {
       const response = await fetch(webhook, { method: 'POST', headers, body: update(chatOf(c), 1, 'hello') });
       if (!response.ok) throw new Error(`warm-up webhook answered ${response.status}`);
     }
-    const { rows: conversations } = await stack.db.query(
-      `SELECT c.id, ci.platform_user_id FROM conversation c
-         JOIN contact_identity ci ON ci.contact_id = c.contact_id AND ci.channel_id = c.channel_id
-        WHERE c.channel_id = $1`,
-      [channel.id],
-    );
-    const conversationOf = new Map(
-      conversations.map((r: { id: string; platform_user_id: string }) => [Number(r.platform_user_id), r.id]),
-    );
+    // Answered once recorded: the worker makes them conversations a moment later.
+    const conversationsOf = async () =>
+      (
+        await stack.db.query(
+          `SELECT c.id, ci.platform_user_id FROM conversation c
+             JOIN contact_identity ci ON ci.contact_id = c.contact_id AND ci.channel_id = c.channel_id
+            WHERE c.channel_id = $1`,
+          [channel.id],
+        )
+      ).rows as { id: string; platform_user_id: string }[];
+    if (!(await until(async () => (await conversationsOf()).length === CONVERSATIONS, 30_000, 100)))
+      throw new Error('the warm-up messages were not stored within 30 s');
+    const conversations = await conversationsOf();
+    const conversationOf = new Map(conversations.map((r) => [Number(r.platform_user_id), r.id]));
     const agents = await insertAgents(stack.db, workspaceId, Math.ceil(SOCKETS / PER_AGENT));
     const followers: Follower[] = Array.from({ length: SOCKETS }, (_, index) => ({
       index,
