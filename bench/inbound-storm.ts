@@ -24,7 +24,7 @@ import { distribution, printTable, Row } from './support/report';
  * Afterwards: is every update answered 2xx stored exactly once (per external_id, in Postgres),
  * and when was the last one stored; did SOCKETS agents' conversation sockets hear every message.
  * Baseline, same run, same generator: a raw http→ws relay process (secret check, JSON parse, a
- * small frame to SOCKETS sockets, answer). Both get WARMUP_SECONDS at 50/s first, not measured.
+ * small frame to SOCKETS sockets, answer). Both get WARMUP_SECONDS at WARMUP_RATE/s first, not measured.
  * SMOKE=1: a small run of about 20 s.
  */
 const SMOKE = process.env.SMOKE === '1';
@@ -38,9 +38,13 @@ const SOCKETS = setting('SOCKETS', 5);
 /** How long to wait, after a phase, for its updates to be stored and heard. */
 const WAIT_SECONDS = setting('WAIT_SECONDS', SMOKE ? 10 : 60);
 const TIMEOUT_SECONDS = setting('TIMEOUT_SECONDS', 30);
-/** Not measured: opens the connections and warms both servers up (a cold process stalls its first second). */
-const WARMUP_SECONDS = setting('WARMUP_SECONDS', 2);
-const WARMUP_RATE = 50;
+/**
+ * Not measured: opens the connections and warms both servers up, as any server that has been
+ * running is (a cold process compiles its hot paths and opens its pools in its first seconds).
+ * Warm-up updates come from customers of their own: the measured phases still create theirs.
+ */
+const WARMUP_SECONDS = setting('WARMUP_SECONDS', 5);
+const WARMUP_RATE = setting('WARMUP_RATE', 500);
 
 const PHASES = [
   { name: 'latency', rate: LATENCY_RATE, seconds: LATENCY_SECONDS },
@@ -61,6 +65,21 @@ function updateOf(n: number): string {
       chat: { id: chat, type: 'private', first_name: 'Customer' },
       date: Math.floor(Date.now() / 1000),
       text: `storm message #${n}# ${'x'.repeat(40)}`,
+    },
+  });
+}
+
+/** Warm-up update n: one of 500 warm-up customers (not among the measured CUSTOMERS). */
+function warmupUpdateOf(n: number): string {
+  const chat = 800_000_000 + (n % 500);
+  return JSON.stringify({
+    update_id: 50_000_000 + n,
+    message: {
+      message_id: 1 + Math.floor(n / 500),
+      from: { id: chat, is_bot: false, first_name: 'Warm-up' },
+      chat: { id: chat, type: 'private', first_name: 'Warm-up' },
+      date: Math.floor(Date.now() / 1000),
+      text: `warm-up message ${n} ${'x'.repeat(40)}`,
     },
   });
 }
@@ -143,8 +162,15 @@ async function checkStored(
   return { missing, twice, lines };
 }
 
-/** Updates first, first+1, … to `url` with the secret, at `rate` for `seconds`. */
-const storm = (url: string, secret: string, rate: number, seconds: number, first: number) =>
+/** Updates first, first+1, … (of `updates`) to `url` with the secret, at `rate` for `seconds`. */
+const storm = (
+  url: string,
+  secret: string,
+  rate: number,
+  seconds: number,
+  first: number,
+  updates: (n: number) => string = updateOf,
+) =>
   runLoad({
     rate,
     seconds,
@@ -152,7 +178,7 @@ const storm = (url: string, secret: string, rate: number, seconds: number, first
     timeoutMs: TIMEOUT_SECONDS * 1000,
     request: (i) => ({
       url,
-      body: updateOf(first + i),
+      body: updates(first + i),
       headers: { 'x-telegram-bot-api-secret-token': secret },
     }),
   });
@@ -188,10 +214,10 @@ async function parley(): Promise<PhaseResult[]> {
     );
 
     const url = `${stack.ingest}/webhooks/telegram/${channel.id}`;
-    const warm = await storm(url, secret, WARMUP_RATE, WARMUP_SECONDS, 0);
+    const warm = await storm(url, secret, WARMUP_RATE, WARMUP_SECONDS, 0, warmupUpdateOf);
     console.log(describeLoad('Parley warm-up (not measured)', warm));
     const results: PhaseResult[] = [];
-    let first = warm.due;
+    let first = 0;
     for (const phase of PHASES) {
       const load = await storm(url, secret, phase.rate, phase.seconds, first);
       const stored = await checkStored(stack.db, channel.id, first, load, phase.seconds);
@@ -233,9 +259,9 @@ async function raw(): Promise<PhaseResult[]> {
     );
     const listeners = listen(sockets, (f) => f.type === 'conversation_updated');
     const url = `${relay.url}/webhooks/telegram/raw`;
-    const warm = await storm(url, secret, WARMUP_RATE, WARMUP_SECONDS, 0);
+    const warm = await storm(url, secret, WARMUP_RATE, WARMUP_SECONDS, 0, warmupUpdateOf);
     const results: PhaseResult[] = [];
-    let first = warm.due;
+    let first = 0;
     let relayed = warm.ok.length;
     for (const phase of PHASES) {
       const load = await storm(url, secret, phase.rate, phase.seconds, first);

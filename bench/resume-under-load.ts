@@ -139,7 +139,7 @@ async function reconnect(stack: Stack, workspaceId: string, f: Follower, since =
 
 async function main() {
   console.log(
-    `resume under load: 2 api instances + ingest, ${SOCKETS} chat sockets (${PER_AGENT} per agent) over ${CONVERSATIONS} conversations, ` +
+    `resume under load: 2 api instances + ingest + worker, ${SOCKETS} chat sockets (${PER_AGENT} per agent) over ${CONVERSATIONS} conversations, ` +
       `${RATE} messages/s for ${DURATION} s (half customer webhooks, half notes via REST on both instances), ` +
       `${RECONNECTS} reconnect(s) per socket to the other instance with ?since; ${machine()}`,
   );
