@@ -473,9 +473,16 @@ describe('the dashboard in a browser', () => {
   }, 90000);
 
   it('tells an agent of an assignment wherever it is: a toast and a count in the tab title', async () => {
+    const http = stack.http.as(admin.token);
+    const socketsOfAgent = async () =>
+      (await http.get(`/api/v1/admin/security/ws-stats/${agent.id}`)).body.connections as number;
+    // The earlier tests' pages are closed: their sockets are gone.
+    await eventually(async () => expect(await socketsOfAgent()).toBe(0), 10000);
     const page = await open(agent);
     await page.goto(`${stack.apiUrl}/#/inbox`);
-    const http = stack.http.as(admin.token);
+    // The page's list and notifications sockets are up: an assignment made before would find no one
+    // to tell (a page that opens later shows the assignment in its list, not as a toast).
+    await eventually(async () => expect(await socketsOfAgent()).toBe(2), 10000);
     const { body } = await http.get('/api/v1/conversations?q=Nadia');
     expect(
       (await http.post(`/api/v1/conversations/${body.data[0].id}/assign`, { agent_id: agent.id })).status,
