@@ -50,29 +50,4 @@ describe('Batcher', () => {
     // The three went as one batch first, then one by one.
     expect(batches).toEqual([[1], [12, 13, 14], [12], [13], [14]]);
   });
-
-  it('runs up to `concurrency` batches of a key at once, started in arrival order', async () => {
-    const started: number[][] = [];
-    const releases: (() => void)[] = [];
-    const batcher = new Batcher<number, number>(
-      async (_key, items) => {
-        started.push(items);
-        await new Promise<void>((resolve) => releases.push(resolve));
-        return items;
-      },
-      500,
-      2,
-    );
-    const all = [1, 2, 3, 4].map((n) => batcher.submit('w', n));
-    await tick();
-    // Two running; the rest waits for a free turn and then goes as one batch.
-    expect(started).toEqual([[1], [2]]);
-    releases[1]();
-    await tick();
-    await tick();
-    expect(started).toEqual([[1], [2], [3, 4]]);
-    releases[0]();
-    releases[2]();
-    expect(await Promise.all(all)).toEqual([1, 2, 3, 4]);
-  });
 });

@@ -3,22 +3,18 @@
  * webhooks becomes a few large transactions instead of many small ones contending for one lock:
  * under a trickle every item is its own batch (no added wait); under load, batches grow by
  * themselves to whatever arrived meanwhile (up to `maxSize`). One batch per key runs at a time in
- * this process, or up to `concurrency` when the caller orders what must stay ordered itself (the
- * batches start in arrival order). A failed batch is retried one item at a time, so one bad item
- * fails only itself.
+ * this process. A failed batch is retried one item at a time, so one bad item fails only itself.
  */
 export class Batcher<Item, Result> {
   private readonly queues = new Map<
     string,
     { item: Item; resolve(r: Result): void; reject(e: unknown): void }[]
   >();
-  /** Batches in flight per key. */
-  private readonly running = new Map<string, number>();
+  private readonly running = new Set<string>();
 
   constructor(
     private readonly run: (key: string, items: Item[]) => Promise<Result[]>,
     private readonly maxSize = 500,
-    private readonly concurrency = 1,
   ) {}
 
   submit(key: string, item: Item): Promise<Result> {
@@ -26,25 +22,20 @@ export class Batcher<Item, Result> {
       const queue = this.queues.get(key) ?? [];
       queue.push({ item, resolve, reject });
       this.queues.set(key, queue);
-      if ((this.running.get(key) ?? 0) < this.concurrency) this.next(key);
+      if (!this.running.has(key)) this.next(key);
     });
   }
 
-  /** Starts the key's next batch, if anything waits; runs again whenever one of its batches ends. */
   private next(key: string): void {
     const queue = this.queues.get(key);
     if (!queue?.length) {
       this.queues.delete(key);
+      this.running.delete(key);
       return;
     }
     const batch = queue.splice(0, this.maxSize);
-    this.running.set(key, (this.running.get(key) ?? 0) + 1);
-    void this.flush(key, batch).finally(() => {
-      const left = this.running.get(key)! - 1;
-      if (left) this.running.set(key, left);
-      else this.running.delete(key);
-      this.next(key);
-    });
+    this.running.add(key);
+    void this.flush(key, batch).finally(() => this.next(key));
   }
 
   private async flush(

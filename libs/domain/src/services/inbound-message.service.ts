@@ -63,18 +63,9 @@ interface Prepared extends InboundMessage {
  */
 @Injectable()
 export class InboundMessageService {
-  /**
-   * Two batches of a workspace in flight: one prepares its rows while the other commits. They take
-   * their senders' locks in the order they started (`lockTurns`), so a sender's messages keep
-   * their arrival order across batches.
-   */
-  private readonly batcher = new Batcher<Prepared, Received>(
-    (workspaceId, items) => this.store(workspaceId, items),
-    500,
-    2,
+  private readonly batcher = new Batcher<Prepared, Received>((workspaceId, items) =>
+    this.store(workspaceId, items),
   );
-  /** Per workspace: settles when the latest started batch holds its senders' locks. */
-  private readonly lockTurns = new Map<string, Promise<void>>();
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -239,130 +230,116 @@ export class InboundMessageService {
 
   /** One transaction for a batch of one workspace's messages, with set-based reads and writes. */
   private store(workspaceId: string, items: Prepared[]): Promise<Received[]> {
-    const previousTurn = this.lockTurns.get(workspaceId) ?? Promise.resolve();
-    let turnTaken!: () => void;
-    const turn = new Promise<void>((resolve) => (turnTaken = resolve));
-    this.lockTurns.set(workspaceId, turn);
-    const passTurn = () => {
-      turnTaken();
-      if (this.lockTurns.get(workspaceId) === turn) this.lockTurns.delete(workspaceId);
-    };
-    return this.db
-      .transaction(async (manager) => {
-        // One platform user's messages never race another batch's over its contact or conversation
-        // (taken in a fixed order, so two batches cannot deadlock).
-        const users = [...new Set(items.map((i) => `${i.channelId}:${i.platformUserId}`))].sort();
-        try {
-          await previousTurn;
-          await manager.query(
-            `SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest($1::text[]) AS k ORDER BY k`,
-            [users],
-          );
-        } finally {
-          passTurn();
+    return this.db.transaction(async (manager) => {
+      // One platform user's messages never race another batch's over its contact or conversation
+      // (taken in a fixed order, so two batches cannot deadlock).
+      const users = [...new Set(items.map((i) => `${i.channelId}:${i.platformUserId}`))].sort();
+      await manager.query(
+        `SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest($1::text[]) AS k ORDER BY k`,
+        [users],
+      );
+
+      const results = new Array<Received | undefined>(items.length);
+      const { fresh, copies } = await this.dropDuplicates(manager, workspaceId, items, results);
+      if (!fresh.length) return results as Received[];
+
+      const contacts = await this.upsertContacts(manager, workspaceId, fresh);
+      const { conversationOf, created, reopened } = await this.upsertConversations(
+        manager,
+        workspaceId,
+        fresh,
+        contacts,
+      );
+      const replyTo = await this.replyTargets(manager, workspaceId, fresh);
+      const channelTypes = await this.channelTypes(manager, workspaceId, fresh);
+
+      // The seq lock, once, as late as possible: one seq per event, handed out in arrival order.
+      const views = await this.sharedViews(manager, workspaceId, [...created, ...reopened]);
+      const events: { seq?: number; event: DomainEvent }[] = [];
+      const rows: unknown[][] = [];
+      const announced = new Set<string>();
+      const messages: MessageView[] = [];
+      for (const item of fresh) {
+        const conversationId = conversationOf.get(contactKey(item))!;
+        if (!announced.has(conversationId)) {
+          announced.add(conversationId);
+          // The snapshot shows the message that created (or reopened) it, as if stored one by one.
+          const view = views.get(conversationId);
+          if (view)
+            views.set(conversationId, {
+              ...view,
+              last_message_preview: previewOf(item.content, item.attachments),
+              last_message_at: item.createdAt.toISOString(),
+              last_customer_message_at: item.createdAt.toISOString(),
+            });
+          if (created.includes(conversationId))
+            events.push({
+              event: {
+                type: 'conversation.created',
+                conversationId,
+                payload: { conversation: views.get(conversationId)! },
+              },
+            });
+          else if (reopened.includes(conversationId))
+            events.push({
+              event: {
+                type: 'conversation.updated',
+                conversationId,
+                payload: { conversation: views.get(conversationId)!, changes: ['status'], actor_id: null },
+              },
+            });
         }
-
-        const results = new Array<Received | undefined>(items.length);
-        const { fresh, copies } = await this.dropDuplicates(manager, workspaceId, items, results);
-        if (!fresh.length) return results as Received[];
-
-        const contacts = await this.upsertContacts(manager, workspaceId, fresh);
-        const { conversationOf, created, reopened } = await this.upsertConversations(
-          manager,
+        const message = toMessageView({
+          id: item.id,
+          seq: '0',
+          conversation_id: conversationId,
+          type: 'customer',
+          content: item.content,
+          attachments: item.attachments,
+          status: 'delivered',
+          failure_reason: null,
+          external_id: item.externalId,
+          sender_agent_id: null,
+          sender_contact_id: contacts.get(contactKey(item))!.id,
+          sender_name: contacts.get(contactKey(item))!.name,
+          channel_type: channelTypes.get(item.channelId)!,
+          reply_to_id: item.replyToExternalId
+            ? (replyTo.get(`${item.channelId}:${item.replyToExternalId}`) ?? null)
+            : null,
+          spam_reason: item.spamReason,
+          reactions: [],
+          edited_at: null,
+          deleted_at: null,
+          deleted_by_agent_id: null,
+          created_at: item.createdAt,
+        });
+        messages.push(message);
+        events.push({ event: { type: 'message.created', conversationId, payload: { message } } });
+      }
+      const last = await this.events.reserveSeqs(manager, workspaceId, events.length);
+      events.forEach((entry, i) => (entry.seq = last - events.length + 1 + i));
+      for (const entry of events) {
+        if (entry.event.type === 'message.created') entry.event.payload.message.seq = entry.seq!;
+      }
+      for (const [i, item] of fresh.entries()) {
+        const message = messages[i];
+        rows.push([
+          item.id,
           workspaceId,
-          fresh,
-          contacts,
-        );
-        const replyTo = await this.replyTargets(manager, workspaceId, fresh);
-        const channelTypes = await this.channelTypes(manager, workspaceId, fresh);
-
-        // The seq lock, once, as late as possible: one seq per event, handed out in arrival order.
-        const views = await this.sharedViews(manager, workspaceId, [...created, ...reopened]);
-        const events: { seq?: number; event: DomainEvent }[] = [];
-        const rows: unknown[][] = [];
-        const announced = new Set<string>();
-        const messages: MessageView[] = [];
-        for (const item of fresh) {
-          const conversationId = conversationOf.get(contactKey(item))!;
-          if (!announced.has(conversationId)) {
-            announced.add(conversationId);
-            // The snapshot shows the message that created (or reopened) it, as if stored one by one.
-            const view = views.get(conversationId);
-            if (view)
-              views.set(conversationId, {
-                ...view,
-                last_message_preview: previewOf(item.content, item.attachments),
-                last_message_at: item.createdAt.toISOString(),
-                last_customer_message_at: item.createdAt.toISOString(),
-              });
-            if (created.includes(conversationId))
-              events.push({
-                event: {
-                  type: 'conversation.created',
-                  conversationId,
-                  payload: { conversation: views.get(conversationId)! },
-                },
-              });
-            else if (reopened.includes(conversationId))
-              events.push({
-                event: {
-                  type: 'conversation.updated',
-                  conversationId,
-                  payload: { conversation: views.get(conversationId)!, changes: ['status'], actor_id: null },
-                },
-              });
-          }
-          const message = toMessageView({
-            id: item.id,
-            seq: '0',
-            conversation_id: conversationId,
-            type: 'customer',
-            content: item.content,
-            attachments: item.attachments,
-            status: 'delivered',
-            failure_reason: null,
-            external_id: item.externalId,
-            sender_agent_id: null,
-            sender_contact_id: contacts.get(contactKey(item))!.id,
-            sender_name: contacts.get(contactKey(item))!.name,
-            channel_type: channelTypes.get(item.channelId)!,
-            reply_to_id: item.replyToExternalId
-              ? (replyTo.get(`${item.channelId}:${item.replyToExternalId}`) ?? null)
-              : null,
-            spam_reason: item.spamReason,
-            reactions: [],
-            edited_at: null,
-            deleted_at: null,
-            deleted_by_agent_id: null,
-            created_at: item.createdAt,
-          });
-          messages.push(message);
-          events.push({ event: { type: 'message.created', conversationId, payload: { message } } });
-        }
-        const last = await this.events.reserveSeqs(manager, workspaceId, events.length);
-        events.forEach((entry, i) => (entry.seq = last - events.length + 1 + i));
-        for (const entry of events) {
-          if (entry.event.type === 'message.created') entry.event.payload.message.seq = entry.seq!;
-        }
-        for (const [i, item] of fresh.entries()) {
-          const message = messages[i];
-          rows.push([
-            item.id,
-            workspaceId,
-            message.conversation_id,
-            item.channelId,
-            message.seq,
-            message.sender!.id,
-            item.content,
-            JSON.stringify(item.attachments),
-            item.externalId,
-            message.reply_to,
-            item.spamReason,
-            item.createdAt,
-          ]);
-        }
-        await manager.query(
-          `INSERT INTO message (id, workspace_id, conversation_id, channel_id, seq, type, status, sender_contact_id,
+          message.conversation_id,
+          item.channelId,
+          message.seq,
+          message.sender!.id,
+          item.content,
+          JSON.stringify(item.attachments),
+          item.externalId,
+          message.reply_to,
+          item.spamReason,
+          item.createdAt,
+        ]);
+      }
+      await manager.query(
+        `INSERT INTO message (id, workspace_id, conversation_id, channel_id, seq, type, status, sender_contact_id,
                               content, attachments, external_id, reply_to_id, spam_reason, created_at)
          SELECT r.id, r.workspace_id, r.conversation_id, r.channel_id, r.seq, 'customer', 'delivered',
                 r.sender_contact_id, r.content, r.attachments, r.external_id, r.reply_to_id, r.spam_reason,
@@ -371,21 +348,18 @@ export class InboundMessageService {
                        $8::jsonb[], $9::text[], $10::uuid[], $11::text[], $12::timestamptz[])
              AS r(id, workspace_id, conversation_id, channel_id, seq, sender_contact_id, content, attachments,
                   external_id, reply_to_id, spam_reason, created_at)`,
-          columns(rows, 12),
-        );
-        await this.events.writeMany(
-          manager,
-          workspaceId,
-          events.map((entry) => ({ seq: entry.seq!, event: entry.event })),
-        );
-        fresh.forEach(
-          (item, i) => (results[items.indexOf(item)] = { message: messages[i], duplicate: false }),
-        );
-        for (const [index, first] of copies)
-          results[index] = { message: messages[fresh.indexOf(first)], duplicate: true };
-        return results as Received[];
-      })
-      .finally(passTurn); // also when the transaction never started
+        columns(rows, 12),
+      );
+      await this.events.writeMany(
+        manager,
+        workspaceId,
+        events.map((entry) => ({ seq: entry.seq!, event: entry.event })),
+      );
+      fresh.forEach((item, i) => (results[items.indexOf(item)] = { message: messages[i], duplicate: false }));
+      for (const [index, first] of copies)
+        results[index] = { message: messages[fresh.indexOf(first)], duplicate: true };
+      return results as Received[];
+    });
   }
 
   /**
