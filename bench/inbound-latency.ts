@@ -3,7 +3,15 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { api, connectAll, machine, signupAdmin, sleep, startStack, until } from './support/harness';
+import {
+  connectAll,
+  machine,
+  signupAdmin,
+  sleep,
+  startStack,
+  telegramChannel,
+  until,
+} from './support/harness';
 import { distribution, printLatency } from './support/report';
 
 /**
@@ -31,13 +39,7 @@ async function parley(): Promise<Tally> {
   try {
     const admin = await signupAdmin(stack.api);
     const workspaceId: string = admin.workspace.id;
-    const channel = await api(
-      stack.api,
-      'POST',
-      '/api/v1/channels',
-      { type: 'telegram', name: 'bench', bot_token: stack.simulator.newBotToken() },
-      admin.access_token,
-    );
+    const channel = await telegramChannel(stack, admin.access_token, 'bench');
     const { rows } = await stack.db.query(
       `INSERT INTO agent (workspace_id, email, name, password_hash, role)
        SELECT $1, 'agent-' || g || '-' || $2 || '@example.test', 'Agent ' || g, 'x', 'agent' FROM generate_series(1, $3) g RETURNING id`,

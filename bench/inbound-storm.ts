@@ -2,13 +2,13 @@ import type { Client } from 'pg';
 import WebSocket from 'ws';
 import {
   accessToken,
-  api,
   connectAll,
   insertAgents,
   machine,
   setting,
   signupAdmin,
   startStack,
+  telegramChannel,
   until,
 } from './support/harness';
 import { describeLoad, LoadResult, runLoad } from './support/load';
@@ -188,16 +188,8 @@ async function parley(): Promise<PhaseResult[]> {
   try {
     const admin = await signupAdmin(stack.api);
     const workspaceId: string = admin.workspace.id;
-    const channel = await api(
-      stack.api,
-      'POST',
-      '/api/v1/channels',
-      { type: 'telegram', name: 'storm', bot_token: stack.simulator.newBotToken() },
-      admin.access_token,
-    );
-    const {
-      rows: [{ webhook_secret: secret }],
-    } = await stack.db.query(`SELECT webhook_secret FROM channel WHERE id = $1`, [channel.id]);
+    const channel = await telegramChannel(stack, admin.access_token, 'storm');
+    const { secret } = channel;
     const agents = [admin.agent.id as string, ...(await insertAgents(stack.db, workspaceId, SOCKETS - 1))];
     const sockets = await connectAll(
       agents

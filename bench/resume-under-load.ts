@@ -1,7 +1,6 @@
 import WebSocket from 'ws';
 import {
   accessToken,
-  api,
   insertAgents,
   machine,
   setting,
@@ -9,6 +8,7 @@ import {
   sleep,
   startStack,
   Stack,
+  telegramChannel,
   until,
 } from './support/harness';
 import { describeLoad, runLoad } from './support/load';
@@ -147,16 +147,8 @@ async function main() {
   try {
     const admin = await signupAdmin(stack.api);
     const workspaceId: string = admin.workspace.id;
-    const channel = await api(
-      stack.api,
-      'POST',
-      '/api/v1/channels',
-      { type: 'telegram', name: 'resume', bot_token: stack.simulator.newBotToken() },
-      admin.access_token,
-    );
-    const {
-      rows: [{ webhook_secret: secret }],
-    } = await stack.db.query(`SELECT webhook_secret FROM channel WHERE id = $1`, [channel.id]);
+    const channel = await telegramChannel(stack, admin.access_token, 'resume');
+    const { secret } = channel;
     const webhook = `${stack.ingest}/webhooks/telegram/${channel.id}`;
     const headers = { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret };
     for (let c = 0; c < CONVERSATIONS; c++) {

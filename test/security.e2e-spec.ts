@@ -408,6 +408,37 @@ describe('per-IP budgets', () => {
 
   const from = (ip: string) => ({ headers: { 'x-forwarded-for': ip } });
 
+  /** A new workspace's Telegram channel, its webhook secret, and a client of ingest to post to it. */
+  const telegramWebhook = async () => {
+    const ws = await signupWorkspace(api);
+    const channelId = (await createChannel(api, ws.workspaceId)).id;
+    const [{ webhook_secret: secret }] = await api.db.query(
+      'SELECT webhook_secret FROM channel WHERE id = $1',
+      [channelId],
+    );
+    return {
+      channelId,
+      secret: secret as string,
+      hook: new HttpClient(`http://127.0.0.1:${environment.ingestPort}`),
+    };
+  };
+  /** Telegram's update from a customer's private chat, as its webhook delivers it. */
+  const privateUpdate = (
+    updateId: number,
+    messageId: number,
+    customer: { id: number; name: string },
+    text: string,
+  ) => ({
+    update_id: updateId,
+    message: {
+      message_id: messageId,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: customer.id, type: 'private' },
+      from: { id: customer.id, is_bot: false, first_name: customer.name },
+      text,
+    },
+  });
+
   it('answer 429 with Retry-After past the budget, for that IP only, never to genuine webhooks, and record it', async () => {
     const http = new HttpClient(api.url);
     const login = (ip: string) =>
@@ -421,23 +452,8 @@ describe('per-IP budgets', () => {
     expect((await login('198.51.100.8')).status).toBe(401); // another client is not held back
 
     // Webhooks: forged deliveries from one IP are cut off; a platform's genuine ones never are.
-    const ws = await signupWorkspace(api);
-    const channelId = (await createChannel(api, ws.workspaceId)).id;
-    const [{ webhook_secret: secret }] = await api.db.query(
-      'SELECT webhook_secret FROM channel WHERE id = $1',
-      [channelId],
-    );
-    const hook = new HttpClient(`http://127.0.0.1:${environment.ingestPort}`);
-    const update = (n: number) => ({
-      update_id: 9000 + n,
-      message: {
-        message_id: n,
-        date: Math.floor(Date.now() / 1000),
-        chat: { id: 4242, type: 'private' },
-        from: { id: 4242, is_bot: false, first_name: 'Pari' },
-        text: `genuine ${n}`,
-      },
-    });
+    const { channelId, secret, hook } = await telegramWebhook();
+    const update = (n: number) => privateUpdate(9000 + n, n, { id: 4242, name: 'Pari' }, `genuine ${n}`);
     const deliver = (ip: string, n: number, signed: boolean) =>
       hook.post(`/webhooks/telegram/${channelId}`, update(n), {
         headers: {
@@ -476,30 +492,17 @@ describe('per-IP budgets', () => {
   });
 
   it("another process's block and unblock reach ingest within a second or two", async () => {
-    const ws = await signupWorkspace(api);
-    const channelId = (await createChannel(api, ws.workspaceId)).id;
-    const [{ webhook_secret: secret }] = await api.db.query(
-      'SELECT webhook_secret FROM channel WHERE id = $1',
-      [channelId],
-    );
-    const hook = new HttpClient(`http://127.0.0.1:${environment.ingestPort}`);
+    const { channelId, secret, hook } = await telegramWebhook();
     const ip = '198.51.100.77';
     let n = 0;
-    const deliver = () =>
-      hook.post(
+    const deliver = () => {
+      n += 1;
+      return hook.post(
         `/webhooks/telegram/${channelId}`,
-        {
-          update_id: 9700 + ++n,
-          message: {
-            message_id: n,
-            date: Math.floor(Date.now() / 1000),
-            chat: { id: 4343, type: 'private' },
-            from: { id: 4343, is_bot: false, first_name: 'Sina' },
-            text: `from a blocked office ${n}`,
-          },
-        },
+        privateUpdate(9700 + n, n, { id: 4343, name: 'Sina' }, `from a blocked office ${n}`),
         { headers: { 'x-forwarded-for': ip, 'x-telegram-bot-api-secret-token': secret } },
       );
+    };
     expect((await deliver()).status).toBe(200); // ingest has read the blacklist: the IP is not on it
 
     // The api process counts guesses from the IP until it blocks it (AUTH_FAILURES_BEFORE_BLOCK here: 100).

@@ -187,6 +187,25 @@ export function signupAdmin(base: string) {
   });
 }
 
+/** A Telegram channel of the admin's workspace on a new simulator bot, with its webhook secret. */
+export async function telegramChannel(
+  stack: Stack,
+  accessToken: string,
+  name: string,
+): Promise<{ id: string; external_id: string; secret: string }> {
+  const channel = await api(
+    stack.api,
+    'POST',
+    '/api/v1/channels',
+    { type: 'telegram', name, bot_token: stack.simulator.newBotToken() },
+    accessToken,
+  );
+  const {
+    rows: [{ webhook_secret: secret }],
+  } = await stack.db.query(`SELECT webhook_secret FROM channel WHERE id = $1`, [channel.id]);
+  return { id: channel.id, external_id: channel.external_id, secret };
+}
+
 /** How many of a number comes from the environment, or `fallback`. */
 export function setting(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);

@@ -96,7 +96,7 @@ export class HandshakeService {
 
     let conversationId: string | undefined;
     try {
-      ({ conversationId } = await this.kinds.of(kind).scope(agent, params));
+      ({ conversationId } = (await this.kinds.of(kind).scope?.(agent, params)) ?? {});
     } catch {
       // Another workspace's conversation, or none at all: the same answer.
       throw new HandshakeRefused(404, 'not_found');

@@ -27,8 +27,11 @@ export interface SocketKindDefinition {
   readonly path: string;
   /** Sent every agent's presence right after connect. */
   readonly presence: boolean;
-  /** Checks the path's params for the signed-in agent (throws not_found); the conversation it is about, if any. */
-  scope(agent: AuthAgent, params: Record<string, string>): Promise<{ conversationId?: string }>;
+  /**
+   * Checks the path's params for the signed-in agent (throws not_found); the conversation it is
+   * about, if any. A workspace-wide kind has none.
+   */
+  scope?(agent: AuthAgent, params: Record<string, string>): Promise<{ conversationId?: string }>;
   /** The first frames of a socket opened without `?since=`; answers the seq it is current to. */
   open(socket: ClientSocket): Promise<number>;
   /**

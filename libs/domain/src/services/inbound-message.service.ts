@@ -53,6 +53,22 @@ interface Prepared extends InboundMessage {
   createdAt: Date;
 }
 
+/** The workspace's stored messages among these `(channel, external id)` pairs, by `<channel>:<external id>`. */
+async function messageIdsByExternalId(
+  manager: EntityManager,
+  workspaceId: string,
+  pairs: [channelId: string, externalId: string][],
+): Promise<Map<string, string>> {
+  const rows: { id: string; key: string }[] = await manager.query(
+    `SELECT m.id, m.channel_id || ':' || m.external_id AS key FROM message m
+       JOIN unnest($1::uuid[], $2::text[]) AS k(channel_id, external_id)
+         ON m.channel_id = k.channel_id AND m.external_id = k.external_id
+      WHERE m.workspace_id = $3`,
+    [pairs.map(([channelId]) => channelId), pairs.map(([, externalId]) => externalId), workspaceId],
+  );
+  return new Map(rows.map((r) => [r.key, r.id]));
+}
+
 /**
  * The one way in: customers' messages from every platform, and what they do to them later (edits,
  * unsends, reactions, reads). Messages of one workspace that arrive
@@ -372,14 +388,11 @@ export class InboundMessageService {
     items: Prepared[],
     results: (Received | undefined)[],
   ): Promise<{ fresh: Prepared[]; copies: Map<number, Prepared> }> {
-    const stored: { id: string; key: string }[] = await manager.query(
-      `SELECT m.id, m.channel_id || ':' || m.external_id AS key FROM message m
-         JOIN unnest($1::uuid[], $2::text[]) AS k(channel_id, external_id)
-           ON m.channel_id = k.channel_id AND m.external_id = k.external_id
-        WHERE m.workspace_id = $3`,
-      [items.map((i) => i.channelId), items.map((i) => i.externalId), workspaceId],
+    const storedIds = await messageIdsByExternalId(
+      manager,
+      workspaceId,
+      items.map((i) => [i.channelId, i.externalId]),
     );
-    const storedIds = new Map(stored.map((s) => [s.key, s.id]));
     const firstOf = new Map<string, Prepared>();
     const fresh: Prepared[] = [];
     const copies = new Map<number, Prepared>();
@@ -554,14 +567,11 @@ export class InboundMessageService {
   ): Promise<Map<string, string>> {
     const quoted = items.filter((i) => i.replyToExternalId);
     if (!quoted.length) return new Map();
-    const rows: { id: string; key: string }[] = await manager.query(
-      `SELECT m.id, m.channel_id || ':' || m.external_id AS key FROM message m
-         JOIN unnest($1::uuid[], $2::text[]) AS k(channel_id, external_id)
-           ON m.channel_id = k.channel_id AND m.external_id = k.external_id
-        WHERE m.workspace_id = $3`,
-      [quoted.map((i) => i.channelId), quoted.map((i) => i.replyToExternalId), workspaceId],
+    const ids = await messageIdsByExternalId(
+      manager,
+      workspaceId,
+      quoted.map((i) => [i.channelId, i.replyToExternalId!]),
     );
-    const ids = new Map(rows.map((r) => [r.key, r.id]));
     for (const item of items) ids.set(`${item.channelId}:${item.externalId}`, item.id);
     return ids;
   }

@@ -8,9 +8,9 @@ import { ConversationService } from '@parley/domain/services/conversation.servic
 import { EventService } from '@parley/domain/services/event.service';
 import type { ClientSocket } from '../socket-hub';
 import type { FrameContexts, SocketKindDefinition, Viewer } from '../socket-kind';
-import { sendFrame } from '../ws.adapter';
 import { ConversationListCache, UNREAD_WINDOW, UnreadState } from './conversation-list.cache';
 import { is, presenceFrame } from './event-guards';
+import { openReady } from './ready';
 
 /** The conversation as it is now, and the viewing agent's unread count in it. */
 interface ListContext {
@@ -44,14 +44,8 @@ export class ConversationsSocketKind implements SocketKindDefinition {
     private readonly conversations: ConversationService,
   ) {}
 
-  async scope() {
-    return {};
-  }
-
-  async open(socket: ClientSocket): Promise<number> {
-    const lastSeq = await this.events.lastSeq(this.db.manager, socket.parley.agent.workspaceId);
-    sendFrame(socket, { type: 'ready', last_seq: lastSeq });
-    return lastSeq;
+  open(socket: ClientSocket): Promise<number> {
+    return openReady(socket, this.events, this.db);
   }
 
   observe(event: PublishedEvent): void {

@@ -6,8 +6,8 @@ import type { PublishedEvent } from '@parley/domain/events/domain-event';
 import { EventService } from '@parley/domain/services/event.service';
 import type { ClientSocket } from '../socket-hub';
 import type { SocketKindDefinition, Viewer } from '../socket-kind';
-import { sendFrame } from '../ws.adapter';
 import { is } from './event-guards';
+import { openReady } from './ready';
 
 export const NOTIFICATIONS_PATH = '/ws/notifications';
 
@@ -23,14 +23,8 @@ export class NotificationsSocketKind implements SocketKindDefinition {
     private readonly events: EventService,
   ) {}
 
-  async scope() {
-    return {};
-  }
-
-  async open(socket: ClientSocket): Promise<number> {
-    const lastSeq = await this.events.lastSeq(this.db.manager, socket.parley.agent.workspaceId);
-    sendFrame(socket, { type: 'ready', last_seq: lastSeq });
-    return lastSeq;
+  open(socket: ClientSocket): Promise<number> {
+    return openReady(socket, this.events, this.db);
   }
 
   /** A new conversation is everyone's news; the rest depends on who the agent is (assignee, mentioned, admin). */
