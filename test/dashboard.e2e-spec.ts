@@ -100,10 +100,17 @@ describe('the dashboard in a browser', () => {
     ).toBe(201);
   }, 60000);
 
-  // An agent may hold 5 sockets at once; each page holds 3, so every test closes its pages.
+  /** The sockets the agent holds now, on every api instance. */
+  const socketsOfAgent = async () =>
+    (await stack.http.as(admin.token).get(`/api/v1/admin/security/ws-stats/${agent.id}`)).body
+      .connections as number;
+
+  // An agent may hold 5 sockets at once; each page holds 3, so every test closes its pages, and the
+  // next starts once the server has let go of their sockets (a loaded machine takes a moment).
   afterEach(async () => {
     for (const context of contexts.splice(0)) await context.close().catch(() => undefined);
     requested = [];
+    if (agent) await eventually(async () => expect(await socketsOfAgent()).toBe(0), 10000);
   });
 
   afterAll(async () => {
@@ -474,10 +481,6 @@ describe('the dashboard in a browser', () => {
 
   it('tells an agent of an assignment wherever it is: a toast and a count in the tab title', async () => {
     const http = stack.http.as(admin.token);
-    const socketsOfAgent = async () =>
-      (await http.get(`/api/v1/admin/security/ws-stats/${agent.id}`)).body.connections as number;
-    // The earlier tests' pages are closed: their sockets are gone.
-    await eventually(async () => expect(await socketsOfAgent()).toBe(0), 10000);
     const page = await open(agent);
     await page.goto(`${stack.apiUrl}/#/inbox`);
     // The page's list and notifications sockets are up: an assignment made before would find no one
