@@ -12,6 +12,8 @@ import { distribution, printLatency } from './support/report';
  * the queue alone: REPLIES no-op BullMQ jobs added one by one, CONCURRENCY adds at a time (as the
  * REST posts come), on the same Redis, taken by a Worker of the same concurrency that does
  * nothing — the floor of any design that sends through BullMQ (the target: Parley ≥ 50% of it).
+ * The two ceilings printed beside it bound any reply path that makes the platform call: the direct
+ * grammy calls' rate, and Telegram's 30 messages/s per bot.
  * Parley also keeps Telegram's limits (1 msg/s per chat, 30/s per bot), which caps it at
  * 30 × BOTS replies/s here by design.
  */
@@ -207,6 +209,13 @@ async function main() {
   );
   console.log(
     `${'wall time s'.padEnd(22)}${p.seconds.toFixed(2).padStart(12)}${q.seconds.toFixed(2).padStart(14)}`,
+  );
+  // Every reply makes one platform call: the direct calls' rate bounds any reply path on this machine.
+  console.log(
+    `${'ceiling: raw grammy'.padEnd(22)}${''.padStart(12)}${rRate.toFixed(1).padStart(14)}${(((100 * rRate) / qRate).toFixed(1) + '%').padStart(10)}`,
+  );
+  console.log(
+    `${'ceiling: bots × 30/s'.padEnd(22)}${''.padStart(12)}${(BOTS * 30).toFixed(1).padStart(14)}${(((100 * BOTS * 30) / qRate).toFixed(1) + '%').padStart(10)}`,
   );
   printLatency(
     'per reply: Parley stored → sent, raw: one sendMessage call',
