@@ -1,10 +1,12 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import type { AttachmentView, MessageStatus, MessageType } from '@parley/contract/views';
+import type { AttachmentView, MessageStatus, MessageType, StoryRef } from '@parley/contract/views';
 
 /** An attachment as stored: what agents see, and the platform's reference, which stays on the server. */
 export interface Attachment extends AttachmentView {
   /** the platform's own reference (Telegram file_id, Instagram URL) until the media job fetches it */
   source?: string | null;
+  /** Where the rendition a browser plays is stored (see `playable_mime`). */
+  playable_key?: string | null;
 }
 
 @Entity('message')
@@ -26,6 +28,10 @@ export class Message {
   @Column({ type: 'uuid', nullable: true }) replyToId!: string | null;
   /** Set when inbound spam rules flagged the message (it is stored all the same). */
   @Column({ type: 'text', nullable: true }) spamReason!: string | null;
+  /** A support message the business wrote in the platform's own app (an echo), not sent by Parley. */
+  @Column({ type: 'boolean', default: false }) sentInApp!: boolean;
+  /** The story a customer message replies to or mentions us in. */
+  @Column({ type: 'jsonb', nullable: true }) story!: StoryRef | null;
   @Column({ type: 'timestamptz', nullable: true }) editedAt!: Date | null;
   @Column({ type: 'timestamptz', nullable: true }) deletedAt!: Date | null;
   /** The agent who deleted it; null for a customer's unsend. Content and attachments are wiped. */

@@ -87,8 +87,14 @@ export function problemsOf(event: PlatformInbound): string[] {
       expect(isText(event.content), 'content');
       break;
     case 'unsend':
+      expect(isId(event.externalId), 'externalId');
+      break;
     case 'echo':
       expect(isId(event.externalId), 'externalId');
+      expect(isId(event.platformUserId), 'platformUserId');
+      expect(isText(event.content), 'content');
+      expect(Array.isArray(event.attachments), 'attachments');
+      expect(Array.isArray(event.media), 'media');
       break;
     case 'reaction':
       expect(isId(event.platformUserId), 'platformUserId');
