@@ -16,6 +16,7 @@ const message = (seq: number, overrides: Partial<MessageView> = {}): MessageView
   external_send_result: null,
   reply_to: null,
   spam_reason: null,
+  story: null,
   reactions: [],
   edited_at: null,
   deleted: false,
