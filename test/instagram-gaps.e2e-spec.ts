@@ -291,19 +291,27 @@ describe('Instagram gaps end to end', () => {
       expect(refused.body.message).toMatch(/voice note/);
     });
 
-    it('audio that only looks like WebM fails cleanly with a reason, and the worker goes on sending', async () => {
-      const { igsid, conversationId } = await igConversation();
+    it('audio that only looks like WebM fails with the stable code audio_unreadable, and the worker goes on sending', async () => {
+      const { igsid, conversationId, chat } = await igConversation();
       const hostile = Buffer.concat([SAMPLE_WEBM_OPUS.subarray(0, 64), Buffer.alloc(64 * 1024, 0x5a)]);
       const voice = await upload(conversationId, hostile, 'voice.webm', 'audio/webm');
       expect(voice.status).toBe(201);
-      await eventually(
-        async () =>
-          expect(await statusOf(voice.body.id)).toMatchObject({
-            status: 'failed',
-            failure_reason: expect.stringMatching(/^the voice note is not audio ffmpeg can read/),
-          }),
+      const status = await chat.next(
+        (f) => f.type === 'message_status' && f.message_id === voice.body.id && f.status === 'failed',
         15000,
       );
+      expect(status.external_send_result).toEqual({
+        success: false,
+        code: 'audio_unreadable',
+        error: 'The voice note is not audio that can be converted for the platform.',
+      });
+      const history = await ws.http.get(`/api/v1/conversations/${conversationId}/messages`);
+      expect(history.body.data.find((m: Frame) => m.id === voice.body.id)).toMatchObject({
+        status: 'failed',
+        failure_code: 'audio_unreadable',
+        failure_reason: 'The voice note is not audio that can be converted for the platform.',
+        external_send_result: { success: false, code: 'audio_unreadable' },
+      });
       const next = await reply(conversationId, 'still here');
       await eventually(async () => expect((await statusOf(next.id)).status).toBe('sent'), 10000);
       expect(sendsTo(igsid).map((c) => (c.body.message as { text?: string }).text)).toEqual(['still here']);

@@ -3,6 +3,7 @@
  * presenters and the dashboard. The wire is snake_case; times are ISO 8601 strings.
  */
 import type { ChannelStatus, ChannelType } from './channel-types';
+import type { ErrorCode } from './error-codes';
 
 export const AGENT_ROLES = ['admin', 'agent'] as const;
 export type AgentRole = (typeof AGENT_ROLES)[number];
@@ -189,7 +190,8 @@ export interface MessageCustomer {
 
 /** The platform's answer to sending a reply: its message id, or why it failed. */
 export type SendSuccess = { success: true; message_id: string };
-export type SendFailure = { success: false; error: string };
+/** `code`: a stable code when the failure was Parley's own (e.g. `audio_unreadable`); absent for a platform's refusal. */
+export type SendFailure = { success: false; error: string; code?: ErrorCode };
 export type ExternalSendResult = SendSuccess | SendFailure;
 
 export interface MessageView {
@@ -201,6 +203,8 @@ export interface MessageView {
   attachments: AttachmentView[];
   status: MessageStatus;
   failure_reason: string | null;
+  /** The stable code of a failure of Parley's own (see SendFailure); null otherwise. */
+  failure_code: ErrorCode | null;
   sender: MessageSender | null;
   /** Customer messages only; null on every other type. */
   customer: MessageCustomer | null;

@@ -1,23 +1,21 @@
 import { spawn } from 'node:child_process';
 import { rm, stat } from 'node:fs/promises';
+import type { ErrorCode } from '@parley/contract/error-codes';
+import { translate } from '@parley/errors/translate';
 
-/** Why a conversion failed; stable, so a reply's failure and the tests can name it. */
-export type TranscodeErrorCode =
-  'audio_unreadable' | 'audio_too_large' | 'transcode_timeout' | 'transcoder_missing';
-
-const REASONS: Record<TranscodeErrorCode, string> = {
-  audio_unreadable: 'the voice note is not audio ffmpeg can read',
-  audio_too_large: 'the converted voice note is too large',
-  transcode_timeout: 'converting the voice note took too long',
-  transcoder_missing: 'ffmpeg is not installed (apt-get install ffmpeg, or set FFMPEG_PATH)',
-};
+/** Why a conversion failed: a stable code (with en/fa/ar texts) that a failed reply carries. */
+export type TranscodeErrorCode = Extract<
+  ErrorCode,
+  'audio_unreadable' | 'audio_too_large' | 'transcode_timeout' | 'transcoder_missing'
+>;
 
 export class TranscodeError extends Error {
   constructor(
     readonly code: TranscodeErrorCode,
-    detail?: string,
+    /** ffmpeg's own words, for the logs. */
+    readonly detail?: string,
   ) {
-    super(`${REASONS[code]}${detail ? ` (${detail})` : ''}`);
+    super(translate(code, 'en'));
   }
 }
 

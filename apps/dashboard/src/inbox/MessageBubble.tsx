@@ -296,7 +296,11 @@ export function MessageBubble(props: Props) {
         {message.status === 'failed' && (
           <div className="failed" role="alert">
             <span data-testid="failure-reason" dir="auto">
-              {message.failure_reason ?? t('message.failed')}
+              {message.failure_code
+                ? t(`message.failures.${message.failure_code}`, {
+                    defaultValue: message.failure_reason ?? t('message.failed'),
+                  })
+                : (message.failure_reason ?? t('message.failed'))}
             </span>
             <button type="button" onClick={() => props.onRetry(message)} data-testid="retry">
               {t('message.retry')}

@@ -11,6 +11,7 @@ const message = (seq: number, overrides: Partial<MessageView> = {}): MessageView
   attachments: [],
   status: 'delivered',
   failure_reason: null,
+  failure_code: null,
   sender: { kind: 'contact', id: 'k1', name: 'Leila' },
   customer: { id: 'k1', first_name: 'Leila', source: 'telegram' },
   external_send_result: null,

@@ -24,6 +24,8 @@ export class Message {
   @Column({ type: 'jsonb', default: [] }) attachments!: Attachment[];
   @Column({ type: 'varchar', length: 16 }) status!: MessageStatus;
   @Column({ type: 'text', nullable: true }) failureReason!: string | null;
+  /** The stable code of a failure of Parley's own (an unconvertible voice note); null for a platform's refusal. */
+  @Column({ type: 'varchar', length: 64, nullable: true }) failureCode!: string | null;
   @Column({ type: 'text', nullable: true }) externalId!: string | null;
   @Column({ type: 'uuid', nullable: true }) replyToId!: string | null;
   /** Set when inbound spam rules flagged the message (it is stored all the same). */

@@ -7,6 +7,7 @@ import type {
   MessageView,
   StoryRef,
 } from '@parley/contract/views';
+import type { ErrorCode } from '@parley/contract/error-codes';
 import type { Attachment } from '@parley/database/entities/message.entity';
 
 /** One row of the message query (snake_case straight from SQL). */
@@ -19,6 +20,8 @@ export interface MessageRow {
   attachments: Attachment[];
   status: MessageStatus;
   failure_reason: string | null;
+  /** Absent where a message was built in memory (it has not failed). */
+  failure_code?: ErrorCode | null;
   external_id: string | null;
   sender_agent_id: string | null;
   sender_contact_id: string | null;
@@ -39,17 +42,25 @@ export interface MessageRow {
 }
 
 /** What a reply's delivery says on the wire: its status, and the platform's answer once it came. */
-export type DeliveryState = Pick<MessageView, 'status' | 'failure_reason' | 'external_send_result'>;
+export type DeliveryState = Pick<
+  MessageView,
+  'status' | 'failure_reason' | 'failure_code' | 'external_send_result'
+>;
 
 /**
  * The platform's answer to a support reply: its message id once sent (and still after delivered or
  * read), or the reason it failed; null while sending and for every other type of message.
  */
 export function sendResultOf(
-  row: Pick<MessageRow, 'type' | 'status' | 'external_id' | 'failure_reason'>,
+  row: Pick<MessageRow, 'type' | 'status' | 'external_id' | 'failure_reason' | 'failure_code'>,
 ): ExternalSendResult | null {
   if (row.type !== 'support') return null;
-  if (row.status === 'failed') return { success: false, error: row.failure_reason ?? '' };
+  if (row.status === 'failed')
+    return {
+      success: false,
+      error: row.failure_reason ?? '',
+      ...(row.failure_code ? { code: row.failure_code } : {}),
+    };
   return row.external_id && row.status !== 'sending' ? { success: true, message_id: row.external_id } : null;
 }
 
@@ -101,6 +112,7 @@ export function toMessageView(row: MessageRow): MessageView {
     attachments: deleted ? [] : row.attachments.map(toAttachmentView),
     status: row.status,
     failure_reason: row.failure_reason,
+    failure_code: row.failure_code ?? null,
     sender: senderOf(row),
     customer:
       row.type === 'customer' && row.sender_contact_id && row.channel_type

@@ -7,6 +7,7 @@ import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { DataSource } from 'typeorm';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import type { ChannelStatus, ChannelType } from '@parley/contract/channel-types';
+import type { ErrorCode } from '@parley/contract/error-codes';
 import type { MessageStatusChange } from '@parley/contract/server-frames';
 import type { MessageStatus, MessageType } from '@parley/contract/views';
 import { Channel } from '@parley/database/entities/channel.entity';
@@ -163,7 +164,10 @@ export class DeliveryService {
       attachment = await this.outboundAttachment(message, adapter);
     } catch (error) {
       // A voice note that cannot become the platform's format never will: the reply says why.
-      if (error instanceof TranscodeError) return this.fail(message, error.message);
+      if (error instanceof TranscodeError) {
+        this.logger.warn(`reply ${message.id}: ${error.code}${error.detail ? ` (${error.detail})` : ''}`);
+        return this.fail(message, error.message, error.code);
+      }
       throw error;
     }
     const outbound: OutboundMessage = {
@@ -333,13 +337,14 @@ export class DeliveryService {
     return { result: 'sent', externalId };
   }
 
-  private async fail(message: Reply, reason: string): Promise<DeliveryOutcome> {
+  /** `code`: the stable code of a failure of Parley's own; a platform's refusal has none. */
+  private async fail(message: Reply, reason: string, code?: ErrorCode): Promise<DeliveryOutcome> {
     await this.statuses.submit(message.workspaceId, {
       message,
       change: {
         message_id: message.id,
         status: 'failed',
-        external_send_result: { success: false, error: reason },
+        external_send_result: { success: false, error: reason, ...(code ? { code } : {}) },
       },
     });
     return { result: 'failed', reason };
@@ -353,8 +358,10 @@ export class DeliveryService {
     await this.db.query(
       `WITH changed AS (
          UPDATE message m
-            SET status = g.status, external_id = coalesce(g.external_id, m.external_id), failure_reason = g.reason
-           FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[]) AS g(id, status, external_id, reason)
+            SET status = g.status, external_id = coalesce(g.external_id, m.external_id), failure_reason = g.reason,
+                failure_code = g.code
+           FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $10::text[])
+             AS g(id, status, external_id, reason, code)
           WHERE m.id = g.id AND m.workspace_id = $1
          RETURNING m.id),
        seqs AS (
@@ -372,6 +379,9 @@ export class DeliveryService {
         changes.map((c) => c.message.conversationId),
         changes.map((_, i) => i),
         changes.map((c) => JSON.stringify(c.change)),
+        changes.map((c) =>
+          c.change.status === 'failed' ? (c.change.external_send_result.code ?? null) : null,
+        ),
       ],
     );
     return changes.map(() => undefined);
