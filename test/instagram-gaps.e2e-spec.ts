@@ -1,3 +1,5 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { SAMPLE_JPEG, SAMPLE_WEBM_OPUS } from '../tools/simulator/samples';
 import {
   freshEnvironment,
@@ -261,6 +263,9 @@ describe('Instagram gaps end to end', () => {
       expect(sent.files[0].bytes.includes(Buffer.from('mp4a'))).toBe(true);
       // The original stays as recorded; no converted copy is left behind in MEDIA_DIR.
       expect((await served(voice.body.id)).bytes.equals(SAMPLE_WEBM_OPUS)).toBe(true);
+      const kept = await readdir(join(environment.env.MEDIA_DIR, ws.workspaceId));
+      expect(kept.filter((name) => name.startsWith('upload-'))).not.toHaveLength(0);
+      expect(kept.filter((name) => name.includes('voice-'))).toEqual([]);
     }, 30000);
 
     it("a customer's Telegram OGG/Opus voice note is also offered as M4A, which every browser plays", async () => {
@@ -316,5 +321,86 @@ describe('Instagram gaps end to end', () => {
       await eventually(async () => expect((await statusOf(next.id)).status).toBe('sent'), 10000);
       expect(sendsTo(igsid).map((c) => (c.body.message as { text?: string }).text)).toEqual(['still here']);
     }, 30000);
+  });
+
+  describe('a conversion past its time bound', () => {
+    let slow: { environment: TestEnvironment; apps: TestApp[]; ws: Workspace; bot: { external_id: string } };
+
+    beforeAll(async () => {
+      const environment = await freshEnvironment({ TRANSCODE_TIMEOUT_MS: '100' });
+      const apps = [
+        await startApi(environment),
+        await startIngest(environment),
+        await startWorker(environment),
+      ];
+      const owner = await signupWorkspace(apps[0]);
+      const bot = await owner.http.post('/api/v1/channels', {
+        type: 'telegram',
+        name: 'Slow bot',
+        bot_token: environment.simulator.newBotToken(),
+      });
+      expect(bot.status).toBe(201);
+      slow = { environment, apps, ws: owner, bot: bot.body };
+    });
+    afterAll(async () => {
+      for (const app of slow.apps.reverse()) await app.close();
+      await slow.environment.close();
+    });
+
+    it('is killed: the reply fails with transcode_timeout and the worker goes on sending', async () => {
+      const [slowApi] = slow.apps;
+      const simulator = slow.environment.simulator;
+      const from = { id: 990000 + ++customer, first_name: 'Omid' };
+      const update = simulator.telegramMessage(slow.bot.external_id, from, { text: 'hi' });
+      expect(await simulator.postTelegramUpdate(slow.bot.external_id, update)).toBe(200);
+      const row = await storedMessage(slowApi, `${from.id}:${update.message.message_id}`);
+      // Ten minutes of 16 kHz mono WAV (under the 20 MB upload cap): Telegram needs it as OGG/Opus,
+      // and no machine converts that within 100 ms.
+      const pcm = Buffer.alloc(16000 * 2 * 600);
+      const header = Buffer.alloc(44);
+      header.write('RIFF', 0, 'latin1');
+      header.writeUInt32LE(36 + pcm.length, 4);
+      header.write('WAVEfmt ', 8, 'latin1');
+      header.writeUInt32LE(16, 16);
+      header.writeUInt16LE(1, 20);
+      header.writeUInt16LE(1, 22);
+      header.writeUInt32LE(16000, 24);
+      header.writeUInt32LE(32000, 28);
+      header.writeUInt16LE(2, 32);
+      header.writeUInt16LE(16, 34);
+      header.write('data', 36, 'latin1');
+      header.writeUInt32LE(pcm.length, 40);
+      const form = new FormData();
+      form.append('kind', 'voice');
+      form.append('duration', '600');
+      form.append('file', new Blob([Buffer.concat([header, pcm])], { type: 'audio/wav' }), 'long.wav');
+      const res = await fetch(`${slowApi.url}/api/v1/conversations/${row.conversation_id}/attachments`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${slow.ws.token}` },
+        body: form,
+      });
+      expect(res.status).toBe(201);
+      const voice = (await res.json()) as Frame;
+      const stateOf = async (id: string) =>
+        (await slowApi.db.query('SELECT status, failure_code FROM message WHERE id = $1', [id]))[0] as {
+          status: string;
+          failure_code: string | null;
+        };
+      await eventually(
+        async () =>
+          expect(await stateOf(voice.id)).toEqual({ status: 'failed', failure_code: 'transcode_timeout' }),
+        15000,
+      );
+      expect(simulator.calls.filter((c) => c.method === 'sendVoice')).toEqual([]);
+      const next = await slow.ws.http.post(
+        `/api/v1/message/conversation/${row.conversation_id}/send-message/`,
+        {
+          content: 'sorry, typing instead',
+          type: 'support',
+        },
+      );
+      expect(next.status).toBe(201);
+      await eventually(async () => expect((await stateOf(next.body.id)).status).toBe('sent'), 10000);
+    }, 60000);
   });
 });
