@@ -358,8 +358,12 @@ export class DeliveryService {
     await this.db.query(
       `WITH changed AS (
          UPDATE message m
-            SET status = g.status, external_id = coalesce(g.external_id, m.external_id), failure_reason = g.reason,
-                failure_code = g.code
+            SET status = g.status, failure_reason = g.reason, failure_code = g.code,
+                -- An id already held by an echo stored as typed in the app (possible only once a send
+                -- outlived SendsInFlight's hold) is not taken again: the reply is still sent, once.
+                external_id = CASE WHEN EXISTS (SELECT 1 FROM message o WHERE o.channel_id = m.channel_id
+                                                   AND o.external_id = g.external_id AND o.id <> m.id)
+                                   THEN m.external_id ELSE coalesce(g.external_id, m.external_id) END
            FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $10::text[])
              AS g(id, status, external_id, reason, code)
           WHERE m.id = g.id AND m.workspace_id = $1
