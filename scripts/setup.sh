@@ -105,6 +105,15 @@ ensure_chromium() {
   apt_install chromium
 }
 
+# The worker converts voice notes with Debian's ffmpeg (never a downloaded binary); FFMPEG_PATH overrides.
+ensure_ffmpeg() {
+  if [ -n "${FFMPEG_PATH:-}" ]; then [ -x "$FFMPEG_PATH" ] && return 0; die "FFMPEG_PATH=$FFMPEG_PATH is not an executable."; fi
+  command -v ffmpeg >/dev/null && return 0
+  if is_root && command -v apt-get >/dev/null; then apt_install --no-install-recommends ffmpeg; return 0; fi
+  # Everything else works without it; voice notes in a format the platform does not take then fail with that reason.
+  log "ffmpeg is missing (apt-get install --no-install-recommends ffmpeg): voice notes will not be converted"
+}
+
 # What the build compiles: any of it newer than dist/.build-stamp (written by `npm run build`
 # when it succeeds, dated when it began) means dist/ is stale.
 BUILD_SOURCES=(apps libs tools migrations bench package.json package-lock.json tsconfig.json tsconfig.build.json)

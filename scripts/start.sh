@@ -7,6 +7,7 @@ set -euo pipefail
 ensure_node_modules
 ensure_postgres
 ensure_redis
+ensure_ffmpeg
 build_if_stale
 node dist/tools/db/prepare.js
 

@@ -7,6 +7,7 @@ set -euo pipefail
 ensure_node_modules
 ensure_postgres
 ensure_redis
+ensure_ffmpeg
 ensure_chromium
 build
 log "type-checking tests and lint"

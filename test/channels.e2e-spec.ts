@@ -876,7 +876,7 @@ describe('channels end to end', () => {
       expect(notOpus.body.code).toBe('attachment_invalid');
     });
 
-    it('a voice note goes to Instagram as WAV (it takes no Opus), and each platform refuses the other’s format', async () => {
+    it('a voice note goes to Instagram as WAV as recorded, and one in the other platform’s format is converted by the worker', async () => {
       const upload = (conversationId: string, bytes: Buffer, name: string, type: string) =>
         uploadTo(conversationId, 'voice', bytes, name, type);
       // One second of 16-bit mono silence at 16 kHz, as the dashboard's WAV recorder writes it.
@@ -903,10 +903,6 @@ describe('channels end to end', () => {
         .mid;
       const { conversation_id: igConversation } = await stored(mid);
 
-      const opus = await upload(igConversation, SAMPLE_OGG_OPUS, 'voice.ogg', 'audio/ogg');
-      expect(opus.status).toBe(415);
-      expect(opus.body.code).toBe('attachment_invalid');
-      expect(opus.body.message).toMatch(/WAV/);
       const voice = await upload(igConversation, wav, 'voice.wav', 'audio/wav');
       expect(voice.status).toBe(201);
       expect(voice.body.attachments[0]).toMatchObject({ kind: 'voice', mime: 'audio/wav', duration: 1 });
@@ -919,11 +915,28 @@ describe('channels end to end', () => {
       expect(sent?.body.message).toEqual({ attachment: { type: 'audio', payload: {} } });
       expect(sent?.files[0].mime).toBe('audio/wav');
 
-      const { conversationId: telegramConversation } = await conversationWithCustomer();
+      // Instagram takes no Opus: the worker sends it as M4A (AAC in MP4).
+      const opus = await upload(igConversation, SAMPLE_OGG_OPUS, 'voice.ogg', 'audio/ogg');
+      expect(opus.status).toBe(201);
+      await eventually(async () => expect((await statusOf(opus.body.id)).status).toBe('sent'), 15000);
+      const converted = sim()
+        .sent('instagram')
+        .find((c) => c.files.some((f) => f.mime === 'audio/mp4'));
+      expect(converted?.files[0].bytes.subarray(4, 8).toString('latin1')).toBe('ftyp');
+
+      // Telegram shows only OGG/Opus as a voice note: the worker sends WAV as that.
+      const { from, conversationId: telegramConversation } = await conversationWithCustomer();
       const wavToTelegram = await upload(telegramConversation, wav, 'voice.wav', 'audio/wav');
-      expect(wavToTelegram.status).toBe(415);
-      expect(wavToTelegram.body.message).toMatch(/OGG\/Opus/);
-    });
+      expect(wavToTelegram.status).toBe(201);
+      await eventually(
+        async () => expect((await statusOf(wavToTelegram.body.id)).status).toBe('sent'),
+        15000,
+      );
+      const sentVoice = sim().calls.find(
+        (c) => c.method === 'sendVoice' && c.body.chat_id === String(from.id),
+      );
+      expect(sentVoice?.files[0].bytes.subarray(0, 4).toString('latin1')).toBe('OggS');
+    }, 30000);
 
     it('an agent typing shows "typing" in the Telegram chat, throttled', async () => {
       const { from, conversationId } = await conversationWithCustomer();

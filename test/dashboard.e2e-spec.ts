@@ -900,6 +900,28 @@ describe('the dashboard in a browser', () => {
     expect(reuse.status).toBe(401);
   }, 60000);
 
+  it('shows a story reply with its story, and a message typed in the Instagram app as sent from there', async () => {
+    const page = await open(admin);
+    const igsid = `8${Date.now()}`;
+    sim().setInstagramProfile(igsid, { name: 'Mina Rahimi', username: 'mina.r' });
+    await sim().postInstagramWebhook(
+      sim().instagramStoryReply(ig.igUserId, igsid, 'Is the blue one in stock?', '3355111222333444555'),
+    );
+    await openConversation(page, 'Mina Rahimi');
+    const replied = bubble(page, 'Is the blue one in stock?');
+    const story = replied.getByTestId('story');
+    await story.filter({ hasText: 'Replied to your story' }).waitFor();
+    expect(await story.getByTestId('story-link').getAttribute('href')).toMatch(
+      new RegExp(`^${sim().cdnUrl}/ig-media/`),
+    );
+    await story.getByTestId('image-preview').waitFor({ timeout: 15000 });
+
+    await sim().postInstagramWebhook(sim().instagramEcho(ig.igUserId, igsid, { text: 'Yes, size M too' }));
+    const echoed = bubble(page, 'Yes, size M too');
+    await echoed.and(page.locator('[data-status="sent"]')).waitFor();
+    expect(await echoed.getByTestId('sender').textContent()).toBe('Instagram app');
+  }, 60000);
+
   it('shows an Instagram attachment whose URL is off the allowlist as not available, not as downloading for ever', async () => {
     const page = await open(admin);
     const igsid = `7${Date.now()}`;

@@ -90,7 +90,20 @@ const filesOf = (req: Request): RecordedCall['files'] =>
     bytes: f.buffer,
   }));
 
+/** An Instagram send the simulator is about to answer, with the message id it will answer. */
+export interface InstagramSendSeen {
+  account: string;
+  recipient: string;
+  mid: string;
+  body: Record<string, unknown>;
+}
+
 export class PlatformSimulator {
+  /**
+   * Runs before an Instagram send is answered (the answer waits for it): a test posts the send's
+   * echo here to stage Meta's echo arriving before the send's own answer.
+   */
+  beforeInstagramAnswer?: (send: InstagramSendSeen) => Promise<void>;
   readonly calls: RecordedCall[] = [];
   readonly mediaRequests: MediaRequest[] = [];
   private readonly faults: Fault[] = [];
@@ -337,6 +350,30 @@ export class PlatformSimulator {
       recipient: { id: igUserId },
       message: { mid: `aWdfZAG1${randomBytes(16).toString('base64url')}`, ...message },
     });
+  }
+
+  /** Meta's echo of a message our account sent to `to` (typed in the Instagram app, or one of Parley's sends). */
+  instagramEcho(igUserId: string, to: string, message: Record<string, unknown>) {
+    return this.instagramEvent(igUserId, {
+      sender: { id: igUserId },
+      recipient: { id: to },
+      message: { mid: `aWdfZAG1${randomBytes(16).toString('base64url')}`, ...message, is_echo: true },
+    });
+  }
+
+  /** A customer's reply to one of our stories: `reply_to.story {url, id}`, the story's media on the CDN. */
+  instagramStoryReply(igUserId: string, from: string, text: string, storyId: string) {
+    const { payload } = this.instagramAttachment('image');
+    return this.instagramMessage(igUserId, from, {
+      text,
+      reply_to: { story: { url: payload.url, id: storyId } },
+    });
+  }
+
+  /** A customer mentioned us in their story: a `story_mention` attachment with the story's CDN URL. */
+  instagramStoryMention(igUserId: string, from: string) {
+    const { payload } = this.instagramAttachment('image');
+    return this.instagramMessage(igUserId, from, { attachments: [{ type: 'story_mention', payload }] });
   }
 
   /**
@@ -592,10 +629,10 @@ export class PlatformSimulator {
       return;
     }
     record(200);
-    res.json({
-      recipient_id: (body.recipient as { id?: string } | undefined)?.id,
-      message_id: `aWdfZAG1sent${this.igMessageCounter++}${randomBytes(6).toString('hex')}`,
-    });
+    const recipient = (body.recipient as { id?: string } | undefined)?.id;
+    const mid = `aWdfZAG1sent${this.igMessageCounter++}${randomBytes(6).toString('hex')}`;
+    await this.beforeInstagramAnswer?.({ account, recipient: recipient ?? '', mid, body });
+    res.json({ recipient_id: recipient, message_id: mid });
   }
 
   private instagramProfile(req: Request, res: Response): void {

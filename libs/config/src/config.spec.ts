@@ -56,7 +56,12 @@ describe('loadConfig', () => {
 
   it("fetches Instagram media from Meta's CDN hosts only, with short media links, by default", () => {
     const config = load({});
-    expect(config.media).toEqual({ linkTtlSeconds: 300, fetchTimeoutMs: 30000 });
+    expect(config.media).toEqual({
+      linkTtlSeconds: 300,
+      fetchTimeoutMs: 30000,
+      ffmpegPath: 'ffmpeg',
+      transcodeTimeoutMs: 60000,
+    });
     expect(
       config.instagram.mediaHosts.match(new URL('https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=1')),
     ).toBe('public');

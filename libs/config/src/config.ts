@@ -111,6 +111,9 @@ const schema = z
     MEDIA_DIR: z.string().min(1).default('./data/media'),
     MEDIA_LINK_TTL_SECONDS: z.coerce.number().int().min(5).max(86400).default(300),
     MEDIA_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(600000).default(30000),
+    /** Debian's ffmpeg (apt install ffmpeg), found on PATH unless named here; converts voice notes. */
+    FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
+    TRANSCODE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600000).default(60000),
     DASHBOARD_DIR: z.string().min(1).default('./dist/dashboard'),
     PRESENCE_TTL_SECONDS: z.coerce.number().int().min(2).max(600).default(30),
     WS_PING_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
@@ -188,6 +191,8 @@ function toConfig(env: z.infer<typeof schema>) {
     media: {
       linkTtlSeconds: env.MEDIA_LINK_TTL_SECONDS,
       fetchTimeoutMs: env.MEDIA_FETCH_TIMEOUT_MS,
+      ffmpegPath: env.FFMPEG_PATH,
+      transcodeTimeoutMs: env.TRANSCODE_TIMEOUT_MS,
     },
     dashboardDir: resolve(env.DASHBOARD_DIR),
     logLevel: env.LOG_LEVEL,

@@ -3,6 +3,7 @@
  * presenters and the dashboard. The wire is snake_case; times are ISO 8601 strings.
  */
 import type { ChannelStatus, ChannelType } from './channel-types';
+import type { ErrorCode } from './error-codes';
 
 export const AGENT_ROLES = ['admin', 'agent'] as const;
 export type AgentRole = (typeof AGENT_ROLES)[number];
@@ -146,7 +147,38 @@ export interface AttachmentView {
   phone?: string | null;
   /** Why it could not be downloaded (refused URL, too large, gone at the platform): it never will be. */
   error?: string | null;
+  /**
+   * Voice and audio a browser may not play as stored (OGG/Opus, WebM): the type of the rendition
+   * every browser plays, served by the same media link with `?variant=playable`; absent otherwise.
+   */
+  playable_mime?: string | null;
 }
+
+/**
+ * The story a customer's message answers (`reply`) or mentions us in (`mention`), as the platform
+ * named it. `url` is the platform's own link to the story (it expires with the story); `preview` is
+ * the index in `attachments` of Parley's copy of the story's media, when the platform gave one.
+ */
+export interface StoryRef {
+  kind: 'reply' | 'mention';
+  id: string | null;
+  url: string | null;
+  preview: number | null;
+}
+
+/**
+ * A support message the business wrote in the platform's own app (not in Parley): shown as sent,
+ * never sent again. `id` is the channel's id; `name` says which app, e.g. "Instagram app".
+ */
+export interface PlatformAppSender {
+  kind: 'platform_app';
+  id: string;
+  name: string;
+  platform: ChannelType;
+}
+
+/** Who wrote a message: an agent, the customer, or the business in the platform's app. */
+export type MessageSender = (ParticipantRef & { name: string | null }) | PlatformAppSender;
 
 /** The customer who wrote a customer message, and the platform (channel type) they wrote from. */
 export interface MessageCustomer {
@@ -158,7 +190,8 @@ export interface MessageCustomer {
 
 /** The platform's answer to sending a reply: its message id, or why it failed. */
 export type SendSuccess = { success: true; message_id: string };
-export type SendFailure = { success: false; error: string };
+/** `code`: a stable code when the failure was Parley's own (e.g. `audio_unreadable`); absent for a platform's refusal. */
+export type SendFailure = { success: false; error: string; code?: ErrorCode };
 export type ExternalSendResult = SendSuccess | SendFailure;
 
 export interface MessageView {
@@ -170,7 +203,9 @@ export interface MessageView {
   attachments: AttachmentView[];
   status: MessageStatus;
   failure_reason: string | null;
-  sender: (ParticipantRef & { name: string | null }) | null;
+  /** The stable code of a failure of Parley's own (see SendFailure); null otherwise. */
+  failure_code: ErrorCode | null;
+  sender: MessageSender | null;
   /** Customer messages only; null on every other type. */
   customer: MessageCustomer | null;
   /** Support replies the platform has answered (sent, delivered, read or failed); null otherwise. */
@@ -178,6 +213,8 @@ export interface MessageView {
   reply_to: string | null;
   /** Why inbound spam rules flagged it; null for ordinary messages. */
   spam_reason: string | null;
+  /** The story this customer message replies to or mentions us in; null otherwise. */
+  story: StoryRef | null;
   reactions: { emoji: string; sender: ParticipantRef }[];
   edited_at: string | null;
   deleted: boolean;

@@ -24,6 +24,8 @@ import { InboundMessageService } from './services/inbound-message.service';
 import { InboundService } from './services/inbound.service';
 import { InboundUpdateLog } from './services/inbound-update-log';
 import { IngestService } from './services/ingest.service';
+import { InboundEchoService } from './services/inbound-echo.service';
+import { SendsInFlight } from './services/sends-in-flight';
 import { MediaLinkService } from './services/media-link.service';
 import { MediaService } from './services/media.service';
 import { MessageDeletionService } from './services/message-deletion.service';
@@ -47,6 +49,8 @@ const SERVICES = [
   DeliveryService,
   InboundService,
   InboundMessageService,
+  InboundEchoService,
+  SendsInFlight,
   InboundUpdateLog,
   IngestService,
   MediaService,

@@ -1,3 +1,4 @@
+import type { StoryRef } from '@parley/contract/views';
 import type { Attachment } from '@parley/database/entities/message.entity';
 import type { MediaSource } from './platform';
 
@@ -15,12 +16,27 @@ export type PlatformInbound =
       /** A phone the customer shared about themselves, as sent. */
       sharedPhone: string | null;
       replyToExternalId: string | null;
+      /** The story the message replies to or mentions us in; its preview, if any, is one of `attachments`. */
+      story?: StoryRef | null;
     }
   | { kind: 'edit'; externalId: string; content: string }
   | { kind: 'unsend'; externalId: string }
   | { kind: 'reaction'; platformUserId: string; externalId: string; emoji: string; action: 'add' | 'remove' }
   /** The customer has seen our messages up to this one. */
   | { kind: 'read'; platformUserId: string; externalId: string }
-  /** Our own send, echoed back: never stored twice. */
-  | { kind: 'echo'; externalId: string }
+  /**
+   * A message the business account sent, echoed back: either one of Parley's own sends (recognised
+   * by `externalId` and never stored twice), or one the business wrote in the platform's own app,
+   * shown as sent from there. `platformUserId` is the customer it went to.
+   */
+  | {
+      kind: 'echo';
+      externalId: string;
+      platformUserId: string;
+      content: string;
+      attachments: Attachment[];
+      media: MediaSource[];
+      /** The business account's own id on the platform, when the echo names it. */
+      senderPlatformId?: string | null;
+    }
   | { kind: 'ignored'; reason: string };

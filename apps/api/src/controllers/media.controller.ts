@@ -1,5 +1,5 @@
-import { Controller, Get, Param, Res } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { MediaService, ServedFile } from '@parley/domain/services/media.service';
 import { AppError } from '@parley/errors/app-error';
@@ -69,8 +69,19 @@ export class MediaController {
       'anything else as an application/octet-stream attachment. Always nosniff and CSP sandbox.',
   })
   @ApiParam({ name: 'token', description: 'the signed token from the link endpoint' })
-  async serve(@Param('token') token: string, @Res() res: Response) {
+  @ApiQuery({
+    name: 'variant',
+    required: false,
+    enum: ['playable'],
+    description:
+      '`playable`: for a voice note or audio with `playable_mime`, the copy every browser plays (M4A); the original otherwise',
+  })
+  async serve(
+    @Param('token') token: string,
+    @Query('variant') variant: string | undefined,
+    @Res() res: Response,
+  ) {
     mediaSafetyHeaders(res);
-    await sendMedia(res, await this.media.fileByLink(token));
+    await sendMedia(res, await this.media.fileByLink(token, variant === 'playable' ? 'playable' : undefined));
   }
 }

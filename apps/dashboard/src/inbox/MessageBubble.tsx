@@ -1,6 +1,6 @@
 import { MouseEvent, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AttachmentView, MessageView } from '@parley/contract/views';
+import type { AttachmentView, MessageView, StoryRef } from '@parley/contract/views';
 import { dateTime, shortTime } from '../ui/format';
 import { MediaLinkState, useMediaLink } from '../ui/hooks';
 import { VoicePlayer } from './VoicePlayer';
@@ -57,7 +57,14 @@ function StoredAttachment(props: {
   const link = useMediaLink(props.messageId, props.index);
   const renewals = useRef(0);
   if (attachment.kind === 'voice' || attachment.kind === 'audio')
-    return <VoicePlayer link={link} duration={attachment.duration} />;
+    return (
+      <VoicePlayer
+        link={link}
+        duration={attachment.duration}
+        mime={attachment.mime}
+        playable={!!attachment.playable_mime}
+      />
+    );
   if (attachment.kind === 'image' || attachment.kind === 'sticker')
     return (
       <a href={link.url ?? undefined} onClick={openFresh(link)} rel="noreferrer" className="image-link">
@@ -88,12 +95,74 @@ function StoredAttachment(props: {
   );
 }
 
-function Attachments({ message, onMediaLoad }: { message: MessageView; onMediaLoad(): void }) {
+/** What is shown of an attachment not downloaded (yet, or ever). */
+function PendingAttachment({ attachment }: { attachment: AttachmentView }) {
   const { t } = useTranslation();
+  return (
+    <p className="muted">
+      {t(`message.${attachment.kind === 'image' ? 'image' : attachment.kind === 'voice' ? 'voice' : 'file'}`)}{' '}
+      ·{' '}
+      {attachment.error ? (
+        <span data-testid="media-unavailable" title={attachment.error}>
+          {t('message.unavailableMedia')}
+        </span>
+      ) : (
+        t('message.pendingMedia')
+      )}
+    </p>
+  );
+}
+
+/**
+ * The story a customer replied to or mentioned us in: what happened, the story's link (Meta's
+ * CDN, http(s) only, dead once the story expires) and Parley's copy of its preview.
+ */
+function StoryCard({
+  message,
+  story,
+  onMediaLoad,
+}: {
+  message: MessageView;
+  story: StoryRef;
+  onMediaLoad(): void;
+}) {
+  const { t } = useTranslation();
+  const preview = story.preview === null ? undefined : message.attachments[story.preview];
+  const link = story.url && /^https?:\/\//.test(story.url) ? story.url : null;
+  return (
+    <div className="story" data-testid="story" data-kind={story.kind}>
+      <p className="muted">
+        {t(story.kind === 'reply' ? 'message.storyReply' : 'message.storyMention')}
+        {link && (
+          <>
+            {' · '}
+            <a href={link} target="_blank" rel="noreferrer noopener" data-testid="story-link">
+              {t('message.openStory')}
+            </a>
+          </>
+        )}
+      </p>
+      {preview &&
+        (preview.storage_key ? (
+          <StoredAttachment
+            messageId={message.id}
+            index={story.preview ?? 0}
+            attachment={preview}
+            onMediaLoad={onMediaLoad}
+          />
+        ) : (
+          <PendingAttachment attachment={preview} />
+        ))}
+    </div>
+  );
+}
+
+function Attachments({ message, onMediaLoad }: { message: MessageView; onMediaLoad(): void }) {
   return (
     <>
       {message.attachments.map((attachment, index) =>
-        attachment.storage_key ? (
+        // The story's preview is shown with the story.
+        index === message.story?.preview ? null : attachment.storage_key ? (
           <StoredAttachment
             key={index}
             messageId={message.id}
@@ -102,19 +171,7 @@ function Attachments({ message, onMediaLoad }: { message: MessageView; onMediaLo
             onMediaLoad={onMediaLoad}
           />
         ) : (
-          <p key={index} className="muted">
-            {t(
-              `message.${attachment.kind === 'image' ? 'image' : attachment.kind === 'voice' ? 'voice' : 'file'}`,
-            )}{' '}
-            ·{' '}
-            {attachment.error ? (
-              <span data-testid="media-unavailable" title={attachment.error}>
-                {t('message.unavailableMedia')}
-              </span>
-            ) : (
-              t('message.pendingMedia')
-            )}
-          </p>
+          <PendingAttachment key={index} attachment={attachment} />
         ),
       )}
     </>
@@ -149,8 +206,12 @@ export function MessageBubble(props: Props) {
     >
       <article className={`bubble ${kind}`} aria-label={message.sender?.name ?? undefined}>
         <header className="bubble-head">
-          <span className="sender" dir="auto">
-            {mine ? t('message.you') : (message.sender?.name ?? t('message.contact'))}
+          <span className="sender" dir="auto" data-testid="sender">
+            {mine
+              ? t('message.you')
+              : message.sender?.kind === 'platform_app'
+                ? t(`message.apps.${message.sender.platform}`, { defaultValue: message.sender.name })
+                : (message.sender?.name ?? t('message.contact'))}
           </span>
           {message.type === 'note' && <span className="tag">{t('message.note')}</span>}
         </header>
@@ -186,6 +247,9 @@ export function MessageBubble(props: Props) {
           </form>
         ) : (
           <>
+            {message.story && (
+              <StoryCard message={message} story={message.story} onMediaLoad={props.onMediaLoad} />
+            )}
             {message.content && (
               <p className="content" dir="auto" data-testid="content">
                 {message.content}
@@ -232,7 +296,11 @@ export function MessageBubble(props: Props) {
         {message.status === 'failed' && (
           <div className="failed" role="alert">
             <span data-testid="failure-reason" dir="auto">
-              {message.failure_reason ?? t('message.failed')}
+              {message.failure_code
+                ? t(`message.failures.${message.failure_code}`, {
+                    defaultValue: message.failure_reason ?? t('message.failed'),
+                  })
+                : (message.failure_reason ?? t('message.failed'))}
             </span>
             <button type="button" onClick={() => props.onRetry(message)} data-testid="retry">
               {t('message.retry')}

@@ -11,7 +11,18 @@ const MAX_RENEWALS = 2;
  * It plays from a signed link: checked before each play, renewed when a load fails, and resumed
  * where it was.
  */
-export function VoicePlayer({ link, duration }: { link: MediaLinkState; duration: number | null }) {
+export function VoicePlayer({
+  link,
+  duration,
+  mime,
+  playable,
+}: {
+  link: MediaLinkState;
+  duration: number | null;
+  mime: string | null;
+  /** The server keeps a copy every browser plays (of a customer's OGG/Opus, which Safari before 17 does not). */
+  playable: boolean;
+}) {
   const { t } = useTranslation();
   const audio = useRef<HTMLAudioElement>(null);
   const [playing, setPlaying] = useState(false);
@@ -20,7 +31,10 @@ export function VoicePlayer({ link, duration }: { link: MediaLinkState; duration
   // Where to pick up once a new link is in the element (React sets src on the next render).
   const resume = useRef<{ at: number; play: boolean } | null>(null);
   const renewals = useRef(0);
-  const src = link.url;
+  // The original where this browser plays it; the server's M4A copy where it does not.
+  const [useCopy] = useState(() => playable && !document.createElement('audio').canPlayType(mime ?? ''));
+  const variant = (url: string | null) => (url && useCopy ? `${url}?variant=playable` : url);
+  const src = variant(link.url);
 
   useEffect(() => {
     const element = audio.current!;
@@ -77,7 +91,7 @@ export function VoicePlayer({ link, duration }: { link: MediaLinkState; duration
     }
     // A link older than its lifetime is swapped for a fresh one first, keeping the position.
     resume.current = { at: element.currentTime, play: true };
-    const fresh = await link.current();
+    const fresh = variant(await link.current());
     if (!fresh || fresh === src) {
       resume.current = null;
       void element.play().catch(() => setPlaying(false));

@@ -127,6 +127,7 @@ function applyFrame(state: ChatState, frame: ChatFrame, now: number): ChatState 
         ...m,
         status: frame.status,
         failure_reason: frame.status === 'failed' ? frame.external_send_result.error : null,
+        failure_code: frame.status === 'failed' ? (frame.external_send_result.code ?? null) : null,
         // a retry (sending) has no answer yet; delivered and read keep the send's
         external_send_result:
           frame.status === 'sending' ? null : (frame.external_send_result ?? m.external_send_result),

@@ -1,10 +1,12 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import type { AttachmentView, MessageStatus, MessageType } from '@parley/contract/views';
+import type { AttachmentView, MessageStatus, MessageType, StoryRef } from '@parley/contract/views';
 
 /** An attachment as stored: what agents see, and the platform's reference, which stays on the server. */
 export interface Attachment extends AttachmentView {
   /** the platform's own reference (Telegram file_id, Instagram URL) until the media job fetches it */
   source?: string | null;
+  /** Where the rendition a browser plays is stored (see `playable_mime`). */
+  playable_key?: string | null;
 }
 
 @Entity('message')
@@ -22,10 +24,16 @@ export class Message {
   @Column({ type: 'jsonb', default: [] }) attachments!: Attachment[];
   @Column({ type: 'varchar', length: 16 }) status!: MessageStatus;
   @Column({ type: 'text', nullable: true }) failureReason!: string | null;
+  /** The stable code of a failure of Parley's own (an unconvertible voice note); null for a platform's refusal. */
+  @Column({ type: 'varchar', length: 64, nullable: true }) failureCode!: string | null;
   @Column({ type: 'text', nullable: true }) externalId!: string | null;
   @Column({ type: 'uuid', nullable: true }) replyToId!: string | null;
   /** Set when inbound spam rules flagged the message (it is stored all the same). */
   @Column({ type: 'text', nullable: true }) spamReason!: string | null;
+  /** A support message the business wrote in the platform's own app (an echo), not sent by Parley. */
+  @Column({ type: 'boolean', default: false }) sentInApp!: boolean;
+  /** The story a customer message replies to or mentions us in. */
+  @Column({ type: 'jsonb', nullable: true }) story!: StoryRef | null;
   @Column({ type: 'timestamptz', nullable: true }) editedAt!: Date | null;
   @Column({ type: 'timestamptz', nullable: true }) deletedAt!: Date | null;
   /** The agent who deleted it; null for a customer's unsend. Content and attachments are wiped. */

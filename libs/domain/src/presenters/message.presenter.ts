@@ -5,7 +5,9 @@ import type {
   MessageStatus,
   MessageType,
   MessageView,
+  StoryRef,
 } from '@parley/contract/views';
+import type { ErrorCode } from '@parley/contract/error-codes';
 import type { Attachment } from '@parley/database/entities/message.entity';
 
 /** One row of the message query (snake_case straight from SQL). */
@@ -18,6 +20,8 @@ export interface MessageRow {
   attachments: Attachment[];
   status: MessageStatus;
   failure_reason: string | null;
+  /** Absent where a message was built in memory (it has not failed). */
+  failure_code?: ErrorCode | null;
   external_id: string | null;
   sender_agent_id: string | null;
   sender_contact_id: string | null;
@@ -26,6 +30,10 @@ export interface MessageRow {
   channel_type: ChannelType | null;
   reply_to_id: string | null;
   spam_reason: string | null;
+  /** Absent where a message was built in memory with neither (an agent's reply, a customer's text). */
+  channel_id?: string;
+  sent_in_app?: boolean;
+  story?: StoryRef | null;
   reactions: { emoji: string; agent_id: string | null; contact_id: string | null }[];
   edited_at: Date | null;
   deleted_at: Date | null;
@@ -34,17 +42,25 @@ export interface MessageRow {
 }
 
 /** What a reply's delivery says on the wire: its status, and the platform's answer once it came. */
-export type DeliveryState = Pick<MessageView, 'status' | 'failure_reason' | 'external_send_result'>;
+export type DeliveryState = Pick<
+  MessageView,
+  'status' | 'failure_reason' | 'failure_code' | 'external_send_result'
+>;
 
 /**
  * The platform's answer to a support reply: its message id once sent (and still after delivered or
  * read), or the reason it failed; null while sending and for every other type of message.
  */
 export function sendResultOf(
-  row: Pick<MessageRow, 'type' | 'status' | 'external_id' | 'failure_reason'>,
+  row: Pick<MessageRow, 'type' | 'status' | 'external_id' | 'failure_reason' | 'failure_code'>,
 ): ExternalSendResult | null {
   if (row.type !== 'support') return null;
-  if (row.status === 'failed') return { success: false, error: row.failure_reason ?? '' };
+  if (row.status === 'failed')
+    return {
+      success: false,
+      error: row.failure_reason ?? '',
+      ...(row.failure_code ? { code: row.failure_code } : {}),
+    };
   return row.external_id && row.status !== 'sending' ? { success: true, message_id: row.external_id } : null;
 }
 
@@ -61,8 +77,28 @@ function deletedBy(row: MessageRow): MessageView['deleted_by'] {
   return row.sender_contact_id ? { kind: 'contact', id: row.sender_contact_id } : null;
 }
 
-/** The platform's own reference to a file stays on the server. */
-const toAttachmentView = ({ source: _source, ...view }: Attachment): AttachmentView => view;
+/** The platform's own reference to a file, and where its renditions lie, stay on the server. */
+const toAttachmentView = ({
+  source: _source,
+  playable_key: _playable,
+  ...view
+}: Attachment): AttachmentView => view;
+
+/** "Instagram app": the app a platform's own messages were written in, named after the platform. */
+export const platformAppName = (type: ChannelType) => `${type.charAt(0).toUpperCase()}${type.slice(1)} app`;
+
+function senderOf(row: MessageRow): MessageView['sender'] {
+  if (row.sender_agent_id) return { kind: 'agent', id: row.sender_agent_id, name: row.sender_name };
+  if (row.sender_contact_id) return { kind: 'contact', id: row.sender_contact_id, name: row.sender_name };
+  if (row.sent_in_app && row.channel_id && row.channel_type)
+    return {
+      kind: 'platform_app',
+      id: row.channel_id,
+      name: platformAppName(row.channel_type),
+      platform: row.channel_type,
+    };
+  return null;
+}
 
 /** A deleted message keeps its place in the history but serves its content to no one. */
 export function toMessageView(row: MessageRow): MessageView {
@@ -76,11 +112,8 @@ export function toMessageView(row: MessageRow): MessageView {
     attachments: deleted ? [] : row.attachments.map(toAttachmentView),
     status: row.status,
     failure_reason: row.failure_reason,
-    sender: row.sender_agent_id
-      ? { kind: 'agent', id: row.sender_agent_id, name: row.sender_name }
-      : row.sender_contact_id
-        ? { kind: 'contact', id: row.sender_contact_id, name: row.sender_name }
-        : null,
+    failure_code: row.failure_code ?? null,
+    sender: senderOf(row),
     customer:
       row.type === 'customer' && row.sender_contact_id && row.channel_type
         ? { id: row.sender_contact_id, first_name: firstNameOf(row.sender_name), source: row.channel_type }
@@ -88,6 +121,7 @@ export function toMessageView(row: MessageRow): MessageView {
     external_send_result: sendResultOf(row),
     reply_to: row.reply_to_id,
     spam_reason: row.spam_reason,
+    story: deleted ? null : (row.story ?? null),
     reactions: deleted
       ? []
       : row.reactions.map((r) => ({

@@ -1,24 +1,30 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { DataSource } from 'typeorm';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import type { ChannelStatus, ChannelType } from '@parley/contract/channel-types';
+import type { ErrorCode } from '@parley/contract/error-codes';
 import type { MessageStatusChange } from '@parley/contract/server-frames';
 import type { MessageStatus, MessageType } from '@parley/contract/views';
 import { Channel } from '@parley/database/entities/channel.entity';
 import { ContactIdentity } from '@parley/database/entities/contact-identity.entity';
 import { Conversation } from '@parley/database/entities/conversation.entity';
 import { Attachment, Message } from '@parley/database/entities/message.entity';
-import { OutboundMessage, PlatformAdapter } from '@parley/platforms/platform';
+import { OutboundAttachment, OutboundMessage, PlatformAdapter } from '@parley/platforms/platform';
 import { PlatformError } from '@parley/platforms/platform-error';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import { RedisClient } from '@parley/runtime/redis.provider';
 import { SecurityEventService } from '@parley/security/security-event.service';
+import { AudioTranscoder, TranscodeError, transcodeTarget, canTranscodeFrom } from '../audio-transcoder';
 import { Batcher } from '../batcher';
 import { ChannelService } from './channel.service';
 import { EventService } from './event.service';
+import { voiceTranscoder } from './media.service';
+import { SendsInFlight } from './sends-in-flight';
 
 /** What the worker should do with the job after one delivery attempt. */
 export type DeliveryOutcome =
@@ -56,6 +62,9 @@ interface DeliveryRow {
   unreachable_reason: string | null;
 }
 
+/** A reply's file as one attempt sends it; a converted one is a temporary file, removed after the attempt. */
+type SendableFile = OutboundAttachment & { converted: boolean };
+
 /** What of a reply a delivery attempt uses. */
 type Reply = Pick<Message, 'id' | 'workspaceId' | 'conversationId' | 'content' | 'attachments'>;
 
@@ -83,6 +92,7 @@ export class DeliveryService {
   private readonly statuses = new Batcher<StatusChange, void>((workspaceId, changes) =>
     this.storeStatuses(workspaceId, changes),
   );
+  private readonly transcoder: AudioTranscoder;
 
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
@@ -92,7 +102,10 @@ export class DeliveryService {
     private readonly channels: ChannelService,
     private readonly events: EventService,
     private readonly security: SecurityEventService,
-  ) {}
+    private readonly inFlight: SendsInFlight,
+  ) {
+    this.transcoder = voiceTranscoder(config);
+  }
 
   async deliver(workspaceId: string, messageId: string, finalAttempt: boolean): Promise<DeliveryOutcome> {
     // One query for the reply, its conversation, its channel (even deleted) and the customer's
@@ -146,18 +159,34 @@ export class DeliveryService {
     const wait = await this.takeSendSlot(adapter, channel.id, identity.platformUserId);
     if (wait > 0) return { result: 'wait', ms: wait, reason: 'send rate' };
 
+    let attachment: SendableFile | undefined;
+    try {
+      attachment = await this.outboundAttachment(message, adapter);
+    } catch (error) {
+      // A voice note that cannot become the platform's format never will: the reply says why.
+      if (error instanceof TranscodeError) {
+        this.logger.warn(`reply ${message.id}: ${error.code}${error.detail ? ` (${error.detail})` : ''}`);
+        return this.fail(message, error.message, error.code);
+      }
+      throw error;
+    }
     const outbound: OutboundMessage = {
       recipientId: identity.platformUserId,
       text: message.content,
       humanAgentTag: window.humanAgentTag,
-      attachment: this.outboundAttachment(message),
+      attachment,
     };
+    // Until the outcome is stored, an echo of this send with an id we do not know yet waits.
+    await this.inFlight.begin(channel.id, identity.platformUserId, message.id);
     try {
       const { externalId } = await adapter.send(this.channels.access(channel), outbound);
-      return this.markSent(message, externalId);
+      return await this.markSent(message, externalId);
     } catch (error) {
       if (!(error instanceof PlatformError)) throw error;
-      return this.onPlatformError(error, message, channel, identity, finalAttempt);
+      return await this.onPlatformError(error, message, channel, identity, finalAttempt);
+    } finally {
+      await this.inFlight.end(channel.id, identity.platformUserId, message.id).catch(() => undefined);
+      if (attachment?.converted) await rm(attachment.path, { force: true });
     }
   }
 
@@ -254,15 +283,45 @@ export class DeliveryService {
     return limiter;
   }
 
-  private outboundAttachment(message: Reply): OutboundMessage['attachment'] {
+  /**
+   * The reply's file as the platform takes it. A voice note recorded in a format the platform does
+   * not take (a browser's WebM/Opus for Instagram, Safari's MP4/AAC for Telegram) is converted here,
+   * in the worker, into a temporary file the caller removes after the attempt.
+   */
+  private async outboundAttachment(
+    message: Reply,
+    adapter: PlatformAdapter,
+  ): Promise<SendableFile | undefined> {
     const attachment = message.attachments.find((a) => a.storage_key);
     if (!attachment) return undefined;
-    return {
-      kind: attachment.kind === 'voice' ? 'voice' : attachment.kind === 'image' ? 'image' : 'file',
+    const stored = {
+      kind:
+        attachment.kind === 'voice'
+          ? ('voice' as const)
+          : attachment.kind === 'image'
+            ? ('image' as const)
+            : ('file' as const),
       path: join(this.config.mediaDir, attachment.storage_key!),
       mime: attachment.mime ?? 'application/octet-stream',
       fileName: attachment.file_name ?? attachment.storage_key!.split('/').pop()!,
       duration: attachment.duration,
+      converted: false,
+    };
+    if (stored.kind !== 'voice' || adapter.voice.mimes.includes(stored.mime)) return stored;
+    const target = adapter.voice.mimes.find((mime) => transcodeTarget(mime));
+    if (!target || !canTranscodeFrom(stored.mime)) return stored; // the adapter says why it refuses
+    const output = join(
+      dirname(stored.path),
+      `.voice-${message.id}-${randomBytes(4).toString('hex')}.${transcodeTarget(target)!.extension}`,
+    );
+    await mkdir(dirname(output), { recursive: true });
+    const converted = await this.transcoder.transcode(stored, target, output);
+    return {
+      ...stored,
+      path: output,
+      mime: converted.mime,
+      fileName: `voice.${converted.extension}`,
+      converted: true,
     };
   }
 
@@ -278,13 +337,14 @@ export class DeliveryService {
     return { result: 'sent', externalId };
   }
 
-  private async fail(message: Reply, reason: string): Promise<DeliveryOutcome> {
+  /** `code`: the stable code of a failure of Parley's own; a platform's refusal has none. */
+  private async fail(message: Reply, reason: string, code?: ErrorCode): Promise<DeliveryOutcome> {
     await this.statuses.submit(message.workspaceId, {
       message,
       change: {
         message_id: message.id,
         status: 'failed',
-        external_send_result: { success: false, error: reason },
+        external_send_result: { success: false, error: reason, ...(code ? { code } : {}) },
       },
     });
     return { result: 'failed', reason };
@@ -298,8 +358,14 @@ export class DeliveryService {
     await this.db.query(
       `WITH changed AS (
          UPDATE message m
-            SET status = g.status, external_id = coalesce(g.external_id, m.external_id), failure_reason = g.reason
-           FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[]) AS g(id, status, external_id, reason)
+            SET status = g.status, failure_reason = g.reason, failure_code = g.code,
+                -- An id already held by an echo stored as typed in the app (possible only once a send
+                -- outlived SendsInFlight's hold) is not taken again: the reply is still sent, once.
+                external_id = CASE WHEN EXISTS (SELECT 1 FROM message o WHERE o.channel_id = m.channel_id
+                                                   AND o.external_id = g.external_id AND o.id <> m.id)
+                                   THEN m.external_id ELSE coalesce(g.external_id, m.external_id) END
+           FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $10::text[])
+             AS g(id, status, external_id, reason, code)
           WHERE m.id = g.id AND m.workspace_id = $1
          RETURNING m.id),
        seqs AS (
@@ -317,6 +383,9 @@ export class DeliveryService {
         changes.map((c) => c.message.conversationId),
         changes.map((_, i) => i),
         changes.map((c) => JSON.stringify(c.change)),
+        changes.map((c) =>
+          c.change.status === 'failed' ? (c.change.external_send_result.code ?? null) : null,
+        ),
       ],
     );
     return changes.map(() => undefined);

@@ -9,7 +9,7 @@ import { cleanInboundText } from '@parley/security/content';
 import { SecurityEventService } from '@parley/security/security-event.service';
 import { SpamService } from '@parley/security/spam.service';
 import type { ChannelType } from '@parley/contract/channel-types';
-import type { ConversationView, MessageView } from '@parley/contract/views';
+import type { ConversationView, MessageView, StoryRef } from '@parley/contract/views';
 import { Batcher } from '../batcher';
 import type { DomainEvent } from '../events/domain-event';
 import { toConversationView } from '../presenters/conversation.presenter';
@@ -37,6 +37,8 @@ export interface InboundMessage {
   attachments?: Attachment[];
   /** The platform id of the message this one answers, if the customer replied to one. */
   replyToExternalId?: string | null;
+  /** The story the message replies to or mentions us in. */
+  story?: StoryRef | null;
 }
 
 export interface Received {
@@ -323,6 +325,7 @@ export class InboundMessageService {
             ? (replyTo.get(`${item.channelId}:${item.replyToExternalId}`) ?? null)
             : null,
           spam_reason: item.spamReason,
+          story: item.story ?? null,
           reactions: [],
           edited_at: null,
           deleted_at: null,
@@ -352,19 +355,20 @@ export class InboundMessageService {
           message.reply_to,
           item.spamReason,
           item.createdAt,
+          item.story ? JSON.stringify(item.story) : null,
         ]);
       }
       await manager.query(
         `INSERT INTO message (id, workspace_id, conversation_id, channel_id, seq, type, status, sender_contact_id,
-                              content, attachments, external_id, reply_to_id, spam_reason, created_at)
+                              content, attachments, external_id, reply_to_id, spam_reason, created_at, story)
          SELECT r.id, r.workspace_id, r.conversation_id, r.channel_id, r.seq, 'customer', 'delivered',
                 r.sender_contact_id, r.content, r.attachments, r.external_id, r.reply_to_id, r.spam_reason,
-                r.created_at
+                r.created_at, r.story
            FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::bigint[], $6::uuid[], $7::text[],
-                       $8::jsonb[], $9::text[], $10::uuid[], $11::text[], $12::timestamptz[])
+                       $8::jsonb[], $9::text[], $10::uuid[], $11::text[], $12::timestamptz[], $13::jsonb[])
              AS r(id, workspace_id, conversation_id, channel_id, seq, sender_contact_id, content, attachments,
-                  external_id, reply_to_id, spam_reason, created_at)`,
-        columns(rows, 12),
+                  external_id, reply_to_id, spam_reason, created_at, story)`,
+        columns(rows, 13),
       );
       await this.events.writeMany(
         manager,

@@ -4,10 +4,12 @@ import { DataSource } from 'typeorm';
 import { Channel } from '@parley/database/entities/channel.entity';
 import { ContactIdentity } from '@parley/database/entities/contact-identity.entity';
 import { PlatformInbound } from '@parley/platforms/inbound';
+import type { MediaSource } from '@parley/platforms/platform';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import { OutboundQueue } from '@parley/queue/outbound.queue';
 import { ChannelService } from './channel.service';
 import { toE164 } from './contact.service';
+import { InboundEchoService } from './inbound-echo.service';
 import { InboundMessageService } from './inbound-message.service';
 
 const e164OrNull = (phone: string) => {
@@ -26,6 +28,7 @@ export class InboundService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly messages: InboundMessageService,
+    private readonly echoes: InboundEchoService,
     private readonly channels: ChannelService,
     private readonly platforms: PlatformRegistry,
     private readonly queues: OutboundQueue,
@@ -44,17 +47,25 @@ export class InboundService {
           content: event.content,
           attachments: event.attachments,
           replyToExternalId: event.replyToExternalId,
+          story: event.story ?? null,
         });
         if (duplicate) return;
-        for (const media of event.media) {
-          await this.queues.enqueueMedia({
-            messageId: message.id,
-            workspaceId: channel.workspaceId,
-            attachmentIndex: media.attachmentIndex,
-            source: media.source,
-          });
+        return this.enqueueMedia(channel, message.id, event.media);
+      }
+      case 'echo': {
+        const message = await this.echoes.receive({
+          workspaceId: channel.workspaceId,
+          channelId: channel.id,
+          platformUserId: event.platformUserId,
+          externalId: event.externalId,
+          content: event.content,
+          attachments: event.attachments,
+        });
+        if (!message) {
+          this.logger.debug(`channel ${channel.id}: echo of ${event.externalId} (ours, or no conversation)`);
+          return;
         }
-        return;
+        return this.enqueueMedia(channel, message.id, event.media);
       }
       case 'edit':
         return this.messages.platformEdit(channel.workspaceId, channel.id, event.externalId, event.content);
@@ -76,12 +87,20 @@ export class InboundService {
           event.platformUserId,
           event.externalId,
         );
-      case 'echo':
       case 'ignored':
-        this.logger.debug(
-          `channel ${channel.id}: ${event.kind === 'echo' ? `echo of ${event.externalId}` : event.reason}`,
-        );
+        this.logger.debug(`channel ${channel.id}: ${event.reason}`);
         return;
+    }
+  }
+
+  private async enqueueMedia(channel: Channel, messageId: string, media: MediaSource[]): Promise<void> {
+    for (const { attachmentIndex, source } of media) {
+      await this.queues.enqueueMedia({
+        messageId,
+        workspaceId: channel.workspaceId,
+        attachmentIndex,
+        source,
+      });
     }
   }
 

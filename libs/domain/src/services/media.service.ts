@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
@@ -15,6 +15,7 @@ import { PlatformError } from '@parley/platforms/platform-error';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import type { MediaJob } from '@parley/queue/queues';
 import { SecurityEventService } from '@parley/security/security-event.service';
+import { AudioTranscoder } from '../audio-transcoder';
 import { servedAs, SNIFF_BYTES, sniffMime } from '../media-types';
 import { ChannelService } from './channel.service';
 import { EventService } from './event.service';
@@ -24,6 +25,25 @@ import { messageView } from './message-query.service';
 
 /** Telegram's bot download limit; larger inbound files are refused. */
 export const MAX_MEDIA_BYTES = 20 * 1024 * 1024;
+
+/** Instagram's limit for an audio attachment; a converted voice note is never larger. */
+const MAX_VOICE_BYTES = 25 * 1024 * 1024;
+/** A voice note longer than this is refused rather than converted for minutes. */
+const MAX_VOICE_SECONDS = 30 * 60;
+
+/** The worker's ffmpeg, bounded in time, output size and duration. */
+export const voiceTranscoder = (config: AppConfig) =>
+  new AudioTranscoder({
+    ffmpegPath: config.media.ffmpegPath,
+    timeoutMs: config.media.transcodeTimeoutMs,
+    maxOutputBytes: MAX_VOICE_BYTES,
+    maxSeconds: MAX_VOICE_SECONDS,
+  });
+
+/** Audio some browsers cannot play (Safari before 17 plays no OGG/Opus, none plays WebM everywhere). */
+const NOT_PLAYABLE_EVERYWHERE = ['audio/ogg', 'video/webm', 'audio/webm'];
+/** What every browser plays: AAC in MP4 (M4A). */
+const PLAYABLE_MIME = 'audio/mp4';
 
 /** A stored attachment as it is served: inline only when its bytes are a raster image, audio or video. */
 export interface ServedFile {
@@ -35,6 +55,9 @@ export interface ServedFile {
 
 @Injectable()
 export class MediaService {
+  private readonly logger = new Logger(MediaService.name);
+  private readonly transcoder: AudioTranscoder;
+
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly db: DataSource,
@@ -43,7 +66,9 @@ export class MediaService {
     private readonly events: EventService,
     private readonly links: MediaLinkService,
     private readonly securityEvents: SecurityEventService,
-  ) {}
+  ) {
+    this.transcoder = voiceTranscoder(config);
+  }
 
   /** The media job: fetches one inbound attachment into MEDIA_DIR, capped and sniffed. */
   async download(job: MediaJob): Promise<void> {
@@ -101,14 +126,46 @@ export class MediaService {
       throw error;
     }
     await rename(partial, target);
+    const mime = (await sniffMime(head))?.mime ?? declaredMime ?? attachment.mime;
+    const playable = await this.playableCopy(attachment, { path: target, mime, key });
     const kept = await this.setAttachment(message, job.attachmentIndex, {
       ...attachment,
       storage_key: key,
       size,
-      mime: (await sniffMime(head))?.mime ?? declaredMime ?? attachment.mime,
+      mime,
+      ...playable,
     });
     // Deleted (or unsent) while the file was on its way: nothing of it is kept.
-    if (!kept) await rm(target, { force: true });
+    if (!kept) {
+      await rm(target, { force: true });
+      if (playable.playable_key)
+        await rm(mediaPath(this.config.mediaDir, playable.playable_key), { force: true });
+    }
+  }
+
+  /**
+   * A customer's voice or audio in a format not every browser plays (Telegram's OGG/Opus) gets an
+   * M4A copy next to it, which the media link serves with `?variant=playable`. A file ffmpeg cannot
+   * read keeps only its original, which stays downloadable.
+   */
+  private async playableCopy(
+    attachment: Attachment,
+    file: { path: string; mime: string | null; key: string },
+  ): Promise<Pick<Attachment, 'playable_key' | 'playable_mime'>> {
+    if ((attachment.kind !== 'voice' && attachment.kind !== 'audio') || !file.mime) return {};
+    if (!NOT_PLAYABLE_EVERYWHERE.includes(file.mime)) return {};
+    const key = `${file.key}.playable.m4a`;
+    try {
+      await this.transcoder.transcode(
+        { path: file.path, mime: file.mime },
+        PLAYABLE_MIME,
+        mediaPath(this.config.mediaDir, key),
+      );
+      return { playable_key: key, playable_mime: PLAYABLE_MIME };
+    } catch (error) {
+      this.logger.warn(`no playable copy of ${file.key}: ${(error as Error).message}`);
+      return {};
+    }
   }
 
   /** A download that cannot succeed: the attachment says why, and the sweeper stops trying. */
@@ -151,15 +208,28 @@ export class MediaService {
   }
 
   /** The attachment a media link names; an expired, forged or dead link is simply not found. */
-  async fileByLink(token: string): Promise<ServedFile> {
+  async fileByLink(token: string, variant?: 'playable'): Promise<ServedFile> {
     const ref = this.links.verify(token);
     if (!ref) throw notFound('attachment');
-    return this.file(ref.workspaceId, ref.messageId, ref.index);
+    return this.file(ref.workspaceId, ref.messageId, ref.index, variant);
   }
 
-  /** The stored file of one attachment, for an agent of the same workspace only, typed by its own bytes. */
-  async file(workspaceId: string, messageId: string, index: number): Promise<ServedFile> {
-    const { attachment, path } = await this.stored(workspaceId, messageId, index);
+  /**
+   * The stored file of one attachment, for an agent of the same workspace only, typed by its own
+   * bytes; `playable` asks for the copy every browser plays, where there is one (else the original).
+   */
+  async file(
+    workspaceId: string,
+    messageId: string,
+    index: number,
+    variant?: 'playable',
+  ): Promise<ServedFile> {
+    const stored = await this.stored(workspaceId, messageId, index);
+    const { attachment } = stored;
+    const path =
+      variant === 'playable' && attachment.playable_key
+        ? mediaPath(this.config.mediaDir, attachment.playable_key)
+        : stored.path;
     const handle = await open(path).catch(() => Promise.reject(notFound('attachment')));
     let head: Buffer;
     try {

@@ -35,7 +35,14 @@ export class MessageDeletionService {
     );
     const shown = [{ content: message.content, attachments: message.attachments }, ...versions];
     const keys = [
-      ...new Set(shown.flatMap((v) => (v.attachments ?? []).flatMap((a) => a.storage_key ?? []))),
+      // A voice note's playable copy goes with it.
+      ...new Set(
+        shown.flatMap((v) =>
+          (v.attachments ?? []).flatMap((a) =>
+            [a.storage_key, a.playable_key].filter((k): k is string => !!k),
+          ),
+        ),
+      ),
     ];
 
     const deletedAt = new Date();

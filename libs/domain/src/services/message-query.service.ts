@@ -9,9 +9,9 @@ import { ConversationService } from './conversation.service';
 import { EventService } from './event.service';
 
 const MESSAGE_SELECT = `
-  SELECT m.id, m.seq, m.conversation_id, m.type, m.content, m.attachments, m.status, m.failure_reason,
+  SELECT m.id, m.seq, m.conversation_id, m.type, m.content, m.attachments, m.status, m.failure_reason, m.failure_code,
          m.external_id, m.sender_agent_id, m.sender_contact_id, coalesce(a.name, ct.name) AS sender_name,
-         ch.type AS channel_type,
+         ch.type AS channel_type, m.channel_id, m.sent_in_app, m.story,
          m.reply_to_id, m.spam_reason, m.edited_at, m.deleted_at, m.deleted_by_agent_id, m.created_at,
          coalesce((SELECT json_agg(json_build_object('emoji', r.emoji, 'agent_id', r.agent_id,
                                                      'contact_id', r.contact_id) ORDER BY r.created_at)
@@ -101,16 +101,23 @@ export class MessageQueryService {
   /** How the delivery of these messages stands now (a replayed event holds it as it was). */
   async deliveryStates(workspaceId: string, messageIds: string[]): Promise<Map<string, DeliveryState>> {
     if (!messageIds.length) return new Map();
-    const rows: Pick<MessageRow, 'id' | 'type' | 'status' | 'failure_reason' | 'external_id'>[] =
-      await this.db.query(
-        `SELECT id, type, status, failure_reason, external_id FROM message
+    const rows: Pick<
+      MessageRow,
+      'id' | 'type' | 'status' | 'failure_reason' | 'failure_code' | 'external_id'
+    >[] = await this.db.query(
+      `SELECT id, type, status, failure_reason, failure_code, external_id FROM message
           WHERE workspace_id = $1 AND id = ANY($2::uuid[])`,
-        [workspaceId, messageIds],
-      );
+      [workspaceId, messageIds],
+    );
     return new Map(
       rows.map((row) => [
         row.id,
-        { status: row.status, failure_reason: row.failure_reason, external_send_result: sendResultOf(row) },
+        {
+          status: row.status,
+          failure_reason: row.failure_reason,
+          failure_code: row.failure_code ?? null,
+          external_send_result: sendResultOf(row),
+        },
       ]),
     );
   }

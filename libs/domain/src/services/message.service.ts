@@ -466,7 +466,11 @@ export class MessageService {
       if (!message || message.deletedAt) throw notFound('message');
       if (message.type !== 'support' || message.status !== 'failed')
         throw new AppError('message_not_retryable', 409);
-      await manager.update(Message, { id: message.id }, { status: 'sending', failureReason: null });
+      await manager.update(
+        Message,
+        { id: message.id },
+        { status: 'sending', failureReason: null, failureCode: null },
+      );
       await this.events.append(manager, workspaceId, {
         type: 'message.status',
         conversationId: message.conversationId,

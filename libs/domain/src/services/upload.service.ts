@@ -7,6 +7,7 @@ import type { ChannelType } from '@parley/contract/channel-types';
 import type { Attachment } from '@parley/database/entities/message.entity';
 import { AppError } from '@parley/errors/app-error';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
+import { canTranscodeFrom } from '../audio-transcoder';
 import { INLINE_IMAGE_MIMES, sniffMime } from '../media-types';
 import { mediaPath } from './media-files';
 
@@ -42,8 +43,9 @@ export class UploadService {
   ) {}
 
   /**
-   * A voice note must already be in a format the conversation's platform shows as one (Telegram:
-   * OGG/Opus; Instagram: WAV, AAC or M4A): the dashboard records the right one; nothing is transcoded.
+   * A voice note is either in a format the conversation's platform shows as one (Telegram: OGG/Opus;
+   * Instagram: M4A, AAC or WAV) or audio the worker converts into one when it sends the reply (a
+   * browser's WebM/Opus, Safari's MP4/AAC, MP3): converting is the worker's job, not this request's.
    */
   async check(channelType: ChannelType, upload: UploadInput): Promise<CheckedUpload> {
     const { kind, bytes } = upload;
@@ -57,9 +59,9 @@ export class UploadService {
     const mime = sniffed?.mime ?? 'application/octet-stream';
     if (kind === 'voice') {
       const { voice } = this.platforms.adapter(channelType);
-      if (!voice.mimes.includes(mime)) {
+      if (!voice.mimes.includes(mime) && !canTranscodeFrom(mime)) {
         throw new AppError('attachment_invalid', 415, {
-          reason: `a voice note for ${channelType} must be ${voice.described} audio`,
+          reason: `a voice note for ${channelType} must be ${voice.described} audio, or WebM, OGG, MP4 or MP3 audio to convert`,
         });
       }
     }

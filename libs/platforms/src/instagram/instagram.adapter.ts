@@ -8,22 +8,25 @@ import { mapInstagramError } from './instagram.errors';
 import { InstagramWebhookReceiver } from './instagram.webhook';
 
 const HOUR = 3600 * 1000;
-/** Audio Instagram accepts (Meta: aac, m4a, wav, mp4); OGG/Opus is not among them, so the dashboard records WAV. */
+/**
+ * Audio Instagram accepts (Meta: aac, m4a, wav, mp4); OGG/Opus and WebM are not among them. The
+ * first is what the worker converts any other voice note into (M4A: small, and Meta takes it).
+ */
 const INSTAGRAM_AUDIO = [
-  'audio/wav',
-  'audio/x-wav',
-  'audio/vnd.wave',
-  'audio/aac',
   'audio/mp4',
   'audio/x-m4a',
   'audio/m4a',
+  'audio/aac',
+  'audio/wav',
+  'audio/x-wav',
+  'audio/vnd.wave',
 ];
 
 /** Instagram Direct through the Graph API with axios, against INSTAGRAM_API_URL. */
 export class InstagramAdapter implements PlatformAdapter {
   readonly type = 'instagram' as const;
   readonly maxTextLength = 1000;
-  readonly voice = { mimes: INSTAGRAM_AUDIO, described: 'WAV, AAC or M4A' };
+  readonly voice = { mimes: INSTAGRAM_AUDIO, described: 'M4A, AAC or WAV' };
   // Meta allows about 100 calls/s per account for text, far fewer per conversation in practice.
   readonly limits = { perRecipient: { points: 5, seconds: 1 }, perAccount: { points: 100, seconds: 1 } };
   readonly webhook: InstagramWebhookReceiver;

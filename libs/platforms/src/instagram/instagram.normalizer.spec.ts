@@ -22,8 +22,10 @@ const message = (fields: Partial<Extract<PlatformInbound, { kind: 'message' }>>)
   media: [],
   sharedPhone: null,
   replyToExternalId: null,
+  story: null,
   ...fields,
 });
+const CDN = expect.stringContaining('lookaside.fbsbx.com');
 
 describe('normalizeInstagramWebhook: documented events', () => {
   it.each<[string, InstagramWebhook, object]>([
@@ -58,16 +60,57 @@ describe('normalizeInstagramWebhook: documented events', () => {
       message({ externalId: mid(7), content: 'yes, that one', replyToExternalId: mid(1) }),
     ],
     [
-      'a reply to a story keeps the text and points at no message',
+      'a reply to a story keeps the text, names the story and fetches its preview from the CDN',
       fixture.replyToStory,
-      message({ externalId: mid(8), content: 'Is this still available?' }),
+      message({
+        externalId: mid(8),
+        content: 'Is this still available?',
+        attachments: [{ ...file, kind: 'image', source: CDN }],
+        media: [{ attachmentIndex: 0, source: CDN }],
+        story: { kind: 'reply', id: '3355111222333444555', url: CDN, preview: 0 },
+      }),
+    ],
+    [
+      'a story mention is shown with the story: its link and its preview from the CDN',
+      fixture.storyMention,
+      message({
+        externalId: mid(5),
+        attachments: [{ ...file, kind: 'image', source: CDN }],
+        media: [{ attachmentIndex: 0, source: CDN }],
+        story: { kind: 'mention', id: null, url: CDN, preview: 0 },
+      }),
     ],
     [
       'a quick reply is its text',
       fixture.quickReply,
       message({ externalId: mid(9), content: 'Track my order' }),
     ],
-    ['an echo of our own send is recognised by mid', fixture.echo, { kind: 'echo', externalId: mid(10) }],
+    [
+      'an echo (our send, or one typed in the Instagram app) carries its mid, the customer it went to and its text',
+      fixture.echo,
+      {
+        kind: 'echo',
+        externalId: mid(10),
+        platformUserId: CUSTOMER,
+        content: 'Yes, we ship everywhere in Iran',
+        attachments: [],
+        media: [],
+        senderPlatformId: ACCOUNT,
+      },
+    ],
+    [
+      "an echo of an image sent from the Instagram app fetches the image like a customer's",
+      fixture.echoImage,
+      {
+        kind: 'echo',
+        externalId: mid(13),
+        platformUserId: CUSTOMER,
+        content: '',
+        attachments: [{ ...file, kind: 'image', source: CDN }],
+        media: [{ attachmentIndex: 0, source: CDN }],
+        senderPlatformId: ACCOUNT,
+      },
+    ],
     ['an unsend', fixture.unsend, { kind: 'unsend', externalId: mid(1) }],
     [
       'a reaction, with its emoji',
@@ -93,13 +136,30 @@ describe('normalizeInstagramWebhook: documented events', () => {
   it.each<[string, InstagramWebhook, RegExp]>([
     ['an unsupported media type', fixture.unsupported, /nothing we can show/],
     ['a shared post (no file of ours to show)', fixture.share, /nothing we can show/],
-    ['a story mention', fixture.storyMention, /nothing we can show/],
+    ['an echo that names no recipient', fixture.echoWithoutRecipient, /names no recipient/],
     ['a shared reel', fixture.reel, /nothing we can show/],
     ['a postback (Parley sends no buttons)', fixture.postback, /without message/],
     ['a referral', fixture.referral, /without message/],
     ['a message edit (Meta: Messenger only)', fixture.messageEdit, /without message/],
   ])('ignores %s, saying why', (_name, body, reason) => {
     expect(only(body)).toEqual({ kind: 'ignored', reason: expect.stringMatching(reason) });
+  });
+
+  it.each<[string, string]>([
+    ['javascript:', 'javascript:alert(document.domain)'],
+    ['data:', 'data:text/html,<script>alert(1)</script>'],
+    ['a relative path', '/stories/1'],
+  ])('a story link that is %s is neither offered as a link nor fetched as a preview', (_name, url) => {
+    const body = fixture.delivery({
+      sender: { id: CUSTOMER },
+      recipient: { id: ACCOUNT },
+      timestamp: 1,
+      message: { mid: mid(40), text: 'nice', reply_to: { story: { url, id: '1' } } },
+    });
+    const event = only(body) as Extract<PlatformInbound, { kind: 'message' }>;
+    expect(event.story).toEqual({ kind: 'reply', id: '1', url: null, preview: null });
+    expect(event.media).toEqual([]);
+    expect(event.content).toBe('nice');
   });
 
   it('a batched delivery yields every event with the account it arrived for, in order', () => {
@@ -177,6 +237,9 @@ describe('normalizeInstagramWebhook: garbled input', () => {
     fixture.attachments,
     fixture.replyToMessage,
     fixture.echo,
+    fixture.echoImage,
+    fixture.replyToStory,
+    fixture.storyMention,
     fixture.unsend,
     fixture.react,
     fixture.unreact,

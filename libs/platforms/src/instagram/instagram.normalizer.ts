@@ -1,3 +1,4 @@
+import type { StoryRef } from '@parley/contract/views';
 import type { Attachment } from '@parley/database/entities/message.entity';
 import { z } from 'zod';
 import type { PlatformInbound } from '../inbound';
@@ -14,7 +15,7 @@ export interface InstagramMessagingEvent {
     is_deleted?: boolean;
     is_unsupported?: boolean;
     attachments?: { type: string; payload?: { url?: string } }[];
-    reply_to?: { mid?: string };
+    reply_to?: { mid?: string; story?: { url?: string; id?: string } };
   };
   reaction?: { mid: string; action: 'react' | 'unreact'; reaction?: string; emoji?: string };
   read?: { mid: string };
@@ -48,6 +49,7 @@ const envelope = z.object({
 /** The fields of one messaging event we read, with the types Meta gives them; others pass unread. */
 const readable = z.object({
   sender: z.object({ id: igId }),
+  recipient: z.object({ id: igId }).optional(),
   message: z
     .object({
       mid: igId,
@@ -59,7 +61,12 @@ const readable = z.object({
           z.object({ type: z.string(), payload: z.object({ url: z.string().min(1).optional() }).nullish() }),
         )
         .optional(),
-      reply_to: z.object({ mid: igId.optional() }).optional(),
+      reply_to: z
+        .object({
+          mid: igId.optional(),
+          story: z.object({ url: z.string().min(1).optional(), id: igId.optional() }).optional(),
+        })
+        .optional(),
     })
     .optional(),
   reaction: z
@@ -113,17 +120,45 @@ function normalizeEvent(event: z.infer<typeof readable>): PlatformInbound {
   if (event.read) return { kind: 'read', platformUserId, externalId: event.read.mid };
   const message = event.message;
   if (!message) return { kind: 'ignored', reason: 'event without message, reaction or read' };
-  if (message.is_echo) return { kind: 'echo', externalId: message.mid };
   if (message.is_deleted) return { kind: 'unsend', externalId: message.mid };
 
-  const attachments: Attachment[] = (message.attachments ?? []).flatMap((a) => {
+  const attachments: Attachment[] = [];
+  let story: StoryRef | null = null;
+  for (const a of message.attachments ?? []) {
+    if (a.type === 'story_mention') {
+      // The mention's payload is the story's media on Meta's CDN: its preview, and the link to it.
+      const url = webUrl(a.payload?.url);
+      story = { kind: 'mention', id: null, url, preview: url ? attachments.length : null };
+      if (url) attachments.push(fromUrl('image', url));
+      continue;
+    }
     const kind = KINDS.get(a.type);
-    return kind
-      ? [{ kind, mime: null, size: null, duration: null, storage_key: null, source: a.payload?.url ?? null }]
-      : [];
-  });
+    if (kind) attachments.push(fromUrl(kind, a.payload?.url ?? null));
+  }
+  const repliedStory = message.reply_to?.story;
+  if (repliedStory && !story) {
+    const url = webUrl(repliedStory.url);
+    story = { kind: 'reply', id: repliedStory.id ?? null, url, preview: url ? attachments.length : null };
+    if (url) attachments.push(fromUrl('image', url));
+  }
   const content = message.text ?? '';
   if (!content && !attachments.length) return { kind: 'ignored', reason: 'message with nothing we can show' };
+  const media = attachments.flatMap((a, index) =>
+    a.source ? [{ attachmentIndex: index, source: a.source }] : [],
+  );
+  if (message.is_echo) {
+    // Sender and recipient swap on an echo: the customer is the recipient.
+    if (!event.recipient) return { kind: 'ignored', reason: 'an echo that names no recipient' };
+    return {
+      kind: 'echo',
+      externalId: message.mid,
+      platformUserId: event.recipient.id,
+      content,
+      attachments,
+      media,
+      senderPlatformId: platformUserId,
+    };
+  }
   return {
     kind: 'message',
     platformUserId,
@@ -132,9 +167,28 @@ function normalizeEvent(event: z.infer<typeof readable>): PlatformInbound {
     content,
     attachments,
     sharedPhone: null,
-    media: attachments.flatMap((a, index) =>
-      a.source ? [{ attachmentIndex: index, source: a.source }] : [],
-    ),
+    media,
     replyToExternalId: message.reply_to?.mid ?? null,
+    story,
   };
+}
+
+const fromUrl = (kind: Attachment['kind'], url: string | null): Attachment => ({
+  kind,
+  mime: null,
+  size: null,
+  duration: null,
+  storage_key: null,
+  source: url,
+});
+
+/** A link an agent may open (and a preview to fetch): http(s) only, never a javascript: or data: URL. */
+function webUrl(raw: string | null | undefined): string | null {
+  if (!raw) return null;
+  try {
+    const url = new URL(raw);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
+  } catch {
+    return null;
+  }
 }

@@ -81,14 +81,33 @@ export function problemsOf(event: PlatformInbound): string[] {
       for (const m of Array.isArray(event.media) ? event.media : []) {
         expect(isId(m.source) && Number.isInteger(m.attachmentIndex), 'media');
       }
+      if (event.story) {
+        const { kind, id, url, preview } = event.story;
+        expect(kind === 'reply' || kind === 'mention', 'story.kind');
+        expect(isTextOrNull(id) && isTextOrNull(url), 'story.id/url');
+        expect(url === null || /^https?:\/\//.test(url), 'story.url is a web link');
+        expect(
+          preview === null ||
+            (Number.isInteger(preview) &&
+              Array.isArray(event.attachments) &&
+              preview < event.attachments.length),
+          'story.preview',
+        );
+      }
       break;
     case 'edit':
       expect(isId(event.externalId), 'externalId');
       expect(isText(event.content), 'content');
       break;
     case 'unsend':
+      expect(isId(event.externalId), 'externalId');
+      break;
     case 'echo':
       expect(isId(event.externalId), 'externalId');
+      expect(isId(event.platformUserId), 'platformUserId');
+      expect(isText(event.content), 'content');
+      expect(Array.isArray(event.attachments), 'attachments');
+      expect(Array.isArray(event.media), 'media');
       break;
     case 'reaction':
       expect(isId(event.platformUserId), 'platformUserId');
