@@ -270,7 +270,8 @@ export class PlatformChangeService {
     reason: string | null,
   ): Promise<ChangeOutcome> {
     await this.db.transaction(async (manager) => {
-      const [updated]: { updated_at: Date }[] = await manager.query(
+      // An UPDATE through TypeORM's query() answers [rows, row count].
+      const [[updated]]: [{ updated_at: Date }[], number] = await manager.query(
         `UPDATE platform_change SET state = $3, reason = $4, updated_at = now()
           WHERE id = $1 AND workspace_id = $2 AND state = 'pending' RETURNING updated_at`,
         [row.id, workspaceId, state, reason],
