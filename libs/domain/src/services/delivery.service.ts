@@ -226,11 +226,7 @@ export class DeliveryService {
    * Our own per-recipient and per-account budgets, so the platform never has to say 429; agents'
    * edits, deletes and reactions spend them too. Returns how long to wait (0: go).
    */
-  async takeSendSlot(
-    adapter: PlatformAdapter,
-    channelId: string,
-    recipient: string,
-  ): Promise<number> {
+  async takeSendSlot(adapter: PlatformAdapter, channelId: string, recipient: string): Promise<number> {
     try {
       await this.limiter(`${adapter.type}:account`, adapter.limits.perAccount).consume(channelId);
       await this.limiter(`${adapter.type}:recipient`, adapter.limits.perRecipient).consume(
