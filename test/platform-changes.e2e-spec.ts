@@ -184,6 +184,23 @@ describe('agents’ changes reach the platform', () => {
     });
   });
 
+  it('an edit made while its reply is still being sent waits for the send, then reaches Telegram', async () => {
+    const { conversationId } = await telegramCustomer();
+    sim().inject({ platform: 'telegram', method: 'sendMessage', times: 1, delayMs: 1500 });
+    const client = await open(conversationId);
+    const res = await ws.http.post(`/api/v1/message/conversation/${conversationId}/send-message/`, {
+      content: 'Sent in a hury',
+      type: 'support',
+    });
+    expect(res.body.status).toBe('sending');
+    client.send({ type: 'edit_message', message_id: res.body.id, content: 'Sent in a hurry' });
+    const pending = await changeFrame(client, res.body.id, 'pending');
+    expect(pending.platform_change.kind).toBe('edit');
+    await changeFrame(client, res.body.id, 'applied');
+    const externalId = await sentAs(res.body.id);
+    expect(sim().telegramChatMessage(telegram.external_id, externalId)?.text).toBe('Sent in a hurry');
+  });
+
   it('an edit of a reply that carried an image reaches Telegram as editMessageCaption', async () => {
     const { conversationId } = await telegramCustomer();
     const form = new FormData();
