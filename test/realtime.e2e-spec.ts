@@ -219,12 +219,14 @@ describe('realtime gateway across two api instances', () => {
       `SELECT seq::int AS seq, type FROM event WHERE workspace_id = $1 AND conversation_id = $2 AND seq > $3 ORDER BY seq`,
       [ws.workspaceId, conversationId, cursor],
     );
-    // the first support reply also moves the conversation from open to support_active
+    // the first support reply also moves the conversation from open to support_active; the edit
+    // of a reply is also a change for the platform (pending: this file runs no worker)
     expect(expected.map((e) => e.type)).toEqual([
       'message.created',
       'conversation.updated',
       'message.created',
       'conversation.updated',
+      'message.platform_change',
       'message.updated',
     ]);
 
@@ -238,12 +240,14 @@ describe('realtime gateway across two api instances', () => {
       'conversation_updated',
       'chat_message',
       'conversation_updated',
+      'message_platform_change',
       'message_updated',
     ]);
     expect(replayed[0].message.content).toBe('missed 1');
     expect(replayed[1].conversation.status).toBe('support_active');
     expect(replayed[3].conversation.status).toBe('pending');
-    expect(replayed[4].message.content).toBe('missed 1 (edited)');
+    expect(replayed[4].platform_change).toMatchObject({ kind: 'edit', state: 'pending' });
+    expect(replayed[5].message.content).toBe('missed 1 (edited)');
     expect(resumed.ofType('recent_messages')).toHaveLength(0);
 
     const live = await send(conversationId, 'live after resume');

@@ -48,6 +48,29 @@ interface Bot {
   nextMessageId: Map<string, number>;
 }
 
+/** A message in a Telegram chat, as the simulator keeps it to answer edits, deletes and reactions. */
+export interface TelegramChatMessage {
+  /** Unix ms when it was sent. */
+  date: number;
+  from: 'bot' | 'customer';
+  text?: string;
+  caption?: string;
+  media: boolean;
+  deleted: boolean;
+  /** The bot's reactions on it (setMessageReaction replaces them). */
+  reactions: { type: string; emoji?: string }[];
+}
+
+/** The Bot API's ReactionTypeEmoji: the only emoji bots may react with. */
+const TELEGRAM_REACTION_EMOJI = new Set(
+  '👍 👎 ❤ 🔥 🥰 👏 😁 🤔 🤯 😱 🤬 😢 🎉 🤩 🤮 💩 🙏 👌 🕊 🤡 🥱 🥴 😍 🐳 ❤‍🔥 🌚 🌭 💯 🤣 ⚡ 🍌 🏆 💔 🤨 😐 🍓 🍾 💋 🖕 😈 😴 😭 🤓 👻 👨‍💻 👀 🎃 🙈 😇 😨 🤝 ✍ 🤗 🫡 🎅 🎄 ☃ 💅 🤪 🗿 🆒 💘 🙉 🦄 😘 💊 🙊 😎 👾 🤷‍♂ 🤷 🤷‍♀ 😡'.split(
+    ' ',
+  ),
+);
+
+/** Telegram lets a bot delete a message in a private chat only within 48 hours. */
+const TELEGRAM_DELETE_WINDOW_MS = 48 * 3600 * 1000;
+
 interface StoredFile {
   bytes: Buffer;
   mime: string;
@@ -112,6 +135,10 @@ export class PlatformSimulator {
   private readonly files = new Map<string, StoredFile>(); // Telegram file_id or Instagram media id
   private readonly igTokens = new Map<string, string>(); // ig account id → valid access token
   private readonly igUsers = new Map<string, { name: string; username: string }>();
+  /** Telegram chats' messages by `<bot id>:<chat id>:<message id>`. */
+  private readonly telegramMessages = new Map<string, TelegramChatMessage>();
+  /** Instagram messages customers sent (by mid) and the business's reaction on each. */
+  private readonly igMessages = new Map<string, { reaction: string | null }>();
   private server?: Server;
   private cdn?: Server;
   private updateId = 1;
@@ -214,6 +241,12 @@ export class PlatformSimulator {
     this.igTokens.set(igUserId, `expired-${randomBytes(8).toString('hex')}`);
   }
 
+  /** A Telegram chat message by its Parley external id `<chat id>:<message id>`, as the bot's chat shows it now. */
+  telegramChatMessage(botId: number | string, externalId: string): TelegramChatMessage | undefined {
+    const [chatId, messageId] = externalId.split(':');
+    return this.telegramMessages.get(`${botId}:${chatId}:${messageId}`);
+  }
+
   bot(botId: number | string): Bot | undefined {
     return this.bots.get(String(botId));
   }
@@ -264,6 +297,14 @@ export class PlatformSimulator {
     const chatKey = String(from.id);
     const messageId = (bot?.nextMessageId.get(chatKey) ?? 1000) + 1;
     bot?.nextMessageId.set(chatKey, messageId);
+    this.telegramMessages.set(`${botId}:${chatKey}:${messageId}`, {
+      date: Date.now(),
+      from: 'customer',
+      text: typeof extra.text === 'string' ? extra.text : undefined,
+      media: !extra.text,
+      deleted: false,
+      reactions: [],
+    });
     return {
       message: {
         message_id: messageId,
@@ -345,10 +386,12 @@ export class PlatformSimulator {
   }
 
   instagramMessage(igUserId: string, from: string, message: Record<string, unknown>) {
+    const mid = `aWdfZAG1${randomBytes(16).toString('base64url')}`;
+    this.igMessages.set((message.mid as string | undefined) ?? mid, { reaction: null });
     return this.instagramEvent(igUserId, {
       sender: { id: from },
       recipient: { id: igUserId },
-      message: { mid: `aWdfZAG1${randomBytes(16).toString('base64url')}`, ...message },
+      message: { mid, ...message },
     });
   }
 
@@ -374,6 +417,11 @@ export class PlatformSimulator {
   instagramStoryMention(igUserId: string, from: string) {
     const { payload } = this.instagramAttachment('image');
     return this.instagramMessage(igUserId, from, { attachments: [{ type: 'story_mention', payload }] });
+  }
+
+  /** The business's reaction on a customer's Instagram message (by mid): "love", or null. */
+  instagramReaction(mid: string): string | null | undefined {
+    return this.igMessages.get(mid)?.reaction;
   }
 
   /**
@@ -441,9 +489,18 @@ export class PlatformSimulator {
 
     const bot = this.botFor(match[1], token);
     const chatId = String(body.chat_id ?? '');
-    const sentMessage = (extra: object) => {
+    const sentMessage = (extra: { text?: unknown; caption?: unknown }) => {
       const messageId = (bot.nextMessageId.get(chatId) ?? 0) + 1;
       bot.nextMessageId.set(chatId, messageId);
+      this.telegramMessages.set(`${bot.id}:${chatId}:${messageId}`, {
+        date: Date.now(),
+        from: 'bot',
+        text: typeof extra.text === 'string' ? extra.text : undefined,
+        caption: typeof extra.caption === 'string' ? extra.caption : undefined,
+        media: extra.text === undefined,
+        deleted: false,
+        reactions: [],
+      });
       return {
         message_id: messageId,
         date: Math.floor(Date.now() / 1000),
@@ -512,6 +569,11 @@ export class PlatformSimulator {
       }
       case 'sendChatAction':
         return answer(200, { ok: true, result: true });
+      case 'editMessageText':
+      case 'editMessageCaption':
+      case 'deleteMessage':
+      case 'setMessageReaction':
+        return this.telegramChange(method, bot, chatId, body, answer);
       case 'getFile': {
         const file = this.files.get(String(body.file_id));
         if (!file)
@@ -529,6 +591,72 @@ export class PlatformSimulator {
       default:
         return answer(404, { ok: false, error_code: 404, description: 'Not Found: method not found' });
     }
+  }
+
+  /** Edits, deletes and reactions on a chat's messages, with Telegram's own refusals. */
+  private telegramChange(
+    method: string,
+    bot: Bot,
+    chatId: string,
+    body: Record<string, unknown>,
+    answer: (status: number, payload: object) => void,
+  ): void {
+    const refuse = (description: string) =>
+      answer(400, { ok: false, error_code: 400, description: `Bad Request: ${description}` });
+    const message = this.telegramMessages.get(`${bot.id}:${chatId}:${Number(body.message_id)}`);
+    const live = message && !message.deleted ? message : undefined;
+    switch (method) {
+      case 'editMessageText':
+      case 'editMessageCaption': {
+        if (!live || live.from !== 'bot') return refuse('message to edit not found');
+        const field = method === 'editMessageText' ? 'text' : 'caption';
+        if (field === 'text' && live.media) return refuse('there is no text in the message to edit');
+        if (field === 'caption' && !live.media) return refuse('there is no caption in the message to edit');
+        const value = String(body[field] ?? '');
+        if (field === 'text' && !value) return refuse('message text is empty');
+        if (live[field] === value) {
+          return refuse(
+            'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
+          );
+        }
+        live[field] = value;
+        return answer(200, {
+          ok: true,
+          result: {
+            message_id: Number(body.message_id),
+            chat: { id: Number(chatId), type: 'private' },
+            [field]: value,
+          },
+        });
+      }
+      case 'deleteMessage':
+        if (message?.deleted) return refuse('message to delete not found');
+        if (!message || Date.now() - message.date > TELEGRAM_DELETE_WINDOW_MS)
+          return refuse("message can't be deleted");
+        message.deleted = true;
+        return answer(200, { ok: true, result: true });
+      default: {
+        if (!live) return refuse('message to react not found');
+        const reaction = (
+          typeof body.reaction === 'string' ? JSON.parse(body.reaction) : (body.reaction ?? [])
+        ) as {
+          type: string;
+          emoji?: string;
+        }[];
+        if (reaction.length > 1) return refuse('REACTIONS_TOO_MANY');
+        if (reaction.some((r) => r.type !== 'emoji' || !TELEGRAM_REACTION_EMOJI.has(r.emoji ?? '')))
+          return refuse('REACTION_INVALID');
+        live.reactions = reaction;
+        return answer(200, { ok: true, result: true });
+      }
+    }
+  }
+
+  /** Makes a chat message older, as if it had been sent `hours` ago (Telegram's 48-hour delete limit). */
+  ageTelegramMessage(botId: number | string, externalId: string, hours: number): void {
+    const message = this.telegramChatMessage(botId, externalId);
+    if (!message) throw new Error(`no Telegram message ${externalId} in bot ${botId}'s chats`);
+    message.date = Date.now() - hours * 3600 * 1000;
   }
 
   private telegramFile(req: Request, res: Response): void {
@@ -622,6 +750,22 @@ export class PlatformSimulator {
         fault.description ?? 'Simulated error',
         fault.graphSubcode,
       );
+    }
+    if (body.sender_action === 'react' || body.sender_action === 'unreact') {
+      const payload = (body.payload ?? {}) as { message_id?: string; reaction?: string };
+      const target = this.igMessages.get(payload.message_id ?? '');
+      if (!target) {
+        record(400);
+        return this.graphError(res, 400, 100, '(#100) The message you are reacting to does not exist');
+      }
+      if (body.sender_action === 'react' && payload.reaction !== 'love') {
+        record(400);
+        return this.graphError(res, 400, 100, '(#100) Param payload[reaction] must be one of {love}');
+      }
+      target.reaction = body.sender_action === 'react' ? 'love' : null;
+      record(200);
+      res.json({ recipient_id: (body.recipient as { id: string }).id });
+      return;
     }
     if (body.sender_action) {
       record(200);

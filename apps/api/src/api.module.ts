@@ -24,6 +24,7 @@ import { ConversationsController } from './controllers/conversations.controller'
 import { MediaController } from './controllers/media.controller';
 import { MessagesController } from './controllers/messages.controller';
 import { OperatorSecurityController } from './controllers/operator-security.controller';
+import { PlatformsController } from './controllers/platforms.controller';
 import { ChatGateway } from './gateway/chat.gateway';
 import { HandshakeService } from './gateway/handshake.service';
 import { ConversationsGateway, NotificationsGateway } from './gateway/list.gateways';
@@ -57,6 +58,7 @@ export class ApiModule implements NestModule {
         MessagesController,
         ContactsController,
         ChannelsController,
+        PlatformsController,
         AttachmentsController,
         MediaController,
         AdminSecurityController,

@@ -116,6 +116,17 @@ const en = {
     lastSeen: 'last seen {{time}}',
     team: 'Team',
   },
+  change: {
+    pending: 'Sending this change to {{platform}}…',
+    applied: '{{platform}} shows this change',
+    failed: 'Not changed on {{platform}}: {{reason}}',
+    unsupported: 'Stays as sent on {{platform}}',
+    editStays: 'Stays as sent on {{platform}}: an edit changes Parley only',
+    deleteStays: 'Delete this message? {{platform}} cannot unsend it: the customer will still see it.',
+    deleteTooOld:
+      'Delete this message? It is older than {{hours}} hours, so it stays in the customer’s chat on {{platform}}.',
+    reactionStays: 'Parley only: {{platform}} does not take this reaction',
+  },
   window: {
     left: '{{time}} left to reply (Instagram 24-hour window)',
     closed: 'Instagram 24-hour window closed: replies are sent with the HUMAN_AGENT tag for up to 7 days.',
@@ -375,6 +386,17 @@ const fa: Dict = {
     lastSeen: 'آخرین بازدید {{time}}',
     team: 'تیم',
   },
+  change: {
+    pending: 'در حال اعمال این تغییر در {{platform}}…',
+    applied: '{{platform}} این تغییر را نشان می‌دهد',
+    failed: 'در {{platform}} تغییر نکرد: {{reason}}',
+    unsupported: 'در {{platform}} همان‌طور که فرستاده شد می‌ماند',
+    editStays: 'در {{platform}} همان‌طور که فرستاده شد می‌ماند: ویرایش فقط در Parley است',
+    deleteStays: 'این پیام حذف شود؟ {{platform}} نمی‌تواند آن را پس بگیرد: مشتری همچنان آن را می‌بیند.',
+    deleteTooOld:
+      'این پیام حذف شود؟ بیش از {{hours}} ساعت از آن گذشته، پس در گفتگوی مشتری در {{platform}} می‌ماند.',
+    reactionStays: 'فقط در Parley: {{platform}} این واکنش را نمی‌پذیرد',
+  },
   window: {
     left: '{{time}} تا پایان پنجرهٔ ۲۴ ساعتهٔ اینستاگرام',
     closed: 'پنجرهٔ ۲۴ ساعتهٔ اینستاگرام بسته شد: پاسخ‌ها تا ۷ روز با برچسب HUMAN_AGENT فرستاده می‌شوند.',
@@ -631,6 +653,17 @@ const ar: Dict = {
     offline: 'غير متصل',
     lastSeen: 'آخر ظهور {{time}}',
     team: 'الفريق',
+  },
+  change: {
+    pending: 'جارٍ إرسال هذا التغيير إلى {{platform}}…',
+    applied: 'يعرض {{platform}} هذا التغيير',
+    failed: 'لم يتغيّر على {{platform}}: {{reason}}',
+    unsupported: 'تبقى كما أُرسلت على {{platform}}',
+    editStays: 'تبقى كما أُرسلت على {{platform}}: التعديل في Parley فقط',
+    deleteStays: 'هل تريد حذف هذه الرسالة؟ لا يستطيع {{platform}} سحبها: سيظل العميل يراها.',
+    deleteTooOld:
+      'هل تريد حذف هذه الرسالة؟ مضى عليها أكثر من {{hours}} ساعة، لذا تبقى في محادثة العميل على {{platform}}.',
+    reactionStays: 'في Parley فقط: لا يقبل {{platform}} هذا التفاعل',
   },
   window: {
     left: 'تبقّى {{time}} للرد (نافذة إنستغرام 24 ساعة)',

@@ -11,6 +11,7 @@ import type {
   ExternalSendResult,
   MessageView,
   ParticipantRef,
+  PlatformChangeView,
   PresenceView,
   SendFailure,
   SendSuccess,
@@ -77,6 +78,17 @@ export type MessageStatusChange = { message_id: string } & (
 );
 
 export type MessageStatusFrame = Stored & { type: 'message_status' } & MessageStatusChange;
+
+/** An agent's edit, delete or reaction moved on at the platform: queued, applied, failed or unsupported. */
+export interface PlatformChange {
+  message_id: string;
+  platform_change: PlatformChangeView;
+}
+
+export interface MessagePlatformChangeFrame extends Stored, PlatformChange {
+  type: 'message_platform_change';
+  conversation_id: string;
+}
 
 /** Another agent read the conversation up to `message_id`. */
 export interface ReadReceiptFrame extends Stored {
@@ -162,6 +174,7 @@ export type ChatServerFrame =
   | MessageDeletedFrame
   | ReactionFrame
   | MessageStatusFrame
+  | MessagePlatformChangeFrame
   | ReadReceiptFrame
   | ConversationUpdatedFrame
   | TypingIndicatorFrame

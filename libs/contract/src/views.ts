@@ -194,6 +194,44 @@ export type SendSuccess = { success: true; message_id: string };
 export type SendFailure = { success: false; error: string; code?: ErrorCode };
 export type ExternalSendResult = SendSuccess | SendFailure;
 
+/** What an agent's edit, delete or reaction did at the customer's platform. */
+export const PLATFORM_CHANGE_KINDS = ['edit', 'delete', 'react'] as const;
+export type PlatformChangeKind = (typeof PLATFORM_CHANGE_KINDS)[number];
+
+/**
+ * pending: queued for the worker; applied: the platform shows it; failed: the platform refused
+ * (`reason` says why); unsupported: the platform cannot do it, so the customer still sees the original.
+ */
+export const PLATFORM_CHANGE_STATES = ['pending', 'applied', 'failed', 'unsupported'] as const;
+export type PlatformChangeState = (typeof PLATFORM_CHANGE_STATES)[number];
+
+/** The newest such change of a message, as agents see it. */
+export interface PlatformChangeView {
+  kind: PlatformChangeKind;
+  state: PlatformChangeState;
+  reason: string | null;
+  updated_at: string;
+}
+
+/**
+ * `GET /platforms`: what agents' changes do on each platform, so the dashboard can say before an
+ * agent acts that an edit or delete stays as sent there.
+ */
+export interface PlatformChangeSupport {
+  edit: boolean;
+  delete: boolean;
+  react: boolean;
+  /** A delete reaches the customer only this long after sending (Telegram bots: 48 h); null: any time. */
+  delete_within_hours: number | null;
+  /** The only reactions the platform shows; null: any. */
+  reactions: string[] | null;
+}
+
+export interface PlatformView {
+  type: ChannelType;
+  changes: PlatformChangeSupport;
+}
+
 export interface MessageView {
   id: string;
   seq: number;
@@ -221,6 +259,8 @@ export interface MessageView {
   /** When and by whom it was deleted: an agent, or the customer who unsent it. Never what it said. */
   deleted_at: string | null;
   deleted_by: ParticipantRef | null;
+  /** The newest edit, delete or reaction an agent made to it, and how it stands at the platform; null if none. */
+  platform_change: PlatformChangeView | null;
   created_at: string;
 }
 

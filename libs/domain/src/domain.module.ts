@@ -31,6 +31,7 @@ import { MediaService } from './services/media.service';
 import { MessageDeletionService } from './services/message-deletion.service';
 import { MessageQueryService } from './services/message-query.service';
 import { MessageService } from './services/message.service';
+import { PlatformChangeService } from './services/platform-change.service';
 import { JWT_ALGORITHM, jwtKey, TokenService } from './services/token.service';
 import { UploadService } from './services/upload.service';
 
@@ -47,6 +48,7 @@ const SERVICES = [
   MessageDeletionService,
   TokenService,
   DeliveryService,
+  PlatformChangeService,
   InboundService,
   InboundMessageService,
   InboundEchoService,

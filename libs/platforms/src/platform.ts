@@ -45,6 +45,27 @@ export interface MediaSource {
   source: string;
 }
 
+/**
+ * What of agents' edits, deletes and reactions a platform can show its customers. A platform
+ * that declares none of them (or no `changes` at all) keeps messages as sent: Parley still
+ * changes its own record and says so.
+ */
+export interface PlatformChangeCapabilities {
+  edit: boolean;
+  delete: boolean;
+  react: boolean;
+  /** A sent message can be deleted only this long after it was sent. */
+  deleteWithinHours?: number;
+  /** The only reactions the platform takes; absent: any. */
+  reactions?: readonly string[];
+}
+
+/** A message of ours to change at the platform: its platform id, and whether it carries a file. */
+export interface SentMessageRef {
+  externalId: string;
+  hasMedia: boolean;
+}
+
 export interface PlatformAdapter {
   readonly type: ChannelType;
   /** The longest text one message may carry on this platform. */
@@ -70,6 +91,22 @@ export interface PlatformAdapter {
     maxBytes: number,
   ): Promise<{ stream: Readable; declaredMime?: string }>;
   replyWindow(lastCustomerMessageAt: Date | null, now: Date): ReplyWindow;
+  /** Optional capabilities: agents' changes to messages, shown to the customer. */
+  readonly changes?: PlatformChangeCapabilities;
+  /** Replaces a sent message's text (its caption when it carries a file). */
+  editText?(channel: ChannelAccess, message: SentMessageRef, text: string): Promise<void>;
+  /** Removes a sent message from the customer's chat. */
+  deleteMessage?(channel: ChannelAccess, message: SentMessageRef): Promise<void>;
+  /**
+   * Sets the business's reaction on a customer's message (`recipientId`'s chat): `emoji`, or none.
+   * The emoji is one of `changes.reactions` when the platform lists them.
+   */
+  react?(
+    channel: ChannelAccess,
+    recipientId: string,
+    externalId: string,
+    emoji: string | null,
+  ): Promise<void>;
   /** The customer's name and username, when the platform's updates do not carry them. */
   profile(
     channel: ChannelAccess,
@@ -78,3 +115,13 @@ export interface PlatformAdapter {
 }
 
 export type InboundAttachment = Attachment;
+
+/**
+ * The platform's own spelling of an agent's reaction, or null when the platform does not take it.
+ * Emoji are compared without variation selectors (U+FE0F): a dashboard's "❤️" is Telegram's "❤".
+ */
+export function platformReaction(capabilities: PlatformChangeCapabilities, emoji: string): string | null {
+  if (!capabilities.reactions) return emoji;
+  const bare = (e: string) => e.replace(/\uFE0F/g, '');
+  return capabilities.reactions.find((r) => bare(r) === bare(emoji)) ?? null;
+}

@@ -4,11 +4,14 @@ import { AppConfig, CONFIG } from '@parley/config/config';
 import { redisOptions } from '@parley/runtime/redis.provider';
 import { ThrottledWarnings } from '@parley/runtime/throttled-warnings';
 import { dropErrorsOfClosedConnections } from './bullmq-connection';
-import { JOBS, MediaJob, OutboundJob, QueueName, QUEUES, TypingJob } from './queues';
+import { JOBS, MediaJob, OutboundJob, PlatformChangeJob, QueueName, QUEUES, TypingJob } from './queues';
 
 export const bullPrefix = (config: AppConfig) => `${config.redisPrefix}bull`;
 
 export const TYPING_BUCKET_MS = 4000;
+
+// BullMQ job ids may not contain ':'.
+const changeJobId = (job: PlatformChangeJob) => `change-${job.changeId}`;
 
 /** How long finished jobs stay in Redis (a job id that is still there makes a second add a no-op). */
 const KEPT: JobsOptions = { removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } };
@@ -30,12 +33,12 @@ export function createQueue<T>(config: AppConfig, name: QueueName): Queue<T> {
 export class OutboundQueue implements OnApplicationShutdown {
   private readonly logger = new Logger(OutboundQueue.name);
   private readonly connectionWarnings = new ThrottledWarnings(this.logger);
-  readonly queue: Queue<OutboundJob>;
+  readonly queue: Queue<OutboundJob | PlatformChangeJob>;
   readonly media: Queue<MediaJob>;
   readonly typing: Queue<TypingJob>;
 
   constructor(@Inject(CONFIG) config: AppConfig) {
-    this.queue = createQueue<OutboundJob>(config, QUEUES.outbound);
+    this.queue = createQueue<OutboundJob | PlatformChangeJob>(config, QUEUES.outbound);
     this.media = createQueue<MediaJob>(config, QUEUES.media);
     this.typing = createQueue<TypingJob>(config, QUEUES.typing);
     for (const q of [this.queue, this.media, this.typing] as Queue[]) {
@@ -87,6 +90,30 @@ export class OutboundQueue implements OnApplicationShutdown {
       return false;
     }
     return this.enqueue(job);
+  }
+
+  /** Adds the job that carries an agent's change to the platform (jobId = `change-<change id>`). */
+  enqueueChange(job: PlatformChangeJob): Promise<boolean> {
+    return this.add(this.queue, JOBS.outbound.change, job, changeJobId(job), {
+      attempts: 8,
+      backoff: { type: 'jittered' },
+    });
+  }
+
+  /** As requeue, for a change the sweeper found still pending: a finished job of its id is removed first. */
+  async requeueChange(job: PlatformChangeJob): Promise<boolean> {
+    try {
+      const existing = await this.queue.getJob(changeJobId(job));
+      if (existing) {
+        const state = await existing.getState();
+        if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return true;
+        await existing.remove();
+      }
+    } catch (error) {
+      this.logger.warn(`change requeue of ${job.changeId} deferred: ${(error as Error).message}`);
+      return false;
+    }
+    return this.enqueueChange(job);
   }
 
   enqueueMedia(job: MediaJob): Promise<boolean> {

@@ -13,6 +13,15 @@ export interface OutboundJob {
   workspaceId: string;
 }
 
+/**
+ * Carry one agent's edit, delete or reaction to the platform (on the outbound queue, with the
+ * replies' guarantees); jobId = `change-<change id>`, so adding it twice is a no-op.
+ */
+export interface PlatformChangeJob {
+  changeId: string;
+  workspaceId: string;
+}
+
 /** Download one inbound attachment; jobId = `<message id>-<index>`. */
 export interface MediaJob {
   messageId: string;
@@ -28,7 +37,7 @@ export interface TypingJob {
 }
 
 export const JOBS = {
-  outbound: { send: 'send' },
+  outbound: { send: 'send', change: 'change' },
   media: { download: 'download' },
   typing: { show: 'show' },
 } as const;

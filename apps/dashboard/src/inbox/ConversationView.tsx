@@ -6,6 +6,7 @@ import type {
   ConversationStatus,
   MessageView,
   Page,
+  PlatformView,
 } from '@parley/contract/views';
 import { api } from '../api/http';
 import { ApiError } from '../api/session';
@@ -96,6 +97,18 @@ export function ConversationView({ conversationId }: { conversationId: string })
       },
     );
   }, [conversationId, report, generation]);
+
+  // What agents' edits, deletes and reactions do on each platform, to say so before an agent acts.
+  const [platforms, setPlatforms] = useState<PlatformView[]>([]);
+  useEffect(() => {
+    api<PlatformView[]>('/platforms').then(setPlatforms, () => setPlatforms([]));
+  }, []);
+  const channelType = state.conversation?.channel.type;
+  const platformChanges = platforms.find((p) => p.type === channelType)?.changes;
+  const platform =
+    channelType && platformChanges
+      ? { name: channelType.charAt(0).toUpperCase() + channelType.slice(1), changes: platformChanges }
+      : undefined;
 
   // A hidden tab lets go of its chat socket after a while (the per-agent cap), and catches up when shown.
   const visible = useVisible();
@@ -292,6 +305,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
             key={message.id}
             message={message}
             myId={me.id}
+            platform={platform}
             mine={message.sender?.kind === 'agent' && message.sender.id === me.id}
             quoted={message.reply_to ? byId.get(message.reply_to) : undefined}
             onReply={setReplyTo}

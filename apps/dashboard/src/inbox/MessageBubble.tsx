@@ -1,6 +1,6 @@
 import { MouseEvent, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AttachmentView, MessageView, StoryRef } from '@parley/contract/views';
+import type { AttachmentView, MessageView, PlatformChangeSupport, StoryRef } from '@parley/contract/views';
 import { dateTime, shortTime } from '../ui/format';
 import { MediaLinkState, useMediaLink } from '../ui/hooks';
 import { VoicePlayer } from './VoicePlayer';
@@ -27,6 +27,31 @@ interface Props {
   /** An image finished loading: the list may need to keep its bottom in view. */
   onMediaLoad(): void;
   myId: string;
+  /** The conversation's platform and what agents' changes do there; unknown until loaded. */
+  platform?: { name: string; changes: PlatformChangeSupport };
+}
+
+const HOUR_MS = 3600_000;
+const bare = (emoji: string) => emoji.replace(/\uFE0F/g, '');
+
+/** How the agent's newest change of this message stands at the platform. */
+function PlatformChangeLine({ message, platform }: { message: MessageView; platform: string }) {
+  const { t } = useTranslation();
+  const change = message.platform_change;
+  if (!change || change.state === 'applied') return null;
+  return (
+    <p
+      className={`platform-change state-${change.state}`}
+      data-testid="platform-change"
+      data-kind={change.kind}
+      data-state={change.state}
+      title={change.reason ?? undefined}
+      dir="auto"
+      role={change.state === 'failed' ? 'alert' : undefined}
+    >
+      {t(`change.${change.state}`, { platform, reason: change.reason ?? '' })}
+    </p>
+  );
 }
 
 /** A click opens the link as it is now: a fresh one if the page has shown this one past its expiry. */
@@ -188,6 +213,25 @@ export function MessageBubble(props: Props) {
   const kind =
     message.type === 'note' ? 'note' : outgoing ? 'out' : message.type === 'system' ? 'system' : 'in';
 
+  const platformName = props.platform?.name ?? '';
+  const changes = props.platform?.changes;
+  // What the platform will not show, said before the agent acts (a platform not yet known: nothing said).
+  const editStays = outgoing && !!changes && !changes.edit;
+  const tooOld =
+    !!changes?.delete_within_hours &&
+    Date.now() - new Date(message.created_at).getTime() > changes.delete_within_hours * HOUR_MS;
+  const deleteQuestion =
+    outgoing && changes && !changes.delete
+      ? t('change.deleteStays', { platform: platformName })
+      : outgoing && tooOld
+        ? t('change.deleteTooOld', { platform: platformName, hours: changes!.delete_within_hours })
+        : t('message.confirmDelete');
+  const reactionStays = (emoji: string) =>
+    message.type === 'customer' &&
+    !!changes &&
+    (!changes.react ||
+      (changes.reactions !== null && !changes.reactions.some((r) => bare(r) === bare(emoji))));
+
   const grouped = new Map<string, { count: number; mine: boolean }>();
   for (const reaction of message.reactions) {
     const entry = grouped.get(reaction.emoji) ?? { count: 0, mine: false };
@@ -231,6 +275,11 @@ export function MessageBubble(props: Props) {
               setEditing(false);
             }}
           >
+            {editStays && (
+              <p className="muted" data-testid="edit-stays">
+                {t('change.editStays', { platform: platformName })}
+              </p>
+            )}
             <textarea
               dir="auto"
               value={draft}
@@ -278,6 +327,7 @@ export function MessageBubble(props: Props) {
             ))}
           </div>
         )}
+        {props.platform && <PlatformChangeLine message={message} platform={platformName} />}
         <footer className="bubble-foot">
           <time dateTime={message.created_at} title={dateTime(message.created_at)}>
             {shortTime(message.created_at)}
@@ -317,6 +367,9 @@ export function MessageBubble(props: Props) {
                 key={emoji}
                 type="button"
                 aria-label={`${t('message.react')} ${emoji}`}
+                title={
+                  reactionStays(emoji) ? t('change.reactionStays', { platform: platformName }) : undefined
+                }
                 onClick={() => props.onReact(message, emoji, grouped.get(emoji)?.mine ? 'remove' : 'add')}
               >
                 {emoji}
@@ -326,6 +379,7 @@ export function MessageBubble(props: Props) {
               <>
                 <button
                   type="button"
+                  title={editStays ? t('change.editStays', { platform: platformName }) : undefined}
                   onClick={() => {
                     setDraft(message.content);
                     setEditing(true);
@@ -335,10 +389,16 @@ export function MessageBubble(props: Props) {
                 </button>
                 <button
                   type="button"
-                  onClick={() => window.confirm(t('message.confirmDelete')) && props.onDelete(message)}
+                  data-testid="delete"
+                  onClick={() => window.confirm(deleteQuestion) && props.onDelete(message)}
                 >
                   {t('message.delete')}
                 </button>
+                {editStays && (
+                  <small className="muted" data-testid="stays-as-sent">
+                    {t('change.unsupported', { platform: platformName })}
+                  </small>
+                )}
               </>
             )}
           </div>

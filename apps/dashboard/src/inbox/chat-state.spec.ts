@@ -23,6 +23,7 @@ const message = (seq: number, overrides: Partial<MessageView> = {}): MessageView
   deleted: false,
   deleted_at: null,
   deleted_by: null,
+  platform_change: null,
   created_at: new Date(1_700_000_000_000 + seq * 1000).toISOString(),
   ...overrides,
 });
@@ -125,6 +126,25 @@ describe('chat state', () => {
       { type: 'message_status', seq: 8, message_id: reply.id, status: 'read', external_send_result: null },
     );
     expect(state.messages.get(reply.id)).toMatchObject({ status: 'read', external_send_result: success });
+  });
+
+  it('shows how an agent’s change stands at the platform, pending then failed with the reason', () => {
+    const reply = message(5, { type: 'support', status: 'sent', customer: null });
+    const change = (seq: number, state: 'pending' | 'failed', reason: string | null) => ({
+      type: 'message_platform_change' as const,
+      seq,
+      conversation_id: 'c1',
+      message_id: reply.id,
+      platform_change: { kind: 'edit' as const, state, reason, updated_at: new Date(seq).toISOString() },
+    });
+    let state = apply(emptyChat(), chatMessage(reply));
+    state = apply(state, change(6, 'pending', null));
+    expect(state.messages.get(reply.id)!.platform_change).toMatchObject({ kind: 'edit', state: 'pending' });
+    state = apply(state, change(7, 'failed', 'Bad Request: message to edit not found'));
+    expect(state.messages.get(reply.id)!.platform_change).toMatchObject({
+      state: 'failed',
+      reason: 'Bad Request: message to edit not found',
+    });
   });
 
   it('adds and removes one sender’s reaction without touching another’s', () => {

@@ -132,6 +132,8 @@ function applyFrame(state: ChatState, frame: ChatFrame, now: number): ChatState 
         external_send_result:
           frame.status === 'sending' ? null : (frame.external_send_result ?? m.external_send_result),
       }));
+    case 'message_platform_change':
+      return patch(state, frame.message_id, (m) => ({ ...m, platform_change: frame.platform_change }));
     case 'reaction': {
       const { sender, emoji } = frame;
       return patch(state, frame.message_id, (m) => {

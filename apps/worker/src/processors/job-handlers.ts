@@ -3,10 +3,19 @@ import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import { DeliveryService } from '@parley/domain/services/delivery.service';
 import { MediaService } from '@parley/domain/services/media.service';
+import { PlatformChangeService } from '@parley/domain/services/platform-change.service';
 import { PlatformError } from '@parley/platforms/platform-error';
 import { dropErrorsOfClosedConnections } from '@parley/queue/bullmq-connection';
 import { bullPrefix } from '@parley/queue/outbound.queue';
-import { JOBS, MediaJob, OutboundJob, QueueName, QUEUES, TypingJob } from '@parley/queue/queues';
+import {
+  JOBS,
+  MediaJob,
+  OutboundJob,
+  PlatformChangeJob,
+  QueueName,
+  QUEUES,
+  TypingJob,
+} from '@parley/queue/queues';
 import { redisOptions } from '@parley/runtime/redis.provider';
 import { ThrottledWarnings } from '@parley/runtime/throttled-warnings';
 
@@ -26,10 +35,14 @@ export class JobHandlers implements OnModuleInit, OnApplicationShutdown {
     @Inject(CONFIG) private readonly config: AppConfig,
     private readonly delivery: DeliveryService,
     private readonly media: MediaService,
+    private readonly changes: PlatformChangeService,
   ) {}
 
   private readonly handlers: Record<QueueName, Record<string, Handler>> = {
-    [QUEUES.outbound]: { [JOBS.outbound.send]: (job, token) => this.send(job as Job<OutboundJob>, token) },
+    [QUEUES.outbound]: {
+      [JOBS.outbound.send]: (job, token) => this.send(job as Job<OutboundJob>, token),
+      [JOBS.outbound.change]: (job, token) => this.change(job as Job<PlatformChangeJob>, token),
+    },
     [QUEUES.media]: { [JOBS.media.download]: (job) => this.download(job as Job<MediaJob>) },
     [QUEUES.typing]: {
       [JOBS.typing.show]: (job) =>
@@ -82,6 +95,17 @@ export class JobHandlers implements OnModuleInit, OnApplicationShutdown {
     const outcome = await this.delivery.deliver(job.data.workspaceId, job.data.messageId, finalAttempt);
     if (outcome.result === 'wait') {
       // Waiting out a rate limit is not a failed attempt.
+      await job.moveToDelayed(Date.now() + outcome.ms + Math.floor(Math.random() * 50), token);
+      throw new DelayedError();
+    }
+    return outcome;
+  }
+
+  /** An agent's edit, delete or reaction, carried to the platform as a reply is. */
+  private async change(job: Job<PlatformChangeJob>, token: string) {
+    const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const outcome = await this.changes.apply(job.data.workspaceId, job.data.changeId, finalAttempt);
+    if (outcome.result === 'wait') {
       await job.moveToDelayed(Date.now() + outcome.ms + Math.floor(Math.random() * 50), token);
       throw new DelayedError();
     }

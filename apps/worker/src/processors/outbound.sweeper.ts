@@ -2,12 +2,14 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import { AppConfig, CONFIG } from '@parley/config/config';
 import { DeliveryService } from '@parley/domain/services/delivery.service';
 import { MediaService } from '@parley/domain/services/media.service';
+import { PlatformChangeService } from '@parley/domain/services/platform-change.service';
 import { OutboundQueue } from '@parley/queue/outbound.queue';
 import { ThrottledWarnings } from '@parley/runtime/throttled-warnings';
 
 /**
  * Nothing is lost when Redis was down or a process died: replies still `sending` and inbound
- * attachments still not downloaded after SWEEP_AFTER_SECONDS get their job back.
+ * attachments still not downloaded, and agents' changes still pending for the platform, after
+ * SWEEP_AFTER_SECONDS get their job back.
  */
 @Injectable()
 export class OutboundSweeper implements OnModuleInit, OnApplicationShutdown {
@@ -21,6 +23,7 @@ export class OutboundSweeper implements OnModuleInit, OnApplicationShutdown {
     private readonly delivery: DeliveryService,
     private readonly queues: OutboundQueue,
     private readonly media: MediaService,
+    private readonly changes: PlatformChangeService,
   ) {}
 
   onModuleInit(): void {
@@ -39,7 +42,11 @@ export class OutboundSweeper implements OnModuleInit, OnApplicationShutdown {
       if (stuck.length) this.logger.log(`re-enqueued ${stuck.length} replies still sending`);
       const downloads = await this.media.pendingDownloads(this.config.jobs.sweepAfterSeconds);
       for (const job of downloads) await this.queues.enqueueMedia(job);
-      return stuck.length + downloads.length;
+      const changes = await this.changes.pendingChanges(this.config.jobs.sweepAfterSeconds);
+      for (const change of changes)
+        await this.queues.requeueChange({ changeId: change.id, workspaceId: change.workspace_id });
+      if (changes.length) this.logger.log(`re-enqueued ${changes.length} changes still pending`);
+      return stuck.length + downloads.length + changes.length;
     } catch (error) {
       this.warnings.warn('sweep', `sweep: ${(error as Error).message}`);
       return 0;

@@ -1,5 +1,5 @@
 import type { ChannelStatus } from '@parley/contract/channel-types';
-import type { MessageStatusChange, ReactionChange } from '@parley/contract/server-frames';
+import type { MessageStatusChange, PlatformChange, ReactionChange } from '@parley/contract/server-frames';
 import type { SessionCloseCode } from '@parley/contract/sockets';
 import type { ConversationChange, ConversationView, MessageView, PresenceView } from '@parley/contract/views';
 
@@ -20,6 +20,8 @@ export type DomainEvent =
     }
   | { type: 'message.reaction'; conversationId: string; payload: ReactionChange }
   | { type: 'message.status'; conversationId: string; payload: MessageStatusChange }
+  /** An agent's edit, delete or reaction: queued for the platform, applied, failed or unsupported there. */
+  | { type: 'message.platform_change'; conversationId: string; payload: PlatformChange }
   | { type: 'conversation.created'; conversationId: string; payload: { conversation: ConversationView } }
   | {
       type: 'conversation.updated';

@@ -6,6 +6,9 @@ import type {
   MessageType,
   MessageView,
   StoryRef,
+  PlatformChangeKind,
+  PlatformChangeState,
+  PlatformChangeView,
 } from '@parley/contract/views';
 import type { ErrorCode } from '@parley/contract/error-codes';
 import type { Attachment } from '@parley/database/entities/message.entity';
@@ -38,8 +41,25 @@ export interface MessageRow {
   edited_at: Date | null;
   deleted_at: Date | null;
   deleted_by_agent_id: string | null;
+  /** The newest platform_change row (json); absent where a message was just built, with none yet. */
+  platform_change?: PlatformChangeRow | null;
   created_at: Date;
 }
+
+/** A platform_change row as the message query reads it (json: its time is a string). */
+export interface PlatformChangeRow {
+  kind: PlatformChangeKind;
+  state: PlatformChangeState;
+  reason: string | null;
+  updated_at: string | Date;
+}
+
+export const toPlatformChangeView = (row: PlatformChangeRow): PlatformChangeView => ({
+  kind: row.kind,
+  state: row.state,
+  reason: row.reason,
+  updated_at: new Date(row.updated_at).toISOString(),
+});
 
 /** What a reply's delivery says on the wire: its status, and the platform's answer once it came. */
 export type DeliveryState = Pick<
@@ -134,6 +154,7 @@ export function toMessageView(row: MessageRow): MessageView {
     deleted,
     deleted_at: row.deleted_at?.toISOString() ?? null,
     deleted_by: deletedBy(row),
+    platform_change: row.platform_change ? toPlatformChangeView(row.platform_change) : null,
     created_at: row.created_at.toISOString(),
   };
 }

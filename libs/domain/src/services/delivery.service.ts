@@ -68,7 +68,7 @@ type SendableFile = OutboundAttachment & { converted: boolean };
 /** What of a reply a delivery attempt uses. */
 type Reply = Pick<Message, 'id' | 'workspaceId' | 'conversationId' | 'content' | 'attachments'>;
 
-type DeliveryChannel = Pick<
+export type DeliveryChannel = Pick<
   Channel,
   'id' | 'workspaceId' | 'type' | 'externalId' | 'credentialsEncrypted' | 'webhookSecret'
 >;
@@ -251,12 +251,11 @@ export class DeliveryService {
       .sendTyping(this.channels.access(channel), identity.platformUserId);
   }
 
-  /** Our own per-recipient and per-account budgets, so the platform never has to say 429. */
-  private async takeSendSlot(
-    adapter: PlatformAdapter,
-    channelId: string,
-    recipient: string,
-  ): Promise<number> {
+  /**
+   * Our own per-recipient and per-account budgets, so the platform never has to say 429; agents'
+   * edits, deletes and reactions spend them too. Returns how long to wait (0: go).
+   */
+  async takeSendSlot(adapter: PlatformAdapter, channelId: string, recipient: string): Promise<number> {
     try {
       await this.limiter(`${adapter.type}:account`, adapter.limits.perAccount).consume(channelId);
       await this.limiter(`${adapter.type}:recipient`, adapter.limits.perRecipient).consume(
@@ -391,8 +390,8 @@ export class DeliveryService {
     return changes.map(() => undefined);
   }
 
-  /** Error 190: the token expired. Replies are held, and the admins are told. */
-  private async requireReauthorization(channel: DeliveryChannel, reason: string): Promise<void> {
+  /** Error 190: the token expired. Replies (and agents' changes) are held, and the admins are told. */
+  async requireReauthorization(channel: DeliveryChannel, reason: string): Promise<void> {
     const changed = await this.db.transaction(async (manager) => {
       const { affected } = await manager.update(
         Channel,

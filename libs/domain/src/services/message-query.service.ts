@@ -15,7 +15,10 @@ const MESSAGE_SELECT = `
          m.reply_to_id, m.spam_reason, m.edited_at, m.deleted_at, m.deleted_by_agent_id, m.created_at,
          coalesce((SELECT json_agg(json_build_object('emoji', r.emoji, 'agent_id', r.agent_id,
                                                      'contact_id', r.contact_id) ORDER BY r.created_at)
-                     FROM message_reaction r WHERE r.message_id = m.id), '[]'::json) AS reactions
+                     FROM message_reaction r WHERE r.message_id = m.id), '[]'::json) AS reactions,
+         (SELECT json_build_object('kind', p.kind, 'state', p.state, 'reason', p.reason, 'updated_at', p.updated_at)
+            FROM platform_change p WHERE p.message_id = m.id
+           ORDER BY p.created_at DESC, p.id DESC LIMIT 1) AS platform_change
     FROM message m
     JOIN channel ch ON ch.id = m.channel_id
     LEFT JOIN agent a ON a.id = m.sender_agent_id

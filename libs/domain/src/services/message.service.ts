@@ -21,6 +21,7 @@ import { EventService } from './event.service';
 import { MessageDeletionService } from './message-deletion.service';
 import { previewOf } from './message-preview';
 import { messageView } from './message-query.service';
+import { PlatformChangeService } from './platform-change.service';
 import type { AuthAgent } from './token.service';
 import { UploadInput, UploadService } from './upload.service';
 
@@ -85,6 +86,7 @@ export class MessageService {
     private readonly platforms: PlatformRegistry,
     private readonly deletion: MessageDeletionService,
     private readonly uploads: UploadService,
+    private readonly platformChanges: PlatformChangeService,
   ) {}
 
   /**
@@ -354,18 +356,22 @@ export class MessageService {
   ): Promise<MessageView> {
     const text = cleanText(content).trim();
     if (!text) throw new AppError('message_empty', 400);
-    return this.changeOwn(workspaceId, agent, messageId, async (manager, message) => {
+    const { view, job } = await this.changeOwn(workspaceId, agent, messageId, async (manager, message) => {
       if (message.type === 'support')
         await this.checkOutbound(workspaceId, agent, message.conversationId, text);
       await manager.update(Message, { id: message.id, workspaceId }, { content: text, editedAt: new Date() });
+      // Recorded first, so the edited message's own event already says how it stands at the platform.
+      const job = await this.platformChanges.record(manager, message, { kind: 'edit' });
       const view = await messageView(manager, workspaceId, message.id);
       await this.events.append(manager, workspaceId, {
         type: 'message.updated',
         conversationId: message.conversationId,
         payload: { message: view },
       });
-      return view;
+      return { view, job };
     });
+    await this.platformChanges.enqueue(job);
+    return view;
   }
 
   /** Platform length and spam rules for what will reach a customer; spam is refused and recorded. */
@@ -413,11 +419,18 @@ export class MessageService {
    * erased from the row, the event log and the conversation's preview (MessageDeletionService).
    */
   async remove(workspaceId: string, agent: AuthAgent, messageId: string): Promise<MessageView> {
-    const { view, files } = await this.changeOwn(workspaceId, agent, messageId, async (manager, message) => {
-      const files = await this.deletion.erase(manager, message, agent.id);
-      return { view: await messageView(manager, workspaceId, message.id), files };
-    });
+    const { view, files, job } = await this.changeOwn(
+      workspaceId,
+      agent,
+      messageId,
+      async (manager, message) => {
+        const files = await this.deletion.erase(manager, message, agent.id);
+        const job = await this.platformChanges.record(manager, message, { kind: 'delete' });
+        return { view: await messageView(manager, workspaceId, message.id), files, job };
+      },
+    );
     await this.deletion.removeFiles(files);
+    await this.platformChanges.enqueue(job);
     return view;
   }
 
@@ -429,7 +442,7 @@ export class MessageService {
     emoji: string,
     action: 'add' | 'remove',
   ): Promise<MessageView> {
-    return this.db.transaction(async (manager) => {
+    const { view, job } = await this.db.transaction(async (manager) => {
       const message = await manager.findOneBy(Message, { id: messageId, workspaceId });
       if (!message || message.deletedAt) throw notFound('message');
       const changed =
@@ -455,8 +468,13 @@ export class MessageService {
           payload: { message_id: messageId, emoji, action, sender: { kind: 'agent', id: agent.id } },
         });
       }
-      return messageView(manager, workspaceId, messageId);
+      const job = changed
+        ? await this.platformChanges.record(manager, message, { kind: 'react', emoji, action })
+        : null;
+      return { view: await messageView(manager, workspaceId, messageId), job };
     });
+    await this.platformChanges.enqueue(job);
+    return view;
   }
 
   /** An agent retries a failed reply: it goes back to `sending` and really goes out again. */

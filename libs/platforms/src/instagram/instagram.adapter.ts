@@ -3,7 +3,14 @@ import { openAsBlob } from 'node:fs';
 import type { MediaHostAllowlist } from '@parley/config/media-hosts';
 import { fetchMedia, MediaAgents, mediaAgents } from '../media-fetch';
 import { PlatformError } from '../platform-error';
-import { ChannelAccess, ConnectInput, OutboundMessage, PlatformAdapter, ReplyWindow } from '../platform';
+import {
+  ChannelAccess,
+  ConnectInput,
+  OutboundMessage,
+  PlatformAdapter,
+  PlatformChangeCapabilities,
+  ReplyWindow,
+} from '../platform';
 import { mapInstagramError } from './instagram.errors';
 import { InstagramWebhookReceiver } from './instagram.webhook';
 
@@ -30,6 +37,16 @@ export class InstagramAdapter implements PlatformAdapter {
   // Meta allows about 100 calls/s per account for text, far fewer per conversation in practice.
   readonly limits = { perRecipient: { points: 5, seconds: 1 }, perAccount: { points: 100, seconds: 1 } };
   readonly webhook: InstagramWebhookReceiver;
+  /**
+   * The Send API cannot edit or unsend a business's message; it reacts (sender_action react /
+   * unreact) with the one reaction Instagram takes from a business, "love" (❤️).
+   */
+  readonly changes: PlatformChangeCapabilities = {
+    edit: false,
+    delete: false,
+    react: true,
+    reactions: ['❤️'],
+  };
   private readonly http: AxiosInstance;
   private readonly apiOrigin: string;
   private readonly agents: MediaAgents = mediaAgents();
@@ -114,6 +131,25 @@ export class InstagramAdapter implements PlatformAdapter {
       await this.http.post(
         `/${channel.externalId}/messages`,
         { recipient: { id: recipientId }, sender_action: 'typing_on' },
+        { headers: { authorization: `Bearer ${channel.credentials.access_token}` } },
+      );
+    } catch (error) {
+      throw mapInstagramError(error);
+    }
+  }
+
+  /** `sender_action: react` with `reaction: "love"`, or `unreact`, on the customer's message (its mid). */
+  async react(channel: ChannelAccess, recipientId: string, mid: string, emoji: string | null): Promise<void> {
+    if (emoji !== null && emoji !== '❤️')
+      throw new PlatformError('rejected', `Instagram takes only the "love" reaction, not ${emoji}`);
+    try {
+      await this.http.post(
+        `/${channel.externalId}/messages`,
+        {
+          recipient: { id: recipientId },
+          sender_action: emoji === null ? 'unreact' : 'react',
+          payload: emoji === null ? { message_id: mid } : { message_id: mid, reaction: 'love' },
+        },
         { headers: { authorization: `Bearer ${channel.credentials.access_token}` } },
       );
     } catch (error) {

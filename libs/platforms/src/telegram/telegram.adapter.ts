@@ -3,12 +3,110 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { deadline } from '../media-fetch';
 import { PlatformError } from '../platform-error';
-import { ChannelAccess, ConnectInput, OutboundMessage, PlatformAdapter, ReplyWindow } from '../platform';
+import {
+  ChannelAccess,
+  ConnectInput,
+  OutboundMessage,
+  PlatformAdapter,
+  PlatformChangeCapabilities,
+  ReplyWindow,
+  SentMessageRef,
+} from '../platform';
 import { mapTelegramError } from './telegram.errors';
 import { TelegramWebhookReceiver } from './telegram.webhook';
 
 /** Updates we ask Telegram for: customers' messages and their edits. */
 export const ALLOWED_UPDATES = ['message', 'edited_message'] as const;
+
+/** The Bot API's ReactionTypeEmoji: the only emoji a bot may react with (as of Bot API 7). */
+export const TELEGRAM_REACTIONS = [
+  '👍',
+  '👎',
+  '❤',
+  '🔥',
+  '🥰',
+  '👏',
+  '😁',
+  '🤔',
+  '🤯',
+  '😱',
+  '🤬',
+  '😢',
+  '🎉',
+  '🤩',
+  '🤮',
+  '💩',
+  '🙏',
+  '👌',
+  '🕊',
+  '🤡',
+  '🥱',
+  '🥴',
+  '😍',
+  '🐳',
+  '❤‍🔥',
+  '🌚',
+  '🌭',
+  '💯',
+  '🤣',
+  '⚡',
+  '🍌',
+  '🏆',
+  '💔',
+  '🤨',
+  '😐',
+  '🍓',
+  '🍾',
+  '💋',
+  '🖕',
+  '😈',
+  '😴',
+  '😭',
+  '🤓',
+  '👻',
+  '👨‍💻',
+  '👀',
+  '🎃',
+  '🙈',
+  '😇',
+  '😨',
+  '🤝',
+  '✍',
+  '🤗',
+  '🫡',
+  '🎅',
+  '🎄',
+  '☃',
+  '💅',
+  '🤪',
+  '🗿',
+  '🆒',
+  '💘',
+  '🙉',
+  '🦄',
+  '😘',
+  '💊',
+  '🙊',
+  '😎',
+  '👾',
+  '🤷‍♂',
+  '🤷',
+  '🤷‍♀',
+  '😡',
+] as const;
+type TelegramReaction = (typeof TELEGRAM_REACTIONS)[number];
+
+/** Telegram's answers that mean the change is already there: doing it again is success. */
+const ALREADY_DONE = /message is not modified|message to delete not found/i;
+
+/** `<chat_id>:<message_id>`, as Parley stores a Telegram message's external id. */
+function splitExternalId(externalId: string): { chatId: string; messageId: number } {
+  const at = externalId.lastIndexOf(':');
+  const messageId = Number(externalId.slice(at + 1));
+  if (at <= 0 || !Number.isInteger(messageId))
+    throw new PlatformError('rejected', `not a Telegram message id: ${externalId}`);
+  return { chatId: externalId.slice(0, at), messageId };
+}
 
 /** Telegram through grammy's Api, against TELEGRAM_API_ROOT (the real one, or the simulator). */
 export class TelegramAdapter implements PlatformAdapter {
@@ -19,6 +117,14 @@ export class TelegramAdapter implements PlatformAdapter {
   // Telegram: about 1 message/s per chat and 30/s per bot.
   readonly limits = { perRecipient: { points: 1, seconds: 1 }, perAccount: { points: 30, seconds: 1 } };
   readonly webhook = new TelegramWebhookReceiver();
+  // Bots may delete their messages in private chats only within 48 hours, and react only with Telegram's set.
+  readonly changes: PlatformChangeCapabilities = {
+    edit: true,
+    delete: true,
+    react: true,
+    deleteWithinHours: 48,
+    reactions: TELEGRAM_REACTIONS,
+  };
 
   constructor(
     private readonly apiRoot: string,
@@ -89,6 +195,47 @@ export class TelegramAdapter implements PlatformAdapter {
       await this.api(channel.credentials.bot_token).sendChatAction(recipientId, 'typing');
     } catch (error) {
       throw mapTelegramError(error);
+    }
+  }
+
+  /** editMessageText, or editMessageCaption for a message that carries a file. */
+  async editText(channel: ChannelAccess, message: SentMessageRef, text: string): Promise<void> {
+    const { chatId, messageId } = splitExternalId(message.externalId);
+    const api = this.api(channel.credentials.bot_token);
+    await this.alreadyDoneIsDone(() =>
+      message.hasMedia
+        ? api.editMessageCaption(chatId, messageId, { caption: text })
+        : api.editMessageText(chatId, messageId, text),
+    );
+  }
+
+  async deleteMessage(channel: ChannelAccess, message: SentMessageRef): Promise<void> {
+    const { chatId, messageId } = splitExternalId(message.externalId);
+    await this.alreadyDoneIsDone(() =>
+      this.api(channel.credentials.bot_token).deleteMessage(chatId, messageId),
+    );
+  }
+
+  /** setMessageReaction replaces the bot's reactions on the message: one emoji, or none. */
+  async react(channel: ChannelAccess, _recipientId: string, externalId: string, emoji: string | null) {
+    const { chatId, messageId } = splitExternalId(externalId);
+    if (emoji !== null && !(TELEGRAM_REACTIONS as readonly string[]).includes(emoji))
+      throw new PlatformError('rejected', `Telegram bots cannot react with ${emoji}`);
+    const reaction = emoji === null ? [] : [{ type: 'emoji' as const, emoji: emoji as TelegramReaction }];
+    try {
+      await this.api(channel.credentials.bot_token).setMessageReaction(chatId, messageId, reaction);
+    } catch (error) {
+      throw mapTelegramError(error);
+    }
+  }
+
+  private async alreadyDoneIsDone(call: () => Promise<unknown>): Promise<void> {
+    try {
+      await call();
+    } catch (error) {
+      const mapped = mapTelegramError(error);
+      if (mapped.code === 'rejected' && ALREADY_DONE.test(mapped.reason)) return;
+      throw mapped;
     }
   }
 

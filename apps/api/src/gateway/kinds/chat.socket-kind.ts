@@ -112,6 +112,8 @@ export class ChatSocketKind implements SocketKindDefinition {
     }
     if (is(event, 'message.reaction')) return [{ type: 'reaction', seq, ...event.payload }];
     if (is(event, 'message.status')) return [{ type: 'message_status', seq, ...event.payload }];
+    if (is(event, 'message.platform_change'))
+      return [{ type: 'message_platform_change', seq, conversation_id: conversationId, ...event.payload }];
     if (is(event, 'conversation.read')) {
       if (event.payload.agent_id === viewer.agentId) return [];
       const { agent_id, message_id } = event.payload;
