@@ -7,6 +7,7 @@ import { DeletedMessagesKeepNoText1796002216573 } from './1796002216573-deleted-
 import { EventReaderCursors1796010000000 } from './1796010000000-event-reader-cursors';
 import { ChannelTypeFromRegistry1796021000000 } from './1796021000000-channel-type-from-registry';
 import { InboundUpdates1796030000000 } from './1796030000000-inbound-updates';
+import { ConversationAd1796040000000 } from './1796040000000-conversation-ad';
 
 /** Every migration in order. `npm run migration:generate` writes a new file: add its class here. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   EventReaderCursors1796010000000,
   ChannelTypeFromRegistry1796021000000,
   InboundUpdates1796030000000,
+  ConversationAd1796040000000,
 ];

@@ -97,6 +97,12 @@ const schema = z
     INSTAGRAM_API_URL: url(['http:', 'https:']).default('https://graph.facebook.com/v21.0'),
     INSTAGRAM_APP_SECRET: z.string().optional(),
     INSTAGRAM_VERIFY_TOKEN: z.string().optional(),
+    DIVAR_API_URL: url(['http:', 'https:']).default('https://open-api.divar.ir'),
+    DIVAR_OAUTH_URL: url(['http:', 'https:']).default('https://oauth.divar.ir'),
+    /** Where Divar's two-step media upload sends the file (the second step). */
+    DIVAR_UPLOAD_URL: url(['http:', 'https:']).default('https://chat.divar.ir'),
+    /** The api's public base: Divar's OAuth returns the business owner's browser to API_PUBLIC_URL/oauth/divar/callback. */
+    API_PUBLIC_URL: url(['http:', 'https:']).optional(),
     INSTAGRAM_MEDIA_HOSTS: z
       .string()
       .default(DEFAULT_INSTAGRAM_MEDIA_HOSTS)
@@ -184,6 +190,12 @@ function toConfig(env: z.infer<typeof schema>) {
       verifyToken: env.INSTAGRAM_VERIFY_TOKEN,
       mediaHosts: env.INSTAGRAM_MEDIA_HOSTS,
     },
+    divar: {
+      apiUrl: env.DIVAR_API_URL.replace(/\/+$/, ''),
+      oauthUrl: env.DIVAR_OAUTH_URL.replace(/\/+$/, ''),
+      uploadUrl: env.DIVAR_UPLOAD_URL.replace(/\/+$/, ''),
+    },
+    apiPublicUrl: (env.API_PUBLIC_URL ?? `http://127.0.0.1:${env.API_PORT}`).replace(/\/+$/, ''),
     mediaDir: resolve(env.MEDIA_DIR),
     media: {
       linkTtlSeconds: env.MEDIA_LINK_TTL_SECONDS,

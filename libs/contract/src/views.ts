@@ -116,6 +116,8 @@ export interface ConversationView {
   last_message_at: string;
   last_message_preview: string | null;
   last_customer_message_at: string | null;
+  /** The ad a Divar conversation is about, with its page on Divar; null or absent elsewhere. */
+  ad?: { post_token: string; url: string } | null;
   /** Customer messages the calling agent has not read; absent on events, which go to many agents. */
   unread_count?: number;
   created_at: string;

@@ -16,6 +16,11 @@ export interface ConnectInput {
   bot_token?: string;
   ig_user_id?: string;
   access_token?: string;
+  /** Divar (Kenar): the app's slug (its OAuth client_id), API key, identification key and OAuth client secret. */
+  app_slug?: string;
+  api_key?: string;
+  identification_key?: string;
+  client_secret?: string;
 }
 
 export interface OutboundAttachment {

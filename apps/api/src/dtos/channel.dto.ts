@@ -26,6 +26,32 @@ export class CreateChannelDto {
   @MinLength(10)
   @MaxLength(1024)
   access_token?: string;
+
+  @ApiPropertyOptional({ description: 'divar: the Kenar app slug (its OAuth client_id)' })
+  @ValidateIf((dto: CreateChannelDto) => dto.type === 'divar')
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'app_slug must be the Kenar app slug' })
+  app_slug?: string;
+
+  @ApiPropertyOptional({ description: 'divar: the Kenar app API key' })
+  @ValidateIf((dto: CreateChannelDto) => dto.type === 'divar')
+  @IsString()
+  @MinLength(8)
+  @MaxLength(1024)
+  api_key?: string;
+
+  @ApiPropertyOptional({ description: 'divar: the identification key Divar sends with every event' })
+  @ValidateIf((dto: CreateChannelDto) => dto.type === 'divar')
+  @IsString()
+  @MinLength(8)
+  @MaxLength(1024)
+  identification_key?: string;
+
+  @ApiPropertyOptional({ description: 'divar: the Kenar app OAuth client secret' })
+  @ValidateIf((dto: CreateChannelDto) => dto.type === 'divar')
+  @IsString()
+  @MinLength(8)
+  @MaxLength(1024)
+  client_secret?: string;
 }
 
 export class UpdateChannelDto {
