@@ -20,6 +20,7 @@ import { ConversationService } from './services/conversation.service';
 import { CredentialsCipher } from './services/credentials-cipher';
 import { EventService } from './services/event.service';
 import { DeliveryService } from './services/delivery.service';
+import { DivarSessionService } from './services/divar-session.service';
 import { InboundMessageService } from './services/inbound-message.service';
 import { InboundService } from './services/inbound.service';
 import { InboundUpdateLog } from './services/inbound-update-log';
@@ -45,6 +46,7 @@ const SERVICES = [
   MessageDeletionService,
   TokenService,
   DeliveryService,
+  DivarSessionService,
   InboundService,
   InboundMessageService,
   InboundUpdateLog,
