@@ -103,6 +103,8 @@ export interface ChannelView {
   status: ChannelStatus;
   external_id: string | null;
   webhook_url: string;
+  /** Messages older than this many days are erased (text and media); null keeps them. */
+  retention_days: number | null;
   created_at: string;
   updated_at: string;
 }
@@ -186,6 +188,8 @@ export interface MessageView {
   /** When and by whom it was deleted: an agent, or the customer who unsent it. Never what it said. */
   deleted_at: string | null;
   deleted_by: ParticipantRef | null;
+  /** Erased by the channel's retention period: when, and after how many days. Never what it said. */
+  expired?: { at: string; after_days: number } | null;
   created_at: string;
 }
 

@@ -30,6 +30,7 @@ import { MediaService } from './services/media.service';
 import { MessageDeletionService } from './services/message-deletion.service';
 import { MessageQueryService } from './services/message-query.service';
 import { MessageService } from './services/message.service';
+import { RetentionService } from './services/retention.service';
 import { JWT_ALGORITHM, jwtKey, TokenService } from './services/token.service';
 import { UploadService } from './services/upload.service';
 
@@ -44,6 +45,7 @@ const SERVICES = [
   MessageService,
   MessageQueryService,
   MessageDeletionService,
+  RetentionService,
   TokenService,
   DeliveryService,
   DivarSessionService,

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { Allow, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import type { ChannelType } from '@parley/contract/channel-types';
 import { PLATFORMS } from '@parley/platforms/platform.registry';
 
@@ -61,4 +61,14 @@ export class UpdateChannelDto {
   @Matches(BOT_TOKEN, { message: 'bot_token must look like 123456:ABC-DEF…' })
   bot_token?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(10) @MaxLength(1024) access_token?: string;
+  /** Checked by the channel service, which answers `retention_days_invalid` for anything but 1-3650 or null. */
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    minimum: 1,
+    maximum: 3650,
+    description: 'messages older than this many days lose their text and media; null keeps them',
+  })
+  @Allow()
+  retention_days?: unknown;
 }

@@ -30,6 +30,9 @@ export interface MessageRow {
   edited_at: Date | null;
   deleted_at: Date | null;
   deleted_by_agent_id: string | null;
+  /** Set once the channel's retention period erased it. */
+  expired_at?: Date | null;
+  expired_after_days?: number | null;
   created_at: Date;
 }
 
@@ -100,6 +103,9 @@ export function toMessageView(row: MessageRow): MessageView {
     deleted,
     deleted_at: row.deleted_at?.toISOString() ?? null,
     deleted_by: deletedBy(row),
+    expired: row.expired_at
+      ? { at: row.expired_at.toISOString(), after_days: row.expired_after_days ?? 0 }
+      : null,
     created_at: row.created_at.toISOString(),
   };
 }

@@ -20,6 +20,8 @@ export class DivarAdapter implements PlatformAdapter {
   readonly voice = { mimes: ['audio/ogg', 'audio/mpeg', 'audio/mp4'], described: 'OGG, MP3 or M4A' };
   readonly limits = { perRecipient: { points: 1, seconds: 1 }, perAccount: { points: 10, seconds: 1 } };
   readonly webhook = new DivarWebhookReceiver();
+  /** Divar's policy: keep chat messages no longer than needed (`../shared/platforms/divar.md` §7). */
+  readonly defaultRetentionDays = 30;
 
   constructor(
     private readonly hosts: DivarHosts,
