@@ -176,7 +176,7 @@ ${input.error ? `<section class="error" role="alert" data-testid="error">${escap
 <section>
 <form method="post" action="${escapeHtml(self(locale))}" accept-charset="utf-8">
 <input type="hidden" name="nonce" value="${escapeHtml(input.nonce)}">
-<label for="content"><h2>${escapeHtml(t.leave)}</h2></label>
+<h2><label for="content">${escapeHtml(t.leave)}</label></h2>
 <textarea id="content" name="content" dir="auto" required maxlength="4096" placeholder="${escapeHtml(t.placeholder)}">${escapeHtml(input.draft)}</textarea>
 <button type="submit">${escapeHtml(t.send)}</button>
 </form>
