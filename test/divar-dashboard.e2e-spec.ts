@@ -210,6 +210,18 @@ describe('Divar in the browser', () => {
     expect(errors).toEqual([]);
     await screenshot(page, 'divar-session');
 
+    // Stored as the customer's message: the REST API shows it to an agent.
+    const conversations = await stack.http
+      .as(admin.token)
+      .get(`/api/v1/conversations?channel_id=${channelId}`);
+    expect(conversations.body.data).toHaveLength(1);
+    const history = await stack.http
+      .as(admin.token)
+      .get(`/api/v1/conversations/${conversations.body.data[0].id}/messages`);
+    expect(history.body.data.map((m: { type: string; content: string }) => [m.type, m.content])).toEqual([
+      ['customer', 'سلام، این آگهی هنوز موجود است؟'],
+    ]);
+
     // The agent's inbox: a Divar badge on the item, the ad in the conversation's header.
     const agentPage = await open();
     const item = agentPage

@@ -139,7 +139,7 @@ export class DivarSessionService {
       `SELECT c.status, c.last_customer_message_at,
               (SELECT max(m.created_at) FROM message m
                 WHERE m.conversation_id = c.id AND m.workspace_id = c.workspace_id
-                  AND m.type = 'support' AND m.status <> 'failed') AS last_answered_at
+                  AND m.type = 'support' AND m.status IN ('sent', 'delivered', 'read')) AS last_answered_at
          FROM contact_identity i
          JOIN conversation c ON c.contact_id = i.contact_id AND c.channel_id = i.channel_id
         WHERE i.workspace_id = $1 AND i.channel_id = $2 AND i.platform_user_id = ANY($3::text[])
