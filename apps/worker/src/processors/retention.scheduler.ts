@@ -9,6 +9,7 @@ export class RetentionScheduler implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RetentionScheduler.name);
   private readonly warnings = new ThrottledWarnings(this.logger);
   private timer?: NodeJS.Timeout;
+  private first?: NodeJS.Timeout;
   private running?: Promise<number>;
 
   constructor(
@@ -17,7 +18,11 @@ export class RetentionScheduler implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.run(), this.config.retention.scanIntervalSeconds * 1000);
+    const every = this.config.retention.scanIntervalSeconds * 1000;
+    // A worker restarted more often than the interval still scans: once a minute after start.
+    this.first = setTimeout(() => void this.run(), Math.min(every, 60_000));
+    this.first.unref();
+    this.timer = setInterval(() => void this.run(), every);
     this.timer.unref();
   }
 
@@ -34,6 +39,7 @@ export class RetentionScheduler implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearTimeout(this.first);
     clearInterval(this.timer);
     await this.running;
   }
