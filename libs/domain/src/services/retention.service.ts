@@ -139,15 +139,14 @@ export class RetentionService {
     const shown = [...rows, ...copies];
     const keys = shown.flatMap((v) => (v.attachments ?? []).flatMap((a) => a.storage_key ?? []));
     // The previews conversations showed of these messages (notes never show), per conversation.
-    const conversationOf = new Map(rows.map((r) => [r.id, r.conversation_id]));
+    const rowOf = new Map(rows.map((r) => [r.id, r]));
     const previews = new Map<string, Set<string>>();
     for (const v of shown) {
-      const row = rows.find((r) => r.id === v.id);
+      const row = rowOf.get(v.id);
       if (!row || row.type === 'note') continue;
       const preview = previewOf(v.content ?? '', v.attachments ?? []);
       if (!preview) continue;
-      const conversationId = conversationOf.get(v.id)!;
-      previews.set(conversationId, (previews.get(conversationId) ?? new Set()).add(preview));
+      previews.set(row.conversation_id, (previews.get(row.conversation_id) ?? new Set()).add(preview));
     }
 
     const scrubbed = rows.map((r) => JSON.stringify((r.attachments ?? []).map(expiredAttachment)));
@@ -158,8 +157,13 @@ export class RetentionService {
       [workspaceId, days, ids, scrubbed, at],
     );
 
-    // The conversations' previews: the newest message that still has its text, or nothing.
-    const previewRows: { id: string; before: string | null; after: string }[] = await manager.query(
+    // The conversations' previews: the newest message that still has its text, or nothing (as
+    // previewOf() writes it). Locked in id order, as replies lock them, so the two cannot deadlock.
+    await manager.query(
+      `SELECT id FROM conversation WHERE workspace_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
+      [workspaceId, conversations],
+    );
+    const previewRows: { id: string; after: string }[] = await manager.query(
       `WITH next AS (
          SELECT c.id, c.last_message_preview AS before,
                 coalesce((SELECT CASE WHEN btrim(m.content) <> '' THEN left(btrim(m.content), 140)
@@ -169,13 +173,12 @@ export class RetentionService {
                            WHERE m.conversation_id = c.id AND m.workspace_id = c.workspace_id
                              AND m.deleted_at IS NULL AND m.expired_at IS NULL AND m.type <> 'note'
                            ORDER BY m.seq DESC LIMIT 1), '') AS after
-           FROM conversation c WHERE c.workspace_id = $1 AND c.id = ANY($2::uuid[])
-          FOR NO KEY UPDATE OF c),
+           FROM conversation c WHERE c.workspace_id = $1 AND c.id = ANY($2::uuid[])),
        changed AS (
          UPDATE conversation c SET last_message_preview = n.after
            FROM next n WHERE c.id = n.id AND c.last_message_preview IS DISTINCT FROM n.after
          RETURNING c.id)
-       SELECT n.id, n.before, n.after FROM next n JOIN changed USING (id)`,
+       SELECT n.id, n.after FROM next n JOIN changed USING (id)`,
       [workspaceId, conversations],
     );
 
