@@ -218,6 +218,29 @@ describe('the Divar add-on session page', () => {
     await ws.http.patch(`/api/v1/channels/${channelId}`, { name: 'Acme on Divar' });
   });
 
+  it('takes at most 5 page messages from one conversation in 10 minutes, then says to wait', async () => {
+    const path = await pagePath('conv-flood');
+    for (let i = 0; i < 5; i++) {
+      const html = await (await page(path)).text();
+      expect((await post(actionOf(html), { content: `message ${i}`, nonce: nonceOf(html) })).status).toBe(
+        303,
+      );
+    }
+    const html = await (await page(`${path}?lang=en`)).text();
+    const refused = await post(actionOf(html), { content: 'one more', nonce: nonceOf(html) });
+    expect(refused.status).toBe(429);
+    expect(await refused.text()).toMatch(/Too many requests. Try again in \d+ seconds./);
+    const stored = await api.db.query(
+      `SELECT count(*)::int AS n FROM message m JOIN contact_identity i ON i.contact_id = m.sender_contact_id
+        WHERE i.platform_user_id = 'post:conv-flood'`,
+    );
+    expect(stored).toEqual([{ n: 5 }]);
+    const [event] = await api.db.query(
+      `SELECT workspace_id FROM security_event WHERE kind = 'rate_limited' AND detail->>'endpoint' = 'divar_session'`,
+    );
+    expect(event.workspace_id).toBe(ws.workspaceId);
+  });
+
   it('sends the customer back only to Divar’s completion host, never to a URL from the request', async () => {
     const kept = await pagePath('conv-return', {
       completion_url: 'https://open-platform-redirect.divar.ir/completion?x=1',

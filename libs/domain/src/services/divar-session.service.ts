@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
-import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import type { ConversationStatus } from '@parley/contract/views';
@@ -14,7 +14,9 @@ import {
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import type { WebhookDelivery } from '@parley/platforms/webhook';
 import { assertLength } from '@parley/security/content';
+import { RedisClient } from '@parley/runtime/redis.provider';
 import { SecurityEventService } from '@parley/security/security-event.service';
+import { slidingWindow } from '@parley/security/sliding-window';
 import { ChannelService } from './channel.service';
 import { InboundMessageService } from './inbound-message.service';
 
@@ -44,6 +46,9 @@ export interface DivarSessionStatus {
 const TOKEN = /^[A-Za-z0-9_-]{10,1500}\.[A-Za-z0-9_-]{43}$/;
 const NONCE = /^[A-Za-z0-9_-]{22}$/;
 const TYPE = 'divar';
+/** Messages one Divar conversation may leave through the page per window: a page is no way to flood the inbox. */
+const PAGE_MESSAGES = 5;
+const PAGE_WINDOW_MS = 10 * 60_000;
 
 /**
  * Divar's add-on open flow: Divar asks ingest for a page URL for a chat (its identification key
@@ -63,6 +68,7 @@ export class DivarSessionService {
     private readonly platforms: PlatformRegistry,
     private readonly security: SecurityEventService,
     private readonly inbound: InboundMessageService,
+    private readonly redis: RedisClient,
   ) {
     this.key = Buffer.from(hkdfSync('sha256', config.jwt.secret, '', 'parley divar sessions v1', 32));
   }
@@ -176,6 +182,7 @@ export class DivarSessionService {
     const text = content.trim();
     if (!text) throw new AppError('message_empty', 400);
     assertLength(text, this.platforms.adapter(TYPE).maxTextLength, 'Divar');
+    await this.spendPageBudget(session, nonce);
     const ids = divarCustomerIds(session.conversationId);
     // The identity the customer already has (a chatbot conversation's, say), else the chat's kind.
     const [known]: { platform_user_id: string }[] = await this.db.query(
@@ -201,6 +208,31 @@ export class DivarSessionService {
         [session.workspaceId, message.conversation_id, session.postToken],
       );
     }
+  }
+
+  /** One of the conversation's page messages (a form posted twice is one); 429 past the budget. */
+  private async spendPageBudget(session: DivarSession, nonce: string): Promise<void> {
+    let waitMs: number;
+    try {
+      waitMs = await slidingWindow(
+        this.redis.redis,
+        `rate:divar-session:${session.channelId}:${session.conversationId}`,
+        PAGE_MESSAGES,
+        PAGE_WINDOW_MS,
+        nonce || randomUUID(),
+      );
+    } catch {
+      // Redis down: the customer's message is worth more than the limit.
+      return;
+    }
+    if (waitMs <= 0) return;
+    const retryAfter = Math.ceil(waitMs / 1000);
+    await this.security.record({
+      kind: 'rate_limited',
+      workspaceId: session.workspaceId,
+      detail: { channel_id: session.channelId, endpoint: 'divar_session', retry_after: retryAfter },
+    });
+    throw new AppError('rate_limited', 429, { retry_after: retryAfter });
   }
 
   private async liveChannel(session: DivarSession) {
