@@ -7,6 +7,8 @@ import { DeletedMessagesKeepNoText1796002216573 } from './1796002216573-deleted-
 import { EventReaderCursors1796010000000 } from './1796010000000-event-reader-cursors';
 import { ChannelTypeFromRegistry1796021000000 } from './1796021000000-channel-type-from-registry';
 import { InboundUpdates1796030000000 } from './1796030000000-inbound-updates';
+import { ConversationAd1796040000000 } from './1796040000000-conversation-ad';
+import { ChannelRetention1796041000000 } from './1796041000000-channel-retention';
 import { PlatformChanges1796042000000 } from './1796042000000-platform-changes';
 import { MessageAppEchoesAndStories1796043100000 } from './1796043100000-message-app-echoes-and-stories';
 
@@ -21,6 +23,8 @@ export const MIGRATIONS = [
   EventReaderCursors1796010000000,
   ChannelTypeFromRegistry1796021000000,
   InboundUpdates1796030000000,
+  ConversationAd1796040000000,
+  ChannelRetention1796041000000,
   PlatformChanges1796042000000,
   MessageAppEchoesAndStories1796043100000,
 ];

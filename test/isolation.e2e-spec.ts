@@ -32,7 +32,9 @@ describe('tenant isolation', () => {
     ]),
     agent: await api.db.query('SELECT name, role, deactivated_at FROM agent WHERE id = $1', [ids.agent]),
     contact: await api.db.query('SELECT name, phone FROM contact WHERE id = $1', [ids.contact]),
-    channel: await api.db.query('SELECT name, deleted_at FROM channel WHERE id = $1', [ids.channel]),
+    channel: await api.db.query('SELECT name, retention_days, deleted_at FROM channel WHERE id = $1', [
+      ids.channel,
+    ]),
   });
 
   beforeAll(async () => {
@@ -70,6 +72,7 @@ describe('tenant isolation', () => {
     ['PATCH', '/api/v1/contacts/:contact', { name: 'Hijacked' }],
     ['GET', '/api/v1/channels/:channel', undefined],
     ['PATCH', '/api/v1/channels/:channel', { name: 'Hijacked' }],
+    ['PATCH', '/api/v1/channels/:channel', { retention_days: 1 }],
     ['DELETE', '/api/v1/channels/:channel', undefined],
     ['GET', '/api/v1/messages/:message/attachments/0', undefined],
     ['GET', '/api/v1/messages/:message/attachments/0/link', undefined],

@@ -20,6 +20,7 @@ import { AttachmentsController } from './controllers/attachments.controller';
 import { AuthController } from './controllers/auth.controller';
 import { ChannelsController } from './controllers/channels.controller';
 import { ContactsController } from './controllers/contacts.controller';
+import { DivarSessionPageController } from './controllers/divar-session.controller';
 import { ConversationsController } from './controllers/conversations.controller';
 import { MediaController } from './controllers/media.controller';
 import { MessagesController } from './controllers/messages.controller';
@@ -64,6 +65,7 @@ export class ApiModule implements NestModule {
         AdminSecurityController,
         AdminEventReadersController,
         OperatorSecurityController,
+        DivarSessionPageController,
       ],
       providers: [
         JwtStrategy,
@@ -91,7 +93,8 @@ export class ApiModule implements NestModule {
 export function setupApi(app: INestApplication): void {
   serveDashboard(app, app.get<AppConfig>(CONFIG).dashboardDir);
   app.useWebSocketAdapter(new ParleyWsAdapter(app));
-  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz', 'metrics'] });
+  // The customer's add-on session page lives outside the API, at the link Divar opens.
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz', 'metrics', 'divar/session/{*token}'] });
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

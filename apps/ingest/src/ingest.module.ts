@@ -4,6 +4,7 @@ import { DomainModule } from '@parley/domain/domain.module';
 import { RelayModule } from '@parley/realtime/realtime.module';
 import { RuntimeModule } from '@parley/runtime/runtime.module';
 import { IpGuardMiddleware } from '@parley/security/ip-guard.middleware';
+import { DivarSessionController } from './controllers/divar-session.controller';
 import { WebhookController } from './controllers/webhook.controller';
 
 /**
@@ -20,7 +21,7 @@ export class IngestModule implements NestModule {
     return {
       module: IngestModule,
       imports: [RuntimeModule.forRoot(config, 'ingest'), DomainModule, RelayModule],
-      controllers: [WebhookController],
+      controllers: [DivarSessionController, WebhookController],
     };
   }
 }

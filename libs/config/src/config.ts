@@ -97,6 +97,20 @@ const schema = z
     INSTAGRAM_API_URL: url(['http:', 'https:']).default('https://graph.facebook.com/v21.0'),
     INSTAGRAM_APP_SECRET: z.string().optional(),
     INSTAGRAM_VERIFY_TOKEN: z.string().optional(),
+    DIVAR_API_URL: url(['http:', 'https:']).default('https://open-api.divar.ir'),
+    DIVAR_OAUTH_URL: url(['http:', 'https:']).default('https://oauth.divar.ir'),
+    /** Where Divar's two-step media upload sends the file (the second step). */
+    DIVAR_UPLOAD_URL: url(['http:', 'https:']).default('https://chat.divar.ir'),
+    /** The api's public base: Divar's OAuth returns the business owner's browser to API_PUBLIC_URL/oauth/divar/callback. */
+    API_PUBLIC_URL: url(['http:', 'https:']).optional(),
+    /** Where the add-on session page returns the customer to Divar; a completion_url Divar sends is used only on this origin. */
+    DIVAR_COMPLETION_URL: url(['https:', 'http:']).default(
+      'https://open-platform-redirect.divar.ir/completion',
+    ),
+    /** How long an add-on session page's link stays valid. */
+    DIVAR_SESSION_TTL_SECONDS: z.coerce.number().int().min(30).max(86400).default(900),
+    /** How often the worker erases messages older than their channel's retention period. */
+    RETENTION_SCAN_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86400).default(3600),
     INSTAGRAM_MEDIA_HOSTS: z
       .string()
       .default(DEFAULT_INSTAGRAM_MEDIA_HOSTS)
@@ -187,6 +201,17 @@ function toConfig(env: z.infer<typeof schema>) {
       verifyToken: env.INSTAGRAM_VERIFY_TOKEN,
       mediaHosts: env.INSTAGRAM_MEDIA_HOSTS,
     },
+    divar: {
+      apiUrl: env.DIVAR_API_URL.replace(/\/+$/, ''),
+      oauthUrl: env.DIVAR_OAUTH_URL.replace(/\/+$/, ''),
+      uploadUrl: env.DIVAR_UPLOAD_URL.replace(/\/+$/, ''),
+    },
+    apiPublicUrl: (env.API_PUBLIC_URL ?? `http://127.0.0.1:${env.API_PORT}`).replace(/\/+$/, ''),
+    divarSession: {
+      completionUrl: env.DIVAR_COMPLETION_URL,
+      ttlSeconds: env.DIVAR_SESSION_TTL_SECONDS,
+    },
+    retention: { scanIntervalSeconds: env.RETENTION_SCAN_INTERVAL_SECONDS },
     mediaDir: resolve(env.MEDIA_DIR),
     media: {
       linkTtlSeconds: env.MEDIA_LINK_TTL_SECONDS,

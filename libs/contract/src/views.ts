@@ -104,6 +104,8 @@ export interface ChannelView {
   status: ChannelStatus;
   external_id: string | null;
   webhook_url: string;
+  /** Messages older than this many days are erased (text and media); null keeps them. */
+  retention_days: number | null;
   created_at: string;
   updated_at: string;
 }
@@ -117,6 +119,8 @@ export interface ConversationView {
   last_message_at: string;
   last_message_preview: string | null;
   last_customer_message_at: string | null;
+  /** The ad a Divar conversation is about, with its page on Divar; null or absent elsewhere. */
+  ad?: { post_token: string; url: string } | null;
   /** Customer messages the calling agent has not read; absent on events, which go to many agents. */
   unread_count?: number;
   created_at: string;
@@ -261,6 +265,8 @@ export interface MessageView {
   deleted_by: ParticipantRef | null;
   /** The newest edit, delete or reaction an agent made to it, and how it stands at the platform; null if none. */
   platform_change: PlatformChangeView | null;
+  /** Erased by the channel's retention period: when, and after how many days. Never what it said. */
+  expired?: { at: string; after_days: number } | null;
   created_at: string;
 }
 

@@ -20,6 +20,7 @@ import { ConversationService } from './services/conversation.service';
 import { CredentialsCipher } from './services/credentials-cipher';
 import { EventService } from './services/event.service';
 import { DeliveryService } from './services/delivery.service';
+import { DivarSessionService } from './services/divar-session.service';
 import { InboundMessageService } from './services/inbound-message.service';
 import { InboundService } from './services/inbound.service';
 import { InboundUpdateLog } from './services/inbound-update-log';
@@ -32,6 +33,7 @@ import { MessageDeletionService } from './services/message-deletion.service';
 import { MessageQueryService } from './services/message-query.service';
 import { MessageService } from './services/message.service';
 import { PlatformChangeService } from './services/platform-change.service';
+import { RetentionService } from './services/retention.service';
 import { JWT_ALGORITHM, jwtKey, TokenService } from './services/token.service';
 import { UploadService } from './services/upload.service';
 
@@ -46,9 +48,11 @@ const SERVICES = [
   MessageService,
   MessageQueryService,
   MessageDeletionService,
+  RetentionService,
   TokenService,
   DeliveryService,
   PlatformChangeService,
+  DivarSessionService,
   InboundService,
   InboundMessageService,
   InboundEchoService,

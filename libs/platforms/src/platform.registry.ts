@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import type { ChannelType } from '@parley/contract/channel-types';
+import { DivarAdapter } from './divar/divar.adapter';
 import { InstagramAdapter } from './instagram/instagram.adapter';
 import type { PlatformAdapter } from './platform';
 import { TelegramAdapter } from './telegram/telegram.adapter';
@@ -14,6 +15,7 @@ export const PLATFORMS = {
       { hosts: config.instagram.mediaHosts, timeoutMs: config.media.fetchTimeoutMs },
       { appSecret: config.instagram.appSecret, verifyToken: config.instagram.verifyToken },
     ),
+  divar: (config: AppConfig) => new DivarAdapter(config.divar, config.media.fetchTimeoutMs),
 } satisfies Record<string, (config: AppConfig) => PlatformAdapter>;
 
 /** A channel type is a path segment of its webhook URL and fits `channel.type` (varchar 16). */

@@ -16,6 +16,11 @@ export interface ConnectInput {
   bot_token?: string;
   ig_user_id?: string;
   access_token?: string;
+  /** Divar (Kenar): the app's slug (its OAuth client_id), API key, identification key and OAuth client secret. */
+  app_slug?: string;
+  api_key?: string;
+  identification_key?: string;
+  client_secret?: string;
 }
 
 export interface OutboundAttachment {
@@ -77,6 +82,8 @@ export interface PlatformAdapter {
     perRecipient: { points: number; seconds: number };
     perAccount: { points: number; seconds: number };
   };
+  /** How many days a new channel keeps its messages' text by default (the platform's policy); absent: kept. */
+  readonly defaultRetentionDays?: number;
   /** Checks the credentials with the platform; returns the account id and what to store (encrypted). */
   connect(input: ConnectInput): Promise<{ externalId: string; credentials: Record<string, string> }>;
   /** How the platform's webhooks reach a channel and prove themselves; ingest runs the same steps for all. */

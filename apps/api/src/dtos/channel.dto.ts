@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { Allow, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import type { ChannelType } from '@parley/contract/channel-types';
 import { PLATFORMS } from '@parley/platforms/platform.registry';
 
@@ -26,6 +26,32 @@ export class CreateChannelDto {
   @MinLength(10)
   @MaxLength(1024)
   access_token?: string;
+
+  @ApiPropertyOptional({ description: 'divar: the Kenar app slug (its OAuth client_id)' })
+  @ValidateIf((dto: CreateChannelDto) => dto.type === 'divar')
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'app_slug must be the Kenar app slug' })
+  app_slug?: string;
+
+  @ApiPropertyOptional({ description: 'divar: the Kenar app API key' })
+  @ValidateIf((dto: CreateChannelDto) => dto.type === 'divar')
+  @IsString()
+  @MinLength(8)
+  @MaxLength(1024)
+  api_key?: string;
+
+  @ApiPropertyOptional({ description: 'divar: the identification key Divar sends with every event' })
+  @ValidateIf((dto: CreateChannelDto) => dto.type === 'divar')
+  @IsString()
+  @MinLength(8)
+  @MaxLength(1024)
+  identification_key?: string;
+
+  @ApiPropertyOptional({ description: 'divar: the Kenar app OAuth client secret' })
+  @ValidateIf((dto: CreateChannelDto) => dto.type === 'divar')
+  @IsString()
+  @MinLength(8)
+  @MaxLength(1024)
+  client_secret?: string;
 }
 
 export class UpdateChannelDto {
@@ -35,4 +61,14 @@ export class UpdateChannelDto {
   @Matches(BOT_TOKEN, { message: 'bot_token must look like 123456:ABC-DEF…' })
   bot_token?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(10) @MaxLength(1024) access_token?: string;
+  /** Checked by the channel service, which answers `retention_days_invalid` for anything but 1-3650 or null. */
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    minimum: 1,
+    maximum: 3650,
+    description: 'messages older than this many days lose their text and media; null keeps them',
+  })
+  @Allow()
+  retention_days?: unknown;
 }

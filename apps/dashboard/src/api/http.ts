@@ -11,7 +11,8 @@ interface RequestOptions {
 }
 
 async function send(path: string, options: RequestOptions, token: string | null): Promise<Response> {
-  const headers: Record<string, string> = { 'accept-language': session.language };
+  // JSON always: a route that would redirect a browser (Divar's authorize) answers its URL instead.
+  const headers: Record<string, string> = { accept: 'application/json', 'accept-language': session.language };
   if (token) headers.authorization = `Bearer ${token}`;
   let body: BodyInit | undefined;
   if (options.form) body = options.form;

@@ -1,7 +1,17 @@
 import type { ChannelType } from '@parley/contract/channel-types';
 
-/** Telegram's paper plane or Instagram's camera, with the channel's name for screen readers. */
+/** Telegram's paper plane, Instagram's camera or Divar's red badge, with the platform's name for screen readers. */
 export function ChannelIcon({ type }: { type: ChannelType }) {
+  if (type === 'divar')
+    return (
+      <svg className="channel-icon" viewBox="0 0 24 24" role="img" aria-label="Divar" data-channel="divar">
+        <rect width="24" height="24" rx="6" fill="#A62626" />
+        <path
+          d="M7 6.5h5.2c3.3 0 5.3 2.2 5.3 5.5s-2 5.5-5.3 5.5H7zm2.4 2.1v6.8h2.7c1.9 0 3-1.3 3-3.4s-1.1-3.4-3-3.4z"
+          fill="#fff"
+        />
+      </svg>
+    );
   if (type === 'telegram')
     return (
       <svg

@@ -250,6 +250,18 @@ export function ConversationView({ conversationId }: { conversationId: string })
                   @{conversation.contact.username}
                 </span>
               )}
+              {conversation.ad && /^https:\/\//.test(conversation.ad.url) && (
+                <a
+                  className="ad-link"
+                  href={conversation.ad.url}
+                  target="_blank"
+                  rel="noopener noreferrer"
+                  dir="ltr"
+                  data-testid="conversation-ad"
+                >
+                  {t('inbox.ad', { token: conversation.ad.post_token })}
+                </a>
+              )}
             </div>
             <label className="inline">
               <span>{t('status.label')}</span>

@@ -261,11 +261,19 @@ export function MessageBubble(props: Props) {
         </header>
         {props.quoted && (
           <blockquote className="quote" dir="auto">
-            {props.quoted.deleted ? t('message.deleted') : props.quoted.content || t('message.voice')}
+            {props.quoted.deleted
+              ? t('message.deleted')
+              : props.quoted.expired
+                ? t('message.expired', { days: props.quoted.expired.after_days })
+                : props.quoted.content || t('message.voice')}
           </blockquote>
         )}
         {message.deleted ? (
           <p className="muted deleted">{t('message.deleted')}</p>
+        ) : message.expired ? (
+          <p className="muted deleted" data-testid="expired">
+            {t('message.expired', { days: message.expired.after_days })}
+          </p>
         ) : editing ? (
           <form
             className="edit"
@@ -357,7 +365,7 @@ export function MessageBubble(props: Props) {
             </button>
           </div>
         )}
-        {!message.deleted && !editing && (
+        {!message.deleted && !message.expired && !editing && (
           <div className="actions" role="group" aria-label={t('message.actions')}>
             <button type="button" onClick={() => props.onReply(message)}>
               {t('message.reply')}

@@ -48,7 +48,8 @@ export function Shell({ current }: { current: StoredSession }) {
   const cap = useSocketCap(reconnecting);
   const isAdmin = current.agent.role === 'admin';
   const isOperator = current.agent.is_operator === true;
-  const [section, id] = route.split('/').filter(Boolean);
+  // A route may carry a query (`#/channels?divar=connected`, where Divar's OAuth returns the admin).
+  const [section, id] = route.split('?')[0].split('/').filter(Boolean);
 
   const signOut = () => {
     void api('/auth/logout', { method: 'POST', body: { refresh_token: current.refreshToken } }).finally(() =>

@@ -13,6 +13,8 @@ export class Conversation {
   @Column({ type: 'timestamptz' }) lastMessageAt!: Date;
   @Column({ type: 'text', nullable: true }) lastMessagePreview!: string | null;
   @Column({ type: 'timestamptz', nullable: true }) lastCustomerMessageAt!: Date | null;
+  /** The listing the conversation is about (a Divar ad): `{post_token}`; null elsewhere. */
+  @Column({ type: 'jsonb', nullable: true }) ad!: { post_token: string } | null;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt!: Date;
 }

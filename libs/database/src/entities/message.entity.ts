@@ -38,5 +38,8 @@ export class Message {
   @Column({ type: 'timestamptz', nullable: true }) deletedAt!: Date | null;
   /** The agent who deleted it; null for a customer's unsend. Content and attachments are wiped. */
   @Column({ type: 'uuid', nullable: true }) deletedByAgentId!: string | null;
+  /** When the channel's retention period erased its text and media (the row stays as a marker). */
+  @Column({ type: 'timestamptz', nullable: true }) expiredAt!: Date | null;
+  @Column({ type: 'integer', nullable: true }) expiredAfterDays!: number | null;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
 }

@@ -9,6 +9,7 @@ export const toChannelView = (channel: Channel, webhookUrl: string): ChannelView
   status: channel.status,
   external_id: channel.externalId,
   webhook_url: webhookUrl,
+  retention_days: channel.retentionDays,
   created_at: channel.createdAt.toISOString(),
   updated_at: channel.updatedAt.toISOString(),
 });

@@ -1,5 +1,6 @@
 import type { ChannelType } from '@parley/contract/channel-types';
 import type { ConversationStatus, ConversationView } from '@parley/contract/views';
+import { divarPostUrl } from '@parley/platforms/divar/divar.session';
 
 /** One row of the inbox query (snake_case straight from SQL). */
 export interface ConversationRow {
@@ -8,6 +9,8 @@ export interface ConversationRow {
   last_message_at: Date;
   last_message_preview: string | null;
   last_customer_message_at: Date | null;
+  /** The listing the conversation is about (a Divar ad); null elsewhere. */
+  ad: { post_token: string } | null;
   created_at: Date;
   updated_at: Date;
   cursor_at: string;
@@ -37,6 +40,7 @@ export const toConversationView = (row: ConversationRow, withUnread = true): Con
   last_message_at: row.last_message_at.toISOString(),
   last_message_preview: row.last_message_preview,
   last_customer_message_at: row.last_customer_message_at?.toISOString() ?? null,
+  ad: row.ad?.post_token ? { post_token: row.ad.post_token, url: divarPostUrl(row.ad.post_token) } : null,
   ...(withUnread ? { unread_count: Number(row.unread_count) } : {}),
   created_at: row.created_at.toISOString(),
   updated_at: row.updated_at.toISOString(),

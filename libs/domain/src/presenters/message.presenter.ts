@@ -43,6 +43,9 @@ export interface MessageRow {
   deleted_by_agent_id: string | null;
   /** The newest platform_change row (json); absent where a message was just built, with none yet. */
   platform_change?: PlatformChangeRow | null;
+  /** Set once the channel's retention period erased it. */
+  expired_at?: Date | null;
+  expired_after_days?: number | null;
   created_at: Date;
 }
 
@@ -155,6 +158,9 @@ export function toMessageView(row: MessageRow): MessageView {
     deleted_at: row.deleted_at?.toISOString() ?? null,
     deleted_by: deletedBy(row),
     platform_change: row.platform_change ? toPlatformChangeView(row.platform_change) : null,
+    expired: row.expired_at
+      ? { at: row.expired_at.toISOString(), after_days: row.expired_after_days ?? 0 }
+      : null,
     created_at: row.created_at.toISOString(),
   };
 }

@@ -18,12 +18,22 @@ export type ChannelInput = { type: ChannelType; name: string } & ConnectInput;
 
 export interface ChannelChanges {
   name?: string;
+  /** Days a message keeps its text and media; null keeps them. */
+  retention_days?: unknown;
   bot_token?: string;
   access_token?: string;
 }
 
 /** Telegram's `secret_token` allows 1-256 of A-Za-z0-9_-: base64url of 32 random bytes fits. */
 export const newWebhookSecret = () => randomBytes(32).toString('base64url');
+
+/** A retention period as an admin may set it: whole days, 1 to 10 years, or null to keep messages. */
+function retentionDays(value: unknown): number | null {
+  if (value === null) return null;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 3650)
+    throw new AppError('retention_days_invalid', 400);
+  return value;
+}
 
 /** A platform's refusal while connecting, as the admin should read it. */
 function connectError(error: unknown): AppError {
@@ -66,6 +76,7 @@ export class ChannelService {
           credentialsEncrypted: this.cipher.encrypt(connected.credentials, id),
           webhookSecret: newWebhookSecret(),
           externalId: connected.externalId,
+          retentionDays: adapter.defaultRetentionDays ?? null,
         }),
       );
       // Registered inside the transaction: a refused webhook leaves no half-connected channel.
@@ -92,6 +103,7 @@ export class ChannelService {
   async update(workspaceId: string, id: string, changes: ChannelChanges): Promise<ChannelView> {
     const channel = await this.find(workspaceId, id);
     if (changes.name !== undefined) channel.name = changes.name.trim();
+    if (changes.retention_days !== undefined) channel.retentionDays = retentionDays(changes.retention_days);
     const token = changes.bot_token ?? changes.access_token;
     if (token) {
       const adapter = this.platforms.adapter(channel.type);

@@ -140,7 +140,8 @@ export class InboundMessageService {
         externalId,
         type: 'customer',
       });
-      if (!message || message.deletedAt) return;
+      // Erased text never comes back through an edit.
+      if (!message || message.deletedAt || message.expiredAt) return;
       await manager.update(Message, { id: message.id, workspaceId }, { content, editedAt: new Date() });
       await this.events.append(manager, workspaceId, {
         type: 'message.updated',

@@ -184,6 +184,7 @@ export class MediaService {
     const rows: { id: string; workspace_id: string; attachments: Attachment[] }[] = await this.db.query(
       `SELECT id, workspace_id, attachments FROM message
         WHERE type = 'customer' AND attachments @> '[{"storage_key": null}]' AND deleted_at IS NULL
+          AND expired_at IS NULL
           AND created_at < now() - make_interval(secs => $1) AND created_at > now() - interval '7 days'
         ORDER BY created_at LIMIT $2`,
       [olderThanSeconds, limit],
@@ -261,7 +262,7 @@ export class MediaService {
       const updated: unknown[] = await manager.query(
         `WITH updated AS (
            UPDATE message SET attachments = jsonb_set(attachments, $2::text[], $3::jsonb)
-            WHERE id = $1 AND deleted_at IS NULL RETURNING id)
+            WHERE id = $1 AND deleted_at IS NULL AND expired_at IS NULL RETURNING id)
          SELECT id FROM updated`,
         [message.id, `{${index}}`, JSON.stringify(attachment)],
       );

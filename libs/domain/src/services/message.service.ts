@@ -482,7 +482,7 @@ export class MessageService {
     const view = await this.db.transaction(async (manager) => {
       const message = await manager.findOneBy(Message, { id: messageId, workspaceId });
       if (!message || message.deletedAt) throw notFound('message');
-      if (message.type !== 'support' || message.status !== 'failed')
+      if (message.type !== 'support' || message.status !== 'failed' || message.expiredAt)
         throw new AppError('message_not_retryable', 409);
       await manager.update(
         Message,
@@ -515,7 +515,7 @@ export class MessageService {
         .getOne();
       if (!message) throw notFound('message');
       if (message.senderAgentId !== agent.id) throw new AppError('not_message_author', 403);
-      if (message.deletedAt) throw new AppError('message_not_editable', 409);
+      if (message.deletedAt || message.expiredAt) throw new AppError('message_not_editable', 409);
       return change(manager, message);
     });
   }

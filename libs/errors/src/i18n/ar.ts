@@ -30,6 +30,10 @@ export const ar: Record<ErrorCode, string> = {
   handshake_refused: 'تم رفض الاتصال.',
   channel_already_connected: 'هذا الحساب متصل بالفعل بمساحة عمل في Parley.',
   platform_unavailable: 'لم تستجب المنصة. حاول مرة أخرى بعد قليل.',
+  divar_session_invalid: 'طلب الجلسة غير صالح: {problems}.',
+  session_link_invalid: 'هذا الرابط غير صالح أو انتهت صلاحيته. افتحه مجددًا من المحادثة.',
+  retention_days_invalid:
+    'يجب أن تكون retention_days عددًا صحيحًا من الأيام بين 1 و3650، أو null للاحتفاظ بالرسائل.',
   message_not_retryable: 'يمكن إعادة إرسال الرد الفاشل فقط.',
   attachment_invalid: 'تم رفض المرفق: {reason}.',
   audio_unreadable: 'الرسالة الصوتية ليست صوتًا يمكن تحويله للمنصة.',

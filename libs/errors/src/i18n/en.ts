@@ -32,6 +32,10 @@ export const en: Record<ErrorCode, string> = {
   handshake_refused: 'The connection was refused.',
   channel_already_connected: 'This account is already connected to a Parley workspace.',
   platform_unavailable: 'The platform did not answer. Try again shortly.',
+  divar_session_invalid: 'The session request is not valid: {problems}.',
+  session_link_invalid: 'This link is not valid or has expired. Open it again from the chat.',
+  retention_days_invalid:
+    'retention_days must be a whole number of days from 1 to 3650, or null to keep messages.',
   message_not_retryable: 'Only a failed reply can be retried.',
   attachment_invalid: 'The attachment was refused: {reason}.',
   audio_unreadable: 'The voice note is not audio that can be converted for the platform.',

@@ -30,6 +30,10 @@ export const fa: Record<ErrorCode, string> = {
   handshake_refused: 'اتصال پذیرفته نشد.',
   channel_already_connected: 'این حساب از قبل به یک فضای کاری Parley متصل است.',
   platform_unavailable: 'سکو پاسخ نداد. کمی بعد دوباره تلاش کنید.',
+  divar_session_invalid: 'درخواست نشست معتبر نیست: {problems}.',
+  session_link_invalid: 'این پیوند معتبر نیست یا منقضی شده است. آن را دوباره از گفتگو باز کنید.',
+  retention_days_invalid:
+    'retention_days باید عددی صحیح از ۱ تا ۳۶۵۰ روز باشد، یا null برای نگه‌داشتن پیام‌ها.',
   message_not_retryable: 'فقط پاسخ ناموفق را می‌توان دوباره فرستاد.',
   attachment_invalid: 'پیوست پذیرفته نشد: {reason}.',
   audio_unreadable: 'پیام صوتی صدایی نیست که بتوان آن را برای این پلتفرم تبدیل کرد.',
