@@ -15,6 +15,8 @@ export type PlatformInbound =
       /** A phone the customer shared about themselves, as sent. */
       sharedPhone: string | null;
       replyToExternalId: string | null;
+      /** The listing the conversation is about (a Divar ad), stored on the conversation; absent elsewhere. */
+      conversationAd?: { post_token: string } | null;
     }
   | { kind: 'edit'; externalId: string; content: string }
   | { kind: 'unsend'; externalId: string }
@@ -23,4 +25,6 @@ export type PlatformInbound =
   | { kind: 'read'; platformUserId: string; externalId: string }
   /** Our own send, echoed back: never stored twice. */
   | { kind: 'echo'; externalId: string }
+  /** The account's owner took back the grant (Divar's USER_ACCESS_REVOCATION): hold replies, tell the admins. */
+  | { kind: 'access_revoked'; reason: string }
   | { kind: 'ignored'; reason: string };

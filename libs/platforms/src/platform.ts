@@ -32,10 +32,18 @@ export interface OutboundAttachment {
   duration?: number | null;
 }
 
+/** A button under a reply that opens a web page (https only). */
+export interface LinkButton {
+  caption: string;
+  url: string;
+}
+
 export interface OutboundMessage {
   recipientId: string;
   text: string;
   attachment?: OutboundAttachment;
+  /** Rows of link buttons under the message, for platforms with `linkButtons`. */
+  buttons?: LinkButton[][];
   /** Send with Instagram's HUMAN_AGENT tag (allowed up to 7 days after the customer's last message). */
   humanAgentTag?: boolean;
 }
@@ -50,8 +58,28 @@ export interface MediaSource {
   source: string;
 }
 
+/** What an OAuth grant leaves to store: credentials merged into the channel's, and when the access token expires. */
+export interface OAuthGrant {
+  credentials: Record<string, string>;
+  expiresAt: Date | null;
+}
+
+/** A platform whose account owner grants access in the browser (Divar): the authorization-code flow. */
+export interface PlatformOAuth {
+  /** Where to send the owner's browser. */
+  authorizeUrl(channel: ChannelAccess, redirectUri: string, state: string): string;
+  /** Exchanges the code and does what a fresh grant needs (Divar: who granted, the event subscription). */
+  grant(channel: ChannelAccess, code: string, redirectUri: string): Promise<OAuthGrant>;
+  /** Rotates the tokens before they expire and renews what lasts only as long as they do. */
+  refresh(channel: ChannelAccess): Promise<OAuthGrant>;
+}
+
 export interface PlatformAdapter {
   readonly type: ChannelType;
+  /** Whether replies may carry rows of link buttons. */
+  readonly linkButtons: boolean;
+  /** Present when the account is connected by its owner's OAuth grant rather than by a pasted token. */
+  readonly oauth?: PlatformOAuth;
   /** The longest text one message may carry on this platform. */
   readonly maxTextLength: number;
   /** The audio this platform takes as a voice note: its MIME types, and their names for people. */
