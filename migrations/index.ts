@@ -8,6 +8,7 @@ import { EventReaderCursors1796010000000 } from './1796010000000-event-reader-cu
 import { ChannelTypeFromRegistry1796021000000 } from './1796021000000-channel-type-from-registry';
 import { InboundUpdates1796030000000 } from './1796030000000-inbound-updates';
 import { ConversationAd1796040000000 } from './1796040000000-conversation-ad';
+import { ChannelTokenExpiry1796040100000 } from './1796040100000-channel-token-expiry';
 
 /** Every migration in order. `npm run migration:generate` writes a new file: add its class here. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   ChannelTypeFromRegistry1796021000000,
   InboundUpdates1796030000000,
   ConversationAd1796040000000,
+  ChannelTokenExpiry1796040100000,
 ];

@@ -18,6 +18,7 @@ import { AdminSecurityController } from './controllers/admin-security.controller
 import { AgentsController } from './controllers/agents.controller';
 import { AttachmentsController } from './controllers/attachments.controller';
 import { AuthController } from './controllers/auth.controller';
+import { ChannelOAuthController } from './controllers/channel-oauth.controller';
 import { ChannelsController } from './controllers/channels.controller';
 import { ContactsController } from './controllers/contacts.controller';
 import { ConversationsController } from './controllers/conversations.controller';
@@ -57,6 +58,7 @@ export class ApiModule implements NestModule {
         MessagesController,
         ContactsController,
         ChannelsController,
+        ChannelOAuthController,
         AttachmentsController,
         MediaController,
         AdminSecurityController,
@@ -89,7 +91,7 @@ export class ApiModule implements NestModule {
 export function setupApi(app: INestApplication): void {
   serveDashboard(app, app.get<AppConfig>(CONFIG).dashboardDir);
   app.useWebSocketAdapter(new ParleyWsAdapter(app));
-  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz', 'metrics'] });
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz', 'metrics', 'oauth/:platform/callback'] });
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -6,10 +6,11 @@ import { RelayModule } from '@parley/realtime/realtime.module';
 import { RuntimeModule } from '@parley/runtime/runtime.module';
 import { JobHandlers } from './processors/job-handlers';
 import { OutboundSweeper } from './processors/outbound.sweeper';
+import { TokenRefresher } from './processors/token.refresher';
 
 /**
  * Recorded webhook deliveries into the inbox, BullMQ consumers (outbound relay, media, typing)
- * and the sweeper; HTTP serves only /healthz, /readyz and /metrics.
+ * the sweeper and the OAuth token refresher; HTTP serves only /healthz, /readyz and /metrics.
  */
 @Module({})
 export class WorkerModule {
@@ -17,7 +18,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [RuntimeModule.forRoot(config, 'worker'), DomainModule, RelayModule],
-      providers: [JobHandlers, OutboundSweeper, InboundUpdateProcessor],
+      providers: [JobHandlers, OutboundSweeper, InboundUpdateProcessor, TokenRefresher],
     };
   }
 }

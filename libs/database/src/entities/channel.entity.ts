@@ -23,6 +23,8 @@ export class Channel {
   /** The platform's own id of the account: the bot's id, or the Instagram user id. */
   @Column({ type: 'text', nullable: true }) externalId!: string | null;
   @Column({ type: 'varchar', length: 32, default: 'active' }) status!: ChannelStatus;
+  /** When the OAuth access token in the credentials expires (Divar); null for pasted tokens. */
+  @Column({ type: 'timestamptz', nullable: true }) tokenExpiresAt!: Date | null;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt!: Date;
   /** Deleting a channel keeps its conversations readable; it only stops the traffic. */

@@ -8,6 +8,8 @@ export interface ConversationRow {
   last_message_at: Date;
   last_message_preview: string | null;
   last_customer_message_at: Date | null;
+  /** The ad of a Divar conversation; null elsewhere. */
+  ad: { post_token: string } | null;
   created_at: Date;
   updated_at: Date;
   cursor_at: string;
@@ -23,6 +25,12 @@ export interface ConversationRow {
   unread_count: number;
 }
 
+/** The ad with its page on Divar (a post token is the `/v/<token>` of its URL). */
+const adView = (ad: ConversationRow['ad']): ConversationView['ad'] =>
+  ad?.post_token
+    ? { post_token: ad.post_token, url: `https://divar.ir/v/${encodeURIComponent(ad.post_token)}` }
+    : null;
+
 export const toConversationView = (row: ConversationRow, withUnread = true): ConversationView => ({
   id: row.id,
   status: row.status,
@@ -37,6 +45,7 @@ export const toConversationView = (row: ConversationRow, withUnread = true): Con
   last_message_at: row.last_message_at.toISOString(),
   last_message_preview: row.last_message_preview,
   last_customer_message_at: row.last_customer_message_at?.toISOString() ?? null,
+  ad: adView(row.ad),
   ...(withUnread ? { unread_count: Number(row.unread_count) } : {}),
   created_at: row.created_at.toISOString(),
   updated_at: row.updated_at.toISOString(),

@@ -66,6 +66,8 @@ export class ChannelService {
           credentialsEncrypted: this.cipher.encrypt(connected.credentials, id),
           webhookSecret: newWebhookSecret(),
           externalId: connected.externalId,
+          // A channel its owner grants by OAuth (Divar) sends nothing until the grant: held until then.
+          status: adapter.oauth ? 'reauthorization_required' : 'active',
         }),
       );
       // Registered inside the transaction: a refused webhook leaves no half-connected channel.

@@ -27,7 +27,7 @@ const NO_AGENT = '00000000-0000-0000-0000-000000000000';
 
 /** The inbox query: each row with its channel, contact, assignee and the caller's unread count. */
 const INBOX_SELECT = `
-  SELECT c.id, c.status, c.last_message_at, c.last_message_preview, c.last_customer_message_at,
+  SELECT c.id, c.status, c.last_message_at, c.last_message_preview, c.last_customer_message_at, c.ad,
          c.created_at, c.updated_at,
          to_char(c.last_message_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at,
          ch.id AS channel_id, ch.type AS channel_type, ch.name AS channel_name,
@@ -46,7 +46,7 @@ const INBOX_SELECT = `
 
 /** Conversations as every agent sees them (no unread count), many at once; InboundMessageService reads the same. */
 export const SHARED_VIEW_SELECT = `
-  SELECT c.id, c.status, c.last_message_at, c.last_message_preview, c.last_customer_message_at,
+  SELECT c.id, c.status, c.last_message_at, c.last_message_preview, c.last_customer_message_at, c.ad,
          c.created_at, c.updated_at, '' AS cursor_at,
          ch.id AS channel_id, ch.type AS channel_type, ch.name AS channel_name,
          ct.id AS contact_id, ct.name AS contact_name, ct.username AS contact_username,

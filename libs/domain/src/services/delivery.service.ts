@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { join } from 'node:path';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
@@ -15,10 +15,9 @@ import { OutboundMessage, PlatformAdapter } from '@parley/platforms/platform';
 import { PlatformError } from '@parley/platforms/platform-error';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import { RedisClient } from '@parley/runtime/redis.provider';
-import { SecurityEventService } from '@parley/security/security-event.service';
 import { Batcher } from '../batcher';
 import { ChannelService } from './channel.service';
-import { EventService } from './event.service';
+import { ChannelStatusService } from './channel-status.service';
 
 /** What the worker should do with the job after one delivery attempt. */
 export type DeliveryOutcome =
@@ -78,7 +77,6 @@ interface StatusChange {
  */
 @Injectable()
 export class DeliveryService {
-  private readonly logger = new Logger(DeliveryService.name);
   private readonly limiters = new Map<string, RateLimiterRedis>();
   private readonly statuses = new Batcher<StatusChange, void>((workspaceId, changes) =>
     this.storeStatuses(workspaceId, changes),
@@ -90,8 +88,7 @@ export class DeliveryService {
     private readonly redis: RedisClient,
     private readonly platforms: PlatformRegistry,
     private readonly channels: ChannelService,
-    private readonly events: EventService,
-    private readonly security: SecurityEventService,
+    private readonly channelStatus: ChannelStatusService,
   ) {}
 
   async deliver(workspaceId: string, messageId: string, finalAttempt: boolean): Promise<DeliveryOutcome> {
@@ -175,7 +172,7 @@ export class DeliveryService {
         if (finalAttempt) return this.fail(message, error.reason);
         throw error;
       case 'reauthorization_required':
-        await this.requireReauthorization(channel, error.reason);
+        await this.channelStatus.requireReauthorization(channel, error.reason);
         return { result: 'held', reason: error.reason };
       default:
         if (error.unreachable) {
@@ -320,31 +317,5 @@ export class DeliveryService {
       ],
     );
     return changes.map(() => undefined);
-  }
-
-  /** Error 190: the token expired. Replies are held, and the admins are told. */
-  private async requireReauthorization(channel: DeliveryChannel, reason: string): Promise<void> {
-    const changed = await this.db.transaction(async (manager) => {
-      const { affected } = await manager.update(
-        Channel,
-        { id: channel.id, workspaceId: channel.workspaceId, status: 'active' },
-        { status: 'reauthorization_required' },
-      );
-      if (!affected) return false;
-      await this.events.append(manager, channel.workspaceId, {
-        type: 'channel.updated',
-        conversationId: null,
-        payload: { channel_id: channel.id, status: 'reauthorization_required', reason },
-      });
-      return true;
-    });
-    if (changed) {
-      this.logger.warn(`channel ${channel.id} needs reauthorization: ${reason}`);
-      await this.security.record({
-        kind: 'channel_reauthorization_required',
-        workspaceId: channel.workspaceId,
-        detail: { channel_id: channel.id, reason },
-      });
-    }
   }
 }

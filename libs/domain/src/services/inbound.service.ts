@@ -6,6 +6,7 @@ import { ContactIdentity } from '@parley/database/entities/contact-identity.enti
 import { PlatformInbound } from '@parley/platforms/inbound';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import { OutboundQueue } from '@parley/queue/outbound.queue';
+import { ChannelStatusService } from './channel-status.service';
 import { ChannelService } from './channel.service';
 import { toE164 } from './contact.service';
 import { InboundMessageService } from './inbound-message.service';
@@ -29,6 +30,7 @@ export class InboundService {
     private readonly channels: ChannelService,
     private readonly platforms: PlatformRegistry,
     private readonly queues: OutboundQueue,
+    private readonly channelStatus: ChannelStatusService,
   ) {}
 
   async handle(channel: Channel, event: PlatformInbound): Promise<void> {
@@ -44,6 +46,7 @@ export class InboundService {
           content: event.content,
           attachments: event.attachments,
           replyToExternalId: event.replyToExternalId,
+          ad: event.conversationAd ?? null,
         });
         if (duplicate) return;
         for (const media of event.media) {
@@ -76,6 +79,9 @@ export class InboundService {
           event.platformUserId,
           event.externalId,
         );
+      case 'access_revoked':
+        await this.channelStatus.requireReauthorization(channel, event.reason);
+        return;
       case 'echo':
       case 'ignored':
         this.logger.debug(
