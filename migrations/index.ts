@@ -9,6 +9,7 @@ import { ChannelTypeFromRegistry1796021000000 } from './1796021000000-channel-ty
 import { InboundUpdates1796030000000 } from './1796030000000-inbound-updates';
 import { ConversationAd1796040000000 } from './1796040000000-conversation-ad';
 import { ChannelTokenExpiry1796040100000 } from './1796040100000-channel-token-expiry';
+import { MessageButtons1796040200000 } from './1796040200000-message-buttons';
 
 /** Every migration in order. `npm run migration:generate` writes a new file: add its class here. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   InboundUpdates1796030000000,
   ConversationAd1796040000000,
   ChannelTokenExpiry1796040100000,
+  MessageButtons1796040200000,
 ];

@@ -11,7 +11,7 @@ import {
   TestApp,
   TestEnvironment,
 } from './support/app';
-import { addAgent, signupWorkspace, storedMessage, Workspace } from './support/factories';
+import { addAgent, customerWrites, signupWorkspace, storedMessage, Workspace } from './support/factories';
 import { eventually, Frame, WsClient } from './support/ws';
 
 /**
@@ -543,6 +543,141 @@ describe('Divar end to end', () => {
       expect(
         divar().calls.filter((c) => c.endpoint === 'post_send' && c.conversationId === conversationId),
       ).toHaveLength(1);
+    });
+  });
+
+  describe('link buttons', () => {
+    let main: Connected;
+    const grid = [
+      [
+        { caption: 'See the ad', url: 'https://divar.ir/v/gZd7omnS' },
+        { caption: 'Our shop', url: 'https://shop.example/items/42' },
+      ],
+      [{ caption: 'Pay', url: 'https://pay.example/checkout?id=7' }],
+    ];
+    beforeAll(async () => {
+      main = await connect();
+    });
+
+    it('a reply on an ad carries them as sender_buttons of open_direct_link actions, and keeps them on the message', async () => {
+      const conversationId = uniqueId('post');
+      const row = await says(main.app, divar().postMessage(conversationId, 'gZd7omnS'));
+      const sent = await reply(row.conversation_id, 'Choose one', { buttons: grid });
+      expect(sent.buttons).toEqual(grid);
+      await eventually(async () => expect((await statusOf(sent.id)).status).toBe('sent'), 10000);
+      const [call] = divar().sent('post_send', conversationId);
+      expect(call.body.sender_buttons).toEqual({
+        rows: [
+          {
+            buttons: [
+              { action: { open_direct_link: 'https://divar.ir/v/gZd7omnS' }, caption: 'See the ad' },
+              { action: { open_direct_link: 'https://shop.example/items/42' }, caption: 'Our shop' },
+            ],
+          },
+          {
+            buttons: [{ action: { open_direct_link: 'https://pay.example/checkout?id=7' }, caption: 'Pay' }],
+          },
+        ],
+      });
+      const history = (await ws.http.get(`/api/v1/conversations/${row.conversation_id}/messages`)).body;
+      expect(history.data.find((m: { id: string }) => m.id === sent.id).buttons).toEqual(grid);
+    });
+
+    it('a chatbot reply carries them as buttons; a chat_message frame may carry them too', async () => {
+      const conversationId = uniqueId('bot');
+      const row = await says(main.app, divar().chatbotMessage(conversationId));
+      const chat = await WsClient.connect(api.url, `/ws/chat/${row.conversation_id}/`, { token: ws.token });
+      sockets.push(chat);
+      await chat.next((f) => f.type === 'recent_messages');
+      chat.send({ type: 'chat_message', content: 'From the socket', client_id: 'c-1', buttons: [grid[1]] });
+      const echoed = await chat.next(
+        (f) => f.type === 'chat_message' && f.message.content === 'From the socket',
+      );
+      expect(echoed.message.buttons).toEqual([grid[1]]);
+      await eventually(async () => expect(divar().sent('bot_send', conversationId)).toHaveLength(1), 10000);
+      expect(divar().sent('bot_send', conversationId)[0].body).toEqual({
+        text_message: 'From the socket',
+        buttons: {
+          rows: [
+            {
+              buttons: [
+                { action: { open_direct_link: 'https://pay.example/checkout?id=7' }, caption: 'Pay' },
+              ],
+            },
+          ],
+        },
+      });
+    });
+
+    it('a malformed grid is refused with buttons_invalid, in the agent’s language, and nothing is stored', async () => {
+      const conversationId = uniqueId('post');
+      const row = await says(main.app, divar().postMessage(conversationId, 'gZd7omnS'));
+      const send = (buttons: unknown) =>
+        ws.http.post(
+          `/api/v1/message/conversation/${row.conversation_id}/send-message/`,
+          { content: 'x', type: 'support', buttons },
+          { lang: 'fa' },
+        );
+      const tooMany = await send([[grid[1][0]], [grid[1][0]], [grid[1][0]], [grid[1][0]]]);
+      expect(tooMany.status).toBe(400);
+      expect(tooMany.body).toMatchObject({
+        code: 'buttons_invalid',
+        message: expect.stringContaining('دکمه‌ها معتبر نیستند'),
+      });
+      const http = await send([[{ caption: 'x', url: 'http://shop.example/' }]]);
+      expect(http.body.code).toBe('buttons_invalid');
+      const note = await ws.http.post(`/api/v1/message/conversation/${row.conversation_id}/send-message/`, {
+        content: 'x',
+        type: 'note',
+        buttons: grid,
+      });
+      expect(note.body.code).toBe('buttons_invalid');
+      const stored = await api.db.query(
+        `SELECT id FROM message WHERE conversation_id = $1 AND type <> 'customer'`,
+        [row.conversation_id],
+      );
+      expect(stored).toEqual([]);
+    });
+
+    it('Telegram shows them as an inline keyboard of URL buttons; Instagram refuses them up front', async () => {
+      const telegram = await ws.http.post('/api/v1/channels', {
+        type: 'telegram',
+        name: 'Bot',
+        bot_token: environment.simulator.newBotToken(),
+      });
+      const customer = await customerWrites(api, ws.workspaceId, telegram.body.id, { userId: '424242' });
+      const sent = await reply(customer.message.conversation_id, 'Pick one', { buttons: grid });
+      await eventually(async () => expect((await statusOf(sent.id)).status).toBe('sent'), 10000);
+      const [call] = environment.simulator.sent('telegram', telegram.body.external_id);
+      expect(call.body.reply_markup).toEqual({
+        inline_keyboard: [
+          [
+            { text: 'See the ad', url: 'https://divar.ir/v/gZd7omnS' },
+            { text: 'Our shop', url: 'https://shop.example/items/42' },
+          ],
+          [{ text: 'Pay', url: 'https://pay.example/checkout?id=7' }],
+        ],
+      });
+
+      const account = environment.simulator.newInstagramAccount();
+      const instagram = await ws.http.post('/api/v1/channels', {
+        type: 'instagram',
+        name: 'IG',
+        ig_user_id: account.igUserId,
+        access_token: account.accessToken,
+      });
+      const igCustomer = await customerWrites(api, ws.workspaceId, instagram.body.id);
+      const refused = await ws.http.post(
+        `/api/v1/message/conversation/${igCustomer.message.conversation_id}/send-message/`,
+        { content: 'x', type: 'support', buttons: grid },
+      );
+      expect(refused.status).toBe(422);
+      expect(refused.body).toMatchObject({
+        code: 'buttons_unsupported',
+        message: 'instagram messages cannot carry buttons.',
+      });
+      const plain = await reply(igCustomer.message.conversation_id, 'without buttons');
+      expect(plain.buttons).toBeUndefined();
     });
   });
 

@@ -163,6 +163,13 @@ export type SendSuccess = { success: true; message_id: string };
 export type SendFailure = { success: false; error: string };
 export type ExternalSendResult = SendSuccess | SendFailure;
 
+/** A button under a reply that opens a web page: rows of them, at most 3 rows of 3 (Divar's grid). */
+export interface LinkButton {
+  caption: string;
+  /** https only. */
+  url: string;
+}
+
 export interface MessageView {
   id: string;
   seq: number;
@@ -186,6 +193,8 @@ export interface MessageView {
   /** When and by whom it was deleted: an agent, or the customer who unsent it. Never what it said. */
   deleted_at: string | null;
   deleted_by: ParticipantRef | null;
+  /** The link buttons a support reply carries, row by row; absent when it has none. */
+  buttons?: LinkButton[][];
   created_at: string;
 }
 

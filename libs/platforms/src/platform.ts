@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ChannelType } from '@parley/contract/channel-types';
+import type { LinkButton } from '@parley/contract/views';
 import type { Attachment } from '@parley/database/entities/message.entity';
 import type { PlatformWebhook } from './webhook';
 
@@ -30,12 +31,6 @@ export interface OutboundAttachment {
   mime: string;
   fileName: string;
   duration?: number | null;
-}
-
-/** A button under a reply that opens a web page (https only). */
-export interface LinkButton {
-  caption: string;
-  url: string;
 }
 
 export interface OutboundMessage {

@@ -1,6 +1,7 @@
 import type { ChannelType } from '@parley/contract/channel-types';
 import type {
   AttachmentView,
+  LinkButton,
   ExternalSendResult,
   MessageStatus,
   MessageType,
@@ -30,6 +31,8 @@ export interface MessageRow {
   edited_at: Date | null;
   deleted_at: Date | null;
   deleted_by_agent_id: string | null;
+  /** A support reply's link buttons; absent or null for none. */
+  buttons?: LinkButton[][] | null;
   created_at: Date;
 }
 
@@ -100,6 +103,7 @@ export function toMessageView(row: MessageRow): MessageView {
     deleted,
     deleted_at: row.deleted_at?.toISOString() ?? null,
     deleted_by: deletedBy(row),
+    ...(row.buttons?.length && !deleted ? { buttons: row.buttons } : {}),
     created_at: row.created_at.toISOString(),
   };
 }

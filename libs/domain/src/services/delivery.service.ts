@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import type { ChannelStatus, ChannelType } from '@parley/contract/channel-types';
 import type { MessageStatusChange } from '@parley/contract/server-frames';
-import type { MessageStatus, MessageType } from '@parley/contract/views';
+import type { LinkButton, MessageStatus, MessageType } from '@parley/contract/views';
 import { Channel } from '@parley/database/entities/channel.entity';
 import { ContactIdentity } from '@parley/database/entities/contact-identity.entity';
 import { Conversation } from '@parley/database/entities/conversation.entity';
@@ -38,6 +38,7 @@ interface DeliveryRow {
   type: MessageType;
   content: string;
   attachments: Attachment[];
+  buttons: LinkButton[][] | null;
   status: MessageStatus;
   external_id: string | null;
   deleted_at: Date | null;
@@ -56,7 +57,7 @@ interface DeliveryRow {
 }
 
 /** What of a reply a delivery attempt uses. */
-type Reply = Pick<Message, 'id' | 'workspaceId' | 'conversationId' | 'content' | 'attachments'>;
+type Reply = Pick<Message, 'id' | 'workspaceId' | 'conversationId' | 'content' | 'attachments' | 'buttons'>;
 
 type DeliveryChannel = Pick<
   Channel,
@@ -95,7 +96,7 @@ export class DeliveryService {
     // One query for the reply, its conversation, its channel (even deleted) and the customer's
     // identity there: the worker's reads are most of its work per reply.
     const [row]: DeliveryRow[] = await this.db.query(
-      `SELECT m.id, m.workspace_id, m.conversation_id, m.type, m.content, m.attachments, m.status, m.external_id,
+      `SELECT m.id, m.workspace_id, m.conversation_id, m.type, m.content, m.attachments, m.buttons, m.status, m.external_id,
               m.deleted_at, c.last_customer_message_at,
               ch.id AS channel_id, ch.type AS channel_type, ch.external_id AS channel_external_id,
               ch.status AS channel_status, ch.deleted_at AS channel_deleted_at, ch.credentials_encrypted,
@@ -118,6 +119,7 @@ export class DeliveryService {
       conversationId: row.conversation_id,
       content: row.content,
       attachments: row.attachments,
+      buttons: row.buttons,
     };
     if (!row.channel_id || row.channel_deleted_at) return this.fail(message, 'the channel was removed');
     if (row.channel_status === 'reauthorization_required')
@@ -148,6 +150,7 @@ export class DeliveryService {
       text: message.content,
       humanAgentTag: window.humanAgentTag,
       attachment: this.outboundAttachment(message),
+      ...(message.buttons?.length ? { buttons: message.buttons } : {}),
     };
     try {
       const { externalId } = await adapter.send(this.channels.access(channel), outbound);
