@@ -233,6 +233,23 @@ export class DivarSimulator {
     else res.type(file.mime).send(file.bytes);
   }
 
+  /** The demo page's part: write to the inbox as a Divar user of each app that has an events URL. */
+  pageSection(): string {
+    return [...this.apps.values()]
+      .filter((app) => app.eventsUrl)
+      .map(
+        (
+          app,
+        ) => `<form onsubmit="event.preventDefault();fetch('/divar/_sim/apps/${encodeURIComponent(app.slug)}/messages',{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify({conversation_id:this.conversation.value,post_token:this.post.value,text:this.text.value})}).then(r=>r.json()).then(j=>this.out.textContent='delivered: '+j.delivered)">
+<fieldset><legend>Divar app ${app.slug}</legend>
+<label>Conversation id <input name="conversation" value="demo-conversation-2" size="20"></label>
+<label>Ad (post token; empty: the chatbot) <input name="post" value="gZd7omnS" size="10"></label><br>
+<textarea name="text" dir="auto" rows="3" cols="50">سلام، این آگهی هنوز موجوده؟</textarea><br>
+<button>Send as a Divar user</button> <output name="out"></output></fieldset></form>`,
+      )
+      .join('');
+  }
+
   // ---- the platform ------------------------------------------------------------------------------
 
   /** Divar's API and OAuth hosts (mounted at `/divar`). */
@@ -271,19 +288,17 @@ export class DivarSimulator {
       '/experimental/open-platform/chat/upload',
       run((req, res) => this.uploadToken(req, res)),
     );
-    // The demo's customer: talk to the inbox as a Divar chatbot user.
+    // The demo's customer: talk to the inbox as a Divar user, to the chatbot or on an ad (post_token).
     router.post(
-      '/_sim/apps/:slug/chatbot',
+      '/_sim/apps/:slug/messages',
       run(async (req, res) => {
-        const body = req.body as { conversation_id?: string; text?: string };
-        const status = await this.postEvent(
-          String(req.params.slug),
-          this.chatbotMessage(body.conversation_id ?? 'demo-conversation', {
-            type: 'TEXT',
-            text: body.text ?? 'سلام',
-          }),
-        );
-        res.json({ delivered: status });
+        const body = req.body as { conversation_id?: string; text?: string; post_token?: string };
+        const conversationId = body.conversation_id || 'demo-conversation';
+        const text = { type: 'TEXT', text: body.text ?? 'سلام' };
+        const event = body.post_token
+          ? this.postMessage(conversationId, body.post_token, text)
+          : this.chatbotMessage(conversationId, text);
+        res.json({ delivered: await this.postEvent(String(req.params.slug), event) });
       }),
     );
     router.post('/_sim/apps', (req, res) => {
@@ -343,13 +358,11 @@ export class DivarSimulator {
         .json({ error: fault.oauthError, error_description: fault.message ?? fault.oauthError });
       return;
     }
-    res
-      .status(fault.status)
-      .json({
-        code: fault.code ?? (fault.status >= 500 ? 13 : 3),
-        message: fault.message ?? 'simulated error',
-        details: [],
-      });
+    res.status(fault.status).json({
+      code: fault.code ?? (fault.status >= 500 ? 13 : 3),
+      message: fault.message ?? 'simulated error',
+      details: [],
+    });
   }
 
   private refuse(

@@ -651,6 +651,7 @@ ${bots
 <button>Send as customer</button> <output name="out"></output></fieldset></form>`,
   )
   .join('')}
+${this.divar.pageSection()}
 <p>Calls Parley made: <a href="/_sim/calls">/_sim/calls</a></p></body>`;
   }
 }
