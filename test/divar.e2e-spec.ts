@@ -1,4 +1,5 @@
 import { ChannelOAuthService } from '@parley/domain/services/channel-oauth.service';
+import { loadConfig } from '@parley/config/config';
 import { CredentialsCipher } from '@parley/domain/services/credentials-cipher';
 import type { DivarApp } from '../tools/simulator/divar';
 import { SAMPLE_JPEG } from '../tools/simulator/samples';
@@ -416,6 +417,46 @@ describe('Divar end to end', () => {
       expect(
         await api.db.query('SELECT id FROM message WHERE external_id = $1', [event.new_chatbot_message.id]),
       ).toEqual([]);
+    });
+
+    it("with DIVAR_SOURCE_IPS, an event from outside Divar's addresses is refused even with the right key", async () => {
+      const port = await freePort();
+      const guarded = await startIngest({
+        ...environment,
+        ingestPort: port,
+        config: loadConfig(
+          { ...process.env, ...environment.env, DIVAR_SOURCE_IPS: '78.111.6.41,31.214.250.128/27' },
+          '/nonexistent/.env',
+        ),
+      });
+      const url = `http://127.0.0.1:${port}/webhooks/divar/${main.channel.id}`;
+      const post = (event: object, forwardedFor?: string) =>
+        fetch(url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: main.app.identificationKey,
+            ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}),
+          },
+          body: JSON.stringify(event),
+        }).then((res) => res.status);
+      try {
+        const outsider = divar().chatbotMessage(uniqueId('bot'));
+        expect(await post(outsider)).toBe(403);
+        const [refusal] = await api.db.query(
+          `SELECT detail FROM security_event WHERE kind = 'webhook_secret_invalid' AND detail->>'channel_id' = $1
+              AND detail ? 'source_ip_allowed'`,
+          [main.channel.id],
+        );
+        expect(refusal.detail).toMatchObject({ platform: 'divar', source_ip_allowed: false });
+        // Behind a trusted proxy (TRUST_PROXY: loopback here), the forwarded client address counts.
+        const fromDivar = divar().chatbotMessage(uniqueId('bot'));
+        expect(await post(fromDivar, '31.214.250.130')).toBe(200);
+        await storedMessage(api, fromDivar.new_chatbot_message.id);
+        expect(await post(divar().chatbotMessage(uniqueId('bot')), '203.0.113.7')).toBe(403);
+      } finally {
+        await guarded.close();
+      }
     });
 
     it('an image, a location and a contact come in; the image is downloaded from the allowed CDN', async () => {
