@@ -7,14 +7,13 @@ import { PlatformError } from '../platform-error';
 import {
   ChannelAccess,
   ConnectInput,
-  OAuthGrant,
   OutboundAttachment,
   OutboundMessage,
   PlatformAdapter,
-  PlatformOAuth,
   ReplyWindow,
 } from '../platform';
 import { mapDivarError } from './divar.errors';
+import { DivarOAuth, kenarHeaders } from './divar.oauth';
 import { DivarWebhookReceiver } from './divar.webhook';
 
 export interface DivarHosts {
@@ -29,30 +28,6 @@ export interface DivarMedia {
   timeoutMs: number;
 }
 
-/**
- * What the owner grants (divar.md §3): read and answer every chat on their ads, write to the
- * app's chatbot users, who they are (their app-scoped user id, needed for revocation notices),
- * the revocation notice itself, and a refresh token.
- */
-export const DIVAR_SCOPES = [
-  'CHAT_SUPPLIER_ALL_CONVERSATIONS_READ',
-  'CHAT_SUPPLIER_ALL_CONVERSATIONS_MESSAGE_SEND',
-  'CHAT_BOT_USER_MESSAGE_SEND',
-  'USER_ID',
-  'NOTIFICATION_ACCESS_REVOCATION',
-  'offline_access',
-] as const;
-
-/** The event a fresh or refreshed grant subscribes to: chat messages on the owner's ads. */
-export const DIVAR_SUBSCRIBED_EVENT = 'NEW_MESSAGE_ON_POST';
-
-interface TokenAnswer {
-  access_token?: string;
-  refresh_token?: string;
-  expires_in?: number;
-  scope?: string;
-}
-
 /** The upload step's file kinds (divar.md §5: `/upload/{image|video|voice|file}`). */
 const uploadKind = (a: OutboundAttachment) =>
   a.kind === 'image' ? 'image' : a.kind === 'voice' ? 'voice' : 'file';
@@ -63,7 +38,7 @@ const uploadKind = (a: OutboundAttachment) =>
  * OAuth callback. A customer is one Divar conversation: its platform user id is
  * `post:<conversation id>` or `bot:<conversation id>` (Divar's events name no sender id).
  */
-export class DivarAdapter implements PlatformAdapter, PlatformOAuth {
+export class DivarAdapter implements PlatformAdapter {
   readonly type = 'divar' as const;
   readonly maxTextLength = 4096;
   readonly linkButtons = true;
@@ -71,7 +46,7 @@ export class DivarAdapter implements PlatformAdapter, PlatformOAuth {
   // Divar publishes no numbers (divar.md §7): a per-minute app limit exists; stay well under it.
   readonly limits = { perRecipient: { points: 1, seconds: 1 }, perAccount: { points: 10, seconds: 1 } };
   readonly webhook: DivarWebhookReceiver;
-  readonly oauth: PlatformOAuth = this;
+  readonly oauth: DivarOAuth;
   private readonly api: AxiosInstance;
   private readonly agents: MediaAgents = mediaAgents();
 
@@ -82,6 +57,7 @@ export class DivarAdapter implements PlatformAdapter, PlatformOAuth {
   ) {
     this.webhook = new DivarWebhookReceiver(sourceIps);
     this.api = axios.create({ baseURL: hosts.apiUrl, timeout: 30000, proxy: false });
+    this.oauth = new DivarOAuth(hosts.oauthUrl, this.api);
   }
 
   /** Nothing to ask Divar before the owner's grant: the fields are checked and stored. */
@@ -104,109 +80,6 @@ export class DivarAdapter implements PlatformAdapter, PlatformOAuth {
 
   async removeWebhook(): Promise<void> {}
 
-  // ---- OAuth (divar.md §3) ----------------------------------------------------------------
-
-  authorizeUrl(channel: ChannelAccess, redirectUri: string, state: string): string {
-    const query = new URLSearchParams({
-      response_type: 'code',
-      client_id: channel.credentials.app_slug,
-      redirect_uri: redirectUri,
-      scope: DIVAR_SCOPES.join(' '),
-      state,
-    });
-    return `${this.hosts.oauthUrl}/oauth2/auth?${query.toString().replace(/\+/g, '%20')}`;
-  }
-
-  async grant(channel: ChannelAccess, code: string, redirectUri: string): Promise<OAuthGrant> {
-    const tokens = await this.token(channel, {
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: redirectUri,
-    });
-    const credentials = this.grantCredentials(tokens);
-    const access = { ...channel, credentials: { ...channel.credentials, ...credentials } };
-    const userId = await this.userId(access);
-    await this.subscribe(access);
-    return { credentials: { ...credentials, user_id: userId }, expiresAt: new Date(credentials.expires_at) };
-  }
-
-  /** Both tokens rotate (the old ones stay valid 2 minutes); the subscription lasts only as long as the token. */
-  async refresh(channel: ChannelAccess): Promise<OAuthGrant> {
-    if (!channel.credentials.refresh_token)
-      throw new PlatformError('reauthorization_required', 'no refresh token: the owner must authorize again');
-    const tokens = await this.token(channel, {
-      grant_type: 'refresh_token',
-      refresh_token: channel.credentials.refresh_token,
-      // Divar's docs ask for the current access token as `code` on a refresh (divar.md §3).
-      code: channel.credentials.access_token ?? '',
-    });
-    const credentials = this.grantCredentials(tokens, channel.credentials.refresh_token);
-    await this.subscribe({ ...channel, credentials: { ...channel.credentials, ...credentials } });
-    return { credentials, expiresAt: new Date(credentials.expires_at) };
-  }
-
-  private async token(channel: ChannelAccess, fields: Record<string, string>): Promise<TokenAnswer> {
-    const form = new URLSearchParams({
-      ...fields,
-      client_id: channel.credentials.app_slug,
-      client_secret: channel.credentials.client_secret,
-    });
-    try {
-      const { data } = await axios.post<TokenAnswer>(`${this.hosts.oauthUrl}/oauth2/token`, form.toString(), {
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        timeout: 30000,
-        proxy: false,
-      });
-      if (!data?.access_token) throw new PlatformError('rejected', 'Divar gave no access token');
-      return data;
-    } catch (error) {
-      throw mapDivarError(error);
-    }
-  }
-
-  private grantCredentials(tokens: TokenAnswer, previousRefresh?: string): Record<string, string> {
-    // Divar's example lifetime is an hour; a missing expires_in is read as that, never as "forever".
-    const seconds = Number(tokens.expires_in) > 0 ? Number(tokens.expires_in) : 3600;
-    return {
-      access_token: tokens.access_token!,
-      refresh_token: tokens.refresh_token ?? previousRefresh ?? '',
-      expires_at: new Date(Date.now() + seconds * 1000).toISOString(),
-      scope: tokens.scope ?? DIVAR_SCOPES.join(' '),
-    };
-  }
-
-  private userHeaders(channel: ChannelAccess, bearer = true): Record<string, string> {
-    return {
-      'x-api-key': channel.credentials.api_key,
-      ...(bearer && channel.credentials.access_token
-        ? { authorization: `Bearer ${channel.credentials.access_token}` }
-        : {}),
-    };
-  }
-
-  private async userId(channel: ChannelAccess): Promise<string> {
-    try {
-      const { data } = await this.api.get<{ user_id?: string }>('/v1/open-platform/users', {
-        headers: this.userHeaders(channel),
-      });
-      return String(data?.user_id ?? '');
-    } catch (error) {
-      throw mapDivarError(error);
-    }
-  }
-
-  private async subscribe(channel: ChannelAccess): Promise<void> {
-    try {
-      await this.api.post(
-        '/v1/open-platform/events/subscriptions',
-        { event_type: DIVAR_SUBSCRIBED_EVENT, event_resource_id: '', metadata: {} },
-        { headers: this.userHeaders(channel) },
-      );
-    } catch (error) {
-      throw mapDivarError(error);
-    }
-  }
-
   // ---- sending (divar.md §5) ----------------------------------------------------------------
 
   async send(channel: ChannelAccess, message: OutboundMessage): Promise<{ externalId: string }> {
@@ -222,7 +95,7 @@ export class DivarAdapter implements PlatformAdapter, PlatformOAuth {
             ...(mediaToken ? { media_token: mediaToken } : {}),
             ...(buttons ? { sender_buttons: buttons } : {}),
           },
-          { headers: this.userHeaders(channel) },
+          { headers: kenarHeaders(channel) },
         );
       } else {
         // The docs show only the API key here, the OAS also the owner's token (divar.md §8): both are sent.
@@ -233,7 +106,7 @@ export class DivarAdapter implements PlatformAdapter, PlatformOAuth {
             ...(mediaToken ? { media_token: mediaToken } : {}),
             ...(buttons ? { buttons } : {}),
           },
-          { headers: this.userHeaders(channel) },
+          { headers: kenarHeaders(channel) },
         );
       }
     } catch (error) {
@@ -248,7 +121,7 @@ export class DivarAdapter implements PlatformAdapter, PlatformOAuth {
     const { data: ticket } = await this.api.post<{ token?: string }>(
       '/experimental/open-platform/chat/upload',
       {},
-      { headers: this.userHeaders(channel) },
+      { headers: kenarHeaders(channel) },
     );
     if (!ticket?.token) throw new PlatformError('rejected', 'Divar gave no upload token');
     const form = new FormData();
