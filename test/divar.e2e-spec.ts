@@ -301,6 +301,24 @@ describe('Divar end to end', () => {
       expect(tokenCalls()).toBe(counted);
     });
 
+    it('a subscription refused after a refresh keeps the rotated tokens and is renewed at the next scan', async () => {
+      divar().expiresIn = 300;
+      const { app, channel } = await connect();
+      divar().inject({ endpoint: 'subscriptions', times: 1, status: 503 });
+      await worker.get(ChannelOAuthService).refreshDue();
+      const rotated = await credentialsOf(channel.id);
+      expect(rotated.credentials.access_token).toBe(divar().currentAccessToken(app.slug));
+      expect(rotated.status).toBe('active');
+      expect(divar().subscriptions.filter((s) => s.slug === app.slug)).toHaveLength(1);
+
+      divar().expiresIn = 3600;
+      await worker.get(ChannelOAuthService).refreshDue();
+      expect(divar().subscriptions.filter((s) => s.slug === app.slug)).toHaveLength(2);
+      const after = await credentialsOf(channel.id);
+      expect(after.credentials.access_token).toBe(divar().currentAccessToken(app.slug));
+      expect(after.token_expires_at!.getTime()).toBeGreaterThan(Date.now() + 3500 * 1000);
+    });
+
     it('a refused refresh (invalid_grant) holds the channel for reauthorization and tells the admins', async () => {
       divar().expiresIn = 120;
       const { channel } = await connect();

@@ -65,8 +65,10 @@ export interface PlatformOAuth {
   authorizeUrl(channel: ChannelAccess, redirectUri: string, state: string): string;
   /** Exchanges the code and does what a fresh grant needs (Divar: who granted, the event subscription). */
   grant(channel: ChannelAccess, code: string, redirectUri: string): Promise<OAuthGrant>;
-  /** Rotates the tokens before they expire and renews what lasts only as long as they do. */
+  /** Rotates the tokens before they expire (the caller stores them before anything else can fail). */
   refresh(channel: ChannelAccess): Promise<OAuthGrant>;
+  /** Renews, with the new tokens, what lasts only as long as a token (Divar: the event subscription). */
+  renew(channel: ChannelAccess): Promise<void>;
 }
 
 export interface PlatformAdapter {

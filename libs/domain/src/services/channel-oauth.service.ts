@@ -118,9 +118,11 @@ export class ChannelOAuthService {
   /**
    * Refreshes, one channel at a time, every active channel whose token expires within
    * OAUTH_REFRESH_BEFORE_SECONDS. Each is claimed with FOR UPDATE SKIP LOCKED, so several workers
-   * share the work and never refresh one channel twice (a refresh token rotates). A refused
-   * refresh holds the channel for reauthorization; a platform that does not answer is tried on the
-   * next scan. Answers how many were refreshed.
+   * share the work and never refresh one channel twice (a refresh token rotates). The rotated
+   * tokens are stored before anything else may fail; then what lasts only as long as a token is
+   * renewed (Divar's subscription), and if that fails the channel is due again at the next scan.
+   * A refused refresh holds the channel for reauthorization; a platform that does not answer is
+   * tried on the next scan. Answers how many were refreshed.
    */
   async refreshDue(): Promise<number> {
     const tried: string[] = [];
@@ -138,33 +140,54 @@ export class ChannelOAuthService {
         tried.push(row.id);
         const channel = await manager.findOneByOrFail(Channel, { id: row.id });
         const oauth = this.platforms.find(channel.type)?.oauth;
-        if (!oauth) return { channel, error: null };
+        if (!oauth) return { kind: 'skipped' as const, channel };
+        let grant: OAuthGrant;
         try {
-          const grant = await oauth.refresh(this.channels.access(channel));
-          await this.store(manager, channel.id, channel.workspaceId, grant);
-          return { channel, error: null, refreshed: true };
+          grant = await oauth.refresh(this.channels.access(channel));
         } catch (error) {
           if (!(error instanceof PlatformError)) throw error;
-          return { channel, error };
+          return { kind: 'failed' as const, channel, error };
         }
+        const stored = await this.store(manager, channel.id, channel.workspaceId, grant);
+        return { kind: 'refreshed' as const, channel: stored, oauth };
       });
       if (!outcome) return refreshed;
-      if (outcome.refreshed) refreshed++;
-      const { channel, error } = outcome;
-      if (!error) continue;
-      if (error.code === 'reauthorization_required' || error.code === 'rejected') {
-        await this.channelStatus.requireReauthorization(
-          channel,
-          `the token refresh was refused: ${error.reason}`,
-        );
-      } else {
-        this.logger.warn(`channel ${channel.id}: token refresh failed (${error.code}), tried again later`);
+      const { channel } = outcome;
+      if (outcome.kind === 'failed') {
+        const { error } = outcome;
+        if (error.code === 'reauthorization_required' || error.code === 'rejected')
+          await this.channelStatus.requireReauthorization(
+            channel,
+            `the token refresh was refused: ${error.reason}`,
+          );
+        else
+          this.logger.warn(`channel ${channel.id}: token refresh failed (${error.code}), tried again later`);
+        continue;
       }
+      if (outcome.kind === 'skipped') continue;
+      refreshed++;
+      await outcome.oauth.renew(this.channels.access(channel)).catch(async (error: unknown) => {
+        if (!(error instanceof PlatformError)) throw error;
+        this.logger.warn(
+          `channel ${channel.id}: renewing after the refresh failed (${error.code}), tried again soon`,
+        );
+        // Due at the next scan, which refreshes and renews again.
+        await this.db.query(
+          `UPDATE channel SET token_expires_at = now() + make_interval(secs => $3)
+            WHERE id = $1 AND workspace_id = $2`,
+          [channel.id, channel.workspaceId, this.config.oauth.refreshBeforeSeconds],
+        );
+      });
     }
   }
 
   /** The grant's credentials merged into the channel's, encrypted, with the token's expiry beside them. */
-  private async store(manager: EntityManager, id: string, workspaceId: string, grant: OAuthGrant) {
+  private async store(
+    manager: EntityManager,
+    id: string,
+    workspaceId: string,
+    grant: OAuthGrant,
+  ): Promise<Channel> {
     const channel = await manager
       .getRepository(Channel)
       .createQueryBuilder('c')
@@ -172,14 +195,14 @@ export class ChannelOAuthService {
       .where('c.id = :id AND c.workspace_id = :workspaceId', { id, workspaceId })
       .getOneOrFail();
     const current = this.cipher.decrypt(channel.credentialsEncrypted, channel.id);
+    channel.credentialsEncrypted = this.cipher.encrypt({ ...current, ...grant.credentials }, channel.id);
+    channel.tokenExpiresAt = grant.expiresAt;
     await manager.update(
       Channel,
       { id, workspaceId },
-      {
-        credentialsEncrypted: this.cipher.encrypt({ ...current, ...grant.credentials }, channel.id),
-        tokenExpiresAt: grant.expiresAt,
-      },
+      { credentialsEncrypted: channel.credentialsEncrypted, tokenExpiresAt: channel.tokenExpiresAt },
     );
+    return channel;
   }
 
   private oauthOf(type: string): PlatformOAuth {

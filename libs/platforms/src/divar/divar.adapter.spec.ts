@@ -71,9 +71,11 @@ describe('DivarAdapter', () => {
     expect(divar.seen).toHaveLength(0);
   });
 
-  it('a refresh sends the current access token as code, form-encoded, and reads a missing expires_in as an hour', async () => {
+  it('a refresh sends the current access token as code, form-encoded, and reads a missing expires_in as an hour; renewing subscribes with the new token', async () => {
     divar.answer = { status: 200, body: { access_token: 'new-at', refresh_token: 'new-rt' } };
     const grant = await adapter.oauth.refresh(channel());
+    expect(divar.seen).toHaveLength(1);
+    await adapter.oauth.renew(channel({ ...grant.credentials }));
     const [token, subscribe] = divar.seen;
     expect(token.path).toBe('/oauth/oauth2/token');
     expect(token.headers['content-type']).toBe('application/x-www-form-urlencoded');

@@ -73,7 +73,7 @@ export class DivarOAuth implements PlatformOAuth {
     return { credentials: { ...credentials, user_id: userId }, expiresAt: new Date(credentials.expires_at) };
   }
 
-  /** Both tokens rotate (the old ones stay valid 2 minutes); the subscription lasts only as long as the token. */
+  /** Both tokens rotate; the old ones stay valid 2 minutes, long enough to store the new ones. */
   async refresh(channel: ChannelAccess): Promise<OAuthGrant> {
     if (!channel.credentials.refresh_token)
       throw new PlatformError('reauthorization_required', 'no refresh token: the owner must authorize again');
@@ -84,7 +84,6 @@ export class DivarOAuth implements PlatformOAuth {
       code: channel.credentials.access_token ?? '',
     });
     const credentials = this.grantCredentials(tokens, channel.credentials.refresh_token);
-    await this.subscribe({ ...channel, credentials: { ...channel.credentials, ...credentials } });
     return { credentials, expiresAt: new Date(credentials.expires_at) };
   }
 
@@ -127,6 +126,11 @@ export class DivarOAuth implements PlatformOAuth {
     } catch (error) {
       throw mapDivarError(error);
     }
+  }
+
+  /** Divar: "a subscription lasts while the token is valid; after a refresh, subscribe again" (divar.md §4). */
+  renew(channel: ChannelAccess): Promise<void> {
+    return this.subscribe(channel);
   }
 
   private async subscribe(channel: ChannelAccess): Promise<void> {
