@@ -301,6 +301,24 @@ describe('Divar end to end', () => {
       expect(tokenCalls()).toBe(counted);
     });
 
+    it('two refreshers at once (two workers) refresh a due channel once', async () => {
+      divar().expiresIn = 300;
+      const { app, channel } = await connect();
+      divar().expiresIn = 3600;
+      const tokenCalls = () =>
+        divar().calls.filter((c) => c.endpoint === 'token' && c.body.client_id === app.slug).length;
+      const before = tokenCalls();
+      // The api process holds the same service: two processes scanning together.
+      await Promise.all([
+        worker.get(ChannelOAuthService).refreshDue(),
+        api.get(ChannelOAuthService).refreshDue(),
+      ]);
+      expect(tokenCalls()).toBe(before + 1);
+      expect((await credentialsOf(channel.id)).credentials.access_token).toBe(
+        divar().currentAccessToken(app.slug),
+      );
+    });
+
     it('a subscription refused after a refresh keeps the rotated tokens and is renewed at the next scan', async () => {
       divar().expiresIn = 300;
       const { app, channel } = await connect();
