@@ -597,6 +597,29 @@ describe('Divar end to end', () => {
       expect(calls[1].at - calls[0].at).toBeGreaterThanOrEqual(1900);
     });
 
+    it('a 429 without Retry-After is retried with backoff; a quota that stays spent fails the reply with the reason', async () => {
+      const conversationId = uniqueId('post');
+      const row = await says(main.app, divar().postMessage(conversationId, 'gZd7omnS'));
+      divar().inject({ endpoint: 'post_send', times: 1, status: 429, code: 8, message: 'rate limit' });
+      const retried = await reply(row.conversation_id, 'after a backoff');
+      await eventually(async () => expect((await statusOf(retried.id)).status).toBe('sent'), 15000);
+      const calls = () =>
+        divar().calls.filter((c) => c.endpoint === 'post_send' && c.conversationId === conversationId);
+      expect(calls().map((c) => c.status)).toEqual([429, 200]);
+
+      divar().inject({
+        endpoint: 'post_send',
+        times: 100,
+        status: 429,
+        code: 8,
+        message: 'daily quota exceeded',
+      });
+      const spent = await reply(row.conversation_id, 'never goes');
+      await eventually(async () => expect((await statusOf(spent.id)).status).toBe('failed'), 30000);
+      expect((await statusOf(spent.id)).failure_reason).toBe('Divar: daily quota exceeded');
+      expect(calls().filter((c) => c.status === 429).length).toBe(1 + 8);
+    }, 40000);
+
     it("412 code 9 (the customer's restriction) fails the reply with the reason and marks the customer unreachable", async () => {
       const conversationId = uniqueId('post');
       const row = await says(main.app, divar().postMessage(conversationId, 'gZd7omnS'));

@@ -1,7 +1,7 @@
 import axios from 'axios';
 import { PlatformError } from '../platform-error';
 import { CannedServer, refusingOrigin } from '../testing/canned-server';
-import { DIVAR_DEFAULT_RETRY_SECONDS, mapDivarError } from './divar.errors';
+import { mapDivarError } from './divar.errors';
 
 /** What axios throws for a Kenar API answer, mapped: the path every adapter call takes. */
 const mapped = async (origin: string) => {
@@ -39,11 +39,10 @@ describe('mapDivarError', () => {
       permanent: false,
     },
     {
-      name: '429 without Retry-After',
+      name: '429 without Retry-After (retried with backoff)',
       status: 429,
       body: { code: 8, message: 'quota exceeded' },
-      code: 'rate_limited',
-      retryAfterSeconds: DIVAR_DEFAULT_RETRY_SECONDS,
+      code: 'temporary',
       permanent: false,
     },
     {

@@ -1,9 +1,6 @@
 import { AxiosError } from 'axios';
 import { PlatformError } from '../platform-error';
 
-/** Seconds to wait on a 429 that names no Retry-After (Divar publishes no limits: divar.md §7). */
-export const DIVAR_DEFAULT_RETRY_SECONDS = 30;
-
 /** Retry-After as seconds or an HTTP date; undefined when absent or unreadable. */
 function retryAfterSeconds(value: unknown, now = Date.now()): number | undefined {
   if (typeof value !== 'string' || !value.trim()) return undefined;
@@ -34,12 +31,15 @@ export function mapDivarError(error: unknown): PlatformError {
     (w): w is string => typeof w === 'string' && !!w,
   );
   const reason = words ? `Divar: ${words}` : `Divar answered HTTP ${status}`;
-  if (status === 429)
-    return new PlatformError(
-      'rate_limited',
-      reason,
-      retryAfterSeconds(headers?.['retry-after']) ?? DIVAR_DEFAULT_RETRY_SECONDS,
-    );
+  if (status === 429) {
+    // Divar publishes no limits (divar.md §7): a 429 is a per-minute limit or a spent daily quota.
+    // With Retry-After we wait as told; without, the worker's exponential backoff retries it, so a
+    // spent quota ends as a failed reply with Divar's reason instead of waiting forever.
+    const wait = retryAfterSeconds(headers?.['retry-after']);
+    return wait === undefined
+      ? new PlatformError('temporary', reason)
+      : new PlatformError('rate_limited', reason, wait);
+  }
   if (status >= 500) return new PlatformError('temporary', reason);
   if (status === 412 && Number(body.code) === 9) return new PlatformError('blocked', reason);
   if (status === 401 || status === 403) return new PlatformError('reauthorization_required', reason);
