@@ -8,6 +8,8 @@ import { EventReaderCursors1796010000000 } from './1796010000000-event-reader-cu
 import { ChannelTypeFromRegistry1796021000000 } from './1796021000000-channel-type-from-registry';
 import { InboundUpdates1796030000000 } from './1796030000000-inbound-updates';
 import { ConversationAd1796040000000 } from './1796040000000-conversation-ad';
+import { ChannelTokenExpiry1796040100000 } from './1796040100000-channel-token-expiry';
+import { MessageButtons1796040200000 } from './1796040200000-message-buttons';
 import { ChannelRetention1796041000000 } from './1796041000000-channel-retention';
 import { PlatformChanges1796042000000 } from './1796042000000-platform-changes';
 import { MessageAppEchoesAndStories1796043100000 } from './1796043100000-message-app-echoes-and-stories';
@@ -24,6 +26,8 @@ export const MIGRATIONS = [
   ChannelTypeFromRegistry1796021000000,
   InboundUpdates1796030000000,
   ConversationAd1796040000000,
+  ChannelTokenExpiry1796040100000,
+  MessageButtons1796040200000,
   ChannelRetention1796041000000,
   PlatformChanges1796042000000,
   MessageAppEchoesAndStories1796043100000,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm start`: set everything up, seed the demo workspace, run api, ingest and worker; with no
-# real platform configured, also the platform simulator with a demo bot and Instagram account.
+# real platform configured, also the platform simulator with a demo bot, Instagram account and Divar app.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
@@ -20,6 +20,11 @@ if [ "${NODE_ENV:-}" != production ] && [ -z "${TELEGRAM_API_ROOT:-}" ] && [ -z 
   export INSTAGRAM_MEDIA_HOSTS="${INSTAGRAM_MEDIA_HOSTS:-http://127.0.0.1:$SIMULATOR_CDN_PORT}"
   export INSTAGRAM_APP_SECRET="${INSTAGRAM_APP_SECRET:-parley-demo-app-secret}"
   export INSTAGRAM_VERIFY_TOKEN="${INSTAGRAM_VERIFY_TOKEN:-parley-demo-verify-token}"
+  # Divar's API, OAuth and upload hosts are the simulator's too; its attachment links point at the CDN.
+  export DIVAR_API_URL="${DIVAR_API_URL:-http://127.0.0.1:$SIMULATOR_PORT/divar}"
+  export DIVAR_OAUTH_URL="${DIVAR_OAUTH_URL:-http://127.0.0.1:$SIMULATOR_PORT/divar}"
+  export DIVAR_UPLOAD_URL="${DIVAR_UPLOAD_URL:-http://127.0.0.1:$SIMULATOR_PORT/divar-upload}"
+  export DIVAR_MEDIA_HOSTS="${DIVAR_MEDIA_HOSTS:-http://127.0.0.1:$SIMULATOR_CDN_PORT}"
   export PARLEY_SIMULATOR=1
   log "no real platform configured: starting the platform simulator on :$SIMULATOR_PORT"
   node dist/tools/simulator/main.js &

@@ -88,6 +88,11 @@ export async function freshEnvironment(extra: Record<string, string> = {}): Prom
     INSTAGRAM_MEDIA_HOSTS: simulator.cdnUrl,
     INSTAGRAM_APP_SECRET,
     INSTAGRAM_VERIFY_TOKEN,
+    // Divar's API and OAuth hosts, its upload host and its attachments' CDN: the simulator's.
+    DIVAR_API_URL: `${simulator.url}/divar`,
+    DIVAR_OAUTH_URL: `${simulator.url}/divar`,
+    DIVAR_UPLOAD_URL: `${simulator.url}/divar-upload`,
+    DIVAR_MEDIA_HOSTS: simulator.cdnUrl,
     MEDIA_DIR: mkdtempSync(join(tmpdir(), 'parley-media-')),
     RETRY_BASE_MS: '50',
     JOB_LOCK_MS: '3000',
@@ -162,7 +167,9 @@ async function boot(
 /** Boots the real api app (same modules, pipes and filter as main.ts) on a free port. */
 export async function startApi(environment?: TestEnvironment): Promise<TestApp> {
   const env = environment ?? (await freshEnvironment());
-  return boot(ApiModule.forRoot(env.config), env, !environment, { api: true });
+  // A file that needs the api at a known address (its API_PUBLIC_URL, for OAuth redirects) sets API_PORT.
+  const port = env.env.API_PORT ? Number(env.env.API_PORT) : undefined;
+  return boot(ApiModule.forRoot(env.config), env, !environment, { api: true, port });
 }
 
 /** Boots the ingest app on the environment's PUBLIC_URL port, where the simulator posts webhooks. */

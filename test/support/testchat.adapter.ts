@@ -95,6 +95,7 @@ class TestchatWebhook implements ChannelWebhook {
 export class TestchatAdapter implements PlatformAdapter {
   readonly type = TESTCHAT;
   readonly maxTextLength = 280;
+  readonly linkButtons = false;
   readonly voice = { mimes: ['audio/ogg'], described: 'OGG/Opus' };
   readonly limits = { perRecipient: { points: 20, seconds: 1 }, perAccount: { points: 50, seconds: 1 } };
   readonly webhook = new TestchatWebhook();

@@ -6,19 +6,59 @@ import { Agent } from '@parley/database/entities/agent.entity';
 import { Channel } from '@parley/database/entities/channel.entity';
 import { DomainModule } from '@parley/domain/domain.module';
 import { AuthService } from '@parley/domain/services/auth.service';
+import { ChannelOAuthService } from '@parley/domain/services/channel-oauth.service';
 import { ChannelService } from '@parley/domain/services/channel.service';
 import { InboundMessageService } from '@parley/domain/services/inbound-message.service';
 import { postgresDependency, redisDependency, waitForDependencies } from '@parley/runtime/dependencies';
 import { RuntimeModule } from '@parley/runtime/runtime.module';
-import { DEMO_BOT_TOKEN, DEMO_INSTAGRAM } from '../simulator/demo';
+import { webhookPath } from '@parley/platforms/webhook';
+import { PlatformRegistry } from '@parley/platforms/platform.registry';
+import { DEMO_BOT_TOKEN, DEMO_DIVAR, DEMO_INSTAGRAM } from '../simulator/demo';
+
+/**
+ * Connects the demo Divar channel as an admin would: its events URL into the (simulated) panel, then
+ * the owner's OAuth grant, walked against the simulator's consent page; the callback's work is done
+ * here, in process, since the api is not up yet. Run again on every start: the simulator forgets.
+ */
+async function grantDemoDivar(
+  app: { get<T>(type: new (...args: never[]) => T): T },
+  config: ReturnType<typeof loadConfig>,
+  admin: Agent,
+  channelId: string,
+) {
+  const webhook = app.get(PlatformRegistry).adapter('divar').webhook;
+  const register = await fetch(`${config.divar.apiUrl}/_sim/apps`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      slug: DEMO_DIVAR.slug,
+      api_key: DEMO_DIVAR.apiKey,
+      identification_key: DEMO_DIVAR.identificationKey,
+      client_secret: DEMO_DIVAR.clientSecret,
+      user_id: DEMO_DIVAR.userId,
+      events_url: `${config.publicUrl}${webhookPath('divar', webhook, channelId)}`,
+    }),
+  });
+  if (!register.ok) throw new Error(`the simulator did not take the demo Divar app (${register.status})`);
+  const oauth = app.get(ChannelOAuthService);
+  const authorize = await oauth.authorizeUrl(admin.workspaceId, admin.id, 'divar', channelId);
+  const consent = await fetch(authorize, { redirect: 'manual' });
+  const back = new URL(consent.headers.get('location') ?? '', config.apiPublicUrl);
+  const outcome = await oauth.complete('divar', {
+    state: back.searchParams.get('state') ?? undefined,
+    code: back.searchParams.get('code') ?? undefined,
+  });
+  if (outcome.result !== 'connected') throw new Error(`the demo Divar grant ended ${outcome.result}`);
+}
 
 export const DEMO_EMAIL = process.env.DEMO_ADMIN_EMAIL ?? 'admin@demo.parley.local';
 export const DEMO_PASSWORD = process.env.DEMO_ADMIN_PASSWORD ?? 'parley-demo-2026';
 
 /**
  * Idempotent: creates the demo workspace, its admin, and (when the platform simulator stands in
- * for Telegram and Instagram) a demo bot and Instagram account with a few conversations. On later
- * starts it registers the demo webhooks again, since the simulator keeps them in memory.
+ * for Telegram, Instagram and Divar) a demo bot, Instagram account and Divar app (granted by OAuth
+ * against the simulator) with a few conversations. On later starts it registers the demo webhooks
+ * and the Divar grant again, since the simulator keeps them in memory.
  */
 async function seed() {
   const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
@@ -60,6 +100,25 @@ async function seed() {
           ig_user_id: DEMO_INSTAGRAM.igUserId,
           access_token: DEMO_INSTAGRAM.accessToken,
         });
+        const divar = await channels.create(admin.workspaceId, {
+          type: 'divar',
+          name: 'Demo Divar app',
+          app_slug: DEMO_DIVAR.slug,
+          api_key: DEMO_DIVAR.apiKey,
+          identification_key: DEMO_DIVAR.identificationKey,
+          client_secret: DEMO_DIVAR.clientSecret,
+        });
+        await grantDemoDivar(app, config, admin, divar.id);
+        // A buyer asking about an ad, so the inbox shows a Divar conversation with its ad from the start.
+        await app.get(InboundMessageService).receive({
+          workspaceId: admin.workspaceId,
+          channelId: divar.id,
+          platformUserId: 'post:demo-conversation-1',
+          profile: {},
+          externalId: 'demo-divar-message-1',
+          content: 'سلام، این آگهی هنوز موجوده؟ قیمت نهایی چنده؟',
+          ad: { post_token: 'gZd7omnS' },
+        });
         const samples = [
           {
             user: '5001',
@@ -94,6 +153,7 @@ async function seed() {
     } else if (withSimulator) {
       for (const channel of await db.getRepository(Channel).findBy({ workspaceId: admin.workspaceId })) {
         await channels.reconnect(admin.workspaceId, channel.id);
+        if (channel.type === 'divar') await grantDemoDivar(app, config, admin, channel.id);
       }
     }
     const count = await db.getRepository(Channel).countBy({ workspaceId: admin.workspaceId });

@@ -1,3 +1,4 @@
+import { DEMO_DIVAR } from './demo';
 import { PlatformSimulator } from './simulator';
 
 /** The demo's stand-in for Telegram and Instagram: `node dist/tools/simulator/main.js`. */
@@ -16,8 +17,13 @@ async function main() {
     instagramAppSecret: process.env.INSTAGRAM_APP_SECRET,
   }).start();
   simulator.addInstagramAccount(DEMO_INSTAGRAM.igUserId, DEMO_INSTAGRAM.accessToken);
+  // The demo channel's id, hence its events URL, is known once the seed created it (POST /divar/_sim/apps).
+  simulator.divar.addApp(DEMO_DIVAR);
   process.stdout.write(`parley-simulator: Telegram Bot API and Graph API stand-in on ${simulator.url}\n`);
   process.stdout.write(`parley-simulator: Instagram media CDN stand-in on ${simulator.cdnUrl}\n`);
+  process.stdout.write(
+    `parley-simulator: Divar (Kenar) API, OAuth and upload stand-in on ${simulator.url}/divar\n`,
+  );
   process.stdout.write(`parley-simulator: write to the inbox as a customer at ${simulator.url}/\n`);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => void simulator.stop().then(() => process.exit(0)));

@@ -3,6 +3,7 @@ import multer from 'multer';
 import { createHmac, randomBytes } from 'node:crypto';
 import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { DivarSimulator } from './divar';
 import { SAMPLE_JPEG, SAMPLE_OGG_OPUS } from './samples';
 
 /**
@@ -129,6 +130,8 @@ export class PlatformSimulator {
   beforeInstagramAnswer?: (send: InstagramSendSeen) => Promise<void>;
   readonly calls: RecordedCall[] = [];
   readonly mediaRequests: MediaRequest[] = [];
+  /** Divar's open platform (Kenar): its API at `<url>/divar`, its upload host at `<url>/divar-upload`. */
+  readonly divar = new DivarSimulator();
   private readonly faults: Fault[] = [];
   private readonly bots = new Map<string, Bot>(); // by bot id
   private readonly revokedTokens = new Set<string>();
@@ -155,6 +158,8 @@ export class PlatformSimulator {
     app.use(express.urlencoded({ extended: true }));
     const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 60 * 1024 * 1024 } });
 
+    app.use('/divar', this.divar.router());
+    app.use('/divar-upload', this.divar.uploadRouter());
     // Telegram: https://api.telegram.org/bot<token>/<method>, JSON, form or multipart.
     app.all('/bot:token/:method', upload.any(), (req, res, next) => void this.telegram(req, res).catch(next));
     app.get('/file/bot:token/*path', (req, res) => this.telegramFile(req, res));
@@ -185,6 +190,7 @@ export class PlatformSimulator {
     // Meta's CDN stand-in: Instagram attachment URLs point here, another origin than the Graph API.
     const cdn = express();
     cdn.get('/ig-media/:id', (req, res) => this.instagramMedia(req, res, 'cdn'));
+    cdn.get('/divar-media/:id', (req, res) => this.divar.serveMedia(req, res));
 
     const listen = async (handler: express.Express, port: number) => {
       const server = handler.listen(port, this.options.host ?? '127.0.0.1');
@@ -195,6 +201,7 @@ export class PlatformSimulator {
     this.cdn = await listen(cdn, this.options.cdnPort ?? 0);
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     this.cdnUrl = `http://127.0.0.1:${(this.cdn.address() as AddressInfo).port}`;
+    this.divar.cdnUrl = this.cdnUrl;
     return this;
   }
 
@@ -825,6 +832,7 @@ ${bots
 <button>Send as customer</button> <output name="out"></output></fieldset></form>`,
   )
   .join('')}
+${this.divar.pageSection()}
 <p>Calls Parley made: <a href="/_sim/calls">/_sim/calls</a></p></body>`;
   }
 }

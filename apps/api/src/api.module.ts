@@ -18,6 +18,7 @@ import { AdminSecurityController } from './controllers/admin-security.controller
 import { AgentsController } from './controllers/agents.controller';
 import { AttachmentsController } from './controllers/attachments.controller';
 import { AuthController } from './controllers/auth.controller';
+import { ChannelOAuthController } from './controllers/channel-oauth.controller';
 import { ChannelsController } from './controllers/channels.controller';
 import { ContactsController } from './controllers/contacts.controller';
 import { DivarSessionPageController } from './controllers/divar-session.controller';
@@ -60,6 +61,7 @@ export class ApiModule implements NestModule {
         ContactsController,
         ChannelsController,
         PlatformsController,
+        ChannelOAuthController,
         AttachmentsController,
         MediaController,
         AdminSecurityController,
@@ -93,8 +95,10 @@ export class ApiModule implements NestModule {
 export function setupApi(app: INestApplication): void {
   serveDashboard(app, app.get<AppConfig>(CONFIG).dashboardDir);
   app.useWebSocketAdapter(new ParleyWsAdapter(app));
-  // The customer's add-on session page lives outside the API, at the link Divar opens.
-  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz', 'metrics', 'divar/session/{*token}'] });
+  // The customer's add-on session page lives outside the API, at the link Divar opens; so does the OAuth callback.
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: ['healthz', 'readyz', 'metrics', 'divar/session/{*token}', 'oauth/:platform/callback'],
+  });
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

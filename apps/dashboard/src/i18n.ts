@@ -246,6 +246,7 @@ const en = {
     policy_changed: 'Limits changed',
     login_slowed_down: 'Sign-ins slowed down',
     media_url_refused: 'Media URL refused',
+    channel_authorization_denied: 'Channel authorization denied',
   },
   trusted: {
     title: 'Trusted office addresses',
@@ -542,6 +543,7 @@ const fa: Dict = {
     policy_changed: 'محدودیت‌ها تغییر کرد',
     login_slowed_down: 'ورودها کُند شد',
     media_url_refused: 'نشانی رسانه رد شد',
+    channel_authorization_denied: 'اجازهٔ دسترسی به کانال داده نشد',
   },
   trusted: {
     title: 'نشانی‌های مورد اعتماد دفتر',
@@ -835,6 +837,7 @@ const ar: Dict = {
     policy_changed: 'تغيّرت الحدود',
     login_slowed_down: 'تم إبطاء تسجيلات الدخول',
     media_url_refused: 'رُفض رابط الوسائط',
+    channel_authorization_denied: 'رُفض تفويض القناة',
   },
   trusted: {
     title: 'عناوين المكتب الموثوقة',

@@ -7,10 +7,12 @@ import { RuntimeModule } from '@parley/runtime/runtime.module';
 import { JobHandlers } from './processors/job-handlers';
 import { OutboundSweeper } from './processors/outbound.sweeper';
 import { RetentionScheduler } from './processors/retention.scheduler';
+import { TokenRefresher } from './processors/token.refresher';
 
 /**
- * Recorded webhook deliveries into the inbox, BullMQ consumers (outbound relay, media, typing)
- * the sweeper and the retention scan; HTTP serves only /healthz, /readyz and /metrics.
+ * Recorded webhook deliveries into the inbox, BullMQ consumers (outbound relay, media, typing),
+ * the sweeper, the retention scan and the OAuth token refresher; HTTP serves only /healthz,
+ * /readyz and /metrics.
  */
 @Module({})
 export class WorkerModule {
@@ -18,7 +20,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [RuntimeModule.forRoot(config, 'worker'), DomainModule, RelayModule],
-      providers: [JobHandlers, OutboundSweeper, InboundUpdateProcessor, RetentionScheduler],
+      providers: [JobHandlers, OutboundSweeper, InboundUpdateProcessor, RetentionScheduler, TokenRefresher],
     };
   }
 }

@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
-import { DEFAULT_INSTAGRAM_MEDIA_HOSTS, MediaHostAllowlist } from './media-hosts';
+import { DEFAULT_DIVAR_MEDIA_HOSTS, DEFAULT_INSTAGRAM_MEDIA_HOSTS, MediaHostAllowlist } from './media-hosts';
 
 const DEV_SECRET = 'parley-local-development-secret-change-me';
 
@@ -111,6 +111,32 @@ const schema = z
     DIVAR_SESSION_TTL_SECONDS: z.coerce.number().int().min(30).max(86400).default(900),
     /** How often the worker erases messages older than their channel's retention period. */
     RETENTION_SCAN_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86400).default(3600),
+    /** Hosts Divar's attachment links may point at (same syntax as INSTAGRAM_MEDIA_HOSTS); nothing else is fetched. */
+    DIVAR_MEDIA_HOSTS: z
+      .string()
+      .default(DEFAULT_DIVAR_MEDIA_HOSTS)
+      .transform((list, ctx) => {
+        try {
+          return MediaHostAllowlist.parse(list);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
+    /** Divar's published event source addresses (IPs/CIDRs, comma-separated); empty: not checked. */
+    DIVAR_SOURCE_IPS: z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter(Boolean),
+      )
+      .refine((list) => list.every(isIpOrCidr), 'must be comma-separated IPs or CIDRs'),
+    /** How far ahead of its expiry an OAuth access token (Divar's) is refreshed, and how often the worker looks. */
+    OAUTH_REFRESH_BEFORE_SECONDS: z.coerce.number().int().min(10).max(86400).default(600),
+    OAUTH_REFRESH_SCAN_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     INSTAGRAM_MEDIA_HOSTS: z
       .string()
       .default(DEFAULT_INSTAGRAM_MEDIA_HOSTS)
@@ -205,6 +231,12 @@ function toConfig(env: z.infer<typeof schema>) {
       apiUrl: env.DIVAR_API_URL.replace(/\/+$/, ''),
       oauthUrl: env.DIVAR_OAUTH_URL.replace(/\/+$/, ''),
       uploadUrl: env.DIVAR_UPLOAD_URL.replace(/\/+$/, ''),
+      mediaHosts: env.DIVAR_MEDIA_HOSTS,
+      sourceIps: env.DIVAR_SOURCE_IPS,
+    },
+    oauth: {
+      refreshBeforeSeconds: env.OAUTH_REFRESH_BEFORE_SECONDS,
+      refreshScanSeconds: env.OAUTH_REFRESH_SCAN_SECONDS,
     },
     apiPublicUrl: (env.API_PUBLIC_URL ?? `http://127.0.0.1:${env.API_PORT}`).replace(/\/+$/, ''),
     divarSession: {

@@ -4,6 +4,12 @@ import { isIP } from 'node:net';
 export const DEFAULT_INSTAGRAM_MEDIA_HOSTS =
   '*.cdninstagram.com,*.fbcdn.net,lookaside.fbsbx.com,lookaside.instagram.com';
 
+/**
+ * Where Divar's attachment links point. Divar documents no media hosts (its examples use
+ * example.com), so only Divar's own domains are allowed; widen with DIVAR_MEDIA_HOSTS.
+ */
+export const DEFAULT_DIVAR_MEDIA_HOSTS = '*.divar.ir,*.divarcdn.com';
+
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
 /**

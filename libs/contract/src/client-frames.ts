@@ -20,6 +20,11 @@ const chatMessage = frame('chat_message', {
   client_id: z.string().max(100).nullish(),
   reply_to: uuid.nullish(),
   is_note: z.boolean().optional(),
+  /** Rows of link buttons under a support reply (their limits are checked with the reply: `buttons_invalid`). */
+  buttons: z
+    .array(z.array(z.object({ caption: z.string().max(1000), url: z.string().max(4096) })).max(100))
+    .max(100)
+    .nullish(),
 });
 const typing = frame('typing', { is_typing: z.boolean() });
 const markRead = frame('mark_read', { message_id: uuid.nullish() });

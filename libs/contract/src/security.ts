@@ -19,6 +19,7 @@ export const SECURITY_EVENT_KINDS = [
   'content_rejected',
   'policy_changed',
   'media_url_refused',
+  'channel_authorization_denied',
 ] as const;
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
 

@@ -236,6 +236,13 @@ export interface PlatformView {
   changes: PlatformChangeSupport;
 }
 
+/** A button under a reply that opens a web page: rows of them, at most 3 rows of 3 (Divar's grid). */
+export interface LinkButton {
+  caption: string;
+  /** https only. */
+  url: string;
+}
+
 export interface MessageView {
   id: string;
   seq: number;
@@ -267,6 +274,8 @@ export interface MessageView {
   platform_change: PlatformChangeView | null;
   /** Erased by the channel's retention period: when, and after how many days. Never what it said. */
   expired?: { at: string; after_days: number } | null;
+  /** The link buttons a support reply carries, row by row; absent when it has none. */
+  buttons?: LinkButton[][];
   created_at: string;
 }
 

@@ -14,7 +14,9 @@ import { TrustedAddressService } from '@parley/security/trusted-address.service'
 import { ConnectionSlots } from '@parley/security/connection-slots';
 import { AgentService } from './services/agent.service';
 import { AuthService } from './services/auth.service';
+import { ChannelStatusService } from './services/channel-status.service';
 import { ChannelService } from './services/channel.service';
+import { ChannelOAuthService } from './services/channel-oauth.service';
 import { ContactService } from './services/contact.service';
 import { ConversationService } from './services/conversation.service';
 import { CredentialsCipher } from './services/credentials-cipher';
@@ -41,6 +43,8 @@ const SERVICES = [
   AgentService,
   AuthService,
   ChannelService,
+  ChannelStatusService,
+  ChannelOAuthService,
   ContactService,
   ConversationService,
   CredentialsCipher,

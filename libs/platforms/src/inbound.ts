@@ -18,6 +18,8 @@ export type PlatformInbound =
       replyToExternalId: string | null;
       /** The story the message replies to or mentions us in; its preview, if any, is one of `attachments`. */
       story?: StoryRef | null;
+      /** The listing the conversation is about (a Divar ad), stored on the conversation; absent elsewhere. */
+      conversationAd?: { post_token: string } | null;
     }
   | { kind: 'edit'; externalId: string; content: string }
   | { kind: 'unsend'; externalId: string }
@@ -39,4 +41,6 @@ export type PlatformInbound =
       /** The business account's own id on the platform, when the echo names it. */
       senderPlatformId?: string | null;
     }
+  /** The account's owner took back the grant (Divar's USER_ACCESS_REVOCATION): hold replies, tell the admins. */
+  | { kind: 'access_revoked'; reason: string }
   | { kind: 'ignored'; reason: string };

@@ -15,7 +15,12 @@ export const PLATFORMS = {
       { hosts: config.instagram.mediaHosts, timeoutMs: config.media.fetchTimeoutMs },
       { appSecret: config.instagram.appSecret, verifyToken: config.instagram.verifyToken },
     ),
-  divar: (config: AppConfig) => new DivarAdapter(config.divar, config.media.fetchTimeoutMs),
+  divar: (config: AppConfig) =>
+    new DivarAdapter(
+      config.divar,
+      { hosts: config.divar.mediaHosts, timeoutMs: config.media.fetchTimeoutMs },
+      config.divar.sourceIps,
+    ),
 } satisfies Record<string, (config: AppConfig) => PlatformAdapter>;
 
 /** A channel type is a path segment of its webhook URL and fits `channel.type` (varchar 16). */

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ChannelType } from '@parley/contract/channel-types';
+import type { LinkButton } from '@parley/contract/views';
 import type { Attachment } from '@parley/database/entities/message.entity';
 import type { PlatformWebhook } from './webhook';
 
@@ -36,6 +37,8 @@ export interface OutboundMessage {
   recipientId: string;
   text: string;
   attachment?: OutboundAttachment;
+  /** Rows of link buttons under the message, for platforms with `linkButtons`. */
+  buttons?: LinkButton[][];
   /** Send with Instagram's HUMAN_AGENT tag (allowed up to 7 days after the customer's last message). */
   humanAgentTag?: boolean;
 }
@@ -71,8 +74,30 @@ export interface SentMessageRef {
   hasMedia: boolean;
 }
 
+/** What an OAuth grant leaves to store: credentials merged into the channel's, and when the access token expires. */
+export interface OAuthGrant {
+  credentials: Record<string, string>;
+  expiresAt: Date | null;
+}
+
+/** A platform whose account owner grants access in the browser (Divar): the authorization-code flow. */
+export interface PlatformOAuth {
+  /** Where to send the owner's browser. */
+  authorizeUrl(channel: ChannelAccess, redirectUri: string, state: string): string;
+  /** Exchanges the code and does what a fresh grant needs (Divar: who granted, the event subscription). */
+  grant(channel: ChannelAccess, code: string, redirectUri: string): Promise<OAuthGrant>;
+  /** Rotates the tokens before they expire (the caller stores them before anything else can fail). */
+  refresh(channel: ChannelAccess): Promise<OAuthGrant>;
+  /** Renews, with the new tokens, what lasts only as long as a token (Divar: the event subscription). */
+  renew(channel: ChannelAccess): Promise<void>;
+}
+
 export interface PlatformAdapter {
   readonly type: ChannelType;
+  /** Whether replies may carry rows of link buttons. */
+  readonly linkButtons: boolean;
+  /** Present when the account is connected by its owner's OAuth grant rather than by a pasted token. */
+  readonly oauth?: PlatformOAuth;
   /** The longest text one message may carry on this platform. */
   readonly maxTextLength: number;
   /** The audio this platform takes as a voice note: its MIME types, and their names for people. */

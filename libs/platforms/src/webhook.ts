@@ -10,6 +10,8 @@ export interface WebhookDelivery {
   rawBody: Buffer | undefined;
   /** The body as parsed JSON (undefined when it was not JSON). */
   body: unknown;
+  /** The client's address, as ingest sees it (TRUST_PROXY honoured). */
+  ip?: string;
 }
 
 /** Why a delivery was refused, for the security event; never the secret itself. */

@@ -9,9 +9,9 @@ import { HealthController } from './health.controller';
 import { Metrics, MetricsController } from './metrics';
 import { RedisClient } from './redis.provider';
 
-/** Strips credentials that clients may put in a URL (the WebSocket `?token=`). */
+/** Strips credentials that clients may put in a URL (the WebSocket `?token=`, an OAuth callback's `code` and `state`). */
 export function redactUrl(url: string | undefined): string | undefined {
-  return url?.replace(/([?&](?:token|access_token|refresh_token)=)[^&]*/gi, '$1[redacted]');
+  return url?.replace(/([?&](?:token|access_token|refresh_token|code|state)=)[^&]*/gi, '$1[redacted]');
 }
 
 /** What every Parley process shares: config, JSON logs, Postgres, Redis, /healthz and /readyz. */

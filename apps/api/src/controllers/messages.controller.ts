@@ -29,6 +29,7 @@ export class MessagesController {
       content: dto.content,
       type: dto.type,
       replyTo: dto.reply_to,
+      buttons: dto.buttons,
     });
   }
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import { MAX_CONTENT_LENGTH } from '@parley/contract/client-frames';
 import type { MediaLink } from '@parley/contract/views';
 
@@ -15,6 +15,15 @@ export class SendMessageDto {
   type!: 'support' | 'note';
 
   @ApiPropertyOptional() @IsOptional() @IsUUID() reply_to?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Rows of link buttons under a support reply: at most 3 rows of 3 `{caption, url}` (https). Divar and Telegram show them; Instagram refuses them (`buttons_unsupported`); a malformed grid is `buttons_invalid`.',
+    example: [[{ caption: 'See the ad', url: 'https://divar.ir/v/gZd7omnS' }]],
+  })
+  @IsOptional()
+  @IsArray()
+  buttons?: unknown[];
 }
 
 export class UploadAttachmentDto {

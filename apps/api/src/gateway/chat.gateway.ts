@@ -52,6 +52,7 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
       type: frame.is_note ? 'note' : 'support',
       replyTo: frame.reply_to,
       clientId: frame.client_id,
+      buttons: frame.buttons,
     });
   }
 

@@ -4,13 +4,14 @@ import { IngestService } from '@parley/domain/services/ingest.service';
 import type { WebhookDelivery } from '@parley/platforms/webhook';
 import { Public } from '@parley/runtime/public.decorator';
 
-const deliveryOf = (req: RawBodyRequest<Request>): WebhookDelivery => ({
+const deliveryOf = (req: RawBodyRequest<Request>, ip: string): WebhookDelivery => ({
   header: (name) => {
     const value = req.headers[name];
     return Array.isArray(value) ? value[0] : value;
   },
   rawBody: req.rawBody,
   body: req.body as unknown,
+  ip: ip.replace(/^::ffff:/, ''),
 });
 
 /**
@@ -38,7 +39,7 @@ export class WebhookController {
     @Req() req: RawBodyRequest<Request>,
     @Ip() ip: string,
   ) {
-    await this.ingest.receive(platform, null, deliveryOf(req), ip);
+    await this.ingest.receive(platform, null, deliveryOf(req, ip), ip);
     return { ok: true };
   }
 
@@ -50,7 +51,7 @@ export class WebhookController {
     @Req() req: RawBodyRequest<Request>,
     @Ip() ip: string,
   ) {
-    await this.ingest.receive(platform, channelId, deliveryOf(req), ip);
+    await this.ingest.receive(platform, channelId, deliveryOf(req, ip), ip);
     return { ok: true };
   }
 }

@@ -25,6 +25,8 @@ export class Channel {
   @Column({ type: 'varchar', length: 32, default: 'active' }) status!: ChannelStatus;
   /** Messages older than this many days lose their text and media; null keeps them. */
   @Column({ type: 'integer', nullable: true }) retentionDays!: number | null;
+  /** When the OAuth access token in the credentials expires (Divar); null for pasted tokens. */
+  @Column({ type: 'timestamptz', nullable: true }) tokenExpiresAt!: Date | null;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt!: Date;
   /** Deleting a channel keeps its conversations readable; it only stops the traffic. */

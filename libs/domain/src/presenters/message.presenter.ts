@@ -1,6 +1,7 @@
 import type { ChannelType } from '@parley/contract/channel-types';
 import type {
   AttachmentView,
+  LinkButton,
   ExternalSendResult,
   MessageStatus,
   MessageType,
@@ -46,6 +47,8 @@ export interface MessageRow {
   /** Set once the channel's retention period erased it. */
   expired_at?: Date | null;
   expired_after_days?: number | null;
+  /** A support reply's link buttons; absent or null for none. */
+  buttons?: LinkButton[][] | null;
   created_at: Date;
 }
 
@@ -161,6 +164,7 @@ export function toMessageView(row: MessageRow): MessageView {
     expired: row.expired_at
       ? { at: row.expired_at.toISOString(), after_days: row.expired_after_days ?? 0 }
       : null,
+    ...(row.buttons?.length && !deleted ? { buttons: row.buttons } : {}),
     created_at: row.created_at.toISOString(),
   };
 }

@@ -77,6 +77,8 @@ export class ChannelService {
           webhookSecret: newWebhookSecret(),
           externalId: connected.externalId,
           retentionDays: adapter.defaultRetentionDays ?? null,
+          // A channel its owner grants by OAuth (Divar) sends nothing until the grant: held until then.
+          status: adapter.oauth ? 'reauthorization_required' : 'active',
         }),
       );
       // Registered inside the transaction: a refused webhook leaves no half-connected channel.

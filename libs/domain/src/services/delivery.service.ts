@@ -9,7 +9,7 @@ import { AppConfig, CONFIG } from '@parley/config/config';
 import type { ChannelStatus, ChannelType } from '@parley/contract/channel-types';
 import type { ErrorCode } from '@parley/contract/error-codes';
 import type { MessageStatusChange } from '@parley/contract/server-frames';
-import type { MessageStatus, MessageType } from '@parley/contract/views';
+import type { LinkButton, MessageStatus, MessageType } from '@parley/contract/views';
 import { Channel } from '@parley/database/entities/channel.entity';
 import { ContactIdentity } from '@parley/database/entities/contact-identity.entity';
 import { Conversation } from '@parley/database/entities/conversation.entity';
@@ -18,11 +18,10 @@ import { OutboundAttachment, OutboundMessage, PlatformAdapter } from '@parley/pl
 import { PlatformError } from '@parley/platforms/platform-error';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import { RedisClient } from '@parley/runtime/redis.provider';
-import { SecurityEventService } from '@parley/security/security-event.service';
 import { AudioTranscoder, TranscodeError, transcodeTarget, canTranscodeFrom } from '../audio-transcoder';
 import { Batcher } from '../batcher';
 import { ChannelService } from './channel.service';
-import { EventService } from './event.service';
+import { ChannelStatusService } from './channel-status.service';
 import { voiceTranscoder } from './media.service';
 import { SendsInFlight } from './sends-in-flight';
 
@@ -45,6 +44,7 @@ interface DeliveryRow {
   type: MessageType;
   content: string;
   attachments: Attachment[];
+  buttons: LinkButton[][] | null;
   status: MessageStatus;
   external_id: string | null;
   deleted_at: Date | null;
@@ -66,7 +66,7 @@ interface DeliveryRow {
 type SendableFile = OutboundAttachment & { converted: boolean };
 
 /** What of a reply a delivery attempt uses. */
-type Reply = Pick<Message, 'id' | 'workspaceId' | 'conversationId' | 'content' | 'attachments'>;
+type Reply = Pick<Message, 'id' | 'workspaceId' | 'conversationId' | 'content' | 'attachments' | 'buttons'>;
 
 export type DeliveryChannel = Pick<
   Channel,
@@ -100,9 +100,8 @@ export class DeliveryService {
     private readonly redis: RedisClient,
     private readonly platforms: PlatformRegistry,
     private readonly channels: ChannelService,
-    private readonly events: EventService,
-    private readonly security: SecurityEventService,
     private readonly inFlight: SendsInFlight,
+    private readonly channelStatus: ChannelStatusService,
   ) {
     this.transcoder = voiceTranscoder(config);
   }
@@ -111,7 +110,7 @@ export class DeliveryService {
     // One query for the reply, its conversation, its channel (even deleted) and the customer's
     // identity there: the worker's reads are most of its work per reply.
     const [row]: DeliveryRow[] = await this.db.query(
-      `SELECT m.id, m.workspace_id, m.conversation_id, m.type, m.content, m.attachments, m.status, m.external_id,
+      `SELECT m.id, m.workspace_id, m.conversation_id, m.type, m.content, m.attachments, m.buttons, m.status, m.external_id,
               m.deleted_at, c.last_customer_message_at,
               ch.id AS channel_id, ch.type AS channel_type, ch.external_id AS channel_external_id,
               ch.status AS channel_status, ch.deleted_at AS channel_deleted_at, ch.credentials_encrypted,
@@ -134,6 +133,7 @@ export class DeliveryService {
       conversationId: row.conversation_id,
       content: row.content,
       attachments: row.attachments,
+      buttons: row.buttons,
     };
     if (!row.channel_id || row.channel_deleted_at) return this.fail(message, 'the channel was removed');
     if (row.channel_status === 'reauthorization_required')
@@ -175,6 +175,7 @@ export class DeliveryService {
       text: message.content,
       humanAgentTag: window.humanAgentTag,
       attachment,
+      ...(message.buttons?.length ? { buttons: message.buttons } : {}),
     };
     // Until the outcome is stored, an echo of this send with an id we do not know yet waits.
     await this.inFlight.begin(channel.id, identity.platformUserId, message.id);
@@ -204,7 +205,7 @@ export class DeliveryService {
         if (finalAttempt) return this.fail(message, error.reason);
         throw error;
       case 'reauthorization_required':
-        await this.requireReauthorization(channel, error.reason);
+        await this.channelStatus.requireReauthorization(channel, error.reason);
         return { result: 'held', reason: error.reason };
       default:
         if (error.unreachable) {
@@ -388,31 +389,5 @@ export class DeliveryService {
       ],
     );
     return changes.map(() => undefined);
-  }
-
-  /** Error 190: the token expired. Replies (and agents' changes) are held, and the admins are told. */
-  async requireReauthorization(channel: DeliveryChannel, reason: string): Promise<void> {
-    const changed = await this.db.transaction(async (manager) => {
-      const { affected } = await manager.update(
-        Channel,
-        { id: channel.id, workspaceId: channel.workspaceId, status: 'active' },
-        { status: 'reauthorization_required' },
-      );
-      if (!affected) return false;
-      await this.events.append(manager, channel.workspaceId, {
-        type: 'channel.updated',
-        conversationId: null,
-        payload: { channel_id: channel.id, status: 'reauthorization_required', reason },
-      });
-      return true;
-    });
-    if (changed) {
-      this.logger.warn(`channel ${channel.id} needs reauthorization: ${reason}`);
-      await this.security.record({
-        kind: 'channel_reauthorization_required',
-        workspaceId: channel.workspaceId,
-        detail: { channel_id: channel.id, reason },
-      });
-    }
   }
 }

@@ -39,6 +39,8 @@ export interface InboundMessage {
   replyToExternalId?: string | null;
   /** The story the message replies to or mentions us in. */
   story?: StoryRef | null;
+  /** The listing the conversation is about (a Divar ad): set on the conversation when it has none. */
+  ad?: { post_token: string } | null;
 }
 
 export interface Received {
@@ -539,10 +541,10 @@ export class InboundMessageService {
       const fresh = senders.filter((s) => created.includes(conversationOf.get(contactKey(s))!));
       await manager.query(
         `INSERT INTO conversation (id, workspace_id, channel_id, contact_id, status, last_message_at,
-                                   last_message_preview, last_customer_message_at)
-         SELECT id, $1, channel_id, contact_id, 'open', at, preview, at
-           FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::text[])
-             AS n(id, channel_id, contact_id, at, preview)`,
+                                   last_message_preview, last_customer_message_at, ad)
+         SELECT id, $1, channel_id, contact_id, 'open', at, preview, at, ad
+           FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::text[], $7::jsonb[])
+             AS n(id, channel_id, contact_id, at, preview, ad)`,
         [
           workspaceId,
           fresh.map((s) => conversationOf.get(contactKey(s))),
@@ -550,16 +552,25 @@ export class InboundMessageService {
           fresh.map((s) => contacts.get(contactKey(s))!.id),
           fresh.map((s) => s.createdAt),
           fresh.map((s) => previewOf(s.content, s.attachments)),
+          fresh.map((s) => (s.ad ? JSON.stringify({ post_token: s.ad.post_token }) : null)),
         ],
       );
     }
     await manager.query(
       `UPDATE conversation c
           SET last_message_at = g.at, last_customer_message_at = g.at, last_message_preview = g.preview,
-              status = CASE WHEN c.status = 'resolved' THEN 'open' ELSE c.status END, updated_at = now()
-         FROM unnest($2::uuid[], $3::timestamptz[], $4::text[]) AS g(id, at, preview)
+              status = CASE WHEN c.status = 'resolved' THEN 'open' ELSE c.status END,
+              ad = coalesce(c.ad, g.ad), updated_at = now()
+         FROM unnest($2::uuid[], $3::timestamptz[], $4::text[], $6::jsonb[]) AS g(id, at, preview, ad)
         WHERE c.id = g.id AND c.workspace_id = $1 AND NOT (c.id = ANY($5::uuid[]))`,
-      [workspaceId, ids, at, preview, created],
+      [
+        workspaceId,
+        ids,
+        at,
+        preview,
+        created,
+        senders.map((s) => (s.ad ? JSON.stringify({ post_token: s.ad.post_token }) : null)),
+      ],
     );
     return { conversationOf, created, reopened };
   }

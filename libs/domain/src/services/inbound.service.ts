@@ -7,6 +7,7 @@ import { PlatformInbound } from '@parley/platforms/inbound';
 import type { MediaSource } from '@parley/platforms/platform';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import { OutboundQueue } from '@parley/queue/outbound.queue';
+import { ChannelStatusService } from './channel-status.service';
 import { ChannelService } from './channel.service';
 import { toE164 } from './contact.service';
 import { InboundEchoService } from './inbound-echo.service';
@@ -32,6 +33,7 @@ export class InboundService {
     private readonly channels: ChannelService,
     private readonly platforms: PlatformRegistry,
     private readonly queues: OutboundQueue,
+    private readonly channelStatus: ChannelStatusService,
   ) {}
 
   async handle(channel: Channel, event: PlatformInbound): Promise<void> {
@@ -48,6 +50,7 @@ export class InboundService {
           attachments: event.attachments,
           replyToExternalId: event.replyToExternalId,
           story: event.story ?? null,
+          ad: event.conversationAd ?? null,
         });
         if (duplicate) return;
         return this.enqueueMedia(channel, message.id, event.media);
@@ -87,6 +90,9 @@ export class InboundService {
           event.platformUserId,
           event.externalId,
         );
+      case 'access_revoked':
+        await this.channelStatus.requireReauthorization(channel, event.reason);
+        return;
       case 'ignored':
         this.logger.debug(`channel ${channel.id}: ${event.reason}`);
         return;

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { ChannelType } from '@parley/contract/channel-types';
-import type { MessageView } from '@parley/contract/views';
+import type { LinkButton, MessageView } from '@parley/contract/views';
 import { Attachment, Message } from '@parley/database/entities/message.entity';
 import { AppError, notFound } from '@parley/errors/app-error';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
@@ -13,6 +13,7 @@ import { RateLimitService } from '@parley/security/rate-limit.service';
 import { SecurityEventService } from '@parley/security/security-event.service';
 import { SpamService } from '@parley/security/spam.service';
 import { Batcher } from '../batcher';
+import { checkButtons } from '../link-buttons';
 import type { DomainEvent } from '../events/domain-event';
 import { toConversationView } from '../presenters/conversation.presenter';
 import { toMessageView } from '../presenters/message.presenter';
@@ -33,6 +34,8 @@ export interface ReplyInput {
   clientId?: string | null;
   /** Files as they arrived; checked with the reply's other checks and stored only if it may go. */
   uploads?: UploadInput[];
+  /** Rows of link buttons under a support reply, as the client sent them (checked here). */
+  buttons?: unknown;
 }
 
 /** A reply that passed its checks, waiting for its workspace's next batch. */
@@ -45,6 +48,7 @@ interface PendingReply {
   attachments: Attachment[];
   replyTo: string | null;
   clientId: string | null;
+  buttons: LinkButton[][] | null;
   createdAt: Date;
 }
 
@@ -103,6 +107,7 @@ export class MessageService {
     const uploads = input.uploads ?? [];
     if (!content && !uploads.length) throw new AppError('message_empty', 400);
     const checked = uploads.length ? await this.checkUploads(workspaceId, conversationId, uploads) : [];
+    const buttons = await this.checkReplyButtons(workspaceId, conversationId, input);
     if (input.type === 'support') await this.checkOutbound(workspaceId, agent, conversationId, content);
     // One budget for every door (REST, socket, uploads): taken last, so a refused message costs nothing.
     await this.rateLimits.consumeMessage(workspaceId, agent.id);
@@ -119,6 +124,7 @@ export class MessageService {
         attachments,
         replyTo: input.replyTo ?? null,
         clientId: input.clientId ?? null,
+        buttons,
         createdAt: new Date(),
       })
       .catch((error: unknown) => ({ refused: error }));
@@ -215,6 +221,7 @@ export class MessageService {
         sender_name: item.agent.name,
         channel_type: null,
         reply_to_id: item.replyTo,
+        buttons: item.buttons,
         spam_reason: null,
         reactions: [],
         edited_at: null,
@@ -276,13 +283,13 @@ export class MessageService {
          UPDATE workspace SET last_seq = last_seq + $6 WHERE id = $1 RETURNING last_seq - $6 + 1 AS first),
        messages AS (
          INSERT INTO message (id, workspace_id, conversation_id, channel_id, seq, type, sender_agent_id, content,
-                              attachments, status, reply_to_id, created_at)
+                              attachments, status, reply_to_id, created_at, buttons)
          SELECT r.id, $1, r.conversation_id, r.channel_id, seqs.first + r.offset, r.type, r.sender_agent_id,
-                r.content, r.attachments, r.status, r.reply_to_id, r.created_at
+                r.content, r.attachments, r.status, r.reply_to_id, r.created_at, r.buttons
            FROM seqs, unnest($7::uuid[], $8::uuid[], $9::uuid[], $10::int[], $11::text[], $12::uuid[], $13::text[],
-                             $14::jsonb[], $15::text[], $16::uuid[], $17::timestamptz[])
+                             $14::jsonb[], $15::text[], $16::uuid[], $17::timestamptz[], $22::jsonb[])
              AS r(id, conversation_id, channel_id, "offset", type, sender_agent_id, content, attachments, status,
-                  reply_to_id, created_at)
+                  reply_to_id, created_at, buttons)
          RETURNING id),
        written AS (
          INSERT INTO event (workspace_id, conversation_id, seq, type, payload)
@@ -316,6 +323,7 @@ export class MessageService {
         events.map((e) => e.offset),
         events.map((e) => e.event.type),
         events.map((e) => JSON.stringify(e.event.payload)),
+        rows.map((r) => (r.item.buttons ? JSON.stringify(r.item.buttons) : null)),
       ],
     );
     for (const { item, offset } of rows) messages.get(item)!.seq = Number(first) + offset;
@@ -339,6 +347,27 @@ export class MessageService {
     if (this.platformOfConversation.size >= PLATFORMS_REMEMBERED) this.platformOfConversation.clear();
     this.platformOfConversation.set(key, row.type);
     return row.type;
+  }
+
+  /**
+   * A reply's link buttons: well formed (`buttons_invalid`), only on a support reply, and only where
+   * the platform can show them (`buttons_unsupported`, Instagram), refused before anything is stored.
+   */
+  private async checkReplyButtons(
+    workspaceId: string,
+    conversationId: string,
+    input: ReplyInput,
+  ): Promise<LinkButton[][] | null> {
+    const buttons = checkButtons(input.buttons);
+    if (!buttons) return null;
+    if (input.type !== 'support')
+      throw new AppError('buttons_invalid', 400, {
+        reason: 'a note never leaves Parley, so it has no buttons',
+      });
+    const type = await this.platformOf(workspaceId, conversationId);
+    if (!this.platforms.adapter(type).linkButtons)
+      throw new AppError('buttons_unsupported', 422, { platform: type });
+    return buttons;
   }
 
   /** The files' own checks (size, sniffed type, the conversation's platform's voice format), on no disk. */

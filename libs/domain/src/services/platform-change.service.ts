@@ -11,6 +11,7 @@ import { OutboundQueue } from '@parley/queue/outbound.queue';
 import type { PlatformChangeJob } from '@parley/queue/queues';
 import { toPlatformChangeView } from '../presenters/message.presenter';
 import { ChannelService } from './channel.service';
+import { ChannelStatusService } from './channel-status.service';
 import { DeliveryChannel, DeliveryService } from './delivery.service';
 import { EventService } from './event.service';
 
@@ -76,6 +77,7 @@ export class PlatformChangeService {
     private readonly delivery: DeliveryService,
     private readonly events: EventService,
     private readonly queue: OutboundQueue,
+    private readonly channelStatus: ChannelStatusService,
   ) {}
 
   /**
@@ -232,7 +234,7 @@ export class PlatformChangeService {
           if (finalAttempt) return this.settle(workspaceId, row, 'failed', error.reason);
           throw error;
         case 'reauthorization_required':
-          await this.delivery.requireReauthorization(channel, error.reason);
+          await this.channelStatus.requireReauthorization(channel, error.reason);
           return { result: 'held', reason: error.reason };
         default:
           return this.settle(workspaceId, row, 'failed', error.reason);

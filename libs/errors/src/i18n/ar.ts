@@ -29,6 +29,11 @@ export const ar: Record<ErrorCode, string> = {
   frame_too_large: 'الإطار كبير جدًا (الحد الأقصى {max_bytes} بايت).',
   handshake_refused: 'تم رفض الاتصال.',
   channel_already_connected: 'هذا الحساب متصل بالفعل بمساحة عمل في Parley.',
+  oauth_state_invalid:
+    'رابط التفويض هذا غير معروف أو استُخدم من قبل أو انتهت صلاحيته. ابدأ من جديد من صفحة القنوات في Parley.',
+  oauth_not_supported: 'لا تُوصَل هذه القناة بتفويض من صاحب الحساب.',
+  buttons_invalid: 'الأزرار غير صالحة: {reason}.',
+  buttons_unsupported: 'لا يمكن أن تحمل رسائل {platform} أزرارًا.',
   platform_unavailable: 'لم تستجب المنصة. حاول مرة أخرى بعد قليل.',
   divar_session_invalid: 'طلب الجلسة غير صالح: {problems}.',
   session_link_invalid: 'هذا الرابط غير صالح أو انتهت صلاحيته. افتحه مجددًا من المحادثة.',

@@ -31,6 +31,11 @@ export const en: Record<ErrorCode, string> = {
   frame_too_large: 'The frame is too large (at most {max_bytes} bytes).',
   handshake_refused: 'The connection was refused.',
   channel_already_connected: 'This account is already connected to a Parley workspace.',
+  oauth_state_invalid:
+    "This authorization link is unknown, was already used or has expired. Start again from Parley's channels page.",
+  oauth_not_supported: "This channel is not connected by its owner's authorization.",
+  buttons_invalid: 'The buttons are not valid: {reason}.',
+  buttons_unsupported: '{platform} messages cannot carry buttons.',
   platform_unavailable: 'The platform did not answer. Try again shortly.',
   divar_session_invalid: 'The session request is not valid: {problems}.',
   session_link_invalid: 'This link is not valid or has expired. Open it again from the chat.',

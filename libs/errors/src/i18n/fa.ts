@@ -29,6 +29,11 @@ export const fa: Record<ErrorCode, string> = {
   frame_too_large: 'فریم بیش از حد بزرگ است (حداکثر {max_bytes} بایت).',
   handshake_refused: 'اتصال پذیرفته نشد.',
   channel_already_connected: 'این حساب از قبل به یک فضای کاری Parley متصل است.',
+  oauth_state_invalid:
+    'این پیوند مجوز ناشناخته است، قبلاً استفاده شده یا منقضی شده است. از صفحهٔ کانال‌های Parley دوباره شروع کنید.',
+  oauth_not_supported: 'این کانال با مجوز صاحب حساب وصل نمی‌شود.',
+  buttons_invalid: 'دکمه‌ها معتبر نیستند: {reason}.',
+  buttons_unsupported: 'پیام‌های {platform} نمی‌توانند دکمه داشته باشند.',
   platform_unavailable: 'سکو پاسخ نداد. کمی بعد دوباره تلاش کنید.',
   divar_session_invalid: 'درخواست نشست معتبر نیست: {problems}.',
   session_link_invalid: 'این پیوند معتبر نیست یا منقضی شده است. آن را دوباره از گفتگو باز کنید.',

@@ -1,5 +1,19 @@
+import axios, { AxiosInstance } from 'axios';
+import { openAsBlob } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import type { MediaHostAllowlist } from '@parley/config/media-hosts';
+import { fetchMedia, MediaAgents, mediaAgents } from '../media-fetch';
 import { PlatformError } from '../platform-error';
-import { ChannelAccess, ConnectInput, OutboundMessage, PlatformAdapter, ReplyWindow } from '../platform';
+import {
+  ChannelAccess,
+  ConnectInput,
+  OutboundAttachment,
+  OutboundMessage,
+  PlatformAdapter,
+  ReplyWindow,
+} from '../platform';
+import { mapDivarError } from './divar.errors';
+import { DivarOAuth, kenarHeaders } from './divar.oauth';
 import { DivarWebhookReceiver } from './divar.webhook';
 
 export interface DivarHosts {
@@ -7,6 +21,16 @@ export interface DivarHosts {
   oauthUrl: string;
   uploadUrl: string;
 }
+
+export interface DivarMedia {
+  /** DIVAR_MEDIA_HOSTS: the only hosts an attachment link may point at. */
+  hosts: MediaHostAllowlist;
+  timeoutMs: number;
+}
+
+/** The upload step's file kinds (divar.md §5: `/upload/{image|video|voice|file}`). */
+const uploadKind = (a: OutboundAttachment) =>
+  a.kind === 'image' ? 'image' : a.kind === 'voice' ? 'voice' : 'file';
 
 /**
  * Divar's open platform (Kenar). A channel is one Kenar app of the business: its slug, API key,
@@ -17,16 +41,26 @@ export interface DivarHosts {
 export class DivarAdapter implements PlatformAdapter {
   readonly type = 'divar' as const;
   readonly maxTextLength = 4096;
+  readonly linkButtons = true;
   readonly voice = { mimes: ['audio/ogg', 'audio/mpeg', 'audio/mp4'], described: 'OGG, MP3 or M4A' };
+  // Divar publishes no numbers (divar.md §7): a per-minute app limit exists; stay well under it.
   readonly limits = { perRecipient: { points: 1, seconds: 1 }, perAccount: { points: 10, seconds: 1 } };
-  readonly webhook = new DivarWebhookReceiver();
+  readonly webhook: DivarWebhookReceiver;
+  readonly oauth: DivarOAuth;
+  private readonly api: AxiosInstance;
+  private readonly agents: MediaAgents = mediaAgents();
   /** Divar's policy: keep chat messages no longer than needed (`../shared/platforms/divar.md` §7). */
   readonly defaultRetentionDays = 30;
 
   constructor(
     private readonly hosts: DivarHosts,
-    private readonly mediaTimeoutMs: number,
-  ) {}
+    private readonly media: DivarMedia,
+    sourceIps: readonly string[] = [],
+  ) {
+    this.webhook = new DivarWebhookReceiver(sourceIps);
+    this.api = axios.create({ baseURL: hosts.apiUrl, timeout: 30000, proxy: false });
+    this.oauth = new DivarOAuth(hosts.oauthUrl, this.api);
+  }
 
   /** Nothing to ask Divar before the owner's grant: the fields are checked and stored. */
   async connect(input: ConnectInput) {
@@ -36,30 +70,116 @@ export class DivarAdapter implements PlatformAdapter {
       identification_key: input.identification_key?.trim() ?? '',
       client_secret: input.client_secret?.trim() ?? '',
     };
-    const missing = Object.entries(fields).filter(([, value]) => !value).map(([key]) => key);
+    const missing = Object.entries(fields)
+      .filter(([, value]) => !value)
+      .map(([key]) => key);
     if (missing.length) throw new PlatformError('invalid_credentials', `missing ${missing.join(', ')}`);
     return { externalId: fields.app_slug, credentials: fields };
   }
 
+  /** The events URL is typed into Divar's panel by the admin: nothing to register by API. */
   async registerWebhook(): Promise<void> {}
 
   async removeWebhook(): Promise<void> {}
 
-  async send(_channel: ChannelAccess, _message: OutboundMessage): Promise<{ externalId: string }> {
-    throw new PlatformError('rejected', 'sending to Divar is not built yet');
+  // ---- sending (divar.md §5) ----------------------------------------------------------------
+
+  async send(channel: ChannelAccess, message: OutboundMessage): Promise<{ externalId: string }> {
+    const [kind, conversationId] = splitRecipient(message.recipientId);
+    try {
+      const mediaToken = message.attachment ? await this.upload(channel, message.attachment) : undefined;
+      const buttons = message.buttons?.length ? divarButtons(message.buttons) : undefined;
+      if (kind === 'post') {
+        await this.api.post(
+          `/v2/open-platform/conversations/${encodeURIComponent(conversationId)}/messages`,
+          {
+            message: message.text,
+            ...(mediaToken ? { media_token: mediaToken } : {}),
+            ...(buttons ? { sender_buttons: buttons } : {}),
+          },
+          { headers: kenarHeaders(channel) },
+        );
+      } else {
+        // The docs show only the API key here, the OAS also the owner's token (divar.md §8): both are sent.
+        await this.api.post(
+          `/v1/open-platform/chat/bot/conversations/${encodeURIComponent(conversationId)}/messages`,
+          {
+            text_message: message.text,
+            ...(mediaToken ? { media_token: mediaToken } : {}),
+            ...(buttons ? { buttons } : {}),
+          },
+          { headers: kenarHeaders(channel) },
+        );
+      }
+    } catch (error) {
+      throw mapDivarError(error);
+    }
+    // Divar answers no message id; ours stands in, so an accepted reply is never sent again.
+    return { externalId: `parley:${randomUUID()}` };
   }
 
+  /** Divar's two steps: a short-lived upload token, then the file itself; the answer's id is the media token. */
+  private async upload(channel: ChannelAccess, attachment: OutboundAttachment): Promise<string> {
+    const { data: ticket } = await this.api.post<{ token?: string }>(
+      '/experimental/open-platform/chat/upload',
+      {},
+      { headers: kenarHeaders(channel) },
+    );
+    if (!ticket?.token) throw new PlatformError('rejected', 'Divar gave no upload token');
+    const form = new FormData();
+    form.append('file', await openAsBlob(attachment.path, { type: attachment.mime }), attachment.fileName);
+    const { data } = await axios.post<{ id?: string }>(
+      `${this.hosts.uploadUrl}/upload/${uploadKind(attachment)}`,
+      form,
+      { headers: { authorization: `Bearer ${ticket.token}` }, timeout: 120000, proxy: false },
+    );
+    if (!data?.id) throw new PlatformError('rejected', 'Divar gave no media id for the upload');
+    return String(data.id);
+  }
+
+  /** Divar has no typing indicator for apps. */
   async sendTyping(): Promise<void> {}
 
-  async download(): Promise<never> {
-    throw new PlatformError('rejected', 'downloading from Divar is not built yet');
+  /** The event's attachment link, only from DIVAR_MEDIA_HOSTS, under media-fetch's rules; no credentials travel. */
+  download(_channel: ChannelAccess, url: string, maxBytes: number) {
+    return fetchMedia(
+      url,
+      {
+        allowlist: this.media.hosts,
+        credentialOrigin: new URL(this.hosts.apiUrl).origin,
+        timeoutMs: this.media.timeoutMs,
+        maxBytes,
+      },
+      this.agents,
+    );
   }
 
+  /** Divar documents no reply window. */
   replyWindow(): ReplyWindow {
     return { allowed: true, humanAgentTag: false };
   }
 
+  /** Divar's API names no customer: the contact is named by its conversation. */
   async profile() {
     return null;
   }
+}
+
+/** `post:<id>` / `bot:<id>` → which chat and its conversation id. */
+export function splitRecipient(recipientId: string): ['post' | 'bot', string] {
+  const match = /^(post|bot):(.+)$/.exec(recipientId);
+  if (!match) throw new PlatformError('invalid_recipient', `not a Divar conversation: ${recipientId}`);
+  return [match[1] as 'post' | 'bot', match[2]];
+}
+
+/** Rows of link buttons as Divar's `open_direct_link` actions (divar.md §5). */
+export function divarButtons(rows: { caption: string; url: string }[][]) {
+  return {
+    rows: rows.map((row) => ({
+      buttons: row.map((button) => ({
+        action: { open_direct_link: button.url },
+        caption: button.caption,
+      })),
+    })),
+  };
 }

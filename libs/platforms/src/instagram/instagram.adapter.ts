@@ -33,6 +33,7 @@ const INSTAGRAM_AUDIO = [
 export class InstagramAdapter implements PlatformAdapter {
   readonly type = 'instagram' as const;
   readonly maxTextLength = 1000;
+  readonly linkButtons = false;
   readonly voice = { mimes: INSTAGRAM_AUDIO, described: 'M4A, AAC or WAV' };
   // Meta allows about 100 calls/s per account for text, far fewer per conversation in practice.
   readonly limits = { perRecipient: { points: 5, seconds: 1 }, perAccount: { points: 100, seconds: 1 } };

@@ -112,6 +112,7 @@ function splitExternalId(externalId: string): { chatId: string; messageId: numbe
 export class TelegramAdapter implements PlatformAdapter {
   readonly type = 'telegram' as const;
   readonly maxTextLength = 4096;
+  readonly linkButtons = true;
   /** Telegram shows nothing but OGG/Opus as a voice note. */
   readonly voice = { mimes: ['audio/ogg'], described: 'OGG/Opus' };
   // Telegram: about 1 message/s per chat and 30/s per bot.
@@ -173,17 +174,25 @@ export class TelegramAdapter implements PlatformAdapter {
     const api = this.api(channel.credentials.bot_token);
     const chatId = message.recipientId;
     const caption = message.text || undefined;
+    // Link buttons become an inline keyboard of URL buttons.
+    const markup = message.buttons?.length
+      ? {
+          reply_markup: {
+            inline_keyboard: message.buttons.map((row) => row.map((b) => ({ text: b.caption, url: b.url }))),
+          },
+        }
+      : {};
     try {
       const a = message.attachment;
       const file = a ? new InputFile(createReadStream(a.path), a.fileName) : null;
       const sent =
         a?.kind === 'voice'
-          ? await api.sendVoice(chatId, file!, { caption, duration: a.duration ?? undefined })
+          ? await api.sendVoice(chatId, file!, { caption, duration: a.duration ?? undefined, ...markup })
           : a?.kind === 'image'
-            ? await api.sendPhoto(chatId, file!, { caption })
+            ? await api.sendPhoto(chatId, file!, { caption, ...markup })
             : a?.kind === 'file'
-              ? await api.sendDocument(chatId, file!, { caption })
-              : await api.sendMessage(chatId, message.text);
+              ? await api.sendDocument(chatId, file!, { caption, ...markup })
+              : await api.sendMessage(chatId, message.text, markup);
       return { externalId: `${sent.chat.id}:${sent.message_id}` };
     } catch (error) {
       throw mapTelegramError(error);

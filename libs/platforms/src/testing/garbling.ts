@@ -120,6 +120,7 @@ export function problemsOf(event: PlatformInbound): string[] {
       expect(isId(event.externalId), 'externalId');
       break;
     case 'ignored':
+    case 'access_revoked':
       expect(isText(event.reason), 'reason');
       break;
     default:
