@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import type { BrowserContext, Page } from 'playwright-core';
+import { freePort } from './support/app';
 import { screenshot, signIn, Stack, startStack } from './support/browser';
 import { HttpClient } from './support/http';
 
@@ -35,7 +36,16 @@ describe('Divar in the browser', () => {
 
   beforeAll(async () => {
     // The retention scan every second: an erased message reaches an open chat within moments.
-    stack = await startStack({ RETENTION_SCAN_INTERVAL_SECONDS: '1' });
+    // The api at a known port: Divar's OAuth returns the browser to API_PUBLIC_URL, which follows API_PORT.
+    stack = await startStack({ RETENTION_SCAN_INTERVAL_SECONDS: '1', API_PORT: String(await freePort()) });
+    // The simulator's Divar knows the app the admin connects (its slug, keys and owner).
+    stack.environment.simulator.divar.addApp({
+      slug: KEYS.app_slug,
+      apiKey: KEYS.api_key,
+      identificationKey: KEYS.identification_key,
+      clientSecret: KEYS.client_secret,
+      userId: 'owner-browser-1',
+    });
     db = new Client({ connectionString: stack.environment.env.DATABASE_URL });
     await db.connect();
     const password = 'correct horse battery staple';
@@ -92,7 +102,6 @@ describe('Divar in the browser', () => {
     const html = await page.content();
     for (const secret of [KEYS.api_key, KEYS.identification_key, KEYS.client_secret])
       expect(html).not.toContain(secret);
-    await screenshot(page, 'divar-channel');
 
     // The authorize route answers Divar's URL to a JSON caller; the dashboard goes there.
     let accept: string | undefined;
@@ -107,6 +116,28 @@ describe('Divar in the browser', () => {
     await card.getByRole('button', { name: 'Connect with Divar' }).click();
     await page.waitForURL(`${stack.apiUrl}/healthz?divar-oauth=1`);
     expect(accept).toBe('application/json');
+  }, 60000);
+
+  it('connects for real: Connect with Divar goes through Divar’s consent and back, and the channel is active', async () => {
+    const page = await open();
+    await channelsPage(page);
+    const card = page.getByTestId('divar-card');
+    await card.getByTestId('divar-status').filter({ hasText: 'Reauthorization required' }).waitFor();
+    // No stub: the api answers Divar's authorize URL (the simulator), which sends the browser back to
+    // /oauth/divar/callback, which stores the grant and returns to the channels page with the result.
+    await card.getByRole('button', { name: /with Divar/ }).click();
+    await page.getByTestId('divar-outcome').filter({ hasText: 'Divar is connected.' }).waitFor();
+    expect(new URL(page.url()).origin).toBe(stack.apiUrl);
+    await page.getByTestId('divar-card').getByTestId('divar-status').filter({ hasText: 'Active' }).waitFor();
+    await screenshot(page, 'divar-channel');
+    const {
+      rows: [channel],
+    } = await db.query(`SELECT status, token_expires_at FROM channel WHERE id = $1`, [channelId]);
+    expect(channel.status).toBe('active');
+    expect(channel.token_expires_at).not.toBeNull();
+    // Divar heard the exchange and the subscription Parley makes after a grant.
+    const calls = stack.environment.simulator.divar.calls.map((c) => `${c.endpoint} ${c.status}`);
+    expect(calls).toEqual(expect.arrayContaining(['authorize 302', 'token 200', 'subscriptions 200']));
   }, 60000);
 
   it('says what the authorize route answered when it cannot start, and what Divar’s callback reported', async () => {

@@ -42,7 +42,8 @@ export async function startStack(extra: Record<string, string> = {}): Promise<St
   const environment = await freshEnvironment({ PRESENCE_TTL_SECONDS: '3', ...extra });
   // The processes announce their port in an info line.
   const env = { ...environment.env, LOG_LEVEL: 'info', WORKER_PORT: '0' };
-  const api = launch('api', { ...env, API_PORT: '0' });
+  // A file whose api must be at a known address (its API_PUBLIC_URL, for OAuth redirects) sets API_PORT.
+  const api = launch('api', { ...env, API_PORT: extra.API_PORT ?? '0' });
   const ingest = launch('ingest', env);
   const worker = launch('worker', env);
   const processes = [api, ingest, worker];
