@@ -7,6 +7,20 @@ import { DEFAULT_DIVAR_MEDIA_HOSTS, DEFAULT_INSTAGRAM_MEDIA_HOSTS, MediaHostAllo
 
 const DEV_SECRET = 'parley-local-development-secret-change-me';
 
+/** A list of hosts media may be fetched from (see MediaHostAllowlist), checked at start-up. */
+const mediaHosts = (defaults: string) =>
+  z
+    .string()
+    .default(defaults)
+    .transform((list, ctx) => {
+      try {
+        return MediaHostAllowlist.parse(list);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    });
+
 const url = (protocols: string[]) =>
   z
     .string()
@@ -112,17 +126,7 @@ const schema = z
     /** How often the worker erases messages older than their channel's retention period. */
     RETENTION_SCAN_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86400).default(3600),
     /** Hosts Divar's attachment links may point at (same syntax as INSTAGRAM_MEDIA_HOSTS); nothing else is fetched. */
-    DIVAR_MEDIA_HOSTS: z
-      .string()
-      .default(DEFAULT_DIVAR_MEDIA_HOSTS)
-      .transform((list, ctx) => {
-        try {
-          return MediaHostAllowlist.parse(list);
-        } catch (error) {
-          ctx.addIssue({ code: 'custom', message: (error as Error).message });
-          return z.NEVER;
-        }
-      }),
+    DIVAR_MEDIA_HOSTS: mediaHosts(DEFAULT_DIVAR_MEDIA_HOSTS),
     /** Divar's published event source addresses (IPs/CIDRs, comma-separated); empty: not checked. */
     DIVAR_SOURCE_IPS: z
       .string()
@@ -137,17 +141,7 @@ const schema = z
     /** How far ahead of its expiry an OAuth access token (Divar's) is refreshed, and how often the worker looks. */
     OAUTH_REFRESH_BEFORE_SECONDS: z.coerce.number().int().min(10).max(86400).default(600),
     OAUTH_REFRESH_SCAN_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
-    INSTAGRAM_MEDIA_HOSTS: z
-      .string()
-      .default(DEFAULT_INSTAGRAM_MEDIA_HOSTS)
-      .transform((list, ctx) => {
-        try {
-          return MediaHostAllowlist.parse(list);
-        } catch (error) {
-          ctx.addIssue({ code: 'custom', message: (error as Error).message });
-          return z.NEVER;
-        }
-      }),
+    INSTAGRAM_MEDIA_HOSTS: mediaHosts(DEFAULT_INSTAGRAM_MEDIA_HOSTS),
     MEDIA_DIR: z.string().min(1).default('./data/media'),
     MEDIA_LINK_TTL_SECONDS: z.coerce.number().int().min(5).max(86400).default(300),
     MEDIA_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(600000).default(30000),

@@ -73,6 +73,25 @@ export type DeliveryChannel = Pick<
   'id' | 'workspaceId' | 'type' | 'externalId' | 'credentialsEncrypted' | 'webhookSecret'
 >;
 
+/** The channel columns a worker's query reads beside its job (channel_id, channel_type, ...). */
+export interface DeliveryChannelColumns {
+  channel_id: string | null;
+  channel_type: ChannelType | null;
+  channel_external_id: string | null;
+  credentials_encrypted: string | null;
+  webhook_secret: string | null;
+}
+
+/** The channel of a row that has one (checked by the caller), as the adapters' access is built from. */
+export const deliveryChannelOf = (row: DeliveryChannelColumns, workspaceId: string): DeliveryChannel => ({
+  id: row.channel_id!,
+  workspaceId,
+  type: row.channel_type!,
+  externalId: row.channel_external_id,
+  credentialsEncrypted: row.credentials_encrypted!,
+  webhookSecret: row.webhook_secret!,
+});
+
 /** A reply's outcome to store with its event: `sent` with the platform's id, or `failed` with the reason. */
 interface StatusChange {
   message: Reply;
@@ -138,14 +157,7 @@ export class DeliveryService {
     if (!row.channel_id || row.channel_deleted_at) return this.fail(message, 'the channel was removed');
     if (row.channel_status === 'reauthorization_required')
       return { result: 'held', reason: 'the channel needs reauthorization' };
-    const channel: DeliveryChannel = {
-      id: row.channel_id,
-      workspaceId,
-      type: row.channel_type!,
-      externalId: row.channel_external_id,
-      credentialsEncrypted: row.credentials_encrypted!,
-      webhookSecret: row.webhook_secret!,
-    };
+    const channel = deliveryChannelOf(row, workspaceId);
     if (!row.identity_id) return this.fail(message, 'the customer has no identity on this channel');
     if (row.unreachable_at)
       return this.fail(message, row.unreachable_reason ?? 'the customer cannot be reached');

@@ -12,7 +12,7 @@ import type { PlatformChangeJob } from '@parley/queue/queues';
 import { toPlatformChangeView } from '../presenters/message.presenter';
 import { ChannelService } from './channel.service';
 import { ChannelStatusService } from './channel-status.service';
-import { DeliveryChannel, DeliveryService } from './delivery.service';
+import { deliveryChannelOf, DeliveryService } from './delivery.service';
 import { EventService } from './event.service';
 
 /** What the worker should do with a change's job after one attempt. */
@@ -168,14 +168,7 @@ export class PlatformChangeService {
       return this.settle(workspaceId, row, 'failed', 'the channel was removed');
     if (row.channel_status === 'reauthorization_required')
       return { result: 'held', reason: 'the channel needs reauthorization' };
-    const channel: DeliveryChannel = {
-      id: row.channel_id,
-      workspaceId,
-      type: row.channel_type!,
-      externalId: row.channel_external_id,
-      credentialsEncrypted: row.credentials_encrypted!,
-      webhookSecret: row.webhook_secret!,
-    };
+    const channel = deliveryChannelOf(row, workspaceId);
     const adapter = this.platforms.adapter(channel.type);
     const name = platformName(adapter.type);
 
