@@ -96,6 +96,11 @@ describe('the API keys page', () => {
     expect(await bubble.getByTestId('sender').textContent()).toBe('Order bot');
     expect(await bubble.getByTestId('app-tag').count()).toBe(1);
 
+    // A call outside the key's scopes is refused and counted on the admin's security page.
+    expect((await app.get('/api/v1/contacts')).body.code).toBe('scope_missing');
+    await page.goto(`${stack.apiUrl}/#/security`);
+    await page.locator('[data-testid="stat-scopeRefused"] [data-value="1"]').waitFor();
+
     // Revoking asks first; cancelling keeps the key working.
     await page.goto(`${stack.apiUrl}/#/api-keys`);
     await row.waitFor();

@@ -230,6 +230,7 @@ const en = {
     total: 'Total sockets: {{n}}',
     chooseAgent: 'Choose an agent',
     sharedBlock: 'Also failed at other workspaces: only the instance operator can lift it',
+    scopeRefused: 'API key calls refused (missing scope)',
   },
   eventKind: {
     webhook_signature_invalid: 'Bad webhook signature',
@@ -557,6 +558,7 @@ const fa: Dict = {
     total: 'مجموع سوکت‌ها: {{n}}',
     chooseAgent: 'یک پشتیبان را انتخاب کنید',
     sharedBlock: 'در فضاهای کاری دیگر هم ناموفق بوده: فقط گردانندهٔ نمونه می‌تواند آن را بردارد',
+    scopeRefused: 'درخواست‌های ردشدهٔ کلید API (نبود دامنه)',
   },
   eventKind: {
     webhook_signature_invalid: 'امضای نادرست وب‌هوک',
@@ -881,6 +883,7 @@ const ar: Dict = {
     total: 'إجمالي المقابس: {{n}}',
     chooseAgent: 'اختر موظفًا',
     sharedBlock: 'فشل أيضًا في مساحات عمل أخرى: لا يرفعه إلا مشغّل النسخة',
+    scopeRefused: 'طلبات مفاتيح API المرفوضة (نطاق ناقص)',
   },
   eventKind: {
     webhook_signature_invalid: 'توقيع webhook غير صالح',
