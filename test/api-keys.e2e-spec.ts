@@ -111,6 +111,12 @@ describe('API keys', () => {
       (k: { id: string }) => k.id === res.body.id,
     );
     expect(after.last_used_at).toEqual(expect.any(String));
+    // ...and within the minute using it again writes nothing.
+    expect((await new HttpClient(api.url).as(key).get('/api/v1/conversations')).status).toBe(200);
+    const [{ last_used_at }] = await api.db.query(`SELECT last_used_at FROM api_key WHERE id = $1`, [
+      res.body.id,
+    ]);
+    expect(last_used_at.toISOString()).toBe(after.last_used_at);
     expect((await securityKinds()).api_key_created).toBeGreaterThanOrEqual(1);
   });
 
