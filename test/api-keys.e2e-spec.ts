@@ -221,6 +221,19 @@ describe('API keys', () => {
       await app.http.post(`/api/v1/conversations/${conversationId}/read`, {}),
     ];
     expect(refusals.map((r) => [r.status, r.body.code])).toEqual(refusals.map(() => [403, 'agents_only']));
+    // Sockets too: refused as agents-only, and not counted as a failed sign-in.
+    const failures = async () =>
+      Number(
+        (await api.db.query(`SELECT count(*) AS n FROM security_event WHERE kind = 'auth_failed'`))[0].n,
+      );
+    const failuresBefore = await failures();
+    const socket = await WsClient.connect(api.url, '/ws/conversations/', {
+      token: app.key,
+      protocol: true,
+    }).catch((error: { status: number; body: string }) => error);
+    expect(socket).toMatchObject({ status: 403 });
+    expect((socket as { body: string }).body).toContain('agents_only');
+    expect(await failures()).toBe(failuresBefore);
     // The agent's own token is unaffected by scopes.
     expect((await ws.http.get('/api/v1/agents')).status).toBe(200);
   });
