@@ -13,6 +13,12 @@ describe('the API keys page', () => {
   let botId: string;
   const contexts: BrowserContext[] = [];
   const sim = () => stack.environment.simulator;
+  /** The page's own globals, typed just enough (this file compiles without the DOM library). */
+  type PageGlobals = {
+    navigator: { clipboard: { readText(): Promise<string> } };
+    localStorage: { setItem(key: string, value: string): void };
+    document: { documentElement: { dir: string } };
+  };
 
   beforeAll(async () => {
     stack = await startStack();
@@ -57,7 +63,9 @@ describe('the API keys page', () => {
     expect(await page.getByText('it is shown only once').count()).toBe(1);
     await page.getByRole('button', { name: 'Copy' }).click();
     await page.getByRole('button', { name: 'Copied' }).waitFor();
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(key);
+    expect(
+      await page.evaluate(() => (globalThis as unknown as PageGlobals).navigator.clipboard.readText()),
+    ).toBe(key);
     const row = page.getByTestId('api-key-row').filter({ hasText: 'Order bot' });
     await row.waitFor();
     expect(await row.textContent()).toContain('conversations:read, messages:write');
@@ -119,11 +127,15 @@ describe('the API keys page', () => {
   it('the page and its scope descriptions follow the admin’s language', async () => {
     const { context, page } = await signIn(stack, admin);
     contexts.push(context);
-    await page.evaluate(() => localStorage.setItem('parley.language', 'fa'));
+    await page.evaluate(() =>
+      (globalThis as unknown as PageGlobals).localStorage.setItem('parley.language', 'fa'),
+    );
     await page.goto(`${stack.apiUrl}/#/api-keys`);
     await page.reload();
     await page.getByRole('heading', { name: 'کلیدهای API', level: 1 }).waitFor();
     expect(await page.getByText('ارسال پاسخ و یادداشت خصوصی').count()).toBe(1);
-    expect(await page.evaluate(() => document.documentElement.dir)).toBe('rtl');
+    expect(
+      await page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.dir),
+    ).toBe('rtl');
   });
 });
