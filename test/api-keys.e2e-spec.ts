@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { en } from '@parley/errors/i18n/en';
 import {
   freshEnvironment,
   startApi,
@@ -338,6 +340,54 @@ describe('API keys', () => {
     expect([byAgent.status, byAgent.body.code]).toEqual([403, 'admin_only']);
     expect((await agent.http.get('/api/v1/api-keys')).status).toBe(403);
   });
+
+  it('creating a key answers any JSON with 201 or a 4xx with a known code, and any pk_live_ bearer with 401, never a 500', async () => {
+    const codes = new Set(Object.keys(en));
+    const anyValue = fc.oneof(
+      fc.string(),
+      fc.integer(),
+      fc.constant(null),
+      fc.array(fc.anything(), { maxLength: 4 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.json(),
+          fc.record({
+            name: anyValue,
+            scopes: fc.oneof(anyValue, fc.array(fc.constantFrom('messages:write', 'x', 1))),
+          }),
+        ),
+        async (body) => {
+          const res = await fetch(`${api.url}/api/v1/api-keys`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${ws.token}` },
+            body: typeof body === 'string' ? body : JSON.stringify(body),
+          });
+          const json = (await res.json()) as { code?: string };
+          expect(res.status === 201 || (res.status >= 400 && res.status < 500)).toBe(true);
+          if (res.status >= 400) expect(codes.has(json.code!)).toBe(true);
+        },
+      ),
+      { numRuns: 100 },
+    );
+    let tries = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'binary-ascii', maxLength: 120 }), async (tail) => {
+        // Printable ASCII only: a header cannot carry anything else.
+        const token = `pk_live_${tail.replace(/[^\x21-\x7e]/g, 'a')}`;
+        const res = await fetch(`${api.url}/api/v1/conversations`, {
+          // One try per address, so the answer is the key's and never the blacklist's.
+          headers: {
+            authorization: `Bearer ${token}`,
+            'x-forwarded-for': `203.0.${113 + Math.floor(tries / 250)}.${tries++ % 250}`,
+          },
+        });
+        expect([res.status, ((await res.json()) as { code: string }).code]).toEqual([401, 'unauthorized']);
+      }),
+      { numRuns: 60 },
+    );
+  }, 60000);
 
   it('OpenAPI names the key scheme and each app-facing operation its scopes', async () => {
     const doc = (await new HttpClient(api.url).get('/api/docs-json')).body;
