@@ -1,5 +1,7 @@
 import { startApi, TestApp } from './support/app';
+import { API_KEY_SCOPES } from '@parley/contract/api-keys';
 import { addAgent, createChannel, customerWrites, signupWorkspace, Workspace } from './support/factories';
+import { HttpClient } from './support/http';
 
 /**
  * Workspace B's admin, given workspace A's ids, gets 404 from every route that takes an id, and
@@ -17,7 +19,10 @@ describe('tenant isolation', () => {
     contact: string;
     channel: string;
     bMessage: string;
+    apiKey: string;
   };
+  /** Workspace B's API key holding every scope: an app of B given A's ids. */
+  let bApp: HttpClient;
   let snapshot: unknown;
 
   const stateOfA = async () => ({
@@ -35,6 +40,7 @@ describe('tenant isolation', () => {
     channel: await api.db.query('SELECT name, retention_days, deleted_at FROM channel WHERE id = $1', [
       ids.channel,
     ]),
+    apiKey: await api.db.query('SELECT name, revoked_at FROM api_key WHERE id = $1', [ids.apiKey]),
   });
 
   beforeAll(async () => {
@@ -50,9 +56,19 @@ describe('tenant isolation', () => {
     ids.contact = message.sender!.id;
     const bChannel = await createChannel(api, b.workspaceId);
     ids.bMessage = (await customerWrites(api, b.workspaceId, bChannel.id, {})).message.id;
+    ids.apiKey = (
+      await a.http.post('/api/v1/api-keys', { name: 'A app', scopes: ['messages:read'] })
+    ).body.id;
+    const bKey = await b.http.post('/api/v1/api-keys', { name: 'B app', scopes: [...API_KEY_SCOPES] });
+    bApp = new HttpClient(api.url).as(bKey.body.key);
     snapshot = await stateOfA();
   });
   afterAll(() => api.close());
+
+  const fill = (path: string) => path.replace(/:(\w+)/g, (_, key: keyof typeof ids) => ids[key]);
+  const fillBody = (body: object | undefined) =>
+    body &&
+    JSON.parse(JSON.stringify(body).replace(/":(\w+)"/g, (_, key: keyof typeof ids) => `"${ids[key]}"`));
 
   it.each([
     ['GET', '/api/v1/agents/:agent', undefined],
@@ -77,14 +93,30 @@ describe('tenant isolation', () => {
     ['GET', '/api/v1/messages/:message/attachments/0', undefined],
     ['GET', '/api/v1/messages/:message/attachments/0/link', undefined],
     ['POST', '/api/v1/messages/:message/retry', {}],
+    ['DELETE', '/api/v1/api-keys/:apiKey', undefined],
   ])("%s %s with another workspace's id answers 404", async (method, path, body) => {
-    const url = path.replace(/:(\w+)/g, (_, key: keyof typeof ids) => ids[key]);
-    const payload =
-      body &&
-      JSON.parse(JSON.stringify(body).replace(/":(\w+)"/g, (_, key: keyof typeof ids) => `"${ids[key]}"`));
-    const res = await b.http.request(method, url, payload);
+    const res = await b.http.request(method, fill(path), fillBody(body));
     expect(res.status).toBe(404);
     expect(res.body.code).toBe('not_found');
+  });
+
+  it.each([
+    ['GET', '/api/v1/conversations/:conversation', undefined],
+    ['GET', '/api/v1/conversations/:conversation/messages', undefined],
+    ['POST', '/api/v1/conversations/:conversation/assign', { agent_id: ':bAgent' }],
+    ['POST', '/api/v1/conversations/:conversation/unassign', {}],
+    ['POST', '/api/v1/message/conversation/:conversation/send-message/', { content: 'hi', type: 'support' }],
+    ['PATCH', '/api/v1/message/conversation/:conversation/status/', { status: 'resolved' }],
+    ['GET', '/api/v1/contacts/:contact', undefined],
+    ['PATCH', '/api/v1/contacts/:contact', { name: 'Hijacked' }],
+    ['GET', '/api/v1/messages/:message/attachments/0', undefined],
+    ['GET', '/api/v1/messages/:message/attachments/0/link', undefined],
+  ])("%s %s with another workspace's id answers an app's API key 404", async (method, path, body) => {
+    const res = await bApp.request(method, fill(path), fillBody(body));
+    expect([res.status, res.body.code]).toEqual([
+      404,
+      expect.stringMatching(/^(not_found|assignee_not_found)$/),
+    ]);
   });
 
   it("an upload to another workspace's conversation is 404 and stores nothing", async () => {

@@ -7,6 +7,7 @@ import { DomainModule } from '@parley/domain/domain.module';
 import { RealtimeModule } from '@parley/realtime/realtime.module';
 import { RuntimeModule } from '@parley/runtime/runtime.module';
 import { CLAIMED_WORKSPACE, IpGuardMiddleware } from '@parley/security/ip-guard.middleware';
+import { ApiKeyService } from '@parley/domain/services/api-key.service';
 import { AuthService } from '@parley/domain/services/auth.service';
 import { TokenService } from '@parley/domain/services/token.service';
 import { SecurityStatsService } from '@parley/security/security-stats.service';
@@ -16,6 +17,7 @@ import { JwtStrategy } from './auth/jwt.strategy';
 import { AdminEventReadersController } from './controllers/admin-event-readers.controller';
 import { AdminSecurityController } from './controllers/admin-security.controller';
 import { AgentsController } from './controllers/agents.controller';
+import { ApiKeysController } from './controllers/api-keys.controller';
 import { AttachmentsController } from './controllers/attachments.controller';
 import { AuthController } from './controllers/auth.controller';
 import { ChannelOAuthController } from './controllers/channel-oauth.controller';
@@ -56,6 +58,7 @@ export class ApiModule implements NestModule {
       controllers: [
         AuthController,
         AgentsController,
+        ApiKeysController,
         ConversationsController,
         MessagesController,
         ContactsController,
@@ -83,7 +86,11 @@ export class ApiModule implements NestModule {
         ChatGateway,
         ConversationsGateway,
         NotificationsGateway,
-        { provide: CLAIMED_WORKSPACE, useFactory: claimedWorkspace, inject: [TokenService, AuthService] },
+        {
+          provide: CLAIMED_WORKSPACE,
+          useFactory: claimedWorkspace,
+          inject: [TokenService, AuthService, ApiKeyService],
+        },
         { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
       ],
@@ -108,6 +115,16 @@ export function setupApi(app: INestApplication): void {
       )
       .setVersion('1')
       .addBearerAuth()
+      .addBearerAuth(
+        {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'pk_live_…',
+          description:
+            'A workspace API key, sent as `Authorization: Bearer <key>`. It reaches only the operations that list it in `x-parley-scopes`, and only with those scopes.',
+        },
+        'api-key',
+      )
       .build(),
   );
   SwaggerModule.setup('api/docs', app, document);

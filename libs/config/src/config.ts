@@ -157,6 +157,7 @@ const schema = z
     ENABLE_SPAM_DETECTION: flag(true),
     ENABLE_RATE_LIMITING: flag(true),
     MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).max(10000).default(20),
+    API_KEY_MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).max(10000).default(60),
     MAX_SOCKETS_PER_AGENT: z.coerce.number().int().min(1).max(1000).default(5),
     AUTH_FAILURES_BEFORE_BLOCK: z.coerce.number().int().min(1).max(1000).default(5),
     AUTH_FAILURE_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
@@ -254,6 +255,8 @@ function toConfig(env: z.infer<typeof schema>) {
       spamDetection: env.ENABLE_SPAM_DETECTION,
       rateLimiting: env.ENABLE_RATE_LIMITING,
       messagesPerMinute: env.MESSAGES_PER_MINUTE,
+      /** Each API key's own budget of messages a minute, apart from any agent's. */
+      apiKeyMessagesPerMinute: env.API_KEY_MESSAGES_PER_MINUTE,
       maxSocketsPerAgent: env.MAX_SOCKETS_PER_AGENT,
       authFailuresBeforeBlock: env.AUTH_FAILURES_BEFORE_BLOCK,
       authFailureWindowMinutes: env.AUTH_FAILURE_WINDOW_MINUTES,

@@ -55,6 +55,10 @@ export const ERROR_CODES = [
   'ip_block_shared',
   'too_many_attempts',
   'rate_limited',
+  'scope_missing',
+  'agents_only',
+  'api_key_name_invalid',
+  'api_key_scopes_invalid',
   'service_unavailable',
   'internal_error',
 ] as const;

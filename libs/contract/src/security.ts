@@ -20,6 +20,9 @@ export const SECURITY_EVENT_KINDS = [
   'policy_changed',
   'media_url_refused',
   'channel_authorization_denied',
+  'api_key_created',
+  'api_key_revoked',
+  'scope_refused',
 ] as const;
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
 

@@ -181,8 +181,15 @@ export interface PlatformAppSender {
   platform: ChannelType;
 }
 
-/** Who wrote a message: an agent, the customer, or the business in the platform's app. */
-export type MessageSender = (ParticipantRef & { name: string | null }) | PlatformAppSender;
+/** A message an app wrote through the API with a workspace's API key: `id` is the key's, `name` its name. */
+export interface AppSender {
+  kind: 'app';
+  id: string;
+  name: string;
+}
+
+/** Who wrote a message: an agent, the customer, the business in the platform's app, or an app of the API. */
+export type MessageSender = (ParticipantRef & { name: string | null }) | PlatformAppSender | AppSender;
 
 /** The customer who wrote a customer message, and the platform (channel type) they wrote from. */
 export interface MessageCustomer {

@@ -13,6 +13,7 @@ import { SpamService } from '@parley/security/spam.service';
 import { TrustedAddressService } from '@parley/security/trusted-address.service';
 import { ConnectionSlots } from '@parley/security/connection-slots';
 import { AgentService } from './services/agent.service';
+import { ApiKeyService } from './services/api-key.service';
 import { AuthService } from './services/auth.service';
 import { ChannelStatusService } from './services/channel-status.service';
 import { ChannelService } from './services/channel.service';
@@ -41,6 +42,7 @@ import { UploadService } from './services/upload.service';
 
 const SERVICES = [
   AgentService,
+  ApiKeyService,
   AuthService,
   ChannelService,
   ChannelStatusService,

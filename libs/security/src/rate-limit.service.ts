@@ -1,5 +1,6 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { AppConfig, CONFIG } from '@parley/config/config';
 import { AppError } from '@parley/errors/app-error';
 import { RedisClient } from '@parley/runtime/redis.provider';
 import { SecurityEventService } from './security-event.service';
@@ -8,6 +9,7 @@ import { slidingWindow, windowCount } from './sliding-window';
 
 const MINUTE = 60_000;
 export const messagesKey = (agentId: string) => `rate:messages:${agentId}`;
+const appMessagesKey = (keyId: string) => `rate:app-messages:${keyId}`;
 
 /** Outgoing messages per agent: one budget for REST and WebSocket, a sliding minute, every instance. */
 @Injectable()
@@ -15,6 +17,7 @@ export class RateLimitService {
   private readonly logger = new Logger(RateLimitService.name);
 
   constructor(
+    @Inject(CONFIG) private readonly config: AppConfig,
     private readonly redis: RedisClient,
     private readonly policies: SecurityPolicyService,
     private readonly events: SecurityEventService,
@@ -27,12 +30,36 @@ export class RateLimitService {
    */
   async consumeMessage(workspaceId: string, agentId: string): Promise<void> {
     const { messagesPerMinute, rateLimiting } = await this.policies.forWorkspace(workspaceId);
+    await this.consume(workspaceId, messagesKey(agentId), rateLimiting ? messagesPerMinute : null, {
+      agentId,
+    });
+  }
+
+  /**
+   * Takes one message from an API key's own budget (API_KEY_MESSAGES_PER_MINUTE): an app is
+   * limited apart from every agent, and a busy app cannot spend an agent's budget.
+   */
+  async consumeAppMessage(workspaceId: string, keyId: string): Promise<void> {
+    const { rateLimiting } = await this.policies.forWorkspace(workspaceId);
+    const limit = this.config.security.apiKeyMessagesPerMinute;
+    await this.consume(workspaceId, appMessagesKey(keyId), rateLimiting ? limit : null, {
+      agentId: null,
+      apiKeyId: keyId,
+    });
+  }
+
+  private async consume(
+    workspaceId: string,
+    key: string,
+    limit: number | null,
+    who: { agentId: string | null; apiKeyId?: string },
+  ): Promise<void> {
     let waitMs: number;
     try {
       waitMs = await slidingWindow(
         this.redis.redis,
-        messagesKey(agentId),
-        rateLimiting ? messagesPerMinute : Number.MAX_SAFE_INTEGER,
+        key,
+        limit ?? Number.MAX_SAFE_INTEGER,
         MINUTE,
         randomUUID(),
       );
@@ -46,8 +73,13 @@ export class RateLimitService {
       await this.events.record({
         kind: 'rate_limited',
         workspaceId,
-        agentId,
-        detail: { limit: messagesPerMinute, window_seconds: 60, retry_after: retryAfter },
+        agentId: who.agentId,
+        detail: {
+          limit,
+          window_seconds: 60,
+          retry_after: retryAfter,
+          ...(who.apiKeyId ? { api_key_id: who.apiKeyId } : {}),
+        },
       });
       throw new AppError('rate_limited', 429, { retry_after: retryAfter });
     }

@@ -17,7 +17,7 @@ import { MediaService } from '@parley/domain/services/media.service';
 import { MessageService } from '@parley/domain/services/message.service';
 import type { AuthAgent } from '@parley/domain/services/token.service';
 import { AppError } from '@parley/errors/app-error';
-import { CurrentAgent } from '../auth/auth.guards';
+import { CurrentAgent, Scopes } from '../auth/auth.guards';
 import { UploadAttachmentDto } from '../dtos/message.dto';
 import { IdPipe } from '../dtos/id.pipe';
 import { MediaLinkDto } from '../dtos/message.dto';
@@ -37,6 +37,7 @@ export class AttachmentsController {
 
   /** An attachment's bytes, with HTTP range requests (a voice note seeks); the bearer header only. */
   @Get('messages/:id/attachments/:index')
+  @Scopes('messages:read')
   @ApiOperation({
     summary: 'Download an attachment (supports Range)',
     description:
@@ -55,6 +56,7 @@ export class AttachmentsController {
 
   /** A short-lived signed URL for one attachment, for elements that cannot send a header (`<img>`, `<audio>`). */
   @Get('messages/:id/attachments/:index/link')
+  @Scopes('messages:read')
   @ApiOperation({ summary: 'A signed media link for one attachment (valid MEDIA_LINK_TTL_SECONDS)' })
   @ApiOkResponse({ type: MediaLinkDto })
   async link(
@@ -68,6 +70,7 @@ export class AttachmentsController {
 
   /** Sends a voice note (OGG/Opus to Telegram, WAV/AAC/M4A to Instagram), an image or a file as a support reply: stored, then queued like text. */
   @Post('conversations/:id/attachments')
+  @Scopes('messages:write')
   @ApiConsumes('multipart/form-data')
   // Browsers send a file name as raw UTF-8 in the part header; busboy's default reads it as latin1.
   @UseInterceptors(

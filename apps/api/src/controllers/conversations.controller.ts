@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ConversationService } from '@parley/domain/services/conversation.service';
 import { MessageQueryService } from '@parley/domain/services/message-query.service';
 import type { AuthAgent } from '@parley/domain/services/token.service';
-import { CurrentAgent } from '../auth/auth.guards';
+import { CurrentAgent, Scopes } from '../auth/auth.guards';
 import { AssignDto, ConversationListQueryDto, MarkReadDto } from '../dtos/conversation.dto';
 import { IdPipe } from '../dtos/id.pipe';
 import { MessageHistoryQueryDto } from '../dtos/page.dto';
@@ -18,6 +18,7 @@ export class ConversationsController {
   ) {}
 
   @Get()
+  @Scopes('conversations:read')
   list(@CurrentAgent() me: AuthAgent, @Query() query: ConversationListQueryDto) {
     return this.conversations.list(me.workspaceId, me.id, {
       status: query.status,
@@ -30,12 +31,14 @@ export class ConversationsController {
   }
 
   @Get(':id')
+  @Scopes('conversations:read')
   get(@CurrentAgent() me: AuthAgent, @Param('id', new IdPipe('conversation')) id: string) {
     return this.conversations.get(me.workspaceId, me.id, id);
   }
 
   /** Oldest-first pages; `next_cursor` (or `before_seq`) continues with older messages. */
   @Get(':id/messages')
+  @Scopes('messages:read')
   history(
     @CurrentAgent() me: AuthAgent,
     @Param('id', new IdPipe('conversation')) id: string,
@@ -45,6 +48,7 @@ export class ConversationsController {
   }
 
   @Post(':id/assign')
+  @Scopes('conversations:write')
   @HttpCode(200)
   assign(
     @CurrentAgent() me: AuthAgent,
@@ -55,6 +59,7 @@ export class ConversationsController {
   }
 
   @Post(':id/unassign')
+  @Scopes('conversations:write')
   @HttpCode(200)
   unassign(@CurrentAgent() me: AuthAgent, @Param('id', new IdPipe('conversation')) id: string) {
     return this.conversations.unassign(me.workspaceId, me, id);

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ConversationService } from '@parley/domain/services/conversation.service';
 import { MessageService } from '@parley/domain/services/message.service';
 import type { AuthAgent } from '@parley/domain/services/token.service';
-import { CurrentAgent } from '../auth/auth.guards';
+import { CurrentAgent, Scopes } from '../auth/auth.guards';
 import { StatusDto } from '../dtos/conversation.dto';
 import { IdPipe } from '../dtos/id.pipe';
 import { SendMessageDto } from '../dtos/message.dto';
@@ -19,6 +19,7 @@ export class MessagesController {
   ) {}
 
   @Post('send-message')
+  @Scopes('messages:write')
   @ApiOperation({ summary: 'Reply to the customer (support, queued for the platform) or add a private note' })
   send(
     @CurrentAgent() me: AuthAgent,
@@ -34,6 +35,7 @@ export class MessagesController {
   }
 
   @Patch('status')
+  @Scopes('conversations:write')
   @ApiOperation({ summary: 'Move the conversation to open, support_active, pending or resolved' })
   status(
     @CurrentAgent() me: AuthAgent,

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ErrorCode } from '@parley/contract/error-codes';
 import type { SocketKind } from '@parley/contract/sockets';
+import { ApiKeyService, looksLikeApiKey } from '@parley/domain/services/api-key.service';
 import { AuthFailure, AuthSession, TokenService } from '@parley/domain/services/token.service';
 import { Locale, pickLocale } from '@parley/errors/translate';
 import { ConnectionSlots } from '@parley/security/connection-slots';
@@ -55,6 +56,7 @@ export class HandshakeService {
     private readonly policies: SecurityPolicyService,
     private readonly guard: IpGuardService,
     private readonly events: SecurityEventService,
+    private readonly apiKeys: ApiKeyService,
   ) {}
 
   /** Authenticates an upgrade request before any socket exists; refusals become HTTP answers. */
@@ -75,6 +77,12 @@ export class HandshakeService {
     }
     let session: AuthSession;
     try {
+      // Sockets are the agents' own: a live API key is refused without counting against its IP,
+      // and a key we never issued is a guess like a forged token.
+      if (token && looksLikeApiKey(token)) {
+        await this.apiKeys.authenticate(token);
+        throw new HandshakeRefused(403, 'agents_only');
+      }
       session = await this.tokens.verifyAccess(token);
     } catch (error) {
       if (!(error instanceof AuthFailure)) throw error;

@@ -133,6 +133,7 @@ export function SecurityPage() {
         ['spam', summary.spam_caught],
         ['blacklisted', summary.blacklisted_now.length],
         ['refused', summary.connections_refused],
+        ['scopeRefused', summary.counts_by_kind.scope_refused ?? 0],
       ]
     : [];
 

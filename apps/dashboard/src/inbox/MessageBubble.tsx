@@ -257,6 +257,11 @@ export function MessageBubble(props: Props) {
                 ? t(`message.apps.${message.sender.platform}`, { defaultValue: message.sender.name })
                 : (message.sender?.name ?? t('message.contact'))}
           </span>
+          {message.sender?.kind === 'app' && (
+            <span className="tag" data-testid="app-tag">
+              {t('message.viaApi')}
+            </span>
+          )}
           {message.type === 'note' && <span className="tag">{t('message.note')}</span>}
         </header>
         {props.quoted && (

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AgentsPage } from '../admin/AgentsPage';
+import { ApiKeysPage } from '../admin/ApiKeysPage';
 import { ChannelsPage } from '../admin/ChannelsPage';
 import { InstancePage } from '../admin/InstancePage';
 import { SecurityPage } from '../admin/SecurityPage';
@@ -64,6 +65,7 @@ export function Shell({ current }: { current: StoredSession }) {
           ['agents', t('nav.agents')],
           ['channels', t('nav.channels')],
           ['security', t('nav.security')],
+          ['api-keys', t('nav.apiKeys')],
         ]
       : []),
     ...(isOperator ? [['instance', t('nav.instance')]] : []),
@@ -74,6 +76,7 @@ export function Shell({ current }: { current: StoredSession }) {
   if (isAdmin && section === 'agents') page = <AgentsPage />;
   else if (isAdmin && section === 'channels') page = <ChannelsPage />;
   else if (isAdmin && section === 'security') page = <SecurityPage />;
+  else if (isAdmin && section === 'api-keys') page = <ApiKeysPage />;
   else if (isOperator && section === 'instance') page = <InstancePage />;
   else if (section === 'account') page = <AccountPage />;
   else page = <InboxPage conversationId={section === 'inbox' ? (id ?? null) : null} />;

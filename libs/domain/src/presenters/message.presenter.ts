@@ -28,6 +28,8 @@ export interface MessageRow {
   failure_code?: ErrorCode | null;
   external_id: string | null;
   sender_agent_id: string | null;
+  /** The API key an app sent it with; absent where a message was built without one. */
+  sender_api_key_id?: string | null;
   sender_contact_id: string | null;
   sender_name: string | null;
   /** The channel the message went through; null where an agent's message was built without it. */
@@ -115,6 +117,7 @@ export const platformAppName = (type: ChannelType) => `${type.charAt(0).toUpperC
 
 function senderOf(row: MessageRow): MessageView['sender'] {
   if (row.sender_agent_id) return { kind: 'agent', id: row.sender_agent_id, name: row.sender_name };
+  if (row.sender_api_key_id) return { kind: 'app', id: row.sender_api_key_id, name: row.sender_name ?? '' };
   if (row.sender_contact_id) return { kind: 'contact', id: row.sender_contact_id, name: row.sender_name };
   if (row.sent_in_app && row.channel_id && row.channel_type)
     return {

@@ -11,7 +11,8 @@ import { EventService } from './event.service';
 /** A message with what its view shows (sender name, channel, reactions); the caller adds conditions. */
 export const MESSAGE_SELECT = `
   SELECT m.id, m.seq, m.conversation_id, m.type, m.content, m.attachments, m.status, m.failure_reason, m.failure_code,
-         m.external_id, m.sender_agent_id, m.sender_contact_id, coalesce(a.name, ct.name) AS sender_name,
+         m.external_id, m.sender_agent_id, m.sender_api_key_id, m.sender_contact_id,
+         coalesce(a.name, k.name, ct.name) AS sender_name,
          ch.type AS channel_type, m.channel_id, m.sent_in_app, m.story,
          m.reply_to_id, m.spam_reason, m.edited_at, m.deleted_at, m.deleted_by_agent_id,
          m.expired_at, m.expired_after_days, m.created_at, m.buttons,
@@ -24,6 +25,7 @@ export const MESSAGE_SELECT = `
     FROM message m
     JOIN channel ch ON ch.id = m.channel_id
     LEFT JOIN agent a ON a.id = m.sender_agent_id
+    LEFT JOIN api_key k ON k.id = m.sender_api_key_id
     LEFT JOIN contact ct ON ct.id = m.sender_contact_id
    WHERE m.workspace_id = $1`;
 

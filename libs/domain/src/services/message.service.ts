@@ -23,7 +23,7 @@ import { MessageDeletionService } from './message-deletion.service';
 import { previewOf } from './message-preview';
 import { messageView } from './message-query.service';
 import { PlatformChangeService } from './platform-change.service';
-import type { AuthAgent } from './token.service';
+import { agentIdOf, type AuthAgent } from './token.service';
 import { UploadInput, UploadService } from './upload.service';
 
 export interface ReplyInput {
@@ -110,7 +110,8 @@ export class MessageService {
     const buttons = await this.checkReplyButtons(workspaceId, conversationId, input);
     if (input.type === 'support') await this.checkOutbound(workspaceId, agent, conversationId, content);
     // One budget for every door (REST, socket, uploads): taken last, so a refused message costs nothing.
-    await this.rateLimits.consumeMessage(workspaceId, agent.id);
+    if (agent.app) await this.rateLimits.consumeAppMessage(workspaceId, agent.app.keyId);
+    else await this.rateLimits.consumeMessage(workspaceId, agent.id);
 
     // Files reach MEDIA_DIR only now that nothing above refused the reply, and leave it if it is not stored.
     const attachments = await this.uploads.store(workspaceId, checked);
@@ -216,7 +217,9 @@ export class MessageService {
         status: item.type === 'support' ? 'sending' : 'sent',
         failure_reason: null,
         external_id: null,
-        sender_agent_id: item.agent.id,
+        // An app's message is the app's (its key), never an agent's.
+        sender_agent_id: agentIdOf(item.agent),
+        sender_api_key_id: item.agent.app?.keyId ?? null,
         sender_contact_id: null,
         sender_name: item.agent.name,
         channel_type: null,
@@ -283,13 +286,13 @@ export class MessageService {
          UPDATE workspace SET last_seq = last_seq + $6 WHERE id = $1 RETURNING last_seq - $6 + 1 AS first),
        messages AS (
          INSERT INTO message (id, workspace_id, conversation_id, channel_id, seq, type, sender_agent_id, content,
-                              attachments, status, reply_to_id, created_at, buttons)
+                              attachments, status, reply_to_id, created_at, buttons, sender_api_key_id)
          SELECT r.id, $1, r.conversation_id, r.channel_id, seqs.first + r.offset, r.type, r.sender_agent_id,
-                r.content, r.attachments, r.status, r.reply_to_id, r.created_at, r.buttons
+                r.content, r.attachments, r.status, r.reply_to_id, r.created_at, r.buttons, r.sender_api_key_id
            FROM seqs, unnest($7::uuid[], $8::uuid[], $9::uuid[], $10::int[], $11::text[], $12::uuid[], $13::text[],
-                             $14::jsonb[], $15::text[], $16::uuid[], $17::timestamptz[], $22::jsonb[])
+                             $14::jsonb[], $15::text[], $16::uuid[], $17::timestamptz[], $22::jsonb[], $23::uuid[])
              AS r(id, conversation_id, channel_id, "offset", type, sender_agent_id, content, attachments, status,
-                  reply_to_id, created_at, buttons)
+                  reply_to_id, created_at, buttons, sender_api_key_id)
          RETURNING id),
        written AS (
          INSERT INTO event (workspace_id, conversation_id, seq, type, payload)
@@ -313,7 +316,7 @@ export class MessageService {
         rows.map((r) => conversationOf.get(r.item.conversationId)!.channel_id),
         rows.map((r) => r.offset),
         rows.map((r) => r.item.type),
-        rows.map((r) => r.item.agent.id),
+        rows.map((r) => agentIdOf(r.item.agent)),
         rows.map((r) => r.item.content),
         rows.map((r) => JSON.stringify(r.item.attachments)),
         rows.map((r) => messages.get(r.item)!.status),
@@ -324,6 +327,7 @@ export class MessageService {
         events.map((e) => e.event.type),
         events.map((e) => JSON.stringify(e.event.payload)),
         rows.map((r) => (r.item.buttons ? JSON.stringify(r.item.buttons) : null)),
+        rows.map((r) => r.item.agent.app?.keyId ?? null),
       ],
     );
     for (const { item, offset } of rows) messages.get(item)!.seq = Number(first) + offset;
@@ -414,13 +418,18 @@ export class MessageService {
     await this.recordingRefusal(workspaceId, agent, () =>
       assertLength(content, this.platforms.adapter(type).maxTextLength, type),
     );
-    const reason = await this.spam.reason(workspaceId, `agent:${agent.id}`, content, false);
+    const sender = agent.app ? `app:${agent.app.keyId}` : `agent:${agent.id}`;
+    const reason = await this.spam.reason(workspaceId, sender, content, false);
     if (reason) {
       await this.securityEvents.record({
         kind: 'spam_outbound',
         workspaceId,
-        agentId: agent.id,
-        detail: { conversation_id: conversationId, reason },
+        agentId: agentIdOf(agent),
+        detail: {
+          conversation_id: conversationId,
+          reason,
+          ...(agent.app ? { api_key_id: agent.app.keyId } : {}),
+        },
       });
       throw new AppError('spam_detected', 422, { reason });
     }
@@ -435,8 +444,12 @@ export class MessageService {
         await this.securityEvents.record({
           kind: 'content_rejected',
           workspaceId,
-          agentId: agent.id,
-          detail: { code: error.code, ...error.params },
+          agentId: agentIdOf(agent),
+          detail: {
+            code: error.code,
+            ...error.params,
+            ...(agent.app ? { api_key_id: agent.app.keyId } : {}),
+          },
         });
       }
       throw error;

@@ -20,7 +20,15 @@ export interface AuthAgent {
   email: string;
   /** Sees and lifts instance-wide security state (OPERATOR_EMAILS, or the instance's first account). */
   operator: boolean;
+  /**
+   * Set when the caller is an app holding a workspace API key rather than an agent: `id` is then
+   * the key's id and `name` its name, and what it does is attributed to the app.
+   */
+  app?: { keyId: string; scopes: readonly string[] };
 }
+
+/** The agent's id to record as who did something, or null when an app did it (it is no agent). */
+export const agentIdOf = (principal: AuthAgent): string | null => (principal.app ? null : principal.id);
 
 /** A verified access token: who, which sign-in (refresh family) it belongs to, and when it runs out. */
 export interface AuthSession {

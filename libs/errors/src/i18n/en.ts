@@ -59,6 +59,10 @@ export const en: Record<ErrorCode, string> = {
     'This address also failed at other workspaces, so only the operator of this Parley instance can lift the block. Trust your office addresses instead.',
   too_many_attempts: 'Too many attempts. Try again in {retry_after} seconds.',
   rate_limited: 'Too many requests. Try again in {retry_after} seconds.',
+  scope_missing: 'This API key lacks the scope {scope}.',
+  agents_only: 'Only a signed-in agent can do this, not an API key.',
+  api_key_name_invalid: 'Give the key a name of 1 to 80 characters.',
+  api_key_scopes_invalid: 'Choose at least one scope from the list; unknown: {unknown}.',
   service_unavailable: 'The service is temporarily unavailable. Try again shortly.',
   internal_error: 'Something went wrong on our side.',
 };
