@@ -13,6 +13,7 @@ import { MessageButtons1796040200000 } from './1796040200000-message-buttons';
 import { ChannelRetention1796041000000 } from './1796041000000-channel-retention';
 import { PlatformChanges1796042000000 } from './1796042000000-platform-changes';
 import { MessageAppEchoesAndStories1796043100000 } from './1796043100000-message-app-echoes-and-stories';
+import { EventWebhooks1796051000000 } from './1796051000000-event-webhooks';
 
 /** Every migration in order. `npm run migration:generate` writes a new file: add its class here. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   ChannelRetention1796041000000,
   PlatformChanges1796042000000,
   MessageAppEchoesAndStories1796043100000,
+  EventWebhooks1796051000000,
 ];

@@ -56,6 +56,9 @@ export const ERROR_CODES = [
   'too_many_attempts',
   'rate_limited',
   'service_unavailable',
+  'webhook_url_invalid',
+  'webhook_url_refused',
+  'webhook_events_invalid',
   'internal_error',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

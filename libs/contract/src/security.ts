@@ -20,6 +20,8 @@ export const SECURITY_EVENT_KINDS = [
   'policy_changed',
   'media_url_refused',
   'channel_authorization_denied',
+  'webhook_paused',
+  'webhook_url_refused',
 ] as const;
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
 

@@ -58,5 +58,8 @@ export const ar: Record<ErrorCode, string> = {
   too_many_attempts: 'محاولات كثيرة جدًا. حاول مرة أخرى بعد {retry_after} ثانية.',
   rate_limited: 'طلبات كثيرة جدًا. حاول مرة أخرى بعد {retry_after} ثانية.',
   service_unavailable: 'الخدمة غير متاحة مؤقتًا. حاول مرة أخرى بعد قليل.',
+  webhook_url_invalid: 'عنوان الويب هوك غير صالح: {reason}.',
+  webhook_url_refused: 'لن يرسل Parley الويب هوك إلى هذا العنوان: {reason}.',
+  webhook_events_invalid: 'أحداث غير معروفة: {events}. اختر من {allowed}، أو * للجميع.',
   internal_error: 'حدث خطأ من جهتنا.',
 };

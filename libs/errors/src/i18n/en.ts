@@ -60,5 +60,8 @@ export const en: Record<ErrorCode, string> = {
   too_many_attempts: 'Too many attempts. Try again in {retry_after} seconds.',
   rate_limited: 'Too many requests. Try again in {retry_after} seconds.',
   service_unavailable: 'The service is temporarily unavailable. Try again shortly.',
+  webhook_url_invalid: 'The webhook URL is not valid: {reason}.',
+  webhook_url_refused: 'Parley will not send webhooks to this address: {reason}.',
+  webhook_events_invalid: 'Unknown webhook events: {events}. Choose from {allowed}, or * for all.',
   internal_error: 'Something went wrong on our side.',
 };

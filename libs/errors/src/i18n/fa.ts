@@ -58,5 +58,8 @@ export const fa: Record<ErrorCode, string> = {
   too_many_attempts: 'تلاش‌ها بیش از حد است. {retry_after} ثانیهٔ دیگر دوباره تلاش کنید.',
   rate_limited: 'درخواست‌ها بیش از حد است. {retry_after} ثانیهٔ دیگر دوباره تلاش کنید.',
   service_unavailable: 'سرویس موقتاً در دسترس نیست. کمی بعد دوباره تلاش کنید.',
+  webhook_url_invalid: 'نشانی وب‌هوک معتبر نیست: {reason}.',
+  webhook_url_refused: 'Parley به این نشانی وب‌هوک نمی‌فرستد: {reason}.',
+  webhook_events_invalid: 'رویدادهای ناشناخته: {events}. از میان {allowed} انتخاب کنید، یا * برای همه.',
   internal_error: 'مشکلی در سمت ما پیش آمد.',
 };
