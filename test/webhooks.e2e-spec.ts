@@ -516,7 +516,9 @@ describe('event webhooks', () => {
     const hookA = await subscribe(a, '/tenant-a', ['*']);
     const hookB = await subscribe(b, '/tenant-b', ['*']);
     const base = `/api/v1/webhooks/${hookA.id}`;
-    const [deliveryA] = await api.db.query(`SELECT id FROM webhook_delivery LIMIT 1`);
+    await writes(a, channelA, 'tenant-a-0', 'a first');
+    await eventually(async () => expect(await deliveriesOf(a, hookA.id)).not.toHaveLength(0), 10000);
+    const [deliveryA] = await deliveriesOf(a, hookA.id);
     const routes: [string, string, object?][] = [
       ['GET', base],
       ['PATCH', base, { paused: true }],
@@ -542,6 +544,25 @@ describe('event webhooks', () => {
     }, 10000);
     expect(receiver.at('/tenant-a').every((r) => r.body.workspace_id === a.workspaceId)).toBe(true);
     expect(receiver.at('/tenant-b').every((r) => r.body.workspace_id === b.workspaceId)).toBe(true);
+    // Each subscription gets exactly its own workspace's events since it was made, and nothing waits.
+    for (const [workspace, hook, path] of [
+      [a, hookA, '/tenant-a'],
+      [b, hookB, '/tenant-b'],
+    ] as const) {
+      await eventually(async () => {
+        const own: { seq: number }[] = await api.db.query(
+          `SELECT e.seq::int AS seq FROM event e JOIN webhook_subscription s ON s.id = $2
+            WHERE e.workspace_id = $1 AND e.seq > s.start_seq
+              AND e.type IN ('message.created', 'message.updated', 'message.deleted', 'message.status',
+                             'message.reaction', 'conversation.created', 'conversation.updated')
+            ORDER BY e.seq`,
+          [workspace.workspaceId, hook.id],
+        );
+        const got = receiver.at(path).map((r) => r.body.seq);
+        expect([...new Set(got)].sort((x, y) => x - y)).toEqual(own.map((e) => e.seq));
+        expect((await workspace.http.get(`/api/v1/webhooks/${hook.id}`)).body.pending_deliveries).toBe(0);
+      }, 10000);
+    }
     // A's subscription is untouched by B's attempts.
     expect((await a.http.get(base)).body.state).toBe('active');
   });
