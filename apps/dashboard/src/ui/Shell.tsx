@@ -4,6 +4,7 @@ import { AgentsPage } from '../admin/AgentsPage';
 import { ChannelsPage } from '../admin/ChannelsPage';
 import { InstancePage } from '../admin/InstancePage';
 import { SecurityPage } from '../admin/SecurityPage';
+import { WebhooksPage } from '../admin/WebhooksPage';
 import { api } from '../api/http';
 import { session, type StoredSession } from '../api/session';
 import { InboxPage } from '../inbox/InboxPage';
@@ -64,6 +65,7 @@ export function Shell({ current }: { current: StoredSession }) {
           ['agents', t('nav.agents')],
           ['channels', t('nav.channels')],
           ['security', t('nav.security')],
+          ['webhooks', t('nav.webhooks')],
         ]
       : []),
     ...(isOperator ? [['instance', t('nav.instance')]] : []),
@@ -74,6 +76,7 @@ export function Shell({ current }: { current: StoredSession }) {
   if (isAdmin && section === 'agents') page = <AgentsPage />;
   else if (isAdmin && section === 'channels') page = <ChannelsPage />;
   else if (isAdmin && section === 'security') page = <SecurityPage />;
+  else if (isAdmin && section === 'webhooks') page = <WebhooksPage />;
   else if (isOperator && section === 'instance') page = <InstancePage />;
   else if (section === 'account') page = <AccountPage />;
   else page = <InboxPage conversationId={section === 'inbox' ? (id ?? null) : null} />;
