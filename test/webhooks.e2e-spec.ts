@@ -318,6 +318,24 @@ describe('event webhooks', () => {
     expect(order.indexOf('second of x')).toBeGreaterThan(order.indexOf('first of x'));
   });
 
+  it('a delivery whose event is gone (its conversation deleted) is given up and no longer holds its conversation', async () => {
+    receiver.rules.set('/gone', (_r, nth) => ({ status: nth === 1 ? 500 : 200 }));
+    const hook = await subscribe(a, '/gone');
+    await writes(a, channelA, 'gone-1', 'soon gone');
+    await eventually(() => expect(receiver.at('/gone')).toHaveLength(1), 10000);
+    const seq = receiver.at('/gone')[0].body.seq;
+    await api.db.query(`DELETE FROM event WHERE workspace_id = $1 AND seq = $2`, [a.workspaceId, seq]);
+    await eventually(async () => {
+      const [delivery] = await deliveriesOf(a, hook.id);
+      expect(delivery).toMatchObject({ state: 'failed', last_error: 'the event no longer exists' });
+    }, 10000);
+    expect(receiver.at('/gone')).toHaveLength(1);
+    expect((await a.http.get(`/api/v1/webhooks/${hook.id}`)).body).toMatchObject({
+      consecutive_failures: 1,
+      pending_deliveries: 0,
+    });
+  });
+
   it('a subscription that keeps failing is paused and its admins are told on their notifications socket', async () => {
     const colleague = await addAgent(api, a, 'agent');
     const adminSocket = await WsClient.connect(api.url, '/ws/notifications/', { token: a.token });
