@@ -35,7 +35,8 @@ export interface ClaimedDelivery {
   attempts: number;
   retry_from: Date;
   payload: unknown;
-  event_created_at: string;
+  /** Null when the event is gone (its conversation was deleted with its channel). */
+  event_created_at: string | null;
 }
 
 export interface AttemptOutcome {
@@ -45,6 +46,8 @@ export interface AttemptOutcome {
   latencyMs: number;
   /** The receiver's Retry-After, in ms from now (429 and 503 only). */
   retryAfterMs: number | null;
+  /** Nothing to send any more: given up at once. */
+  final?: boolean;
 }
 
 /** Retry-After in seconds or as an HTTP date; null when absent or unreadable. */
@@ -153,12 +156,13 @@ export class WebhookDeliveryService {
           LIMIT $1
           FOR UPDATE OF d SKIP LOCKED)
        UPDATE webhook_delivery d SET locked_until = now() + make_interval(secs => $2)
-         FROM due, webhook_subscription s, event e
+         FROM due, webhook_subscription s
         WHERE d.id = due.id AND s.id = d.subscription_id
-          AND e.workspace_id = d.workspace_id AND e.seq = d.seq
        RETURNING d.id, d.subscription_id, d.workspace_id, s.url, s.secret_sealed, d.seq, d.event_type,
-                 d.replay, d.attempts, d.retry_from, e.payload,
-                 to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS event_created_at`,
+                 d.replay, d.attempts, d.retry_from,
+                 (SELECT e.payload FROM event e WHERE e.workspace_id = d.workspace_id AND e.seq = d.seq) AS payload,
+                 (SELECT to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+                    FROM event e WHERE e.workspace_id = d.workspace_id AND e.seq = d.seq) AS event_created_at`,
       [limit, leaseMs / 1000],
     )) as [ClaimedDelivery[], number];
     return rows;
@@ -167,6 +171,19 @@ export class WebhookDeliveryService {
   /** One attempt of one delivery, recorded; never throws. */
   async deliver(delivery: ClaimedDelivery): Promise<void> {
     let outcome: AttemptOutcome;
+    if (delivery.event_created_at === null) {
+      // Its conversation was deleted (with its channel): nothing is left to send, nor to wait for.
+      const error = 'the event no longer exists';
+      await this.record(delivery, {
+        ok: false,
+        statusCode: null,
+        error,
+        latencyMs: 0,
+        retryAfterMs: null,
+        final: true,
+      }).catch((e: Error) => this.logger.warn(`webhook delivery ${delivery.id}: ${e.message}`));
+      return;
+    }
     try {
       const { secret } = this.cipher.decrypt(delivery.secret_sealed, delivery.subscription_id);
       const payload: WebhookPayload = {
@@ -258,7 +275,7 @@ export class WebhookDeliveryService {
     const attempt = delivery.attempts + 1;
     const delay = outcome.retryAfterMs ?? backoffMs(attempt, cfg.retryBaseMs, cfg.retryMaxMs);
     const deadline = delivery.retry_from.getTime() + cfg.retryHours * 3_600_000;
-    const giveUp = !outcome.ok && Date.now() + delay > deadline;
+    const giveUp = !outcome.ok && (outcome.final === true || Date.now() + delay > deadline);
     const state = outcome.ok ? 'succeeded' : giveUp ? 'failed' : 'pending';
     const pause = await this.db.transaction(async (manager) => {
       const [, updated] = await manager.query(
@@ -275,6 +292,8 @@ export class WebhookDeliveryService {
         `INSERT INTO webhook_attempt (delivery_id, attempt, status_code, error, latency_ms) VALUES ($1, $2, $3, $4, $5)`,
         [delivery.id, attempt, outcome.statusCode, outcome.error, outcome.latencyMs],
       );
+      // Not the receiver's failure: the subscription's record is left as it is.
+      if (outcome.final) return null;
       if (outcome.ok) {
         await manager.query(
           `UPDATE webhook_subscription SET consecutive_failures = 0, failing_since = NULL, last_success_at = now()
