@@ -352,7 +352,9 @@ describe('event webhooks', () => {
       expect(frame.url).toBe(`${receiver.url}/broken`);
       expect(frame.reason).toMatch(/3 failed attempts in a row; last: answered 503/);
       const got = (await a.http.get(`/api/v1/webhooks/${hook.id}`)).body;
-      expect(got).toMatchObject({ state: 'paused', consecutive_failures: 3 });
+      // An attempt already in flight when it was paused may still add its failure.
+      expect(got.state).toBe('paused');
+      expect(got.consecutive_failures).toBeGreaterThanOrEqual(3);
       const [security] = await api.db.query(
         `SELECT detail FROM security_event WHERE kind = 'webhook_paused' AND workspace_id = $1`,
         [a.workspaceId],

@@ -278,6 +278,13 @@ export class WebhookDeliveryService {
     const giveUp = !outcome.ok && (outcome.final === true || Date.now() + delay > deadline);
     const state = outcome.ok ? 'succeeded' : giveUp ? 'failed' : 'pending';
     const pause = await this.db.transaction(async (manager) => {
+      // The subscription's row first, as a DELETE of it does (then its deliveries, by cascade):
+      // the other order deadlocks with an admin deleting the subscription mid-attempt.
+      const [subscriptionLeft] = await manager.query(
+        `SELECT 1 FROM webhook_subscription WHERE id = $1 FOR NO KEY UPDATE`,
+        [delivery.subscription_id],
+      );
+      if (!subscriptionLeft) return null;
       const [, updated] = await manager.query(
         `UPDATE webhook_delivery SET state = $2::varchar, attempts = $3, locked_until = NULL,
                 next_attempt_at = CASE WHEN $2::varchar = 'pending' THEN now() + make_interval(secs => $4) END,
