@@ -613,6 +613,45 @@ describe('event webhooks', () => {
     expect(control.state).toBe('active');
   });
 
+  it('two workers share the deliveries: each goes out once, in order per conversation, retries included', async () => {
+    const second = await startWorker(environment);
+    try {
+      // The first messages of two conversations are refused once (two failures: below the pause threshold).
+      receiver.rules.set('/shared', (r) =>
+        /^s[12] #0$/.test(r.body.data.message?.content ?? '') &&
+        receiver.at('/shared').filter((x) => x.body.id === r.body.id).length === 1
+          ? { status: 500 }
+          : { status: 200 },
+      );
+      const hook = await subscribe(a, '/shared');
+      for (let i = 0; i < 4; i++)
+        await Promise.all(
+          ['s1', 's2', 's3', 's4', 's5'].map((user) =>
+            writes(a, channelA, `shared-${user}`, `${user} #${i}`),
+          ),
+        );
+      await eventually(async () => {
+        const states = (await deliveriesOf(a, hook.id)).map((d) => d.state);
+        expect(states).toHaveLength(20);
+        expect(states.every((state) => state === 'succeeded')).toBe(true);
+      }, 20000);
+      const accepted = receiver.at('/shared');
+      const ids = accepted.map((r) => r.body.id);
+      // 20 deliveries, two of them twice (refused, then accepted): never a delivery twice beyond that.
+      expect(ids).toHaveLength(22);
+      expect(new Set(ids).size).toBe(20);
+      for (const user of ['s1', 's2', 's3', 's4', 's5']) {
+        const mine = accepted
+          .map((r) => r.body.data.message?.content ?? '')
+          .filter((content) => content.startsWith(`${user} `));
+        const refusedOnce = user === 's1' || user === 's2' ? [`${user} #0`] : [];
+        expect(mine).toEqual([...refusedOnce, `${user} #0`, `${user} #1`, `${user} #2`, `${user} #3`]);
+      }
+    } finally {
+      await second.close();
+    }
+  });
+
   it("/metrics shows the webhooks reader's lag and the delivery counters", async () => {
     const text = async (app: TestApp) => (await fetch(`${app.url}/metrics`)).text();
     const workerMetrics = await text(worker);
