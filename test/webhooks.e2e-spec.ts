@@ -664,4 +664,20 @@ describe('event webhooks', () => {
     const readers = (await a.http.get('/api/v1/admin/event-readers')).body as { reader: string }[];
     expect(readers.map((r) => r.reader)).toContain('webhooks');
   });
+
+  it('a worker restarted between an attempt and its retry finishes the delivery: the state is in Postgres', async () => {
+    receiver.rules.set('/restart', (_r, nth) => ({ status: nth === 1 ? 500 : 200 }));
+    const hook = await subscribe(a, '/restart');
+    await writes(a, channelA, 'restart-1', 'survive me');
+    await eventually(async () => expect((await deliveriesOf(a, hook.id))[0]?.attempts).toBe(1), 10000);
+    await worker.close();
+    worker = await startWorker(environment);
+    await eventually(async () => {
+      expect((await deliveriesOf(a, hook.id))[0]).toMatchObject({ state: 'succeeded', attempts: 2 });
+    }, 10000);
+    expect(receiver.at('/restart').map((r) => r.body.id)).toEqual([
+      receiver.at('/restart')[0].body.id,
+      receiver.at('/restart')[0].body.id,
+    ]);
+  });
 });
