@@ -275,6 +275,44 @@ describe('event webhooks', () => {
     expect(new Set(receiver.at('/flaky').map((r) => r.body.id)).size).toBe(2);
   });
 
+  it('a redirect is not followed: it is a failed attempt, retried, and the other address is never called', async () => {
+    receiver.rules.set('/moved', (_r, nth) =>
+      nth === 1 ? { status: 302, headers: { location: `${receiver.url}/elsewhere` } } : { status: 200 },
+    );
+    const hook = await subscribe(a, '/moved');
+    await writes(a, channelA, 'moved-1', 'follow me');
+    await eventually(async () => {
+      const [delivery] = await deliveriesOf(a, hook.id);
+      expect(delivery).toMatchObject({ state: 'succeeded', attempts: 2 });
+      expect(delivery.attempt_log[1]).toMatchObject({
+        status_code: 302,
+        error: 'answered 302 (redirects are not followed)',
+      });
+    }, 10000);
+    expect(receiver.at('/elsewhere')).toHaveLength(0);
+  });
+
+  it('a receiver that does not answer within WEBHOOK_TIMEOUT_MS fails the attempt, which is retried', async () => {
+    let release!: () => void;
+    const never = new Promise<void>((resolve) => (release = resolve));
+    receiver.rules.set('/silent', (_r, nth) => (nth === 1 ? { status: 200, hold: never } : { status: 200 }));
+    try {
+      const hook = await subscribe(a, '/silent');
+      await writes(a, channelA, 'silent-1', 'anyone there?');
+      await eventually(async () => {
+        const [delivery] = await deliveriesOf(a, hook.id);
+        expect(delivery).toMatchObject({ state: 'succeeded', attempts: 2 });
+        expect(delivery.attempt_log[1]).toMatchObject({
+          status_code: null,
+          error: 'timed out after 8000 ms',
+        });
+        expect(delivery.attempt_log[1].latency_ms).toBeGreaterThanOrEqual(8000);
+      }, 20000);
+    } finally {
+      release();
+    }
+  });
+
   it('429 with Retry-After is honoured (seconds and HTTP date)', async () => {
     receiver.rules.set('/busy', (_r, nth) =>
       nth === 1
