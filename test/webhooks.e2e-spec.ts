@@ -5,6 +5,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WebhookDeliveryService } from '@parley/domain/webhooks/webhook-delivery.service';
 import { WebhookUrlPolicy } from '@parley/domain/webhooks/webhook-url.policy';
 import { freshEnvironment, startApi, startWorker, TestApp, TestEnvironment } from './support/app';
 import { addAgent, createChannel, customerWrites, signupWorkspace, Workspace } from './support/factories';
@@ -480,6 +481,34 @@ describe('event webhooks', () => {
     await eventually(async () =>
       expect((await deliveriesOf(a, hook.id))[0]).toMatchObject({ state: 'succeeded', attempts: 2 }),
     );
+  });
+
+  it('the log keeps WEBHOOK_LOG_DAYS: older attempts and finished deliveries are pruned, waiting ones never', async () => {
+    receiver.rules.set('/prune-wait', () => ({ status: 500 }));
+    const done = await subscribe(a, '/prune-done');
+    const waiting = await subscribe(a, '/prune-wait');
+    await writes(a, channelA, 'prune-1', 'old news');
+    await eventually(async () => {
+      expect((await deliveriesOf(a, done.id))[0]?.state).toBe('succeeded');
+      expect((await deliveriesOf(a, waiting.id))[0]?.attempts).toBeGreaterThanOrEqual(1);
+    }, 10000);
+    await a.http.patch(`/api/v1/webhooks/${waiting.id}`, { paused: true });
+    // Eight days pass for these rows.
+    await api.db.query(
+      `UPDATE webhook_delivery SET completed_at = completed_at - interval '8 days', created_at = created_at - interval '8 days'
+        WHERE subscription_id = ANY($1)`,
+      [[done.id, waiting.id]],
+    );
+    await api.db.query(
+      `UPDATE webhook_attempt SET created_at = created_at - interval '8 days'
+        WHERE delivery_id IN (SELECT id FROM webhook_delivery WHERE subscription_id = ANY($1))`,
+      [[done.id, waiting.id]],
+    );
+    await worker.get(WebhookDeliveryService).prune();
+    expect(await deliveriesOf(a, done.id)).toHaveLength(0);
+    const [kept] = await deliveriesOf(a, waiting.id);
+    expect(kept).toMatchObject({ state: 'pending' });
+    expect(kept.attempt_log).toHaveLength(0);
   });
 
   it('the delivery log pages with a cursor', async () => {
