@@ -466,6 +466,26 @@ describe('event webhooks', () => {
       expect(r.body.data).toEqual(same.body.data);
     }
     expect((await deliveriesOf(a, hook.id)).filter((d) => d.replay)).toHaveLength(expected.length);
+    // From a time instead of a seq: the events written from then on.
+    const [third] = await api.db.query(
+      `SELECT seq::int AS seq, created_at FROM event WHERE workspace_id = $1 AND seq = $2`,
+      [a.workspaceId, expected[expected.length - 1]],
+    );
+    const byTime = await a.http.post(`/api/v1/webhooks/${hook.id}/replay`, {
+      since: (third.created_at as Date).toISOString(),
+    });
+    // Events of one transaction share their time: the seq replayed from is the last one written before it.
+    const [before] = await api.db.query(
+      `SELECT coalesce(max(seq), 0)::int AS seq FROM event WHERE workspace_id = $1 AND created_at < $2`,
+      [a.workspaceId, third.created_at],
+    );
+    expect(byTime.body).toEqual({
+      queued: seqs.filter((x) => x > before.seq).length,
+      from_seq: before.seq,
+      to_seq: third.seq,
+    });
+    const neither = await a.http.post(`/api/v1/webhooks/${hook.id}/replay`, {});
+    expect([neither.status, neither.body.code]).toEqual([400, 'validation_failed']);
   });
 
   it('"send again" re-delivers one delivery, with its id', async () => {

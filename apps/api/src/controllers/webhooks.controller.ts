@@ -77,12 +77,14 @@ export class WebhooksController {
 
   @Post(':id/replay')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Re-deliver every matching event after since_seq, in order, as replays' })
+  @ApiOperation({
+    summary: 'Re-deliver every matching event after since_seq (or since a time), in order, as replays',
+  })
   replay(
     @CurrentAgent() me: AuthAgent,
     @Param('id', new IdPipe('webhook')) id: string,
     @Body() dto: ReplayWebhookDto,
   ) {
-    return this.webhooks.replay(me.workspaceId, id, dto.since_seq);
+    return this.webhooks.replay(me.workspaceId, id, dto);
   }
 }

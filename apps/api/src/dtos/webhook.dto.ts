@@ -5,6 +5,7 @@ import {
   IsArray,
   IsBoolean,
   IsInt,
+  IsISO8601,
   IsOptional,
   IsString,
   Matches,
@@ -62,11 +63,17 @@ export class UpdateWebhookDto {
 }
 
 export class ReplayWebhookDto {
-  @ApiProperty({
+  @ApiPropertyOptional({
     description: 'Re-deliver every matching event with a greater seq, in order, marked as replays',
   })
+  @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
-  since_seq!: number;
+  since_seq?: number;
+
+  @ApiPropertyOptional({ description: 'Or: every matching event written at or after this time (ISO 8601)' })
+  @IsOptional()
+  @IsISO8601()
+  since?: string;
 }

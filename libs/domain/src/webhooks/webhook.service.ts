@@ -218,14 +218,28 @@ export class WebhookService {
 
   /**
    * Re-delivers, in order and marked as replays (new delivery ids), every event this subscription
-   * names after `sinceSeq`, up to MAX_REPLAY of them; answers how many and the last seq queued.
+   * names after `since_seq` (or from the time `since`), up to MAX_REPLAY of them; answers how many
+   * and the last seq queued.
    */
   async replay(
     workspaceId: string,
     id: string,
-    sinceSeq: number,
+    from: { since_seq?: number; since?: string },
   ): Promise<{ queued: number; from_seq: number; to_seq: number | null }> {
     await this.get(workspaceId, id);
+    if (from.since_seq === undefined && from.since === undefined)
+      throw new AppError('validation_failed', 400, { problems: 'since_seq or since is required' });
+    // A time becomes the seq of the last event written before it.
+    const sinceSeq =
+      from.since_seq ??
+      Number(
+        (
+          await this.db.query(
+            `SELECT coalesce(max(seq), 0) AS seq FROM event WHERE workspace_id = $1 AND created_at < $2`,
+            [workspaceId, from.since],
+          )
+        )[0].seq,
+      );
     const rows: { seq: string }[] = await this.db.query(
       `INSERT INTO webhook_delivery (subscription_id, workspace_id, conversation_id, seq, event_type, replay)
        SELECT s.id, e.workspace_id, e.conversation_id, e.seq, e.type, true
