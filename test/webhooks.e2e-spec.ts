@@ -674,6 +674,19 @@ describe('event webhooks', () => {
     expect((await a.http.get(base)).body.state).toBe('active');
   });
 
+  it('OpenAPI documents every webhooks route', async () => {
+    const doc = (await (await fetch(`${api.url}/api/docs-json`)).json()) as { paths: Record<string, object> };
+    for (const path of [
+      '/api/v1/webhooks',
+      '/api/v1/webhooks/{id}',
+      '/api/v1/webhooks/{id}/rotate-secret',
+      '/api/v1/webhooks/{id}/deliveries',
+      '/api/v1/webhooks/{id}/deliveries/{delivery_id}/retry',
+      '/api/v1/webhooks/{id}/replay',
+    ])
+      expect(Object.keys(doc.paths)).toContain(path);
+  });
+
   it('only admins manage webhooks', async () => {
     const agent = await addAgent(api, a, 'agent');
     const res = await agent.http.get('/api/v1/webhooks');
