@@ -14,6 +14,7 @@ import { ChannelRetention1796041000000 } from './1796041000000-channel-retention
 import { PlatformChanges1796042000000 } from './1796042000000-platform-changes';
 import { MessageAppEchoesAndStories1796043100000 } from './1796043100000-message-app-echoes-and-stories';
 import { ApiKeys1796050000000 } from './1796050000000-api-keys';
+import { EventWebhooks1796051000000 } from './1796051000000-event-webhooks';
 
 /** Every migration in order. `npm run migration:generate` writes a new file: add its class here. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   PlatformChanges1796042000000,
   MessageAppEchoesAndStories1796043100000,
   ApiKeys1796050000000,
+  EventWebhooks1796051000000,
 ];

@@ -55,6 +55,7 @@ describe('API keys', () => {
       API_KEY_MESSAGES_PER_MINUTE: '5',
       AUTH_FAILURES_BEFORE_BLOCK: '5',
       AUTH_REQUESTS_PER_MINUTE_PER_IP: '1000',
+      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
     });
     api = await startApi(environment);
     second = await startApi(environment);
@@ -197,6 +198,31 @@ describe('API keys', () => {
     const contactId = contacts.body.data[0].id as string;
     const edited = await app.http.patch(`/api/v1/contacts/${contactId}`, { name: 'Sara K.' });
     expect([edited.status, edited.body.name]).toEqual([200, 'Sara K.']);
+  });
+
+  it("a key with webhooks:manage manages the workspace's webhooks; without it 403 scope_missing", async () => {
+    const app = await newKey(['webhooks:manage']);
+    const created = await app.http.post('/api/v1/webhooks', {
+      url: 'http://127.0.0.1:9/parley-events',
+      events: ['message.created'],
+    });
+    expect([created.status, typeof created.body.secret]).toEqual([201, 'string']);
+    const listed = await app.http.get('/api/v1/webhooks');
+    expect(listed.status).toBe(200);
+    expect(JSON.stringify(listed.body)).toContain(created.body.id);
+    const removed = await app.http.delete(`/api/v1/webhooks/${created.body.id}`);
+    expect(removed.status).toBeLessThan(300);
+
+    const other = await newKey(['messages:write', 'conversations:read']);
+    const refused = await other.http.post('/api/v1/webhooks', {
+      url: 'http://127.0.0.1:9/parley-events',
+      events: ['message.created'],
+    });
+    expect([refused.status, refused.body.code]).toEqual([403, 'scope_missing']);
+    // An agent who is not an admin is still refused, scopes or not.
+    const agent = await addAgent(api, ws);
+    const byAgent = await agent.http.get('/api/v1/webhooks');
+    expect([byAgent.status, byAgent.body.code]).toEqual([403, 'admin_only']);
   });
 
   it('agent-only routes refuse a key with every scope (403 agents_only)', async () => {

@@ -29,6 +29,7 @@ import { MediaController } from './controllers/media.controller';
 import { MessagesController } from './controllers/messages.controller';
 import { OperatorSecurityController } from './controllers/operator-security.controller';
 import { PlatformsController } from './controllers/platforms.controller';
+import { WebhooksController } from './controllers/webhooks.controller';
 import { ChatGateway } from './gateway/chat.gateway';
 import { HandshakeService } from './gateway/handshake.service';
 import { ConversationsGateway, NotificationsGateway } from './gateway/list.gateways';
@@ -71,6 +72,7 @@ export class ApiModule implements NestModule {
         AdminEventReadersController,
         OperatorSecurityController,
         DivarSessionPageController,
+        WebhooksController,
       ],
       providers: [
         JwtStrategy,

@@ -8,10 +8,12 @@ import { JobHandlers } from './processors/job-handlers';
 import { OutboundSweeper } from './processors/outbound.sweeper';
 import { RetentionScheduler } from './processors/retention.scheduler';
 import { TokenRefresher } from './processors/token.refresher';
+import { WebhookDispatcher } from './processors/webhook.dispatcher';
+import { WebhookDeliveryService } from '@parley/domain/webhooks/webhook-delivery.service';
 
 /**
  * Recorded webhook deliveries into the inbox, BullMQ consumers (outbound relay, media, typing),
- * the sweeper, the retention scan and the OAuth token refresher; HTTP serves only /healthz,
+ * the sweeper, the retention scan, the OAuth token refresher and the sender of outgoing webhooks; HTTP serves only /healthz,
  * /readyz and /metrics.
  */
 @Module({})
@@ -20,7 +22,15 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [RuntimeModule.forRoot(config, 'worker'), DomainModule, RelayModule],
-      providers: [JobHandlers, OutboundSweeper, InboundUpdateProcessor, RetentionScheduler, TokenRefresher],
+      providers: [
+        JobHandlers,
+        OutboundSweeper,
+        InboundUpdateProcessor,
+        RetentionScheduler,
+        TokenRefresher,
+        WebhookDeliveryService,
+        WebhookDispatcher,
+      ],
     };
   }
 }

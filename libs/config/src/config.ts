@@ -169,6 +169,36 @@ const schema = z
     WEBHOOK_REFUSALS_PER_MINUTE_PER_IP: z.coerce.number().int().min(1).max(1000000).default(120),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     WORKER_NICE: z.coerce.number().int().min(0).max(19).default(5),
+    /** Outgoing webhooks may reach private, loopback and link-local addresses (a lab, the tests). */
+    WEBHOOK_ALLOW_PRIVATE: flag(false),
+    /** Hosts (names or IPs, comma-separated) webhooks may reach even when they resolve to private addresses. */
+    WEBHOOK_ALLOWED_HOSTS: z
+      .string()
+      .default('')
+      .transform((list) =>
+        list
+          .split(',')
+          .map((h) =>
+            h
+              .trim()
+              .toLowerCase()
+              .replace(/^\[|\]$/g, ''),
+          )
+          .filter(Boolean),
+      ),
+    /** Plain http:// webhook URLs in production (always allowed outside it). */
+    WEBHOOK_ALLOW_HTTP: flag(false),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(10000),
+    WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3600000).default(10000),
+    WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().min(10).max(86400000).default(3600000),
+    /** How long one delivery is retried before it is given up. */
+    WEBHOOK_RETRY_HOURS: z.coerce.number().min(0.001).max(720).default(25),
+    /** A subscription is paused after this many failed attempts in a row... */
+    WEBHOOK_PAUSE_AFTER_FAILURES: z.coerce.number().int().min(1).max(100000).default(20),
+    /** ...once it has been failing (no success) for at least this long. */
+    WEBHOOK_PAUSE_AFTER_HOURS: z.coerce.number().min(0).max(720).default(24),
+    WEBHOOK_LOG_DAYS: z.coerce.number().min(0.001).max(90).default(7),
+    WEBHOOK_POLL_MS: z.coerce.number().int().min(20).max(60000).default(500),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') {
@@ -271,6 +301,19 @@ function toConfig(env: z.infer<typeof schema>) {
       retryBaseMs: env.RETRY_BASE_MS,
       lockMs: env.JOB_LOCK_MS,
       sweepAfterSeconds: env.SWEEP_AFTER_SECONDS,
+    },
+    webhooks: {
+      allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
+      allowedHosts: env.WEBHOOK_ALLOWED_HOSTS,
+      allowHttp: env.WEBHOOK_ALLOW_HTTP || env.NODE_ENV !== 'production',
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      retryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: env.WEBHOOK_RETRY_MAX_MS,
+      retryHours: env.WEBHOOK_RETRY_HOURS,
+      pauseAfterFailures: env.WEBHOOK_PAUSE_AFTER_FAILURES,
+      pauseAfterHours: env.WEBHOOK_PAUSE_AFTER_HOURS,
+      logDays: env.WEBHOOK_LOG_DAYS,
+      pollMs: env.WEBHOOK_POLL_MS,
     },
     realtime: {
       presenceTtlSeconds: env.PRESENCE_TTL_SECONDS,

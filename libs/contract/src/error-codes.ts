@@ -60,6 +60,9 @@ export const ERROR_CODES = [
   'api_key_name_invalid',
   'api_key_scopes_invalid',
   'service_unavailable',
+  'webhook_url_invalid',
+  'webhook_url_refused',
+  'webhook_events_invalid',
   'internal_error',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

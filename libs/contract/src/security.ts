@@ -23,6 +23,8 @@ export const SECURITY_EVENT_KINDS = [
   'api_key_created',
   'api_key_revoked',
   'scope_refused',
+  'webhook_paused',
+  'webhook_url_refused',
 ] as const;
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
 

@@ -138,7 +138,8 @@ export type Notification =
       channel_id: string;
       status: ChannelStatus;
       reason: string | null;
-    };
+    }
+  | { kind: 'webhook_paused'; webhook_id: string; url: string; reason: string };
 
 export type NotificationKind = Notification['kind'];
 

@@ -39,6 +39,8 @@ import { PlatformChangeService } from './services/platform-change.service';
 import { RetentionService } from './services/retention.service';
 import { JWT_ALGORITHM, jwtKey, TokenService } from './services/token.service';
 import { UploadService } from './services/upload.service';
+import { WebhookService } from './webhooks/webhook.service';
+import { WebhookUrlPolicy } from './webhooks/webhook-url.policy';
 
 const SERVICES = [
   AgentService,
@@ -68,6 +70,8 @@ const SERVICES = [
   MediaService,
   MediaLinkService,
   UploadService,
+  WebhookService,
+  WebhookUrlPolicy,
   SecurityEventService,
   SecurityPolicyService,
   RateLimitService,

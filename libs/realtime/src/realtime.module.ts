@@ -3,14 +3,15 @@ import { DomainModule } from '@parley/domain/domain.module';
 import { EventLog } from '@parley/domain/events/event-log';
 import { PresenceService } from '@parley/domain/services/presence.service';
 import { TypingService } from '@parley/domain/services/typing.service';
+import { WebhookFanout } from '@parley/domain/webhooks/webhook.fanout';
 import { EventBus } from './event-bus';
 import { RealtimePublisher } from './realtime-publisher';
 
 /**
  * For every process that writes events: runs the event log's readers here too (a workspace's
- * batch goes to whichever process claims it first), with the realtime publisher among them.
+ * batch goes to whichever process claims it first): the realtime publisher and the webhooks fan-out.
  */
-@Module({ providers: [EventLog, RealtimePublisher], exports: [EventLog] })
+@Module({ providers: [EventLog, RealtimePublisher, WebhookFanout], exports: [EventLog] })
 export class RelayModule {}
 
 /**

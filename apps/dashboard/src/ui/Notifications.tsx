@@ -27,6 +27,8 @@ function aboutOf(frame: NotificationFrame): { name: string; conversationId?: str
       return { name: '', conversationId: frame.conversation_id };
     case 'channel_reauthorization_required':
       return { name: '' };
+    case 'webhook_paused':
+      return { name: frame.url };
     default:
       unhandled(frame);
       return { name: '' };

@@ -5,6 +5,7 @@ import { ApiKeysPage } from '../admin/ApiKeysPage';
 import { ChannelsPage } from '../admin/ChannelsPage';
 import { InstancePage } from '../admin/InstancePage';
 import { SecurityPage } from '../admin/SecurityPage';
+import { WebhooksPage } from '../admin/WebhooksPage';
 import { api } from '../api/http';
 import { session, type StoredSession } from '../api/session';
 import { InboxPage } from '../inbox/InboxPage';
@@ -66,6 +67,7 @@ export function Shell({ current }: { current: StoredSession }) {
           ['channels', t('nav.channels')],
           ['security', t('nav.security')],
           ['api-keys', t('nav.apiKeys')],
+          ['webhooks', t('nav.webhooks')],
         ]
       : []),
     ...(isOperator ? [['instance', t('nav.instance')]] : []),
@@ -77,6 +79,7 @@ export function Shell({ current }: { current: StoredSession }) {
   else if (isAdmin && section === 'channels') page = <ChannelsPage />;
   else if (isAdmin && section === 'security') page = <SecurityPage />;
   else if (isAdmin && section === 'api-keys') page = <ApiKeysPage />;
+  else if (isAdmin && section === 'webhooks') page = <WebhooksPage />;
   else if (isOperator && section === 'instance') page = <InstancePage />;
   else if (section === 'account') page = <AccountPage />;
   else page = <InboxPage conversationId={section === 'inbox' ? (id ?? null) : null} />;

@@ -44,6 +44,12 @@ export type DomainEvent =
       conversationId: null;
       payload: { user_id: string; session_id: string | null; code: SessionCloseCode; reason: string };
     }
+  /** A webhook subscription that kept failing was paused: its workspace's admins are told. */
+  | {
+      type: 'webhook.paused';
+      conversationId: null;
+      payload: { webhook_id: string; url: string; reason: string };
+    }
   | {
       type: 'conversation.read';
       conversationId: string;

@@ -62,5 +62,8 @@ export const ar: Record<ErrorCode, string> = {
   api_key_name_invalid: 'أعطِ المفتاح اسمًا من 1 إلى 80 حرفًا.',
   api_key_scopes_invalid: 'اختر نطاقًا واحدًا على الأقل من القائمة؛ غير معروف: {unknown}.',
   service_unavailable: 'الخدمة غير متاحة مؤقتًا. حاول مرة أخرى بعد قليل.',
+  webhook_url_invalid: 'عنوان الويب هوك غير صالح: {reason}.',
+  webhook_url_refused: 'لن يرسل Parley الويب هوك إلى هذا العنوان: {reason}.',
+  webhook_events_invalid: 'أحداث غير معروفة: {events}. اختر من {allowed}، أو * للجميع.',
   internal_error: 'حدث خطأ من جهتنا.',
 };

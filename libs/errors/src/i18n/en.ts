@@ -64,5 +64,8 @@ export const en: Record<ErrorCode, string> = {
   api_key_name_invalid: 'Give the key a name of 1 to 80 characters.',
   api_key_scopes_invalid: 'Choose at least one scope from the list; unknown: {unknown}.',
   service_unavailable: 'The service is temporarily unavailable. Try again shortly.',
+  webhook_url_invalid: 'The webhook URL is not valid: {reason}.',
+  webhook_url_refused: 'Parley will not send webhooks to this address: {reason}.',
+  webhook_events_invalid: 'Unknown webhook events: {events}. Choose from {allowed}, or * for all.',
   internal_error: 'Something went wrong on our side.',
 };

@@ -62,5 +62,8 @@ export const fa: Record<ErrorCode, string> = {
   api_key_name_invalid: 'برای کلید نامی بین ۱ تا ۸۰ نویسه بگذارید.',
   api_key_scopes_invalid: 'دست‌کم یک دامنه از فهرست برگزینید؛ ناشناخته: {unknown}.',
   service_unavailable: 'سرویس موقتاً در دسترس نیست. کمی بعد دوباره تلاش کنید.',
+  webhook_url_invalid: 'نشانی وب‌هوک معتبر نیست: {reason}.',
+  webhook_url_refused: 'Parley به این نشانی وب‌هوک نمی‌فرستد: {reason}.',
+  webhook_events_invalid: 'رویدادهای ناشناخته: {events}. از میان {allowed} انتخاب کنید، یا * برای همه.',
   internal_error: 'مشکلی در سمت ما پیش آمد.',
 };

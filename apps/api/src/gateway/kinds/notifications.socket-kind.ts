@@ -38,6 +38,11 @@ export class NotificationsSocketKind implements SocketKindDefinition {
       if (viewer.role !== 'admin' || event.payload.status !== 'reauthorization_required') return [];
       return [{ type: 'notification', seq, kind: 'channel_reauthorization_required', ...event.payload }];
     }
+    if (is(event, 'webhook.paused')) {
+      return viewer.role === 'admin'
+        ? [{ type: 'notification', seq, kind: 'webhook_paused', ...event.payload }]
+        : [];
+    }
     if (is(event, 'conversation.created')) {
       return [
         { type: 'notification', seq, kind: 'new_conversation', conversation: event.payload.conversation },
