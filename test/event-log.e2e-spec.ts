@@ -1,6 +1,6 @@
 import { EventLog, EventReader } from '@parley/domain/events/event-log';
 import type { PublishedEvent } from '@parley/domain/events/domain-event';
-import { freshEnvironment, startApi, startIngest, TestApp, TestEnvironment } from './support/app';
+import { freshEnvironment, startApi, startWorker, TestApp, TestEnvironment } from './support/app';
 import { createChannel, customerWrites, signupWorkspace, Workspace } from './support/factories';
 import { HttpClient } from './support/http';
 import { eventually } from './support/ws';
@@ -51,7 +51,7 @@ describe('event log readers', () => {
     environment = await freshEnvironment();
     api = await startApi(environment);
     // A second process on the same database: readers share the workspaces with it.
-    other = await startIngest(environment);
+    other = await startWorker(environment);
     a = await signupWorkspace(api);
     b = await signupWorkspace(api);
     channelA = (await createChannel(api, a.workspaceId)).id;
