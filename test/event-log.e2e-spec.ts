@@ -7,6 +7,7 @@ import { eventually } from './support/ws';
 
 /** A reader that records what it got, and can be told to fail or to hold a batch. */
 class Recorder implements EventReader {
+  idleIn?: (workspaceId: string) => Promise<boolean>;
   readonly seen = new Map<string, number[]>();
   failuresLeft = new Map<string, number>();
   /** Holds the first batch it gets (whichever workspace) until released. */
@@ -127,6 +128,34 @@ describe('event log readers', () => {
     const metrics = await (await fetch(`${api.url}/metrics`)).text();
     expect(metrics).toMatch(/parley_event_reader_failures_total\{reader="test-flaky"\} 2/);
   }, 30000);
+
+  it('a reader idle in a workspace is handed none of its events, its cursor follows the newest seq, and it reads again once it is not', async () => {
+    const idle = new Recorder('test-idle');
+    let idleIn = a.workspaceId;
+    idle.idleIn = async (workspaceId: string) => workspaceId === idleIn;
+    api.get(EventLog).register(idle);
+    await writes(a, channelA, 3);
+    await writes(b, channelB, 2);
+    await eventually(async () => {
+      expect(idle.seen.get(b.workspaceId)).toEqual(await seqsOf(api, b.workspaceId));
+      const [cursor] = await api.db.query(
+        `SELECT seq::int AS seq FROM event_reader_cursor WHERE reader = 'test-idle' AND workspace_id = $1`,
+        [a.workspaceId],
+      );
+      const seqs = await seqsOf(api, a.workspaceId);
+      expect(cursor?.seq).toBe(seqs[seqs.length - 1]);
+    }, 10000);
+    expect(idle.seen.get(a.workspaceId)).toBeUndefined();
+    // No longer idle: it gets what comes next, and nothing from before.
+    const before = await seqsOf(api, a.workspaceId);
+    idleIn = '';
+    await writes(a, channelA, 2);
+    await eventually(async () => {
+      const after = (await seqsOf(api, a.workspaceId)).filter((seq) => seq > before[before.length - 1]);
+      expect(after.length).toBeGreaterThan(0);
+      expect(idle.seen.get(a.workspaceId)).toEqual(after);
+    }, 10000);
+  });
 
   it('relays on two processes share the workspaces: one workspace held up does not hold up another', async () => {
     const onApi = new Recorder('test-shared');

@@ -18,6 +18,13 @@ export interface EventReader {
   readonly name: string;
   /** Handles one workspace's events (oldest first); throw to have the batch retried with backoff. */
   handle(workspaceId: string, events: PublishedEvent[]): Promise<void>;
+  /**
+   * Optional: whether nothing the workspace writes can concern this reader now (the webhooks
+   * reader, in a workspace with no active subscription). Then the cursor moves to the workspace's
+   * newest committed seq, read before asking, without reading the events: a reader with nothing to
+   * do costs a storm no event reads.
+   */
+  idleIn?(workspaceId: string, db: QueryRunner): Promise<boolean>;
 }
 
 /** One reader's position and health in one workspace, as an admin may see it. */
@@ -182,6 +189,25 @@ export class EventLog implements OnModuleInit, OnApplicationShutdown {
       if (!claimed) {
         await runner.rollbackTransaction();
         return 0;
+      }
+      if (reader.idleIn) {
+        // Read first: seqs are bumped under the workspace row's lock held to commit, so every
+        // event up to this one is committed, and whatever comes later is asked about again.
+        const [workspace]: { last_seq: string }[] = await runner.query(
+          `SELECT last_seq FROM workspace WHERE id = $1`,
+          [workspaceId],
+        );
+        if (workspace && (await reader.idleIn(workspaceId, runner))) {
+          await runner.query(
+            `INSERT INTO event_reader_cursor (reader, workspace_id, seq) VALUES ($1, $2, $3)
+             ON CONFLICT (reader, workspace_id) DO UPDATE
+               SET seq = greatest(event_reader_cursor.seq, excluded.seq), attempts = 0, last_error = NULL,
+                   retry_at = NULL, updated_at = now()`,
+            [reader.name, workspaceId, workspace.last_seq],
+          );
+          await runner.commitTransaction();
+          return 0;
+        }
       }
       const [cursor]: { seq: string }[] = await runner.query(
         `SELECT seq FROM event_reader_cursor WHERE reader = $1 AND workspace_id = $2`,

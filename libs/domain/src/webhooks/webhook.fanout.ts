@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
 import { WEBHOOK_EVENT_TYPES } from '@parley/contract/webhooks';
 import type { PublishedEvent } from '../events/domain-event';
 import { EventLog, EventReader } from '../events/event-log';
@@ -23,6 +23,15 @@ export class WebhookFanout implements EventReader, OnModuleInit {
 
   onModuleInit(): void {
     this.log.register(this);
+  }
+
+  /** A workspace without an active subscription has nobody to deliver to: its events are skipped unread. */
+  async idleIn(workspaceId: string, db: QueryRunner): Promise<boolean> {
+    const [row]: { active: boolean }[] = await db.query(
+      `SELECT EXISTS (SELECT 1 FROM webhook_subscription WHERE workspace_id = $1 AND state = 'active') AS active`,
+      [workspaceId],
+    );
+    return !row.active;
   }
 
   async handle(workspaceId: string, events: PublishedEvent[]): Promise<void> {

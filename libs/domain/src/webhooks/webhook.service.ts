@@ -83,9 +83,11 @@ export class WebhookService {
     const id = randomUUID();
     const secret = input.secret ?? newWebhookSecret();
     // Starts after the workspace's newest event: a new subscription hears what happens from now on.
+    // FOR SHARE waits for a transaction bumping the seq and holds the next one off until this row
+    // commits, so the webhooks reader sees the subscription before any event after its start.
     await this.db.query(
       `INSERT INTO webhook_subscription (id, workspace_id, url, events, secret_sealed, start_seq)
-       SELECT $1, w.id, $3, $4, $5, w.last_seq FROM workspace w WHERE w.id = $2`,
+       SELECT $1, w.id, $3, $4, $5, w.last_seq FROM workspace w WHERE w.id = $2 FOR SHARE`,
       [id, workspaceId, url, events, this.cipher.encrypt({ secret }, id)],
     );
     return { ...(await this.get(workspaceId, id)), secret };
