@@ -5,6 +5,7 @@ import { isUUID } from 'class-validator';
 import { Channel } from '@parley/database/entities/channel.entity';
 import { AppError, notFound } from '@parley/errors/app-error';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
+import type { ChannelAccess } from '@parley/platforms/platform';
 import {
   PlatformWebhook,
   WebhookBodyInvalid,
@@ -20,6 +21,12 @@ import { InboundUpdateLog } from './inbound-update-log';
 /** How long ingest trusts its copy of a channel (or of its absence) before asking Postgres again. */
 const CHANNEL_COPY_MS = 2000;
 const CHANNEL_COPY_MAX = 10_000;
+
+/** A live channel as ingest verifies its deliveries: the row and its decrypted access. */
+interface LiveChannel {
+  channel: Channel;
+  access: ChannelAccess;
+}
 
 /** A recorded delivery's events, each with the live channel it is for. */
 export interface ResolvedEvent {
@@ -37,8 +44,11 @@ export interface ResolvedEvent {
  */
 @Injectable()
 export class IngestService {
-  /** Channels by id as last read (null: no such live channel), so a storm does not read one per delivery. */
-  private readonly channelCopy = new Map<string, { channel: Channel | null; readAt: number }>();
+  /**
+   * Channels by id as last read (null: no such live channel) with their decrypted access, so a
+   * storm neither reads nor decrypts one per delivery.
+   */
+  private readonly channelCopy = new Map<string, { found: LiveChannel | null; readAt: number }>();
 
   private readonly deliveries: Counter<'platform' | 'status'>;
   private readonly seconds: Histogram<'platform'>;
@@ -107,8 +117,9 @@ export class IngestService {
     let channel: Channel | null = null;
     let verdict: WebhookVerdict;
     if (webhook.addressing === 'channel') {
-      channel = await this.channelNamed(type, channelId);
-      verdict = webhook.verify(delivery, this.channels.access(channel));
+      const found = await this.channelNamed(type, channelId);
+      channel = found.channel;
+      verdict = webhook.verify(delivery, found.access);
     } else {
       verdict = webhook.verify(delivery);
     }
@@ -178,23 +189,24 @@ export class IngestService {
   }
 
   /** Webhooks are not tenant-scoped: the channel's secret, checked next, is the proof. */
-  private async channelNamed(type: string, channelId: string | null): Promise<Channel> {
-    const channel = channelId && isUUID(channelId) ? await this.channelCopyOf(type, channelId) : null;
-    if (!channel) throw notFound('channel');
-    return channel;
+  private async channelNamed(type: string, channelId: string | null): Promise<LiveChannel> {
+    const found = channelId && isUUID(channelId) ? await this.channelCopyOf(type, channelId) : null;
+    if (!found) throw notFound('channel');
+    return found;
   }
 
   /**
    * The channel as read at most CHANNEL_COPY_MS ago: a deleted channel's deliveries are refused
    * within that time (and what slips through is dropped by the worker, which reads afresh).
    */
-  private async channelCopyOf(type: string, channelId: string): Promise<Channel | null> {
+  private async channelCopyOf(type: string, channelId: string): Promise<LiveChannel | null> {
     const copy = this.channelCopy.get(channelId);
     if (copy && Date.now() - copy.readAt < CHANNEL_COPY_MS)
-      return copy.channel?.type === type ? copy.channel : null;
+      return copy.found?.channel.type === type ? copy.found : null;
     const channel = await this.channels.findLive(type, channelId);
+    const found = channel ? { channel, access: this.channels.access(channel) } : null;
     if (this.channelCopy.size >= CHANNEL_COPY_MAX) this.channelCopy.clear();
-    this.channelCopy.set(channelId, { channel, readAt: Date.now() });
-    return channel;
+    this.channelCopy.set(channelId, { found, readAt: Date.now() });
+    return found;
   }
 }
