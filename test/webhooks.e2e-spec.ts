@@ -5,6 +5,8 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ContactView } from '@parley/contract/views';
+import { WEBHOOK_EVENT_TYPES } from '@parley/contract/webhooks';
 import { WebhookDeliveryService } from '@parley/domain/webhooks/webhook-delivery.service';
 import { WebhookUrlPolicy } from '@parley/domain/webhooks/webhook-url.policy';
 import { freshEnvironment, startApi, startWorker, TestApp, TestEnvironment } from './support/app';
@@ -23,7 +25,10 @@ interface Received {
     workspace_id: string;
     seq: number;
     replay: boolean;
-    data: { message?: { id: string; conversation_id: string; content: string } };
+    data: {
+      message?: { id: string; conversation_id: string; content: string };
+      contact?: ContactView;
+    };
   };
   headers: IncomingMessage['headers'];
   at: number;
@@ -619,6 +624,46 @@ describe('event webhooks', () => {
     }
   });
 
+  it('contact events: a first message creates the contact, new platform details and an edit update it, in order', async () => {
+    const hook = await subscribe(a, '/contacts', ['contact.created', 'contact.updated']);
+    await writes(a, channelA, 'contact-1', 'first words');
+    await eventually(() => expect(receiver.at('/contacts')).toHaveLength(1), 10000);
+    const created = receiver.at('/contacts')[0].body;
+    expect(created).toMatchObject({
+      type: 'contact.created',
+      data: {
+        contact: {
+          name: 'Customer contact-1',
+          identities: [{ channel_id: channelA, platform_user_id: 'contact-1', unreachable: false }],
+        },
+      },
+    });
+    const contactId = created.data.contact!.id;
+    // The same name again changes nothing; a new one is an update.
+    await writes(a, channelA, 'contact-1', 'again');
+    await customerWrites(api, a.workspaceId, channelA, { userId: 'contact-1', name: 'Renamed On Telegram' });
+    const edited = await a.http.patch(`/api/v1/contacts/${contactId}`, { email: 'Buyer@Example.com' });
+    expect(edited.status).toBe(200);
+    // An edit that changes nothing is no event.
+    expect((await a.http.patch(`/api/v1/contacts/${contactId}`, { email: 'buyer@example.com' })).status).toBe(200);
+    await eventually(() => expect(receiver.at('/contacts')).toHaveLength(3), 10000);
+    const bodies = receiver.at('/contacts').map((r) => r.body);
+    expect(bodies.map((b) => b.type)).toEqual(['contact.created', 'contact.updated', 'contact.updated']);
+    expect(bodies.map((b) => b.seq)).toEqual([...bodies.map((b) => b.seq)].sort((x, y) => x - y));
+    expect(bodies[1].data.contact).toMatchObject({ id: contactId, name: 'Renamed On Telegram', email: null });
+    expect(bodies[2].data.contact).toMatchObject({
+      id: contactId,
+      name: 'Renamed On Telegram',
+      email: 'buyer@example.com',
+    });
+    // Another workspace's customers are never its events.
+    await writes(b, channelB, 'contact-b', 'elsewhere');
+    await writes(a, channelA, 'contact-2', 'second customer');
+    await eventually(() => expect(receiver.at('/contacts')).toHaveLength(4), 10000);
+    expect(receiver.at('/contacts')[3].body.data.contact?.identities?.[0].platform_user_id).toBe('contact-2');
+    expect((await a.http.get(`/api/v1/webhooks/${hook.id}`)).body.pending_deliveries).toBe(0);
+  });
+
   it("tenant isolation: another workspace's subscription is 404 on every route and never hears its events", async () => {
     const hookA = await subscribe(a, '/tenant-a', ['*']);
     const hookB = await subscribe(b, '/tenant-b', ['*']);
@@ -660,10 +705,9 @@ describe('event webhooks', () => {
         const own: { seq: number }[] = await api.db.query(
           `SELECT e.seq::int AS seq FROM event e JOIN webhook_subscription s ON s.id = $2
             WHERE e.workspace_id = $1 AND e.seq > s.start_seq
-              AND e.type IN ('message.created', 'message.updated', 'message.deleted', 'message.status',
-                             'message.reaction', 'conversation.created', 'conversation.updated')
+              AND e.type = ANY($3::text[])
             ORDER BY e.seq`,
-          [workspace.workspaceId, hook.id],
+          [workspace.workspaceId, hook.id, WEBHOOK_EVENT_TYPES],
         );
         const got = receiver.at(path).map((r) => r.body.seq);
         expect([...new Set(got)].sort((x, y) => x - y)).toEqual(own.map((e) => e.seq));

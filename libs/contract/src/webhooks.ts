@@ -12,6 +12,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'message.reaction',
   'conversation.created',
   'conversation.updated',
+  'contact.created',
+  'contact.updated',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 export const WEBHOOK_ALL_EVENTS = '*';

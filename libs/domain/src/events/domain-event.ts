@@ -1,7 +1,13 @@
 import type { ChannelStatus } from '@parley/contract/channel-types';
 import type { MessageStatusChange, PlatformChange, ReactionChange } from '@parley/contract/server-frames';
 import type { SessionCloseCode } from '@parley/contract/sockets';
-import type { ConversationChange, ConversationView, MessageView, PresenceView } from '@parley/contract/views';
+import type {
+  ContactView,
+  ConversationChange,
+  ConversationView,
+  MessageView,
+  PresenceView,
+} from '@parley/contract/views';
 
 /** Every change agents may hear of; written as an `event` row in the transaction of the change. */
 export type DomainEvent =
@@ -28,6 +34,9 @@ export type DomainEvent =
       conversationId: string;
       payload: { conversation: ConversationView; changes: ConversationChange[]; actor_id: string | null };
     }
+  /** A contact Parley met for the first time (a customer's first message), or one whose details changed. */
+  | { type: 'contact.created'; conversationId: null; payload: { contact: ContactView } }
+  | { type: 'contact.updated'; conversationId: null; payload: { contact: ContactView } }
   | {
       type: 'channel.updated';
       conversationId: null;

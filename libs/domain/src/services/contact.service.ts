@@ -8,6 +8,7 @@ import { Contact } from '@parley/database/entities/contact.entity';
 import { AppError, notFound } from '@parley/errors/app-error';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../pagination';
 import { toContactView } from '../presenters/contact.presenter';
+import { EventService } from './event.service';
 
 export interface ContactChanges {
   name?: string | null;
@@ -32,7 +33,10 @@ const SEARCH_TEXT = `(coalesce(name, '') || ' ' || coalesce(username, '') || ' '
 
 @Injectable()
 export class ContactService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly events: EventService,
+  ) {}
 
   /** Newest first; `q` matches name, username, phone or email. */
   async list(
@@ -79,16 +83,29 @@ export class ContactService {
     return toContactView(contact, identities);
   }
 
+  /** Edits a contact; a change that changes something is a `contact.updated` event (webhooks hear it). */
   async update(workspaceId: string, id: string, changes: ContactChanges): Promise<ContactView> {
-    const repo = this.db.getRepository(Contact);
-    const contact = await repo.findOneBy({ id, workspaceId });
-    if (!contact) throw notFound('contact');
-    if (changes.name !== undefined) contact.name = changes.name?.trim() || null;
-    if (changes.username !== undefined) contact.username = changes.username?.trim().replace(/^@/, '') || null;
-    if (changes.email !== undefined) contact.email = changes.email?.trim().toLowerCase() || null;
-    if (changes.avatar_url !== undefined) contact.avatarUrl = changes.avatar_url || null;
-    if (changes.phone !== undefined) contact.phone = changes.phone ? toE164(changes.phone) : null;
-    await repo.save(contact);
+    await this.db.transaction(async (manager) => {
+      const repo = manager.getRepository(Contact);
+      const contact = await repo.findOne({ where: { id, workspaceId }, lock: { mode: 'pessimistic_write' } });
+      if (!contact) throw notFound('contact');
+      const before = toContactView(contact);
+      if (changes.name !== undefined) contact.name = changes.name?.trim() || null;
+      if (changes.username !== undefined) contact.username = changes.username?.trim().replace(/^@/, '') || null;
+      if (changes.email !== undefined) contact.email = changes.email?.trim().toLowerCase() || null;
+      if (changes.avatar_url !== undefined) contact.avatarUrl = changes.avatar_url || null;
+      if (changes.phone !== undefined) contact.phone = changes.phone ? toE164(changes.phone) : null;
+      const after = toContactView(contact);
+      const fields = ['name', 'username', 'phone', 'email', 'avatar_url'] as const;
+      if (fields.every((field) => before[field] === after[field])) return;
+      const saved = await repo.save(contact);
+      const identities = await manager.getRepository(ContactIdentity).findBy({ contactId: id, workspaceId });
+      await this.events.append(manager, workspaceId, {
+        type: 'contact.updated',
+        conversationId: null,
+        payload: { contact: toContactView(saved, identities) },
+      });
+    });
     return this.get(workspaceId, id);
   }
 }

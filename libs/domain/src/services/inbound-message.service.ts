@@ -9,7 +9,7 @@ import { cleanInboundText } from '@parley/security/content';
 import { SecurityEventService } from '@parley/security/security-event.service';
 import { SpamService } from '@parley/security/spam.service';
 import type { ChannelType } from '@parley/contract/channel-types';
-import type { ConversationView, MessageView, StoryRef } from '@parley/contract/views';
+import type { ContactView, ConversationView, MessageView, StoryRef } from '@parley/contract/views';
 import { Batcher } from '../batcher';
 import type { DomainEvent } from '../events/domain-event';
 import { toConversationView } from '../presenters/conversation.presenter';
@@ -56,6 +56,31 @@ interface Prepared extends InboundMessage {
   id: string;
   createdAt: Date;
 }
+
+/** A contact row as INSERT/UPDATE … RETURNING answers it. */
+interface ContactRow {
+  id: string;
+  name: string | null;
+  username: string | null;
+  phone: string | null;
+  email: string | null;
+  avatar_url: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+const CONTACT_COLUMNS = 'id, name, username, phone, email, avatar_url, created_at, updated_at';
+
+const contactRowView = (row: ContactRow, identities?: ContactView['identities']): ContactView => ({
+  id: row.id,
+  name: row.name,
+  username: row.username,
+  phone: row.phone,
+  email: row.email,
+  avatar_url: row.avatar_url,
+  ...(identities ? { identities } : {}),
+  created_at: row.created_at.toISOString(),
+  updated_at: row.updated_at.toISOString(),
+});
 
 /** The workspace's stored messages among these `(channel, external id)` pairs, by `<channel>:<external id>`. */
 async function messageIdsByExternalId(
@@ -264,7 +289,7 @@ export class InboundMessageService {
       const { fresh, copies } = await this.dropDuplicates(manager, workspaceId, items, results);
       if (!fresh.length) return results as Received[];
 
-      const contacts = await this.upsertContacts(manager, workspaceId, fresh);
+      const { contacts, ...contactChanges } = await this.upsertContacts(manager, workspaceId, fresh);
       const { conversationOf, created, reopened } = await this.upsertConversations(
         manager,
         workspaceId,
@@ -276,7 +301,14 @@ export class InboundMessageService {
 
       // The seq lock, once, as late as possible: one seq per event, handed out in arrival order.
       const views = await this.sharedViews(manager, workspaceId, [...created, ...reopened]);
-      const events: { seq?: number; event: DomainEvent }[] = [];
+      const events: { seq?: number; event: DomainEvent }[] = [
+        ...contactChanges.created.map((contact) => ({
+          event: { type: 'contact.created' as const, conversationId: null, payload: { contact } },
+        })),
+        ...contactChanges.updated.map((contact) => ({
+          event: { type: 'contact.updated' as const, conversationId: null, payload: { contact } },
+        })),
+      ];
       const rows: unknown[][] = [];
       const announced = new Set<string>();
       const messages: MessageView[] = [];
@@ -417,12 +449,19 @@ export class InboundMessageService {
     return { fresh, copies };
   }
 
-  /** Each sender's contact (created with its identity when new; its profile kept current), by sender. */
+  /**
+   * Each sender's contact (created with its identity when new; its profile kept current), by sender,
+   * and the contacts the batch created or changed, as their events show them.
+   */
   private async upsertContacts(
     manager: EntityManager,
     workspaceId: string,
     items: Prepared[],
-  ): Promise<Map<string, { id: string; name: string | null }>> {
+  ): Promise<{
+    contacts: Map<string, { id: string; name: string | null }>;
+    created: ContactView[];
+    updated: ContactView[];
+  }> {
     // The newest profile of each sender in the batch wins, as it would message by message.
     const latest = new Map<string, Prepared>();
     for (const item of items) latest.set(contactKey(item), item);
@@ -438,14 +477,16 @@ export class InboundMessageService {
     for (const sender of newcomers) contactOf.set(contactKey(sender), randomUUID());
     const field = (pick: (p: InboundMessage['profile']) => string | null | undefined) =>
       senders.map((s) => pick(s.profile) || null);
+    let created: ContactView[] = [];
     if (newcomers.length) {
       const fieldOf = (pick: (p: InboundMessage['profile']) => string | null | undefined) =>
         newcomers.map((s) => pick(s.profile) || null);
-      await manager.query(
+      const inserted: ContactRow[] = await manager.query(
         `INSERT INTO contact (id, workspace_id, name, username, phone, avatar_url)
          SELECT id, $1, name, username, phone, avatar_url
            FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[])
-             AS n(id, name, username, phone, avatar_url)`,
+             AS n(id, name, username, phone, avatar_url)
+         RETURNING ${CONTACT_COLUMNS}`,
         [
           workspaceId,
           newcomers.map((s) => contactOf.get(contactKey(s))),
@@ -466,9 +507,21 @@ export class InboundMessageService {
           newcomers.map((s) => s.platformUserId),
         ],
       );
+      const identityOf = new Map(newcomers.map((s) => [contactOf.get(contactKey(s))!, s]));
+      created = inserted.map((row) => {
+        const sender = identityOf.get(row.id)!;
+        return contactRowView(row, [
+          {
+            channel_id: sender.channelId,
+            platform_user_id: sender.platformUserId,
+            unreachable: false,
+            unreachable_reason: null,
+          },
+        ]);
+      });
     }
     // Known senders: what the platform now says of them, only where it says something new.
-    const rows: { id: string; name: string | null }[] = await manager.query(
+    const rows: (ContactRow & { changed: boolean })[] = await manager.query(
       `WITH given AS (
          SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[])
            AS g(id, name, username, phone, avatar_url)),
@@ -482,8 +535,9 @@ export class InboundMessageService {
               OR (g.username IS NOT NULL AND g.username IS DISTINCT FROM c.username)
               OR (g.phone IS NOT NULL AND g.phone IS DISTINCT FROM c.phone)
               OR (g.avatar_url IS NOT NULL AND g.avatar_url IS DISTINCT FROM c.avatar_url))
-         RETURNING c.id, c.name)
-       SELECT c.id, coalesce(ch.name, c.name) AS name
+         RETURNING ${CONTACT_COLUMNS.replace(/(^|, )/g, '$1c.')})
+       SELECT c.id, coalesce(ch.name, c.name) AS name, ch.id IS NOT NULL AS changed, ch.username, ch.phone,
+              ch.email, ch.avatar_url, ch.created_at, ch.updated_at
          FROM contact c JOIN given g ON g.id = c.id LEFT JOIN changed ch ON ch.id = c.id`,
       [
         workspaceId,
@@ -495,12 +549,13 @@ export class InboundMessageService {
       ],
     );
     const nameOf = new Map(rows.map((r) => [r.id, r.name]));
-    return new Map(
+    const contacts = new Map(
       [...contactOf].map(([key, id]) => [
         key,
         { id, name: nameOf.get(id) ?? latest.get(key)?.profile.name ?? null },
       ]),
     );
+    return { contacts, created, updated: rows.filter((r) => r.changed).map((r) => contactRowView(r)) };
   }
 
   /**

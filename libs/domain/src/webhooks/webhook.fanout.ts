@@ -2,8 +2,18 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryRunner } from 'typeorm';
 import { WEBHOOK_EVENT_TYPES } from '@parley/contract/webhooks';
-import type { PublishedEvent } from '../events/domain-event';
+import type { DomainEvent, PublishedEvent } from '../events/domain-event';
 import { EventLog, EventReader } from '../events/event-log';
+
+/**
+ * What a subscription's deliveries keep their order by (the delivery's `conversation_id` column):
+ * the conversation, or for a contact's events the contact.
+ */
+const orderKeyOf = (event: PublishedEvent): string | null =>
+  event.conversation_id ??
+  (event.type === 'contact.created' || event.type === 'contact.updated'
+    ? (event as PublishedEvent<Extract<DomainEvent, { type: 'contact.created' }>>).payload.contact.id
+    : null);
 
 /**
  * The event log's `webhooks` reader: each workspace's new events become one `webhook_delivery` row
@@ -49,7 +59,7 @@ export class WebhookFanout implements EventReader, OnModuleInit {
         workspaceId,
         wanted.map((e) => e.seq),
         wanted.map((e) => e.type),
-        wanted.map((e) => e.conversation_id),
+        wanted.map(orderKeyOf),
       ],
     );
   }
