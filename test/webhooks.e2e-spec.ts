@@ -645,7 +645,9 @@ describe('event webhooks', () => {
     const edited = await a.http.patch(`/api/v1/contacts/${contactId}`, { email: 'Buyer@Example.com' });
     expect(edited.status).toBe(200);
     // An edit that changes nothing is no event.
-    expect((await a.http.patch(`/api/v1/contacts/${contactId}`, { email: 'buyer@example.com' })).status).toBe(200);
+    expect((await a.http.patch(`/api/v1/contacts/${contactId}`, { email: 'buyer@example.com' })).status).toBe(
+      200,
+    );
     await eventually(() => expect(receiver.at('/contacts')).toHaveLength(3), 10000);
     const bodies = receiver.at('/contacts').map((r) => r.body);
     expect(bodies.map((b) => b.type)).toEqual(['contact.created', 'contact.updated', 'contact.updated']);

@@ -91,7 +91,8 @@ export class ContactService {
       if (!contact) throw notFound('contact');
       const before = toContactView(contact);
       if (changes.name !== undefined) contact.name = changes.name?.trim() || null;
-      if (changes.username !== undefined) contact.username = changes.username?.trim().replace(/^@/, '') || null;
+      if (changes.username !== undefined)
+        contact.username = changes.username?.trim().replace(/^@/, '') || null;
       if (changes.email !== undefined) contact.email = changes.email?.trim().toLowerCase() || null;
       if (changes.avatar_url !== undefined) contact.avatarUrl = changes.avatar_url || null;
       if (changes.phone !== undefined) contact.phone = changes.phone ? toE164(changes.phone) : null;

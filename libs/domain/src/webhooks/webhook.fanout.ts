@@ -55,12 +55,7 @@ export class WebhookFanout implements EventReader, OnModuleInit {
         WHERE s.workspace_id = $1 AND s.state = 'active' AND s.events && ARRAY[e.type, '*']::text[]
         ORDER BY e.seq
        ON CONFLICT (subscription_id, seq) WHERE NOT replay DO NOTHING`,
-      [
-        workspaceId,
-        wanted.map((e) => e.seq),
-        wanted.map((e) => e.type),
-        wanted.map(orderKeyOf),
-      ],
+      [workspaceId, wanted.map((e) => e.seq), wanted.map((e) => e.type), wanted.map(orderKeyOf)],
     );
   }
 }
