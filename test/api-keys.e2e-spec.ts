@@ -282,6 +282,58 @@ describe('API keys', () => {
     }
   });
 
+  it("an app's activity shows its messages, the conversations it changed and its refusals; admins only, own workspace", async () => {
+    const app = await newKey(['messages:write', 'conversations:write']);
+    const { conversationId } = await conversationWithCustomer();
+    const send = (content: string) =>
+      app.http.post(`/api/v1/message/conversation/${conversationId}/send-message/`, {
+        content,
+        type: 'note',
+      });
+    expect((await send('activity one')).status).toBe(201);
+    expect((await send('activity two')).status).toBe(201);
+    expect(
+      (await app.http.patch(`/api/v1/message/conversation/${conversationId}/status/`, { status: 'pending' }))
+        .status,
+    ).toBe(200);
+    expect((await app.http.get('/api/v1/contacts')).body.code).toBe('scope_missing');
+
+    const activity = await ws.http.get(`/api/v1/admin/security/apps/${app.id}/activity?hours=1`);
+    expect(activity.status).toBe(200);
+    expect(activity.body).toMatchObject({
+      api_key_id: app.id,
+      name: app.name,
+      scopes: ['messages:write', 'conversations:write'],
+      hours: 1,
+      messages_sent: 2,
+      messages_failed: 0,
+      conversations_changed: 1,
+      messages_last_minute: 2,
+      // Its creation, and the refusal.
+      security_events: 2,
+      revoked_at: null,
+    });
+    expect(activity.body.last_used_at).not.toBeNull();
+    expect(activity.body.recent_events).toEqual([
+      expect.objectContaining({
+        kind: 'scope_refused',
+        detail: expect.objectContaining({ api_key_id: app.id }),
+      }),
+      expect.objectContaining({
+        kind: 'api_key_created',
+        detail: expect.objectContaining({ api_key_id: app.id }),
+      }),
+    ]);
+    // Another workspace's admin, an agent, and the app itself are refused.
+    const other = await signupWorkspace(api);
+    expect((await other.http.get(`/api/v1/admin/security/apps/${app.id}/activity`)).status).toBe(404);
+    const agent = await addAgent(api, ws, 'agent');
+    expect((await agent.http.get(`/api/v1/admin/security/apps/${app.id}/activity`)).status).toBe(403);
+    expect((await app.http.get(`/api/v1/admin/security/apps/${app.id}/activity`)).body.code).toBe(
+      'agents_only',
+    );
+  });
+
   it("another workspace's key is not found, and a key reads only its own workspace", async () => {
     const other = await signupWorkspace(api);
     const theirs = await newKey(['conversations:read'], other);

@@ -95,6 +95,25 @@ export interface AgentActivity {
   recent_events: SecurityEventView[];
 }
 
+/**
+ * `GET /admin/security/apps/{api_key_id}/activity`: what an app (an API key) did over the last
+ * `hours` — its messages, the conversations it changed, its refusals — as an agent's activity shows.
+ */
+export interface AppActivity {
+  api_key_id: string;
+  name: string;
+  scopes: string[];
+  hours: number;
+  messages_sent: number;
+  messages_failed: number;
+  conversations_changed: number;
+  messages_last_minute: number;
+  security_events: number;
+  last_used_at: string | null;
+  revoked_at: string | null;
+  recent_events: SecurityEventView[];
+}
+
 /** `GET /admin/security/ws-stats/{agent_id}`, and one row of the workspace's. */
 export interface AgentWsStats {
   agent_id: string;

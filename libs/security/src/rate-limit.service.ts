@@ -88,4 +88,9 @@ export class RateLimitService {
   messagesLastMinute(agentId: string): Promise<number> {
     return windowCount(this.redis.redis, messagesKey(agentId), MINUTE);
   }
+
+  /** The messages an API key sent in the last minute, as its own budget counts them. */
+  appMessagesLastMinute(keyId: string): Promise<number> {
+    return windowCount(this.redis.redis, appMessagesKey(keyId), MINUTE);
+  }
 }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type {
   AgentActivity,
+  AppActivity,
   AgentWsStats,
   InstanceSecuritySummary,
   SecurityEventView,
@@ -140,6 +141,60 @@ export class SecurityStatsService {
       messages_last_minute: await this.rateLimits.messagesLastMinute(agentId),
       security_events: failures[0].count,
       last_seen_at: agent.last_seen_at?.toISOString() ?? null,
+      recent_events: (recent as (Omit<SecurityEventView, 'created_at'> & { created_at: Date })[]).map(
+        (event) => ({ ...event, created_at: event.created_at.toISOString() }),
+      ),
+    };
+  }
+
+  /**
+   * One app's activity (an API key, revoked or not): its messages, the conversation changes it made
+   * (its key is their events' actor), and the security events naming the key.
+   */
+  async appActivity(workspaceId: string, keyId: string, hours: number): Promise<AppActivity> {
+    const [key] = await this.db.query(
+      'SELECT id, name, scopes, last_used_at, revoked_at FROM api_key WHERE id = $1 AND workspace_id = $2',
+      [keyId, workspaceId],
+    );
+    if (!key) throw notFound('api_key');
+    const params = [workspaceId, keyId, hours];
+    const [[sent], [changed], [refused], recent] = await Promise.all([
+      this.db.query(
+        `SELECT count(*)::int AS messages, count(*) FILTER (WHERE status = 'failed')::int AS failed
+           FROM message WHERE workspace_id = $1 AND sender_api_key_id = $2
+            AND created_at > now() - make_interval(hours => $3)`,
+        params,
+      ),
+      this.db.query(
+        `SELECT count(*)::int AS count FROM event
+          WHERE workspace_id = $1 AND type = 'conversation.updated' AND payload->>'actor_id' = $2::text
+            AND created_at > now() - make_interval(hours => $3)`,
+        params,
+      ),
+      this.db.query(
+        `SELECT count(*)::int AS count FROM security_event
+          WHERE workspace_id = $1 AND detail->>'api_key_id' = $2::text
+            AND created_at > now() - make_interval(hours => $3)`,
+        params,
+      ),
+      this.db.query(
+        `SELECT kind, ip, detail, created_at FROM security_event
+          WHERE workspace_id = $1 AND detail->>'api_key_id' = $2::text ORDER BY created_at DESC LIMIT 20`,
+        [workspaceId, keyId],
+      ),
+    ]);
+    return {
+      api_key_id: key.id,
+      name: key.name,
+      scopes: key.scopes,
+      hours,
+      messages_sent: sent.messages,
+      messages_failed: sent.failed,
+      conversations_changed: changed.count,
+      messages_last_minute: await this.rateLimits.appMessagesLastMinute(keyId),
+      security_events: refused.count,
+      last_used_at: key.last_used_at?.toISOString() ?? null,
+      revoked_at: key.revoked_at?.toISOString() ?? null,
       recent_events: (recent as (Omit<SecurityEventView, 'created_at'> & { created_at: Date })[]).map(
         (event) => ({ ...event, created_at: event.created_at.toISOString() }),
       ),

@@ -45,6 +45,16 @@ export class AdminSecurityController {
     return this.stats.agentActivity(me.workspaceId, id, query.hours ?? 24);
   }
 
+  @Get('apps/:id/activity')
+  @ApiOperation({ summary: "An app's (API key's) messages, conversation changes and security events" })
+  appActivity(
+    @CurrentAgent() me: AuthAgent,
+    @Param('id', new IdPipe('api_key')) id: string,
+    @Query() query: HoursQueryDto,
+  ) {
+    return this.stats.appActivity(me.workspaceId, id, query.hours ?? 24);
+  }
+
   @Get('ws-stats')
   wsStats(@CurrentAgent() me: AuthAgent) {
     return this.stats.wsStats(me.workspaceId);
