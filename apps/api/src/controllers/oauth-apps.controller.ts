@@ -39,7 +39,8 @@ export class OAuthAppsController {
   @Patch(':id')
   @ApiOperation({
     summary: "Change an app's name, description, homepage, redirect URIs or scopes",
-    description: 'Narrower scopes narrow every installation at once; wider ones need each admin to approve again.',
+    description:
+      'Narrower scopes narrow every installation at once; wider ones need each admin to approve again.',
   })
   update(
     @CurrentAgent() me: AuthAgent,
@@ -60,7 +61,9 @@ export class OAuthAppsController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete an app: it is uninstalled from every workspace, every token refused at once' })
+  @ApiOperation({
+    summary: 'Delete an app: it is uninstalled from every workspace, every token refused at once',
+  })
   async remove(@CurrentAgent() me: AuthAgent, @Param('id', new IdPipe('oauth_app')) id: string) {
     await this.apps.remove(me.workspaceId, id);
   }

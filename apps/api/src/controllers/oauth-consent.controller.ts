@@ -35,7 +35,9 @@ export class OAuthConsentController {
 
   @Post('authorizations/deny')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Deny: `redirect_url` takes the browser back to the app with error=access_denied' })
+  @ApiOperation({
+    summary: 'Deny: `redirect_url` takes the browser back to the app with error=access_denied',
+  })
   deny(@Body() body: AuthorizeRequestDto) {
     return this.authorizations.deny(body);
   }

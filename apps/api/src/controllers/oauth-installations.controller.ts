@@ -29,7 +29,8 @@ export class OAuthInstallationsController {
   @HttpCode(204)
   @ApiOperation({
     summary: 'Uninstall: every token and pending code of the app here is revoked at once',
-    description: 'Its next request is 401 on every api instance. Installing again starts a fresh installation.',
+    description:
+      'Its next request is 401 on every api instance. Installing again starts a fresh installation.',
   })
   async uninstall(@CurrentAgent() me: AuthAgent, @Param('id', new IdPipe('oauth_installation')) id: string) {
     await this.installations.uninstall(me.workspaceId, me, id);

@@ -70,7 +70,11 @@ export class OAuthController {
   @ApiQuery({ name: 'response_type', enum: ['code'] })
   @ApiQuery({ name: 'client_id' })
   @ApiQuery({ name: 'redirect_uri', description: 'Exactly one the app registered' })
-  @ApiQuery({ name: 'scope', required: false, description: 'Space-separated; the app’s registered ones when absent' })
+  @ApiQuery({
+    name: 'scope',
+    required: false,
+    description: 'Space-separated; the app’s registered ones when absent',
+  })
   @ApiQuery({ name: 'state', required: false })
   @ApiQuery({ name: 'code_challenge', description: 'BASE64URL(SHA256(code_verifier))' })
   @ApiQuery({ name: 'code_challenge_method', enum: ['S256'] })
@@ -120,7 +124,11 @@ export class OAuthController {
       },
     },
   })
-  @ApiResponse({ status: 400, description: '`{error, error_description}`: invalid_request, invalid_grant, unsupported_grant_type, invalid_scope' })
+  @ApiResponse({
+    status: 400,
+    description:
+      '`{error, error_description}`: invalid_request, invalid_grant, unsupported_grant_type, invalid_scope',
+  })
   @ApiResponse({ status: 401, description: '`{error: "invalid_client"}`' })
   @ApiExtension('x-parley-error-shape', 'oauth')
   async token(
@@ -139,12 +147,18 @@ export class OAuthController {
       const client = await this.apps.authenticateClient(credentials.id, credentials.secret);
       if (!client) {
         // A secret we did not issue is a guess, like a forged API key.
-        await this.ipGuard.recordFailure(req.ip ?? 'unknown', { reason: 'oauth_invalid_client', counted: true });
+        await this.ipGuard.recordFailure(req.ip ?? 'unknown', {
+          reason: 'oauth_invalid_client',
+          counted: true,
+        });
         throw new OAuthTokenError('invalid_client', 'unknown client or wrong client secret', 401);
       }
       if (form.grant_type === 'authorization_code') return await this.tokens.exchangeCode(client, form);
       if (form.grant_type === 'refresh_token') return await this.tokens.refresh(client, form);
-      throw new OAuthTokenError('unsupported_grant_type', 'grant_type is authorization_code or refresh_token');
+      throw new OAuthTokenError(
+        'unsupported_grant_type',
+        'grant_type is authorization_code or refresh_token',
+      );
     } catch (error) {
       if (!(error instanceof OAuthTokenError)) throw error;
       if (error.status === 401 && basic) res.setHeader('WWW-Authenticate', 'Basic realm="parley"');

@@ -20,7 +20,9 @@ export class CreateOAuthAppDto {
   })
   @Allow()
   scopes!: unknown;
-  @ApiPropertyOptional({ maxLength: 500, description: 'Shown on the consent page' }) @Allow() description?: unknown;
+  @ApiPropertyOptional({ maxLength: 500, description: 'Shown on the consent page' })
+  @Allow()
+  description?: unknown;
   @ApiPropertyOptional({ example: 'https://shop.example', description: 'Shown on the consent page' })
   @Allow()
   homepage_url?: unknown;
@@ -58,7 +60,9 @@ export class AuthorizeRequestDto {
 export class OAuthTokenRequestDto {
   @ApiProperty({ enum: ['authorization_code', 'refresh_token'] }) grant_type!: string;
   @ApiPropertyOptional({ description: 'authorization_code: the code from the redirect' }) code?: string;
-  @ApiPropertyOptional({ description: 'authorization_code: the same redirect_uri as in the authorize request' })
+  @ApiPropertyOptional({
+    description: 'authorization_code: the same redirect_uri as in the authorize request',
+  })
   redirect_uri?: string;
   @ApiPropertyOptional({ description: 'authorization_code: the PKCE verifier (43–128 characters)' })
   code_verifier?: string;

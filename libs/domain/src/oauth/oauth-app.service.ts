@@ -79,7 +79,9 @@ function checkDescription(value: unknown): string | null {
   if (value === undefined || value === null) return null;
   const text = typeof value === 'string' ? value.trim() : '';
   if (text.length > DESCRIPTION_MAX)
-    throw new AppError('validation_failed', 400, { problems: `description: at most ${DESCRIPTION_MAX} characters` });
+    throw new AppError('validation_failed', 400, {
+      problems: `description: at most ${DESCRIPTION_MAX} characters`,
+    });
   return text || null;
 }
 

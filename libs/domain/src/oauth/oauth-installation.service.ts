@@ -87,7 +87,13 @@ export class OAuthInstallationService {
    */
   async install(
     manager: EntityManager,
-    grant: { workspaceId: string; appId: string; appName: string; agentId: string | null; scopes: ApiKeyScope[] },
+    grant: {
+      workspaceId: string;
+      appId: string;
+      appName: string;
+      agentId: string | null;
+      scopes: ApiKeyScope[];
+    },
   ): Promise<string> {
     const [live]: { id: string; api_key_id: string }[] = await manager.query(
       `SELECT id, api_key_id FROM oauth_installation
@@ -107,7 +113,14 @@ export class OAuthInstallationService {
       await manager.query(
         `INSERT INTO api_key (id, workspace_id, name, scopes, secret_hash, created_by_agent_id, kind)
          VALUES ($1, $2, $3, $4, $5, $6, 'oauth')`,
-        [keyId, grant.workspaceId, grant.appName, grant.scopes, sha256(randomBytes(32).toString('hex')), grant.agentId],
+        [
+          keyId,
+          grant.workspaceId,
+          grant.appName,
+          grant.scopes,
+          sha256(randomBytes(32).toString('hex')),
+          grant.agentId,
+        ],
       );
       await manager.query(
         `INSERT INTO oauth_installation (id, workspace_id, app_id, api_key_id, scopes, installed_by_agent_id)

@@ -73,7 +73,10 @@ export class OAuthTokenService {
     if (typeof input.code !== 'string' || typeof input.redirect_uri !== 'string')
       throw new OAuthTokenError('invalid_request', 'code and redirect_uri are required');
     if (!isVerifier(input.code_verifier))
-      throw new OAuthTokenError('invalid_request', 'code_verifier is required (43 to 128 characters, RFC 7636)');
+      throw new OAuthTokenError(
+        'invalid_request',
+        'code_verifier is required (43 to 128 characters, RFC 7636)',
+      );
     const verifier = input.code_verifier;
     const redirectUri = input.redirect_uri;
     const codeHash = sha256(input.code);
@@ -92,7 +95,8 @@ export class OAuthTokenService {
       if (code.expired) return { error: grantError('the authorization code has expired') };
       if (code.redirect_uri !== redirectUri)
         return { error: grantError('redirect_uri differs from the authorization request') };
-      if (s256(verifier) !== code.code_challenge) return { error: grantError('code_verifier does not match') };
+      if (s256(verifier) !== code.code_challenge)
+        return { error: grantError('code_verifier does not match') };
       const installationId = await this.installations.install(manager, {
         workspaceId: code.workspace_id,
         appId: client.id,
@@ -117,7 +121,10 @@ export class OAuthTokenService {
     return outcome.answer!;
   }
 
-  async refresh(client: OAuthClient, input: { refresh_token?: unknown; scope?: unknown }): Promise<OAuthTokenAnswer> {
+  async refresh(
+    client: OAuthClient,
+    input: { refresh_token?: unknown; scope?: unknown },
+  ): Promise<OAuthTokenAnswer> {
     if (typeof input.refresh_token !== 'string')
       throw new OAuthTokenError('invalid_request', 'refresh_token is required');
     const [token]: {
@@ -220,7 +227,16 @@ export class OAuthTokenService {
       `INSERT INTO oauth_token (id, installation_id, family_id, kind, token_hash, expires_at)
        VALUES ($1, $3, $4, 'access', $5, now() + make_interval(secs => $7)),
               ($2, $3, $4, 'refresh', $6, now() + make_interval(secs => $8))`,
-      [randomUUID(), randomUUID(), installationId, familyId, sha256(access), sha256(refresh), accessTtlSeconds, refreshTtlSeconds],
+      [
+        randomUUID(),
+        randomUUID(),
+        installationId,
+        familyId,
+        sha256(access),
+        sha256(refresh),
+        accessTtlSeconds,
+        refreshTtlSeconds,
+      ],
     );
     return {
       access_token: access,

@@ -29,7 +29,9 @@ function urlProblem(value: string): string | null {
  */
 export function checkRedirectUris(value: unknown): string[] {
   if (!Array.isArray(value) || !value.length || value.length > MAX_REDIRECT_URIS)
-    throw new AppError('oauth_redirect_uris_invalid', 400, { reason: `${MAX_REDIRECT_URIS} at most, 1 at least` });
+    throw new AppError('oauth_redirect_uris_invalid', 400, {
+      reason: `${MAX_REDIRECT_URIS} at most, 1 at least`,
+    });
   const uris = value.map((item) => (typeof item === 'string' ? item.trim() : ''));
   for (const uri of uris) {
     const problem = uri ? urlProblem(uri) : 'an empty entry';
@@ -49,7 +51,8 @@ export function checkHomepage(value: unknown): string | null {
 /** The registered redirect URI with these parameters added (its own query kept, RFC 6749 §3.1.2). */
 export function redirectWith(redirectUri: string, params: Record<string, string | undefined>): string {
   const url = new URL(redirectUri);
-  for (const [key, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(key, value);
+  for (const [key, value] of Object.entries(params))
+    if (value !== undefined) url.searchParams.set(key, value);
   return url.toString();
 }
 
@@ -57,4 +60,5 @@ export function redirectWith(redirectUri: string, params: Record<string, string 
 export const s256 = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
 
 /** Whether a code verifier has RFC 7636's shape (a challenge has the same). */
-export const isVerifier = (value: unknown): value is string => typeof value === 'string' && VERIFIER.test(value);
+export const isVerifier = (value: unknown): value is string =>
+  typeof value === 'string' && VERIFIER.test(value);
