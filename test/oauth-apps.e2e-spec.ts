@@ -123,6 +123,7 @@ describe('OAuth apps', () => {
 
   beforeAll(async () => {
     environment = await freshEnvironment({
+      API_KEY_MESSAGES_PER_MINUTE: '3',
       AUTH_FAILURES_BEFORE_BLOCK: '1000',
       AUTH_REQUESTS_PER_MINUTE_PER_IP: '1000',
     });
@@ -290,6 +291,24 @@ describe('OAuth apps', () => {
     const kinds = await securityKinds();
     expect(kinds.oauth_app_installed).toBeGreaterThanOrEqual(1);
     expect(kinds.scope_refused).toBeGreaterThanOrEqual(1);
+  });
+
+  it('an installed app has its own message budget, apart from agents and from other apps', async () => {
+    const app = await register();
+    const other = await register();
+    const mine = as((await install(app)).access_token);
+    const theirs = as((await install(other)).access_token);
+    const { message } = await customerWrites(api, shop.workspaceId, channelId, { text: 'Any news?' });
+    const post = (client: HttpClient, content: string) =>
+      client.post(`/api/v1/message/conversation/${message.conversation_id}/send-message/`, {
+        content,
+        type: 'note',
+      });
+    for (let n = 0; n < 3; n++) expect((await post(mine, `app note ${n}`)).status).toBe(201);
+    const refused = await post(mine, 'one too many');
+    expect([refused.status, refused.body.code]).toEqual([429, 'rate_limited']);
+    expect((await post(theirs, 'the other app still writes')).status).toBe(201);
+    expect((await post(shop.http, 'the agent still writes')).status).toBe(201);
   });
 
   it('a refresh token rotates; a spent one used again revokes the whole family at once', async () => {
