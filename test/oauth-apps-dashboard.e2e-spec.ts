@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BrowserContext } from 'playwright-core';
-import { signIn, Stack, startStack } from './support/browser';
+import { screenshot, signIn, Stack, startStack } from './support/browser';
 import { HttpClient } from './support/http';
 
 /**
@@ -101,6 +101,7 @@ describe('OAuth apps in the dashboard', () => {
       'List and read conversations',
     );
 
+    await screenshot(page, 'oauth-consent');
     await page.getByRole('button', { name: 'Approve' }).click();
     await page.waitForURL((url) => url.toString().startsWith(redirectUri));
     const back = new URL(page.url());
@@ -130,6 +131,7 @@ describe('OAuth apps in the dashboard', () => {
     await row.waitFor();
     expect(await row.textContent()).toContain('conversations:read, messages:write');
     expect(await row.textContent()).toContain('Orders Inc');
+    await screenshot(page, 'oauth-apps-page');
     await row.getByRole('button', { name: 'Uninstall' }).click();
     await row.getByText('Uninstall “Order sync”?').waitFor();
     await row.getByRole('button', { name: 'Uninstall now' }).click();
@@ -155,6 +157,7 @@ describe('OAuth apps in the dashboard', () => {
     expect(
       await page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.dir),
     ).toBe('rtl');
+    await screenshot(page, 'oauth-consent-fa');
     await page.getByRole('button', { name: 'رد' }).click();
     await page.waitForURL((url) => url.toString().startsWith(redirectUri));
     const back = new URL(page.url());
