@@ -47,7 +47,7 @@ export class AuthorizeRequestDto {
   @IsString()
   @MaxLength(1000)
   scope?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(1024) state?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(4096) state?: string;
   @ApiProperty({ description: 'BASE64URL(SHA256(code_verifier))' })
   @IsOptional()
   @IsString()

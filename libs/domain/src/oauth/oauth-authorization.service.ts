@@ -44,7 +44,6 @@ const REDIRECT_ERRORS: Partial<Record<ErrorCode, string>> = {
 };
 
 const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
-const MAX_STATE = 1024;
 
 /**
  * The front half of the authorization-code grant: checks an app's authorize request, tells the
@@ -70,8 +69,7 @@ export class OAuthAuthorizationService {
     const redirectUri = text(request.redirect_uri);
     if (!redirectUri || !client.redirect_uris.includes(redirectUri))
       throw new AppError('oauth_redirect_uri_mismatch', 400);
-    const state = text(request.state);
-    return { client, redirectUri, state: state && state.length <= MAX_STATE ? state : undefined };
+    return { client, redirectUri, state: text(request.state) };
   }
 
   /** The rest of the request: response type, PKCE S256 (plain refused), scopes the app registered. */
