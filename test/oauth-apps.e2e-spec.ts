@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { freshEnvironment, startApi, TestApp, TestEnvironment } from './support/app';
 import { addAgent, createChannel, customerWrites, signupWorkspace, Workspace } from './support/factories';
 import { HttpClient } from './support/http';
+import { WsClient } from './support/ws';
 
 /**
  * OAuth apps over real HTTP: a developer's workspace registers an app; an admin of another
@@ -254,8 +255,13 @@ describe('OAuth apps', () => {
     // Outside scope: 403 scope_missing, recorded for the admins.
     const refused = await as(tokens.access_token).get('/api/v1/contacts');
     expect([refused.status, refused.body.code]).toEqual([403, 'scope_missing']);
-    // Agents-only routes stay closed to it.
+    // Agents-only routes and the agents' sockets stay closed to it.
     expect((await as(tokens.access_token).get('/api/v1/api-keys')).body.code).toBe('agents_only');
+    const socket = await WsClient.connect(api.url, '/ws/conversations/', {
+      token: tokens.access_token,
+      protocol: true,
+    }).catch((error: { status: number; body: string }) => error);
+    expect(socket).toMatchObject({ status: 403, body: expect.stringContaining('agents_only') });
 
     // What it sends is the app's: the sender names it.
     const installation = (await installationOf(app))!;
