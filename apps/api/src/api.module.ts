@@ -8,6 +8,7 @@ import { RealtimeModule } from '@parley/realtime/realtime.module';
 import { RuntimeModule } from '@parley/runtime/runtime.module';
 import { CLAIMED_WORKSPACE, IpGuardMiddleware } from '@parley/security/ip-guard.middleware';
 import { ApiKeyService } from '@parley/domain/services/api-key.service';
+import { OAuthTokenService } from '@parley/domain/oauth/oauth-token.service';
 import { AuthService } from '@parley/domain/services/auth.service';
 import { TokenService } from '@parley/domain/services/token.service';
 import { SecurityStatsService } from '@parley/security/security-stats.service';
@@ -27,6 +28,10 @@ import { DivarSessionPageController } from './controllers/divar-session.controll
 import { ConversationsController } from './controllers/conversations.controller';
 import { MediaController } from './controllers/media.controller';
 import { MessagesController } from './controllers/messages.controller';
+import { OAuthAppsController } from './controllers/oauth-apps.controller';
+import { OAuthConsentController } from './controllers/oauth-consent.controller';
+import { OAuthInstallationsController } from './controllers/oauth-installations.controller';
+import { OAuthController } from './controllers/oauth.controller';
 import { OperatorSecurityController } from './controllers/operator-security.controller';
 import { PlatformsController } from './controllers/platforms.controller';
 import { WebhooksController } from './controllers/webhooks.controller';
@@ -73,6 +78,10 @@ export class ApiModule implements NestModule {
         OperatorSecurityController,
         DivarSessionPageController,
         WebhooksController,
+        OAuthAppsController,
+        OAuthInstallationsController,
+        OAuthConsentController,
+        OAuthController,
       ],
       providers: [
         JwtStrategy,
@@ -91,7 +100,7 @@ export class ApiModule implements NestModule {
         {
           provide: CLAIMED_WORKSPACE,
           useFactory: claimedWorkspace,
-          inject: [TokenService, AuthService, ApiKeyService],
+          inject: [TokenService, AuthService, ApiKeyService, OAuthTokenService],
         },
         { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
@@ -104,9 +113,18 @@ export class ApiModule implements NestModule {
 export function setupApi(app: INestApplication): void {
   serveDashboard(app, app.get<AppConfig>(CONFIG).dashboardDir);
   app.useWebSocketAdapter(new ParleyWsAdapter(app));
-  // The customer's add-on session page lives outside the API, at the link Divar opens; so does the OAuth callback.
+  // The customer's add-on session page lives outside the API, at the link Divar opens; so do the OAuth
+  // callback and the OAuth provider's authorize and token endpoints (DESIGN.md).
   app.setGlobalPrefix(API_PREFIX, {
-    exclude: ['healthz', 'readyz', 'metrics', 'divar/session/{*token}', 'oauth/:platform/callback'],
+    exclude: [
+      'healthz',
+      'readyz',
+      'metrics',
+      'divar/session/{*token}',
+      'oauth/:platform/callback',
+      'oauth/authorize',
+      'oauth/token',
+    ],
   });
   const document = SwaggerModule.createDocument(
     app,
@@ -121,9 +139,9 @@ export function setupApi(app: INestApplication): void {
         {
           type: 'http',
           scheme: 'bearer',
-          bearerFormat: 'pk_live_…',
+          bearerFormat: 'pk_live_… or poa_…',
           description:
-            'A workspace API key, sent as `Authorization: Bearer <key>`. It reaches only the operations that list it in `x-parley-scopes`, and only with those scopes.',
+            'A workspace API key, or an installed OAuth app’s access token (from `POST /oauth/token`), sent as `Authorization: Bearer <key>`. It reaches only the operations that list it in `x-parley-scopes`, and only with those scopes.',
         },
         'api-key',
       )

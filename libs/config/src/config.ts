@@ -141,6 +141,10 @@ const schema = z
     /** How far ahead of its expiry an OAuth access token (Divar's) is refreshed, and how often the worker looks. */
     OAUTH_REFRESH_BEFORE_SECONDS: z.coerce.number().int().min(10).max(86400).default(600),
     OAUTH_REFRESH_SCAN_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+    /** OAuth apps installed here: their access tokens' life, their refresh tokens', an authorization code's. */
+    OAUTH_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86400).default(3600),
+    OAUTH_REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(3600).max(31536000).default(7776000),
+    OAUTH_CODE_TTL_SECONDS: z.coerce.number().int().min(10).max(600).default(60),
     INSTAGRAM_MEDIA_HOSTS: mediaHosts(DEFAULT_INSTAGRAM_MEDIA_HOSTS),
     MEDIA_DIR: z.string().min(1).default('./data/media'),
     MEDIA_LINK_TTL_SECONDS: z.coerce.number().int().min(5).max(86400).default(300),
@@ -262,6 +266,11 @@ function toConfig(env: z.infer<typeof schema>) {
     oauth: {
       refreshBeforeSeconds: env.OAUTH_REFRESH_BEFORE_SECONDS,
       refreshScanSeconds: env.OAUTH_REFRESH_SCAN_SECONDS,
+    },
+    oauthApps: {
+      accessTtlSeconds: env.OAUTH_ACCESS_TOKEN_TTL_SECONDS,
+      refreshTtlSeconds: env.OAUTH_REFRESH_TOKEN_TTL_SECONDS,
+      codeTtlSeconds: env.OAUTH_CODE_TTL_SECONDS,
     },
     apiPublicUrl: (env.API_PUBLIC_URL ?? `http://127.0.0.1:${env.API_PORT}`).replace(/\/+$/, ''),
     divarSession: {

@@ -63,6 +63,14 @@ export const ERROR_CODES = [
   'webhook_url_invalid',
   'webhook_url_refused',
   'webhook_events_invalid',
+  'oauth_app_name_invalid',
+  'oauth_app_homepage_invalid',
+  'oauth_redirect_uris_invalid',
+  'oauth_client_unknown',
+  'oauth_redirect_uri_mismatch',
+  'oauth_pkce_required',
+  'oauth_response_type_unsupported',
+  'oauth_scope_invalid',
   'internal_error',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -25,6 +25,9 @@ export const SECURITY_EVENT_KINDS = [
   'scope_refused',
   'webhook_paused',
   'webhook_url_refused',
+  'oauth_app_installed',
+  'oauth_app_uninstalled',
+  'oauth_token_family_revoked',
 ] as const;
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
 

@@ -39,6 +39,10 @@ import { PlatformChangeService } from './services/platform-change.service';
 import { RetentionService } from './services/retention.service';
 import { JWT_ALGORITHM, jwtKey, TokenService } from './services/token.service';
 import { UploadService } from './services/upload.service';
+import { OAuthAppService } from './oauth/oauth-app.service';
+import { OAuthAuthorizationService } from './oauth/oauth-authorization.service';
+import { OAuthInstallationService } from './oauth/oauth-installation.service';
+import { OAuthTokenService } from './oauth/oauth-token.service';
 import { WebhookService } from './webhooks/webhook.service';
 import { WebhookUrlPolicy } from './webhooks/webhook-url.policy';
 
@@ -72,6 +76,10 @@ const SERVICES = [
   UploadService,
   WebhookService,
   WebhookUrlPolicy,
+  OAuthAppService,
+  OAuthAuthorizationService,
+  OAuthInstallationService,
+  OAuthTokenService,
   SecurityEventService,
   SecurityPolicyService,
   RateLimitService,

@@ -12,6 +12,7 @@ import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { ApiKeyScope } from '@parley/contract/api-keys';
 import { ApiKeyService, looksLikeApiKey } from '@parley/domain/services/api-key.service';
+import { looksLikeOAuthToken, OAuthTokenService } from '@parley/domain/oauth/oauth-token.service';
 import { AuthFailure, jwtFailure, type AuthAgent } from '@parley/domain/services/token.service';
 import { SecurityEventService } from '@parley/security/security-event.service';
 import { Public, PUBLIC } from '@parley/runtime/public.decorator';
@@ -40,15 +41,15 @@ export const Scopes = (...scopes: ApiKeyScope[]) =>
     ApiBearerAuth('api-key'),
   );
 
-/** The caller: an agent, or an app acting with an API key (`app` set, `id` the key's). */
+/** The caller: an agent, or an app acting with an API key or OAuth token (`app` set, `id` the key's). */
 export const CurrentAgent = createParamDecorator(
   (_: unknown, ctx: ExecutionContext): AuthAgent =>
     ctx.switchToHttp().getRequest<Request & { user: AuthAgent }>().user,
 );
 
 /**
- * Every route needs a valid bearer token unless marked @Public(): an agent's access token, or an
- * app's API key (`pk_live_…`). A token whose signature does not verify, or a key we never issued,
+ * Every route needs a valid bearer token unless marked @Public(): an agent's access token, an
+ * app's API key (`pk_live_…`) or an installed OAuth app's access token (`poa_…`). A token whose signature does not verify, or a key we never issued,
  * is a guess and counts toward the IP's blacklist, as on the sockets; an expired one does not.
  */
 @Injectable()
@@ -57,6 +58,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     private readonly reflector: Reflector,
     private readonly ipGuard: IpGuardService,
     private readonly apiKeys: ApiKeyService,
+    private readonly oauthTokens: OAuthTokenService,
   ) {
     super();
   }
@@ -66,6 +68,10 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     const bearer = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
     if (bearer && looksLikeApiKey(bearer)) {
       request.user = await this.apiKeys.authenticate(bearer);
+      return true;
+    }
+    if (bearer && looksLikeOAuthToken(bearer)) {
+      request.user = await this.oauthTokens.authenticate(bearer);
       return true;
     }
     return (await super.canActivate(context)) as boolean;

@@ -5,22 +5,10 @@ import { AppConfig, CONFIG } from '@parley/config/config';
 import { ChannelOAuthService, OAuthOutcome } from '@parley/domain/services/channel-oauth.service';
 import type { AuthAgent } from '@parley/domain/services/token.service';
 import { AppError } from '@parley/errors/app-error';
-import { pickLocale, translate } from '@parley/errors/translate';
 import { Public } from '@parley/runtime/public.decorator';
 import { AdminOnly, CurrentAgent } from '../auth/auth.guards';
 import { IdPipe } from '../dtos/id.pipe';
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-
-/** The page a browser lands on when its callback cannot be honoured: no token, no detail, in its language. */
-function errorPage(error: AppError, acceptLanguage: string | undefined): string {
-  const locale = pickLocale(acceptLanguage);
-  const rtl = locale === 'fa' || locale === 'ar';
-  return `<!doctype html><html lang="${locale}" dir="${rtl ? 'rtl' : 'ltr'}"><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1"><title>Parley</title>
-<body style="font-family:sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem">
-<h1>Parley</h1><p id="error" data-code="${error.code}">${escapeHtml(translate(error.code, locale, error.params))}</p></body></html>`;
-}
+import { errorPage } from '../views/error.page';
 
 /**
  * A channel owner's OAuth grant (Divar): an admin starts it at `/api/v1/channels/{id}/{platform}/authorize`;

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ErrorCode } from '@parley/contract/error-codes';
 import type { SocketKind } from '@parley/contract/sockets';
+import { looksLikeOAuthToken, OAuthTokenService } from '@parley/domain/oauth/oauth-token.service';
 import { ApiKeyService, looksLikeApiKey } from '@parley/domain/services/api-key.service';
 import { AuthFailure, AuthSession, TokenService } from '@parley/domain/services/token.service';
 import { Locale, pickLocale } from '@parley/errors/translate';
@@ -57,6 +58,7 @@ export class HandshakeService {
     private readonly guard: IpGuardService,
     private readonly events: SecurityEventService,
     private readonly apiKeys: ApiKeyService,
+    private readonly oauthTokens: OAuthTokenService,
   ) {}
 
   /** Authenticates an upgrade request before any socket exists; refusals become HTTP answers. */
@@ -77,10 +79,14 @@ export class HandshakeService {
     }
     let session: AuthSession;
     try {
-      // Sockets are the agents' own: a live API key is refused without counting against its IP,
+      // Sockets are the agents' own: a live API key or OAuth token is refused without counting against its IP,
       // and a key we never issued is a guess like a forged token.
       if (token && looksLikeApiKey(token)) {
         await this.apiKeys.authenticate(token);
+        throw new HandshakeRefused(403, 'agents_only');
+      }
+      if (token && looksLikeOAuthToken(token)) {
+        await this.oauthTokens.authenticate(token);
         throw new HandshakeRefused(403, 'agents_only');
       }
       session = await this.tokens.verifyAccess(token);

@@ -16,7 +16,8 @@ function useSubmit() {
     setError(null);
     try {
       session.signIn(await call());
-      navigate('/inbox');
+      // An app's install link (the consent page) is where the agent was going: stay there.
+      if (!window.location.hash.startsWith('#/oauth/authorize')) navigate('/inbox');
     } catch (e) {
       setError(e instanceof ApiError && e.code !== 'network_error' ? e.message : t('common.network_error'));
     } finally {

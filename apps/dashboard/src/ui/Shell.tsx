@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AgentsPage } from '../admin/AgentsPage';
 import { ApiKeysPage } from '../admin/ApiKeysPage';
+import { AppsPage } from '../admin/AppsPage';
 import { ChannelsPage } from '../admin/ChannelsPage';
 import { InstancePage } from '../admin/InstancePage';
 import { SecurityPage } from '../admin/SecurityPage';
@@ -10,6 +11,7 @@ import { api } from '../api/http';
 import { session, type StoredSession } from '../api/session';
 import { InboxPage } from '../inbox/InboxPage';
 import { AccountPage } from './AccountPage';
+import { ConsentPage } from './ConsentPage';
 import { useReconnecting } from './connection';
 import { number } from './format';
 import { useHashRoute, useSocketCap } from './hooks';
@@ -67,6 +69,7 @@ export function Shell({ current }: { current: StoredSession }) {
           ['channels', t('nav.channels')],
           ['security', t('nav.security')],
           ['api-keys', t('nav.apiKeys')],
+          ['apps', t('nav.apps')],
           ['webhooks', t('nav.webhooks')],
         ]
       : []),
@@ -80,6 +83,10 @@ export function Shell({ current }: { current: StoredSession }) {
   else if (isAdmin && section === 'security') page = <SecurityPage />;
   else if (isAdmin && section === 'api-keys') page = <ApiKeysPage />;
   else if (isAdmin && section === 'webhooks') page = <WebhooksPage />;
+  else if (isAdmin && section === 'apps') page = <AppsPage />;
+  // Where /oauth/authorize sends the browser; an agent who is no admin is told only admins install.
+  else if (section === 'oauth' && id === 'authorize')
+    page = <ConsentPage query={route.split('?')[1] ?? ''} />;
   else if (isOperator && section === 'instance') page = <InstancePage />;
   else if (section === 'account') page = <AccountPage />;
   else page = <InboxPage conversationId={section === 'inbox' ? (id ?? null) : null} />;

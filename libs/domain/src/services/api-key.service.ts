@@ -23,6 +23,19 @@ const digest = (secret: string) => createHash('sha256').update(secret).digest();
 const uuidOf = (hex: string) =>
   `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 
+/** A list of known scopes, deduplicated; anything else is 400 api_key_scopes_invalid (keys and OAuth apps alike). */
+export function checkScopes(value: unknown): ApiKeyScope[] {
+  const list = Array.isArray(value) ? value : [];
+  const unknown = list.filter(
+    (scope) => typeof scope !== 'string' || !(API_KEY_SCOPES as readonly string[]).includes(scope),
+  );
+  if (!list.length || unknown.length || !Array.isArray(value))
+    throw new AppError('api_key_scopes_invalid', 400, {
+      unknown: unknown.map((scope) => String(scope)).join(', ') || '—',
+    });
+  return [...new Set(list as ApiKeyScope[])];
+}
+
 /** Whether a bearer credential is meant as an API key (the guard then never tries it as a JWT). */
 export const looksLikeApiKey = (token: string) => token.startsWith(API_KEY_PREFIX);
 
@@ -51,7 +64,7 @@ const SELECT = `
   SELECT k.id, k.name, k.scopes, k.created_at, k.last_used_at, k.revoked_at,
          a.id AS created_by_id, a.name AS created_by_name
     FROM api_key k LEFT JOIN agent a ON a.id = k.created_by_agent_id
-   WHERE k.workspace_id = $1`;
+   WHERE k.workspace_id = $1 AND k.kind = 'key'`;
 
 /**
  * A workspace's API keys: created by an admin with chosen scopes, shown once, kept only as the
@@ -72,7 +85,7 @@ export class ApiKeyService {
   ): Promise<ApiKeyCreatedView> {
     const name = typeof input.name === 'string' ? input.name.trim() : '';
     if (!name || name.length > NAME_MAX) throw new AppError('api_key_name_invalid', 400);
-    const scopes = this.checkScopes(input.scopes);
+    const scopes = checkScopes(input.scopes);
     const id = randomUUID();
     const secret = randomBytes(32).toString('base64url');
     await this.db.query(
@@ -106,7 +119,8 @@ export class ApiKeyService {
   /** Revokes a key: the next request with it is refused. Revoking twice changes nothing. */
   async revoke(workspaceId: string, admin: AuthAgent, id: string): Promise<ApiKeyView> {
     const revoked: { id: string }[] = await this.db.query(
-      `UPDATE api_key SET revoked_at = now() WHERE workspace_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING id`,
+      `UPDATE api_key SET revoked_at = now()
+        WHERE workspace_id = $1 AND id = $2 AND kind = 'key' AND revoked_at IS NULL RETURNING id`,
       [workspaceId, id],
     );
     const view = await this.get(workspaceId, id);
@@ -137,7 +151,7 @@ export class ApiKeyService {
       last_used_at: Date | null;
       revoked_at: Date | null;
     }[] = await this.db.query(
-      `SELECT id, workspace_id, name, scopes, secret_hash, last_used_at, revoked_at FROM api_key WHERE id = $1`,
+      `SELECT id, workspace_id, name, scopes, secret_hash, last_used_at, revoked_at FROM api_key WHERE id = $1 AND kind = 'key'`,
       [uuidOf(match[1])],
     );
     // Compared in constant time even when there is no row, so timing does not tell ids apart.
@@ -164,17 +178,5 @@ export class ApiKeyService {
     } catch {
       return null;
     }
-  }
-
-  private checkScopes(value: unknown): ApiKeyScope[] {
-    const list = Array.isArray(value) ? value : [];
-    const unknown = list.filter(
-      (scope) => typeof scope !== 'string' || !(API_KEY_SCOPES as readonly string[]).includes(scope),
-    );
-    if (!list.length || unknown.length || !Array.isArray(value))
-      throw new AppError('api_key_scopes_invalid', 400, {
-        unknown: unknown.map((scope) => String(scope)).join(', ') || '—',
-      });
-    return [...new Set(list as ApiKeyScope[])];
   }
 }

@@ -65,5 +65,16 @@ export const ar: Record<ErrorCode, string> = {
   webhook_url_invalid: 'عنوان الويب هوك غير صالح: {reason}.',
   webhook_url_refused: 'لن يرسل Parley الويب هوك إلى هذا العنوان: {reason}.',
   webhook_events_invalid: 'أحداث غير معروفة: {events}. اختر من {allowed}، أو * للجميع.',
+  oauth_app_name_invalid: 'اختر للتطبيق اسمًا من 1 إلى 80 حرفًا.',
+  oauth_app_homepage_invalid: 'يجب أن تكون الصفحة الرئيسية عنوان https (أو http على localhost).',
+  oauth_redirect_uris_invalid:
+    'أعطِ من 1 إلى 10 عناوين إعادة توجيه، كلٌّ منها https (أو http على localhost أو 127.0.0.1) بلا جزء #: {reason}.',
+  oauth_client_unknown: 'لا يوجد تطبيق مسجّل في Parley بهذا client_id.',
+  oauth_redirect_uri_mismatch:
+    'عنوان redirect_uri ليس من العناوين التي سجّلها التطبيق، لذا لن يرسلك Parley إليه.',
+  oauth_pkce_required:
+    'يجب أن يرسل التطبيق code_challenge من نوع PKCE مع code_challenge_method=S256 (لا يُقبل plain).',
+  oauth_response_type_unsupported: 'لا يُدعم إلا response_type=code.',
+  oauth_scope_invalid: 'طلب التطبيق نطاقات لم يسجّلها أو غير موجودة: {unknown}.',
   internal_error: 'حدث خطأ من جهتنا.',
 };

@@ -67,5 +67,16 @@ export const en: Record<ErrorCode, string> = {
   webhook_url_invalid: 'The webhook URL is not valid: {reason}.',
   webhook_url_refused: 'Parley will not send webhooks to this address: {reason}.',
   webhook_events_invalid: 'Unknown webhook events: {events}. Choose from {allowed}, or * for all.',
+  oauth_app_name_invalid: 'Give the app a name of 1 to 80 characters.',
+  oauth_app_homepage_invalid: 'The homepage must be an https URL (or http on localhost).',
+  oauth_redirect_uris_invalid:
+    'Give 1 to 10 redirect URIs, each https (or http on localhost or 127.0.0.1) without a fragment: {reason}.',
+  oauth_client_unknown: 'No app with this client_id is registered with Parley.',
+  oauth_redirect_uri_mismatch:
+    'The redirect_uri is not one the app registered, so Parley will not send you there.',
+  oauth_pkce_required:
+    'The app must send a PKCE code_challenge with code_challenge_method=S256 (plain is refused).',
+  oauth_response_type_unsupported: 'Only response_type=code is supported.',
+  oauth_scope_invalid: 'The app asked for scopes it did not register or that do not exist: {unknown}.',
   internal_error: 'Something went wrong on our side.',
 };

@@ -65,5 +65,16 @@ export const fa: Record<ErrorCode, string> = {
   webhook_url_invalid: 'نشانی وب‌هوک معتبر نیست: {reason}.',
   webhook_url_refused: 'Parley به این نشانی وب‌هوک نمی‌فرستد: {reason}.',
   webhook_events_invalid: 'رویدادهای ناشناخته: {events}. از میان {allowed} انتخاب کنید، یا * برای همه.',
+  oauth_app_name_invalid: 'نامی ۱ تا ۸۰ نویسه‌ای برای برنامه بنویسید.',
+  oauth_app_homepage_invalid: 'صفحهٔ اصلی باید نشانی https باشد (یا http روی localhost).',
+  oauth_redirect_uris_invalid:
+    '۱ تا ۱۰ نشانی بازگشت بدهید، هر کدام https (یا http روی localhost یا 127.0.0.1) و بدون #: {reason}.',
+  oauth_client_unknown: 'برنامه‌ای با این client_id در Parley ثبت نشده است.',
+  oauth_redirect_uri_mismatch:
+    'این redirect_uri از نشانی‌های ثبت‌شدهٔ برنامه نیست، پس Parley شما را به آنجا نمی‌فرستد.',
+  oauth_pkce_required:
+    'برنامه باید code_challenge از نوع PKCE با code_challenge_method=S256 بفرستد (plain پذیرفته نیست).',
+  oauth_response_type_unsupported: 'فقط response_type=code پشتیبانی می‌شود.',
+  oauth_scope_invalid: 'برنامه دسترسی‌هایی خواسته که ثبت نکرده یا وجود ندارند: {unknown}.',
   internal_error: 'مشکلی در سمت ما پیش آمد.',
 };
