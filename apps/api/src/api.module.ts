@@ -18,6 +18,7 @@ import { AdminEventReadersController } from './controllers/admin-event-readers.c
 import { AdminSecurityController } from './controllers/admin-security.controller';
 import { AgentsController } from './controllers/agents.controller';
 import { ApiKeysController } from './controllers/api-keys.controller';
+import { AppActionsController } from './controllers/app-actions.controller';
 import { AttachmentsController } from './controllers/attachments.controller';
 import { AuthController } from './controllers/auth.controller';
 import { ChannelOAuthController } from './controllers/channel-oauth.controller';
@@ -25,6 +26,7 @@ import { ChannelsController } from './controllers/channels.controller';
 import { ContactsController } from './controllers/contacts.controller';
 import { DivarSessionPageController } from './controllers/divar-session.controller';
 import { ConversationsController } from './controllers/conversations.controller';
+import { ConversationAppsController } from './controllers/conversation-apps.controller';
 import { MediaController } from './controllers/media.controller';
 import { MessagesController } from './controllers/messages.controller';
 import { OperatorSecurityController } from './controllers/operator-security.controller';
@@ -73,6 +75,8 @@ export class ApiModule implements NestModule {
         OperatorSecurityController,
         DivarSessionPageController,
         WebhooksController,
+        AppActionsController,
+        ConversationAppsController,
       ],
       providers: [
         JwtStrategy,
@@ -102,7 +106,7 @@ export class ApiModule implements NestModule {
 
 /** Prefix, WebSockets, OpenAPI and the dashboard; main.ts and the tests both call this. */
 export function setupApi(app: INestApplication): void {
-  serveDashboard(app, app.get<AppConfig>(CONFIG).dashboardDir);
+  serveDashboard(app, app.get<AppConfig>(CONFIG));
   app.useWebSocketAdapter(new ParleyWsAdapter(app));
   // The customer's add-on session page lives outside the API, at the link Divar opens; so does the OAuth callback.
   app.setGlobalPrefix(API_PREFIX, {

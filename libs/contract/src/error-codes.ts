@@ -63,6 +63,10 @@ export const ERROR_CODES = [
   'webhook_url_invalid',
   'webhook_url_refused',
   'webhook_events_invalid',
+  'apps_only',
+  'app_actions_invalid',
+  'app_action_url_invalid',
+  'card_invalid',
   'internal_error',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

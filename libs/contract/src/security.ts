@@ -25,6 +25,7 @@ export const SECURITY_EVENT_KINDS = [
   'scope_refused',
   'webhook_paused',
   'webhook_url_refused',
+  'app_action_opened',
 ] as const;
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
 

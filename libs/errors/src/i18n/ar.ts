@@ -65,5 +65,9 @@ export const ar: Record<ErrorCode, string> = {
   webhook_url_invalid: 'عنوان الويب هوك غير صالح: {reason}.',
   webhook_url_refused: 'لن يرسل Parley الويب هوك إلى هذا العنوان: {reason}.',
   webhook_events_invalid: 'أحداث غير معروفة: {events}. اختر من {allowed}، أو * للجميع.',
+  apps_only: 'لا يمكن القيام بهذا إلا لتطبيق (بمفتاح API الخاص به)، لا لموظف مسجَّل الدخول.',
+  app_actions_invalid: 'الإجراءات غير صالحة: {reason}.',
+  app_action_url_invalid: 'عنوان الإجراء غير صالح: {reason}.',
+  card_invalid: 'البطاقة غير صالحة: {reason}.',
   internal_error: 'حدث خطأ من جهتنا.',
 };

@@ -67,5 +67,9 @@ export const en: Record<ErrorCode, string> = {
   webhook_url_invalid: 'The webhook URL is not valid: {reason}.',
   webhook_url_refused: 'Parley will not send webhooks to this address: {reason}.',
   webhook_events_invalid: 'Unknown webhook events: {events}. Choose from {allowed}, or * for all.',
+  apps_only: 'Only an app (with its API key) can do this, not a signed-in agent.',
+  app_actions_invalid: 'The actions are not valid: {reason}.',
+  app_action_url_invalid: 'The action URL is not valid: {reason}.',
+  card_invalid: 'The card is not valid: {reason}.',
   internal_error: 'Something went wrong on our side.',
 };

@@ -65,5 +65,9 @@ export const fa: Record<ErrorCode, string> = {
   webhook_url_invalid: 'نشانی وب‌هوک معتبر نیست: {reason}.',
   webhook_url_refused: 'Parley به این نشانی وب‌هوک نمی‌فرستد: {reason}.',
   webhook_events_invalid: 'رویدادهای ناشناخته: {events}. از میان {allowed} انتخاب کنید، یا * برای همه.',
+  apps_only: 'این کار را فقط یک برنامه (با کلید API خود) می‌تواند انجام دهد، نه پشتیبان واردشده.',
+  app_actions_invalid: 'کنش‌ها معتبر نیستند: {reason}.',
+  app_action_url_invalid: 'نشانی کنش معتبر نیست: {reason}.',
+  card_invalid: 'کارت معتبر نیست: {reason}.',
   internal_error: 'مشکلی در سمت ما پیش آمد.',
 };
