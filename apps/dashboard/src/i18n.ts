@@ -114,6 +114,14 @@ const en = {
     progress: 'Playback progress',
     mention: 'Mention a teammate',
   },
+  apps: {
+    button: 'Apps',
+    menu: 'Apps for this conversation',
+    loading: 'Loading…',
+    none: 'No app offers an action here yet.',
+    close: 'Close the app',
+    openLink: 'Open in {{app}}',
+  },
   presence: {
     online: 'Online',
     away: 'Away',
@@ -273,6 +281,7 @@ const en = {
     scopeRefused: 'API key calls refused (missing scope)',
   },
   eventKind: {
+    app_action_opened: 'App opened in a conversation',
     webhook_paused: 'Webhook paused',
     webhook_url_refused: 'Webhook URL refused',
     webhook_signature_invalid: 'Bad webhook signature',
@@ -484,6 +493,14 @@ const fa: Dict = {
     progress: 'پیشرفت پخش',
     mention: 'نام بردن از یک هم‌تیمی',
   },
+  apps: {
+    button: 'برنامه‌ها',
+    menu: 'برنامه‌های این گفتگو',
+    loading: 'در حال بارگذاری…',
+    none: 'هنوز هیچ برنامه‌ای کنشی برای اینجا ندارد.',
+    close: 'بستن برنامه',
+    openLink: 'بازکردن در {{app}}',
+  },
   presence: {
     online: 'آنلاین',
     away: 'دور از کار',
@@ -643,6 +660,7 @@ const fa: Dict = {
     scopeRefused: 'درخواست‌های ردشدهٔ کلید API (نبود دامنه)',
   },
   eventKind: {
+    app_action_opened: 'برنامه در گفتگو باز شد',
     webhook_paused: 'وب‌هوک متوقف شد',
     webhook_url_refused: 'نشانی وب‌هوک رد شد',
     webhook_signature_invalid: 'امضای نادرست وب‌هوک',
@@ -852,6 +870,14 @@ const ar: Dict = {
     progress: 'تقدم التشغيل',
     mention: 'الإشارة إلى زميل',
   },
+  apps: {
+    button: 'التطبيقات',
+    menu: 'تطبيقات هذه المحادثة',
+    loading: 'جارٍ التحميل…',
+    none: 'لا يقدّم أي تطبيق إجراءً هنا بعد.',
+    close: 'إغلاق التطبيق',
+    openLink: 'فتح في {{app}}',
+  },
   presence: {
     online: 'متصل',
     away: 'بعيد',
@@ -1010,6 +1036,7 @@ const ar: Dict = {
     scopeRefused: 'طلبات مفاتيح API المرفوضة (نطاق ناقص)',
   },
   eventKind: {
+    app_action_opened: 'فُتح تطبيق في محادثة',
     webhook_paused: 'أُوقف الويب هوك',
     webhook_url_refused: 'رُفض عنوان الويب هوك',
     webhook_signature_invalid: 'توقيع webhook غير صالح',

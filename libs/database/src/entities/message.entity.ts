@@ -1,6 +1,12 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import type { MessageCard } from '@parley/contract/app-actions';
-import type { AttachmentView, LinkButton, MessageStatus, MessageType, StoryRef } from '@parley/contract/views';
+import type {
+  AttachmentView,
+  LinkButton,
+  MessageStatus,
+  MessageType,
+  StoryRef,
+} from '@parley/contract/views';
 
 /** An attachment as stored: what agents see, and the platform's reference, which stays on the server. */
 export interface Attachment extends AttachmentView {
