@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import { en } from '@parley/errors/i18n/en';
 import { freshEnvironment, startApi, startWorker, TestApp, TestEnvironment } from './support/app';
@@ -281,6 +282,8 @@ describe('apps inside a conversation', () => {
   });
 
   it('the README’s Node lines verify the context (jsonwebtoken)', async () => {
+    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+    for (const line of [...NODE_VERIFY, ...PYTHON_VERIFY]) expect(readme).toContain(line);
     const app = await appWithAction();
     const conversationId = await newConversation();
     const opened = await ws.http.post(`/api/v1/conversations/${conversationId}/actions/${app.actionId}/open`);
