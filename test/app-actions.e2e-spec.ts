@@ -4,6 +4,7 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
+import { RetentionService } from '@parley/domain/services/retention.service';
 import { en } from '@parley/errors/i18n/en';
 import { freshEnvironment, startApi, startWorker, TestApp, TestEnvironment } from './support/app';
 import { addAgent, createChannel, customerWrites, signupWorkspace, Workspace } from './support/factories';
@@ -518,6 +519,32 @@ describe('apps inside a conversation', () => {
     ]);
     expect(row).toEqual({ type: 'note', status: 'sent', external_id: null });
     await ws.http.delete(`/api/v1/webhooks/${hook.body.id}`);
+  });
+
+  it("a card is erased with its channel's retention: from the message and from the events a replay sends", async () => {
+    const app = await appWithAction();
+    const channel = (await createChannel(api, ws.workspaceId, 'Short memory')).id;
+    const conversationId = await newConversation(ws, channel);
+    const posted = await app.http.post(`/api/v1/conversations/${conversationId}/cards`, {
+      title: 'Order 77',
+      fields: [{ label: 'Address', value: '12 Vali-Asr St.' }],
+    });
+    expect(posted.status).toBe(201);
+    expect((await ws.http.patch(`/api/v1/channels/${channel}`, { retention_days: 1 })).status).toBe(200);
+    await api.get(RetentionService).scan(new Date(Date.now() + 2 * 24 * 3600 * 1000));
+
+    const history = await ws.http.get(`/api/v1/conversations/${conversationId}/messages`);
+    const expired = history.body.data.find((m: { id: string }) => m.id === posted.body.id);
+    expect(expired.expired).toEqual(expect.objectContaining({ after_days: 1 }));
+    expect(expired).not.toHaveProperty('card');
+    const [row] = await api.db.query(`SELECT card FROM message WHERE id = $1`, [posted.body.id]);
+    expect(row.card).toBeNull();
+    const events = await api.db.query(
+      `SELECT payload FROM event WHERE conversation_id = $1 AND payload->'message'->>'id' = $2`,
+      [conversationId, posted.body.id],
+    );
+    expect(events.length).toBeGreaterThan(0);
+    expect(JSON.stringify(events)).not.toContain('Vali-Asr');
   });
 
   it('refuses a bad card with card_invalid (400) and stores nothing, and answers any JSON with a known code', async () => {
