@@ -367,6 +367,8 @@ describe('apps inside a conversation', () => {
       [[{ ...good, url: 'https://user:secret@shop.example.com/ok' }], 'app_action_url_invalid'],
       [[{ ...good, url: '/ok' }], 'app_action_url_invalid'],
       [[{ ...good, url: `https://shop.example.com/${'a'.repeat(2048)}` }], 'app_action_url_invalid'],
+      // Parley's own origin would be the dashboard framed with scripts, the agent's session in reach.
+      [[{ ...good, url: `${api.config.apiPublicUrl}/#/inbox` }], 'app_action_url_invalid'],
     ];
     for (const [actions, code] of cases) {
       const res = await declare(app, actions);

@@ -2,9 +2,9 @@ import { appFrameSources, dashboardCsp } from './dashboard';
 
 describe("the dashboard's frame-src (apps' panels)", () => {
   it.each([
-    [{ allowHttp: false, allowLoopbackHttp: false }, "'self' https:"],
-    [{ allowHttp: false, allowLoopbackHttp: true }, "'self' https: http://localhost:* http://127.0.0.1:*"],
-    [{ allowHttp: true, allowLoopbackHttp: false }, "'self' https: http:"],
+    [{ allowHttp: false, allowLoopbackHttp: false }, 'https:'],
+    [{ allowHttp: false, allowLoopbackHttp: true }, 'https: http://localhost:* http://127.0.0.1:*'],
+    [{ allowHttp: true, allowLoopbackHttp: false }, 'https: http:'],
   ])('frames exactly where an action may point: %j', (rules, sources) => {
     expect(appFrameSources(rules)).toBe(sources);
     expect(dashboardCsp(rules)).toContain(`frame-src ${sources}`);

@@ -8,14 +8,16 @@ import type { AppConfig } from '@parley/config/config';
 /**
  * Where the apps' panels may load from. Which origins the workspaces' actions name is not known
  * when this static page is served (no workspace is signed in yet, and it is cached), so not each
- * origin but the scheme: any https page — the panel is a sandboxed frame that cannot reach the
- * dashboard, and only URLs the api answered are ever framed — plus http exactly where an action
- * may be http (localhost outside production; anywhere with APP_ACTIONS_ALLOW_HTTP).
+ * origin but the scheme: any https page — the panel is a sandboxed frame on the app's own origin,
+ * and only URLs the api answered are ever framed — plus http exactly where an action may be http
+ * (localhost outside production; anywhere with APP_ACTIONS_ALLOW_HTTP). Not 'self': the dashboard
+ * never frames itself (an app on Parley's own origin would have the agent's session in reach; the
+ * api refuses such an action and the panel will not load one).
  */
 export function appFrameSources(rules: AppConfig['appActions']): string {
-  if (rules.allowHttp) return "'self' https: http:";
-  if (rules.allowLoopbackHttp) return "'self' https: http://localhost:* http://127.0.0.1:*";
-  return "'self' https:";
+  if (rules.allowHttp) return 'https: http:';
+  if (rules.allowLoopbackHttp) return 'https: http://localhost:* http://127.0.0.1:*';
+  return 'https:';
 }
 
 /**

@@ -121,6 +121,7 @@ const en = {
     none: 'No app offers an action here yet.',
     close: 'Close the app',
     openLink: 'Open in {{app}}',
+    refused: 'This app’s address cannot be shown here.',
   },
   presence: {
     online: 'Online',
@@ -500,6 +501,7 @@ const fa: Dict = {
     none: 'هنوز هیچ برنامه‌ای کنشی برای اینجا ندارد.',
     close: 'بستن برنامه',
     openLink: 'بازکردن در {{app}}',
+    refused: 'نشانی این برنامه را نمی‌توان اینجا نشان داد.',
   },
   presence: {
     online: 'آنلاین',
@@ -877,6 +879,7 @@ const ar: Dict = {
     none: 'لا يقدّم أي تطبيق إجراءً هنا بعد.',
     close: 'إغلاق التطبيق',
     openLink: 'فتح في {{app}}',
+    refused: 'لا يمكن عرض عنوان هذا التطبيق هنا.',
   },
   presence: {
     online: 'متصل',

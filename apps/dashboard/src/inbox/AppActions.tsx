@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { ConversationActionView, OpenedActionView } from '@parley/contract/app-actions';
 import { api } from '../api/http';
 import { ApiError } from '../api/session';
+import { canFrame } from './app-frame';
 
 /** An app's page open beside the conversation. */
 export interface OpenApp {
@@ -128,13 +129,19 @@ export function AppPanel({ app, onClose }: { app: OpenApp; onClose(): void }) {
           ✕
         </button>
       </header>
-      <iframe
-        src={app.url}
-        title={app.name}
-        sandbox="allow-scripts allow-forms allow-same-origin allow-popups"
-        referrerPolicy="no-referrer"
-        data-testid="app-frame"
-      />
+      {canFrame(app.url, window.location.origin) ? (
+        <iframe
+          src={app.url}
+          title={app.name}
+          sandbox="allow-scripts allow-forms allow-same-origin allow-popups"
+          referrerPolicy="no-referrer"
+          data-testid="app-frame"
+        />
+      ) : (
+        <p className="error" role="alert">
+          {t('apps.refused')}
+        </p>
+      )}
     </aside>
   );
 }

@@ -251,6 +251,17 @@ export class AppActionService {
     return row;
   }
 
+  /**
+   * An action's page is framed with scripts on its own origin: on Parley's own origin that would be
+   * the dashboard, with the agent's session, so Parley's address is refused (the dashboard checks too).
+   */
+  private checkActionUrl(raw: unknown): string {
+    const url = checkAppUrl(raw, this.config.appActions, 'app_action_url_invalid');
+    if (new URL(url).origin === new URL(this.config.apiPublicUrl).origin)
+      throw new AppError('app_action_url_invalid', 400, { reason: 'Parley’s own address cannot be an app' });
+    return url;
+  }
+
   /** `{actions: [...]}` as the app sent it, checked whole before anything is stored. */
   private checkActions(input: unknown) {
     const invalid = (reason: string) => new AppError('app_actions_invalid', 400, { reason });
@@ -285,7 +296,7 @@ export class AppActionService {
         name: name('name', true)!,
         name_fa: name('name_fa', false),
         name_ar: name('name_ar', false),
-        url: checkAppUrl(action.url, this.config.appActions, 'app_action_url_invalid'),
+        url: this.checkActionUrl(action.url),
       };
     });
   }
