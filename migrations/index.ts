@@ -16,6 +16,7 @@ import { MessageAppEchoesAndStories1796043100000 } from './1796043100000-message
 import { ApiKeys1796050000000 } from './1796050000000-api-keys';
 import { EventWebhooks1796051000000 } from './1796051000000-event-webhooks';
 import { OAuthApps1796060000000 } from './1796060000000-oauth-apps';
+import { AppActions1796062000000 } from './1796062000000-app-actions';
 
 /** Every migration in order. `npm run migration:generate` writes a new file: add its class here. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   ApiKeys1796050000000,
   EventWebhooks1796051000000,
   OAuthApps1796060000000,
+  AppActions1796062000000,
 ];

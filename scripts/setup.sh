@@ -114,6 +114,13 @@ ensure_ffmpeg() {
   log "ffmpeg is missing (apt-get install --no-install-recommends ffmpeg): voice notes will not be converted"
 }
 
+# The apps test runs the README's Python check of an app's signed context with PyJWT (Debian's python3-jwt).
+ensure_pyjwt() {
+  { /usr/bin/python3 -c 'import jwt' || python3 -c 'import jwt'; } >/dev/null 2>&1 && return 0
+  if is_root && command -v apt-get >/dev/null; then apt_install python3-jwt; return 0; fi
+  log "PyJWT is missing (apt-get install python3-jwt): the apps test skips its Python check"
+}
+
 # What the build compiles: any of it newer than dist/.build-stamp (written by `npm run build`
 # when it succeeds, dated when it began) means dist/ is stale.
 BUILD_SOURCES=(apps libs tools migrations bench package.json package-lock.json tsconfig.json tsconfig.build.json)

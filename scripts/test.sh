@@ -9,6 +9,7 @@ ensure_postgres
 ensure_redis
 ensure_ffmpeg
 ensure_chromium
+ensure_pyjwt
 build
 log "type-checking tests and lint"
 node_modules/.bin/tsc -p tsconfig.json --noEmit

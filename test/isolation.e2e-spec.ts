@@ -20,6 +20,7 @@ describe('tenant isolation', () => {
     channel: string;
     bMessage: string;
     apiKey: string;
+    action: string;
   };
   /** Workspace B's API key holding every scope: an app of B given A's ids. */
   let bApp: HttpClient;
@@ -59,6 +60,12 @@ describe('tenant isolation', () => {
     ids.apiKey = (
       await a.http.post('/api/v1/api-keys', { name: 'A app', scopes: ['messages:read'] })
     ).body.id;
+    const aApp = await a.http.post('/api/v1/api-keys', { name: 'A shop', scopes: ['actions:manage'] });
+    ids.action = (
+      await new HttpClient(api.url).as(aApp.body.key).put('/api/v1/app/actions', {
+        actions: [{ key: 'order', name: 'Order', url: 'https://shop.example.com/order' }],
+      })
+    ).body.actions[0].id;
     const bKey = await b.http.post('/api/v1/api-keys', { name: 'B app', scopes: [...API_KEY_SCOPES] });
     bApp = new HttpClient(api.url).as(bKey.body.key);
     snapshot = await stateOfA();
@@ -94,6 +101,8 @@ describe('tenant isolation', () => {
     ['GET', '/api/v1/messages/:message/attachments/0/link', undefined],
     ['POST', '/api/v1/messages/:message/retry', {}],
     ['DELETE', '/api/v1/api-keys/:apiKey', undefined],
+    ['GET', '/api/v1/conversations/:conversation/actions', undefined],
+    ['POST', '/api/v1/conversations/:conversation/actions/:action/open', {}],
   ])("%s %s with another workspace's id answers 404", async (method, path, body) => {
     const res = await b.http.request(method, fill(path), fillBody(body));
     expect(res.status).toBe(404);
@@ -111,6 +120,7 @@ describe('tenant isolation', () => {
     ['PATCH', '/api/v1/contacts/:contact', { name: 'Hijacked' }],
     ['GET', '/api/v1/messages/:message/attachments/0', undefined],
     ['GET', '/api/v1/messages/:message/attachments/0/link', undefined],
+    ['POST', '/api/v1/conversations/:conversation/cards', { title: 'leak' }],
   ])("%s %s with another workspace's id answers an app's API key 404", async (method, path, body) => {
     const res = await bApp.request(method, fill(path), fillBody(body));
     expect([res.status, res.body.code]).toEqual([

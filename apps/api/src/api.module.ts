@@ -19,6 +19,7 @@ import { AdminEventReadersController } from './controllers/admin-event-readers.c
 import { AdminSecurityController } from './controllers/admin-security.controller';
 import { AgentsController } from './controllers/agents.controller';
 import { ApiKeysController } from './controllers/api-keys.controller';
+import { AppActionsController } from './controllers/app-actions.controller';
 import { AttachmentsController } from './controllers/attachments.controller';
 import { AuthController } from './controllers/auth.controller';
 import { ChannelOAuthController } from './controllers/channel-oauth.controller';
@@ -26,6 +27,7 @@ import { ChannelsController } from './controllers/channels.controller';
 import { ContactsController } from './controllers/contacts.controller';
 import { DivarSessionPageController } from './controllers/divar-session.controller';
 import { ConversationsController } from './controllers/conversations.controller';
+import { ConversationAppsController } from './controllers/conversation-apps.controller';
 import { MediaController } from './controllers/media.controller';
 import { MessagesController } from './controllers/messages.controller';
 import { OAuthAppsController } from './controllers/oauth-apps.controller';
@@ -82,6 +84,8 @@ export class ApiModule implements NestModule {
         OAuthInstallationsController,
         OAuthConsentController,
         OAuthController,
+        AppActionsController,
+        ConversationAppsController,
       ],
       providers: [
         JwtStrategy,
@@ -111,7 +115,7 @@ export class ApiModule implements NestModule {
 
 /** Prefix, WebSockets, OpenAPI and the dashboard; main.ts and the tests both call this. */
 export function setupApi(app: INestApplication): void {
-  serveDashboard(app, app.get<AppConfig>(CONFIG).dashboardDir);
+  serveDashboard(app, app.get<AppConfig>(CONFIG));
   app.useWebSocketAdapter(new ParleyWsAdapter(app));
   // The customer's add-on session page lives outside the API, at the link Divar opens; so do the OAuth
   // callback and the OAuth provider's authorize and token endpoints (DESIGN.md).

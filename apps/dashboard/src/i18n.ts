@@ -115,6 +115,15 @@ const en = {
     progress: 'Playback progress',
     mention: 'Mention a teammate',
   },
+  appPanel: {
+    button: 'Apps',
+    menu: 'Apps for this conversation',
+    loading: 'Loading…',
+    none: 'No app offers an action here yet.',
+    close: 'Close the app',
+    openLink: 'Open in {{app}}',
+    refused: 'This app’s address cannot be shown here.',
+  },
   presence: {
     online: 'Online',
     away: 'Away',
@@ -274,6 +283,7 @@ const en = {
     scopeRefused: 'API key calls refused (missing scope)',
   },
   eventKind: {
+    app_action_opened: 'App opened in a conversation',
     webhook_paused: 'Webhook paused',
     webhook_url_refused: 'Webhook URL refused',
     webhook_signature_invalid: 'Bad webhook signature',
@@ -536,6 +546,15 @@ const fa: Dict = {
     progress: 'پیشرفت پخش',
     mention: 'نام بردن از یک هم‌تیمی',
   },
+  appPanel: {
+    button: 'برنامه‌ها',
+    menu: 'برنامه‌های این گفتگو',
+    loading: 'در حال بارگذاری…',
+    none: 'هنوز هیچ برنامه‌ای کنشی برای اینجا ندارد.',
+    close: 'بستن برنامه',
+    openLink: 'بازکردن در {{app}}',
+    refused: 'نشانی این برنامه را نمی‌توان اینجا نشان داد.',
+  },
   presence: {
     online: 'آنلاین',
     away: 'دور از کار',
@@ -695,6 +714,7 @@ const fa: Dict = {
     scopeRefused: 'درخواست‌های ردشدهٔ کلید API (نبود دامنه)',
   },
   eventKind: {
+    app_action_opened: 'برنامه در گفتگو باز شد',
     webhook_paused: 'وب‌هوک متوقف شد',
     webhook_url_refused: 'نشانی وب‌هوک رد شد',
     webhook_signature_invalid: 'امضای نادرست وب‌هوک',
@@ -954,6 +974,15 @@ const ar: Dict = {
     progress: 'تقدم التشغيل',
     mention: 'الإشارة إلى زميل',
   },
+  appPanel: {
+    button: 'التطبيقات',
+    menu: 'تطبيقات هذه المحادثة',
+    loading: 'جارٍ التحميل…',
+    none: 'لا يقدّم أي تطبيق إجراءً هنا بعد.',
+    close: 'إغلاق التطبيق',
+    openLink: 'فتح في {{app}}',
+    refused: 'لا يمكن عرض عنوان هذا التطبيق هنا.',
+  },
   presence: {
     online: 'متصل',
     away: 'بعيد',
@@ -1112,6 +1141,7 @@ const ar: Dict = {
     scopeRefused: 'طلبات مفاتيح API المرفوضة (نطاق ناقص)',
   },
   eventKind: {
+    app_action_opened: 'فُتح تطبيق في محادثة',
     webhook_paused: 'أُوقف الويب هوك',
     webhook_url_refused: 'رُفض عنوان الويب هوك',
     webhook_signature_invalid: 'توقيع webhook غير صالح',

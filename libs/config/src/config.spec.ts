@@ -54,6 +54,14 @@ describe('loadConfig', () => {
     });
   });
 
+  it('lets app actions use http only on loopback outside production, unless the operator allows it', () => {
+    expect(load({}).appActions).toEqual({ allowHttp: false, allowLoopbackHttp: true });
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), ENCRYPTION_KEY: 'y'.repeat(32) };
+    expect(load(production).appActions).toEqual({ allowHttp: false, allowLoopbackHttp: false });
+    expect(load({ ...production, APP_ACTIONS_ALLOW_HTTP: 'true' }).appActions.allowHttp).toBe(true);
+    expect(() => load({ APP_ACTIONS_ALLOW_HTTP: 'yes' })).toThrow(ConfigError);
+  });
+
   it("fetches Instagram media from Meta's CDN hosts only, with short media links, by default", () => {
     const config = load({});
     expect(config.media).toEqual({

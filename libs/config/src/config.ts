@@ -203,6 +203,8 @@ const schema = z
     WEBHOOK_PAUSE_AFTER_HOURS: z.coerce.number().min(0).max(720).default(24),
     WEBHOOK_LOG_DAYS: z.coerce.number().min(0.001).max(90).default(7),
     WEBHOOK_POLL_MS: z.coerce.number().int().min(20).max(60000).default(500),
+    /** Plain http:// app action and card URLs on any host (outside production: always on localhost and 127.0.0.1). */
+    APP_ACTIONS_ALLOW_HTTP: flag(false),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') {
@@ -323,6 +325,12 @@ function toConfig(env: z.infer<typeof schema>) {
       pauseAfterHours: env.WEBHOOK_PAUSE_AFTER_HOURS,
       logDays: env.WEBHOOK_LOG_DAYS,
       pollMs: env.WEBHOOK_POLL_MS,
+    },
+    appActions: {
+      /** http:// on any host; the dashboard may then frame any http page. */
+      allowHttp: env.APP_ACTIONS_ALLOW_HTTP,
+      /** http:// on localhost and 127.0.0.1 (an app being developed on the agent's own machine). */
+      allowLoopbackHttp: env.NODE_ENV !== 'production',
     },
     realtime: {
       presenceTtlSeconds: env.PRESENCE_TTL_SECONDS,

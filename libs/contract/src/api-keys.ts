@@ -9,6 +9,7 @@ export const API_KEY_SCOPES = [
   'contacts:read',
   'contacts:write',
   'webhooks:manage',
+  'actions:manage',
 ] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
@@ -51,6 +52,11 @@ export const API_KEY_SCOPE_DESCRIPTIONS: Record<ApiKeyScope, ScopeText> = {
     en: 'Manage event webhooks',
     fa: 'مدیریت وب‌هوک‌های رویداد',
     ar: 'إدارة خطافات الويب للأحداث',
+  },
+  'actions:manage': {
+    en: 'Declare the app’s actions in conversations',
+    fa: 'تعریف کنش‌های برنامه در گفتگوها',
+    ar: 'تعريف إجراءات التطبيق في المحادثات',
   },
 };
 

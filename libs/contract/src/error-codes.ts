@@ -71,6 +71,10 @@ export const ERROR_CODES = [
   'oauth_pkce_required',
   'oauth_response_type_unsupported',
   'oauth_scope_invalid',
+  'apps_only',
+  'app_actions_invalid',
+  'app_action_url_invalid',
+  'card_invalid',
   'internal_error',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -28,6 +28,7 @@ export const SECURITY_EVENT_KINDS = [
   'oauth_app_installed',
   'oauth_app_uninstalled',
   'oauth_token_family_revoked',
+  'app_action_opened',
 ] as const;
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
 

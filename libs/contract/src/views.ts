@@ -3,6 +3,7 @@
  * presenters and the dashboard. The wire is snake_case; times are ISO 8601 strings.
  */
 import type { ChannelStatus, ChannelType } from './channel-types';
+import type { MessageCard } from './app-actions';
 import type { ErrorCode } from './error-codes';
 
 export const AGENT_ROLES = ['admin', 'agent'] as const;
@@ -283,6 +284,8 @@ export interface MessageView {
   expired?: { at: string; after_days: number } | null;
   /** The link buttons a support reply carries, row by row; absent when it has none. */
   buttons?: LinkButton[][];
+  /** A result card an app posted (on a private note); absent otherwise. */
+  card?: MessageCard;
   created_at: string;
 }
 

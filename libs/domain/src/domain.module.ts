@@ -12,6 +12,8 @@ import { SecurityPolicyService } from '@parley/security/security-policy.service'
 import { SpamService } from '@parley/security/spam.service';
 import { TrustedAddressService } from '@parley/security/trusted-address.service';
 import { ConnectionSlots } from '@parley/security/connection-slots';
+import { AppActionService } from './apps/app-action.service';
+import { AppCardService } from './apps/app-card.service';
 import { AgentService } from './services/agent.service';
 import { ApiKeyService } from './services/api-key.service';
 import { AuthService } from './services/auth.service';
@@ -48,6 +50,8 @@ import { WebhookUrlPolicy } from './webhooks/webhook-url.policy';
 
 const SERVICES = [
   AgentService,
+  AppActionService,
+  AppCardService,
   ApiKeyService,
   AuthService,
   ChannelService,

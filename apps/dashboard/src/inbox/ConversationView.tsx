@@ -13,6 +13,7 @@ import { ApiError } from '../api/session';
 import { relative, span } from '../ui/format';
 import { navigate, useLiveSocket, useTick, useVisible } from '../ui/hooks';
 import { presenceOf, useLive } from '../ui/live';
+import { AppActionsMenu, AppPanel, OpenApp } from './AppActions';
 import { chatReducer, emptyChat, ordered, RECENT_PAGE } from './chat-state';
 import { ChannelIcon } from './ChannelIcon';
 import { Composer } from './Composer';
@@ -79,6 +80,9 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const scroller = useRef<HTMLOListElement>(null);
   const stickToBottom = useRef(true);
   const lastRead = useRef<string | null>(null);
+  // An app's page beside the conversation; it belongs to this conversation only.
+  const [openApp, setOpenApp] = useState<OpenApp | null>(null);
+  useEffect(() => setOpenApp(null), [conversationId]);
 
   const report = useCallback(
     (e: unknown) =>
@@ -229,7 +233,11 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const title = conversation?.contact.name ?? conversation?.contact.username ?? '';
 
   return (
-    <section className="conversation" aria-label={title} data-testid="conversation">
+    <section
+      className={openApp ? 'conversation with-app' : 'conversation'}
+      aria-label={title}
+      data-testid="conversation"
+    >
       <header className="conversation-head">
         <button
           type="button"
@@ -294,9 +302,11 @@ export function ConversationView({ conversationId }: { conversationId: string })
                   ))}
               </select>
             </label>
+            <AppActionsMenu conversationId={conversationId} onOpen={setOpenApp} />
           </>
         )}
       </header>
+      {openApp && <AppPanel app={openApp} onClose={() => setOpenApp(null)} />}
       {conversation && <InstagramWindow conversation={conversation} />}
       <TeamPresence exclude={me.id} />
       <ol

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { AttachmentView, MessageView, PlatformChangeSupport, StoryRef } from '@parley/contract/views';
 import { dateTime, shortTime } from '../ui/format';
 import { MediaLinkState, useMediaLink } from '../ui/hooks';
+import { AppCard } from './AppCard';
 import { VoicePlayer } from './VoicePlayer';
 
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🙏', '✅'];
@@ -312,10 +313,14 @@ export function MessageBubble(props: Props) {
             {message.story && (
               <StoryCard message={message} story={message.story} onMediaLoad={props.onMediaLoad} />
             )}
-            {message.content && (
-              <p className="content" dir="auto" data-testid="content">
-                {message.content}
-              </p>
+            {message.card ? (
+              <AppCard card={message.card} />
+            ) : (
+              message.content && (
+                <p className="content" dir="auto" data-testid="content">
+                  {message.content}
+                </p>
+              )
             )}
             <Attachments message={message} onMediaLoad={props.onMediaLoad} />
           </>

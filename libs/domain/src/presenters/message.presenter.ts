@@ -1,3 +1,4 @@
+import type { MessageCard } from '@parley/contract/app-actions';
 import type { ChannelType } from '@parley/contract/channel-types';
 import type {
   AttachmentView,
@@ -51,6 +52,8 @@ export interface MessageRow {
   expired_after_days?: number | null;
   /** A support reply's link buttons; absent or null for none. */
   buttons?: LinkButton[][] | null;
+  /** An app's result card (json); absent or null for none. */
+  card?: MessageCard | null;
   created_at: Date;
 }
 
@@ -168,6 +171,7 @@ export function toMessageView(row: MessageRow): MessageView {
       ? { at: row.expired_at.toISOString(), after_days: row.expired_after_days ?? 0 }
       : null,
     ...(row.buttons?.length && !deleted ? { buttons: row.buttons } : {}),
+    ...(row.card && !deleted && !row.expired_at ? { card: row.card } : {}),
     created_at: row.created_at.toISOString(),
   };
 }

@@ -49,7 +49,7 @@ export class MessageDeletionService {
     await manager.update(
       Message,
       { id: message.id, workspaceId },
-      { content: '', attachments: [], deletedAt, deletedByAgentId },
+      { content: '', attachments: [], card: null, deletedAt, deletedByAgentId },
     );
 
     // A note never shows as the preview. Any other message may, in views written from the previous
@@ -85,7 +85,7 @@ export class MessageDeletionService {
       `UPDATE event SET payload = CASE
            WHEN payload->'message'->>'id' = $4
              THEN jsonb_set(jsonb_set(jsonb_set(payload, '{message,content}', '""'),
-                                      '{message,attachments}', '[]'), '{message,deleted}', 'true')
+                                      '{message,attachments}', '[]'), '{message,deleted}', 'true') #- '{message,card}'
            ELSE jsonb_set(payload, '{conversation,last_message_preview}', to_jsonb($6::text))
          END
         WHERE workspace_id = $1 AND conversation_id = $2 AND seq > $3

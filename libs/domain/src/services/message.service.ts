@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import type { MessageCard } from '@parley/contract/app-actions';
 import type { ChannelType } from '@parley/contract/channel-types';
 import type { LinkButton, MessageView } from '@parley/contract/views';
 import { Attachment, Message } from '@parley/database/entities/message.entity';
@@ -36,6 +37,8 @@ export interface ReplyInput {
   uploads?: UploadInput[];
   /** Rows of link buttons under a support reply, as the client sent them (checked here). */
   buttons?: unknown;
+  /** An app's result card, already checked (a note only: AppCardService). */
+  card?: MessageCard;
 }
 
 /** A reply that passed its checks, waiting for its workspace's next batch. */
@@ -49,6 +52,7 @@ interface PendingReply {
   replyTo: string | null;
   clientId: string | null;
   buttons: LinkButton[][] | null;
+  card: MessageCard | null;
   createdAt: Date;
 }
 
@@ -126,6 +130,7 @@ export class MessageService {
         replyTo: input.replyTo ?? null,
         clientId: input.clientId ?? null,
         buttons,
+        card: input.type === 'note' ? (input.card ?? null) : null,
         createdAt: new Date(),
       })
       .catch((error: unknown) => ({ refused: error }));
@@ -225,6 +230,7 @@ export class MessageService {
         channel_type: null,
         reply_to_id: item.replyTo,
         buttons: item.buttons,
+        card: item.card,
         spam_reason: null,
         reactions: [],
         edited_at: null,
@@ -286,13 +292,14 @@ export class MessageService {
          UPDATE workspace SET last_seq = last_seq + $6 WHERE id = $1 RETURNING last_seq - $6 + 1 AS first),
        messages AS (
          INSERT INTO message (id, workspace_id, conversation_id, channel_id, seq, type, sender_agent_id, content,
-                              attachments, status, reply_to_id, created_at, buttons, sender_api_key_id)
+                              attachments, status, reply_to_id, created_at, buttons, sender_api_key_id, card)
          SELECT r.id, $1, r.conversation_id, r.channel_id, seqs.first + r.offset, r.type, r.sender_agent_id,
-                r.content, r.attachments, r.status, r.reply_to_id, r.created_at, r.buttons, r.sender_api_key_id
+                r.content, r.attachments, r.status, r.reply_to_id, r.created_at, r.buttons, r.sender_api_key_id, r.card
            FROM seqs, unnest($7::uuid[], $8::uuid[], $9::uuid[], $10::int[], $11::text[], $12::uuid[], $13::text[],
-                             $14::jsonb[], $15::text[], $16::uuid[], $17::timestamptz[], $22::jsonb[], $23::uuid[])
+                             $14::jsonb[], $15::text[], $16::uuid[], $17::timestamptz[], $22::jsonb[], $23::uuid[],
+                             $24::jsonb[])
              AS r(id, conversation_id, channel_id, "offset", type, sender_agent_id, content, attachments, status,
-                  reply_to_id, created_at, buttons, sender_api_key_id)
+                  reply_to_id, created_at, buttons, sender_api_key_id, card)
          RETURNING id),
        written AS (
          INSERT INTO event (workspace_id, conversation_id, seq, type, payload)
@@ -328,6 +335,7 @@ export class MessageService {
         events.map((e) => JSON.stringify(e.event.payload)),
         rows.map((r) => (r.item.buttons ? JSON.stringify(r.item.buttons) : null)),
         rows.map((r) => r.item.agent.app?.keyId ?? null),
+        rows.map((r) => (r.item.card ? JSON.stringify(r.item.card) : null)),
       ],
     );
     for (const { item, offset } of rows) messages.get(item)!.seq = Number(first) + offset;

@@ -154,7 +154,7 @@ export class RetentionService {
 
     const scrubbed = rows.map((r) => JSON.stringify((r.attachments ?? []).map(expiredAttachment)));
     await manager.query(
-      `UPDATE message m SET content = '', attachments = s.attachments, story = NULL, expired_at = $5, expired_after_days = $2
+      `UPDATE message m SET content = '', attachments = s.attachments, story = NULL, card = NULL, expired_at = $5, expired_after_days = $2
          FROM unnest($3::uuid[], $4::jsonb[]) AS s(id, attachments)
         WHERE m.id = s.id AND m.workspace_id = $1`,
       [workspaceId, days, ids, scrubbed, at],
@@ -190,7 +190,7 @@ export class RetentionService {
       `UPDATE event e SET payload = jsonb_set(jsonb_set(jsonb_set(jsonb_set(e.payload, '{message,content}', '""'),
                                                        '{message,attachments}', s.attachments),
                                              '{message,expired}', s.expired),
-                                   '{message,story}', 'null')
+                                   '{message,story}', 'null') #- '{message,card}'
          FROM unnest($3::text[], $4::jsonb[], $5::jsonb[]) AS s(id, attachments, expired)
         WHERE e.workspace_id = $1 AND e.conversation_id = ANY($2::uuid[]) AND e.seq >= $6
           AND e.payload->'message'->>'id' = s.id`,

@@ -76,5 +76,9 @@ export const ar: Record<ErrorCode, string> = {
     'يجب أن يرسل التطبيق code_challenge من نوع PKCE مع code_challenge_method=S256 (لا يُقبل plain).',
   oauth_response_type_unsupported: 'لا يُدعم إلا response_type=code.',
   oauth_scope_invalid: 'طلب التطبيق نطاقات لم يسجّلها أو غير موجودة: {unknown}.',
+  apps_only: 'لا يمكن القيام بهذا إلا لتطبيق (بمفتاح API الخاص به)، لا لموظف مسجَّل الدخول.',
+  app_actions_invalid: 'الإجراءات غير صالحة: {reason}.',
+  app_action_url_invalid: 'عنوان الإجراء غير صالح: {reason}.',
+  card_invalid: 'البطاقة غير صالحة: {reason}.',
   internal_error: 'حدث خطأ من جهتنا.',
 };

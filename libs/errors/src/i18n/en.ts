@@ -78,5 +78,9 @@ export const en: Record<ErrorCode, string> = {
     'The app must send a PKCE code_challenge with code_challenge_method=S256 (plain is refused).',
   oauth_response_type_unsupported: 'Only response_type=code is supported.',
   oauth_scope_invalid: 'The app asked for scopes it did not register or that do not exist: {unknown}.',
+  apps_only: 'Only an app (with its API key) can do this, not a signed-in agent.',
+  app_actions_invalid: 'The actions are not valid: {reason}.',
+  app_action_url_invalid: 'The action URL is not valid: {reason}.',
+  card_invalid: 'The card is not valid: {reason}.',
   internal_error: 'Something went wrong on our side.',
 };

@@ -76,5 +76,9 @@ export const fa: Record<ErrorCode, string> = {
     'برنامه باید code_challenge از نوع PKCE با code_challenge_method=S256 بفرستد (plain پذیرفته نیست).',
   oauth_response_type_unsupported: 'فقط response_type=code پشتیبانی می‌شود.',
   oauth_scope_invalid: 'برنامه دسترسی‌هایی خواسته که ثبت نکرده یا وجود ندارند: {unknown}.',
+  apps_only: 'این کار را فقط یک برنامه (با کلید API خود) می‌تواند انجام دهد، نه پشتیبان واردشده.',
+  app_actions_invalid: 'کنش‌ها معتبر نیستند: {reason}.',
+  app_action_url_invalid: 'نشانی کنش معتبر نیست: {reason}.',
+  card_invalid: 'کارت معتبر نیست: {reason}.',
   internal_error: 'مشکلی در سمت ما پیش آمد.',
 };
