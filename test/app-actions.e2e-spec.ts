@@ -157,7 +157,7 @@ describe('apps inside a conversation', () => {
         },
         { key: 'refund', name: 'Refund', name_fa: null, name_ar: null },
       ],
-      context_secret: expect.stringMatching(/^pcs_[A-Za-z0-9_-]{43}$/),
+      context_secret: expect.stringMatching(/^pcx_[A-Za-z0-9_-]{43}$/),
     });
     const secret = first.body.context_secret as string;
 
@@ -256,7 +256,7 @@ describe('apps inside a conversation', () => {
     expect(() =>
       jwt.verify(`${head}.${forgedBody}.${signature}`, app.secret, { algorithms: ['HS256'] }),
     ).toThrow('invalid signature');
-    expect(() => jwt.verify(token, 'pcs_someone-elses-secret', { algorithms: ['HS256'] })).toThrow(
+    expect(() => jwt.verify(token, 'pcx_someone-elses-secret', { algorithms: ['HS256'] })).toThrow(
       'invalid signature',
     );
     expect(() => jwt.verify(token, app.secret, { algorithms: ['HS256'], audience: 'another-app' })).toThrow(
@@ -334,7 +334,7 @@ describe('apps inside a conversation', () => {
     const rotated = await app.http.post('/api/v1/app/actions/rotate-secret');
     expect(rotated.status).toBe(200);
     const secret = rotated.body.context_secret as string;
-    expect(secret).toMatch(/^pcs_/);
+    expect(secret).toMatch(/^pcx_/);
     expect(secret).not.toBe(app.secret);
     const fresh = await open();
     expect(() => jwt.verify(fresh, app.secret, { algorithms: ['HS256'] })).toThrow('invalid signature');

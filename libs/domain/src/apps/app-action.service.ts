@@ -26,8 +26,8 @@ import type { AuthAgent } from '../services/token.service';
 import { checkAppUrl } from './app-url';
 
 const KEY_SHAPE = /^[a-z0-9_-]{1,40}$/;
-/** `pcs_` + 32 random bytes: recognisable in a leak, like API keys' `pk_live_`. */
-const newContextSecret = () => `pcs_${randomBytes(32).toString('base64url')}`;
+/** `pcx_` + 32 random bytes: recognisable in a leak, like API keys' `pk_live_`. */
+const newContextSecret = () => `pcx_${randomBytes(32).toString('base64url')}`;
 
 interface ActionRow {
   id: string;
