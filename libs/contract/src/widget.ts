@@ -1,0 +1,154 @@
+/**
+ * The web chat widget: a website channel's public wire. The loader (`/widget.js`) runs on the
+ * business's page; everything else runs in an iframe served from Parley's own origin and talks to
+ * the api below: visitor REST under `/widget/v1` and the visitor socket `/ws/visitor/`. A visitor
+ * is authenticated by its visitor token (`Authorization: Bearer pvt_…` on REST, `?token=` or the
+ * `bearer, <token>` subprotocol on the socket), which reaches that visitor's own conversation and
+ * nothing else.
+ */
+import type { AttachmentKind } from './views';
+
+export const WIDGET_LANGUAGES = ['en', 'fa', 'ar'] as const;
+export type WidgetLanguage = (typeof WIDGET_LANGUAGES)[number];
+
+/** Every visitor token starts so (recognisable in a leak, like `pk_live_`). */
+export const VISITOR_TOKEN_PREFIX = 'pvt_';
+
+/** What the pre-chat form asks: nothing, or a field the visitor may (or must) fill in. */
+export type PreChatField = 'off' | 'optional' | 'required';
+
+/** A website channel's settings, as its admins set them (`POST`/`PATCH /api/v1/channels`). */
+export interface WebChannelSettings {
+  /** Origins (`https://shop.example`, scheme + host + port) whose pages may run the widget. */
+  allowed_origins: string[];
+  /** The bubble's and header's colour, `#rrggbb`. */
+  color: string;
+  /** The first line the widget shows, per language; a missing language falls back to `en`. */
+  greeting: Partial<Record<WidgetLanguage, string>>;
+  /** The languages offered; the visitor's browser language when it is one of them, else the first. */
+  languages: WidgetLanguage[];
+  /** Asked before the first message (and when nobody is online: how to reach the visitor later). */
+  pre_chat: { name: PreChatField; email: PreChatField; phone: PreChatField };
+}
+
+/**
+ * `POST /api/v1/channels {type: "web", name, allowed_origins[], color?, greeting?, languages?,
+ * pre_chat?}` answers the channel with `web` settings and, this once, `identity_secret`
+ * (`POST /api/v1/channels/{id}/web/rotate-identity-secret` answers a new one): a site that knows
+ * its user signs the user's id with it (`hex(HMAC-SHA256(identity_secret, user_id))`).
+ */
+export interface WebChannelCreated {
+  identity_secret: string;
+}
+
+/** `GET /widget/v1/channels/{channel_id}/config?origin=<the host page's origin>` (public). */
+export interface WidgetConfig {
+  channel_id: string;
+  name: string;
+  color: string;
+  greeting: Partial<Record<WidgetLanguage, string>>;
+  languages: WidgetLanguage[];
+  pre_chat: WebChannelSettings['pre_chat'];
+  /** Whether an agent of the workspace is online now. */
+  agents_online: boolean;
+  /** "Usually answers within …": the workspace's median first response of the last 14 days; null without data. */
+  usually_answers_within_seconds: number | null;
+}
+
+/** A site's claim of who its signed-in user is; ignored unless `signature` verifies. */
+export interface VisitorIdentity {
+  user_id: string;
+  name?: string;
+  email?: string;
+  phone?: string;
+  /** hex HMAC-SHA256 of `user_id` under the channel's identity secret. */
+  signature: string;
+}
+
+/**
+ * `POST /widget/v1/channels/{channel_id}/sessions {origin, visitor_token?, identity?, language?}`:
+ * a new visitor (no token, or one that is not this channel's) or the same one again (its token,
+ * kept by the iframe across page loads and tabs). Refused `403 widget_origin_refused` for an
+ * origin the channel does not allow.
+ */
+export interface VisitorSession {
+  visitor_token: string;
+  visitor: VisitorView;
+  /** The visitor's conversation, once it wrote; null before. */
+  conversation_id: string | null;
+}
+
+export interface VisitorView {
+  id: string;
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+  /** True when a signed identity linked the visitor to a known contact. */
+  identified: boolean;
+}
+
+/** An attachment as a visitor sees it: a short-lived link instead of a storage key. */
+export interface WidgetAttachmentView {
+  kind: AttachmentKind;
+  mime: string | null;
+  size: number | null;
+  duration: number | null;
+  file_name: string | null;
+  /** Signed, short-lived; null until the file is stored. */
+  url: string | null;
+}
+
+/**
+ * A message as the visitor sees it: their own and the agents' replies, never private notes,
+ * system lines, agents' e-mails or ids. `status` of the visitor's own messages is `delivered`
+ * once stored and `read` once an agent read it.
+ */
+export interface WidgetMessageView {
+  id: string;
+  seq: number;
+  type: 'visitor' | 'agent';
+  content: string;
+  attachments: WidgetAttachmentView[];
+  status: 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
+  /** The agent's display name on agent messages; null on the visitor's own. */
+  agent_name: string | null;
+  reactions: { emoji: string; count: number }[];
+  edited_at: string | null;
+  deleted: boolean;
+  created_at: string;
+}
+
+/** Visitor REST: `GET /widget/v1/messages?before=<seq>` (newest page first, oldest first within it). */
+export interface WidgetMessagesPage {
+  messages: WidgetMessageView[];
+  has_more: boolean;
+}
+
+/** `POST /widget/v1/messages {content, client_id?}` answers the stored message. */
+export interface WidgetSendInput {
+  content: string;
+  client_id?: string;
+}
+
+/** Visitor socket, server → client. */
+export type VisitorServerFrame =
+  | { type: 'recent_messages'; messages: WidgetMessageView[]; last_seq: number }
+  | { type: 'chat_message'; seq: number; message: WidgetMessageView; client_id: string | null }
+  | { type: 'message_updated'; seq: number; message: WidgetMessageView }
+  | { type: 'message_deleted'; seq: number; message_id: string }
+  | { type: 'message_status'; seq: number; message_id: string; status: WidgetMessageView['status'] }
+  | { type: 'typing_indicator'; is_typing: boolean; agent_name: string }
+  | {
+      type: 'agent_presence';
+      agents_online: boolean;
+      usually_answers_within_seconds: number | null;
+    }
+  | { type: 'error'; code: string; message: string }
+  | { type: 'pong' };
+
+/** Visitor socket, client → server. */
+export type VisitorClientFrame =
+  | { type: 'chat_message'; content: string; client_id?: string }
+  | { type: 'typing'; is_typing: boolean }
+  | { type: 'mark_read'; message_id?: string }
+  | { type: 'ping' };
