@@ -15,6 +15,7 @@ import { PlatformChanges1796042000000 } from './1796042000000-platform-changes';
 import { MessageAppEchoesAndStories1796043100000 } from './1796043100000-message-app-echoes-and-stories';
 import { ApiKeys1796050000000 } from './1796050000000-api-keys';
 import { EventWebhooks1796051000000 } from './1796051000000-event-webhooks';
+import { Bots1796061000000 } from './1796061000000-bots';
 
 /** Every migration in order. `npm run migration:generate` writes a new file: add its class here. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   MessageAppEchoesAndStories1796043100000,
   ApiKeys1796050000000,
   EventWebhooks1796051000000,
+  Bots1796061000000,
 ];

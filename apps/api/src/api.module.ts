@@ -18,6 +18,7 @@ import { AdminEventReadersController } from './controllers/admin-event-readers.c
 import { AdminSecurityController } from './controllers/admin-security.controller';
 import { AgentsController } from './controllers/agents.controller';
 import { ApiKeysController } from './controllers/api-keys.controller';
+import { BotsController } from './controllers/bots.controller';
 import { AttachmentsController } from './controllers/attachments.controller';
 import { AuthController } from './controllers/auth.controller';
 import { ChannelOAuthController } from './controllers/channel-oauth.controller';
@@ -73,6 +74,7 @@ export class ApiModule implements NestModule {
         OperatorSecurityController,
         DivarSessionPageController,
         WebhooksController,
+        BotsController,
       ],
       providers: [
         JwtStrategy,

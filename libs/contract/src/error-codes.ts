@@ -63,6 +63,10 @@ export const ERROR_CODES = [
   'webhook_url_invalid',
   'webhook_url_refused',
   'webhook_events_invalid',
+  'bot_not_handling',
+  'bot_channel_taken',
+  'bot_key_invalid',
+  'bot_exists',
   'internal_error',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

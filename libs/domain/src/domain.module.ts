@@ -13,6 +13,8 @@ import { SpamService } from '@parley/security/spam.service';
 import { TrustedAddressService } from '@parley/security/trusted-address.service';
 import { ConnectionSlots } from '@parley/security/connection-slots';
 import { AgentService } from './services/agent.service';
+import { BotHandoffService } from './services/bot-handoff.service';
+import { BotService } from './services/bot.service';
 import { ApiKeyService } from './services/api-key.service';
 import { AuthService } from './services/auth.service';
 import { ChannelStatusService } from './services/channel-status.service';
@@ -45,6 +47,8 @@ import { WebhookUrlPolicy } from './webhooks/webhook-url.policy';
 const SERVICES = [
   AgentService,
   ApiKeyService,
+  BotService,
+  BotHandoffService,
   AuthService,
   ChannelService,
   ChannelStatusService,

@@ -1,7 +1,7 @@
 import type { ChannelType } from '@parley/contract/channel-types';
 import type {
   AttachmentView,
-  LinkButton,
+  ReplyButton,
   ExternalSendResult,
   MessageStatus,
   MessageType,
@@ -10,6 +10,7 @@ import type {
   PlatformChangeKind,
   PlatformChangeState,
   PlatformChangeView,
+  PressedButton,
 } from '@parley/contract/views';
 import type { ErrorCode } from '@parley/contract/error-codes';
 import type { Attachment } from '@parley/database/entities/message.entity';
@@ -50,7 +51,9 @@ export interface MessageRow {
   expired_at?: Date | null;
   expired_after_days?: number | null;
   /** A support reply's link buttons; absent or null for none. */
-  buttons?: LinkButton[][] | null;
+  buttons?: ReplyButton[][] | null;
+  /** A customer's press of a payload button; absent or null otherwise. */
+  button?: PressedButton | null;
   created_at: Date;
 }
 
@@ -168,6 +171,7 @@ export function toMessageView(row: MessageRow): MessageView {
       ? { at: row.expired_at.toISOString(), after_days: row.expired_after_days ?? 0 }
       : null,
     ...(row.buttons?.length && !deleted ? { buttons: row.buttons } : {}),
+    ...(row.button && !deleted ? { button: row.button } : {}),
     created_at: row.created_at.toISOString(),
   };
 }

@@ -65,5 +65,9 @@ export const ar: Record<ErrorCode, string> = {
   webhook_url_invalid: 'عنوان الويب هوك غير صالح: {reason}.',
   webhook_url_refused: 'لن يرسل Parley الويب هوك إلى هذا العنوان: {reason}.',
   webhook_events_invalid: 'أحداث غير معروفة: {events}. اختر من {allowed}، أو * للجميع.',
+  bot_not_handling: 'لا يتولى روبوت هذا التطبيق هذه المحادثة.',
+  bot_channel_taken: 'القناة {channel_id} لديها روبوت بالفعل.',
+  bot_key_invalid: 'يحتاج الروبوت إلى مفتاح API نشط من مساحة العمل هذه بالصلاحيتين conversations:write وmessages:write.',
+  bot_exists: 'مفتاح API هذا يشغّل روبوتًا بالفعل؛ غيّر قنواته بدلًا من ذلك.',
   internal_error: 'حدث خطأ من جهتنا.',
 };

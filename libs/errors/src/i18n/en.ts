@@ -67,5 +67,9 @@ export const en: Record<ErrorCode, string> = {
   webhook_url_invalid: 'The webhook URL is not valid: {reason}.',
   webhook_url_refused: 'Parley will not send webhooks to this address: {reason}.',
   webhook_events_invalid: 'Unknown webhook events: {events}. Choose from {allowed}, or * for all.',
+  bot_not_handling: 'This conversation is not handled by this app’s bot.',
+  bot_channel_taken: 'Channel {channel_id} already has a bot.',
+  bot_key_invalid: 'A bot needs an active API key of this workspace with the scopes conversations:write and messages:write.',
+  bot_exists: 'This API key already runs a bot; change its channels instead.',
   internal_error: 'Something went wrong on our side.',
 };

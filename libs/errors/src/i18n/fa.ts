@@ -65,5 +65,9 @@ export const fa: Record<ErrorCode, string> = {
   webhook_url_invalid: 'نشانی وب‌هوک معتبر نیست: {reason}.',
   webhook_url_refused: 'Parley به این نشانی وب‌هوک نمی‌فرستد: {reason}.',
   webhook_events_invalid: 'رویدادهای ناشناخته: {events}. از میان {allowed} انتخاب کنید، یا * برای همه.',
+  bot_not_handling: 'این گفتگو در دست ربات این برنامه نیست.',
+  bot_channel_taken: 'کانال {channel_id} از قبل ربات دارد.',
+  bot_key_invalid: 'ربات به یک کلید API فعال از همین فضای کاری با دسترسی‌های conversations:write و messages:write نیاز دارد.',
+  bot_exists: 'این کلید API از قبل یک ربات دارد؛ به جای آن کانال‌هایش را تغییر دهید.',
   internal_error: 'مشکلی در سمت ما پیش آمد.',
 };
