@@ -67,7 +67,11 @@ describe('chatbots with hand-off', () => {
   };
 
   beforeAll(async () => {
+    const apiPort = await freePort();
     environment = await freshEnvironment({
+      // Divar's OAuth returns to the api at a known address.
+      API_PORT: String(apiPort),
+      API_PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
       // The example bot listens on loopback: the operator allows exactly that address.
       WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
       WEBHOOK_POLL_MS: '100',
@@ -384,6 +388,68 @@ describe('chatbots with hand-off', () => {
       expect(pressed).toHaveLength(1);
       expect(pressed[0]).toMatchObject({ type: 'customer', content: 'Bags', button: { payload: 'cat:bags', caption: 'Bags' } });
     }, 10000);
+  });
+
+  it('Divar: payload buttons go out as open_server_link actions, a press comes back through the session URL', async () => {
+    const divar = environment.simulator.divar;
+    const app = divar.newApp();
+    const created = await a.http.post('/api/v1/channels', {
+      type: 'divar',
+      name: 'Divar chat',
+      app_slug: app.slug,
+      api_key: app.apiKey,
+      identification_key: app.identificationKey,
+      client_secret: app.clientSecret,
+    });
+    expect(created.status).toBe(201);
+    const channelId = created.body.id as string;
+    divar.setEventsUrl(app.slug, `${environment.env.PUBLIC_URL}/webhooks/divar/${channelId}`);
+    // The owner grants access: Divar's consent page, then Parley's callback.
+    const start = await a.http.get(`/api/v1/channels/${channelId}/divar/authorize`);
+    const consent = await fetch(start.body.url as string, { redirect: 'manual' });
+    await (await fetch(consent.headers.get('location')!, { redirect: 'manual' })).arrayBuffer();
+    await eventually(async () => expect((await a.http.get(`/api/v1/channels/${channelId}`)).body.status).toBe('active'), 10000);
+    expect((await a.http.patch(`/api/v1/bots/${bot.id}`, { channel_ids: [channelA.id, channelId] })).status).toBe(200);
+    const divarConversation = `bot-chat-${Date.now()}`;
+    const event = divar.chatbotMessage(divarConversation, { type: 'TEXT', text: 'سلام' });
+    expect(await divar.postEvent(app.slug, event)).toBe(200);
+    let id = '';
+    await eventually(async () => {
+      const [row] = await api.db.query(`SELECT id, bot_api_key_id FROM conversation WHERE channel_id = $1`, [channelId]);
+      expect(row?.bot_api_key_id).toBe(bot.id);
+      id = row.id;
+    }, 10000);
+    const botHttp = new HttpClient(api.url).as(bot.key);
+    const sent = await botHttp.post(`/api/v1/message/conversation/${id}/send-message/`, {
+      content: 'چه کمکی می‌توانم بکنم؟',
+      type: 'support',
+      buttons: [[{ caption: 'Order status', payload: 'order_status' }, { caption: 'Website', url: 'https://shop.example' }]],
+    });
+    expect(sent.status).toBe(201);
+    let action: { open_server_link: { data: string } } | undefined;
+    await eventually(() => {
+      const [call] = divar.sent('bot_send', divarConversation);
+      const buttons = (call?.body.buttons as { rows: { buttons: { action: unknown; caption: string }[] }[] }) ?? undefined;
+      expect(buttons?.rows[0].buttons[1]).toEqual({ action: { open_direct_link: 'https://shop.example/' }, caption: 'Website' });
+      action = buttons.rows[0].buttons[0].action as typeof action;
+      expect(action?.open_server_link.data).toBeDefined();
+    }, 10000);
+    const sessionUrl = `${environment.env.PUBLIC_URL}/webhooks/divar/${channelId}/session`;
+    const press = await divar.pressServerLink(app.slug, sessionUrl, {
+      conversationId: divarConversation,
+      data: action!.open_server_link.data,
+    });
+    expect(press.status).toBe(200);
+    expect(typeof press.body.url).toBe('string');
+    // Divar sending the same press again stores it once.
+    await divar.pressServerLink(app.slug, sessionUrl, { conversationId: divarConversation, data: action!.open_server_link.data });
+    const pressed = (await history(a, id)).filter((m) => m.button);
+    expect(pressed).toHaveLength(1);
+    expect(pressed[0]).toMatchObject({
+      type: 'customer',
+      content: 'Order status',
+      button: { payload: 'order_status', caption: 'Order status' },
+    });
   });
 
   it('revoking the bot’s key hands every conversation it holds to people', async () => {
