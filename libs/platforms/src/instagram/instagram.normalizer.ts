@@ -172,7 +172,7 @@ function normalizeEvent(event: z.infer<typeof readable>): PlatformInbound {
     replyToExternalId: message.reply_to?.mid ?? null,
     story,
     // A tapped quick reply: Meta sends the title as the text and our payload beside it.
-    button: message.quick_reply ? { payload: message.quick_reply.payload, caption: content } : null,
+    ...(message.quick_reply ? { button: { payload: message.quick_reply.payload, caption: content } } : {}),
   };
 }
 

@@ -195,7 +195,9 @@ export function normalizeTelegramUpdate(body: unknown): TelegramInbound {
 function normalizePress(press: z.infer<typeof callbackQuery>): TelegramInbound {
   const chat = press.message?.chat;
   if (press.data === undefined) return { kind: 'ignored', reason: 'a press without callback data (a game)' };
-  if (!chat || chat.type !== 'private') return { kind: 'ignored', reason: 'a press outside a private chat' };
+  // Without the message (an inline-mode message) there is no chat: nothing of a conversation.
+  if (!chat) return { kind: 'ignored', reason: 'a press without a message in a chat' };
+  if (chat.type !== 'private') return { kind: 'ignored', reason: `a press in a ${chat.type} chat` };
   if (press.from.is_bot) return { kind: 'ignored', reason: 'a press by a bot' };
   const caption =
     press.message?.reply_markup?.inline_keyboard.flat().find((b) => b.callback_data === press.data)?.text ??
