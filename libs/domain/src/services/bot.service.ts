@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { BotRemovedView, BotView } from '@parley/contract/bots';
@@ -8,6 +8,7 @@ import { AppError, notFound } from '@parley/errors/app-error';
 import type { ConversationRow } from '../presenters/conversation.presenter';
 import { toConversationView } from '../presenters/conversation.presenter';
 import { BotHandoffService } from './bot-handoff.service';
+import { ChannelService } from './channel.service';
 import { SHARED_VIEW_SELECT } from './conversation-queries';
 import { agentIdOf, type AuthAgent } from './token.service';
 
@@ -53,9 +54,12 @@ const toBotView = (row: BotRow): BotView => ({
  */
 @Injectable()
 export class BotService {
+  private readonly logger = new Logger(BotService.name);
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly handoff: BotHandoffService,
+    private readonly channels: ChannelService,
   ) {}
 
   async list(workspaceId: string): Promise<BotView[]> {
@@ -75,7 +79,7 @@ export class BotService {
     admin: AuthAgent,
     input: { apiKeyId: string; channelIds: string[] },
   ): Promise<BotView> {
-    return this.db.transaction(async (manager) => {
+    const bot = await this.db.transaction(async (manager) => {
       const [key]: { id: string; scopes: string[]; revoked_at: Date | null }[] = await manager.query(
         `SELECT id, scopes, revoked_at FROM api_key WHERE workspace_id = $1 AND id = $2 FOR SHARE`,
         [workspaceId, input.apiKeyId],
@@ -92,11 +96,13 @@ export class BotService {
       await this.setChannels(manager, workspaceId, key.id, input.channelIds);
       return this.get(workspaceId, key.id, manager);
     });
+    await this.listenForPresses(workspaceId, bot);
+    return bot;
   }
 
   /** Replaces the bot's channels; conversations it already holds stay its own until handed off. */
   async update(workspaceId: string, id: string, channelIds: string[]): Promise<BotView> {
-    return this.db.transaction(async (manager) => {
+    const bot = await this.db.transaction(async (manager) => {
       const found: unknown[] = await manager.query(
         `SELECT 1 FROM bot WHERE workspace_id = $1 AND api_key_id = $2 FOR UPDATE`,
         [workspaceId, id],
@@ -106,6 +112,21 @@ export class BotService {
       await manager.query(`UPDATE bot SET updated_at = now() WHERE api_key_id = $1`, [id]);
       return this.get(workspaceId, id, manager);
     });
+    await this.listenForPresses(workspaceId, bot);
+    return bot;
+  }
+
+  /**
+   * Registers each of the bot's channels' webhooks again, so a channel connected before presses
+   * existed asks its platform for them too (Telegram's allowed_updates now name callback_query).
+   * A platform that refuses now leaves the bot working for messages; the admin is told in the log.
+   */
+  private async listenForPresses(workspaceId: string, bot: BotView): Promise<void> {
+    for (const channel of bot.channels) {
+      await this.channels.reconnect(workspaceId, channel.id).catch((error: Error) =>
+        this.logger.warn(`channel ${channel.id}: webhook not registered again: ${error.message}`),
+      );
+    }
   }
 
   /** Removes the bot: every conversation it holds goes to people first (a system line in each says so). */
