@@ -388,6 +388,20 @@ describe('chatbots with hand-off', () => {
       expect(pressed).toHaveLength(1);
       expect(pressed[0]).toMatchObject({ type: 'customer', content: 'Bags', button: { payload: 'cat:bags', caption: 'Bags' } });
     }, 10000);
+    // The customer unsends it: the press is erased with its text, in the row and in the event log.
+    const tapMid = ((tap.entry as { messaging: { message: { mid: string } }[] }[])[0].messaging[0].message).mid;
+    await sim.postInstagramWebhook(sim.instagramMessage(account.igUserId, customer, { mid: tapMid, is_deleted: true }));
+    await eventually(async () => {
+      const [row] = await api.db.query(`SELECT button, deleted_at FROM message WHERE external_id = $1`, [tapMid]);
+      expect(row.deleted_at).not.toBeNull();
+      expect(row.button).toBeNull();
+    }, 10000);
+    const [logged] = await api.db.query(
+      `SELECT count(*)::int AS n FROM event WHERE payload->'message'->>'id' = (SELECT id::text FROM message WHERE external_id = $1)
+          AND payload->'message' ? 'button'`,
+      [tapMid],
+    );
+    expect(logged.n).toBe(0);
   });
 
   it('Divar: payload buttons go out as open_server_link actions, a press comes back through the session URL', async () => {
@@ -467,6 +481,20 @@ describe('chatbots with hand-off', () => {
     // The channel's next customer goes straight to people.
     const next = (await customerWrites(api, a.workspaceId, channel.id, { text: 'hello?' })).message.conversation_id;
     expect((await a.http.get(`/api/v1/conversations/${next}`)).body.bot).toBeNull();
+  });
+
+  it('removing a bot hands its conversations to people; another workspace cannot remove it', async () => {
+    const key = await createKey(a, 'Weekend bot', ['conversations:write', 'messages:write']);
+    const channel = await createChannel(api, a.workspaceId, 'Weekend line');
+    expect((await a.http.post('/api/v1/bots', { api_key_id: key.id, channel_ids: [channel.id] })).status).toBe(201);
+    const id = (await customerWrites(api, a.workspaceId, channel.id, { text: 'weekend' })).message.conversation_id;
+    expect((await b.http.delete(`/api/v1/bots/${key.id}`)).status).toBe(404);
+    const removed = await a.http.delete(`/api/v1/bots/${key.id}`);
+    expect(removed.status).toBe(200);
+    expect(removed.body).toEqual({ id: key.id, handed_off: 1 });
+    expect((await a.http.get(`/api/v1/conversations/${id}`)).body).toMatchObject({ bot: null, status: 'open' });
+    // The key itself still works as an app; it is only no longer a bot.
+    expect((await key.http.post(`/api/v1/conversations/${id}/handoff`, {})).status).toBe(200);
   });
 
   it('OpenAPI documents the hand-off with its scope and the bots routes as admins’ only', async () => {

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import type { AttachmentView, ReplyButton, MessageStatus, MessageType, StoryRef } from '@parley/contract/views';
+import type { AttachmentView, PressedButton, ReplyButton, MessageStatus, MessageType, StoryRef } from '@parley/contract/views';
 
 /** An attachment as stored: what agents see, and the platform's reference, which stays on the server. */
 export interface Attachment extends AttachmentView {
@@ -30,6 +30,8 @@ export class Message {
   @Column({ type: 'uuid', nullable: true }) replyToId!: string | null;
   /** Rows of link buttons a support reply carries to the platform; null for none. */
   @Column({ type: 'jsonb', nullable: true }) buttons!: ReplyButton[][] | null;
+  /** A customer's press of a payload button: the button pressed. */
+  @Column({ type: 'jsonb', nullable: true }) button!: PressedButton | null;
   /** Set when inbound spam rules flagged the message (it is stored all the same). */
   @Column({ type: 'text', nullable: true }) spamReason!: string | null;
   /** A support message the business wrote in the platform's own app (an echo), not sent by Parley. */

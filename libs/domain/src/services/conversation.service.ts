@@ -224,7 +224,8 @@ export class ConversationService {
           manager,
           workspaceId,
           row,
-          { kind: 'takeover', agentName: actor.name },
+          // An app assigning it (the bot itself, say) hands it to people; an agent takes it.
+          actor.app ? { kind: 'handoff', by: actor.name, reason: null } : { kind: 'takeover', agentName: actor.name },
           actor.id,
           false,
         );
