@@ -291,6 +291,15 @@ describe('chatbots with hand-off', () => {
     expect((await history(a, id)).filter((m) => m.type === 'system').map((m) => m.content)).toEqual([
       'Handed to a person by Order bot',
     ]);
+    // An agent may hand a bot's conversation off too.
+    const byAgent = (await customerWrites(api, a.workspaceId, channelA.id, { text: 'agent hands off' })).message
+      .conversation_id;
+    const agentHandoff = await a.http.post(`/api/v1/conversations/${byAgent}/handoff`, { reason: 'VIP customer' });
+    expect(agentHandoff.status).toBe(200);
+    expect(agentHandoff.body).toMatchObject({ bot: null, status: 'open' });
+    expect((await history(a, byAgent)).find((m) => m.type === 'system')?.content).toBe(
+      'Handed to a person by Admin: VIP customer',
+    );
     // A conversation no bot ever handled is not the bot's to hand off.
     const plain = await customerWrites(api, b.workspaceId, channelB, { text: 'no bot here' });
     const own = await keyOfB.http.post(`/api/v1/conversations/${plain.message.conversation_id}/handoff`, {});
@@ -380,7 +389,7 @@ describe('chatbots with hand-off', () => {
         { content_type: 'text', title: 'Bags', payload: 'cat:bags' },
       ]);
     }, 10000);
-    const tap = sim.instagramMessage(account.igUserId, customer, { text: 'Bags', quick_reply: { payload: 'cat:bags' } });
+    const tap = sim.instagramQuickReply(account.igUserId, customer, 'Bags', 'cat:bags');
     expect(await sim.postInstagramWebhook(tap)).toBe(200);
     expect(await sim.postInstagramWebhook(tap)).toBe(200);
     await eventually(async () => {

@@ -463,6 +463,11 @@ export class PlatformSimulator {
     });
   }
 
+  /** The customer taps one of our quick replies: Meta sends its title as the text, our payload beside it. */
+  instagramQuickReply(igUserId: string, from: string, title: string, payload: string) {
+    return this.instagramMessage(igUserId, from, { text: title, quick_reply: { payload } });
+  }
+
   /** Meta's echo of a message our account sent to `to` (typed in the Instagram app, or one of Parley's sends). */
   instagramEcho(igUserId: string, to: string, message: Record<string, unknown>) {
     return this.instagramEvent(igUserId, {
