@@ -17,6 +17,7 @@ import { ApiKeys1796050000000 } from './1796050000000-api-keys';
 import { EventWebhooks1796051000000 } from './1796051000000-event-webhooks';
 import { OAuthApps1796060000000 } from './1796060000000-oauth-apps';
 import { AppActions1796062000000 } from './1796062000000-app-actions';
+import { Bots1796061000000 } from './1796061000000-bots';
 
 /** Every migration in order. `npm run migration:generate` writes a new file: add its class here. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   EventWebhooks1796051000000,
   OAuthApps1796060000000,
   AppActions1796062000000,
+  Bots1796061000000,
 ];

@@ -121,7 +121,7 @@ describe('channels end to end', () => {
         url: `${environment.env.PUBLIC_URL}/webhooks/telegram/${telegram.id}`,
         secret_token: expect.stringMatching(/^[A-Za-z0-9_-]{1,256}$/),
       });
-      expect(setWebhook?.body.allowed_updates).toEqual(['message', 'edited_message']);
+      expect(setWebhook?.body.allowed_updates).toEqual(['message', 'edited_message', 'callback_query']);
       expect(JSON.stringify(telegram)).not.toContain(String(setWebhook?.body.secret_token));
     });
 

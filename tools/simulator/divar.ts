@@ -167,6 +167,34 @@ export class DivarSimulator {
     return response.status;
   }
 
+  /**
+   * The user presses an `open_server_link` button under one of the app's messages (divar.md §6):
+   * Divar posts the button's `data` as `extra_data` to the app's session URL, with the chat and
+   * the presser; answers Parley's status and body (the `url` Divar would open).
+   */
+  async pressServerLink(
+    slug: string,
+    sessionUrl: string,
+    press: { conversationId: string; data: unknown; postToken?: string; userId?: string },
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    const app = this.apps.get(slug);
+    if (!app) throw new Error(`no Divar app ${slug}`);
+    const response = await fetch(sessionUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: app.identificationKey, api_version: '2' },
+      body: JSON.stringify({
+        conversation_id: press.conversationId,
+        post_token: press.postToken ?? '',
+        user_side: press.postToken ? 'DEMAND' : undefined,
+        source: 'CHAT_MESSAGE_ACTION',
+        extra_data: press.data,
+        user_id: press.userId ?? app.userId,
+      }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  }
+
   /** A customer's message in a chat on an ad: `NEW_MESSAGE` (the NEW_MESSAGE_ON_POST subscription). */
   postMessage(
     conversationId: string,

@@ -60,6 +60,8 @@ export interface TelegramChatMessage {
   deleted: boolean;
   /** The bot's reactions on it (setMessageReaction replaces them). */
   reactions: { type: string; emoji?: string }[];
+  /** The inline keyboard the bot sent with it, if any. */
+  replyMarkup?: { inline_keyboard: { text: string; url?: string; callback_data?: string }[][] };
 }
 
 /** The Bot API's ReactionTypeEmoji: the only emoji bots may react with. */
@@ -142,6 +144,8 @@ export class PlatformSimulator {
   private readonly telegramMessages = new Map<string, TelegramChatMessage>();
   /** Instagram messages customers sent (by mid) and the business's reaction on each. */
   private readonly igMessages = new Map<string, { reaction: string | null }>();
+  /** Callback queries (presses) sent to Parley, by id: whether answerCallbackQuery came for each. */
+  readonly callbackQueries = new Map<string, { answered: boolean; botId: string }>();
   private server?: Server;
   private cdn?: Server;
   private updateId = 1;
@@ -179,6 +183,17 @@ export class PlatformSimulator {
         req.body as { user_id?: number; name?: string; text?: string },
       )
         .then((status) => res.json({ delivered: status }))
+        .catch(next);
+    });
+    app.post('/_sim/telegram/:botId/press', (req, res, next) => {
+      const body = req.body as { user_id?: number; message_id?: string; caption?: string };
+      this.pressTelegramButton(
+        req.params.botId,
+        { id: body.user_id ?? 424242, first_name: 'Demo Customer' },
+        `${body.user_id ?? 424242}:${body.message_id}`,
+        String(body.caption ?? ''),
+      )
+        .then(({ status }) => res.json({ delivered: status }))
         .catch(next);
     });
     app.get('/_sim/calls', (_req, res) => res.json(this.calls.map(({ files: _f, ...call }) => call)));
@@ -323,6 +338,52 @@ export class PlatformSimulator {
     };
   }
 
+  /**
+   * The customer presses the inline button captioned `caption` under the bot's message
+   * `messageExternalId` (`<chat id>:<message id>`, as Parley stores it): a `callback_query` update
+   * as Telegram sends it, with the message and its keyboard. Answers the query id and Parley's status.
+   */
+  async pressTelegramButton(
+    botId: number | string,
+    from: { id: number; first_name?: string; username?: string },
+    messageExternalId: string,
+    caption: string,
+  ): Promise<{ status: number; queryId: string }> {
+    const message = this.telegramChatMessage(botId, messageExternalId);
+    const button = message?.replyMarkup?.inline_keyboard.flat().find((b) => b.text === caption);
+    if (!message || !button?.callback_data)
+      throw new Error(`no callback button "${caption}" under ${messageExternalId}`);
+    const [chatId, messageId] = messageExternalId.split(':');
+    const queryId = String(BigInt(Date.now()) * 1000n + BigInt(Math.floor(Math.random() * 1000)));
+    this.callbackQueries.set(queryId, { answered: false, botId: String(botId) });
+    const status = await this.postTelegramUpdate(botId, this.telegramPressUpdate(queryId, from, {
+      message_id: Number(messageId),
+      date: Math.floor(message.date / 1000),
+      chat: { id: Number(chatId), type: 'private' },
+      text: message.text,
+      reply_markup: message.replyMarkup,
+    }, button.callback_data));
+    return { status, queryId };
+  }
+
+  /** A callback_query update (https://core.telegram.org/bots/api#callbackquery); sent again, it is Telegram's retry. */
+  telegramPressUpdate(
+    queryId: string,
+    from: { id: number; first_name?: string; username?: string },
+    message: Record<string, unknown>,
+    data: string,
+  ): Record<string, unknown> {
+    return {
+      callback_query: {
+        id: queryId,
+        from: { is_bot: false, first_name: 'Customer', ...from },
+        message: { from: { id: 0, is_bot: true, first_name: 'Bot' }, ...message },
+        chat_instance: `${from.id}`,
+        data,
+      },
+    };
+  }
+
   /** Registers a downloadable file (voice, photo) and returns its file_id. */
   addTelegramFile(bytes: Buffer, mime: string, extension: string, options: { stall?: boolean } = {}): string {
     const fileId = `AgAC${randomBytes(12).toString('base64url')}`;
@@ -400,6 +461,11 @@ export class PlatformSimulator {
       recipient: { id: igUserId },
       message: { mid, ...message },
     });
+  }
+
+  /** The customer taps one of our quick replies: Meta sends its title as the text, our payload beside it. */
+  instagramQuickReply(igUserId: string, from: string, title: string, payload: string) {
+    return this.instagramMessage(igUserId, from, { text: title, quick_reply: { payload } });
   }
 
   /** Meta's echo of a message our account sent to `to` (typed in the Instagram app, or one of Parley's sends). */
@@ -496,6 +562,7 @@ export class PlatformSimulator {
 
     const bot = this.botFor(match[1], token);
     const chatId = String(body.chat_id ?? '');
+    const markup = typeof body.reply_markup === 'string' ? JSON.parse(body.reply_markup) : body.reply_markup;
     const sentMessage = (extra: { text?: unknown; caption?: unknown }) => {
       const messageId = (bot.nextMessageId.get(chatId) ?? 0) + 1;
       bot.nextMessageId.set(chatId, messageId);
@@ -507,12 +574,14 @@ export class PlatformSimulator {
         media: extra.text === undefined,
         deleted: false,
         reactions: [],
+        replyMarkup: markup ?? undefined,
       });
       return {
         message_id: messageId,
         date: Math.floor(Date.now() / 1000),
         chat: { id: Number(chatId), type: 'private' },
         ...extra,
+        ...(markup ? { reply_markup: markup } : {}),
       };
     };
     switch (method) {
@@ -576,6 +645,13 @@ export class PlatformSimulator {
       }
       case 'sendChatAction':
         return answer(200, { ok: true, result: true });
+      case 'answerCallbackQuery': {
+        const query = this.callbackQueries.get(String(body.callback_query_id));
+        if (!query || query.botId !== String(bot.id))
+          return answer(400, { ok: false, error_code: 400, description: 'Bad Request: query is too old or query ID is invalid' });
+        query.answered = true;
+        return answer(200, { ok: true, result: true });
+      }
       case 'editMessageText':
       case 'editMessageCaption':
       case 'deleteMessage':

@@ -20,6 +20,7 @@ import { AdminSecurityController } from './controllers/admin-security.controller
 import { AgentsController } from './controllers/agents.controller';
 import { ApiKeysController } from './controllers/api-keys.controller';
 import { AppActionsController } from './controllers/app-actions.controller';
+import { BotsController } from './controllers/bots.controller';
 import { AttachmentsController } from './controllers/attachments.controller';
 import { AuthController } from './controllers/auth.controller';
 import { ChannelOAuthController } from './controllers/channel-oauth.controller';
@@ -86,6 +87,7 @@ export class ApiModule implements NestModule {
         OAuthController,
         AppActionsController,
         ConversationAppsController,
+        BotsController,
       ],
       providers: [
         JwtStrategy,

@@ -40,6 +40,7 @@ const en = {
     ad: 'Ad: {{token}}',
     mine: 'Mine',
     unassigned: 'Unassigned',
+    bot: 'Bot',
     all: 'All',
     anyStatus: 'Any status',
     search: 'Search by name or username',
@@ -141,6 +142,13 @@ const en = {
     deleteTooOld:
       'Delete this message? It is older than {{hours}} hours, so it stays in the customer’s chat on {{platform}}.',
     reactionStays: 'Parley only: {{platform}} does not take this reaction',
+  },
+  bot: {
+    badge: 'Bot: {{name}}',
+    handling: '{{name}} (a bot) is handling this conversation.',
+    takeOver: 'Take over',
+    buttons: 'Buttons sent with the message',
+    pressed: 'Pressed a button:',
   },
   window: {
     left: '{{time}} left to reply (Instagram 24-hour window)',
@@ -471,6 +479,7 @@ const fa: Dict = {
     ad: 'آگهی: {{token}}',
     mine: 'مال من',
     unassigned: 'بدون مسئول',
+    bot: 'ربات',
     all: 'همه',
     anyStatus: 'هر وضعیتی',
     search: 'جستجو با نام یا نام کاربری',
@@ -572,6 +581,13 @@ const fa: Dict = {
     deleteTooOld:
       'این پیام حذف شود؟ بیش از {{hours}} ساعت از آن گذشته، پس در گفتگوی مشتری در {{platform}} می‌ماند.',
     reactionStays: 'فقط در Parley: {{platform}} این واکنش را نمی‌پذیرد',
+  },
+  bot: {
+    badge: 'ربات: {{name}}',
+    handling: '{{name}} (ربات) به این گفتگو پاسخ می‌دهد.',
+    takeOver: 'در دست گرفتن',
+    buttons: 'دکمه‌های همراه پیام',
+    pressed: 'دکمه‌ای را زد:',
   },
   window: {
     left: '{{time}} تا پایان پنجرهٔ ۲۴ ساعتهٔ اینستاگرام',
@@ -899,6 +915,7 @@ const ar: Dict = {
     ad: 'الإعلان: {{token}}',
     mine: 'محادثاتي',
     unassigned: 'غير مسندة',
+    bot: 'روبوت',
     all: 'الكل',
     anyStatus: 'أي حالة',
     search: 'ابحث بالاسم أو اسم المستخدم',
@@ -1000,6 +1017,13 @@ const ar: Dict = {
     deleteTooOld:
       'هل تريد حذف هذه الرسالة؟ مضى عليها أكثر من {{hours}} ساعة، لذا تبقى في محادثة العميل على {{platform}}.',
     reactionStays: 'في Parley فقط: لا يقبل {{platform}} هذا التفاعل',
+  },
+  bot: {
+    badge: 'روبوت: {{name}}',
+    handling: 'يتولى {{name}} (روبوت) هذه المحادثة.',
+    takeOver: 'تولَّ المحادثة',
+    buttons: 'الأزرار المرسلة مع الرسالة',
+    pressed: 'ضغط زرًا:',
   },
   window: {
     left: 'تبقّى {{time}} للرد (نافذة إنستغرام 24 ساعة)',

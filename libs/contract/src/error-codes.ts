@@ -75,6 +75,10 @@ export const ERROR_CODES = [
   'app_actions_invalid',
   'app_action_url_invalid',
   'card_invalid',
+  'bot_not_handling',
+  'bot_channel_taken',
+  'bot_key_invalid',
+  'bot_exists',
   'internal_error',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -16,7 +16,7 @@ export const CONVERSATION_STATUSES = ['open', 'support_active', 'pending', 'reso
 export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
 
 /** What a `conversation_updated` says changed. */
-export const CONVERSATION_CHANGES = ['status', 'assignee', 'unread_count', 'last_message'] as const;
+export const CONVERSATION_CHANGES = ['status', 'assignee', 'unread_count', 'last_message', 'bot'] as const;
 export type ConversationChange = (typeof CONVERSATION_CHANGES)[number];
 
 /** customer: from the customer; support: an agent's reply to the platform; note: private; system. */
@@ -117,6 +117,11 @@ export interface ConversationView {
   channel: { id: string; type: ChannelType; name: string };
   contact: { id: string; name: string | null; username: string | null; avatar_url: string | null };
   assignee: { id: string; name: string } | null;
+  /**
+   * The bot handling it (`id` is its API key's id, `name` the key's name), or null when people have
+   * it: a bot's conversation is out of the agents' queue until it is handed off or taken over.
+   */
+  bot: { id: string; name: string } | null;
   last_message_at: string;
   last_message_preview: string | null;
   last_customer_message_at: string | null;
@@ -251,6 +256,24 @@ export interface LinkButton {
   url: string;
 }
 
+/**
+ * A button under a reply that answers: the customer's press comes back as a customer message whose
+ * content is the caption and whose `button` carries the payload (Telegram's callback_data,
+ * Instagram's quick reply payload, Divar's open_server_link data).
+ */
+export interface PayloadButton {
+  caption: string;
+  payload: string;
+}
+
+export type ReplyButton = LinkButton | PayloadButton;
+
+/** The button a customer pressed: what the reply that carried it said it means. */
+export interface PressedButton {
+  payload: string;
+  caption: string;
+}
+
 export interface MessageView {
   id: string;
   seq: number;
@@ -282,10 +305,12 @@ export interface MessageView {
   platform_change: PlatformChangeView | null;
   /** Erased by the channel's retention period: when, and after how many days. Never what it said. */
   expired?: { at: string; after_days: number } | null;
-  /** The link buttons a support reply carries, row by row; absent when it has none. */
-  buttons?: LinkButton[][];
+  /** The buttons a support reply carries (link or payload), row by row; absent when it has none. */
+  buttons?: ReplyButton[][];
   /** A result card an app posted (on a private note); absent otherwise. */
   card?: MessageCard;
+  /** On a customer's press of a payload button: the button; absent on every other message. */
+  button?: PressedButton;
   created_at: string;
 }
 

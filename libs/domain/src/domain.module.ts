@@ -15,6 +15,8 @@ import { ConnectionSlots } from '@parley/security/connection-slots';
 import { AppActionService } from './apps/app-action.service';
 import { AppCardService } from './apps/app-card.service';
 import { AgentService } from './services/agent.service';
+import { BotHandoffService } from './services/bot-handoff.service';
+import { BotService } from './services/bot.service';
 import { ApiKeyService } from './services/api-key.service';
 import { AuthService } from './services/auth.service';
 import { ChannelStatusService } from './services/channel-status.service';
@@ -53,6 +55,8 @@ const SERVICES = [
   AppActionService,
   AppCardService,
   ApiKeyService,
+  BotService,
+  BotHandoffService,
   AuthService,
   ChannelService,
   ChannelStatusService,

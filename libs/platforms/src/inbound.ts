@@ -1,4 +1,4 @@
-import type { StoryRef } from '@parley/contract/views';
+import type { PressedButton, StoryRef } from '@parley/contract/views';
 import type { Attachment } from '@parley/database/entities/message.entity';
 import type { MediaSource } from './platform';
 
@@ -20,6 +20,10 @@ export type PlatformInbound =
       story?: StoryRef | null;
       /** The listing the conversation is about (a Divar ad), stored on the conversation; absent elsewhere. */
       conversationAd?: { post_token: string } | null;
+      /** A press of one of our payload buttons: its payload and caption (the caption is also `content`). */
+      button?: PressedButton | null;
+      /** What the adapter's acknowledgePress needs to tell the platform the press was received. */
+      pressAck?: string | null;
     }
   | { kind: 'edit'; externalId: string; content: string }
   | { kind: 'unsend'; externalId: string }

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ChannelType } from '@parley/contract/channel-types';
-import type { LinkButton } from '@parley/contract/views';
+import type { ReplyButton } from '@parley/contract/views';
 import type { Attachment } from '@parley/database/entities/message.entity';
 import type { PlatformWebhook } from './webhook';
 
@@ -37,8 +37,8 @@ export interface OutboundMessage {
   recipientId: string;
   text: string;
   attachment?: OutboundAttachment;
-  /** Rows of link buttons under the message, for platforms with `linkButtons`. */
-  buttons?: LinkButton[][];
+  /** Rows of buttons under the message: link buttons where `linkButtons`, payload buttons where `payloadButtons`. */
+  buttons?: ReplyButton[][];
   /** Send with Instagram's HUMAN_AGENT tag (allowed up to 7 days after the customer's last message). */
   humanAgentTag?: boolean;
 }
@@ -96,6 +96,16 @@ export interface PlatformAdapter {
   readonly type: ChannelType;
   /** Whether replies may carry rows of link buttons. */
   readonly linkButtons: boolean;
+  /**
+   * Present when replies may carry buttons that answer (the customer's press comes back as an
+   * inbound message with `button`): the longest payload in bytes, the longest caption in characters.
+   */
+  readonly payloadButtons?: { maxPayloadBytes: number; maxCaptionLength?: number };
+  /**
+   * Tells the platform a press was received, where it waits for that (Telegram's client spins
+   * until answerCallbackQuery); `token` is the inbound message's `pressAck`.
+   */
+  acknowledgePress?(channel: ChannelAccess, token: string): Promise<void>;
   /** Present when the account is connected by its owner's OAuth grant rather than by a pasted token. */
   readonly oauth?: PlatformOAuth;
   /** The longest text one message may carry on this platform. */

@@ -1,9 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { BotService } from '@parley/domain/services/bot.service';
 import { ConversationService } from '@parley/domain/services/conversation.service';
 import { MessageQueryService } from '@parley/domain/services/message-query.service';
 import type { AuthAgent } from '@parley/domain/services/token.service';
 import { CurrentAgent, Scopes } from '../auth/auth.guards';
+import { HandoffDto } from '../dtos/bot.dto';
 import { AssignDto, ConversationListQueryDto, MarkReadDto } from '../dtos/conversation.dto';
 import { IdPipe } from '../dtos/id.pipe';
 import { MessageHistoryQueryDto } from '../dtos/page.dto';
@@ -15,6 +17,7 @@ export class ConversationsController {
   constructor(
     private readonly conversations: ConversationService,
     private readonly messages: MessageQueryService,
+    private readonly bots: BotService,
   ) {}
 
   @Get()
@@ -24,6 +27,7 @@ export class ConversationsController {
       status: query.status,
       assignee: query.assignee,
       channelId: query.channel_id,
+      handledBy: query.handled_by,
       q: query.q,
       cursor: query.cursor,
       limit: query.limit,
@@ -56,6 +60,22 @@ export class ConversationsController {
     @Body() dto: AssignDto,
   ) {
     return this.conversations.assign(me.workspaceId, me, id, dto.agent_id);
+  }
+
+  @Post(':id/handoff')
+  @Scopes('conversations:write')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Move a conversation from its bot to people',
+    description:
+      'Called by the bot handling it (its API key) or by an agent: the bot stops, the status becomes `open`, a `system` message says who handed it off and why, and agents are notified as of a new conversation. Another app, or a conversation no bot handled, is `409 bot_not_handling`; calling again once handed off answers the conversation as it is.',
+  })
+  handoff(
+    @CurrentAgent() me: AuthAgent,
+    @Param('id', new IdPipe('conversation')) id: string,
+    @Body() dto: HandoffDto,
+  ) {
+    return this.bots.handOff(me.workspaceId, me, id, dto.reason ?? null);
   }
 
   @Post(':id/unassign')

@@ -23,6 +23,14 @@ export class ConversationListQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional() @IsOptional() @IsUUID() channel_id?: string;
 
+  @ApiPropertyOptional({
+    enum: ['bot', 'people'],
+    description: "`bot`: conversations a bot is handling; `people`: the others (the agents' queue)",
+  })
+  @IsOptional()
+  @IsIn(['bot', 'people'])
+  handled_by?: 'bot' | 'people';
+
   @ApiPropertyOptional({ description: "Matches the contact's name or username" })
   @IsOptional()
   @IsString()

@@ -306,6 +306,15 @@ export function ConversationView({ conversationId }: { conversationId: string })
           </>
         )}
       </header>
+      {conversation?.bot && (
+        <p className="bot-banner" role="status" data-testid="bot-banner">
+          <span dir="auto">{t('bot.handling', { name: conversation.bot.name })}</span>
+          {/* Taking it is assigning it to oneself: the bot stops at once (so does replying). */}
+          <button type="button" onClick={() => void assign(me.id)} data-testid="take-over">
+            {t('bot.takeOver')}
+          </button>
+        </p>
+      )}
       {openApp && <AppPanel app={openApp} onClose={() => setOpenApp(null)} />}
       {conversation && <InstagramWindow conversation={conversation} />}
       <TeamPresence exclude={me.id} />

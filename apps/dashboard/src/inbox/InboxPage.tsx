@@ -10,7 +10,7 @@ import { ChannelIcon } from './ChannelIcon';
 import { ConversationView } from './ConversationView';
 import { mergeReload, newestFirst } from './list-state';
 
-type Scope = 'mine' | 'unassigned' | 'all';
+type Scope = 'mine' | 'unassigned' | 'bot' | 'all';
 const STATUSES: ConversationStatus[] = ['open', 'support_active', 'pending', 'resolved'];
 const PAGE = 50;
 
@@ -18,7 +18,9 @@ const nameOf = (c: Conversation) => c.contact.name ?? c.contact.username ?? '—
 
 function matches(c: Conversation, scope: Scope, status: string, q: string, me: string): boolean {
   if (scope === 'mine' && c.assignee?.id !== me) return false;
-  if (scope === 'unassigned' && c.assignee) return false;
+  // The agents' queue leaves out what a bot is handling; the Bot tab shows only that.
+  if (scope === 'unassigned' && (c.assignee || c.bot)) return false;
+  if (scope === 'bot' && !c.bot) return false;
   if (status && c.status !== status) return false;
   const needle = q.trim().toLowerCase();
   if (needle && ![c.contact.name, c.contact.username].some((v) => v?.toLowerCase().includes(needle)))
@@ -50,7 +52,11 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
   const url = (after?: string | null) => {
     const params = new URLSearchParams({ limit: String(PAGE) });
     if (scope === 'mine') params.set('assignee', 'me');
-    if (scope === 'unassigned') params.set('assignee', 'unassigned');
+    if (scope === 'unassigned') {
+      params.set('assignee', 'unassigned');
+      params.set('handled_by', 'people');
+    }
+    if (scope === 'bot') params.set('handled_by', 'bot');
     if (status) params.set('status', status);
     if (query.trim()) params.set('q', query.trim());
     if (after) params.set('cursor', after);
@@ -123,7 +129,7 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
       <aside className="list-pane" aria-label={t('inbox.list')}>
         <div className="filters" role="group" aria-label={t('inbox.filters')}>
           <div className="tabs">
-            {(['mine', 'unassigned', 'all'] as Scope[]).map((s) => (
+            {(['mine', 'unassigned', 'bot', 'all'] as Scope[]).map((s) => (
               <button
                 key={s}
                 type="button"
@@ -188,9 +194,15 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
                     </span>
                     <span className="item-meta">
                       <span className={`status-pill ${c.status}`}>{t(`status.${c.status}`)}</span>
-                      <span className="muted ellipsis" dir="auto">
-                        {c.assignee ? c.assignee.name : t('assign.nobody')}
-                      </span>
+                      {c.bot ? (
+                        <span className="bot-badge ellipsis" data-testid="bot-badge" dir="auto" title={c.bot.name}>
+                          {t('bot.badge', { name: c.bot.name })}
+                        </span>
+                      ) : (
+                        <span className="muted ellipsis" dir="auto">
+                          {c.assignee ? c.assignee.name : t('assign.nobody')}
+                        </span>
+                      )}
                       {(c.unread_count ?? 0) > 0 && (
                         <span
                           className="badge"

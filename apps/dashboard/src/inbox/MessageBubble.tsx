@@ -1,6 +1,12 @@
 import { MouseEvent, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AttachmentView, MessageView, PlatformChangeSupport, StoryRef } from '@parley/contract/views';
+import type {
+  AttachmentView,
+  MessageView,
+  PlatformChangeSupport,
+  ReplyButton,
+  StoryRef,
+} from '@parley/contract/views';
 import { dateTime, shortTime } from '../ui/format';
 import { MediaLinkState, useMediaLink } from '../ui/hooks';
 import { AppCard } from './AppCard';
@@ -204,6 +210,45 @@ function Attachments({ message, onMediaLoad }: { message: MessageView; onMediaLo
   );
 }
 
+/**
+ * The buttons a reply carries, as the customer sees them: a link button opens its page; a payload
+ * button answers the app that sent it, so here it is only shown (its payload as a tooltip).
+ */
+function ReplyButtons({ rows }: { rows: ReplyButton[][] }) {
+  const { t } = useTranslation();
+  return (
+    <div className="reply-buttons" role="group" aria-label={t('bot.buttons')} data-testid="reply-buttons">
+      {rows.map((row, r) => (
+        <div className="reply-button-row" key={r}>
+          {row.map((button, b) =>
+            'url' in button && /^https:\/\//.test(button.url) ? (
+              <a
+                key={b}
+                className="reply-button"
+                href={button.url}
+                target="_blank"
+                rel="noopener noreferrer"
+                dir="auto"
+              >
+                {button.caption}
+              </a>
+            ) : (
+              <span
+                key={b}
+                className="reply-button"
+                title={'payload' in button ? button.payload : undefined}
+                dir="auto"
+              >
+                {button.caption}
+              </span>
+            ),
+          )}
+        </div>
+      ))}
+    </div>
+  );
+}
+
 /** One message. Content is always rendered as text (React escapes it); its direction follows its own text. */
 export function MessageBubble(props: Props) {
   const { t } = useTranslation();
@@ -313,16 +358,26 @@ export function MessageBubble(props: Props) {
             {message.story && (
               <StoryCard message={message} story={message.story} onMediaLoad={props.onMediaLoad} />
             )}
+            {message.button && (
+              <p className="pressed muted" data-testid="pressed-button">
+                {t('bot.pressed')}
+              </p>
+            )}
             {message.card ? (
               <AppCard card={message.card} />
             ) : (
               message.content && (
-                <p className="content" dir="auto" data-testid="content">
+                <p
+                  className={message.button ? 'content pressed-caption' : 'content'}
+                  dir="auto"
+                  data-testid="content"
+                >
                   {message.content}
                 </p>
               )
             )}
             <Attachments message={message} onMediaLoad={props.onMediaLoad} />
+            {message.buttons && <ReplyButtons rows={message.buttons} />}
           </>
         )}
         {message.spam_reason && (

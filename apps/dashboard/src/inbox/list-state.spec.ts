@@ -13,6 +13,7 @@ const conversation = (
   channel: { id: 'ch', type: 'telegram', name: 'Bot' },
   contact: { id: `k-${id}`, name: id, username: null, avatar_url: null },
   assignee: null,
+  bot: null,
   last_message_at: at(second),
   last_message_preview: `message at ${second}`,
   last_customer_message_at: at(second),

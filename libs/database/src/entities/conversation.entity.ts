@@ -15,6 +15,9 @@ export class Conversation {
   @Column({ type: 'timestamptz', nullable: true }) lastCustomerMessageAt!: Date | null;
   /** The listing the conversation is about (a Divar ad): `{post_token}`; null elsewhere. */
   @Column({ type: 'jsonb', nullable: true }) ad!: { post_token: string } | null;
+  /** The bot (its API key) handling it; null once people have it. */
+  @Column({ type: 'uuid', nullable: true }) botApiKeyId!: string | null;
+  @Column({ type: 'timestamptz', nullable: true }) handedOffAt!: Date | null;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt!: Date;
 }

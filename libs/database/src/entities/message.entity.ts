@@ -2,9 +2,10 @@ import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeor
 import type { MessageCard } from '@parley/contract/app-actions';
 import type {
   AttachmentView,
-  LinkButton,
   MessageStatus,
   MessageType,
+  PressedButton,
+  ReplyButton,
   StoryRef,
 } from '@parley/contract/views';
 
@@ -36,7 +37,9 @@ export class Message {
   @Column({ type: 'text', nullable: true }) externalId!: string | null;
   @Column({ type: 'uuid', nullable: true }) replyToId!: string | null;
   /** Rows of link buttons a support reply carries to the platform; null for none. */
-  @Column({ type: 'jsonb', nullable: true }) buttons!: LinkButton[][] | null;
+  @Column({ type: 'jsonb', nullable: true }) buttons!: ReplyButton[][] | null;
+  /** A customer's press of a payload button: the button pressed. */
+  @Column({ type: 'jsonb', nullable: true }) button!: PressedButton | null;
   /** An app's result card on a private note; null for none. */
   @Column({ type: 'jsonb', nullable: true }) card!: MessageCard | null;
   /** Set when inbound spam rules flagged the message (it is stored all the same). */

@@ -14,8 +14,11 @@ export type DomainEvent =
   | {
       type: 'message.created';
       conversationId: string;
-      /** client_id echoes the sender's optimistic id; mentions are agents @-named in a note. */
-      payload: { message: MessageView; client_id?: string | null; mentions?: string[] };
+      /**
+       * client_id echoes the sender's optimistic id; mentions are agents @-named in a note; `bot`
+       * (on a customer's message) is the bot handling the conversation, null when people have it.
+       */
+      payload: { message: MessageView; client_id?: string | null; mentions?: string[]; bot?: { id: string } | null };
     }
   | { type: 'message.updated'; conversationId: string; payload: { message: MessageView } }
   | {

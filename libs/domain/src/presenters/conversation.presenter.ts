@@ -23,6 +23,9 @@ export interface ConversationRow {
   contact_avatar_url: string | null;
   assignee_id: string | null;
   assignee_name: string | null;
+  /** The bot handling it (its API key) and the key's name; null when people have it. */
+  bot_id: string | null;
+  bot_name: string | null;
   unread_count: number;
 }
 
@@ -37,6 +40,7 @@ export const toConversationView = (row: ConversationRow, withUnread = true): Con
     avatar_url: row.contact_avatar_url,
   },
   assignee: row.assignee_id ? { id: row.assignee_id, name: row.assignee_name ?? '' } : null,
+  bot: row.bot_id ? { id: row.bot_id, name: row.bot_name ?? '' } : null,
   last_message_at: row.last_message_at.toISOString(),
   last_message_preview: row.last_message_preview,
   last_customer_message_at: row.last_customer_message_at?.toISOString() ?? null,

@@ -2,7 +2,7 @@ import type { MessageCard } from '@parley/contract/app-actions';
 import type { ChannelType } from '@parley/contract/channel-types';
 import type {
   AttachmentView,
-  LinkButton,
+  ReplyButton,
   ExternalSendResult,
   MessageStatus,
   MessageType,
@@ -11,6 +11,7 @@ import type {
   PlatformChangeKind,
   PlatformChangeState,
   PlatformChangeView,
+  PressedButton,
 } from '@parley/contract/views';
 import type { ErrorCode } from '@parley/contract/error-codes';
 import type { Attachment } from '@parley/database/entities/message.entity';
@@ -51,7 +52,9 @@ export interface MessageRow {
   expired_at?: Date | null;
   expired_after_days?: number | null;
   /** A support reply's link buttons; absent or null for none. */
-  buttons?: LinkButton[][] | null;
+  buttons?: ReplyButton[][] | null;
+  /** A customer's press of a payload button; absent or null otherwise. */
+  button?: PressedButton | null;
   /** An app's result card (json); absent or null for none. */
   card?: MessageCard | null;
   created_at: Date;
@@ -172,6 +175,7 @@ export function toMessageView(row: MessageRow): MessageView {
       : null,
     ...(row.buttons?.length && !deleted ? { buttons: row.buttons } : {}),
     ...(row.card && !deleted && !row.expired_at ? { card: row.card } : {}),
+    ...(row.button && !deleted ? { button: row.button } : {}),
     created_at: row.created_at.toISOString(),
   };
 }

@@ -11,6 +11,7 @@ import {
 } from '@parley/contract/api-keys';
 import { AppError, notFound } from '@parley/errors/app-error';
 import { SecurityEventService } from '@parley/security/security-event.service';
+import { BotService } from './bot.service';
 import { AuthFailure, type AuthAgent } from './token.service';
 
 /** `pk_live_<key id, 32 hex>_<secret, 32 random bytes base64url>`: the id finds the row, the secret proves it. */
@@ -76,6 +77,7 @@ export class ApiKeyService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly securityEvents: SecurityEventService,
+    private readonly bots: BotService,
   ) {}
 
   async create(
@@ -116,13 +118,22 @@ export class ApiKeyService {
     return toApiKeyView(row);
   }
 
-  /** Revokes a key: the next request with it is refused. Revoking twice changes nothing. */
+  /**
+   * Revokes a key: the next request with it is refused. Revoking twice changes nothing. A key that
+   * runs a bot hands the bot's conversations to people in the same transaction.
+   */
   async revoke(workspaceId: string, admin: AuthAgent, id: string): Promise<ApiKeyView> {
-    const revoked: { id: string }[] = await this.db.query(
-      `UPDATE api_key SET revoked_at = now()
-        WHERE workspace_id = $1 AND id = $2 AND kind = 'key' AND revoked_at IS NULL RETURNING id`,
-      [workspaceId, id],
-    );
+    const revoked = await this.db.transaction(async (manager) => {
+      const rows: { id: string; name: string }[] = await manager.query(
+        `WITH revoked AS (
+           UPDATE api_key SET revoked_at = now() WHERE workspace_id = $1 AND id = $2 AND kind = 'key' AND revoked_at IS NULL
+           RETURNING id, name)
+         SELECT id, name FROM revoked`,
+        [workspaceId, id],
+      );
+      if (rows.length) await this.bots.keyRevoked(manager, workspaceId, id, rows[0].name, admin.id);
+      return rows;
+    });
     const view = await this.get(workspaceId, id);
     if (revoked.length)
       await this.securityEvents.record({

@@ -10,12 +10,16 @@ import { ConversationRow, toConversationView } from '../presenters/conversation.
 import { AgentService } from './agent.service';
 import { EventService } from './event.service';
 import type { AuthAgent } from './token.service';
+import { BotHandoffService } from './bot-handoff.service';
+import { INBOX_SELECT, SHARED_VIEW_SELECT } from './conversation-queries';
 
 export interface ConversationFilter {
   status?: ConversationStatus[];
   /** 'me', 'unassigned', or an agent id. */
   assignee?: string;
   channelId?: string;
+  /** `bot`: only conversations a bot is handling; `people`: only those it is not (the agents' queue). */
+  handledBy?: 'bot' | 'people';
   /** Matches the contact's name or username. */
   q?: string;
   cursor?: string;
@@ -25,37 +29,7 @@ export interface ConversationFilter {
 /** Stands in for the agent when a view is shared by all agents (no unread count). */
 const NO_AGENT = '00000000-0000-0000-0000-000000000000';
 
-/** The inbox query: each row with its channel, contact, assignee and the caller's unread count. */
-const INBOX_SELECT = `
-  SELECT c.id, c.status, c.last_message_at, c.last_message_preview, c.last_customer_message_at,
-         c.ad, c.created_at, c.updated_at,
-         to_char(c.last_message_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at,
-         ch.id AS channel_id, ch.type AS channel_type, ch.name AS channel_name,
-         ct.id AS contact_id, ct.name AS contact_name, ct.username AS contact_username,
-         ct.avatar_url AS contact_avatar_url,
-         a.id AS assignee_id, a.name AS assignee_name,
-         (SELECT count(*) FROM message m
-           WHERE m.conversation_id = c.id AND m.type = 'customer' AND m.deleted_at IS NULL
-             AND m.seq > coalesce((SELECT r.last_read_seq FROM conversation_read r
-                                    WHERE r.agent_id = $2 AND r.conversation_id = c.id), 0))::int AS unread_count
-    FROM conversation c
-    JOIN channel ch ON ch.id = c.channel_id
-    JOIN contact ct ON ct.id = c.contact_id
-    LEFT JOIN agent a ON a.id = c.assignee_id
-   WHERE c.workspace_id = $1`;
-
-/** Conversations as every agent sees them (no unread count), many at once; InboundMessageService reads the same. */
-export const SHARED_VIEW_SELECT = `
-  SELECT c.id, c.status, c.last_message_at, c.last_message_preview, c.last_customer_message_at,
-         c.ad, c.created_at, c.updated_at, '' AS cursor_at,
-         ch.id AS channel_id, ch.type AS channel_type, ch.name AS channel_name,
-         ct.id AS contact_id, ct.name AS contact_name, ct.username AS contact_username,
-         ct.avatar_url AS contact_avatar_url, a.id AS assignee_id, a.name AS assignee_name, 0 AS unread_count
-    FROM conversation c
-    JOIN channel ch ON ch.id = c.channel_id
-    JOIN contact ct ON ct.id = c.contact_id
-    LEFT JOIN agent a ON a.id = c.assignee_id
-   WHERE c.workspace_id = $1 AND c.id = ANY($2::uuid[])`;
+export { SHARED_VIEW_SELECT };
 
 @Injectable()
 export class ConversationService {
@@ -63,6 +37,7 @@ export class ConversationService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly events: EventService,
     private readonly agents: AgentService,
+    private readonly handoff: BotHandoffService,
   ) {}
 
   /** Newest activity first, cursor-paginated. */
@@ -80,6 +55,8 @@ export class ConversationService {
     else if (filter.assignee)
       where.push(`c.assignee_id = ${param(filter.assignee === 'me' ? agentId : filter.assignee)}`);
     if (filter.channelId) where.push(`c.channel_id = ${param(filter.channelId)}`);
+    if (filter.handledBy === 'bot') where.push('c.bot_api_key_id IS NOT NULL');
+    else if (filter.handledBy === 'people') where.push('c.bot_api_key_id IS NULL');
     if (filter.q) {
       const like = param(`%${filter.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
       where.push(`(ct.name ILIKE ${like} OR ct.username ILIKE ${like})`);
@@ -154,14 +131,24 @@ export class ConversationService {
     });
   }
 
-  /** Assigns to an active agent of the workspace; an open conversation becomes support_active. */
+  /**
+   * Assigns to an active agent of the workspace; an open conversation becomes support_active. A bot
+   * handling it stops: people have taken it (BotHandoffService).
+   */
   async assign(workspaceId: string, actor: AuthAgent, id: string, assigneeId: string) {
     const assignee = await this.agents.findActive(workspaceId, assigneeId);
     if (!assignee) throw new AppError('assignee_not_found', 404);
-    return this.change(workspaceId, actor, id, ['assignee'], (conversation) => {
-      conversation.assigneeId = assignee.id;
-      if (conversation.status === 'open') conversation.status = 'support_active';
-    });
+    return this.change(
+      workspaceId,
+      actor,
+      id,
+      ['assignee'],
+      (conversation) => {
+        conversation.assigneeId = assignee.id;
+        if (conversation.status === 'open') conversation.status = 'support_active';
+      },
+      true,
+    );
   }
 
   async unassign(workspaceId: string, actor: AuthAgent, id: string) {
@@ -221,6 +208,7 @@ export class ConversationService {
     id: string,
     changes: ConversationChange[],
     apply: (conversation: Conversation) => void,
+    takesOver = false,
   ): Promise<ConversationView> {
     return this.db.transaction(async (manager) => {
       const conversation = await manager
@@ -230,6 +218,22 @@ export class ConversationService {
         .where('c.id = :id AND c.workspace_id = :workspaceId', { id, workspaceId })
         .getOne();
       if (!conversation) throw notFound('conversation');
+      if (takesOver && conversation.botApiKeyId) {
+        const [row]: ConversationRow[] = await manager.query(SHARED_VIEW_SELECT, [workspaceId, [id]]);
+        const now = await this.handoff.release(
+          manager,
+          workspaceId,
+          row,
+          // An app assigning it (the bot itself, say) hands it to people; an agent takes it.
+          actor.app
+            ? { kind: 'handoff', by: actor.name, reason: null }
+            : { kind: 'takeover', agentName: actor.name },
+          actor.id,
+          false,
+        );
+        conversation.botApiKeyId = null;
+        conversation.handedOffAt = now.updated_at;
+      }
       apply(conversation);
       await manager.save(conversation);
       await this.recordUpdate(manager, workspaceId, actor.id, id, changes);

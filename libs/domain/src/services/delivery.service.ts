@@ -9,7 +9,7 @@ import { AppConfig, CONFIG } from '@parley/config/config';
 import type { ChannelStatus, ChannelType } from '@parley/contract/channel-types';
 import type { ErrorCode } from '@parley/contract/error-codes';
 import type { MessageStatusChange } from '@parley/contract/server-frames';
-import type { LinkButton, MessageStatus, MessageType } from '@parley/contract/views';
+import type { ReplyButton, MessageStatus, MessageType } from '@parley/contract/views';
 import { Channel } from '@parley/database/entities/channel.entity';
 import { ContactIdentity } from '@parley/database/entities/contact-identity.entity';
 import { Conversation } from '@parley/database/entities/conversation.entity';
@@ -44,7 +44,7 @@ interface DeliveryRow {
   type: MessageType;
   content: string;
   attachments: Attachment[];
-  buttons: LinkButton[][] | null;
+  buttons: ReplyButton[][] | null;
   status: MessageStatus;
   external_id: string | null;
   deleted_at: Date | null;

@@ -11,6 +11,7 @@ import {
   divarCustomerIds,
   parseDivarSessionRequest,
 } from '@parley/platforms/divar/divar.session';
+import { readDivarPress } from '@parley/platforms/divar/divar.adapter';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import type { WebhookDelivery } from '@parley/platforms/webhook';
 import { assertLength } from '@parley/security/content';
@@ -96,6 +97,21 @@ export class DivarSessionService {
     const request = parseDivarSessionRequest(delivery.body);
     if ('problems' in request)
       throw new AppError('divar_session_invalid', 400, { problems: request.problems });
+    const press =
+      request.source === 'CHAT_MESSAGE_ACTION'
+        ? readDivarPress((delivery.body as { extra_data?: unknown }).extra_data)
+        : null;
+    if (press) {
+      // A press of one of our payload buttons: the customer's answer, and Divar takes them straight back to the chat.
+      await this.recordPress(
+        channel.workspaceId,
+        channel.id,
+        request.conversationId,
+        request.postToken,
+        press,
+      );
+      return { url: completionUrlFor(request.completionUrl, this.config.divarSession.completionUrl) };
+    }
     const token = this.sign({
       workspaceId: channel.workspaceId,
       channelId: channel.id,
@@ -183,15 +199,12 @@ export class DivarSessionService {
     if (!text) throw new AppError('message_empty', 400);
     assertLength(text, this.platforms.adapter(TYPE).maxTextLength, 'Divar');
     await this.spendPageBudget(session, nonce);
-    const ids = divarCustomerIds(session.conversationId);
-    // The identity the customer already has (a chatbot conversation's, say), else the chat's kind.
-    const [known]: { platform_user_id: string }[] = await this.db.query(
-      `SELECT platform_user_id FROM contact_identity
-        WHERE workspace_id = $1 AND channel_id = $2 AND platform_user_id = ANY($3::text[])
-        ORDER BY platform_user_id DESC LIMIT 1`,
-      [session.workspaceId, session.channelId, [ids.post, ids.bot]],
+    const platformUserId = await this.customerId(
+      session.workspaceId,
+      session.channelId,
+      session.conversationId,
+      session.postToken,
     );
-    const platformUserId = known?.platform_user_id ?? (session.postToken ? ids.post : ids.bot);
     const { message } = await this.inbound.receive({
       workspaceId: session.workspaceId,
       channelId: session.channelId,
@@ -208,6 +221,51 @@ export class DivarSessionService {
         [session.workspaceId, message.conversation_id, session.postToken],
       );
     }
+  }
+
+  /**
+   * A press of an open_server_link button we sent: a customer message whose content is the caption
+   * and whose `button` is the press. Divar names no press id, so a press repeated within the same
+   * 30 seconds (Divar retrying the session request) is stored once.
+   */
+  private async recordPress(
+    workspaceId: string,
+    channelId: string,
+    conversationId: string,
+    postToken: string,
+    press: { payload: string; caption: string },
+  ): Promise<void> {
+    const platformUserId = await this.customerId(workspaceId, channelId, conversationId, postToken);
+    const digest = createHmac('sha256', this.key)
+      .update(`${conversationId}\n${press.payload}`)
+      .digest('base64url')
+      .slice(0, 22);
+    await this.inbound.receive({
+      workspaceId,
+      channelId,
+      platformUserId,
+      profile: {},
+      externalId: `press:${digest}:${Math.floor(Date.now() / 30_000)}`,
+      content: press.caption,
+      button: press,
+    });
+  }
+
+  /** The identity the customer already has on the channel (a chatbot conversation's, say), else the chat's kind. */
+  private async customerId(
+    workspaceId: string,
+    channelId: string,
+    conversationId: string,
+    postToken: string,
+  ) {
+    const ids = divarCustomerIds(conversationId);
+    const [known]: { platform_user_id: string }[] = await this.db.query(
+      `SELECT platform_user_id FROM contact_identity
+        WHERE workspace_id = $1 AND channel_id = $2 AND platform_user_id = ANY($3::text[])
+        ORDER BY platform_user_id DESC LIMIT 1`,
+      [workspaceId, channelId, [ids.post, ids.bot]],
+    );
+    return known?.platform_user_id ?? (postToken ? ids.post : ids.bot);
   }
 
   /** One of the conversation's page messages (a form posted twice is one); 429 past the budget. */

@@ -9,7 +9,13 @@ import { cleanInboundText } from '@parley/security/content';
 import { SecurityEventService } from '@parley/security/security-event.service';
 import { SpamService } from '@parley/security/spam.service';
 import type { ChannelType } from '@parley/contract/channel-types';
-import type { ContactView, ConversationView, MessageView, StoryRef } from '@parley/contract/views';
+import type {
+  ContactView,
+  ConversationView,
+  MessageView,
+  PressedButton,
+  StoryRef,
+} from '@parley/contract/views';
 import { Batcher } from '../batcher';
 import type { DomainEvent } from '../events/domain-event';
 import { toConversationView } from '../presenters/conversation.presenter';
@@ -41,6 +47,8 @@ export interface InboundMessage {
   story?: StoryRef | null;
   /** The listing the conversation is about (a Divar ad): set on the conversation when it has none. */
   ad?: { post_token: string } | null;
+  /** A press of one of our payload buttons (`content` is its caption). */
+  button?: PressedButton | null;
 }
 
 export interface Received {
@@ -290,7 +298,7 @@ export class InboundMessageService {
       if (!fresh.length) return results as Received[];
 
       const { contacts, ...contactChanges } = await this.upsertContacts(manager, workspaceId, fresh);
-      const { conversationOf, created, reopened } = await this.upsertConversations(
+      const { conversationOf, created, reopened, botOf } = await this.upsertConversations(
         manager,
         workspaceId,
         fresh,
@@ -361,6 +369,7 @@ export class InboundMessageService {
             : null,
           spam_reason: item.spamReason,
           story: item.story ?? null,
+          button: item.button ?? null,
           reactions: [],
           edited_at: null,
           deleted_at: null,
@@ -368,7 +377,15 @@ export class InboundMessageService {
           created_at: item.createdAt,
         });
         messages.push(message);
-        events.push({ event: { type: 'message.created', conversationId, payload: { message } } });
+        // Which bot handles the conversation, so a bot's webhook tells its own customers' messages apart.
+        const botId = views.get(conversationId)?.bot?.id ?? botOf.get(conversationId) ?? null;
+        events.push({
+          event: {
+            type: 'message.created',
+            conversationId,
+            payload: { message, bot: botId ? { id: botId } : null },
+          },
+        });
       }
       const last = await this.events.reserveSeqs(manager, workspaceId, events.length);
       events.forEach((entry, i) => (entry.seq = last - events.length + 1 + i));
@@ -391,19 +408,21 @@ export class InboundMessageService {
           item.spamReason,
           item.createdAt,
           item.story ? JSON.stringify(item.story) : null,
+          item.button ? JSON.stringify(item.button) : null,
         ]);
       }
       await manager.query(
         `INSERT INTO message (id, workspace_id, conversation_id, channel_id, seq, type, status, sender_contact_id,
-                              content, attachments, external_id, reply_to_id, spam_reason, created_at, story)
+                              content, attachments, external_id, reply_to_id, spam_reason, created_at, story, button)
          SELECT r.id, r.workspace_id, r.conversation_id, r.channel_id, r.seq, 'customer', 'delivered',
                 r.sender_contact_id, r.content, r.attachments, r.external_id, r.reply_to_id, r.spam_reason,
-                r.created_at, r.story
+                r.created_at, r.story, r.button
            FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::bigint[], $6::uuid[], $7::text[],
-                       $8::jsonb[], $9::text[], $10::uuid[], $11::text[], $12::timestamptz[], $13::jsonb[])
+                       $8::jsonb[], $9::text[], $10::uuid[], $11::text[], $12::timestamptz[], $13::jsonb[],
+                       $14::jsonb[])
              AS r(id, workspace_id, conversation_id, channel_id, seq, sender_contact_id, content, attachments,
-                  external_id, reply_to_id, spam_reason, created_at, story)`,
-        columns(rows, 13),
+                  external_id, reply_to_id, spam_reason, created_at, story, button)`,
+        columns(rows, 14),
       );
       await this.events.writeMany(
         manager,
@@ -560,7 +579,10 @@ export class InboundMessageService {
 
   /**
    * Each sender's conversation on its channel: created when new, otherwise moved to the top with
-   * the batch's last preview for it, and reopened when it was resolved.
+   * the batch's last preview for it, and reopened when it was resolved. A conversation created, or
+   * reopened, on a channel with a bot (whose key is not revoked) is the bot's: it answers first, and
+   * the agents' queue sees it only once it is handed off. Read in the same statements (a subquery
+   * on the channel's row), so it costs the inbound path no round trip.
    */
   private async upsertConversations(
     manager: EntityManager,
@@ -596,8 +618,8 @@ export class InboundMessageService {
       const fresh = senders.filter((s) => created.includes(conversationOf.get(contactKey(s))!));
       await manager.query(
         `INSERT INTO conversation (id, workspace_id, channel_id, contact_id, status, last_message_at,
-                                   last_message_preview, last_customer_message_at, ad)
-         SELECT id, $1, channel_id, contact_id, 'open', at, preview, at, ad
+                                   last_message_preview, last_customer_message_at, ad, bot_api_key_id)
+         SELECT id, $1, channel_id, contact_id, 'open', at, preview, at, ad, ${CHANNEL_BOT('n.channel_id')}
            FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::text[], $7::jsonb[])
              AS n(id, channel_id, contact_id, at, preview, ad)`,
         [
@@ -611,13 +633,19 @@ export class InboundMessageService {
         ],
       );
     }
-    await manager.query(
-      `UPDATE conversation c
+    const moved: { id: string; bot_api_key_id: string | null }[] = await manager.query(
+      `WITH moved AS (
+       UPDATE conversation c
           SET last_message_at = g.at, last_customer_message_at = g.at, last_message_preview = g.preview,
               status = CASE WHEN c.status = 'resolved' THEN 'open' ELSE c.status END,
+              bot_api_key_id = CASE WHEN c.status = 'resolved' THEN ${CHANNEL_BOT('c.channel_id')}
+                                    ELSE c.bot_api_key_id END,
+              handed_off_at = CASE WHEN c.status = 'resolved' THEN NULL ELSE c.handed_off_at END,
               ad = coalesce(c.ad, g.ad), updated_at = now()
          FROM unnest($2::uuid[], $3::timestamptz[], $4::text[], $6::jsonb[]) AS g(id, at, preview, ad)
-        WHERE c.id = g.id AND c.workspace_id = $1 AND NOT (c.id = ANY($5::uuid[]))`,
+        WHERE c.id = g.id AND c.workspace_id = $1 AND NOT (c.id = ANY($5::uuid[]))
+       RETURNING c.id, c.bot_api_key_id)
+       SELECT id, bot_api_key_id FROM moved`,
       [
         workspaceId,
         ids,
@@ -627,7 +655,8 @@ export class InboundMessageService {
         senders.map((s) => (s.ad ? JSON.stringify({ post_token: s.ad.post_token }) : null)),
       ],
     );
-    return { conversationOf, created, reopened };
+    const botOf = new Map(moved.map((m) => [m.id, m.bot_api_key_id]));
+    return { conversationOf, created, reopened, botOf };
   }
 
   /** The messages the batch's messages quote, by `<channel>:<external id>` (earlier in the batch too). */
@@ -673,6 +702,11 @@ export class InboundMessageService {
     );
   }
 }
+
+/** The bot of a channel (SQL for a channel id column), if it has one whose key is not revoked. */
+const CHANNEL_BOT = (channelId: string) =>
+  `(SELECT k.id FROM channel bc JOIN api_key k ON k.id = bc.bot_api_key_id AND k.revoked_at IS NULL
+     WHERE bc.id = ${channelId})`;
 
 const contactKey = (item: { channelId: string; platformUserId: string }) =>
   `${item.channelId}:${item.platformUserId}`;

@@ -51,8 +51,10 @@ export class InboundService {
           replyToExternalId: event.replyToExternalId,
           story: event.story ?? null,
           ad: event.conversationAd ?? null,
+          button: event.button ?? null,
         });
         if (duplicate) return;
+        if (event.pressAck) await this.acknowledgePress(channel, event.pressAck);
         return this.enqueueMedia(channel, message.id, event.media);
       }
       case 'echo': {
@@ -96,6 +98,22 @@ export class InboundService {
       case 'ignored':
         this.logger.debug(`channel ${channel.id}: ${event.reason}`);
         return;
+    }
+  }
+
+  /**
+   * Tells the platform a press was received (Telegram's answerCallbackQuery, so the customer's
+   * button stops spinning). Done here, right after the press is stored, rather than as an outbound
+   * job: it is not a message, has no seq or status to record, and is worth nothing late; a failure
+   * only leaves the spinner until Telegram's own timeout, so it is logged and the press stays stored.
+   */
+  private async acknowledgePress(channel: Channel, token: string): Promise<void> {
+    const adapter = this.platforms.adapter(channel.type);
+    if (!adapter.acknowledgePress) return;
+    try {
+      await adapter.acknowledgePress(this.channels.access(channel), token);
+    } catch (error) {
+      this.logger.warn(`channel ${channel.id}: a press was not acknowledged: ${(error as Error).message}`);
     }
   }
 

@@ -49,7 +49,8 @@ export class MessageDeletionService {
     await manager.update(
       Message,
       { id: message.id, workspaceId },
-      { content: '', attachments: [], card: null, deletedAt, deletedByAgentId },
+      // A press's button is what the customer said (its caption): erased with the text.
+      { content: '', attachments: [], button: null, card: null, deletedAt, deletedByAgentId },
     );
 
     // A note never shows as the preview. Any other message may, in views written from the previous
@@ -84,7 +85,7 @@ export class MessageDeletionService {
     await manager.query(
       `UPDATE event SET payload = CASE
            WHEN payload->'message'->>'id' = $4
-             THEN jsonb_set(jsonb_set(jsonb_set(payload, '{message,content}', '""'),
+             THEN jsonb_set(jsonb_set(jsonb_set(payload #- '{message,button}', '{message,content}', '""'),
                                       '{message,attachments}', '[]'), '{message,deleted}', 'true') #- '{message,card}'
            ELSE jsonb_set(payload, '{conversation,last_message_preview}', to_jsonb($6::text))
          END

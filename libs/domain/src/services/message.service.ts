@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { MessageCard } from '@parley/contract/app-actions';
 import type { ChannelType } from '@parley/contract/channel-types';
-import type { LinkButton, MessageView } from '@parley/contract/views';
+import type { ReplyButton, MessageView } from '@parley/contract/views';
 import { Attachment, Message } from '@parley/database/entities/message.entity';
 import { AppError, notFound } from '@parley/errors/app-error';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
@@ -14,10 +14,11 @@ import { RateLimitService } from '@parley/security/rate-limit.service';
 import { SecurityEventService } from '@parley/security/security-event.service';
 import { SpamService } from '@parley/security/spam.service';
 import { Batcher } from '../batcher';
-import { checkButtons } from '../link-buttons';
+import { checkButtons, checkButtonsFor } from '../link-buttons';
 import type { DomainEvent } from '../events/domain-event';
 import { toConversationView } from '../presenters/conversation.presenter';
 import { toMessageView } from '../presenters/message.presenter';
+import { BotHandoffService } from './bot-handoff.service';
 import { ConversationService } from './conversation.service';
 import { EventService } from './event.service';
 import { MessageDeletionService } from './message-deletion.service';
@@ -51,7 +52,7 @@ interface PendingReply {
   attachments: Attachment[];
   replyTo: string | null;
   clientId: string | null;
-  buttons: LinkButton[][] | null;
+  buttons: ReplyButton[][] | null;
   card: MessageCard | null;
   createdAt: Date;
 }
@@ -95,6 +96,7 @@ export class MessageService {
     private readonly deletion: MessageDeletionService,
     private readonly uploads: UploadService,
     private readonly platformChanges: PlatformChangeService,
+    private readonly handoff: BotHandoffService,
   ) {}
 
   /**
@@ -196,6 +198,22 @@ export class MessageService {
       });
     if (!accepted.length) return outcomes();
 
+    // An agent's reply to a conversation a bot is handling takes it over (a note, or the bot's own reply, does not).
+    for (const item of accepted) {
+      const row = conversationOf.get(item.conversationId)!;
+      if (item.type !== 'support' || item.agent.app || !row.bot_id) continue;
+      conversationOf.set(
+        row.id,
+        await this.handoff.release(
+          manager,
+          workspaceId,
+          row,
+          { kind: 'takeover', agentName: item.agent.name },
+          item.agent.id,
+          false,
+        ),
+      );
+    }
     const mentions = await this.mentionsOf(manager, workspaceId, accepted);
     // Taken with the conversations locked: whoever changed them before committed before now.
     const changedAt = new Date();
@@ -362,14 +380,15 @@ export class MessageService {
   }
 
   /**
-   * A reply's link buttons: well formed (`buttons_invalid`), only on a support reply, and only where
-   * the platform can show them (`buttons_unsupported`, Instagram), refused before anything is stored.
+   * A reply's buttons: well formed (`buttons_invalid`), only on a support reply, and only where the
+   * platform can show them (`buttons_unsupported`: Instagram has no link buttons; a payload too long
+   * for the platform is `buttons_invalid`), refused before anything is stored.
    */
   private async checkReplyButtons(
     workspaceId: string,
     conversationId: string,
     input: ReplyInput,
-  ): Promise<LinkButton[][] | null> {
+  ): Promise<ReplyButton[][] | null> {
     const buttons = checkButtons(input.buttons);
     if (!buttons) return null;
     if (input.type !== 'support')
@@ -377,8 +396,7 @@ export class MessageService {
         reason: 'a note never leaves Parley, so it has no buttons',
       });
     const type = await this.platformOf(workspaceId, conversationId);
-    if (!this.platforms.adapter(type).linkButtons)
-      throw new AppError('buttons_unsupported', 422, { platform: type });
+    checkButtonsFor(buttons, type, this.platforms.adapter(type));
     return buttons;
   }
 

@@ -154,7 +154,7 @@ export class RetentionService {
 
     const scrubbed = rows.map((r) => JSON.stringify((r.attachments ?? []).map(expiredAttachment)));
     await manager.query(
-      `UPDATE message m SET content = '', attachments = s.attachments, story = NULL, card = NULL, expired_at = $5, expired_after_days = $2
+      `UPDATE message m SET content = '', attachments = s.attachments, story = NULL, button = NULL, card = NULL, expired_at = $5, expired_after_days = $2
          FROM unnest($3::uuid[], $4::jsonb[]) AS s(id, attachments)
         WHERE m.id = s.id AND m.workspace_id = $1`,
       [workspaceId, days, ids, scrubbed, at],
@@ -187,7 +187,7 @@ export class RetentionService {
 
     // The events' copies: the message's own, and conversation views whose preview showed it.
     await manager.query(
-      `UPDATE event e SET payload = jsonb_set(jsonb_set(jsonb_set(jsonb_set(e.payload, '{message,content}', '""'),
+      `UPDATE event e SET payload = jsonb_set(jsonb_set(jsonb_set(jsonb_set(e.payload #- '{message,button}', '{message,content}', '""'),
                                                        '{message,attachments}', s.attachments),
                                              '{message,expired}', s.expired),
                                    '{message,story}', 'null') #- '{message,card}'

@@ -80,5 +80,9 @@ export const ar: Record<ErrorCode, string> = {
   app_actions_invalid: 'الإجراءات غير صالحة: {reason}.',
   app_action_url_invalid: 'عنوان الإجراء غير صالح: {reason}.',
   card_invalid: 'البطاقة غير صالحة: {reason}.',
+  bot_not_handling: 'لا يتولى روبوت هذا التطبيق هذه المحادثة.',
+  bot_channel_taken: 'القناة {channel_id} لديها روبوت بالفعل.',
+  bot_key_invalid: 'يحتاج الروبوت إلى مفتاح API نشط من مساحة العمل هذه بالصلاحيتين conversations:write وmessages:write.',
+  bot_exists: 'مفتاح API هذا يشغّل روبوتًا بالفعل؛ غيّر قنواته بدلًا من ذلك.',
   internal_error: 'حدث خطأ من جهتنا.',
 };

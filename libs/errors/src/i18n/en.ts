@@ -82,5 +82,9 @@ export const en: Record<ErrorCode, string> = {
   app_actions_invalid: 'The actions are not valid: {reason}.',
   app_action_url_invalid: 'The action URL is not valid: {reason}.',
   card_invalid: 'The card is not valid: {reason}.',
+  bot_not_handling: 'This conversation is not handled by this app’s bot.',
+  bot_channel_taken: 'Channel {channel_id} already has a bot.',
+  bot_key_invalid: 'A bot needs an active API key of this workspace with the scopes conversations:write and messages:write.',
+  bot_exists: 'This API key already runs a bot; change its channels instead.',
   internal_error: 'Something went wrong on our side.',
 };

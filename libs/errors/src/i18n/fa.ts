@@ -80,5 +80,9 @@ export const fa: Record<ErrorCode, string> = {
   app_actions_invalid: 'کنش‌ها معتبر نیستند: {reason}.',
   app_action_url_invalid: 'نشانی کنش معتبر نیست: {reason}.',
   card_invalid: 'کارت معتبر نیست: {reason}.',
+  bot_not_handling: 'این گفتگو در دست ربات این برنامه نیست.',
+  bot_channel_taken: 'کانال {channel_id} از قبل ربات دارد.',
+  bot_key_invalid: 'ربات به یک کلید API فعال از همین فضای کاری با دسترسی‌های conversations:write و messages:write نیاز دارد.',
+  bot_exists: 'این کلید API از قبل یک ربات دارد؛ به جای آن کانال‌هایش را تغییر دهید.',
   internal_error: 'مشکلی در سمت ما پیش آمد.',
 };

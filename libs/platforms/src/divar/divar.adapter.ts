@@ -2,6 +2,7 @@ import axios, { AxiosInstance } from 'axios';
 import { openAsBlob } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import type { MediaHostAllowlist } from '@parley/config/media-hosts';
+import type { ReplyButton } from '@parley/contract/views';
 import { fetchMedia, MediaAgents, mediaAgents } from '../media-fetch';
 import { PlatformError } from '../platform-error';
 import {
@@ -42,6 +43,8 @@ export class DivarAdapter implements PlatformAdapter {
   readonly type = 'divar' as const;
   readonly maxTextLength = 4096;
   readonly linkButtons = true;
+  /** open_server_link buttons; the data carries payload and caption (JSON), kept well inside a request. */
+  readonly payloadButtons = { maxPayloadBytes: 500 };
   readonly voice = { mimes: ['audio/ogg', 'audio/mpeg', 'audio/mp4'], described: 'OGG, MP3 or M4A' };
   // Divar publishes no numbers (divar.md §7): a per-minute app limit exists; stay well under it.
   readonly limits = { perRecipient: { points: 1, seconds: 1 }, perAccount: { points: 10, seconds: 1 } };
@@ -172,14 +175,40 @@ export function splitRecipient(recipientId: string): ['post' | 'bot', string] {
   return [match[1] as 'post' | 'bot', match[2]];
 }
 
-/** Rows of link buttons as Divar's `open_direct_link` actions (divar.md §5). */
-export function divarButtons(rows: { caption: string; url: string }[][]) {
+/**
+ * Rows of buttons as Divar's actions (divar.md §5): a link button opens its page
+ * (`open_direct_link`); a payload button is an `open_server_link` whose `data` Divar posts back to
+ * the add-on session URL as `extra_data` when pressed — the payload and caption, so the press
+ * needs nothing remembered to be read.
+ */
+export function divarButtons(rows: ReplyButton[][]) {
   return {
     rows: rows.map((row) => ({
       buttons: row.map((button) => ({
-        action: { open_direct_link: button.url },
+        action:
+          'payload' in button
+            ? { open_server_link: { data: divarPressData(button) } }
+            : { open_direct_link: button.url },
         caption: button.caption,
       })),
     })),
   };
+}
+
+/** What an open_server_link button carries, and its press brings back as `extra_data`. */
+export const divarPressData = (button: { payload: string; caption: string }) =>
+  JSON.stringify({ parley_payload: button.payload, caption: button.caption });
+
+/** A press's `extra_data` read back: the button, or null when it is not one of ours. */
+export function readDivarPress(extraData: unknown): { payload: string; caption: string } | null {
+  let data: unknown = extraData;
+  if (typeof extraData === 'string') {
+    try {
+      data = JSON.parse(extraData);
+    } catch {
+      return null;
+    }
+  }
+  const { parley_payload: payload, caption } = (data ?? {}) as Record<string, unknown>;
+  return typeof payload === 'string' && typeof caption === 'string' ? { payload, caption } : null;
 }

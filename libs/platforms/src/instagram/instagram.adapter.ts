@@ -34,6 +34,8 @@ export class InstagramAdapter implements PlatformAdapter {
   readonly type = 'instagram' as const;
   readonly maxTextLength = 1000;
   readonly linkButtons = false;
+  /** Quick replies (text type): a title of at most 20 characters, a payload of at most 1000; at most 13. */
+  readonly payloadButtons = { maxPayloadBytes: 1000, maxCaptionLength: 20 };
   readonly voice = { mimes: INSTAGRAM_AUDIO, described: 'M4A, AAC or WAV' };
   // Meta allows about 100 calls/s per account for text, far fewer per conversation in practice.
   readonly limits = { perRecipient: { points: 5, seconds: 1 }, perAccount: { points: 100, seconds: 1 } };
@@ -122,7 +124,23 @@ export class InstagramAdapter implements PlatformAdapter {
   private sendText(channel: ChannelAccess, message: OutboundMessage, headers: object, tag: object) {
     return this.http.post<{ message_id: string }>(
       `/${channel.externalId}/messages`,
-      { recipient: { id: message.recipientId }, message: { text: message.text }, ...tag },
+      {
+        recipient: { id: message.recipientId },
+        message: {
+          text: message.text,
+          // Payload buttons become quick replies, in one row as Instagram shows them.
+          ...(message.buttons?.length
+            ? {
+                quick_replies: message.buttons
+                  .flat()
+                  .flatMap((b) =>
+                    'payload' in b ? [{ content_type: 'text', title: b.caption, payload: b.payload }] : [],
+                  ),
+              }
+            : {}),
+        },
+        ...tag,
+      },
       { headers },
     );
   }

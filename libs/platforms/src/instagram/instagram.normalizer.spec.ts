@@ -81,9 +81,12 @@ describe('normalizeInstagramWebhook: documented events', () => {
       }),
     ],
     [
-      'a quick reply is its text',
+      'a quick reply is its text, with the payload of the button tapped',
       fixture.quickReply,
-      message({ externalId: mid(9), content: 'Track my order' }),
+      {
+        ...message({ externalId: mid(9), content: 'Track my order' }),
+        button: { payload: 'TRACK_ORDER', caption: 'Track my order' },
+      },
     ],
     [
       'an echo (our send, or one typed in the Instagram app) carries its mid, the customer it went to and its text',

@@ -54,6 +54,7 @@ const readable = z.object({
     .object({
       mid: igId,
       text: z.string().optional(),
+      quick_reply: z.object({ payload: z.string() }).optional(),
       is_echo: z.boolean().optional(),
       is_deleted: z.boolean().optional(),
       attachments: z
@@ -170,6 +171,8 @@ function normalizeEvent(event: z.infer<typeof readable>): PlatformInbound {
     media,
     replyToExternalId: message.reply_to?.mid ?? null,
     story,
+    // A tapped quick reply: Meta sends the title as the text and our payload beside it.
+    ...(message.quick_reply ? { button: { payload: message.quick_reply.payload, caption: content } } : {}),
   };
 }
 

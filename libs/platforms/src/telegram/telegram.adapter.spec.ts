@@ -40,10 +40,11 @@ describe('TelegramAdapter', () => {
     });
   });
 
-  it('asks Telegram for exactly the updates the normalizer turns into messages and edits', () => {
-    expect([...ALLOWED_UPDATES]).toEqual(['message', 'edited_message']);
+  it('asks Telegram for exactly the updates the normalizer turns into messages, edits and presses', () => {
+    expect([...ALLOWED_UPDATES]).toEqual(['message', 'edited_message', 'callback_query']);
     expect(normalizeTelegramUpdate(fixture.textReply).kind).toBe('message');
     expect(normalizeTelegramUpdate(fixture.editedText).kind).toBe('edit');
+    expect(normalizeTelegramUpdate(fixture.callbackQueryOnOurMessage).kind).toBe('message');
   });
 
   it("serves each channel's webhook on its own path", () => {
@@ -115,7 +116,7 @@ describe('TelegramAdapter', () => {
     expect(JSON.parse(telegram.seen[0].body)).toEqual({
       url: `https://inbox.example/webhooks/telegram/${channel.id}`,
       secret_token: 'k3y_-secret',
-      allowed_updates: ['message', 'edited_message'],
+      allowed_updates: ['message', 'edited_message', 'callback_query'],
     });
   });
 });

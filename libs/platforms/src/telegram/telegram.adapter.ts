@@ -15,8 +15,8 @@ import {
 import { mapTelegramError } from './telegram.errors';
 import { TelegramWebhookReceiver } from './telegram.webhook';
 
-/** Updates we ask Telegram for: customers' messages and their edits. */
-export const ALLOWED_UPDATES = ['message', 'edited_message'] as const;
+/** Updates we ask Telegram for: customers' messages, their edits, and their presses of our inline buttons. */
+export const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query'] as const;
 
 /** The Bot API's ReactionTypeEmoji: the only emoji a bot may react with (as of Bot API 7). */
 export const TELEGRAM_REACTIONS = [
@@ -113,6 +113,8 @@ export class TelegramAdapter implements PlatformAdapter {
   readonly type = 'telegram' as const;
   readonly maxTextLength = 4096;
   readonly linkButtons = true;
+  /** Inline keyboard buttons with callback_data, which the Bot API takes up to 64 bytes long. */
+  readonly payloadButtons = { maxPayloadBytes: 64 };
   /** Telegram shows nothing but OGG/Opus as a voice note. */
   readonly voice = { mimes: ['audio/ogg'], described: 'OGG/Opus' };
   // Telegram: about 1 message/s per chat and 30/s per bot.
@@ -174,11 +176,15 @@ export class TelegramAdapter implements PlatformAdapter {
     const api = this.api(channel.credentials.bot_token);
     const chatId = message.recipientId;
     const caption = message.text || undefined;
-    // Link buttons become an inline keyboard of URL buttons.
+    // Buttons become an inline keyboard: URL buttons, and callback buttons whose press comes back as a callback_query.
     const markup = message.buttons?.length
       ? {
           reply_markup: {
-            inline_keyboard: message.buttons.map((row) => row.map((b) => ({ text: b.caption, url: b.url }))),
+            inline_keyboard: message.buttons.map((row) =>
+              row.map((b) =>
+                'payload' in b ? { text: b.caption, callback_data: b.payload } : { text: b.caption, url: b.url },
+              ),
+            ),
           },
         }
       : {};
@@ -194,6 +200,15 @@ export class TelegramAdapter implements PlatformAdapter {
               ? await api.sendDocument(chatId, file!, { caption, ...markup })
               : await api.sendMessage(chatId, message.text, markup);
       return { externalId: `${sent.chat.id}:${sent.message_id}` };
+    } catch (error) {
+      throw mapTelegramError(error);
+    }
+  }
+
+  /** answerCallbackQuery: the customer's client stops showing the press as in progress. */
+  async acknowledgePress(channel: ChannelAccess, token: string): Promise<void> {
+    try {
+      await this.api(channel.credentials.bot_token).answerCallbackQuery(token);
     } catch (error) {
       throw mapTelegramError(error);
     }

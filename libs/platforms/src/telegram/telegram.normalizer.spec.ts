@@ -279,6 +279,29 @@ describe('normalizeTelegramUpdate: documented updates', () => {
   });
 });
 
+describe('normalizeTelegramUpdate: presses of our inline buttons', () => {
+  it('a press under our message is the customer saying its caption, with the button, the press id to acknowledge and the message it answers', () => {
+    const update = fixture.callbackQueryOnOurMessage;
+    const chat = update.callback_query.message.chat.id;
+    expect(normalize(update)).toMatchObject({
+      kind: 'message',
+      platformUserId: String(update.callback_query.from.id),
+      externalId: `${chat}:press:${update.callback_query.id}`,
+      content: 'Order status',
+      attachments: [],
+      button: { payload: 'order_status', caption: 'Order status' },
+      pressAck: update.callback_query.id,
+      replyToExternalId: `${chat}:1071`,
+    });
+  });
+
+  it('a press whose data no button of the keyboard carries is named by its data', () => {
+    const update = structuredClone(fixture.callbackQueryOnOurMessage);
+    update.callback_query.data = 'gone';
+    expect(normalize(update)).toMatchObject({ content: 'gone', button: { payload: 'gone', caption: 'gone' } });
+  });
+});
+
 describe('telegramExternalId', () => {
   it.each([
     [5_512_733_901, 1042, '5512733901:1042'],
@@ -328,8 +351,9 @@ describe('normalizeTelegramUpdate: unknown and garbled input', () => {
         if (outcome.threw) return;
         const event = outcome.value;
         expect(problemsOf(event)).toEqual([]);
+        // A message's id is <chat>:<message id>; a press's <chat>:press:<callback query id>.
         if (event.kind === 'message' || event.kind === 'edit')
-          expect(event.externalId).toMatch(/^-?\d+:\d+$/);
+          expect(event.externalId).toMatch(/^-?\d+:(\d+|press:.+)$/);
         if (event.kind === 'message') expect(event.platformUserId).toMatch(/^\d+$/);
       }),
       { numRuns: 2000 },

@@ -38,12 +38,28 @@ const message = z.object({
     })
     .optional(),
   reply_to_message: z.object({ message_id: id }).optional(),
+  reply_markup: z
+    .object({
+      inline_keyboard: z.array(z.array(z.object({ text: z.string(), callback_data: z.string().optional() }))),
+    })
+    .optional(),
+});
+/** A press of an inline keyboard's callback button (https://core.telegram.org/bots/api#callbackquery). */
+const callbackQuery = z.object({
+  id: z.string().min(1),
+  from: user,
+  message: message.optional(),
+  data: z.string().optional(),
 });
 /**
  * The parts of Telegram's Update we read (https://core.telegram.org/bots/api#update), with the types
  * the Bot API gives them; other fields and update kinds pass unread.
  */
-const telegramUpdate = z.object({ message: message.optional(), edited_message: message.optional() });
+const telegramUpdate = z.object({
+  message: message.optional(),
+  edited_message: message.optional(),
+  callback_query: callbackQuery.optional(),
+});
 export type TelegramUser = z.infer<typeof user>;
 export type TelegramMessage = z.infer<typeof message>;
 export type TelegramUpdate = z.infer<typeof telegramUpdate> & { update_id: number };
@@ -79,6 +95,7 @@ const fullName = (user?: { first_name?: string; last_name?: string }) =>
  */
 export function normalizeTelegramUpdate(body: unknown): TelegramInbound {
   const update = telegramUpdate.parse(body);
+  if (update.callback_query) return normalizePress(update.callback_query);
   const edited = update.edited_message;
   if (edited) {
     if (edited.chat.type !== 'private')
@@ -168,5 +185,34 @@ export function normalizeTelegramUpdate(body: unknown): TelegramInbound {
     replyToExternalId: message.reply_to_message
       ? telegramExternalId(message.chat.id, message.reply_to_message.message_id)
       : null,
+  };
+}
+
+/**
+ * A customer pressed one of our callback buttons: a customer message whose text is the button's
+ * caption (read from the keyboard the update carries), stored once per callback query id.
+ */
+function normalizePress(press: z.infer<typeof callbackQuery>): TelegramInbound {
+  const chat = press.message?.chat;
+  if (press.data === undefined) return { kind: 'ignored', reason: 'a press without callback data (a game)' };
+  // Without the message (an inline-mode message) there is no chat: nothing of a conversation.
+  if (!chat) return { kind: 'ignored', reason: 'a press without a message in a chat' };
+  if (chat.type !== 'private') return { kind: 'ignored', reason: `a press in a ${chat.type} chat` };
+  if (press.from.is_bot) return { kind: 'ignored', reason: 'a press by a bot' };
+  const caption =
+    press.message?.reply_markup?.inline_keyboard.flat().find((b) => b.callback_data === press.data)?.text ??
+    press.data;
+  return {
+    kind: 'message',
+    platformUserId: String(press.from.id),
+    profile: { name: fullName(press.from), username: press.from.username ?? null },
+    externalId: `${chat.id}:press:${press.id}`,
+    content: caption,
+    attachments: [],
+    media: [],
+    sharedPhone: null,
+    replyToExternalId: press.message ? telegramExternalId(chat.id, press.message.message_id) : null,
+    button: { payload: press.data, caption },
+    pressAck: press.id,
   };
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { NotificationsServerFrame } from '@parley/contract/server-frames';
-import type { PublishedEvent } from '@parley/domain/events/domain-event';
+import type { DomainEvent, PublishedEvent } from '@parley/domain/events/domain-event';
 import { EventService } from '@parley/domain/services/event.service';
 import type { ClientSocket } from '../socket-hub';
 import type { SocketKindDefinition, Viewer } from '../socket-kind';
@@ -29,7 +29,9 @@ export class NotificationsSocketKind implements SocketKindDefinition {
 
   /** A new conversation is everyone's news; the rest depends on who the agent is (assignee, mentioned, admin). */
   audience(event: PublishedEvent, viewer: Viewer): string {
-    return is(event, 'conversation.created') ? '' : `${viewer.agentId}:${viewer.role}`;
+    return is(event, 'conversation.created') || (is(event, 'conversation.updated') && handedOff(event))
+      ? ''
+      : `${viewer.agentId}:${viewer.role}`;
   }
 
   eventFrames(event: PublishedEvent, viewer: Viewer): NotificationsServerFrame[] {
@@ -43,7 +45,13 @@ export class NotificationsSocketKind implements SocketKindDefinition {
         ? [{ type: 'notification', seq, kind: 'webhook_paused', ...event.payload }]
         : [];
     }
+    // A bot's conversation is not the agents' news until the bot hands it off: then it is, as if new.
     if (is(event, 'conversation.created')) {
+      return event.payload.conversation.bot
+        ? []
+        : [{ type: 'notification', seq, kind: 'new_conversation', conversation: event.payload.conversation }];
+    }
+    if (is(event, 'conversation.updated') && handedOff(event)) {
       return [
         { type: 'notification', seq, kind: 'new_conversation', conversation: event.payload.conversation },
       ];
@@ -73,4 +81,10 @@ export class NotificationsSocketKind implements SocketKindDefinition {
   ephemeralFrames(): NotificationsServerFrame[] {
     return [];
   }
+}
+
+/** A bot's hand-off to people (BotHandoffService names `bot` and `status`; an agent's take-over only `bot`). */
+function handedOff(event: PublishedEvent<Extract<DomainEvent, { type: 'conversation.updated' }>>): boolean {
+  const { conversation, changes } = event.payload;
+  return changes.includes('bot') && changes.includes('status') && !conversation.bot;
 }
