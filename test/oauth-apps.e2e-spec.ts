@@ -342,6 +342,31 @@ describe('OAuth apps', () => {
     expect((await as(again.access_token).get('/api/v1/conversations')).status).toBe(200);
   });
 
+  it('two refreshes racing with one refresh token: one wins, the other is a reuse and revokes the family', async () => {
+    const app = await register();
+    const tokens = await install(app);
+    const race = await Promise.all(
+      [api, second].map((server) =>
+        fetch(`${server.url}/oauth/token`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization: `Basic ${Buffer.from(`${app.client_id}:${app.client_secret}`).toString('base64')}`,
+          },
+          body: qs({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }),
+        }).then(async (res) => ({
+          status: res.status,
+          body: (await res.json()) as Partial<Tokens> & { error?: string },
+        })),
+      ),
+    );
+    expect(race.map((r) => r.status).sort()).toEqual([200, 400]);
+    const winner = race.find((r) => r.status === 200)!;
+    expect(race.find((r) => r.status === 400)!.body.error).toBe('invalid_grant');
+    // The loser was a reuse: the winner's tokens are revoked with the family.
+    expect((await as(winner.body.access_token!).get('/api/v1/conversations')).status).toBe(401);
+  });
+
   it('a code is single-use: presented again it is refused and the tokens issued from it are revoked', async () => {
     const app = await register();
     const { verifier, challenge } = pkce();
@@ -497,8 +522,21 @@ describe('OAuth apps', () => {
     }
     expect((await exchange(app, pendingCode, 'x'.repeat(43))).body.error).toBe('invalid_grant');
     expect(await installationOf(app)).toBeUndefined();
-    expect((await securityKinds()).oauth_app_uninstalled).toBeGreaterThanOrEqual(1);
+    const uninstalled = (await securityKinds()).oauth_app_uninstalled;
+    expect(uninstalled).toBeGreaterThanOrEqual(1);
+    // The app's principal is revoked with it, and the event names the app.
+    const [principal] = await api.db.query(`SELECT revoked_at FROM api_key WHERE id = $1`, [
+      installation.api_key_id,
+    ]);
+    expect(principal.revoked_at).not.toBeNull();
+    const [event] = await api.db.query(
+      `SELECT detail FROM security_event WHERE kind = 'oauth_app_uninstalled' AND detail->>'oauth_installation_id' = $1`,
+      [installation.id],
+    );
+    expect(event.detail).toMatchObject({ app_id: app.id, name: app.name });
+    // Twice is harmless, and no second event.
     expect((await shop.http.delete(`/api/v1/oauth-installations/${installation.id}`)).status).toBe(204);
+    expect((await securityKinds()).oauth_app_uninstalled).toBe(uninstalled);
 
     const fresh = await install(app);
     const reinstalled = (await installationOf(app))!;
@@ -506,6 +544,33 @@ describe('OAuth apps', () => {
     expect(reinstalled.api_key_id).not.toBe(installation.api_key_id);
     expect((await as(fresh.access_token).get('/api/v1/conversations')).status).toBe(200);
     expect((await as(a.access_token).get('/api/v1/conversations')).status).toBe(401);
+  });
+
+  it("an installed app can be a channel's bot; uninstalling it hands the bot's conversations to people", async () => {
+    const app = await register(['conversations:read', 'conversations:write', 'messages:write']);
+    await install(app, shop, { scope: 'conversations:read conversations:write messages:write' });
+    const installation = (await installationOf(app))!;
+    const made = await shop.http.post('/api/v1/bots', {
+      api_key_id: installation.api_key_id,
+      channel_ids: [channelId],
+    });
+    expect([made.status, made.body.code]).toEqual([201, undefined]);
+    const received = await customerWrites(api, shop.workspaceId, channelId, { text: 'hello bot' });
+    const conversationId = received.message.conversation_id;
+    const before = (await shop.http.get(`/api/v1/conversations/${conversationId}`)).body;
+    expect(before.bot).toEqual({ id: installation.api_key_id, name: app.name });
+
+    expect((await shop.http.delete(`/api/v1/oauth-installations/${installation.id}`)).status).toBe(204);
+    const after = (await shop.http.get(`/api/v1/conversations/${conversationId}`)).body;
+    expect(after).toMatchObject({ bot: null, status: 'open' });
+    expect((await shop.http.get('/api/v1/bots')).body.map((b: { id: string }) => b.id)).not.toContain(
+      installation.api_key_id,
+    );
+    // The channel's next new customers go to people.
+    const next = await customerWrites(api, shop.workspaceId, channelId, { text: 'anyone there?' });
+    expect(
+      (await shop.http.get(`/api/v1/conversations/${next.message.conversation_id}`)).body.bot,
+    ).toBeNull();
   });
 
   it('installing an installed app again with other scopes replaces its grant; deleting the app uninstalls it', async () => {

@@ -172,8 +172,10 @@ export class OAuthAppService {
   async rotateSecret(workspaceId: string, id: string): Promise<OAuthAppCreatedView> {
     const secret = newSecret();
     const updated: unknown[] = await this.db.query(
-      `UPDATE oauth_app SET client_secret_hash = $3, secret_rotated_at = now(), updated_at = now()
-        WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING id`,
+      `WITH updated AS (
+         UPDATE oauth_app SET client_secret_hash = $3, secret_rotated_at = now(), updated_at = now()
+          WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING id)
+       SELECT id FROM updated`,
       [workspaceId, id, sha256(secret)],
     );
     if (!updated.length) throw notFound('oauth_app');

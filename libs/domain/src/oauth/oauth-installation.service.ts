@@ -7,6 +7,7 @@ import type { OAuthInstallationView } from '@parley/contract/oauth-apps';
 import { notFound } from '@parley/errors/app-error';
 import { SecurityEventService } from '@parley/security/security-event.service';
 import { agentIdOf, sha256, type AuthAgent } from '../services/token.service';
+import { BotService } from '../services/bot.service';
 
 interface InstallationRow {
   id: string;
@@ -57,6 +58,7 @@ export class OAuthInstallationService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly securityEvents: SecurityEventService,
+    private readonly bots: BotService,
   ) {}
 
   async list(workspaceId: string): Promise<OAuthInstallationView[]> {
@@ -170,15 +172,25 @@ export class OAuthInstallationService {
     if (!known) throw notFound('oauth_installation');
     const ended = await this.db.transaction(async (manager) => {
       const [row]: { app_id: string; api_key_id: string; name: string }[] = await manager.query(
-        `UPDATE oauth_installation i SET uninstalled_at = now()
-           FROM oauth_app p WHERE p.id = i.app_id AND i.workspace_id = $1 AND i.id = $2 AND i.uninstalled_at IS NULL
-         RETURNING i.app_id, i.api_key_id, p.name`,
+        `WITH ended AS (
+           UPDATE oauth_installation i SET uninstalled_at = now()
+             FROM oauth_app p WHERE p.id = i.app_id AND i.workspace_id = $1 AND i.id = $2 AND i.uninstalled_at IS NULL
+           RETURNING i.app_id, i.api_key_id, p.name)
+         SELECT app_id, api_key_id, name FROM ended`,
         [workspaceId, id],
       );
       if (!row) return null;
       await manager.query(`UPDATE api_key SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, [
         row.api_key_id,
       ]);
+      // An app that was a bot hands its conversations to people, as a revoked key's bot does.
+      await this.bots.keyRevoked(
+        manager,
+        workspaceId,
+        row.api_key_id,
+        row.name,
+        admin ? agentIdOf(admin) : null,
+      );
       await manager.query(
         `UPDATE oauth_token SET revoked_at = now() WHERE installation_id = $1 AND revoked_at IS NULL`,
         [id],

@@ -155,15 +155,21 @@ export class OAuthTokenService {
     const asked = typeof input.scope === 'string' ? input.scope.split(' ').filter(Boolean) : [];
     const beyond = asked.filter((scope) => !(token.scopes as string[]).includes(scope));
     if (beyond.length) throw new OAuthTokenError('invalid_scope', `not granted: ${beyond.join(', ')}`);
-    return this.db.transaction(async (manager) => {
-      // Claimed atomically: of two concurrent uses one wins; the other is a reuse.
+    const issued = await this.db.transaction(async (manager) => {
+      // Claimed atomically: of two concurrent uses one wins (the other waits for its commit here).
+      // In a CTE: TypeORM answers a bare UPDATE … RETURNING with [rows, count], never empty.
       const claimed: unknown[] = await manager.query(
-        `UPDATE oauth_token SET used_at = now() WHERE id = $1 AND used_at IS NULL AND revoked_at IS NULL RETURNING id`,
+        `WITH claimed AS (
+           UPDATE oauth_token SET used_at = now() WHERE id = $1 AND used_at IS NULL AND revoked_at IS NULL RETURNING id)
+         SELECT id FROM claimed`,
         [token.id],
       );
-      if (!claimed.length) throw grantError('the refresh token was used already');
-      return this.issue(manager, token.installation_id, token.family_id, token.scopes);
+      return claimed.length ? this.issue(manager, token.installation_id, token.family_id, token.scopes) : null;
     });
+    if (issued) return issued;
+    // The loser of a race is a reuse like any other: the winner's new tokens go with the family.
+    await this.revokeFamily(token.workspace_id, token.family_id, client, 'refresh_token_reused');
+    throw grantError('the refresh token was used already; its whole family is revoked');
   }
 
   /** The app behind an access token, as the same principal an API key gives (`app.keyId` its installation's key). */
@@ -255,7 +261,9 @@ export class OAuthTokenService {
     reason: 'code_reused' | 'refresh_token_reused',
   ): Promise<void> {
     const revoked: unknown[] = await this.db.query(
-      `UPDATE oauth_token SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL RETURNING id`,
+      `WITH revoked AS (
+         UPDATE oauth_token SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL RETURNING id)
+       SELECT id FROM revoked`,
       [familyId],
     );
     if (revoked.length)

@@ -158,7 +158,7 @@ export class BotService {
     workspaceId: string,
     apiKeyId: string,
     name: string,
-    actorId: string,
+    actorId: string | null,
   ) {
     const found: unknown[] = await manager.query(
       `SELECT 1 FROM bot WHERE workspace_id = $1 AND api_key_id = $2 FOR UPDATE`,
@@ -223,7 +223,7 @@ export class BotService {
     workspaceId: string,
     botId: string,
     name: string,
-    actorId: string,
+    actorId: string | null,
   ): Promise<number> {
     const held: { id: string }[] = await manager.query(
       `SELECT id FROM conversation WHERE workspace_id = $1 AND bot_api_key_id = $2 ORDER BY id FOR NO KEY UPDATE`,
