@@ -20,6 +20,7 @@ export function AppActivityPanel({ apiKeyId, onClose }: { apiKeyId: string; onCl
   const [activity, setActivity] = useState<AppActivity | null>(null);
   const [error, setError] = useState<string | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
+  const panel = useRef<HTMLElement>(null);
 
   const load = useCallback(
     () =>
@@ -37,8 +38,12 @@ export function AppActivityPanel({ apiKeyId, onClose }: { apiKeyId: string; onCl
     const timer = setInterval(() => void load(), REFRESH_MS);
     return () => clearInterval(timer);
   }, [load]);
-  // Opened from a row's button: the reader is taken to what opened.
+  // Opened from a row's button: the reader is taken to what opened, all of it in view once loaded.
+  const loaded = activity !== null;
   useEffect(() => heading.current?.focus(), [apiKeyId]);
+  useEffect(() => {
+    if (loaded) panel.current?.scrollIntoView({ block: 'nearest' });
+  }, [loaded]);
 
   const facts: [string, string, number][] = activity
     ? [
@@ -50,7 +55,7 @@ export function AppActivityPanel({ apiKeyId, onClose }: { apiKeyId: string; onCl
     : [];
 
   return (
-    <section className="card" aria-labelledby="app-activity-title" data-testid="app-activity">
+    <section className="card" ref={panel} aria-labelledby="app-activity-title" data-testid="app-activity">
       <div className="page-head">
         <h2 id="app-activity-title" ref={heading} tabIndex={-1}>
           {activity ? t('activity.title', { name: activity.name }) : t('common.loading')}

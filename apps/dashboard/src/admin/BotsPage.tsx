@@ -176,7 +176,14 @@ export function BotsPage() {
             </select>
           </label>
         )}
-        <p className="muted">{t('bots.scopesNeeded', { scopes: BOT_SCOPES.join(', ') })}</p>
+        <p className="muted">
+          {t('bots.scopesNeeded')}{' '}
+          {BOT_SCOPES.map((scope) => (
+            <span key={scope}>
+              <code dir="ltr">{scope}</code>{' '}
+            </span>
+          ))}
+        </p>
         <ChannelChoice
           channels={channels}
           chosen={chosen}
