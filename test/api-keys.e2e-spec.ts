@@ -309,6 +309,8 @@ describe('API keys', () => {
       messages_failed: 0,
       conversations_changed: 1,
       messages_last_minute: 2,
+      // API_KEY_MESSAGES_PER_MINUTE of this file's stack.
+      messages_per_minute_limit: 5,
       // Its creation, and the refusal.
       security_events: 2,
       revoked_at: null,

@@ -132,6 +132,17 @@ describe('OAuth apps in the dashboard', () => {
     expect(await row.textContent()).toContain('conversations:read, messages:write');
     expect(await row.textContent()).toContain('Orders Inc');
     await screenshot(page, 'oauth-apps-page');
+
+    // Its activity (the installation's principal): the call outside its scopes is on record.
+    expect((await asApp.get('/api/v1/contacts')).body.code).toBe('scope_missing');
+    await row.getByRole('button', { name: 'Activity' }).click();
+    const activity = page.getByTestId('app-activity');
+    await activity.getByRole('heading', { name: 'Activity of “Order sync”' }).waitFor();
+    await activity.locator('[data-testid="activity-events"][data-value="1"]').waitFor();
+    expect(await activity.getByTestId('activity-sent').getAttribute('data-value')).toBe('0');
+    expect(await activity.getByTestId('activity-last-used').textContent()).not.toContain('Never');
+    expect(await activity.getByTestId('activity-recent').textContent()).toContain('API key lacked a scope');
+
     await row.getByRole('button', { name: 'Uninstall' }).click();
     await row.getByText('Uninstall “Order sync”?').waitFor();
     await row.getByRole('button', { name: 'Uninstall now' }).click();

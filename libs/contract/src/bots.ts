@@ -1,5 +1,9 @@
 /** Chatbots: an app (its API key) that takes the new conversations of chosen channels first. */
+import type { ApiKeyScope } from './api-keys';
 import type { ChannelType } from './channel-types';
+
+/** A bot answers (messages:write) and hands off (conversations:write): a key without both cannot be one. */
+export const BOT_SCOPES: readonly ApiKeyScope[] = ['conversations:write', 'messages:write'];
 
 export interface BotView {
   /** The bot's API key id: the same id its messages' `sender` and conversations' `bot` carry. */

@@ -112,6 +112,8 @@ export interface AppActivity {
   messages_failed: number;
   conversations_changed: number;
   messages_last_minute: number;
+  /** The key's budget a minute (`API_KEY_MESSAGES_PER_MINUTE`); null while the workspace's rate limiting is off. */
+  messages_per_minute_limit: number | null;
   security_events: number;
   last_used_at: string | null;
   revoked_at: string | null;

@@ -93,4 +93,10 @@ export class RateLimitService {
   appMessagesLastMinute(keyId: string): Promise<number> {
     return windowCount(this.redis.redis, appMessagesKey(keyId), MINUTE);
   }
+
+  /** The budget consumeAppMessage enforces in this workspace now: none while its rate limiting is off. */
+  async appMessageLimit(workspaceId: string): Promise<number | null> {
+    const { rateLimiting } = await this.policies.forWorkspace(workspaceId);
+    return rateLimiting ? this.config.security.apiKeyMessagesPerMinute : null;
+  }
 }

@@ -192,6 +192,7 @@ export class SecurityStatsService {
       messages_failed: sent.failed,
       conversations_changed: changed.count,
       messages_last_minute: await this.rateLimits.appMessagesLastMinute(keyId),
+      messages_per_minute_limit: await this.rateLimits.appMessageLimit(workspaceId),
       security_events: refused.count,
       last_used_at: key.last_used_at?.toISOString() ?? null,
       revoked_at: key.revoked_at?.toISOString() ?? null,

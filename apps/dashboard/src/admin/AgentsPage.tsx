@@ -4,6 +4,7 @@ import type { AgentRole, AgentView, InviteAnswer } from '@parley/contract/views'
 import { api } from '../api/http';
 import { ApiError } from '../api/session';
 import { useLive } from '../ui/live';
+import { DataTable } from '../ui/DataTable';
 import { ErrorLine } from '../ui/ErrorLine';
 
 /** Admins invite agents (a one-time link), change roles and deactivate. */
@@ -70,49 +71,48 @@ export function AgentsPage() {
           </code>
         </p>
       )}
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{t('agents.name')}</th>
-              <th scope="col">{t('agents.email')}</th>
-              <th scope="col">{t('agents.role')}</th>
-              <th scope="col">{t('channels.status')}</th>
-              <th scope="col">{t('agents.actions')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {live.agents.map((agent) => (
-              <tr key={agent.id} data-testid="agent-row">
-                <td dir="auto">{agent.name}</td>
-                <td dir="ltr">{agent.email}</td>
-                <td>
-                  <select
-                    aria-label={`${t('agents.role')}: ${agent.name}`}
-                    value={agent.role}
-                    onChange={(event) => update(agent, { role: event.target.value as AgentRole })}
-                  >
-                    <option value="agent">{t('agents.agent')}</option>
-                    <option value="admin">{t('agents.admin')}</option>
-                  </select>
-                </td>
-                <td>
-                  {!agent.is_active
-                    ? t('agents.inactive')
-                    : agent.invitation_pending
-                      ? t('agents.pending')
-                      : t('agents.active')}
-                </td>
-                <td>
-                  <button type="button" onClick={() => update(agent, { is_active: !agent.is_active })}>
-                    {agent.is_active ? t('agents.deactivate') : t('agents.activate')}
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        rows={live.agents}
+        rowKey={(agent) => agent.id}
+        rowTestId="agent-row"
+        columns={[
+          { key: 'name', header: t('agents.name'), dir: 'auto', cell: (agent) => agent.name },
+          { key: 'email', header: t('agents.email'), dir: 'ltr', cell: (agent) => agent.email },
+          {
+            key: 'role',
+            header: t('agents.role'),
+            cell: (agent) => (
+              <select
+                aria-label={`${t('agents.role')}: ${agent.name}`}
+                value={agent.role}
+                onChange={(event) => update(agent, { role: event.target.value as AgentRole })}
+              >
+                <option value="agent">{t('agents.agent')}</option>
+                <option value="admin">{t('agents.admin')}</option>
+              </select>
+            ),
+          },
+          {
+            key: 'status',
+            header: t('channels.status'),
+            cell: (agent) =>
+              !agent.is_active
+                ? t('agents.inactive')
+                : agent.invitation_pending
+                  ? t('agents.pending')
+                  : t('agents.active'),
+          },
+          {
+            key: 'actions',
+            header: t('agents.actions'),
+            cell: (agent) => (
+              <button type="button" onClick={() => update(agent, { is_active: !agent.is_active })}>
+                {agent.is_active ? t('agents.deactivate') : t('agents.activate')}
+              </button>
+            ),
+          },
+        ]}
+      />
     </main>
   );
 }

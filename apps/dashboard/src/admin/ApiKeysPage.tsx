@@ -9,10 +9,15 @@ import {
 import { api } from '../api/http';
 import { ApiError } from '../api/session';
 import type { Language } from '../i18n';
+import { DataTable } from '../ui/DataTable';
 import { ErrorLine } from '../ui/ErrorLine';
 import { dateTime } from '../ui/format';
+import { AppActivityPanel } from './AppActivityPanel';
 
-/** Admins create API keys with chosen scopes (the key shown once), see when each was last used, and revoke them. */
+/**
+ * Admins create API keys with chosen scopes (the key shown once), see when each was last used and
+ * what it did (its activity), and revoke them.
+ */
 export function ApiKeysPage() {
   const { t, i18n } = useTranslation();
   const language = (['en', 'fa', 'ar'].includes(i18n.language) ? i18n.language : 'en') as Language;
@@ -21,6 +26,7 @@ export function ApiKeysPage() {
   const [created, setCreated] = useState<ApiKeyCreatedView | null>(null);
   const [copied, setCopied] = useState(false);
   const [confirming, setConfirming] = useState<string | null>(null);
+  const [watching, setWatching] = useState<string | null>(null);
 
   const fail = (e: unknown) => setError(e instanceof ApiError ? e.message : t('common.error'));
   const reload = () => api<ApiKeyView[]>('/api-keys').then(setKeys, fail);
@@ -95,54 +101,64 @@ export function ApiKeysPage() {
           {t('apiKeys.create')}
         </button>
       </form>
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{t('apiKeys.name')}</th>
-              <th scope="col">{t('apiKeys.scopes')}</th>
-              <th scope="col">{t('apiKeys.createdBy')}</th>
-              <th scope="col">{t('apiKeys.lastUsed')}</th>
-              <th scope="col">{t('apiKeys.status')}</th>
-              <th scope="col">{t('apiKeys.actions')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {!keys.length && (
-              <tr>
-                <td colSpan={6}>{t('apiKeys.none')}</td>
-              </tr>
-            )}
-            {keys.map((key) => (
-              <tr key={key.id} data-testid="api-key-row" data-revoked={key.revoked_at ? 'true' : 'false'}>
-                <td dir="auto">{key.name}</td>
-                <td dir="ltr">{key.scopes.join(', ')}</td>
-                <td dir="auto">{key.created_by?.name ?? '—'}</td>
-                <td>{key.last_used_at ? dateTime(key.last_used_at) : t('apiKeys.never')}</td>
-                <td>{key.revoked_at ? t('apiKeys.revoked') : t('apiKeys.active')}</td>
-                <td>
-                  {!key.revoked_at &&
-                    (confirming === key.id ? (
-                      <span role="alert">
-                        {t('apiKeys.confirmRevoke', { name: key.name })}{' '}
-                        <button type="button" onClick={() => revoke(key)}>
-                          {t('apiKeys.confirm')}
-                        </button>{' '}
-                        <button type="button" onClick={() => setConfirming(null)}>
-                          {t('apiKeys.cancel')}
-                        </button>
-                      </span>
-                    ) : (
-                      <button type="button" onClick={() => setConfirming(key.id)}>
-                        {t('apiKeys.revoke')}
-                      </button>
-                    ))}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        rows={keys}
+        rowKey={(key) => key.id}
+        rowTestId="api-key-row"
+        rowData={(key) => ({
+          'data-revoked': key.revoked_at ? 'true' : 'false',
+          'data-selected': watching === key.id || undefined,
+        })}
+        empty={t('apiKeys.none')}
+        columns={[
+          { key: 'name', header: t('apiKeys.name'), dir: 'auto', cell: (key) => key.name },
+          { key: 'scopes', header: t('apiKeys.scopes'), dir: 'ltr', cell: (key) => key.scopes.join(', ') },
+          {
+            key: 'by',
+            header: t('apiKeys.createdBy'),
+            dir: 'auto',
+            cell: (key) => key.created_by?.name ?? '—',
+          },
+          {
+            key: 'used',
+            header: t('apiKeys.lastUsed'),
+            cell: (key) => (key.last_used_at ? dateTime(key.last_used_at) : t('apiKeys.never')),
+          },
+          {
+            key: 'status',
+            header: t('apiKeys.status'),
+            cell: (key) => (key.revoked_at ? t('apiKeys.revoked') : t('apiKeys.active')),
+          },
+          {
+            key: 'actions',
+            header: t('apiKeys.actions'),
+            cell: (key) =>
+              confirming === key.id ? (
+                <span role="alert">
+                  {t('apiKeys.confirmRevoke', { name: key.name })}{' '}
+                  <button type="button" onClick={() => revoke(key)}>
+                    {t('apiKeys.confirm')}
+                  </button>{' '}
+                  <button type="button" onClick={() => setConfirming(null)}>
+                    {t('apiKeys.cancel')}
+                  </button>
+                </span>
+              ) : (
+                <span className="row-actions">
+                  <button type="button" onClick={() => setWatching(key.id)} data-testid="app-activity-open">
+                    {t('activity.open')}
+                  </button>
+                  {!key.revoked_at && (
+                    <button type="button" onClick={() => setConfirming(key.id)}>
+                      {t('apiKeys.revoke')}
+                    </button>
+                  )}
+                </span>
+              ),
+          },
+        ]}
+      />
+      {watching && <AppActivityPanel key={watching} apiKeyId={watching} onClose={() => setWatching(null)} />}
     </main>
   );
 }

@@ -5,11 +5,13 @@ import type { OAuthAppCreatedView, OAuthAppView, OAuthInstallationView } from '@
 import { api } from '../api/http';
 import { ApiError } from '../api/session';
 import type { Language } from '../i18n';
+import { DataTable } from '../ui/DataTable';
 import { ErrorLine } from '../ui/ErrorLine';
 import { dateTime } from '../ui/format';
+import { AppActivityPanel } from './AppActivityPanel';
 
 /**
- * OAuth apps, both sides: the apps installed in this workspace (uninstall), and the apps this
+ * OAuth apps, both sides: the apps installed in this workspace (their activity, uninstall), and the apps this
  * workspace develops for any workspace to install (register, the client secret shown once, rotate).
  */
 export function AppsPage() {
@@ -20,6 +22,7 @@ export function AppsPage() {
   const [error, setError] = useState<string | null>(null);
   const [secret, setSecret] = useState<OAuthAppCreatedView | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
+  const [watching, setWatching] = useState<string | null>(null);
 
   const fail = (e: unknown) => setError(e instanceof ApiError ? e.message : t('common.error'));
   const reload = () => {
@@ -81,56 +84,72 @@ export function AppsPage() {
       <section aria-labelledby="installed-apps">
         <h2 id="installed-apps">{t('apps.installedTitle')}</h2>
         <p className="muted">{t('apps.installedHint')}</p>
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('apps.app')}</th>
-                <th scope="col">{t('apps.scopes')}</th>
-                <th scope="col">{t('apps.installedBy')}</th>
-                <th scope="col">{t('apps.lastUsed')}</th>
-                <th scope="col">{t('apps.actions')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {!installed.length && (
-                <tr>
-                  <td colSpan={5}>{t('apps.noneInstalled')}</td>
-                </tr>
-              )}
-              {installed.map((item) => (
-                <tr key={item.id} data-testid="installed-app-row">
-                  <td>
-                    <span dir="auto">{item.app.name}</span>
-                    <br />
-                    <small className="muted">
-                      {t('apps.by')} <span dir="auto">{item.app.workspace_name}</span>
-                    </small>
-                  </td>
-                  <td dir="ltr">{item.scopes.join(', ')}</td>
-                  <td>
-                    <span dir="auto">{item.installed_by?.name ?? '—'}</span>
-                    <br />
-                    <small className="muted">{dateTime(item.installed_at)}</small>
-                  </td>
-                  <td>{item.last_used_at ? dateTime(item.last_used_at) : t('apps.never')}</td>
-                  <td>
-                    {confirm(
-                      item.id,
-                      t('apps.confirmUninstall', { name: item.app.name }),
-                      t('apps.uninstallNow'),
-                      () => act(api(`/oauth-installations/${item.id}`, { method: 'DELETE' })),
-                    ) ?? (
-                      <button type="button" onClick={() => setConfirming(item.id)}>
-                        {t('apps.uninstall')}
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={installed}
+          rowKey={(item) => item.id}
+          rowTestId="installed-app-row"
+          rowData={(item) => ({ 'data-selected': watching === item.api_key_id || undefined })}
+          empty={t('apps.noneInstalled')}
+          columns={[
+            {
+              key: 'app',
+              header: t('apps.app'),
+              cell: (item) => (
+                <>
+                  <span dir="auto">{item.app.name}</span>
+                  <br />
+                  <small className="muted">
+                    {t('apps.by')} <span dir="auto">{item.app.workspace_name}</span>
+                  </small>
+                </>
+              ),
+            },
+            { key: 'scopes', header: t('apps.scopes'), dir: 'ltr', cell: (item) => item.scopes.join(', ') },
+            {
+              key: 'by',
+              header: t('apps.installedBy'),
+              cell: (item) => (
+                <>
+                  <span dir="auto">{item.installed_by?.name ?? '—'}</span>
+                  <br />
+                  <small className="muted">{dateTime(item.installed_at)}</small>
+                </>
+              ),
+            },
+            {
+              key: 'used',
+              header: t('apps.lastUsed'),
+              cell: (item) => (item.last_used_at ? dateTime(item.last_used_at) : t('apps.never')),
+            },
+            {
+              key: 'actions',
+              header: t('apps.actions'),
+              cell: (item) =>
+                confirm(
+                  item.id,
+                  t('apps.confirmUninstall', { name: item.app.name }),
+                  t('apps.uninstallNow'),
+                  () => act(api(`/oauth-installations/${item.id}`, { method: 'DELETE' })),
+                ) ?? (
+                  <span className="row-actions">
+                    <button
+                      type="button"
+                      onClick={() => setWatching(item.api_key_id)}
+                      data-testid="app-activity-open"
+                    >
+                      {t('activity.open')}
+                    </button>
+                    <button type="button" onClick={() => setConfirming(item.id)}>
+                      {t('apps.uninstall')}
+                    </button>
+                  </span>
+                ),
+            },
+          ]}
+        />
+        {watching && installed.some((item) => item.api_key_id === watching) && (
+          <AppActivityPanel key={watching} apiKeyId={watching} onClose={() => setWatching(null)} />
+        )}
       </section>
 
       <section aria-labelledby="your-apps">
@@ -190,52 +209,41 @@ export function AppsPage() {
             {t('apps.register')}
           </button>
         </form>
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('apps.app')}</th>
-                <th scope="col">client_id</th>
-                <th scope="col">{t('apps.redirectUris')}</th>
-                <th scope="col">{t('apps.scopes')}</th>
-                <th scope="col">{t('apps.installations')}</th>
-                <th scope="col">{t('apps.actions')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {!apps.length && (
-                <tr>
-                  <td colSpan={6}>{t('apps.noneYours')}</td>
-                </tr>
-              )}
-              {apps.map((app) => (
-                <tr key={app.id} data-testid="your-app-row">
-                  <td dir="auto">{app.name}</td>
-                  <td dir="ltr">
-                    <code>{app.client_id}</code>
-                  </td>
-                  <td dir="ltr">{app.redirect_uris.join(' ')}</td>
-                  <td dir="ltr">{app.scopes.join(', ')}</td>
-                  <td>{app.installations}</td>
-                  <td>
-                    {confirm(app.id, t('apps.confirmDelete', { name: app.name }), t('apps.deleteNow'), () =>
-                      act(api(`/oauth-apps/${app.id}`, { method: 'DELETE' })),
-                    ) ?? (
-                      <span className="row-actions">
-                        <button type="button" onClick={() => rotate(app)}>
-                          {t('apps.rotate')}
-                        </button>
-                        <button type="button" onClick={() => setConfirming(app.id)}>
-                          {t('apps.delete')}
-                        </button>
-                      </span>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={apps}
+          rowKey={(app) => app.id}
+          rowTestId="your-app-row"
+          empty={t('apps.noneYours')}
+          columns={[
+            { key: 'app', header: t('apps.app'), dir: 'auto', cell: (app) => app.name },
+            { key: 'client', header: 'client_id', dir: 'ltr', cell: (app) => <code>{app.client_id}</code> },
+            {
+              key: 'redirects',
+              header: t('apps.redirectUris'),
+              dir: 'ltr',
+              cell: (app) => app.redirect_uris.join(' '),
+            },
+            { key: 'scopes', header: t('apps.scopes'), dir: 'ltr', cell: (app) => app.scopes.join(', ') },
+            { key: 'installations', header: t('apps.installations'), cell: (app) => app.installations },
+            {
+              key: 'actions',
+              header: t('apps.actions'),
+              cell: (app) =>
+                confirm(app.id, t('apps.confirmDelete', { name: app.name }), t('apps.deleteNow'), () =>
+                  act(api(`/oauth-apps/${app.id}`, { method: 'DELETE' })),
+                ) ?? (
+                  <span className="row-actions">
+                    <button type="button" onClick={() => rotate(app)}>
+                      {t('apps.rotate')}
+                    </button>
+                    <button type="button" onClick={() => setConfirming(app.id)}>
+                      {t('apps.delete')}
+                    </button>
+                  </span>
+                ),
+            },
+          ]}
+        />
       </section>
     </main>
   );

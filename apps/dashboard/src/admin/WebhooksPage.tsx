@@ -10,6 +10,7 @@ import {
 } from '@parley/contract/webhooks';
 import { api } from '../api/http';
 import { ApiError } from '../api/session';
+import { DataTable } from '../ui/DataTable';
 import { ErrorLine } from '../ui/ErrorLine';
 import { dateTime, number } from '../ui/format';
 
@@ -101,56 +102,61 @@ export function WebhooksPage() {
           </button>
         </div>
       )}
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{t('webhooks.url')}</th>
-              <th scope="col">{t('webhooks.events')}</th>
-              <th scope="col">{t('webhooks.state')}</th>
-              <th scope="col">{t('webhooks.pending')}</th>
-              <th scope="col">{t('webhooks.lastFailure')}</th>
-              <th scope="col">{t('agents.actions')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {hooks.map((hook) => (
-              <tr key={hook.id} data-testid="webhook-row" data-selected={selected === hook.id || undefined}>
-                <td dir="ltr">{hook.url}</td>
-                <td dir="ltr">{hook.events.join(', ')}</td>
-                <td data-testid="webhook-state">
-                  {hook.state === 'active' ? t('webhooks.active') : t('webhooks.paused')}
-                  {hook.paused_reason && <div className="muted">{hook.paused_reason}</div>}
-                </td>
-                <td>{number(hook.pending_deliveries)}</td>
-                <td>
-                  {hook.last_failure_at ? (
-                    <>
-                      {dateTime(hook.last_failure_at)}
-                      <div className="muted" dir="ltr">
-                        {hook.last_failure}
-                      </div>
-                    </>
-                  ) : (
-                    '—'
-                  )}
-                </td>
-                <td className="row-actions">
-                  <button type="button" onClick={() => setSelected(hook.id)} data-testid="webhook-log-open">
-                    {t('webhooks.log')}
-                  </button>
-                  <button type="button" onClick={() => change(hook, { paused: hook.state === 'active' })}>
-                    {hook.state === 'active' ? t('webhooks.pause') : t('webhooks.resume')}
-                  </button>
-                  <button type="button" onClick={() => remove(hook)}>
-                    {t('webhooks.delete')}
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        rows={hooks}
+        rowKey={(hook) => hook.id}
+        rowTestId="webhook-row"
+        rowData={(hook) => ({ 'data-selected': selected === hook.id || undefined })}
+        columns={[
+          { key: 'url', header: t('webhooks.url'), dir: 'ltr', cell: (hook) => hook.url },
+          { key: 'events', header: t('webhooks.events'), dir: 'ltr', cell: (hook) => hook.events.join(', ') },
+          {
+            key: 'state',
+            header: t('webhooks.state'),
+            testId: 'webhook-state',
+            cell: (hook) => (
+              <>
+                {hook.state === 'active' ? t('webhooks.active') : t('webhooks.paused')}
+                {hook.paused_reason && <div className="muted">{hook.paused_reason}</div>}
+              </>
+            ),
+          },
+          { key: 'pending', header: t('webhooks.pending'), cell: (hook) => number(hook.pending_deliveries) },
+          {
+            key: 'failure',
+            header: t('webhooks.lastFailure'),
+            cell: (hook) =>
+              hook.last_failure_at ? (
+                <>
+                  {dateTime(hook.last_failure_at)}
+                  <div className="muted" dir="ltr">
+                    {hook.last_failure}
+                  </div>
+                </>
+              ) : (
+                '—'
+              ),
+          },
+          {
+            key: 'actions',
+            header: t('agents.actions'),
+            className: 'row-actions',
+            cell: (hook) => (
+              <>
+                <button type="button" onClick={() => setSelected(hook.id)} data-testid="webhook-log-open">
+                  {t('webhooks.log')}
+                </button>
+                <button type="button" onClick={() => change(hook, { paused: hook.state === 'active' })}>
+                  {hook.state === 'active' ? t('webhooks.pause') : t('webhooks.resume')}
+                </button>
+                <button type="button" onClick={() => remove(hook)}>
+                  {t('webhooks.delete')}
+                </button>
+              </>
+            ),
+          },
+        ]}
+      />
       {selected && <DeliveryLog key={selected} webhookId={selected} onError={fail} />}
     </main>
   );
@@ -205,48 +211,65 @@ function DeliveryLog({ webhookId, onError }: { webhookId: string; onError: (e: u
         <button type="submit">{t('webhooks.replay')}</button>
         {replayed !== null && <span role="status">{t('webhooks.replayed', { n: number(replayed) })}</span>}
       </form>
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">seq</th>
-              <th scope="col">{t('webhooks.event')}</th>
-              <th scope="col">{t('webhooks.state')}</th>
-              <th scope="col">{t('webhooks.status')}</th>
-              <th scope="col">{t('webhooks.latency')}</th>
-              <th scope="col">{t('webhooks.attempts')}</th>
-              <th scope="col">{t('webhooks.nextTry')}</th>
-              <th scope="col">{t('agents.actions')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((d) => (
-              <tr key={d.id} data-testid="delivery-row">
-                <td>{number(d.seq)}</td>
-                <td dir="ltr">
-                  {d.event_type}
-                  {d.replay && <span className="muted"> ({t('webhooks.replayMark')})</span>}
-                </td>
-                <td data-testid="delivery-state">{t(`webhooks.delivery.${d.state}`)}</td>
-                <td dir="ltr" data-testid="delivery-status">
-                  {d.last_status_code ?? d.last_error ?? '—'}
-                </td>
-                <td>
-                  {d.last_latency_ms === null ? '—' : t('webhooks.ms', { n: number(d.last_latency_ms) })}
-                </td>
-                <td data-testid="delivery-attempts">{number(d.attempts)}</td>
-                <td>{d.next_attempt_at ? dateTime(d.next_attempt_at) : '—'}</td>
-                <td>
-                  <button type="button" onClick={() => void again(d)} data-testid="delivery-again">
-                    {t('webhooks.sendAgain')}
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      {items.length === 0 && <p className="muted">{t('webhooks.noDeliveries')}</p>}
+      <DataTable
+        rows={items}
+        rowKey={(d) => d.id}
+        rowTestId="delivery-row"
+        empty={<span className="muted">{t('webhooks.noDeliveries')}</span>}
+        columns={[
+          { key: 'seq', header: 'seq', cell: (d) => number(d.seq) },
+          {
+            key: 'event',
+            header: t('webhooks.event'),
+            dir: 'ltr',
+            cell: (d) => (
+              <>
+                {d.event_type}
+                {d.replay && <span className="muted"> ({t('webhooks.replayMark')})</span>}
+              </>
+            ),
+          },
+          {
+            key: 'state',
+            header: t('webhooks.state'),
+            testId: 'delivery-state',
+            cell: (d) => t(`webhooks.delivery.${d.state}`),
+          },
+          {
+            key: 'status',
+            header: t('webhooks.status'),
+            dir: 'ltr',
+            testId: 'delivery-status',
+            cell: (d) => d.last_status_code ?? d.last_error ?? '—',
+          },
+          {
+            key: 'latency',
+            header: t('webhooks.latency'),
+            cell: (d) =>
+              d.last_latency_ms === null ? '—' : t('webhooks.ms', { n: number(d.last_latency_ms) }),
+          },
+          {
+            key: 'attempts',
+            header: t('webhooks.attempts'),
+            testId: 'delivery-attempts',
+            cell: (d) => number(d.attempts),
+          },
+          {
+            key: 'next',
+            header: t('webhooks.nextTry'),
+            cell: (d) => (d.next_attempt_at ? dateTime(d.next_attempt_at) : '—'),
+          },
+          {
+            key: 'actions',
+            header: t('agents.actions'),
+            cell: (d) => (
+              <button type="button" onClick={() => void again(d)} data-testid="delivery-again">
+                {t('webhooks.sendAgain')}
+              </button>
+            ),
+          },
+        ]}
+      />
       {next && (
         <button type="button" onClick={() => void more()}>
           {t('webhooks.more')}

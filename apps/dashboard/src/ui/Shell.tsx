@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { AgentsPage } from '../admin/AgentsPage';
 import { ApiKeysPage } from '../admin/ApiKeysPage';
 import { AppsPage } from '../admin/AppsPage';
+import { BotsPage } from '../admin/BotsPage';
 import { ChannelsPage } from '../admin/ChannelsPage';
 import { InstancePage } from '../admin/InstancePage';
 import { SecurityPage } from '../admin/SecurityPage';
@@ -70,6 +71,7 @@ export function Shell({ current }: { current: StoredSession }) {
           ['security', t('nav.security')],
           ['api-keys', t('nav.apiKeys')],
           ['apps', t('nav.apps')],
+          ['bots', t('nav.bots')],
           ['webhooks', t('nav.webhooks')],
         ]
       : []),
@@ -84,6 +86,7 @@ export function Shell({ current }: { current: StoredSession }) {
   else if (isAdmin && section === 'api-keys') page = <ApiKeysPage />;
   else if (isAdmin && section === 'webhooks') page = <WebhooksPage />;
   else if (isAdmin && section === 'apps') page = <AppsPage />;
+  else if (isAdmin && section === 'bots') page = <BotsPage />;
   // Where /oauth/authorize sends the browser; an agent who is no admin is told only admins install.
   else if (section === 'oauth' && id === 'authorize')
     page = <ConsentPage query={route.split('?')[1] ?? ''} />;

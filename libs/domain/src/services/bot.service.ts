@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import type { BotRemovedView, BotView } from '@parley/contract/bots';
+import { BOT_SCOPES, type BotRemovedView, type BotView } from '@parley/contract/bots';
 import type { ChannelType } from '@parley/contract/channel-types';
 import type { ConversationView } from '@parley/contract/views';
 import { AppError, notFound } from '@parley/errors/app-error';
@@ -12,8 +12,6 @@ import { ChannelService } from './channel.service';
 import { SHARED_VIEW_SELECT } from './conversation-queries';
 import { agentIdOf, type AuthAgent } from './token.service';
 
-/** A bot answers (messages:write) and hands off (conversations:write): a key without both cannot be one. */
-const BOT_SCOPES = ['conversations:write', 'messages:write'];
 const MAX_CHANNELS = 100;
 const REASON_MAX = 500;
 
