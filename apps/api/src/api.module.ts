@@ -48,6 +48,7 @@ import { SocketHub } from './gateway/socket-hub';
 import { SocketKindDefinition, SocketKinds } from './gateway/socket-kind';
 import { ParleyWsAdapter } from './gateway/ws.adapter';
 import { serveDashboard } from './dashboard';
+import { serveWidget } from './widget-static';
 
 export const API_PREFIX = 'api/v1';
 
@@ -115,8 +116,9 @@ export class ApiModule implements NestModule {
   }
 }
 
-/** Prefix, WebSockets, OpenAPI and the dashboard; main.ts and the tests both call this. */
+/** Prefix, WebSockets, OpenAPI, the web chat widget and the dashboard; main.ts and the tests both call this. */
 export function setupApi(app: INestApplication): void {
+  serveWidget(app, app.get<AppConfig>(CONFIG));
   serveDashboard(app, app.get<AppConfig>(CONFIG));
   app.useWebSocketAdapter(new ParleyWsAdapter(app));
   // The customer's add-on session page lives outside the API, at the link Divar opens; so do the OAuth
