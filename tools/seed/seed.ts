@@ -14,6 +14,8 @@ import { RuntimeModule } from '@parley/runtime/runtime.module';
 import { webhookPath } from '@parley/platforms/webhook';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import { DEMO_BOT_TOKEN, DEMO_DIVAR, DEMO_INSTAGRAM } from '../simulator/demo';
+import { DEFAULT_SHOP_PORT } from '../demo-shop/shop';
+import { DEMO_EMAIL, DEMO_PASSWORD } from './demo-login';
 
 /**
  * Connects the demo Divar channel as an admin would: its events URL into the (simulated) panel, then
@@ -51,8 +53,7 @@ async function grantDemoDivar(
   if (outcome.result !== 'connected') throw new Error(`the demo Divar grant ended ${outcome.result}`);
 }
 
-export const DEMO_EMAIL = process.env.DEMO_ADMIN_EMAIL ?? 'admin@demo.parley.local';
-export const DEMO_PASSWORD = process.env.DEMO_ADMIN_PASSWORD ?? 'parley-demo-2026';
+export { DEMO_EMAIL, DEMO_PASSWORD };
 
 /**
  * Idempotent: creates the demo workspace, its admin, and (when the platform simulator stands in

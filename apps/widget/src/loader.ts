@@ -1,8 +1,8 @@
 /**
  * widget.js — the only thing a business puts on its page:
  * `<script src="https://parley.example/widget.js" data-channel="<channel id>" async></script>`.
- * It draws the bubble in a closed shadow root (the page's CSS cannot restyle it, its scripts cannot
- * reach in) and creates the chat's iframe, served from Parley's own origin, on the first open — or at
+ * It draws the bubble in a shadow root (the page's CSS cannot restyle it; the chat itself, with the
+ * visitor's messages and token, is in the cross-origin iframe the page's scripts cannot reach) and creates the chat's iframe, served from Parley's own origin, on the first open — or at
  * load when this visitor already has a conversation, so the unread badge and the sound work. Nothing
  * else runs on the host page; keep this file tiny (the build fails it above 5 KB gzip).
  */
@@ -48,7 +48,7 @@ function start(script: HTMLScriptElement, channel: string): void {
     const host = document.createElement('div');
     host.setAttribute('data-parley-widget', channel);
     host.style.cssText = 'all:initial;position:fixed;z-index:2147483000;bottom:0;right:0';
-    const root = host.attachShadow({ mode: 'closed' });
+    const root = host.attachShadow({ mode: 'open' });
     const rtl = document.documentElement.dir === 'rtl';
     const side = rtl ? 'left' : 'right';
     root.innerHTML = `<style>

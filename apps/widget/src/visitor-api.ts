@@ -56,7 +56,7 @@ export class VisitorApi {
 
   /** What the visitor told the pre-chat or offline form. */
   contact(details: { name?: string; email?: string; phone?: string }): Promise<unknown> {
-    return this.call('PATCH', '/visitor', details);
+    return this.call('POST', '/contact', details);
   }
 
   /** A file or voice note, with upload progress (fetch has none for uploads: XMLHttpRequest). */
