@@ -58,7 +58,13 @@ function save(name: string, value: string): void {
   }
 }
 
-const toHost = (message: ToHost) => window.parent.postMessage(message, hostOrigin);
+const toHost = (message: ToHost) => {
+  try {
+    window.parent.postMessage(message, hostOrigin);
+  } catch {
+    // Not an origin at all: nobody to tell.
+  }
+};
 
 /** The frame's embedder, as the browser (not the URL) says: a page may not pose as an allowed origin. */
 function embedder(): string | null {
@@ -93,15 +99,21 @@ async function start(init: Extract<ToFrame, { parley: 'init' }>): Promise<void> 
   if (started) return;
   started = true;
   try {
-    state.config = await api.config(hostOrigin);
+    const config = await api.config(hostOrigin);
+    state.config = config;
+    await begin(init, config);
   } catch {
-    return refuse();
+    refuse();
   }
-  state.language = pickLanguage(state.config.languages, init.language ?? params.get('lang'), navigator.languages);
+}
+
+/** The channel let this origin in: the visitor's session (a new one, or theirs again), then the socket. */
+async function begin(init: Extract<ToFrame, { parley: 'init' }>, config: WidgetConfig): Promise<void> {
+  state.language = pickLanguage(config.languages, init.language ?? params.get('lang'), navigator.languages);
   t = translator(state.language);
   document.documentElement.lang = state.language;
   document.documentElement.dir = isRtl(state.language) ? 'rtl' : 'ltr';
-  document.documentElement.style.setProperty('--brand', state.config.color);
+  document.documentElement.style.setProperty('--brand', config.color);
   state.open = init.open;
   const session = await api.session({
     origin: hostOrigin,
@@ -114,6 +126,7 @@ async function start(init: Extract<ToFrame, { parley: 'init' }>): Promise<void> 
   state.contactGiven = Boolean(session.visitor.email || session.visitor.phone);
   if (session.conversation_id) toHost({ parley: 'active' });
   socket = new VisitorSocket(
+    hostOrigin,
     () => api.token!,
     () => state.lastSeq,
     onFrame,
@@ -219,8 +232,10 @@ async function send(text: string): Promise<void> {
     const message = await api.send(text, id);
     upsert(message, false);
     if (!state.conversation) {
+      // The first message made the conversation: a new socket is bound to it.
       state.conversation = 'started';
       toHost({ parley: 'active' });
+      socket?.restart();
     }
   } catch {
     state.notice = 'error';

@@ -6,7 +6,7 @@
  * load when this visitor already has a conversation, so the unread badge and the sound work. Nothing
  * else runs on the host page; keep this file tiny (the build fails it above 5 KB gzip).
  */
-import { isMessage, type HostIdentity, type ToFrame } from './protocol';
+import { isMessage, type HostIdentity, type ToFrame, type ToHost } from './protocol';
 
 const script = document.currentScript as HTMLScriptElement | null;
 if (script?.dataset.channel) start(script, script.dataset.channel);
@@ -96,7 +96,7 @@ iframe[hidden]{display:none}
 
     window.addEventListener('message', (event) => {
       if (event.origin !== api || !frame || event.source !== frame.contentWindow || !isMessage(event.data)) return;
-      const message = event.data as import('./protocol').ToHost;
+      const message = event.data as ToHost;
       if (message.parley === 'ready') {
         ready = true;
         post({ parley: 'init', identity, language: data.language ?? null, open });

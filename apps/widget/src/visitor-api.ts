@@ -95,6 +95,7 @@ export class VisitorSocket {
   private stopped = false;
 
   constructor(
+    private readonly origin: string,
     private readonly token: () => string,
     private readonly since: () => number,
     private readonly onFrame: (frame: VisitorServerFrame) => void,
@@ -105,6 +106,7 @@ export class VisitorSocket {
     const since = this.since();
     const url = new URL('/ws/visitor/', location.href);
     url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    url.searchParams.set('origin', this.origin);
     if (since > 0) url.searchParams.set('since', String(since));
     const socket = new WebSocket(url, ['bearer', this.token()]);
     this.socket = socket;
@@ -127,6 +129,17 @@ export class VisitorSocket {
       const delay = Math.min(15_000, 500 * 2 ** this.attempt++) * (0.75 + Math.random() / 2);
       this.timer = setTimeout(() => this.start(), delay);
     };
+  }
+
+  /** At once, on a new connection (the server binds a socket to the visitor's conversation when it opens). */
+  restart(): void {
+    const old = this.socket;
+    this.socket = null;
+    old?.close(1000);
+    clearTimeout(this.timer);
+    clearInterval(this.ping);
+    this.attempt = 0;
+    this.start();
   }
 
   send(frame: VisitorClientFrame): boolean {
