@@ -49,6 +49,7 @@ import { SocketKindDefinition, SocketKinds } from './gateway/socket-kind';
 import { ParleyWsAdapter } from './gateway/ws.adapter';
 import { serveDashboard } from './dashboard';
 import { serveWidget } from './widget-static';
+import { ChannelService } from '@parley/domain/services/channel.service';
 
 export const API_PREFIX = 'api/v1';
 
@@ -118,7 +119,13 @@ export class ApiModule implements NestModule {
 
 /** Prefix, WebSockets, OpenAPI, the web chat widget and the dashboard; main.ts and the tests both call this. */
 export function setupApi(app: INestApplication): void {
-  serveWidget(app, app.get<AppConfig>(CONFIG));
+  const channels = app.get(ChannelService);
+  // A website channel's allowed origins frame its chat (frame-ancestors).
+  serveWidget(app, app.get<AppConfig>(CONFIG), async (id) => {
+    const channel = await channels.findLive('web', id);
+    const settings = (channel as { settings?: { allowed_origins?: string[] } | null } | null)?.settings;
+    return settings?.allowed_origins ?? null;
+  });
   serveDashboard(app, app.get<AppConfig>(CONFIG));
   app.useWebSocketAdapter(new ParleyWsAdapter(app));
   // The customer's add-on session page lives outside the API, at the link Divar opens; so do the OAuth
