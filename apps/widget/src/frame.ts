@@ -84,7 +84,9 @@ function refuse(): void {
 }
 
 function boot(): void {
-  if (!channel || !hostOrigin || window.parent === window || embedder() !== hostOrigin) return refuse();
+  // Where the browser cannot say (no ancestorOrigins, no referrer), the frame-ancestors CSP is the wall.
+  const seen = embedder();
+  if (!channel || !hostOrigin || window.parent === window || (seen !== null && seen !== hostOrigin)) return refuse();
   window.addEventListener('message', (event) => {
     if (event.origin !== hostOrigin || event.source !== window.parent || !isMessage(event.data)) return;
     const message = event.data as ToFrame;
