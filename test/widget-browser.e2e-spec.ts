@@ -243,6 +243,87 @@ describe('the web chat widget in a browser', () => {
     await screenshot(page, 'widget-chat-fa');
   }, 60_000);
 
+  it('a visitor’s voice note, recorded in the browser, plays in the dashboard', async () => {
+    const context = await visitorContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    await page.goto(`${allowed}/`);
+    await bubble(page).click();
+    const frame = await chatFrame(page);
+    await frame.getByTestId('widget-input').fill('I will say it out loud');
+    await frame.getByTestId('widget-send').click();
+    await frame.getByTestId('widget-message').filter({ hasText: 'I will say it out loud' }).waitFor();
+    await frame.getByTestId('widget-record').click();
+    await frame.locator('[data-testid="widget-recording"][data-seconds="2"]').waitFor();
+    await frame.getByTestId('widget-record').click();
+    const voice = frame.getByTestId('widget-message').filter({ has: frame.locator('audio') });
+    await voice.waitFor();
+
+    await openConversation(agentPage, 'I will say it out loud');
+    const toggle = agentPage.getByTestId('message').filter({ has: agentPage.getByTestId('voice') }).getByTestId('voice-toggle');
+    await toggle.waitFor();
+    await toggle.click();
+    await agentPage.getByRole('button', { name: 'Pause' }).waitFor();
+    const progress = agentPage.getByTestId('voice-progress');
+    await agentPage.waitForFunction(
+      (el) => Number(el?.getAttribute('data-position')) > 0.2,
+      await progress.elementHandle(),
+    );
+  }, 90_000);
+
+  it('a signed identity links the visitor to the contact across browsers; a forged one does not', async () => {
+    const sign = (secret: string, userId: string) => createHmac('sha256', secret).update(userId).digest('hex');
+    const signed = new URLSearchParams({
+      'user-id': 'customer-42',
+      'user-name': 'Nadia Signed',
+      'user-email': 'nadia@example.com',
+      'user-signature': sign(identitySecret, 'customer-42'),
+    });
+    const first = await (await visitorContext()).newPage();
+    first.setDefaultTimeout(20_000);
+    await first.goto(`${allowed}/?${signed}`);
+    await bubble(first).click();
+    const frame = await chatFrame(first);
+    await frame.getByTestId('widget-input').fill('Signed in and asking');
+    await frame.getByTestId('widget-send').click();
+    await frame.getByTestId('widget-message').filter({ hasText: 'Signed in and asking' }).waitFor();
+    let contactId = '';
+    await eventually(async () => {
+      const list = await stack.http.as(admin.token).get('/api/v1/conversations');
+      const found = list.body.data.find((c: any) => c.contact.name === 'Nadia Signed');
+      expect(found).toBeDefined();
+      contactId = found.contact.id;
+    }, 15_000);
+
+    // Another browser (another device) with the same signed user: the same conversation.
+    const second = await (await visitorContext()).newPage();
+    second.setDefaultTimeout(20_000);
+    await second.goto(`${allowed}/?${signed}`);
+    await bubble(second).click();
+    await (await chatFrame(second)).getByTestId('widget-message').filter({ hasText: 'Signed in and asking' }).waitFor();
+
+    // The same claim signed with a guess: an anonymous visitor, nothing of Nadia's in sight.
+    const forged = new URLSearchParams(signed);
+    forged.set('user-name', 'Nadia Forged');
+    forged.set('user-signature', sign('not-the-secret', 'customer-42'));
+    const third = await (await visitorContext()).newPage();
+    third.setDefaultTimeout(20_000);
+    await third.goto(`${allowed}/?${forged}`);
+    await bubble(third).click();
+    const forgedFrame = await chatFrame(third);
+    await forgedFrame.getByTestId('widget-input').fill('Forged and asking');
+    await forgedFrame.getByTestId('widget-send').click();
+    await forgedFrame.getByTestId('widget-message').filter({ hasText: 'Forged and asking' }).waitFor();
+    expect(await forgedFrame.getByText('Signed in and asking').count()).toBe(0);
+    await eventually(async () => {
+      const list = await stack.http.as(admin.token).get('/api/v1/conversations');
+      const forgedConversation = list.body.data.find((c: any) => c.last_message_preview?.includes('Forged and asking'));
+      expect(forgedConversation).toBeDefined();
+      expect(forgedConversation.contact.id).not.toBe(contactId);
+      expect(forgedConversation.contact.name).not.toBe('Nadia Forged');
+    }, 15_000);
+  }, 120_000);
+
   it('the built widget is within its budget: the loader ≤ 5 KB gzip, the whole widget ≤ 60 KB gzip', () => {
     const dir = join(__dirname, '..', 'dist', 'widget');
     expect(existsSync(join(dir, 'frame.html'))).toBe(true);
@@ -252,6 +333,3 @@ describe('the web chat widget in a browser', () => {
     expect(report(sizes).ok).toBe(true);
   });
 });
-
-/** A site's server signs its user's id with the channel's identity secret (README). */
-export const signUser = (secret: string, userId: string) => createHmac('sha256', secret).update(userId).digest('hex');

@@ -281,6 +281,8 @@ function upload(file: Blob, kind: string, name: string, duration?: number): void
 }
 
 let recorder: MediaRecorder | null = null;
+let recordingSince = 0;
+let recordingClock: ReturnType<typeof setInterval> | undefined;
 async function toggleRecording(): Promise<void> {
   if (recorder) return recorder.stop();
   try {
@@ -293,6 +295,7 @@ async function toggleRecording(): Promise<void> {
     recorder = new MediaRecorder(stream, type ? { mimeType: type } : undefined);
     recorder.ondataavailable = (e) => chunks.push(e.data);
     recorder.onstop = () => {
+      clearInterval(recordingClock);
       stream.getTracks().forEach((track) => track.stop());
       const mime = recorder!.mimeType || 'audio/webm';
       recorder = null;
@@ -301,6 +304,9 @@ async function toggleRecording(): Promise<void> {
       upload(blob, 'voice', `voice-note.${extension}`, Math.max(1, Math.round((Date.now() - began) / 1000)));
     };
     recorder.start();
+    recordingSince = began;
+    // The visitor sees how long it has been recording.
+    recordingClock = setInterval(render, 500);
     render();
   } catch {
     state.notice = 'error';
@@ -426,6 +432,7 @@ const view = {
   form: h('div'),
   text: h('textarea', { rows: 1, dir: 'auto', 'data-testid': 'widget-input', maxlength: 4000 }),
   record: h('button', { type: 'button', class: 'icon-button', 'data-testid': 'widget-record' }),
+  clock: h('span', { class: 'clock', 'data-testid': 'widget-recording', role: 'timer' }),
   composer: h('form', { class: 'composer' }),
   built: false,
 };
@@ -464,6 +471,7 @@ function build(): void {
   composer.append(
     h('label', { class: 'icon-button', title: t('attach') }, svgIcon(ICON.attach), file),
     text,
+    view.clock,
     record,
     h('button', { type: 'submit', class: 'icon-button send', 'aria-label': t('send'), 'data-testid': 'widget-send' }, svgIcon(ICON.send)),
   );
@@ -546,6 +554,10 @@ function render(): void {
     );
   }
   view.composer.hidden = askFirst;
+  const seconds = recorder ? Math.floor((Date.now() - recordingSince) / 1000) : 0;
+  view.clock.hidden = !recorder;
+  view.clock.dataset.seconds = String(seconds);
+  view.clock.textContent = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
   view.record.className = `icon-button${recorder ? ' recording' : ''}`;
   view.record.setAttribute('aria-label', recorder ? t('stopRecording') : t('record'));
   view.record.replaceChildren(svgIcon(recorder ? ICON.stop : ICON.mic));
