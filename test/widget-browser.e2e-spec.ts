@@ -114,7 +114,7 @@ describe('the web chat widget in a browser', () => {
     await bubble(page).waitFor();
     // Lazy: nothing of the chat is downloaded before the visitor opens it.
     expect(requested.filter((url) => /\/widget\/(frame\.html|assets\/)/.test(url))).toEqual([]);
-    const color = await bubble(page).evaluate((el) => getComputedStyle(el).backgroundColor);
+    const color = await bubble(page).evaluate('(el) => getComputedStyle(el).backgroundColor');
     expect(color).toBe('rgb(15, 118, 110)');
     await bubble(page).click();
     const frame = await chatFrame(page);

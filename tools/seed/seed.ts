@@ -14,7 +14,6 @@ import { RuntimeModule } from '@parley/runtime/runtime.module';
 import { webhookPath } from '@parley/platforms/webhook';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import { DEMO_BOT_TOKEN, DEMO_DIVAR, DEMO_INSTAGRAM } from '../simulator/demo';
-import { DEFAULT_SHOP_PORT } from '../demo-shop/shop';
 import { DEMO_EMAIL, DEMO_PASSWORD } from './demo-login';
 
 /**
