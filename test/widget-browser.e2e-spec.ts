@@ -324,6 +324,36 @@ describe('the web chat widget in a browser', () => {
     }, 15_000);
   }, 120_000);
 
+  it('an admin adds a website channel in the dashboard and gets the snippet and, once, the identity secret', async () => {
+    const page = await agentSession();
+    await page.getByTestId('nav-channels').click();
+    const form = page.getByTestId('web-channel-form');
+    await form.getByLabel('Name').fill('Second site');
+    await form.getByLabel('Allowed origins (one per line)').fill('https://shop.example\nhttps://www.shop.example/');
+    await form.getByTestId('web-language-fa').check();
+    await form.getByLabel('Greeting in English').fill('Hello there');
+    await form.getByLabel('Greeting in فارسی').fill('سلام');
+    await form.getByRole('button', { name: 'Create the widget' }).click();
+    const created = page.getByTestId('web-channel-created');
+    await created.waitFor();
+    const id = await created.getAttribute('data-id');
+    await created
+      .getByTestId('web-snippet')
+      .filter({ hasText: `<script src="${stack.apiUrl}/widget.js" data-channel="${id}" async></script>` })
+      .waitFor();
+    expect(await created.getByTestId('web-identity-secret').textContent()).toMatch(/\S{16,}/);
+    await created.getByTestId('web-identity-example').filter({ hasText: 'data-user-signature' }).waitFor();
+    await screenshot(page, 'widget-channel');
+    const channel = await stack.http.as(admin.token).get(`/api/v1/channels/${id}`);
+    expect(channel.body.web.allowed_origins).toEqual(['https://shop.example', 'https://www.shop.example']);
+    expect(channel.body.web.languages).toEqual(['en', 'fa']);
+    expect(channel.body.web.greeting).toEqual({ en: 'Hello there', fa: 'سلام' });
+    // Shown once: the channels page lists the snippet again, never the secret.
+    await created.getByRole('button', { name: 'I have stored it' }).click();
+    await page.getByTestId('web-card').filter({ hasText: 'Second site' }).getByTestId('web-snippet').waitFor();
+    expect(await page.getByTestId('web-identity-secret').count()).toBe(0);
+  }, 60_000);
+
   it('the built widget is within its budget: the loader ≤ 5 KB gzip, the whole widget ≤ 60 KB gzip', () => {
     const dir = join(__dirname, '..', 'dist', 'widget');
     expect(existsSync(join(dir, 'frame.html'))).toBe(true);
