@@ -312,6 +312,9 @@ const en = {
   },
   eventKind: {
     app_action_opened: 'App opened in a conversation',
+    visitor_identity_refused: 'Website visitor identity refused',
+    visitor_blocked: 'Website visitor blocked',
+    widget_origin_refused: 'Chat widget refused on a website',
     webhook_paused: 'Webhook paused',
     webhook_url_refused: 'Webhook URL refused',
     webhook_signature_invalid: 'Bad webhook signature',
@@ -771,6 +774,9 @@ const fa: Dict = {
   },
   eventKind: {
     app_action_opened: 'برنامه در گفتگو باز شد',
+    visitor_identity_refused: 'هویت بازدیدکنندهٔ وب‌سایت رد شد',
+    visitor_blocked: 'بازدیدکنندهٔ وب‌سایت مسدود شد',
+    widget_origin_refused: 'ابزارک گفتگو در یک وب‌سایت رد شد',
     webhook_paused: 'وب‌هوک متوقف شد',
     webhook_url_refused: 'نشانی وب‌هوک رد شد',
     webhook_signature_invalid: 'امضای نادرست وب‌هوک',
@@ -1226,6 +1232,9 @@ const ar: Dict = {
   },
   eventKind: {
     app_action_opened: 'فُتح تطبيق في محادثة',
+    visitor_identity_refused: 'رُفضت هوية زائر الموقع',
+    visitor_blocked: 'حُظر زائر الموقع',
+    widget_origin_refused: 'رُفضت أداة المحادثة على موقع',
     webhook_paused: 'أُوقف الويب هوك',
     webhook_url_refused: 'رُفض عنوان الويب هوك',
     webhook_signature_invalid: 'توقيع webhook غير صالح',
