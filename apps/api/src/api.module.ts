@@ -136,8 +136,7 @@ export function setupApi(app: INestApplication): void {
   // A website channel's allowed origins frame its chat (frame-ancestors).
   serveWidget(app, app.get<AppConfig>(CONFIG), async (id) => {
     const channel = await channels.findLive('web', id);
-    const settings = (channel as { settings?: { allowed_origins?: string[] } | null } | null)?.settings;
-    return settings?.allowed_origins ?? null;
+    return channel?.settings?.allowed_origins ?? null;
   });
   serveDashboard(app, app.get<AppConfig>(CONFIG));
   app.useWebSocketAdapter(new ParleyWsAdapter(app));

@@ -158,6 +158,12 @@ export function ChannelsPage() {
           <h2>
             <ChannelIcon type="web" /> <span dir="auto">{channel.name}</span>
           </h2>
+          {channel.web && (
+            <p data-testid="web-origins">
+              {t('webChannel.allowedOrigins')}:{' '}
+              <code dir="ltr">{channel.web.allowed_origins.join(' ')}</code>
+            </p>
+          )}
           <WidgetSnippet channelId={channel.id} />
         </section>
       ))}
