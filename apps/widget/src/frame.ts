@@ -191,6 +191,7 @@ function onFrame(frame: VisitorServerFrame): void {
     case 'message_status': {
       const message = state.messages.get(frame.message_id);
       if (message) state.messages.set(message.id, { ...message, status: frame.status });
+      if (message?.type === 'agent' && state.open && document.visibilityState === 'visible') markRead();
       break;
     }
     case 'typing_indicator':
@@ -213,13 +214,19 @@ function onFrame(frame: VisitorServerFrame): void {
 }
 
 /** Tells the server (and so the agent) the visitor has seen everything up to the newest agent message. */
+let readSentWhile = '';
 function markRead(): void {
   const agent = [...state.messages.values()].filter((m) => m.type === 'agent').sort((a, b) => a.seq - b.seq);
   const newest = agent[agent.length - 1];
-  if (!newest || newest.seq <= state.readSeq) return;
+  if (!newest) return;
+  // Read again once a reply that was still on its way when it was read is stored as sent: the
+  // platform's read names the sent message.
+  const key = `${newest.id}:${newest.status}`;
+  if (newest.seq <= state.readSeq && (readSentWhile === key || !readSentWhile.startsWith(`${newest.id}:sending`))) return;
   if (socket?.send({ type: 'mark_read', message_id: newest.id })) {
-    state.readSeq = newest.seq;
-    save('read', String(newest.seq));
+    readSentWhile = key;
+    state.readSeq = Math.max(state.readSeq, newest.seq);
+    save('read', String(state.readSeq));
     toHost({ parley: 'unread', count: 0, notify: false, text: '' });
   }
 }
