@@ -258,13 +258,14 @@ describe('the web chat widget in a browser', () => {
     await frame.getByTestId('widget-input').fill('I will say it out loud');
     await press(frame.getByTestId('widget-send'));
     await frame.getByTestId('widget-message').filter({ hasText: 'I will say it out loud' }).waitFor();
+    // The agent has the conversation open; the voice note arrives live.
+    await openConversation(agentPage, 'I will say it out loud');
     await press(frame.getByTestId('widget-record'));
     await frame.locator('[data-testid="widget-recording"][data-seconds="2"]').waitFor();
     await press(frame.getByTestId('widget-record'));
     const voice = frame.getByTestId('widget-message').filter({ has: frame.locator('audio') });
     await voice.waitFor();
 
-    await openConversation(agentPage, 'I will say it out loud');
     const toggle = agentPage.getByTestId('message').filter({ has: agentPage.getByTestId('voice') }).getByTestId('voice-toggle');
     await toggle.waitFor();
     await toggle.click();
@@ -348,6 +349,7 @@ describe('the web chat widget in a browser', () => {
       .waitFor();
     expect(await created.getByTestId('web-identity-secret').textContent()).toMatch(/\S{16,}/);
     await created.getByTestId('web-identity-example').filter({ hasText: 'data-user-signature' }).waitFor();
+    await created.scrollIntoViewIfNeeded();
     await screenshot(page, 'widget-channel');
     const channel = await stack.http.as(admin.token).get(`/api/v1/channels/${id}`);
     expect(channel.body.web.allowed_origins).toEqual(['https://shop.example', 'https://www.shop.example']);

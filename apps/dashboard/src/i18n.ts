@@ -259,6 +259,7 @@ const en = {
   webChannel: {
     title: 'Website chat widget',
     allowedOrigins: 'Allowed origins (one per line)',
+    origins: 'Allowed origins',
     originsHint: 'Only pages on these origins (scheme, host and port, e.g. https://shop.example) show the widget.',
     color: 'Colour',
     languages: 'Languages',
@@ -721,6 +722,7 @@ const fa: Dict = {
   webChannel: {
     title: 'ابزارک گفت‌وگوی وب‌سایت',
     allowedOrigins: 'مبداهای مجاز (هر خط یکی)',
+    origins: 'مبداهای مجاز',
     originsHint: 'ابزارک فقط در صفحه‌های این مبداها (طرح، میزبان و درگاه، مثلاً https://shop.example) نشان داده می‌شود.',
     color: 'رنگ',
     languages: 'زبان‌ها',
@@ -1179,6 +1181,7 @@ const ar: Dict = {
   webChannel: {
     title: 'أداة الدردشة للموقع',
     allowedOrigins: 'الأصول المسموح بها (واحد في كل سطر)',
+    origins: 'الأصول المسموح بها',
     originsHint: 'لا تظهر الأداة إلا في صفحات هذه الأصول (المخطط والمضيف والمنفذ، مثل https://shop.example).',
     color: 'اللون',
     languages: 'اللغات',

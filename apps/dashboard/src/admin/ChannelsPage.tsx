@@ -160,7 +160,7 @@ export function ChannelsPage() {
           </h2>
           {channel.web && (
             <p data-testid="web-origins">
-              {t('webChannel.allowedOrigins')}:{' '}
+              {t('webChannel.origins')}:{' '}
               <code dir="ltr">{channel.web.allowed_origins.join(' ')}</code>
             </p>
           )}

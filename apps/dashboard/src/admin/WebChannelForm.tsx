@@ -182,8 +182,8 @@ export function WidgetSnippet({ channelId }: { channelId: string }) {
   const [copied, setCopied] = useState(false);
   const snippet = widgetSnippet(channelId);
   return (
-    <div className="field">
-      <span>{t('webChannel.snippet')}</span>
+    <div>
+      <p className="muted">{t('webChannel.snippet')}</p>
       <pre dir="ltr" className="snippet" data-testid="web-snippet">
         {snippet}
       </pre>
