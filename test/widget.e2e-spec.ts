@@ -340,6 +340,8 @@ describe('web chat widget (server)', () => {
     expect((await markOther.next((f) => f.type === 'error')).code).toBe('not_found');
     // Its own message opens its own conversation, never this one.
     await asVisitor(other).post('/widget/v1/messages', { content: 'I am someone else' });
+    // Its socket, opened before it had a conversation, hears its own first message.
+    await markOther.next((f) => f.type === 'chat_message' && f.message.content === 'I am someone else');
     const otherConversation = (await session({ visitor_token: other })).body.conversation_id;
     expect(otherConversation).not.toBe(conversationId);
     await reply('Only for the first visitor');
