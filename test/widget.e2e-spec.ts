@@ -17,6 +17,7 @@ const README_NODE_LINES = [
   "const signature = crypto.createHmac('sha256', secret).update(String(user.id)).digest('hex');",
 ].join('\n');
 const MESSAGES_PER_MINUTE = 12;
+const SOCKETS_PER_IP = 4;
 
 describe('web chat widget (server)', () => {
   let environment: TestEnvironment;
@@ -71,6 +72,7 @@ describe('web chat widget (server)', () => {
       WIDGET_MESSAGES_PER_MINUTE: String(MESSAGES_PER_MINUTE),
       // This file makes more widget requests than one real visitor; the per-IP budget is not what it tests.
       WIDGET_REQUESTS_PER_MINUTE_PER_IP: '100000',
+      WIDGET_SOCKETS_PER_IP: String(SOCKETS_PER_IP),
     });
     api = await startApi(environment);
     worker = await startWorker(environment);
@@ -340,6 +342,8 @@ describe('web chat widget (server)', () => {
     expect((await markOther.next((f) => f.type === 'error')).code).toBe('not_found');
     // Its own message opens its own conversation, never this one.
     await asVisitor(other).post('/widget/v1/messages', { content: 'I am someone else' });
+    // Its socket, opened before it had a conversation, hears its own first message.
+    await markOther.next((f) => f.type === 'chat_message' && f.message.content === 'I am someone else');
     const otherConversation = (await session({ visitor_token: other })).body.conversation_id;
     expect(otherConversation).not.toBe(conversationId);
     await reply('Only for the first visitor');
@@ -445,6 +449,28 @@ describe('web chat widget (server)', () => {
     const refused = await asVisitor(fast).post('/widget/v1/messages', { content: 'one more' });
     expect([refused.status, refused.body.code]).toEqual([429, 'rate_limited']);
     expect(refused.body.retry_after).toBeGreaterThan(0);
+  });
+
+  it('one IP holds at most WIDGET_SOCKETS_PER_IP visitor sockets: past it 429 too_many_connections', async () => {
+    const token = (await session({})).body.visitor_token as string;
+    const opened: WsClient[] = [];
+    let refusal: { status?: number; body?: string } | null = null;
+    for (let i = 0; i < SOCKETS_PER_IP + 1 && !refusal; i++) {
+      try {
+        opened.push(await open('/ws/visitor/', token));
+      } catch (error) {
+        refusal = error as { status?: number; body?: string };
+      }
+    }
+    expect(refusal?.status).toBe(429);
+    expect(JSON.parse(refusal!.body!).code).toBe('too_many_connections');
+    // A closed socket frees its slot.
+    opened[0].close();
+    await eventually(async () => {
+      const again = await open('/ws/visitor/', token);
+      again.close();
+    });
+    for (const socket of opened) socket.close();
   });
 
   it('a blocked visitor is refused at once: its token, its new sessions, and its open socket', async () => {

@@ -241,10 +241,9 @@ async function send(text: string): Promise<void> {
     const message = await api.send(text, id);
     upsert(message, false);
     if (!state.conversation) {
-      // The first message made the conversation: a new socket is bound to it.
+      // The first message made the conversation (the server binds the open socket to it).
       state.conversation = 'started';
       toHost({ parley: 'active' });
-      socket?.restart();
     }
   } catch {
     state.notice = 'error';

@@ -131,17 +131,6 @@ export class VisitorSocket {
     };
   }
 
-  /** At once, on a new connection (the server binds a socket to the visitor's conversation when it opens). */
-  restart(): void {
-    const old = this.socket;
-    this.socket = null;
-    old?.close(1000);
-    clearTimeout(this.timer);
-    clearInterval(this.ping);
-    this.attempt = 0;
-    this.start();
-  }
-
   send(frame: VisitorClientFrame): boolean {
     if (this.socket?.readyState !== WebSocket.OPEN) return false;
     this.socket.send(JSON.stringify(frame));

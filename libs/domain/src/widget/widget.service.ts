@@ -349,6 +349,15 @@ export class WidgetService {
     return { id: visitor.id, name: visitor.name, email: visitor.email, phone: visitor.phone, identified };
   }
 
+  /** Where a contact is known: its (channel, platform user) pairs. */
+  async identitiesOf(workspaceId: string, contactId: string) {
+    const rows: { channel_id: string; platform_user_id: string }[] = await this.db.query(
+      `SELECT channel_id, platform_user_id FROM contact_identity WHERE workspace_id = $1 AND contact_id = $2`,
+      [workspaceId, contactId],
+    );
+    return rows.map((r) => ({ channelId: r.channel_id, platformUserId: r.platform_user_id }));
+  }
+
   /** The visitor's conversation (one per contact and channel), once it wrote; null before. */
   async conversationOf(visitor: Pick<Visitor, 'workspaceId' | 'channelId' | 'platformUserId'>) {
     const [row]: { id: string }[] = await this.db.query(

@@ -64,11 +64,23 @@ export class VisitorSocketKind implements SocketKindDefinition {
   async contexts(events: PublishedEvent[], sockets: ClientSocket[]): Promise<FrameContexts> {
     if (!sockets.length) return () => undefined;
     const workspaceId = sockets[0].parley.agent.workspaceId;
-    // A visitor who had no conversation yet has one once a customer message is stored.
-    if (events.some((e) => is(e, 'message.created') && e.payload.message.type === 'customer')) {
-      for (const socket of sockets) {
-        if (socket.parley.conversationId || !socket.parley.visitor) continue;
-        socket.parley.conversationId = (await this.widget.conversationOf(socket.parley.visitor)) ?? undefined;
+    // A visitor who had no conversation yet has one once its first message is stored: a website
+    // customer's message names its contact, whose identities say which visitors it is (one lookup).
+    const unbound = sockets.filter((s) => s.parley.visitor && !s.parley.conversationId);
+    for (const event of events) {
+      if (!unbound.length) break;
+      if (!is(event, 'message.created') || !event.conversation_id) continue;
+      const customer = event.payload.message.customer;
+      if (event.payload.message.type !== 'customer' || customer?.source !== 'web') continue;
+      const identities = await this.widget.identitiesOf(workspaceId, customer.id);
+      for (const socket of unbound) {
+        const visitor = socket.parley.visitor!;
+        if (
+          identities.some(
+            (i) => i.channelId === visitor.channelId && i.platformUserId === visitor.platformUserId,
+          )
+        )
+          socket.parley.conversationId = event.conversation_id;
       }
     }
     const watched = new Set(sockets.map((s) => s.parley.conversationId).filter(Boolean));
