@@ -18,6 +18,7 @@ import { EventWebhooks1796051000000 } from './1796051000000-event-webhooks';
 import { OAuthApps1796060000000 } from './1796060000000-oauth-apps';
 import { AppActions1796062000000 } from './1796062000000-app-actions';
 import { Bots1796061000000 } from './1796061000000-bots';
+import { WebWidget1796070000000 } from './1796070000000-web-widget';
 
 /** Every migration in order. `npm run migration:generate` writes a new file: add its class here. */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   OAuthApps1796060000000,
   AppActions1796062000000,
   Bots1796061000000,
+  WebWidget1796070000000,
 ];

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `npm start`: set everything up, seed the demo workspace, run api, ingest and worker; with no
-# real platform configured, also the platform simulator with a demo bot, Instagram account and Divar app.
+# `npm start`: set everything up, seed the demo workspace, run api, ingest and worker and a demo shop
+# page with the chat widget; with no real platform configured, also the platform simulator with a demo
+# bot, Instagram account and Divar app.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
@@ -36,7 +37,12 @@ fi
 if [ "${NODE_ENV:-}" = production ]; then
   log "NODE_ENV=production: no demo workspace (sign up your own: POST /api/v1/auth/signup)"
 else
+  # A sample shop on its own origin with the demo website channel's widget (the seed allows its origin).
+  export SHOP_PORT="${SHOP_PORT:-3005}"
   node dist/tools/seed/seed.js
+  node dist/tools/demo-shop/main.js &
+  shop=$!
+  trap 'kill ${simulator:-} $shop 2>/dev/null || true' EXIT
 fi
 
 log "starting api, ingest and worker; a crashed one is restarted; Ctrl-C stops all"
@@ -45,7 +51,7 @@ log "starting api, ingest and worker; a crashed one is restarted; Ctrl-C stops a
 node dist/tools/supervisor/main.js \
   api=dist/apps/api/src/main.js ingest=dist/apps/ingest/src/main.js worker=dist/apps/worker/src/main.js &
 apps=$!
-trap 'kill -TERM $apps ${simulator:-} 2>/dev/null || true; wait $apps ${simulator:-} 2>/dev/null || true' EXIT
+trap 'kill -TERM $apps ${simulator:-} ${shop:-} 2>/dev/null || true; wait $apps ${simulator:-} ${shop:-} 2>/dev/null || true' EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
 wait $apps

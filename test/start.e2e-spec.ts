@@ -1,4 +1,5 @@
 import { APPS, gone, output, startEnvironment, StartEnvironment } from './support/npm-start';
+import { eventually } from './support/ws';
 
 /** `npm start` itself (bash scripts/start.sh), with a platform configured, as a user runs it. */
 describe('npm start', () => {
@@ -17,6 +18,18 @@ describe('npm start', () => {
     await start.allReady();
     expect(first.stderr).toContain('parley: the build is up to date');
     expect(first.stdout).toContain('  Parley demo workspace is ready.');
+    // The demo shop: its own origin, the demo website channel's snippet pointing at the api.
+    const shopUrl = `http://127.0.0.1:${start.env.SHOP_PORT}/`;
+    expect(first.stdout.some((line) => line.startsWith(`  Shop:     ${shopUrl}`))).toBe(true);
+    let shop = '';
+    await eventually(async () => {
+      shop = await (await fetch(shopUrl)).text();
+      expect(shop).toMatch(/data-channel="[0-9a-f-]{36}"/);
+    }, 20000);
+    expect(shop).toContain(`<script src="${start.url('api')}/widget.js"`);
+    const loader = await fetch(`${start.url('api')}/widget.js`);
+    expect(loader.status).toBe(200);
+    expect(loader.headers.get('content-type')).toContain('javascript');
     // SIGTERM to start.sh alone, as `timeout` or a service manager sends it.
     process.kill(first.child.pid!, 'SIGTERM');
     expect(await first.exit).toBe(143);

@@ -52,6 +52,7 @@ export async function startEnvironment(extra: Record<string, string> = {}): Prom
   if (stale) throw new Error(stale);
   const suffix = randomBytes(4).toString('hex');
   const ports = { api: await freePort(), ingest: await freePort(), worker: await freePort() };
+  const shopPort = await freePort();
   const simulator = await new PlatformSimulator({
     instagramWebhookUrl: `http://127.0.0.1:${ports.ingest}/webhooks/instagram`,
     instagramAppSecret: INSTAGRAM_APP_SECRET,
@@ -64,6 +65,7 @@ export async function startEnvironment(extra: Record<string, string> = {}): Prom
     API_PORT: String(ports.api),
     INGEST_PORT: String(ports.ingest),
     WORKER_PORT: String(ports.worker),
+    SHOP_PORT: String(shopPort),
     PUBLIC_URL: `http://127.0.0.1:${ports.ingest}`,
     TELEGRAM_API_ROOT: simulator.url,
     INSTAGRAM_API_URL: simulator.url,

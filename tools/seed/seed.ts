@@ -14,6 +14,8 @@ import { RuntimeModule } from '@parley/runtime/runtime.module';
 import { webhookPath } from '@parley/platforms/webhook';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import { DEMO_BOT_TOKEN, DEMO_DIVAR, DEMO_INSTAGRAM } from '../simulator/demo';
+import { DEFAULT_SHOP_PORT } from '../demo-shop/shop';
+import { DEMO_EMAIL, DEMO_PASSWORD } from './demo-login';
 
 /**
  * Connects the demo Divar channel as an admin would: its events URL into the (simulated) panel, then
@@ -51,8 +53,7 @@ async function grantDemoDivar(
   if (outcome.result !== 'connected') throw new Error(`the demo Divar grant ended ${outcome.result}`);
 }
 
-export const DEMO_EMAIL = process.env.DEMO_ADMIN_EMAIL ?? 'admin@demo.parley.local';
-export const DEMO_PASSWORD = process.env.DEMO_ADMIN_PASSWORD ?? 'parley-demo-2026';
+export { DEMO_EMAIL, DEMO_PASSWORD };
 
 /**
  * Idempotent: creates the demo workspace, its admin, and (when the platform simulator stands in
@@ -156,6 +157,30 @@ async function seed() {
         if (channel.type === 'divar') await grantDemoDivar(app, config, admin, channel.id);
       }
     }
+    // The demo shop's website channel (needs no platform): its origins are the shop's, on this SHOP_PORT.
+    const shopPort = Number(process.env.SHOP_PORT ?? DEFAULT_SHOP_PORT);
+    const shopOrigins = [`http://127.0.0.1:${shopPort}`, `http://localhost:${shopPort}`];
+    const website = await db.getRepository(Channel).findOneBy({ workspaceId: admin.workspaceId, type: 'web' });
+    if (!website) {
+      await channels.create(admin.workspaceId, {
+        type: 'web',
+        name: 'Demo shop website',
+        allowed_origins: shopOrigins,
+        color: '#0f766e',
+        greeting: {
+          en: 'Hi! Ask us anything about your order.',
+          fa: 'سلام! هر سؤالی دربارهٔ سفارشتان دارید بپرسید.',
+          ar: 'مرحبًا! اسألنا أي شيء عن طلبك.',
+        },
+        languages: ['en', 'fa', 'ar'],
+        pre_chat: { name: 'optional', email: 'off', phone: 'off' },
+      });
+    } else if (!shopOrigins.every((origin) => website.settings?.allowed_origins.includes(origin))) {
+      // Started with another SHOP_PORT than before: the shop's new origin is allowed too.
+      await channels.update(admin.workspaceId, website.id, {
+        allowed_origins: [...new Set([...(website.settings?.allowed_origins ?? []), ...shopOrigins])],
+      });
+    }
     const count = await db.getRepository(Channel).countBy({ workspaceId: admin.workspaceId });
     process.stdout.write(
       [
@@ -165,6 +190,7 @@ async function seed() {
         `  Sign in:  email ${DEMO_EMAIL}   password ${DEMO_PASSWORD}`,
         `  API:      http://127.0.0.1:${config.ports.api}/api/v1   (OpenAPI: http://127.0.0.1:${config.ports.api}/api/docs)`,
         `  Channels: ${count}${withSimulator ? ` (simulated; write as a customer at ${config.telegramApiRoot}/)` : ''}`,
+        `  Shop:     http://127.0.0.1:${shopPort}/   (a sample site with the chat widget: chat as a website visitor)`,
         '',
       ].join('\n') + '\n',
     );

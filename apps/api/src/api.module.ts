@@ -44,15 +44,24 @@ import { ConversationsGateway, NotificationsGateway } from './gateway/list.gatew
 import { ChatSocketKind } from './gateway/kinds/chat.socket-kind';
 import { ConversationsSocketKind } from './gateway/kinds/conversations.socket-kind';
 import { NotificationsSocketKind } from './gateway/kinds/notifications.socket-kind';
+import { VisitorSocketKind } from './gateway/kinds/visitor.socket-kind';
+import { VisitorGateway } from './gateway/visitor.gateway';
+import { VisitorSlots } from './gateway/visitor-slots';
+import { VisitorBlockController } from './widget/visitor-block.controller';
+import { VisitorGuard } from './widget/visitor.guard';
+import { WidgetController } from './widget/widget.controller';
+import { WidgetService } from '@parley/domain/widget/widget.service';
 import { SocketHub } from './gateway/socket-hub';
 import { SocketKindDefinition, SocketKinds } from './gateway/socket-kind';
 import { ParleyWsAdapter } from './gateway/ws.adapter';
 import { serveDashboard } from './dashboard';
+import { serveWidget } from './widget-static';
+import { ChannelService } from '@parley/domain/services/channel.service';
 
 export const API_PREFIX = 'api/v1';
 
 /** Every kind of socket the api serves; a new kind is its definition, its gateway, and a line here. */
-const SOCKET_KINDS = [ChatSocketKind, ConversationsSocketKind, NotificationsSocketKind];
+const SOCKET_KINDS = [ChatSocketKind, ConversationsSocketKind, NotificationsSocketKind, VisitorSocketKind];
 
 @Module({})
 export class ApiModule implements NestModule {
@@ -88,6 +97,8 @@ export class ApiModule implements NestModule {
         AppActionsController,
         ConversationAppsController,
         BotsController,
+        WidgetController,
+        VisitorBlockController,
       ],
       providers: [
         JwtStrategy,
@@ -103,6 +114,10 @@ export class ApiModule implements NestModule {
         ChatGateway,
         ConversationsGateway,
         NotificationsGateway,
+        VisitorGateway,
+        VisitorSlots,
+        WidgetService,
+        VisitorGuard,
         {
           provide: CLAIMED_WORKSPACE,
           useFactory: claimedWorkspace,
@@ -115,8 +130,14 @@ export class ApiModule implements NestModule {
   }
 }
 
-/** Prefix, WebSockets, OpenAPI and the dashboard; main.ts and the tests both call this. */
+/** Prefix, WebSockets, OpenAPI, the web chat widget and the dashboard; main.ts and the tests both call this. */
 export function setupApi(app: INestApplication): void {
+  const channels = app.get(ChannelService);
+  // A website channel's allowed origins frame its chat (frame-ancestors).
+  serveWidget(app, app.get<AppConfig>(CONFIG), async (id) => {
+    const channel = await channels.findLive('web', id);
+    return channel?.settings?.allowed_origins ?? null;
+  });
   serveDashboard(app, app.get<AppConfig>(CONFIG));
   app.useWebSocketAdapter(new ParleyWsAdapter(app));
   // The customer's add-on session page lives outside the API, at the link Divar opens; so do the OAuth
@@ -130,6 +151,8 @@ export function setupApi(app: INestApplication): void {
       'oauth/:platform/callback',
       'oauth/authorize',
       'oauth/token',
+      // The web chat widget's public API, called from the iframe on a business's page.
+      'widget/v1/{*splat}',
     ],
   });
   const document = SwaggerModule.createDocument(

@@ -65,7 +65,7 @@ export function serveDashboard(app: INestApplication, config: AppConfig): void {
     },
   });
   // API, socket and health paths never touch the disk: no stat per API request.
-  const notDashboard = /^\/(api|ws|oauth|healthz|readyz|metrics)(\/|$)/;
+  const notDashboard = /^\/(api|ws|oauth|widget|healthz|readyz|metrics)(\/|$)/;
   app.use((req: Request, res: Response, next: NextFunction) =>
     notDashboard.test(req.path) ? next() : files(req, res, next),
   );

@@ -171,6 +171,12 @@ const schema = z
     BIND_HOST: z.string().trim().min(1).optional(),
     AUTH_REQUESTS_PER_MINUTE_PER_IP: z.coerce.number().int().min(1).max(100000).default(30),
     WEBHOOK_REFUSALS_PER_MINUTE_PER_IP: z.coerce.number().int().min(1).max(1000000).default(120),
+    /** The web chat widget: messages a minute one visitor may send (REST and socket together). */
+    WIDGET_MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).max(10000).default(20),
+    /** Widget requests (config, sessions, messages, uploads, contact details) a minute from one IP. */
+    WIDGET_REQUESTS_PER_MINUTE_PER_IP: z.coerce.number().int().min(1).max(1000000).default(300),
+    /** Open visitor sockets one IP may hold (a household or office shares one). */
+    WIDGET_SOCKETS_PER_IP: z.coerce.number().int().min(1).max(100000).default(30),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     WORKER_NICE: z.coerce.number().int().min(0).max(19).default(5),
     /** Outgoing webhooks may reach private, loopback and link-local addresses (a lab, the tests). */
@@ -307,6 +313,11 @@ function toConfig(env: z.infer<typeof schema>) {
       operatorEmails: env.OPERATOR_EMAILS,
       authRequestsPerMinutePerIp: env.AUTH_REQUESTS_PER_MINUTE_PER_IP,
       webhookRefusalsPerMinutePerIp: env.WEBHOOK_REFUSALS_PER_MINUTE_PER_IP,
+    },
+    widget: {
+      messagesPerMinute: env.WIDGET_MESSAGES_PER_MINUTE,
+      requestsPerMinutePerIp: env.WIDGET_REQUESTS_PER_MINUTE_PER_IP,
+      socketsPerIp: env.WIDGET_SOCKETS_PER_IP,
     },
     jobs: {
       retryBaseMs: env.RETRY_BASE_MS,

@@ -3,7 +3,7 @@
  * they land `divar`, `web`): the platform registry, not this list or the schema, knows which exist,
  * so a new platform is an adapter and a registration. These are the production platforms today.
  */
-export const CHANNEL_TYPES = ['telegram', 'instagram', 'divar'] as const;
+export const CHANNEL_TYPES = ['telegram', 'instagram', 'divar', 'web'] as const;
 export type ChannelType = string;
 
 export const CHANNEL_STATUSES = ['active', 'reauthorization_required'] as const;

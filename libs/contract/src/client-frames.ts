@@ -52,10 +52,26 @@ export const CLIENT_FRAMES = {
   ]),
   conversations: z.discriminatedUnion('type', [auth, ping]),
   notifications: z.discriminatedUnion('type', [auth, ping]),
+  /** The web chat widget's visitor (libs/contract/src/widget.ts `VisitorClientFrame`). */
+  visitor: z.discriminatedUnion('type', [
+    frame('chat_message', {
+      content: z.string().max(MAX_CONTENT_LENGTH),
+      client_id: z.string().max(100).nullish(),
+    }),
+    typing,
+    markRead,
+    ping,
+  ]),
 } as const satisfies Record<SocketKind, z.ZodDiscriminatedUnion<'type', z.AnyZodObject[]>>;
 
 /** A frame a socket of kind K accepts (every kind's, by default). */
 export type ClientFrame<K extends SocketKind = SocketKind> = z.infer<(typeof CLIENT_FRAMES)[K]>;
 
-/** One client frame type, e.g. `ClientFrameOf<'chat_message'>`. */
-export type ClientFrameOf<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
+/** The agents' sockets (the widget's visitor socket has frames of its own, some of the same names). */
+type AgentSocketKind = Exclude<SocketKind, 'visitor'>;
+
+/** One agent client frame type, e.g. `ClientFrameOf<'chat_message'>`. */
+export type ClientFrameOf<T extends ClientFrame<AgentSocketKind>['type']> = Extract<
+  ClientFrame<AgentSocketKind>,
+  { type: T }
+>;

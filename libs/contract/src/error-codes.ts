@@ -79,6 +79,12 @@ export const ERROR_CODES = [
   'bot_channel_taken',
   'bot_key_invalid',
   'bot_exists',
+  'widget_origin_refused',
+  'web_origins_invalid',
+  'web_settings_invalid',
+  'visitor_token_invalid',
+  'visitor_blocked',
+  'invalid_email',
   'internal_error',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -29,6 +29,12 @@ export const SECURITY_EVENT_KINDS = [
   'oauth_app_uninstalled',
   'oauth_token_family_revoked',
   'app_action_opened',
+  /** A web widget visitor claimed an identity its signature does not prove (it stays anonymous). */
+  'visitor_identity_refused',
+  /** An agent blocked a web widget visitor: its token stops working, its sockets close. */
+  'visitor_blocked',
+  /** A page of an origin the website channel does not allow tried to run its widget. */
+  'widget_origin_refused',
 ] as const;
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
 

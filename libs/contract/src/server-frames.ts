@@ -5,6 +5,7 @@
 import type { ChannelStatus } from './channel-types';
 import type { ErrorCode } from './error-codes';
 import type { SocketKind } from './sockets';
+import type { VisitorServerFrame } from './widget';
 import type {
   ConversationChange,
   ConversationView,
@@ -191,6 +192,8 @@ export interface ServerFrames {
   chat: ChatServerFrame;
   conversations: ConversationsServerFrame;
   notifications: NotificationsServerFrame;
+  /** The web chat widget's visitor socket (libs/contract/src/widget.ts). */
+  visitor: VisitorServerFrame;
 }
 
 /** The frames a socket of kind K may be sent (every kind's, by default). */

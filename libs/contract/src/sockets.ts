@@ -1,5 +1,8 @@
-/** The agents' WebSocket endpoints: `/ws/chat/{conversation_id}/`, `/ws/conversations/`, `/ws/notifications/`. */
-export const SOCKET_KINDS = ['chat', 'conversations', 'notifications'] as const;
+/**
+ * The WebSocket endpoints: the agents' `/ws/chat/{conversation_id}/`, `/ws/conversations/`,
+ * `/ws/notifications/`, and the web chat widget's visitor socket `/ws/visitor/`.
+ */
+export const SOCKET_KINDS = ['chat', 'conversations', 'notifications', 'visitor'] as const;
 export type SocketKind = (typeof SOCKET_KINDS)[number];
 
 /** Close codes of a socket whose session ended: 4001 sign in again (or refresh), 4003 not allowed any more. */

@@ -3,6 +3,7 @@
  * presenters and the dashboard. The wire is snake_case; times are ISO 8601 strings.
  */
 import type { ChannelStatus, ChannelType } from './channel-types';
+import type { WebChannelSettings } from './widget';
 import type { MessageCard } from './app-actions';
 import type { ErrorCode } from './error-codes';
 
@@ -107,6 +108,8 @@ export interface ChannelView {
   webhook_url: string;
   /** Messages older than this many days are erased (text and media); null keeps them. */
   retention_days: number | null;
+  /** A website channel's (`type: "web"`) widget settings; absent on every other type. */
+  web?: WebChannelSettings;
   created_at: string;
   updated_at: string;
 }

@@ -5,6 +5,15 @@
  * is authenticated by its visitor token (`Authorization: Bearer pvt_…` on REST, `?token=` or the
  * `bearer, <token>` subprotocol on the socket), which reaches that visitor's own conversation and
  * nothing else.
+ *
+ * Origins: every visitor REST call may name the host page's origin in an `X-Parley-Origin` header
+ * (config and sessions take it as `?origin=` / `origin`); without it the origin the session was
+ * started on stands. The channel's allowed origins as they are now are checked on every call, and
+ * the browser's own `Origin` (or `Referer`) header must be one of them or Parley's own origin:
+ * `403 widget_origin_refused` otherwise. The socket takes `?origin=` the same way.
+ *
+ * Agents block a visitor with `POST /api/v1/conversations/{id}/block-visitor` (204): its tokens
+ * answer `403 visitor_blocked` at once and its sockets close with 4003.
  */
 import type { AttachmentKind } from './views';
 
@@ -124,7 +133,12 @@ export interface WidgetMessagesPage {
   has_more: boolean;
 }
 
-/** `POST /widget/v1/messages {content, client_id?}` answers the stored message. */
+/**
+ * `POST /widget/v1/messages {content, client_id?}` answers the stored message (201). A file:
+ * `POST /widget/v1/attachments`, multipart `file`, `kind` (`image` | `file` | `voice`), `content?`
+ * (caption), `client_id?`, `duration?` (seconds) — answers the stored message too.
+ * `POST /widget/v1/contact {name?, email?, phone?}` (200) answers the `VisitorView`.
+ */
 export interface WidgetSendInput {
   content: string;
   client_id?: string;
@@ -134,8 +148,14 @@ export interface WidgetSendInput {
 export type VisitorServerFrame =
   | { type: 'recent_messages'; messages: WidgetMessageView[]; last_seq: number }
   | { type: 'chat_message'; seq: number; message: WidgetMessageView; client_id: string | null }
+  /** An agent's edit, or a reaction added or taken back (`message.reactions` as they are now). */
   | { type: 'message_updated'; seq: number; message: WidgetMessageView }
   | { type: 'message_deleted'; seq: number; message_id: string }
+  /**
+   * An agent reply's delivery (`sent`, `read` once the visitor marked it), or one of the visitor's
+   * own messages turned `read` because an agent read the conversation (one frame per message, up to
+   * the 20 newest; applying one twice changes nothing).
+   */
   | { type: 'message_status'; seq: number; message_id: string; status: WidgetMessageView['status'] }
   | { type: 'typing_indicator'; is_typing: boolean; agent_name: string }
   | {

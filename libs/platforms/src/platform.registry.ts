@@ -5,6 +5,7 @@ import { DivarAdapter } from './divar/divar.adapter';
 import { InstagramAdapter } from './instagram/instagram.adapter';
 import type { PlatformAdapter } from './platform';
 import { TelegramAdapter } from './telegram/telegram.adapter';
+import { WebAdapter } from './web/web.adapter';
 
 /** The platforms a Parley process serves: a new platform is its adapter and one line here. */
 export const PLATFORMS = {
@@ -21,6 +22,7 @@ export const PLATFORMS = {
       { hosts: config.divar.mediaHosts, timeoutMs: config.media.fetchTimeoutMs },
       config.divar.sourceIps,
     ),
+  web: (config: AppConfig) => new WebAdapter(config.mediaDir),
 } satisfies Record<string, (config: AppConfig) => PlatformAdapter>;
 
 /** A channel type is a path segment of its webhook URL and fits `channel.type` (varchar 16). */

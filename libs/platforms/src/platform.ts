@@ -22,6 +22,8 @@ export interface ConnectInput {
   api_key?: string;
   identification_key?: string;
   client_secret?: string;
+  /** Web (the chat widget): the identity secret Parley generated for the channel. */
+  identity_secret?: string;
 }
 
 export interface OutboundAttachment {

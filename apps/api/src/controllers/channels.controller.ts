@@ -39,6 +39,14 @@ export class ChannelsController {
     return this.channels.update(me.workspaceId, id, dto);
   }
 
+  /** A website channel's new identity secret, shown this once (the old one stops verifying at once). */
+  @Post(':id/web/rotate-identity-secret')
+  @AdminOnly()
+  @HttpCode(200)
+  rotateIdentitySecret(@CurrentAgent() me: AuthAgent, @Param('id', new IdPipe('channel')) id: string) {
+    return this.channels.rotateIdentitySecret(me.workspaceId, id);
+  }
+
   @Delete(':id')
   @AdminOnly()
   @HttpCode(204)

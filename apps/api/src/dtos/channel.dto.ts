@@ -52,6 +52,32 @@ export class CreateChannelDto {
   @MinLength(8)
   @MaxLength(1024)
   client_secret?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    description:
+      'web: origins whose pages may run the widget (https://shop.example; http only for localhost)',
+  })
+  @Allow()
+  allowed_origins?: unknown;
+
+  @ApiPropertyOptional({ description: 'web: the widget colour, #rrggbb' })
+  @Allow()
+  color?: unknown;
+
+  @ApiPropertyOptional({ description: 'web: the greeting per language, e.g. {"en": "Hi!", "fa": "سلام"}' })
+  @Allow()
+  greeting?: unknown;
+
+  @ApiPropertyOptional({ type: [String], enum: ['en', 'fa', 'ar'], description: 'web: languages offered' })
+  @Allow()
+  languages?: unknown;
+
+  @ApiPropertyOptional({
+    description: 'web: pre-chat fields {name, email, phone}, each off, optional or required',
+  })
+  @Allow()
+  pre_chat?: unknown;
 }
 
 export class UpdateChannelDto {
@@ -71,4 +97,30 @@ export class UpdateChannelDto {
   })
   @Allow()
   retention_days?: unknown;
+
+  @ApiPropertyOptional({
+    type: [String],
+    description:
+      'web: origins whose pages may run the widget (https://shop.example; http only for localhost)',
+  })
+  @Allow()
+  allowed_origins?: unknown;
+
+  @ApiPropertyOptional({ description: 'web: the widget colour, #rrggbb' })
+  @Allow()
+  color?: unknown;
+
+  @ApiPropertyOptional({ description: 'web: the greeting per language, e.g. {"en": "Hi!", "fa": "سلام"}' })
+  @Allow()
+  greeting?: unknown;
+
+  @ApiPropertyOptional({ type: [String], enum: ['en', 'fa', 'ar'], description: 'web: languages offered' })
+  @Allow()
+  languages?: unknown;
+
+  @ApiPropertyOptional({
+    description: 'web: pre-chat fields {name, email, phone}, each off, optional or required',
+  })
+  @Allow()
+  pre_chat?: unknown;
 }

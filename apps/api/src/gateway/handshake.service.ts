@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ErrorCode } from '@parley/contract/error-codes';
@@ -12,6 +12,10 @@ import { IpGuardService } from '@parley/security/ip-guard.service';
 import { SocketKinds } from './socket-kind';
 import { SecurityEventService } from '@parley/security/security-event.service';
 import { SecurityPolicyService } from '@parley/security/security-policy.service';
+import { AppConfig, CONFIG } from '@parley/config/config';
+import { AppError } from '@parley/errors/app-error';
+import { Visitor, WidgetService } from '@parley/domain/widget/widget.service';
+import { VisitorSlots } from './visitor-slots';
 
 /** Who is on the other end of a socket, settled at the handshake. */
 export interface SocketContext {
@@ -27,7 +31,15 @@ export interface SocketContext {
   /** `?since=<seq>`: replay what was missed instead of recent history. */
   since?: number;
   locale: Locale;
+  /**
+   * A web widget visitor's socket (`/ws/visitor/`): the visitor its token proves. `agent` then
+   * stands for the visitor (its id, workspace and name) and is never an agent anywhere.
+   */
+  visitor?: Visitor;
 }
+
+/** A visitor socket lives as long as its token; the hub's expiry timer wants a date (setTimeout holds ~24 days). */
+const VISITOR_SOCKET_MS = 20 * 24 * 3600_000;
 
 export class HandshakeRefused extends Error {
   constructor(
@@ -59,6 +71,9 @@ export class HandshakeService {
     private readonly events: SecurityEventService,
     private readonly apiKeys: ApiKeyService,
     private readonly oauthTokens: OAuthTokenService,
+    private readonly widget: WidgetService,
+    private readonly visitorSlots: VisitorSlots,
+    @Inject(CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Authenticates an upgrade request before any socket exists; refusals become HTTP answers. */
@@ -70,6 +85,7 @@ export class HandshakeService {
   ): Promise<SocketContext> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const token = tokenOf(request, url);
+    if (kind === 'visitor') return this.authorizeVisitor(request, url, token, ip);
     if (await this.guard.isBlocked(ip)) {
       // A workspace that trusts this address (its office) is let through for its own sockets.
       const workspaceId = token ? await this.tokens.workspaceOfToken(token) : null;
@@ -137,6 +153,69 @@ export class HandshakeService {
       conversationId,
       since: sinceParam === null ? undefined : Number(sinceParam),
       locale: pickLocale(request.headers['accept-language']),
+    };
+  }
+
+  /**
+   * A web widget visitor: its token (not blocked), an origin its channel allows (the host page's
+   * `?origin=` when given, else the one it started its session on, and the browser's Origin
+   * header), and one of its IP's socket slots.
+   */
+  private async authorizeVisitor(
+    request: IncomingMessage,
+    url: URL,
+    token: string | null,
+    ip: string,
+  ): Promise<SocketContext> {
+    await this.guard.assertNotBlocked(ip, null).catch(() => {
+      throw new HandshakeRefused(403, 'ip_blocked');
+    });
+    let visitor: Visitor;
+    try {
+      visitor = await this.widget.authenticate(token);
+      const host = request.headers.host ?? '';
+      const secure = 'encrypted' in request.socket && request.socket.encrypted ? 'https' : 'http';
+      await this.widget.assertVisitorOrigin(visitor, {
+        origin: url.searchParams.get('origin'),
+        header: request.headers.origin ?? null,
+        self: `${secure}://${host}`,
+        ip,
+      });
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      throw new HandshakeRefused(error.statusCode === 401 ? 401 : 403, error.code);
+    }
+    const sinceParam = url.searchParams.get('since');
+    if (sinceParam !== null && !/^\d{1,15}$/.test(sinceParam))
+      throw new HandshakeRefused(400, 'validation_failed');
+    const max = this.config.widget.socketsPerIp;
+    if (!this.visitorSlots.reserve(ip, max)) {
+      await this.events.record({
+        kind: 'connection_refused',
+        ip,
+        workspaceId: visitor.workspaceId,
+        detail: { reason: 'too_many_visitor_connections', max },
+      });
+      throw new HandshakeRefused(429, 'too_many_connections', { max });
+    }
+    return {
+      connectionId: randomUUID(),
+      openedAt: Date.now(),
+      kind: 'visitor',
+      agent: {
+        id: visitor.id,
+        workspaceId: visitor.workspaceId,
+        role: 'agent',
+        name: visitor.name ?? 'Visitor',
+        email: '',
+        operator: false,
+      },
+      session: { id: visitor.id, expiresAt: Date.now() + VISITOR_SOCKET_MS },
+      ip,
+      conversationId: (await this.widget.conversationOf(visitor)) ?? undefined,
+      since: sinceParam === null ? undefined : Number(sinceParam),
+      locale: pickLocale(request.headers['accept-language']),
+      visitor,
     };
   }
 }

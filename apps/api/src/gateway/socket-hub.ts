@@ -7,7 +7,7 @@ import { AppConfig, CONFIG } from '@parley/config/config';
 import type { AuthOkFrame, PongFrame, ServerFrame } from '@parley/contract/server-frames';
 import { SESSION_CLOSE, SocketKind } from '@parley/contract/sockets';
 import type { PublishedEvent } from '@parley/domain/events/domain-event';
-import type { EphemeralEvent } from '@parley/domain/events/pubsub';
+import type { EphemeralEvent, VisitorBlockedEvent } from '@parley/domain/events/pubsub';
 import { EventService } from '@parley/domain/services/event.service';
 import { PresenceService } from '@parley/domain/services/presence.service';
 import { AuthFailure, AuthSession, TokenService } from '@parley/domain/services/token.service';
@@ -106,11 +106,13 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
         for (const presence of await this.presence.snapshot(context.agent.workspaceId))
           sendFrame(socket, { type: 'user_presence', ...presence, timestamp });
       }
-      await this.presence.connected(context.connectionId, {
-        workspaceId: context.agent.workspaceId,
-        agentId: context.agent.id,
-        name: context.agent.name,
-      });
+      // A web widget visitor is nobody's presence.
+      if (!context.visitor)
+        await this.presence.connected(context.connectionId, {
+          workspaceId: context.agent.workspaceId,
+          agentId: context.agent.id,
+          name: context.agent.name,
+        });
     } catch (error) {
       // e.g. Postgres went away mid-handshake or the instance is shutting down: let the client retry.
       this.logger.warn(`socket ${context.connectionId} not brought up to date: ${(error as Error).message}`);
@@ -142,8 +144,8 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
   }
 
   private typistOf(socket: ClientSocket) {
-    const { conversationId, agent } = socket.parley;
-    if (!conversationId) return null;
+    const { conversationId, agent, visitor } = socket.parley;
+    if (!conversationId || visitor) return null;
     return { workspaceId: agent.workspaceId, agentId: agent.id, name: agent.name, conversationId };
   }
 
@@ -299,6 +301,7 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
   }
 
   private deliverEphemeral(event: EphemeralEvent): void {
+    if (event.kind === 'visitor_blocked') return this.closeBlockedVisitors(event);
     for (const socket of this.byWorkspace.get(event.workspace_id) ?? []) {
       for (const frame of this.kinds.of(socket.parley.kind).ephemeralFrames(event, viewerOf(socket))) {
         // A socket still catching up gets them after its catch-up frames, so its first frame stays first.
@@ -308,9 +311,20 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /** A blocked web widget visitor's sockets close at once (4003: not allowed any more). */
+  private closeBlockedVisitors(event: VisitorBlockedEvent): void {
+    for (const socket of this.byWorkspace.get(event.workspace_id) ?? []) {
+      const visitor = socket.parley.visitor;
+      if (visitor?.channelId === event.channel_id && event.platform_user_ids.includes(visitor.platformUserId))
+        socket.close(SESSION_CLOSE.forbidden, 'visitor_blocked');
+    }
+  }
+
   /** Sends, from Postgres, every event after the socket's lastSeq that it may see. */
   private async replay(socket: ClientSocket): Promise<void> {
-    const { agent, kind, conversationId } = socket.parley;
+    const { agent, kind, conversationId, visitor } = socket.parley;
+    // A visitor who has not written yet has no conversation: nothing of the workspace is theirs.
+    if (visitor && !conversationId) return;
     for (;;) {
       const page = await this.events.since(
         this.db.manager,

@@ -6,6 +6,7 @@ import { ApiError } from '../api/session';
 import { ChannelIcon } from '../inbox/ChannelIcon';
 import { dateTime, number } from '../ui/format';
 import { ErrorLine } from '../ui/ErrorLine';
+import { WebChannelForm, WidgetSnippet } from './WebChannelForm';
 
 type Connectable = 'telegram' | 'instagram' | 'divar';
 
@@ -45,7 +46,7 @@ function divarOutcome(): 'connected' | 'failed' | null {
   return ['connected', 'success', 'ok'].includes(value) ? 'connected' : 'failed';
 }
 
-/** Connect a Telegram bot, an Instagram account or a Divar app; credentials are never shown back. */
+/** Connect a Telegram bot, an Instagram account, a Divar app or a website's chat widget; credentials are never shown back. */
 export function ChannelsPage() {
   const { t } = useTranslation();
   const [channels, setChannels] = useState<ChannelView[]>([]);
@@ -74,6 +75,7 @@ export function ChannelsPage() {
   };
 
   const divar = channels.filter((c) => c.type === 'divar');
+  const web = channels.filter((c) => c.type === 'web');
 
   return (
     <main className="page">
@@ -118,6 +120,7 @@ export function ChannelsPage() {
           </form>
         ))}
       </div>
+      <WebChannelForm onCreated={() => void load()} onError={failed} />
       <div className="table-wrap">
         <table>
           <thead>
@@ -138,9 +141,7 @@ export function ChannelsPage() {
                 </td>
                 <td dir="auto">{channel.name}</td>
                 <td data-testid="channel-status">{statusText(t, channel)}</td>
-                <td dir="ltr">
-                  <code>{channel.webhook_url}</code>
-                </td>
+                <td dir="ltr">{channel.type !== 'web' && <code>{channel.webhook_url}</code>}</td>
                 <td>
                   {channel.retention_days === null
                     ? t('channels.kept')
@@ -152,6 +153,20 @@ export function ChannelsPage() {
           </tbody>
         </table>
       </div>
+      {web.map((channel) => (
+        <section key={channel.id} className="card" data-testid="web-card" data-id={channel.id}>
+          <h2>
+            <ChannelIcon type="web" /> <span dir="auto">{channel.name}</span>
+          </h2>
+          {channel.web && (
+            <p data-testid="web-origins">
+              {t('webChannel.origins')}:{' '}
+              <code dir="ltr">{channel.web.allowed_origins.join(' ')}</code>
+            </p>
+          )}
+          <WidgetSnippet channelId={channel.id} />
+        </section>
+      ))}
       {divar.map((channel) => (
         <DivarCard
           key={`${channel.id}:${channel.retention_days}`}

@@ -8,6 +8,7 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import type { ChannelStatus, ChannelType } from '@parley/contract/channel-types';
+import type { WebChannelSettings } from '@parley/contract/widget';
 
 @Entity('channel')
 @Index('channel_workspace_idx', ['workspaceId'])
@@ -27,6 +28,8 @@ export class Channel {
   @Column({ type: 'integer', nullable: true }) retentionDays!: number | null;
   /** When the OAuth access token in the credentials expires (Divar); null for pasted tokens. */
   @Column({ type: 'timestamptz', nullable: true }) tokenExpiresAt!: Date | null;
+  /** A website channel's widget settings (`WebChannelSettings`); null on every other type. */
+  @Column({ type: 'jsonb', nullable: true }) settings!: WebChannelSettings | null;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt!: Date;
   /** Deleting a channel keeps its conversations readable; it only stops the traffic. */

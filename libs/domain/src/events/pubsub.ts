@@ -13,9 +13,19 @@ export interface TypingEvent {
   username: string;
   is_typing: boolean;
   timestamp: string;
+  /** Set when a web widget's visitor types (user_id is then its contact): agents hear it, visitors do not. */
+  visitor?: true;
 }
 
-export type EphemeralEvent = TypingEvent;
+/** An agent blocked a web widget visitor: its sockets close on every instance. */
+export interface VisitorBlockedEvent {
+  kind: 'visitor_blocked';
+  workspace_id: string;
+  channel_id: string;
+  platform_user_ids: string[];
+}
+
+export type EphemeralEvent = TypingEvent | VisitorBlockedEvent;
 
 /** Nudges the worker's inbound processor: webhook deliveries were just recorded. */
 export const inboundUpdatesChannel = (config: AppConfig) => `${config.redisPrefix}inbound-updates`;

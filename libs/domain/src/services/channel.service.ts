@@ -5,6 +5,7 @@ import { DataSource, IsNull, Not } from 'typeorm';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import type { ChannelType } from '@parley/contract/channel-types';
 import type { ChannelView } from '@parley/contract/views';
+import type { WebChannelCreated, WebChannelSettings } from '@parley/contract/widget';
 import { Channel } from '@parley/database/entities/channel.entity';
 import { AppError, notFound } from '@parley/errors/app-error';
 import { ChannelAccess, ConnectInput } from '@parley/platforms/platform';
@@ -13,10 +14,14 @@ import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import { webhookPath } from '@parley/platforms/webhook';
 import { toChannelView } from '../presenters/channel.presenter';
 import { CredentialsCipher } from './credentials-cipher';
+import { newIdentitySecret, webSettings } from '../widget/web-settings';
 
-export type ChannelInput = { type: ChannelType; name: string } & ConnectInput;
+/** A website channel's widget settings as an admin sends them (checked by webSettings). */
+export type WebSettingsInput = Partial<Record<keyof WebChannelSettings, unknown>>;
 
-export interface ChannelChanges {
+export type ChannelInput = { type: ChannelType; name: string } & ConnectInput & WebSettingsInput;
+
+export interface ChannelChanges extends WebSettingsInput {
   name?: string;
   /** Days a message keeps its text and media; null keeps them. */
   retention_days?: unknown;
@@ -33,6 +38,15 @@ function retentionDays(value: unknown): number | null {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 3650)
     throw new AppError('retention_days_invalid', 400);
   return value;
+}
+
+const WEB_SETTING_KEYS = ['allowed_origins', 'color', 'greeting', 'languages', 'pre_chat'] as const;
+
+/** The widget settings among a request's fields (those it sent). */
+function pickWebSettings(input: WebSettingsInput): WebSettingsInput {
+  const picked: WebSettingsInput = {};
+  for (const key of WEB_SETTING_KEYS) if (input[key] !== undefined) picked[key] = input[key];
+  return picked;
 }
 
 /** A platform's refusal while connecting, as the admin should read it. */
@@ -55,13 +69,19 @@ export class ChannelService {
   ) {}
 
   /** Checks the credentials with the platform, stores them encrypted and registers the webhook. */
-  async create(workspaceId: string, input: ChannelInput): Promise<ChannelView> {
+  async create(
+    workspaceId: string,
+    input: ChannelInput,
+  ): Promise<ChannelView | (ChannelView & WebChannelCreated)> {
     const adapter = this.platforms.find(input.type);
     if (!adapter) {
       throw new AppError('validation_failed', 400, {
         problems: `type must be one of the following values: ${this.platforms.types().join(', ')}`,
       });
     }
+    // A website channel: its widget settings, and the identity secret its site signs users with (shown once).
+    const web = input.type === 'web' ? webSettings(pickWebSettings(input)) : null;
+    if (web) input = { ...input, identity_secret: newIdentitySecret() };
     const connected = await adapter.connect(input).catch((error) => Promise.reject(connectError(error)));
     await this.assertNotConnectedElsewhere(input.type, connected.externalId);
     // The id is chosen first: the credentials' ciphertext is bound to it.
@@ -79,6 +99,7 @@ export class ChannelService {
           retentionDays: adapter.defaultRetentionDays ?? null,
           // A channel its owner grants by OAuth (Divar) sends nothing until the grant: held until then.
           status: adapter.oauth ? 'reauthorization_required' : 'active',
+          settings: web,
         }),
       );
       // Registered inside the transaction: a refused webhook leaves no half-connected channel.
@@ -87,7 +108,28 @@ export class ChannelService {
         .catch((error) => Promise.reject(connectError(error)));
       return channel;
     });
+    if (web) return { ...this.present(channel), identity_secret: connected.credentials.identity_secret };
     return this.present(channel);
+  }
+
+  /** A website channel's new identity secret, shown this once; signatures under the old one stop verifying. */
+  async rotateIdentitySecret(workspaceId: string, id: string): Promise<WebChannelCreated> {
+    const channel = await this.find(workspaceId, id);
+    if (channel.type !== 'web') throw notFound('channel');
+    const identitySecret = newIdentitySecret();
+    const current = this.cipher.decrypt(channel.credentialsEncrypted, channel.id);
+    await this.db
+      .getRepository(Channel)
+      .update(
+        { id: channel.id, workspaceId },
+        {
+          credentialsEncrypted: this.cipher.encrypt(
+            { ...current, identity_secret: identitySecret },
+            channel.id,
+          ),
+        },
+      );
+    return { identity_secret: identitySecret };
   }
 
   async list(workspaceId: string): Promise<ChannelView[]> {
@@ -106,6 +148,14 @@ export class ChannelService {
     const channel = await this.find(workspaceId, id);
     if (changes.name !== undefined) channel.name = changes.name.trim();
     if (changes.retention_days !== undefined) channel.retentionDays = retentionDays(changes.retention_days);
+    const webChanges = pickWebSettings(changes);
+    if (Object.keys(webChanges).length) {
+      if (channel.type !== 'web')
+        throw new AppError('validation_failed', 400, {
+          problems: 'widget settings are for website channels',
+        });
+      channel.settings = webSettings(webChanges, channel.settings);
+    }
     const token = changes.bot_token ?? changes.access_token;
     if (token) {
       const adapter = this.platforms.adapter(channel.type);

@@ -49,6 +49,8 @@ export interface InboundMessage {
   ad?: { post_token: string } | null;
   /** A press of one of our payload buttons (`content` is its caption). */
   button?: PressedButton | null;
+  /** The sender's optimistic id, echoed on `message.created` (the web widget's visitor). */
+  clientId?: string | null;
 }
 
 export interface Received {
@@ -383,7 +385,11 @@ export class InboundMessageService {
           event: {
             type: 'message.created',
             conversationId,
-            payload: { message, bot: botId ? { id: botId } : null },
+            payload: {
+              message,
+              bot: botId ? { id: botId } : null,
+              ...(item.clientId ? { client_id: item.clientId } : {}),
+            },
           },
         });
       }

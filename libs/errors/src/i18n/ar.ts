@@ -84,5 +84,12 @@ export const ar: Record<ErrorCode, string> = {
   bot_channel_taken: 'القناة {channel_id} لديها روبوت بالفعل.',
   bot_key_invalid: 'يحتاج الروبوت إلى مفتاح API نشط من مساحة العمل هذه بالصلاحيتين conversations:write وmessages:write.',
   bot_exists: 'مفتاح API هذا يشغّل روبوتًا بالفعل؛ غيّر قنواته بدلًا من ذلك.',
+  widget_origin_refused: 'لا يُسمح لهذا الموقع بتشغيل أداة المحادثة هذه.',
+  web_origins_invalid:
+    'يجب أن تكون allowed_origins من ١ إلى ٥٠ أصلًا مثل https://shop.example (المخطط والمضيف ومنفذ اختياري؛ http فقط لـ localhost): {problems}',
+  web_settings_invalid: 'إعدادات الأداة غير صالحة: {problems}',
+  visitor_token_invalid: 'جلسة المحادثة هذه لم تعد صالحة؛ ابدأ جلسة جديدة.',
+  visitor_blocked: 'هذه المحادثة غير متاحة لك.',
+  invalid_email: 'هذا ليس عنوان بريد إلكتروني صالحًا.',
   internal_error: 'حدث خطأ من جهتنا.',
 };

@@ -86,5 +86,12 @@ export const en: Record<ErrorCode, string> = {
   bot_channel_taken: 'Channel {channel_id} already has a bot.',
   bot_key_invalid: 'A bot needs an active API key of this workspace with the scopes conversations:write and messages:write.',
   bot_exists: 'This API key already runs a bot; change its channels instead.',
+  widget_origin_refused: 'This website is not allowed to run this chat widget.',
+  web_origins_invalid:
+    'allowed_origins must be 1 to 50 origins such as https://shop.example (scheme, host and optional port; http only for localhost): {problems}',
+  web_settings_invalid: 'The widget settings are not valid: {problems}',
+  visitor_token_invalid: 'This chat session is not valid any more; start a new one.',
+  visitor_blocked: 'This chat is not available to you.',
+  invalid_email: 'This is not a valid e-mail address.',
   internal_error: 'Something went wrong on our side.',
 };

@@ -84,5 +84,12 @@ export const fa: Record<ErrorCode, string> = {
   bot_channel_taken: 'کانال {channel_id} از قبل ربات دارد.',
   bot_key_invalid: 'ربات به یک کلید API فعال از همین فضای کاری با دسترسی‌های conversations:write و messages:write نیاز دارد.',
   bot_exists: 'این کلید API از قبل یک ربات دارد؛ به جای آن کانال‌هایش را تغییر دهید.',
+  widget_origin_refused: 'این وب‌سایت اجازهٔ اجرای این ابزارک گفتگو را ندارد.',
+  web_origins_invalid:
+    'allowed_origins باید ۱ تا ۵۰ مبدأ مانند https://shop.example باشد (طرح، میزبان و درگاه اختیاری؛ http فقط برای localhost): {problems}',
+  web_settings_invalid: 'تنظیمات ابزارک معتبر نیست: {problems}',
+  visitor_token_invalid: 'این نشست گفتگو دیگر معتبر نیست؛ نشست تازه‌ای آغاز کنید.',
+  visitor_blocked: 'این گفتگو برای شما در دسترس نیست.',
+  invalid_email: 'این نشانی ایمیل معتبر نیست.',
   internal_error: 'مشکلی در سمت ما پیش آمد.',
 };

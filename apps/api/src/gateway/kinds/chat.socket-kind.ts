@@ -128,6 +128,7 @@ export class ChatSocketKind implements SocketKindDefinition {
 
   /** Others typing in this conversation (never one's own). */
   ephemeralFrames(event: EphemeralEvent, viewer: Viewer): ChatServerFrame[] {
+    if (event.kind !== 'typing') return [];
     if (viewer.conversationId !== event.conversation_id || viewer.agentId === event.user_id) return [];
     const { conversation_id, user_id, username, is_typing, timestamp } = event;
     return [{ type: 'typing_indicator', conversation_id, user_id, username, is_typing, timestamp }];
