@@ -179,9 +179,13 @@ describe('bots and app activity in the dashboard', () => {
       await page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.dir),
     ).toBe('rtl');
     // Only keys that can run a bot are offered: not Reader, which cannot answer or hand off.
-    const offered = await page.getByTestId('bot-app').locator('option').allTextContents();
-    expect(offered).toEqual(expect.arrayContaining(['Assistant', 'Helper', 'Other']));
-    expect(offered).not.toContain('Reader');
+    // The choices arrive with the keys and apps the page loads: wait for them.
+    const offered = () => page.getByTestId('bot-app').locator('option').allTextContents();
+    await eventually(
+      async () => expect(await offered()).toEqual(expect.arrayContaining(['Assistant', 'Helper', 'Other'])),
+      15000,
+    );
+    expect(await offered()).not.toContain('Reader');
 
     // Helper is revoked while the admin chooses: the server's refusal, in Persian.
     await page.getByTestId('bot-app').selectOption({ label: 'Helper' });
