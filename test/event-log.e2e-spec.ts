@@ -120,11 +120,14 @@ describe('event log readers', () => {
       async () => expect(flaky.seen.get(a.workspaceId)).toEqual(await seqsOf(api, a.workspaceId)),
       15000,
     );
-    const [row] = await api.db.query(
-      `SELECT attempts, last_error FROM event_reader_cursor WHERE reader = 'test-flaky' AND workspace_id = $1`,
-      [a.workspaceId],
-    );
-    expect(row).toEqual({ attempts: 0, last_error: null });
+    // The reader has handled the batch; its cursor (and the cleared trouble) commits right after.
+    await eventually(async () => {
+      const [row] = await api.db.query(
+        `SELECT attempts, last_error FROM event_reader_cursor WHERE reader = 'test-flaky' AND workspace_id = $1`,
+        [a.workspaceId],
+      );
+      expect(row).toEqual({ attempts: 0, last_error: null });
+    });
     const metrics = await (await fetch(`${api.url}/metrics`)).text();
     expect(metrics).toMatch(/parley_event_reader_failures_total\{reader="test-flaky"\} 2/);
   }, 30000);

@@ -5,7 +5,36 @@ import { PLATFORMS } from '@parley/platforms/platform.registry';
 
 const BOT_TOKEN = /^\d{3,15}:[A-Za-z0-9_-]{30,64}$/;
 
-export class CreateChannelDto {
+/** A website channel's settings, on create and update alike; the channel service checks them. */
+abstract class WebChannelSettingsDto {
+  @ApiPropertyOptional({
+    type: [String],
+    description:
+      'web: origins whose pages may run the widget (https://shop.example; http only for localhost)',
+  })
+  @Allow()
+  allowed_origins?: unknown;
+
+  @ApiPropertyOptional({ description: 'web: the widget colour, #rrggbb' })
+  @Allow()
+  color?: unknown;
+
+  @ApiPropertyOptional({ description: 'web: the greeting per language, e.g. {"en": "Hi!", "fa": "سلام"}' })
+  @Allow()
+  greeting?: unknown;
+
+  @ApiPropertyOptional({ type: [String], enum: ['en', 'fa', 'ar'], description: 'web: languages offered' })
+  @Allow()
+  languages?: unknown;
+
+  @ApiPropertyOptional({
+    description: 'web: pre-chat fields {name, email, phone}, each off, optional or required',
+  })
+  @Allow()
+  pre_chat?: unknown;
+}
+
+export class CreateChannelDto extends WebChannelSettingsDto {
   /** Checked against the platform registry by the channel service: a registered platform is a valid type. */
   @ApiProperty({ enum: Object.keys(PLATFORMS) }) @IsString() @MaxLength(16) type!: ChannelType;
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(120) name!: string;
@@ -52,35 +81,9 @@ export class CreateChannelDto {
   @MinLength(8)
   @MaxLength(1024)
   client_secret?: string;
-
-  @ApiPropertyOptional({
-    type: [String],
-    description:
-      'web: origins whose pages may run the widget (https://shop.example; http only for localhost)',
-  })
-  @Allow()
-  allowed_origins?: unknown;
-
-  @ApiPropertyOptional({ description: 'web: the widget colour, #rrggbb' })
-  @Allow()
-  color?: unknown;
-
-  @ApiPropertyOptional({ description: 'web: the greeting per language, e.g. {"en": "Hi!", "fa": "سلام"}' })
-  @Allow()
-  greeting?: unknown;
-
-  @ApiPropertyOptional({ type: [String], enum: ['en', 'fa', 'ar'], description: 'web: languages offered' })
-  @Allow()
-  languages?: unknown;
-
-  @ApiPropertyOptional({
-    description: 'web: pre-chat fields {name, email, phone}, each off, optional or required',
-  })
-  @Allow()
-  pre_chat?: unknown;
 }
 
-export class UpdateChannelDto {
+export class UpdateChannelDto extends WebChannelSettingsDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(120) name?: string;
   @ApiPropertyOptional()
   @IsOptional()
@@ -97,30 +100,4 @@ export class UpdateChannelDto {
   })
   @Allow()
   retention_days?: unknown;
-
-  @ApiPropertyOptional({
-    type: [String],
-    description:
-      'web: origins whose pages may run the widget (https://shop.example; http only for localhost)',
-  })
-  @Allow()
-  allowed_origins?: unknown;
-
-  @ApiPropertyOptional({ description: 'web: the widget colour, #rrggbb' })
-  @Allow()
-  color?: unknown;
-
-  @ApiPropertyOptional({ description: 'web: the greeting per language, e.g. {"en": "Hi!", "fa": "سلام"}' })
-  @Allow()
-  greeting?: unknown;
-
-  @ApiPropertyOptional({ type: [String], enum: ['en', 'fa', 'ar'], description: 'web: languages offered' })
-  @Allow()
-  languages?: unknown;
-
-  @ApiPropertyOptional({
-    description: 'web: pre-chat fields {name, email, phone}, each off, optional or required',
-  })
-  @Allow()
-  pre_chat?: unknown;
 }
