@@ -4,6 +4,7 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
+import type { AppContextClaims } from '@parley/contract/app-actions';
 import { RetentionService } from '@parley/domain/services/retention.service';
 import { en } from '@parley/errors/i18n/en';
 import { freshEnvironment, startApi, startWorker, TestApp, TestEnvironment } from './support/app';
@@ -33,18 +34,8 @@ const hasPyJwt = (() => {
   }
 })();
 
-interface Context {
-  iss: string;
-  aud: string;
-  iat: number;
-  exp: number;
-  jti: string;
-  action: string;
-  workspace: { id: string; name: string };
-  conversation: { id: string; status: string; channel_type: string };
-  contact: { id: string; name: string | null };
-  agent: { id: string; name: string; role: string };
-}
+/** The claims as Parley signs them (the contract's own type). */
+type Context = AppContextClaims;
 
 /** A receiver of event webhooks: the bodies it was sent. */
 class Receiver {
