@@ -668,17 +668,20 @@ export class WidgetService {
         return;
       }
       const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      await this.securityEvents.record({
-        kind: 'rate_limited',
-        ip,
-        workspaceId: visitor?.workspaceId ?? null,
-        detail: {
-          widget: budget,
-          channel_id: visitor?.channelId ?? null,
-          limit: points,
-          retry_after: retryAfter,
-        },
-      });
+      // A flood is recorded once per window (its first refusal): one row per refused request
+      // would let a flooder write to Postgres at its own pace.
+      if (rejection.consumedPoints === points + 1)
+        await this.securityEvents.record({
+          kind: 'rate_limited',
+          ip,
+          workspaceId: visitor?.workspaceId ?? null,
+          detail: {
+            widget: budget,
+            channel_id: visitor?.channelId ?? null,
+            limit: points,
+            retry_after: retryAfter,
+          },
+        });
       throw new AppError('rate_limited', 429, { retry_after: retryAfter });
     }
   }
