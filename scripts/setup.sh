@@ -121,6 +121,13 @@ ensure_pyjwt() {
   log "PyJWT is missing (apt-get install python3-jwt): the apps test skips its Python check"
 }
 
+# The widget test runs the README's identity lines in PHP with Debian's php-cli.
+ensure_php() {
+  command -v php >/dev/null && return 0
+  if is_root && command -v apt-get >/dev/null; then apt_install php-cli; return 0; fi
+  log "php is missing (apt-get install php-cli): the widget test skips the README's PHP lines"
+}
+
 # What the build compiles: any of it newer than dist/.build-stamp (written by `npm run build`
 # when it succeeds, dated when it began) means dist/ is stale.
 BUILD_SOURCES=(apps libs tools migrations bench package.json package-lock.json tsconfig.json tsconfig.build.json)

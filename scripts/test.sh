@@ -10,6 +10,7 @@ ensure_redis
 ensure_ffmpeg
 ensure_chromium
 ensure_pyjwt
+ensure_php
 build
 log "type-checking tests and lint"
 node_modules/.bin/tsc -p tsconfig.json --noEmit

@@ -530,23 +530,32 @@ describe('web chat widget (server)', () => {
     expect(contact.body).toMatchObject({ name: 'Reza', email: 'reza@example.com', phone: '+989123456789' });
   });
 
-  it('the README identity lines in PHP agree, when php is installed', () => {
+  it('the README identity lines in PHP compute the signature the widget accepts (php from scripts/setup.sh)', async () => {
     let php: string | null = null;
     try {
       php = execFileSync('which', ['php']).toString().trim() || null;
     } catch {
       php = null;
     }
+    // scripts/test.sh installs php-cli where it can (root with apt); elsewhere it says it skips this.
     if (!php) return;
+    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+    const block = /In PHP:\n\n```php\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toContain('hash_hmac');
     const dir = mkdtempSync(join(tmpdir(), 'parley-php-'));
     const file = join(dir, 'sign.php');
-    writeFileSync(
-      file,
-      "<?php\n$user = ['id' => 'cust-77'];\n$secret = getenv('PARLEY_IDENTITY_SECRET');\n$signature = hash_hmac('sha256', (string) $user['id'], $secret);\necho $signature;\n",
-    );
-    const out = execFileSync(php, [file], {
-      env: { ...process.env, PARLEY_IDENTITY_SECRET: 's' },
-    }).toString();
-    expect(out).toBe(createHmac('sha256', 's').update('cust-77').digest('hex'));
+    writeFileSync(file, `<?php\n$user = ['id' => 'cust-php-9'];\n${block}`);
+    const printed = JSON.parse(
+      execFileSync(php, [file], {
+        env: { ...process.env, PARLEY_IDENTITY_SECRET: channel.identity_secret },
+      }).toString(),
+    ) as { user_id: string; signature: string };
+    expect(printed.user_id).toBe('cust-php-9');
+    // The server takes what PHP printed as a verified identity: the visitor is that user.
+    const signed = await session({
+      identity: { user_id: printed.user_id, name: 'Via PHP', signature: printed.signature },
+    });
+    expect(signed.status).toBe(200);
+    expect(signed.body.visitor).toMatchObject({ identified: true, name: 'Via PHP' });
   });
 });
