@@ -1,11 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer, Server } from 'node:http';
 import { join } from 'node:path';
-import type { BrowserContext, Frame, Locator, Page, WebSocketRoute } from 'playwright-core';
+import type { BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { measureWidget, report, WIDGET_BUDGETS } from '../tools/widget/widget-size';
-import { freePort } from './support/app';
 import { screenshot, signIn, Stack, startStack } from './support/browser';
+import { bubble, chatFrame, press, serveWidgetHost, WidgetHost } from './support/widget-host';
 import { eventually } from './support/ws';
 
 /**
@@ -18,24 +17,11 @@ describe('the web chat widget in a browser', () => {
   let admin: { email: string; password: string; token: string; id: string };
   let channelId = '';
   let identitySecret = '';
-  let host: Server;
-  let hostPort = 0;
+  let host: WidgetHost;
   /** The business's site: allowed. The same server by another name (`localhost`) is another origin: not allowed. */
   let allowed = '';
   let stranger = '';
   const contexts: BrowserContext[] = [];
-
-  /** The host page: the snippet, with `data-*` attributes from the query (language, a user's identity). */
-  const hostPage = (query: URLSearchParams) => {
-    const extra = [...query]
-      .filter(([name]) => /^(language|user-[a-z]+)$/.test(name))
-      .map(([name, value]) => ` data-${name}="${value.replace(/"/g, '&quot;')}"`)
-      .join('');
-    return `<!doctype html><html><head><meta charset="utf-8"><title>Shop</title>
-<style>button{background:red!important} iframe{display:none!important} *{font-size:40px!important}</style></head>
-<body><h1>Acme shop</h1>
-<script src="${stack.apiUrl}/widget.js" data-channel="${channelId}"${extra} async></script></body></html>`;
-  };
 
   beforeAll(async () => {
     stack = await startStack();
@@ -46,16 +32,14 @@ describe('the web chat widget in a browser', () => {
       email: `admin-${Date.now()}@example.test`,
       password,
     });
-    admin = { email: signup.body.agent.email, password, token: signup.body.access_token, id: signup.body.agent.id };
-    hostPort = await freePort();
-    allowed = `http://127.0.0.1:${hostPort}`;
-    stranger = `http://localhost:${hostPort}`;
-    host = createServer((req, res) => {
-      const url = new URL(req.url ?? '/', allowed);
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-      res.end(hostPage(url.searchParams));
-    });
-    await new Promise<void>((resolve) => host.listen(hostPort, '127.0.0.1', resolve));
+    admin = {
+      email: signup.body.agent.email,
+      password,
+      token: signup.body.access_token,
+      id: signup.body.agent.id,
+    };
+    host = await serveWidgetHost(stack.apiUrl, () => channelId);
+    ({ allowed, stranger } = host);
     const channel = await stack.http.as(admin.token).post('/api/v1/channels', {
       type: 'web',
       name: 'Acme website',
@@ -80,19 +64,6 @@ describe('the web chat widget in a browser', () => {
     contexts.push(context);
     return context;
   };
-  /** The chat frame of a page, once the bubble was pressed (or the loader created it for a returning visitor). */
-  const chatFrame = async (page: Page): Promise<Frame> => {
-    await eventually(() => expect(page.frames().find((f) => f.url().includes('/widget/frame.html'))).toBeDefined(), 10_000);
-    const frame = page.frames().find((f) => f.url().includes('/widget/frame.html'))!;
-    await frame.locator('html[data-state="ready"]').waitFor();
-    return frame;
-  };
-  /**
-   * A press of a button in the chat frame. Playwright cannot hit-test inside a frame that sits in a
-   * shadow root ("Object not disposable"), so the click event is dispatched to the button itself.
-   */
-  const press = (button: Locator) => button.dispatchEvent('click');
-  const bubble = (page: Page) => page.locator('[data-parley-widget]').locator('[data-parley="bubble"]');
   const agentSession = async () => {
     const session = await signIn(stack, admin);
     contexts.push(session.context);
@@ -119,7 +90,9 @@ describe('the web chat widget in a browser', () => {
     await bubble(page).waitFor();
     // Lazy: nothing of the chat is downloaded before the visitor opens it.
     expect(requested.filter((url) => /\/widget\/(frame\.html|assets\/)/.test(url))).toEqual([]);
-    const color = await bubble(page).evaluate((el) => (globalThis as any).getComputedStyle(el).backgroundColor);
+    const color = await bubble(page).evaluate(
+      (el) => (globalThis as any).getComputedStyle(el).backgroundColor,
+    );
     expect(color).toBe('rgb(15, 118, 110)');
     await bubble(page).click();
     const frame = await chatFrame(page);
@@ -147,12 +120,18 @@ describe('the web chat widget in a browser', () => {
     await agentPage.getByTestId('composer-input').pressSequentially('It left', { delay: 20 });
     await frame.getByTestId('widget-typing').waitFor();
     await frame.getByTestId('widget-input').pressSequentially('Thanks', { delay: 20 });
-    await agentPage.getByTestId('typing').filter({ hasText: /typing/ }).waitFor();
+    await agentPage
+      .getByTestId('typing')
+      .filter({ hasText: /typing/ })
+      .waitFor();
     await frame.getByTestId('widget-input').fill('');
 
     await agentPage.getByTestId('composer-input').fill('It left our warehouse this morning.');
     await agentPage.getByTestId('send').click();
-    await frame.getByTestId('widget-message').filter({ hasText: 'It left our warehouse this morning.' }).waitFor();
+    await frame
+      .getByTestId('widget-message')
+      .filter({ hasText: 'It left our warehouse this morning.' })
+      .waitFor();
     // The open widget read it: the agent sees the reply read.
     const reply = agentPage.getByTestId('message').filter({ hasText: 'It left our warehouse this morning.' });
     await reply.and(agentPage.locator('[data-status="read"]')).waitFor();
@@ -165,7 +144,10 @@ describe('the web chat widget in a browser', () => {
     // A returning visitor gets the frame at once, for the badge and the sound; it was open, so it opens.
     const frame = await chatFrame(visitorPage);
     await frame.getByTestId('widget-message').filter({ hasText: 'where is my order' }).waitFor();
-    await frame.getByTestId('widget-message').filter({ hasText: 'It left our warehouse this morning.' }).waitFor();
+    await frame
+      .getByTestId('widget-message')
+      .filter({ hasText: 'It left our warehouse this morning.' })
+      .waitFor();
     expect(await frame.getByTestId('widget-message').count()).toBe(2);
   }, 60_000);
 
@@ -209,7 +191,10 @@ describe('the web chat widget in a browser', () => {
     }
     drop = false;
     await frame.getByTestId('widget-reconnecting').waitFor({ state: 'detached' });
-    await frame.getByTestId('widget-message').filter({ hasText: 'Second answer while you were away' }).waitFor();
+    await frame
+      .getByTestId('widget-message')
+      .filter({ hasText: 'Second answer while you were away' })
+      .waitFor();
     const texts = await frame.getByTestId('widget-message').allTextContents();
     expect(texts.filter((t) => t.includes('First answer while you were away'))).toHaveLength(1);
     expect(texts.filter((t) => t.includes('Second answer while you were away'))).toHaveLength(1);
@@ -266,7 +251,10 @@ describe('the web chat widget in a browser', () => {
     const voice = frame.getByTestId('widget-message').filter({ has: frame.locator('audio') });
     await voice.waitFor();
 
-    const toggle = agentPage.getByTestId('message').filter({ has: agentPage.getByTestId('voice') }).getByTestId('voice-toggle');
+    const toggle = agentPage
+      .getByTestId('message')
+      .filter({ has: agentPage.getByTestId('voice') })
+      .getByTestId('voice-toggle');
     await toggle.waitFor();
     await toggle.click();
     await agentPage.getByRole('button', { name: 'Pause' }).waitFor();
@@ -278,7 +266,8 @@ describe('the web chat widget in a browser', () => {
   }, 90_000);
 
   it('a signed identity links the visitor to the contact across browsers; a forged one does not', async () => {
-    const sign = (secret: string, userId: string) => createHmac('sha256', secret).update(userId).digest('hex');
+    const sign = (secret: string, userId: string) =>
+      createHmac('sha256', secret).update(userId).digest('hex');
     const signed = new URLSearchParams({
       'user-id': 'customer-42',
       'user-name': 'Nadia Signed',
@@ -306,7 +295,12 @@ describe('the web chat widget in a browser', () => {
     second.setDefaultTimeout(20_000);
     await second.goto(`${allowed}/?${signed}`);
     await bubble(second).click();
-    await (await chatFrame(second)).getByTestId('widget-message').filter({ hasText: 'Signed in and asking' }).waitFor();
+    await (
+      await chatFrame(second)
+    )
+      .getByTestId('widget-message')
+      .filter({ hasText: 'Signed in and asking' })
+      .waitFor();
 
     // The same claim signed with a guess: an anonymous visitor, nothing of Nadia's in sight.
     const forged = new URLSearchParams(signed);
@@ -323,7 +317,9 @@ describe('the web chat widget in a browser', () => {
     expect(await forgedFrame.getByText('Signed in and asking').count()).toBe(0);
     await eventually(async () => {
       const list = await stack.http.as(admin.token).get('/api/v1/conversations');
-      const forgedConversation = list.body.data.find((c: any) => c.last_message_preview?.includes('Forged and asking'));
+      const forgedConversation = list.body.data.find((c: any) =>
+        c.last_message_preview?.includes('Forged and asking'),
+      );
       expect(forgedConversation).toBeDefined();
       expect(forgedConversation.contact.id).not.toBe(contactId);
       expect(forgedConversation.contact.name).not.toBe('Nadia Forged');
@@ -335,7 +331,9 @@ describe('the web chat widget in a browser', () => {
     await page.getByTestId('nav-channels').click();
     const form = page.getByTestId('web-channel-form');
     await form.getByRole('textbox', { name: 'Name', exact: true }).fill('Second site');
-    await form.getByLabel('Allowed origins (one per line)').fill('https://shop.example\nhttps://www.shop.example/');
+    await form
+      .getByLabel('Allowed origins (one per line)')
+      .fill('https://shop.example\nhttps://www.shop.example/');
     await form.getByTestId('web-language-fa').check();
     await form.getByLabel('Greeting in English').fill('Hello there');
     await form.getByLabel('Greeting in فارسی').fill('سلام');
@@ -357,7 +355,11 @@ describe('the web chat widget in a browser', () => {
     expect(channel.body.web.greeting).toEqual({ en: 'Hello there', fa: 'سلام' });
     // Shown once: the channels page lists the snippet again, never the secret.
     await created.getByRole('button', { name: 'I have stored it' }).click();
-    await page.getByTestId('web-card').filter({ hasText: 'Second site' }).getByTestId('web-snippet').waitFor();
+    await page
+      .getByTestId('web-card')
+      .filter({ hasText: 'Second site' })
+      .getByTestId('web-snippet')
+      .waitFor();
     expect(await page.getByTestId('web-identity-secret').count()).toBe(0);
   }, 60_000);
 

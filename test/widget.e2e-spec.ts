@@ -410,6 +410,70 @@ describe('web chat widget (server)', () => {
     expect(readFileSync(join(__dirname, '..', 'README.md'), 'utf8')).toContain(README_NODE_LINES);
   });
 
+  it('an anonymous visitor who signs in keeps its conversation, now as the signed-in user; a user who has one already keeps theirs', async () => {
+    const sign = (userId: string) =>
+      createHmac('sha256', channel.identity_secret).update(userId).digest('hex');
+    const anonymous = await session({});
+    const token = anonymous.body.visitor_token as string;
+    expect(
+      (await asVisitor(token).post('/widget/v1/messages', { content: 'Asked before signing in' })).status,
+    ).toBe(201);
+    const before = (await session({ visitor_token: token })).body.conversation_id as string;
+    expect(before).toEqual(expect.any(String));
+
+    const signedIn = await session({
+      visitor_token: token,
+      identity: { user_id: 'cust-adopt', name: 'Arash', signature: sign('cust-adopt') },
+    });
+    expect(signedIn.body).toMatchObject({
+      conversation_id: before,
+      visitor: { identified: true, name: 'Arash' },
+    });
+    const conversation = await a.http.get(`/api/v1/conversations/${before}`);
+    expect(conversation.body.contact.name).toBe('Arash');
+    // The user's other device finds the same conversation, with what was asked before signing in.
+    const phone = await session({ identity: { user_id: 'cust-adopt', signature: sign('cust-adopt') } });
+    expect(phone.body.conversation_id).toBe(before);
+    const history = await asVisitor(phone.body.visitor_token).get('/widget/v1/messages');
+    expect(history.body.messages.map((m: Frame) => m.content)).toContain('Asked before signing in');
+
+    // cust-77 already has a conversation (from the test above): an anonymous chat signing in as them
+    // stays apart, and the visitor now sees cust-77's conversation.
+    const other = await session({});
+    const otherToken = other.body.visitor_token as string;
+    await asVisitor(otherToken).post('/widget/v1/messages', { content: 'Anonymous, then cust-77' });
+    const otherBefore = (await session({ visitor_token: otherToken })).body.conversation_id as string;
+    const asSara = await session({
+      visitor_token: otherToken,
+      identity: { user_id: 'cust-77', signature: sign('cust-77') },
+    });
+    expect(asSara.body.conversation_id).not.toBe(otherBefore);
+    const sara = await a.http.get(`/api/v1/conversations/${asSara.body.conversation_id}`);
+    expect(sara.body.contact.name).toBe('Sara');
+    expect((await a.http.get(`/api/v1/conversations/${otherBefore}`)).body.contact.name).toBeNull();
+  });
+
+  it("a visitor's text is cleaned, and a link flood is stored flagged as spam with a security event", async () => {
+    const token = (await session({})).body.visitor_token as string;
+    const dirty = await asVisitor(token).post('/widget/v1/messages', {
+      content: 'Pay\u0007 here\u202E now\u200B please',
+    });
+    expect(dirty.status).toBe(201);
+    expect(dirty.body.content).toBe('Pay here now please');
+    const links = Array.from({ length: 8 }, (_, i) => `https://cheap-${i}.example/deal`).join(' ');
+    const flood = await asVisitor(token).post('/widget/v1/messages', { content: `Buy now ${links}` });
+    expect(flood.status).toBe(201);
+    const conversation = (await session({ visitor_token: token })).body.conversation_id as string;
+    const stored = await a.http.get(`/api/v1/conversations/${conversation}/messages`);
+    const flagged = stored.body.data.find((m: Frame) => String(m.content).startsWith('Buy now'));
+    expect(flagged.spam_reason).toMatch(/link flood/);
+    const [event] = await api.db.query(
+      `SELECT count(*)::int AS n FROM security_event WHERE kind = 'spam_inbound' AND detail->>'message_id' = $1`,
+      [flagged.id],
+    );
+    expect(event.n).toBe(1);
+  });
+
   it('images and voice notes recorded in the browser upload and reach the agent', async () => {
     const image = await upload(visitor.token, 'image', SAMPLE_JPEG, 'photo.jpg', 'image/jpeg');
     expect(image.status).toBe(201);

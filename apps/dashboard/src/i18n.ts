@@ -4,6 +4,7 @@ import { session } from './api/session';
 
 const en = {
   brand: 'Parley',
+  anonymousContact: 'Visitor {{code}}',
   nav: {
     webhooks: 'Webhooks',
     inbox: 'Inbox',
@@ -510,6 +511,7 @@ type Dict = typeof en;
 
 const fa: Dict = {
   brand: 'پارلی',
+  anonymousContact: 'بازدیدکننده {{code}}',
   nav: {
     webhooks: 'وب‌هوک‌ها',
     inbox: 'صندوق',
@@ -1014,6 +1016,7 @@ const fa: Dict = {
 
 const ar: Dict = {
   brand: 'بارلي',
+  anonymousContact: 'زائر {{code}}',
   nav: {
     webhooks: 'الويب هوك',
     inbox: 'صندوق الوارد',

@@ -10,7 +10,7 @@ import type {
 } from '@parley/contract/views';
 import { api } from '../api/http';
 import { ApiError } from '../api/session';
-import { relative, span } from '../ui/format';
+import { contactName, relative, span } from '../ui/format';
 import { navigate, useLiveSocket, useTick, useVisible } from '../ui/hooks';
 import { presenceOf, useLive } from '../ui/live';
 import { AppActionsMenu, AppPanel, OpenApp } from './AppActions';
@@ -230,7 +230,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
     }).then((c) => dispatch({ kind: 'conversation', conversation: c }), report);
 
   const typing = [...state.typing.values()].map((x) => x.name);
-  const title = conversation?.contact.name ?? conversation?.contact.username ?? '';
+  const title = conversation ? contactName(conversation.contact) : '';
 
   return (
     <section

@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import type { ConversationView as Conversation, ConversationStatus, Page } from '@parley/contract/views';
 import { api } from '../api/http';
 import { unhandled } from '../api/frames';
-import { number, shortTime } from '../ui/format';
+import { contactName, number, shortTime } from '../ui/format';
 import { useLive, type ListFrame } from '../ui/live';
 import { ChannelIcon } from './ChannelIcon';
 import { ConversationView } from './ConversationView';
@@ -14,7 +14,7 @@ type Scope = 'mine' | 'unassigned' | 'bot' | 'all';
 const STATUSES: ConversationStatus[] = ['open', 'support_active', 'pending', 'resolved'];
 const PAGE = 50;
 
-const nameOf = (c: Conversation) => c.contact.name ?? c.contact.username ?? '—';
+const nameOf = (c: Conversation) => contactName(c.contact);
 
 function matches(c: Conversation, scope: Scope, status: string, q: string, me: string): boolean {
   if (scope === 'mine' && c.assignee?.id !== me) return false;

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { NotificationFrame } from '@parley/contract/server-frames';
-import type { ConversationView } from '@parley/contract/views';
+import { contactName } from './format';
 import { unhandled } from '../api/frames';
 import { navigate, useSharedSocket } from './hooks';
 import { useLive } from './live';
@@ -15,14 +15,13 @@ interface Toast {
 let toastIds = 0;
 const TOAST_MS = 8000;
 
-const contactName = (c: ConversationView) => c.contact.name ?? c.contact.username ?? '—';
 
 /** Whose name the toast shows, and where clicking it leads. */
 function aboutOf(frame: NotificationFrame): { name: string; conversationId?: string } {
   switch (frame.kind) {
     case 'new_conversation':
     case 'assignment':
-      return { name: contactName(frame.conversation), conversationId: frame.conversation.id };
+      return { name: contactName(frame.conversation.contact), conversationId: frame.conversation.id };
     case 'mention':
       return { name: '', conversationId: frame.conversation_id };
     case 'channel_reauthorization_required':

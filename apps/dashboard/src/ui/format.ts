@@ -1,4 +1,19 @@
-import { locale } from '../i18n';
+import type { ContactView } from '@parley/contract/views';
+import i18next, { locale } from '../i18n';
+
+/**
+ * What to call a contact: its name, else its handle, phone or e-mail; an anonymous website visitor
+ * gets "Visitor" and the start of its id, so two of them can be told apart in the inbox.
+ */
+export function contactName(contact: Pick<ContactView, 'id' | 'name' | 'username'> & Partial<ContactView>): string {
+  return (
+    contact.name ??
+    contact.username ??
+    contact.phone ??
+    contact.email ??
+    i18next.t('anonymousContact', { code: contact.id.slice(0, 4).toUpperCase() })
+  );
+}
 
 /** Time of day for today, else a short date: localized (Persian calendar under fa-IR). */
 export function shortTime(iso: string): string {

@@ -27,6 +27,7 @@ import { ContactService, toE164 } from '../services/contact.service';
 import { InboundMessageService } from '../services/inbound-message.service';
 import { MediaLinkService } from '../services/media-link.service';
 import { MESSAGE_SELECT } from '../services/message-query.service';
+import { isUniqueViolation } from '../services/postgres-errors';
 import { EventService } from '../services/event.service';
 import { PresenceService } from '../services/presence.service';
 import { UploadInput, UploadService } from '../services/upload.service';
@@ -239,6 +240,8 @@ export class WidgetService {
       email: identity?.email && EMAIL.test(identity.email) ? identity.email.trim().toLowerCase() : null,
       phone: identity?.phone ? e164OrNull(identity.phone) : null,
     };
+    if (row && identity && row.platform_user_id.startsWith('visitor:'))
+      await this.adoptAnonymousChat(row, `user:${identity.user_id}`);
     if (row) {
       [row] = await this.db
         .query(
@@ -281,6 +284,26 @@ export class WidgetService {
       visitor: this.visitorView(visitor, identity !== null || visitor.platformUserId.startsWith('user:')),
       conversation_id: conversationId,
     };
+  }
+
+  /**
+   * An anonymous visitor who chatted and then signs in on the site: its conversation becomes the
+   * signed-in user's, as if it had been signed in all along (its contact identity is re-keyed to
+   * `user:<id>`), unless that user already has a conversation on this channel from elsewhere; then
+   * the two stay apart (an agent can merge the contacts) and the visitor sees the user's one.
+   */
+  private async adoptAnonymousChat(row: VisitorRow, userPlatformId: string): Promise<void> {
+    try {
+      await this.db.query(
+        `UPDATE contact_identity SET platform_user_id = $3
+          WHERE workspace_id = $4 AND channel_id = $1 AND platform_user_id = $2
+            AND NOT EXISTS (SELECT 1 FROM contact_identity WHERE channel_id = $1 AND platform_user_id = $3)`,
+        [row.channel_id, row.platform_user_id, userPlatformId, row.workspace_id],
+      );
+    } catch (error) {
+      // The user's identity was made at this very moment by another session: theirs stands.
+      if (!isUniqueViolation(error)) throw error;
+    }
   }
 
   /** The visitor a token proves; 401 for an unknown token, 403 for a blocked visitor. */
