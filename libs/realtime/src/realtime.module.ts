@@ -15,6 +15,7 @@ import { RealtimePublisher } from './realtime-publisher';
  * the automatic replies (out of hours, rating requests) and the report/SLA metrics.
  */
 @Module({
+  imports: [DomainModule],
   providers: [EventLog, RealtimePublisher, WebhookFanout, AutoReplyReader, MetricsReader],
   exports: [EventLog],
 })
