@@ -103,7 +103,7 @@ export class SlaService {
     await manager.query(
       `UPDATE conversation
           SET sla_first_response_due_at = $3, sla_next_response_due_at = $4, sla_resolution_due_at = $5,
-              sla_warned = $6, sla_breached = $7, sla_check_at = $8
+              sla_warned = $6, sla_breached = $7, sla_check_at = $8, updated_at = now()
         WHERE workspace_id = $1 AND id = $2`,
       [
         workspaceId,
