@@ -1,4 +1,5 @@
 import { Clock } from '@parley/domain/clock';
+import { CSAT_QUESTION } from '@parley/domain/reports/csat.service';
 import { SlaScanner } from '../apps/worker/src/processors/sla.scanner';
 import {
   freshEnvironment,
@@ -9,6 +10,7 @@ import {
   TestEnvironment,
 } from './support/app';
 import { createChannel, customerWrites, signupWorkspace, Workspace } from './support/factories';
+import { HttpClient } from './support/http';
 import { eventually, WsClient } from './support/ws';
 
 interface MessageRow {
@@ -474,5 +476,68 @@ describe('business hours, SLAs, reports and CSAT', () => {
     expect(report.body.csat).toMatchObject({ count: 1, average: 4, distribution: { '4': 1 } });
     expect(report.body.recent[0]).toMatchObject({ conversation_id: id, score: 4, channel_name: 'Shop bot' });
     expect((await b.http.get('/api/v1/reports/csat')).body.csat.count).toBe(0);
+  });
+  it('web widget stars: the rating request shows star buttons in the visitor’s language, a press is a rating; a payload never offered is refused', async () => {
+    const created = await a.http.post('/api/v1/channels', {
+      type: 'web',
+      name: 'Site',
+      allowed_origins: ['https://shop.example'],
+    });
+    expect(created.status).toBe(201);
+    const web = created.body.id as string;
+    expect((await a.http.put(`/api/v1/reports/csat/channels/${web}`, { enabled: true })).body.supported).toBe(
+      true,
+    );
+    const widget = new HttpClient(api.url);
+    const started = await widget.post(`/widget/v1/channels/${web}/sessions`, {
+      origin: 'https://shop.example',
+      language: 'fa',
+    });
+    expect(started.status).toBe(201);
+    const visitor = new HttpClient(api.url, { token: started.body.visitor_token });
+    const sent = await visitor.post('/widget/v1/messages', { content: 'سلام', client_id: 'w-1' });
+    expect(sent.status).toBe(201);
+    const [{ conversation_id: id }] = await api.db.query(
+      `SELECT conversation_id FROM message WHERE id = $1`,
+      [sent.body.id],
+    );
+    // Pressing what was never offered is refused.
+    const forged = await visitor.post('/widget/v1/messages', {
+      content: '5',
+      button_payload: 'csat:00000000-0000-0000-0000-000000000000:5',
+    });
+    expect(forged.status).toBe(400);
+    await a.http.post(`/api/v1/message/conversation/${id}/send-message/`, {
+      content: 'خواهش می‌کنم',
+      type: 'support',
+    });
+    expect(
+      (await a.http.patch(`/api/v1/message/conversation/${id}/status/`, { status: 'resolved' })).status,
+    ).toBe(200);
+
+    let stars: { caption: string; payload: string }[] = [];
+    await eventually(async () => {
+      const page = await visitor.get('/widget/v1/messages');
+      const request = page.body.messages.find((m: { buttons?: unknown }) => m.buttons);
+      expect(request).toBeDefined();
+      expect(request.content).toBe(CSAT_QUESTION.fa);
+      stars = request.buttons.flat();
+    }, 15000);
+    expect(stars.map((b) => b.caption)).toEqual(['1 ⭐', '2 ⭐', '3 ⭐', '4 ⭐', '5 ⭐']);
+    const press = await visitor.post('/widget/v1/messages', {
+      content: stars[4].caption,
+      button_payload: stars[4].payload,
+      client_id: 'w-2',
+    });
+    expect(press.status).toBe(201);
+    expect(press.body.type).toBe('agent');
+    await eventually(async () => {
+      const [row] = await api.db.query(`SELECT score FROM csat_response WHERE conversation_id = $1`, [id]);
+      expect(row?.score).toBe(5);
+    }, 10000);
+    expect((await a.http.get(`/api/v1/conversations/${id}`)).body.status).toBe('resolved');
+    // The rating line is for agents; the visitor's history shows no message of it.
+    const seen = (await visitor.get('/widget/v1/messages')).body.messages;
+    expect(seen.filter((m: { type: string }) => m.type === 'visitor')).toHaveLength(1);
   });
 });
