@@ -39,10 +39,18 @@ export class MetricsReader implements EventReader, OnModuleInit {
     const sla = async () => (context ??= await this.sla.contextOf(workspaceId));
     for (const event of events) {
       if (event.type === 'message.created') {
-        const { message } = (event as Created).payload;
+        const { message, bot } = (event as Created).payload;
         const at = new Date(message.created_at);
         if (message.type === 'customer')
-          await this.asked(workspaceId, event.seq, message.conversation_id, message.id, at, await sla());
+          await this.asked(
+            workspaceId,
+            event.seq,
+            message.conversation_id,
+            message.id,
+            at,
+            await sla(),
+            !!bot,
+          );
         else if (message.type === 'support' && message.sender?.kind === 'agent')
           await this.answered(
             workspaceId,
@@ -67,6 +75,8 @@ export class MetricsReader implements EventReader, OnModuleInit {
     messageId: string,
     at: Date,
     context: SlaContext,
+    /** A bot is handling the conversation: no SLA runs for people yet. */
+    withBot: boolean,
   ): Promise<void> {
     const started: unknown[] = await this.db.query(
       `INSERT INTO conversation_cycle (workspace_id, conversation_id, channel_id, start_message_id, start_seq, started_at)
@@ -78,7 +88,7 @@ export class MetricsReader implements EventReader, OnModuleInit {
       [workspaceId, conversationId, messageId, seq, at],
     );
     const { policy } = context;
-    if (!policy.enabled) return;
+    if (!policy.enabled || withBot) return;
     if (started.length) {
       await this.sla.change(workspaceId, conversationId, context, (state) =>
         restart(
