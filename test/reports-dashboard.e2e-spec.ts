@@ -116,6 +116,7 @@ describe('reports in the dashboard', () => {
     }
     expect(chartRequests).toHaveLength(1);
     await page.getByTestId('report-channels').getByText('Shop').waitFor();
+    await page.getByRole('heading', { name: 'Reports' }).scrollIntoViewIfNeeded();
     await screenshot(page, 'reports-en');
 
     const [download] = await Promise.all([
@@ -141,6 +142,7 @@ describe('reports in the dashboard', () => {
       await page.locator(`[data-testid="${chart}"][data-drawn="true"]`).waitFor();
       expect(await painted(page, chart)).toBeGreaterThan(100);
     }
+    await page.getByRole('heading', { name: 'گزارش‌ها' }).scrollIntoViewIfNeeded();
     await screenshot(page, 'reports-fa');
 
     // A time zone that is none is refused in the admin's language, not a blank page.

@@ -36,8 +36,14 @@ const RATING = '#f59e0b';
 const isoDay = (date: Date) => date.toISOString().slice(0, 10);
 const browserZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
-/** "3 min" or "—" without data. */
-const duration = (seconds: number | null) => (seconds === null ? '—' : span(seconds * 1000));
+/** "42 s", "3 min" or "2 h 5 min"; "—" without data. */
+const duration = (seconds: number | null) => {
+  if (seconds === null) return '—';
+  if (seconds >= 60) return span(seconds * 1000);
+  return new Intl.NumberFormat(locale(), { style: 'unit', unit: 'second', unitDisplay: 'short' }).format(
+    Math.round(seconds),
+  );
+};
 const stat = (stats: DurationStats) => `${duration(stats.median_seconds)} · ${duration(stats.p90_seconds)}`;
 
 /** A bar chart on a canvas of its own, redrawn when its data or the language changes. */
@@ -325,7 +331,7 @@ export function ReportsPage() {
               <BarChart
                 testId="chart-csat"
                 title={t('reports.csatTitle', { count: overview.csat.count, n: number(overview.csat.count) })}
-                labels={(['1', '2', '3', '4', '5'] as const).map((s) => `${number(Number(s))} ⭐`)}
+                labels={(['1', '2', '3', '4', '5'] as const).map((s) => `${number(Number(s))} ★`)}
                 series={[
                   {
                     label: t('reports.ratings'),

@@ -43,7 +43,12 @@ export async function drawBars(
     type: 'bar',
     data: {
       labels,
-      datasets: series.map((s) => ({ label: s.label, data: s.values, backgroundColor: s.color })),
+      datasets: series.map((s) => ({
+        label: s.label,
+        data: s.values,
+        backgroundColor: s.color,
+        maxBarThickness: 48,
+      })),
     },
     options: {
       locale: options.locale,
