@@ -265,6 +265,15 @@ describe('business hours, SLAs, reports and CSAT', () => {
       const view = await a.http.get(`/api/v1/conversations/${id}`);
       expect(view.body.sla).toMatchObject({ first_response_due_at: null, breached: ['first_response'] });
     }, 10000);
+    // The customer writes again after the answer: the next response is due in 5 minutes.
+    const again = new Date(asked.getTime() + 12 * 60_000);
+    setClocks(again);
+    await customerWrites(api, a.workspaceId, channelA.id, { userId: '8201', text: 'any news?' });
+    setClocks(null);
+    await eventually(async () => {
+      const view = await a.http.get(`/api/v1/conversations/${id}`);
+      expect(view.body.sla.next_response_due_at).toBe(new Date(again.getTime() + 5 * 60_000).toISOString());
+    }, 10000);
     // Resolved: every timer and marker is cleared.
     expect(
       (await a.http.patch(`/api/v1/message/conversation/${id}/status/`, { status: 'resolved' })).status,
