@@ -66,6 +66,7 @@ const en = {
   assign: { label: 'Assignee', nobody: 'Unassigned', me: 'Assign to me' },
   message: {
     viaApi: 'API',
+    automatic: { out_of_hours: 'Automatic: out of hours', csat_request: 'Automatic: rating request' },
     expired: 'Removed after {{days}} days (the channel’s retention period).',
     sending: 'Sending',
     sent: 'Sent',
@@ -632,6 +633,7 @@ const fa: Dict = {
   assign: { label: 'مسئول', nobody: 'بدون مسئول', me: 'به من بسپار' },
   message: {
     viaApi: 'API',
+    automatic: { out_of_hours: 'خودکار: بیرون از ساعات کاری', csat_request: 'خودکار: درخواست امتیاز' },
     expired: 'پس از {{days}} روز پاک شد (دورهٔ نگه‌داری کانال).',
     sending: 'در حال ارسال',
     sent: 'ارسال شد',
@@ -1196,6 +1198,7 @@ const ar: Dict = {
   assign: { label: 'المسؤول', nobody: 'غير مسندة', me: 'أسندها إليّ' },
   message: {
     viaApi: 'API',
+    automatic: { out_of_hours: 'تلقائي: خارج ساعات العمل', csat_request: 'تلقائي: طلب تقييم' },
     expired: 'أُزيلت بعد {{days}} يومًا (مدة احتفاظ القناة).',
     sending: 'جارٍ الإرسال',
     sent: 'أُرسلت',
