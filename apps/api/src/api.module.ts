@@ -38,6 +38,8 @@ import { OAuthController } from './controllers/oauth.controller';
 import { OperatorSecurityController } from './controllers/operator-security.controller';
 import { PlatformsController } from './controllers/platforms.controller';
 import { WebhooksController } from './controllers/webhooks.controller';
+import { BusinessHoursController } from './controllers/business-hours.controller';
+import { ReportsController } from './controllers/reports.controller';
 import { ChatGateway } from './gateway/chat.gateway';
 import { HandshakeService } from './gateway/handshake.service';
 import { ConversationsGateway, NotificationsGateway } from './gateway/list.gateways';
@@ -99,6 +101,8 @@ export class ApiModule implements NestModule {
         BotsController,
         WidgetController,
         VisitorBlockController,
+        BusinessHoursController,
+        ReportsController,
       ],
       providers: [
         JwtStrategy,

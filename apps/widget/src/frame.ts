@@ -337,9 +337,59 @@ function answersWithin(seconds: number): string {
 }
 
 const nodes = new Map<string, { version: string; node: HTMLElement }>();
+/** Buttons the visitor pressed, by message: which one, and whether it was a rating (thanked, not shown as a message). */
+const pressed = new Map<string, { payload: string; rated: boolean }>();
+
+async function press(m: WidgetMessageView, button: { caption: string; payload: string }): Promise<void> {
+  if (pressed.has(m.id)) return;
+  pressed.set(m.id, { payload: button.payload, rated: false });
+  render();
+  try {
+    const answer = await api.send(button.caption, clientId(), button.payload);
+    // A press that is the visitor's message shows as one; a rating is recorded and thanked for.
+    if (answer.type === 'visitor') upsert(answer, false);
+    else pressed.set(m.id, { payload: button.payload, rated: true });
+  } catch {
+    pressed.delete(m.id);
+    state.notice = 'error';
+  }
+  render();
+}
+
+function buttonsNode(m: WidgetMessageView): HTMLElement | null {
+  if (m.deleted || !m.buttons?.length) return null;
+  const chosen = pressed.get(m.id);
+  return h(
+    'div',
+    { class: 'buttons', 'data-testid': 'widget-buttons' },
+    ...m.buttons.map((row) =>
+      h(
+        'div',
+        { class: 'button-row' },
+        ...row.map((b) =>
+          'url' in b
+            ? /^https:\/\//.test(b.url) && h('a', { class: 'reply-button', href: b.url, target: '_blank', rel: 'noopener' }, b.caption)
+            : h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'reply-button',
+                  'data-testid': 'widget-button',
+                  'aria-pressed': chosen?.payload === b.payload ? 'true' : 'false',
+                  disabled: chosen !== undefined,
+                  onclick: () => void press(m, b),
+                },
+                b.caption,
+              ),
+        ),
+      ),
+    ),
+    chosen?.rated ? h('p', { class: 'rated', 'data-testid': 'widget-rated' }, t('rated')) : null,
+  );
+}
 
 function messageNode(m: WidgetMessageView): HTMLElement {
-  const version = JSON.stringify([m.content, m.status, m.deleted, m.edited_at, m.reactions, m.attachments.map((a) => a.url)]);
+  const version = JSON.stringify([m.content, m.status, m.deleted, m.edited_at, m.reactions, m.attachments.map((a) => a.url), m.buttons, pressed.get(m.id)]);
   const cached = nodes.get(m.id);
   if (cached?.version === version) return cached.node;
   const body = m.deleted
@@ -361,6 +411,7 @@ function messageNode(m: WidgetMessageView): HTMLElement {
     { class: `msg ${m.type}`, 'data-testid': 'widget-message', 'data-id': m.id, 'data-type': m.type, 'data-status': m.status },
     m.type === 'agent' && m.agent_name ? h('span', { class: 'who', dir: 'auto' }, m.agent_name) : null,
     body,
+    buttonsNode(m),
     m.reactions.length
       ? h('span', { class: 'reactions', 'data-testid': 'widget-reactions' }, ...m.reactions.map((r) => h('span', {}, `${r.emoji} ${r.count}`)))
       : null,

@@ -35,6 +35,7 @@ const en = {
   error: 'Something went wrong. Please try again.',
   refused: 'This chat is not available on this site.',
   voiceNote: 'Voice note',
+  rated: 'Thanks for your rating!',
 };
 type Strings = typeof en;
 
@@ -72,6 +73,7 @@ const fa: Strings = {
   error: 'مشکلی پیش آمد. دوباره تلاش کنید.',
   refused: 'این گفت‌وگو در این سایت در دسترس نیست.',
   voiceNote: 'پیام صوتی',
+  rated: 'از امتیاز شما سپاسگزاریم!',
 };
 
 const ar: Strings = {
@@ -108,6 +110,7 @@ const ar: Strings = {
   error: 'حدث خطأ. حاول مرة أخرى.',
   refused: 'هذه المحادثة غير متاحة على هذا الموقع.',
   voiceNote: 'رسالة صوتية',
+  rated: 'شكرًا على تقييمك!',
 };
 
 export const STRINGS: Record<WidgetLanguage, Strings> = { en, fa, ar };

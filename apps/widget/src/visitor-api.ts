@@ -50,8 +50,12 @@ export class VisitorApi {
     return this.call('GET', `/messages${before ? `?before=${before}` : ''}`);
   }
 
-  send(content: string, clientId: string): Promise<WidgetMessageView> {
-    return this.call('POST', '/messages', { content, client_id: clientId });
+  send(content: string, clientId: string, buttonPayload?: string): Promise<WidgetMessageView> {
+    return this.call('POST', '/messages', {
+      content,
+      client_id: clientId,
+      ...(buttonPayload ? { button_payload: buttonPayload } : {}),
+    });
   }
 
   /** What the visitor told the pre-chat or offline form. */

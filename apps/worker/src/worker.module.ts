@@ -9,6 +9,7 @@ import { OutboundSweeper } from './processors/outbound.sweeper';
 import { RetentionScheduler } from './processors/retention.scheduler';
 import { TokenRefresher } from './processors/token.refresher';
 import { WebhookDispatcher } from './processors/webhook.dispatcher';
+import { SlaScanner } from './processors/sla.scanner';
 import { WebhookDeliveryService } from '@parley/domain/webhooks/webhook-delivery.service';
 
 /**
@@ -30,6 +31,7 @@ export class WorkerModule {
         TokenRefresher,
         WebhookDeliveryService,
         WebhookDispatcher,
+        SlaScanner,
       ],
     };
   }

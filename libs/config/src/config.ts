@@ -141,6 +141,8 @@ const schema = z
     /** How far ahead of its expiry an OAuth access token (Divar's) is refreshed, and how often the worker looks. */
     OAUTH_REFRESH_BEFORE_SECONDS: z.coerce.number().int().min(10).max(86400).default(600),
     OAUTH_REFRESH_SCAN_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+    /** How often the worker looks for SLA warnings and breaches that have come due. */
+    SLA_SCAN_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
     /** OAuth apps installed here: their access tokens' life, their refresh tokens', an authorization code's. */
     OAUTH_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86400).default(3600),
     OAUTH_REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(3600).max(31536000).default(7776000),
@@ -275,6 +277,7 @@ function toConfig(env: z.infer<typeof schema>) {
       refreshBeforeSeconds: env.OAUTH_REFRESH_BEFORE_SECONDS,
       refreshScanSeconds: env.OAUTH_REFRESH_SCAN_SECONDS,
     },
+    sla: { scanSeconds: env.SLA_SCAN_SECONDS },
     oauthApps: {
       accessTtlSeconds: env.OAUTH_ACCESS_TOKEN_TTL_SECONDS,
       refreshTtlSeconds: env.OAUTH_REFRESH_TOKEN_TTL_SECONDS,

@@ -86,6 +86,10 @@ export const ERROR_CODES = [
   'visitor_blocked',
   'invalid_email',
   'internal_error',
+  'hours_invalid',
+  'sla_invalid',
+  'report_invalid',
+  'csat_unsupported',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

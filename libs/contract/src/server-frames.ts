@@ -2,6 +2,7 @@
  * Server → client frames, one union per socket kind. Each frame type is defined once; a frame of
  * a stored event carries its `seq` (the cursor a reconnecting client resumes from with `?since=`).
  */
+import type { SlaTimer } from './business-hours';
 import type { ChannelStatus } from './channel-types';
 import type { ErrorCode } from './error-codes';
 import type { SocketKind } from './sockets';
@@ -140,7 +141,9 @@ export type Notification =
       status: ChannelStatus;
       reason: string | null;
     }
-  | { kind: 'webhook_paused'; webhook_id: string; url: string; reason: string };
+  | { kind: 'webhook_paused'; webhook_id: string; url: string; reason: string }
+  /** An SLA deadline is near (`warning`) or passed (`breach`): to the assignee and the admins. */
+  | { kind: 'sla_warning' | 'sla_breach'; conversation: ConversationView; timers: SlaTimer[] };
 
 export type NotificationKind = Notification['kind'];
 

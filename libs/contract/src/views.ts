@@ -6,6 +6,7 @@ import type { ChannelStatus, ChannelType } from './channel-types';
 import type { WebChannelSettings } from './widget';
 import type { MessageCard } from './app-actions';
 import type { ErrorCode } from './error-codes';
+import type { ConversationSlaView } from './business-hours';
 
 export const AGENT_ROLES = ['admin', 'agent'] as const;
 export type AgentRole = (typeof AGENT_ROLES)[number];
@@ -17,7 +18,14 @@ export const CONVERSATION_STATUSES = ['open', 'support_active', 'pending', 'reso
 export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
 
 /** What a `conversation_updated` says changed. */
-export const CONVERSATION_CHANGES = ['status', 'assignee', 'unread_count', 'last_message', 'bot'] as const;
+export const CONVERSATION_CHANGES = [
+  'status',
+  'assignee',
+  'unread_count',
+  'last_message',
+  'bot',
+  'sla',
+] as const;
 export type ConversationChange = (typeof CONVERSATION_CHANGES)[number];
 
 /** customer: from the customer; support: an agent's reply to the platform; note: private; system. */
@@ -134,6 +142,8 @@ export interface ConversationView {
   unread_count?: number;
   created_at: string;
   updated_at: string;
+  /** Its SLA deadlines, warnings and breaches; null when no timer runs and none broke. */
+  sla?: ConversationSlaView | null;
 }
 
 /** Who did something to a message: an agent, or the customer (a contact). */
@@ -197,8 +207,20 @@ export interface AppSender {
   name: string;
 }
 
-/** Who wrote a message: an agent, the customer, the business in the platform's app, or an app of the API. */
-export type MessageSender = (ParticipantRef & { name: string | null }) | PlatformAppSender | AppSender;
+/** What Parley sends by itself: the out-of-hours reply, a rating (CSAT) request. */
+export const AUTOMATIC_KINDS = ['out_of_hours', 'csat_request'] as const;
+export type AutomaticKind = (typeof AUTOMATIC_KINDS)[number];
+
+/** A message Parley sent by itself, on no agent's behalf: `id` says which kind. */
+export interface AutomaticSender {
+  kind: 'automatic';
+  id: AutomaticKind;
+  name: string;
+}
+
+/** Who wrote a message: an agent, the customer, the business in the platform's app, an app of the API, or Parley itself. */
+export type MessageSender =
+  (ParticipantRef & { name: string | null }) | PlatformAppSender | AppSender | AutomaticSender;
 
 /** The customer who wrote a customer message, and the platform (channel type) they wrote from. */
 export interface MessageCustomer {

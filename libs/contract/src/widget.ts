@@ -15,7 +15,7 @@
  * Agents block a visitor with `POST /api/v1/conversations/{id}/block-visitor` (204): its tokens
  * answer `403 visitor_blocked` at once and its sockets close with 4003.
  */
-import type { AttachmentKind } from './views';
+import type { AttachmentKind, ReplyButton } from './views';
 
 export const WIDGET_LANGUAGES = ['en', 'fa', 'ar'] as const;
 export type WidgetLanguage = (typeof WIDGET_LANGUAGES)[number];
@@ -125,6 +125,12 @@ export interface WidgetMessageView {
   edited_at: string | null;
   deleted: boolean;
   created_at: string;
+  /**
+   * Buttons under an agent's (or Parley's) reply, row by row: a link opens `url`; a payload button
+   * is pressed with `POST /widget/v1/messages {content: caption, button_payload}` (a rating request's
+   * stars are such buttons). Absent when it has none.
+   */
+  buttons?: ReplyButton[][];
 }
 
 /** Visitor REST: `GET /widget/v1/messages?before=<seq>` (newest page first, oldest first within it). */
@@ -142,6 +148,8 @@ export interface WidgetMessagesPage {
 export interface WidgetSendInput {
   content: string;
   client_id?: string;
+  /** A press of a payload button the conversation was offered; `content` is its caption. */
+  button_payload?: string;
 }
 
 /** Visitor socket, server → client. */

@@ -49,6 +49,12 @@ import { OAuthInstallationService } from './oauth/oauth-installation.service';
 import { OAuthTokenService } from './oauth/oauth-token.service';
 import { WebhookService } from './webhooks/webhook.service';
 import { WebhookUrlPolicy } from './webhooks/webhook-url.policy';
+import { Clock } from './clock';
+import { AutomaticMessageService } from './business-hours/automatic-message.service';
+import { BusinessHoursService } from './business-hours/business-hours.service';
+import { CsatService } from './reports/csat.service';
+import { ReportService } from './reports/report.service';
+import { SlaService } from './reports/sla.service';
 
 const SERVICES = [
   AgentService,
@@ -97,6 +103,12 @@ const SERVICES = [
   ConnectionSlots,
   OutboundQueue,
   PlatformRegistry,
+  Clock,
+  BusinessHoursService,
+  AutomaticMessageService,
+  CsatService,
+  SlaService,
+  ReportService,
 ];
 
 /** The conversation domain: no HTTP, no WebSocket, no platform. */

@@ -4,14 +4,21 @@ import { EventLog } from '@parley/domain/events/event-log';
 import { PresenceService } from '@parley/domain/services/presence.service';
 import { TypingService } from '@parley/domain/services/typing.service';
 import { WebhookFanout } from '@parley/domain/webhooks/webhook.fanout';
+import { AutoReplyReader } from '@parley/domain/business-hours/auto-reply.reader';
+import { MetricsReader } from '@parley/domain/reports/metrics.reader';
 import { EventBus } from './event-bus';
 import { RealtimePublisher } from './realtime-publisher';
 
 /**
  * For every process that writes events: runs the event log's readers here too (a workspace's
- * batch goes to whichever process claims it first): the realtime publisher and the webhooks fan-out.
+ * batch goes to whichever process claims it first): the realtime publisher, the webhooks fan-out,
+ * the automatic replies (out of hours, rating requests) and the report/SLA metrics.
  */
-@Module({ providers: [EventLog, RealtimePublisher, WebhookFanout], exports: [EventLog] })
+@Module({
+  imports: [DomainModule],
+  providers: [EventLog, RealtimePublisher, WebhookFanout, AutoReplyReader, MetricsReader],
+  exports: [EventLog],
+})
 export class RelayModule {}
 
 /**

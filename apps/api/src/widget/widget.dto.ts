@@ -39,6 +39,11 @@ export class WidgetMessagesQueryDto {
 export class WidgetSendDto {
   @ApiProperty() @IsString() @MaxLength(4096) content!: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(100) client_id?: string;
+  @ApiPropertyOptional({ description: 'A press of a payload button the conversation was offered' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  button_payload?: string;
 }
 
 export class WidgetAttachmentDto {

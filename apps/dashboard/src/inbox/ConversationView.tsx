@@ -16,6 +16,7 @@ import { presenceOf, useLive } from '../ui/live';
 import { AppActionsMenu, AppPanel, OpenApp } from './AppActions';
 import { chatReducer, emptyChat, ordered, RECENT_PAGE } from './chat-state';
 import { ChannelIcon } from './ChannelIcon';
+import { SlaBadge } from './SlaBadge';
 import { Composer } from './Composer';
 import { MessageBubble } from './MessageBubble';
 
@@ -270,6 +271,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
                   {t('inbox.ad', { token: conversation.ad.post_token })}
                 </a>
               )}
+              <SlaBadge sla={conversation.sla} />
             </div>
             <label className="inline">
               <span>{t('status.label')}</span>

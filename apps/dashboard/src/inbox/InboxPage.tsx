@@ -7,6 +7,7 @@ import { unhandled } from '../api/frames';
 import { contactName, number, shortTime } from '../ui/format';
 import { useLive, type ListFrame } from '../ui/live';
 import { ChannelIcon } from './ChannelIcon';
+import { SlaBadge } from './SlaBadge';
 import { ConversationView } from './ConversationView';
 import { mergeReload, newestFirst } from './list-state';
 
@@ -194,8 +195,14 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
                     </span>
                     <span className="item-meta">
                       <span className={`status-pill ${c.status}`}>{t(`status.${c.status}`)}</span>
+                      <SlaBadge sla={c.sla} />
                       {c.bot ? (
-                        <span className="bot-badge ellipsis" data-testid="bot-badge" dir="auto" title={c.bot.name}>
+                        <span
+                          className="bot-badge ellipsis"
+                          data-testid="bot-badge"
+                          dir="auto"
+                          title={c.bot.name}
+                        >
                           {t('bot.badge', { name: c.bot.name })}
                         </span>
                       ) : (

@@ -308,6 +308,11 @@ export function MessageBubble(props: Props) {
               {t('message.viaApi')}
             </span>
           )}
+          {message.sender?.kind === 'automatic' && (
+            <span className="tag" data-testid="automatic-tag">
+              {t(`message.automatic.${message.sender.id}`)}
+            </span>
+          )}
           {message.type === 'note' && <span className="tag">{t('message.note')}</span>}
         </header>
         {props.quoted && (

@@ -28,6 +28,9 @@ function aboutOf(frame: NotificationFrame): { name: string; conversationId?: str
       return { name: '' };
     case 'webhook_paused':
       return { name: frame.url };
+    case 'sla_warning':
+    case 'sla_breach':
+      return { name: contactName(frame.conversation), conversationId: frame.conversation.id };
     default:
       unhandled(frame);
       return { name: '' };

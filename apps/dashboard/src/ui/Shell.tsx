@@ -11,6 +11,8 @@ import { WebhooksPage } from '../admin/WebhooksPage';
 import { api } from '../api/http';
 import { session, type StoredSession } from '../api/session';
 import { InboxPage } from '../inbox/InboxPage';
+import { HoursPage } from '../reports/HoursPage';
+import { ReportsPage } from '../reports/ReportsPage';
 import { AccountPage } from './AccountPage';
 import { ConsentPage } from './ConsentPage';
 import { useReconnecting } from './connection';
@@ -73,6 +75,8 @@ export function Shell({ current }: { current: StoredSession }) {
           ['apps', t('nav.apps')],
           ['bots', t('nav.bots')],
           ['webhooks', t('nav.webhooks')],
+          ['reports', t('nav.reports')],
+          ['hours', t('nav.hours')],
         ]
       : []),
     ...(isOperator ? [['instance', t('nav.instance')]] : []),
@@ -87,6 +91,8 @@ export function Shell({ current }: { current: StoredSession }) {
   else if (isAdmin && section === 'webhooks') page = <WebhooksPage />;
   else if (isAdmin && section === 'apps') page = <AppsPage />;
   else if (isAdmin && section === 'bots') page = <BotsPage />;
+  else if (isAdmin && section === 'reports') page = <ReportsPage />;
+  else if (isAdmin && section === 'hours') page = <HoursPage />;
   // Where /oauth/authorize sends the browser; an agent who is no admin is told only admins install.
   else if (section === 'oauth' && id === 'authorize')
     page = <ConsentPage query={route.split('?')[1] ?? ''} />;

@@ -1,3 +1,4 @@
+import type { SlaTimer } from '@parley/contract/business-hours';
 import type { ChannelStatus } from '@parley/contract/channel-types';
 import type { MessageStatusChange, PlatformChange, ReactionChange } from '@parley/contract/server-frames';
 import type { SessionCloseCode } from '@parley/contract/sockets';
@@ -18,7 +19,12 @@ export type DomainEvent =
        * client_id echoes the sender's optimistic id; mentions are agents @-named in a note; `bot`
        * (on a customer's message) is the bot handling the conversation, null when people have it.
        */
-      payload: { message: MessageView; client_id?: string | null; mentions?: string[]; bot?: { id: string } | null };
+      payload: {
+        message: MessageView;
+        client_id?: string | null;
+        mentions?: string[];
+        bot?: { id: string } | null;
+      };
     }
   | { type: 'message.updated'; conversationId: string; payload: { message: MessageView } }
   | {
@@ -35,7 +41,13 @@ export type DomainEvent =
   | {
       type: 'conversation.updated';
       conversationId: string;
-      payload: { conversation: ConversationView; changes: ConversationChange[]; actor_id: string | null };
+      payload: {
+        conversation: ConversationView;
+        changes: ConversationChange[];
+        actor_id: string | null;
+        /** On an SLA change the scanner made: the warnings and breaches it just marked. */
+        sla_alerts?: { timer: SlaTimer; level: 'warning' | 'breach' }[];
+      };
     }
   /** A contact Parley met for the first time (a customer's first message), or one whose details changed. */
   | { type: 'contact.created'; conversationId: null; payload: { contact: ContactView } }

@@ -1,3 +1,4 @@
+import type { ConversationSlaView, SlaTimer } from '@parley/contract/business-hours';
 import type { ChannelType } from '@parley/contract/channel-types';
 import type { ConversationStatus, ConversationView } from '@parley/contract/views';
 import { divarPostUrl } from '@parley/platforms/divar/divar.session';
@@ -27,6 +28,29 @@ export interface ConversationRow {
   bot_id: string | null;
   bot_name: string | null;
   unread_count: number;
+  /** SLA columns; absent where a row was built without them. */
+  sla_first_response_due_at?: Date | null;
+  sla_next_response_due_at?: Date | null;
+  sla_resolution_due_at?: Date | null;
+  sla_warned?: SlaTimer[];
+  sla_breached?: SlaTimer[];
+}
+
+/** The conversation's SLA state, or null when no timer runs and none broke. */
+function slaOf(row: ConversationRow): ConversationSlaView | null {
+  const view: ConversationSlaView = {
+    first_response_due_at: row.sla_first_response_due_at?.toISOString() ?? null,
+    next_response_due_at: row.sla_next_response_due_at?.toISOString() ?? null,
+    resolution_due_at: row.sla_resolution_due_at?.toISOString() ?? null,
+    warned: row.sla_warned ?? [],
+    breached: row.sla_breached ?? [],
+  };
+  return view.first_response_due_at ||
+    view.next_response_due_at ||
+    view.resolution_due_at ||
+    view.breached.length
+    ? view
+    : null;
 }
 
 export const toConversationView = (row: ConversationRow, withUnread = true): ConversationView => ({
@@ -48,4 +72,5 @@ export const toConversationView = (row: ConversationRow, withUnread = true): Con
   ...(withUnread ? { unread_count: Number(row.unread_count) } : {}),
   created_at: row.created_at.toISOString(),
   updated_at: row.updated_at.toISOString(),
+  ...('sla_breached' in row ? { sla: slaOf(row) } : {}),
 });

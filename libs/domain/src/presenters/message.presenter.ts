@@ -2,6 +2,7 @@ import type { MessageCard } from '@parley/contract/app-actions';
 import type { ChannelType } from '@parley/contract/channel-types';
 import type {
   AttachmentView,
+  AutomaticKind,
   ReplyButton,
   ExternalSendResult,
   MessageStatus,
@@ -57,6 +58,8 @@ export interface MessageRow {
   button?: PressedButton | null;
   /** An app's result card (json); absent or null for none. */
   card?: MessageCard | null;
+  /** Sent by Parley itself (out-of-hours reply, rating request); absent or null otherwise. */
+  automatic?: AutomaticKind | null;
   created_at: Date;
 }
 
@@ -121,7 +124,11 @@ const toAttachmentView = ({
 /** "Instagram app": the app a platform's own messages were written in, named after the platform. */
 export const platformAppName = (type: ChannelType) => `${type.charAt(0).toUpperCase()}${type.slice(1)} app`;
 
+/** How an automatic message's sender is named on the wire. */
+export const AUTOMATIC_SENDER_NAME = 'Parley';
+
 function senderOf(row: MessageRow): MessageView['sender'] {
+  if (row.automatic) return { kind: 'automatic', id: row.automatic, name: AUTOMATIC_SENDER_NAME };
   if (row.sender_agent_id) return { kind: 'agent', id: row.sender_agent_id, name: row.sender_name };
   if (row.sender_api_key_id) return { kind: 'app', id: row.sender_api_key_id, name: row.sender_name ?? '' };
   if (row.sender_contact_id) return { kind: 'contact', id: row.sender_contact_id, name: row.sender_name };

@@ -3,7 +3,8 @@
 /** The inbox query: each row with its channel, contact, assignee and the caller's unread count. */
 export const INBOX_SELECT = `
   SELECT c.id, c.status, c.last_message_at, c.last_message_preview, c.last_customer_message_at,
-         c.ad, c.created_at, c.updated_at,
+         c.ad, c.created_at, c.updated_at, c.sla_first_response_due_at, c.sla_next_response_due_at,
+         c.sla_resolution_due_at, c.sla_warned, c.sla_breached,
          to_char(c.last_message_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at,
          ch.id AS channel_id, ch.type AS channel_type, ch.name AS channel_name,
          ct.id AS contact_id, ct.name AS contact_name, ct.username AS contact_username,
@@ -23,7 +24,8 @@ export const INBOX_SELECT = `
 /** Conversations as every agent sees them (no unread count), many at once; InboundMessageService reads the same. */
 export const SHARED_VIEW_SELECT = `
   SELECT c.id, c.status, c.last_message_at, c.last_message_preview, c.last_customer_message_at,
-         c.ad, c.created_at, c.updated_at, '' AS cursor_at,
+         c.ad, c.created_at, c.updated_at, c.sla_first_response_due_at, c.sla_next_response_due_at,
+         c.sla_resolution_due_at, c.sla_warned, c.sla_breached, '' AS cursor_at,
          ch.id AS channel_id, ch.type AS channel_type, ch.name AS channel_name,
          ct.id AS contact_id, ct.name AS contact_name, ct.username AS contact_username,
          ct.avatar_url AS contact_avatar_url, a.id AS assignee_id, a.name AS assignee_name,

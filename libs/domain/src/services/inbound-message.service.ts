@@ -17,6 +17,8 @@ import type {
   StoryRef,
 } from '@parley/contract/views';
 import { Batcher } from '../batcher';
+import { Clock } from '../clock';
+import { CsatService } from '../reports/csat.service';
 import type { DomainEvent } from '../events/domain-event';
 import { toConversationView } from '../presenters/conversation.presenter';
 import { toMessageView } from '../presenters/message.presenter';
@@ -128,6 +130,8 @@ export class InboundMessageService {
     private readonly spam: SpamService,
     private readonly securityEvents: SecurityEventService,
     private readonly deletion: MessageDeletionService,
+    private readonly clock: Clock,
+    private readonly csat: CsatService,
   ) {}
 
   /**
@@ -135,6 +139,9 @@ export class InboundMessageService {
    * conversation (a resolved one reopens).
    */
   async receive(inbound: InboundMessage): Promise<Received> {
+    // A press of a rating button is a rating, not a customer's new message: it reopens nothing.
+    const rating = inbound.button ? await this.csat.recordPress(inbound) : null;
+    if (rating) return rating;
     const content = cleanInboundText(inbound.content);
     const spamReason = content
       ? await this.spam.reason(
@@ -150,7 +157,7 @@ export class InboundMessageService {
       attachments: inbound.attachments ?? [],
       spamReason,
       id: randomUUID(),
-      createdAt: new Date(),
+      createdAt: this.clock.now(),
     });
     if (spamReason && !received.duplicate) {
       // Stored and flagged, never dropped: agents see it marked, admins see it counted.

@@ -15,7 +15,7 @@ export const MESSAGE_SELECT = `
          coalesce(a.name, k.name, ct.name) AS sender_name,
          ch.type AS channel_type, m.channel_id, m.sent_in_app, m.story,
          m.reply_to_id, m.spam_reason, m.edited_at, m.deleted_at, m.deleted_by_agent_id,
-         m.expired_at, m.expired_after_days, m.created_at, m.buttons, m.card, m.button,
+         m.expired_at, m.expired_after_days, m.created_at, m.buttons, m.card, m.button, m.automatic,
          coalesce((SELECT json_agg(json_build_object('emoji', r.emoji, 'agent_id', r.agent_id,
                                                      'contact_id', r.contact_id) ORDER BY r.created_at)
                      FROM message_reaction r WHERE r.message_id = m.id), '[]'::json) AS reactions,

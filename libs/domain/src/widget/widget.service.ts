@@ -4,7 +4,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { DataSource } from 'typeorm';
 import { AppConfig, CONFIG } from '@parley/config/config';
-import type { MessageView } from '@parley/contract/views';
+import type { MessageView, ReplyButton } from '@parley/contract/views';
 import {
   VISITOR_TOKEN_PREFIX,
   VisitorIdentity,
@@ -498,7 +498,32 @@ export class WidgetService {
       edited_at: message.edited_at,
       deleted: message.deleted,
       created_at: message.created_at,
+      ...(message.buttons && !mine && !message.deleted ? { buttons: message.buttons } : {}),
     };
+  }
+
+  /**
+   * The payload button a visitor pressed, as one of the newest replies of its conversation offered
+   * it (a press of anything else is refused: the widget only sends what it showed).
+   */
+  private async offeredButton(
+    visitor: Visitor,
+    payload: string,
+  ): Promise<{ payload: string; caption: string }> {
+    const rows: { buttons: ReplyButton[][] }[] = await this.db.query(
+      `SELECT m.buttons FROM message m
+         JOIN conversation c ON c.id = m.conversation_id
+         JOIN contact_identity ci ON ci.contact_id = c.contact_id AND ci.channel_id = c.channel_id
+        WHERE m.workspace_id = $1 AND ci.channel_id = $2 AND ci.platform_user_id = $3
+          AND m.type = 'support' AND m.buttons IS NOT NULL AND m.deleted_at IS NULL
+        ORDER BY m.seq DESC LIMIT 20`,
+      [visitor.workspaceId, visitor.channelId, visitor.platformUserId],
+    );
+    const button = rows
+      .flatMap((r) => r.buttons.flat())
+      .find((b): b is { caption: string; payload: string } => 'payload' in b && b.payload === payload);
+    if (!button) throw new AppError('validation_failed', 400, { problems: 'button_payload was not offered' });
+    return { payload: button.payload, caption: button.caption };
   }
 
   /**
@@ -507,7 +532,7 @@ export class WidgetService {
    */
   async send(
     visitor: Visitor,
-    input: { content: string; client_id?: string | null },
+    input: { content: string; client_id?: string | null; button_payload?: string | null },
     ip: string | null,
     upload?: UploadInput,
   ): Promise<{ message: WidgetMessageView; conversationId: string }> {
@@ -516,6 +541,9 @@ export class WidgetService {
     if (!content.trim() && !upload)
       throw new AppError('validation_failed', 400, { problems: 'content must not be empty' });
     const clientId = input.client_id ? String(input.client_id).slice(0, 100) : null;
+    const button = input.button_payload
+      ? await this.offeredButton(visitor, String(input.button_payload))
+      : null;
     const stored = upload ? await this.uploads.store(visitor.workspaceId, [await this.checked(upload)]) : [];
     // A voice note goes through the media job like any platform's (it makes the M4A copy every
     // browser plays); images and files are stored as they came.
@@ -531,9 +559,10 @@ export class WidgetService {
         profile: { name: visitor.name, phone: visitor.phone },
         // One visitor's client ids never meet another's: the dedupe key is scoped by the visitor.
         externalId: clientId ? `client:${visitor.id}:${clientId}` : `web:${randomUUID()}`,
-        content,
+        content: button ? button.caption : content,
         attachments,
         clientId,
+        button,
       });
     } catch (error) {
       await this.uploads.discard(stored);

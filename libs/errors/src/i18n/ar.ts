@@ -82,7 +82,8 @@ export const ar: Record<ErrorCode, string> = {
   card_invalid: 'البطاقة غير صالحة: {reason}.',
   bot_not_handling: 'لا يتولى روبوت هذا التطبيق هذه المحادثة.',
   bot_channel_taken: 'القناة {channel_id} لديها روبوت بالفعل.',
-  bot_key_invalid: 'يحتاج الروبوت إلى مفتاح API نشط من مساحة العمل هذه بالصلاحيتين conversations:write وmessages:write.',
+  bot_key_invalid:
+    'يحتاج الروبوت إلى مفتاح API نشط من مساحة العمل هذه بالصلاحيتين conversations:write وmessages:write.',
   bot_exists: 'مفتاح API هذا يشغّل روبوتًا بالفعل؛ غيّر قنواته بدلًا من ذلك.',
   widget_origin_refused: 'لا يُسمح لهذا الموقع بتشغيل أداة المحادثة هذه.',
   web_origins_invalid:
@@ -92,4 +93,8 @@ export const ar: Record<ErrorCode, string> = {
   visitor_blocked: 'هذه المحادثة غير متاحة لك.',
   invalid_email: 'هذا ليس عنوان بريد إلكتروني صالحًا.',
   internal_error: 'حدث خطأ من جهتنا.',
+  hours_invalid: 'ساعات العمل غير صالحة: {problems}',
+  sla_invalid: 'سياسة اتفاقية مستوى الخدمة غير صالحة: {problems}',
+  report_invalid: 'لا يمكن إعداد التقرير بهذا الشكل: {problems}',
+  csat_unsupported: 'لا تستطيع هذه القناة عرض أزرار التقييم: {reason}',
 };

@@ -84,7 +84,8 @@ export const en: Record<ErrorCode, string> = {
   card_invalid: 'The card is not valid: {reason}.',
   bot_not_handling: 'This conversation is not handled by this app’s bot.',
   bot_channel_taken: 'Channel {channel_id} already has a bot.',
-  bot_key_invalid: 'A bot needs an active API key of this workspace with the scopes conversations:write and messages:write.',
+  bot_key_invalid:
+    'A bot needs an active API key of this workspace with the scopes conversations:write and messages:write.',
   bot_exists: 'This API key already runs a bot; change its channels instead.',
   widget_origin_refused: 'This website is not allowed to run this chat widget.',
   web_origins_invalid:
@@ -94,4 +95,8 @@ export const en: Record<ErrorCode, string> = {
   visitor_blocked: 'This chat is not available to you.',
   invalid_email: 'This is not a valid e-mail address.',
   internal_error: 'Something went wrong on our side.',
+  hours_invalid: 'The business hours are not valid: {problems}',
+  sla_invalid: 'The SLA policy is not valid: {problems}',
+  report_invalid: 'The report cannot be made so: {problems}',
+  csat_unsupported: 'This channel cannot show rating buttons: {reason}',
 };

@@ -82,7 +82,8 @@ export const fa: Record<ErrorCode, string> = {
   card_invalid: 'کارت معتبر نیست: {reason}.',
   bot_not_handling: 'این گفتگو در دست ربات این برنامه نیست.',
   bot_channel_taken: 'کانال {channel_id} از قبل ربات دارد.',
-  bot_key_invalid: 'ربات به یک کلید API فعال از همین فضای کاری با دسترسی‌های conversations:write و messages:write نیاز دارد.',
+  bot_key_invalid:
+    'ربات به یک کلید API فعال از همین فضای کاری با دسترسی‌های conversations:write و messages:write نیاز دارد.',
   bot_exists: 'این کلید API از قبل یک ربات دارد؛ به جای آن کانال‌هایش را تغییر دهید.',
   widget_origin_refused: 'این وب‌سایت اجازهٔ اجرای این ابزارک گفتگو را ندارد.',
   web_origins_invalid:
@@ -92,4 +93,8 @@ export const fa: Record<ErrorCode, string> = {
   visitor_blocked: 'این گفتگو برای شما در دسترس نیست.',
   invalid_email: 'این نشانی ایمیل معتبر نیست.',
   internal_error: 'مشکلی در سمت ما پیش آمد.',
+  hours_invalid: 'ساعات کاری معتبر نیست: {problems}',
+  sla_invalid: 'سیاست SLA معتبر نیست: {problems}',
+  report_invalid: 'گزارش را نمی‌توان این‌گونه ساخت: {problems}',
+  csat_unsupported: 'این کانال نمی‌تواند دکمه‌های امتیازدهی را نشان دهد: {reason}',
 };

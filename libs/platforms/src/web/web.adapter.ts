@@ -36,6 +36,8 @@ export class WebAdapter implements PlatformAdapter {
   readonly type = 'web' as const;
   readonly maxTextLength = 4096;
   readonly linkButtons = true;
+  /** The widget shows payload buttons (a rating request's stars) and sends the press back as a message. */
+  readonly payloadButtons = { maxPayloadBytes: 200, maxCaptionLength: 40 };
   /** What browsers record (Chrome/Firefox: WebM/Opus; Firefox also OGG; Safari: MP4/AAC) and MP3. */
   readonly voice = {
     mimes: ['audio/webm', 'video/webm', 'audio/ogg', 'audio/mp4', 'audio/mpeg'],

@@ -56,6 +56,16 @@ export class NotificationsSocketKind implements SocketKindDefinition {
         { type: 'notification', seq, kind: 'new_conversation', conversation: event.payload.conversation },
       ];
     }
+    if (is(event, 'conversation.updated') && event.payload.sla_alerts?.length) {
+      const { conversation, sla_alerts: alerts } = event.payload;
+      if (viewer.role !== 'admin' && conversation.assignee?.id !== viewer.agentId) return [];
+      return (['warning', 'breach'] as const).flatMap((level) => {
+        const timers = alerts.filter((a) => a.level === level).map((a) => a.timer);
+        return timers.length
+          ? [{ type: 'notification' as const, seq, kind: `sla_${level}` as const, conversation, timers }]
+          : [];
+      });
+    }
     if (is(event, 'conversation.updated')) {
       const { conversation, changes, actor_id } = event.payload;
       const assignedToViewer =

@@ -1,0 +1,153 @@
+import { readFileSync } from 'node:fs';
+import type { BrowserContext, Page } from 'playwright-core';
+import { screenshot, signIn, Stack, startStack } from './support/browser';
+import { eventually } from './support/ws';
+
+/** Whether the canvas has anything painted on it (a drawn chart is not all transparent). */
+const painted = (page: Page, testId: string) =>
+  page.getByTestId(testId).evaluate((node) => {
+    const canvas = node as unknown as {
+      width: number;
+      height: number;
+      getContext(kind: '2d'): {
+        getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+      };
+    };
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    let opaque = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) opaque++;
+    return opaque;
+  });
+
+/**
+ * The reports page against the real processes (as built) and chromium: charts drawn by chart.js (a
+ * chunk of its own, loaded by this page only), in English and in Persian (right to left), and a CSV
+ * download.
+ */
+describe('reports in the dashboard', () => {
+  let stack: Stack;
+  let admin: { email: string; password: string; token: string; id: string };
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    stack = await startStack();
+    const password = 'correct horse battery staple';
+    const signup = await stack.http.post('/api/v1/auth/signup', {
+      workspace_name: 'Acme Shop',
+      name: 'Sara Admin',
+      email: `admin-${Date.now()}@example.test`,
+      password,
+    });
+    admin = {
+      email: signup.body.agent.email,
+      password,
+      token: signup.body.access_token,
+      id: signup.body.agent.id,
+    };
+    const http = stack.http.as(admin.token);
+    const botToken = stack.environment.simulator.newBotToken();
+    const botId = botToken.split(':')[0];
+    expect(
+      (await http.post('/api/v1/channels', { type: 'telegram', name: 'Shop', bot_token: botToken })).status,
+    ).toBe(201);
+
+    // Two customers write; the admin answers both and resolves one.
+    const sim = stack.environment.simulator;
+    for (const customer of [
+      { id: 9101, first_name: 'Omid' },
+      { id: 9102, first_name: 'Leila' },
+    ])
+      await sim.postTelegramUpdate(
+        botId,
+        sim.telegramMessage(botId, customer, { text: 'Where is my order?' }),
+      );
+    let ids: string[] = [];
+    await eventually(async () => {
+      const list = await http.get('/api/v1/conversations');
+      expect(list.body.data).toHaveLength(2);
+      ids = list.body.data.map((c: { id: string }) => c.id);
+    }, 15_000);
+    for (const id of ids)
+      expect(
+        (
+          await http.post(`/api/v1/message/conversation/${id}/send-message/`, {
+            content: 'On it',
+            type: 'support',
+          })
+        ).status,
+      ).toBe(201);
+    expect(
+      (await http.patch(`/api/v1/message/conversation/${ids[0]}/status/`, { status: 'resolved' })).status,
+    ).toBe(200);
+    await eventually(async () => {
+      const overview = await http.get('/api/v1/reports/overview');
+      expect(overview.body).toMatchObject({ opened: 2, resolved: 1, first_response: { count: 2 } });
+    }, 15_000);
+  }, 120_000);
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await stack?.close();
+  });
+
+  it('an admin sees the charts drawn in English and in Persian, right to left, and downloads a report as CSV', async () => {
+    const session = await signIn(stack, admin);
+    contexts.push(session.context);
+    const page = session.page;
+    page.setDefaultTimeout(10_000);
+    const chartRequests: string[] = [];
+    page.on('request', (request) => {
+      if (/\/assets\/chart-[^/]+\.js$/.test(request.url())) chartRequests.push(request.url());
+    });
+    // The inbox never fetches chart.js.
+    await page.getByTestId('nav-inbox').click();
+    expect(chartRequests).toEqual([]);
+
+    await page.getByTestId('nav-reports').click();
+    await page.getByRole('heading', { name: 'Reports' }).waitFor();
+    await page.getByTestId('report-tz').fill('Asia/Tehran');
+    await eventually(
+      async () => expect(await page.getByTestId('kpi-opened').textContent()).toBe('2'),
+      10_000,
+    );
+    expect(await page.getByTestId('kpi-resolved').textContent()).toBe('1');
+    for (const chart of ['chart-hours', 'chart-channels', 'chart-csat']) {
+      await page.locator(`[data-testid="${chart}"][data-drawn="true"]`).waitFor();
+      expect(await painted(page, chart)).toBeGreaterThan(100);
+    }
+    expect(chartRequests).toHaveLength(1);
+    await page.getByTestId('report-channels').getByText('Shop').waitFor();
+    await page.getByRole('heading', { name: 'Reports' }).scrollIntoViewIfNeeded();
+    await screenshot(page, 'reports-en');
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('csv-channels').click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^parley-channels-.*\.csv$/);
+    const csv = readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split('\n');
+    expect(csv[0]).toMatch(/^channel_id,name,type,opened,resolved,/);
+    expect(csv[1]).toMatch(/,Shop,telegram,2,1,2,/);
+
+    await page.getByTestId('language').selectOption('fa');
+    await expect(page.locator('html').getAttribute('dir')).resolves.toBe('rtl');
+    await page.getByRole('heading', { name: 'گزارش‌ها' }).waitFor();
+    // Persian digits, and the charts drawn again for the new language.
+    await eventually(
+      async () => expect(await page.getByTestId('kpi-opened').textContent()).toBe('۲'),
+      10_000,
+    );
+    for (const chart of ['chart-hours', 'chart-channels', 'chart-csat']) {
+      await page.locator(`[data-testid="${chart}"][data-drawn="true"]`).waitFor();
+      expect(await painted(page, chart)).toBeGreaterThan(100);
+    }
+    await page.getByRole('heading', { name: 'گزارش‌ها' }).scrollIntoViewIfNeeded();
+    await screenshot(page, 'reports-fa');
+
+    // A time zone that is none is refused in the admin's language, not a blank page.
+    await page.getByTestId('report-tz').fill('Mars/Olympus');
+    await page.getByTestId('report-error').waitFor();
+    expect(await page.getByTestId('report-error').textContent()).toContain('گزارش');
+  }, 60_000);
+});
