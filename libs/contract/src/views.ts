@@ -17,7 +17,15 @@ export const CONVERSATION_STATUSES = ['open', 'support_active', 'pending', 'reso
 export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
 
 /** What a `conversation_updated` says changed. */
-export const CONVERSATION_CHANGES = ['status', 'assignee', 'unread_count', 'last_message', 'bot'] as const;
+export const CONVERSATION_CHANGES = [
+  'status',
+  'assignee',
+  'unread_count',
+  'last_message',
+  'bot',
+  'labels',
+  'team',
+] as const;
 export type ConversationChange = (typeof CONVERSATION_CHANGES)[number];
 
 /** customer: from the customer; support: an agent's reply to the platform; note: private; system. */
@@ -108,6 +116,8 @@ export interface ChannelView {
   webhook_url: string;
   /** Messages older than this many days are erased (text and media); null keeps them. */
   retention_days: number | null;
+  /** The team its new conversations go to (and are routed within); null for none. */
+  team_id: string | null;
   /** A website channel's (`type: "web"`) widget settings; absent on every other type. */
   web?: WebChannelSettings;
   created_at: string;
@@ -132,8 +142,20 @@ export interface ConversationView {
   ad?: { post_token: string; url: string } | null;
   /** Customer messages the calling agent has not read; absent on events, which go to many agents. */
   unread_count?: number;
+  /** The workspace's labels on it, by name. */
+  labels: LabelRef[];
+  /** The team it is assigned to (its queue), or null. */
+  team: { id: string; name: string } | null;
   created_at: string;
   updated_at: string;
+}
+
+/** A label as a conversation or contact carries it. */
+export interface LabelRef {
+  id: string;
+  name: string;
+  /** `#rrggbb` */
+  color: string;
 }
 
 /** Who did something to a message: an agent, or the customer (a contact). */

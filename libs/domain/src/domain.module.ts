@@ -49,6 +49,10 @@ import { OAuthInstallationService } from './oauth/oauth-installation.service';
 import { OAuthTokenService } from './oauth/oauth-token.service';
 import { WebhookService } from './webhooks/webhook.service';
 import { WebhookUrlPolicy } from './webhooks/webhook-url.policy';
+import { LabelService } from './services/label.service';
+import { TeamService } from './services/team.service';
+import { CannedResponseService } from './services/canned-response.service';
+import { ConversationBulkService } from './services/conversation-bulk.service';
 
 const SERVICES = [
   AgentService,
@@ -97,6 +101,10 @@ const SERVICES = [
   ConnectionSlots,
   OutboundQueue,
   PlatformRegistry,
+  LabelService,
+  TeamService,
+  CannedResponseService,
+  ConversationBulkService,
 ];
 
 /** The conversation domain: no HTTP, no WebSocket, no platform. */

@@ -4,14 +4,20 @@ import { EventLog } from '@parley/domain/events/event-log';
 import { PresenceService } from '@parley/domain/services/presence.service';
 import { TypingService } from '@parley/domain/services/typing.service';
 import { WebhookFanout } from '@parley/domain/webhooks/webhook.fanout';
+import { RoutingService } from '@parley/domain/services/routing.service';
 import { EventBus } from './event-bus';
 import { RealtimePublisher } from './realtime-publisher';
 
 /**
  * For every process that writes events: runs the event log's readers here too (a workspace's
- * batch goes to whichever process claims it first): the realtime publisher and the webhooks fan-out.
+ * batch goes to whichever process claims it first): the realtime publisher, the webhooks fan-out and
+ * team routing.
  */
-@Module({ providers: [EventLog, RealtimePublisher, WebhookFanout], exports: [EventLog] })
+@Module({
+  imports: [DomainModule],
+  providers: [EventLog, RealtimePublisher, WebhookFanout, RoutingService],
+  exports: [EventLog],
+})
 export class RelayModule {}
 
 /**
