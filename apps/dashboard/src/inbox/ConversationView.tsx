@@ -17,6 +17,8 @@ import { AppActionsMenu, AppPanel, OpenApp } from './AppActions';
 import { chatReducer, emptyChat, ordered, RECENT_PAGE } from './chat-state';
 import { ChannelIcon } from './ChannelIcon';
 import { Composer } from './Composer';
+import { LabelChips, LabelPicker } from './Labels';
+import type { TeamView } from '@parley/contract/teams';
 import { MessageBubble } from './MessageBubble';
 
 const STATUSES: ConversationStatus[] = ['open', 'support_active', 'pending', 'resolved'];
@@ -229,6 +231,16 @@ export function ConversationView({ conversationId }: { conversationId: string })
       body: agentId ? { agent_id: agentId } : {},
     }).then((c) => dispatch({ kind: 'conversation', conversation: c }), report);
 
+  const [teams, setTeams] = useState<TeamView[]>([]);
+  useEffect(() => {
+    api<TeamView[]>('/teams').then(setTeams, () => setTeams([]));
+  }, []);
+  const moveToTeam = (teamId: string) =>
+    api<Conversation>(`/conversations/${conversationId}/assign`, {
+      method: 'POST',
+      body: { team_id: teamId || null },
+    }).then((c) => dispatch({ kind: 'conversation', conversation: c }), report);
+
   const typing = [...state.typing.values()].map((x) => x.name);
   const title = conversation?.contact.name ?? conversation?.contact.username ?? '';
 
@@ -270,7 +282,29 @@ export function ConversationView({ conversationId }: { conversationId: string })
                   {t('inbox.ad', { token: conversation.ad.post_token })}
                 </a>
               )}
+              <LabelChips labels={conversation.labels} />
             </div>
+            <LabelPicker conversationId={conversationId} current={conversation.labels} onError={report} />
+            {(teams.length > 0 || conversation.team) && (
+              <label className="inline">
+                <span>{t('essentials.teams.team')}</span>
+                <select
+                  value={conversation.team?.id ?? ''}
+                  onChange={(event) => void moveToTeam(event.target.value)}
+                  data-testid="team-select"
+                >
+                  <option value="">{t('essentials.teams.noTeam')}</option>
+                  {conversation.team && !teams.some((team) => team.id === conversation.team?.id) && (
+                    <option value={conversation.team.id}>{conversation.team.name}</option>
+                  )}
+                  {teams.map((team) => (
+                    <option key={team.id} value={team.id}>
+                      {team.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            )}
             <label className="inline">
               <span>{t('status.label')}</span>
               <select
@@ -384,6 +418,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
         {typing.length > 0 ? t('message.typing', { name: typing.join(', ') }) : ''}
       </p>
       <Composer
+        conversationId={conversationId}
         disabled={!conversation}
         replyTo={replyTo}
         clearReply={() => setReplyTo(null)}
