@@ -29,7 +29,9 @@ export class LabelsCannedTeamsRouting1796100000000 implements MigrationInterface
         created_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (conversation_id, label_id)
       )`);
-    await q.query(`CREATE INDEX conversation_label_label_idx ON conversation_label (label_id, conversation_id)`);
+    await q.query(
+      `CREATE INDEX conversation_label_label_idx ON conversation_label (label_id, conversation_id)`,
+    );
     await q.query(`
       CREATE TABLE contact_label (
         workspace_id uuid NOT NULL REFERENCES workspace(id) ON DELETE CASCADE,

@@ -65,12 +65,15 @@ describe('inbox essentials: labels, canned replies, teams, bulk actions', () => 
       sockets.push(inbox);
       await inbox.next((f) => f.type === 'ready');
 
-      const set = await a.http.put(`/api/v1/conversations/${first}/labels`, { label_ids: [urgent.id, billing.id] });
+      const set = await a.http.put(`/api/v1/conversations/${first}/labels`, {
+        label_ids: [urgent.id, billing.id],
+      });
       expect(set.status).toBe(200);
       expect(set.body.labels.map((l: { name: string }) => l.name)).toEqual(['Billing', 'Urgent']);
       expect(set.body.labels[0]).toEqual({ id: billing.id, name: 'Billing', color: '#ff0000' });
       const frame = await inbox.next(
-        (f) => f.type === 'conversation_updated' && f.conversation.id === first && f.changes.includes('labels'),
+        (f) =>
+          f.type === 'conversation_updated' && f.conversation.id === first && f.changes.includes('labels'),
       );
       expect(frame.conversation.labels).toHaveLength(2);
 
@@ -84,7 +87,11 @@ describe('inbox essentials: labels, canned replies, teams, bulk actions', () => 
       const before = inbox.frames.length;
       await a.http.put(`/api/v1/conversations/${first}/labels`, { label_ids: [billing.id, urgent.id] });
       await a.http.put(`/api/v1/conversations/${first}/labels`, { label_ids: [billing.id] });
-      const next = await inbox.next((f) => f.type === 'conversation_updated' && f.conversation.id === first, 5000, before);
+      const next = await inbox.next(
+        (f) => f.type === 'conversation_updated' && f.conversation.id === first,
+        5000,
+        before,
+      );
       expect(next.conversation.labels.map((l: { id: string }) => l.id)).toEqual([billing.id]);
 
       // Deleting a label takes it off.
@@ -112,16 +119,22 @@ describe('inbox essentials: labels, canned replies, teams, bulk actions', () => 
       expect((await a.http.get(`/api/v1/labels/${theirs.id}`)).status).toBe(404);
       expect((await a.http.patch(`/api/v1/labels/${theirs.id}`, { name: 'Stolen' })).status).toBe(404);
       expect((await a.http.delete(`/api/v1/labels/${theirs.id}`)).status).toBe(404);
-      const foreignLabel = await a.http.put(`/api/v1/conversations/${conversationA}/labels`, { label_ids: [theirs.id] });
+      const foreignLabel = await a.http.put(`/api/v1/conversations/${conversationA}/labels`, {
+        label_ids: [theirs.id],
+      });
       expect(foreignLabel.status).toBe(404);
       expect(foreignLabel.body.code).toBe('label_unknown');
-      expect((await a.http.put(`/api/v1/conversations/${conversationB}/labels`, { label_ids: [mine.id] })).status).toBe(
+      expect(
+        (await a.http.put(`/api/v1/conversations/${conversationB}/labels`, { label_ids: [mine.id] })).status,
+      ).toBe(404);
+      expect((await a.http.put(`/api/v1/contacts/${contactB}/labels`, { label_ids: [mine.id] })).status).toBe(
         404,
       );
-      expect((await a.http.put(`/api/v1/contacts/${contactB}/labels`, { label_ids: [mine.id] })).status).toBe(404);
       expect((await a.http.get(`/api/v1/contacts/${contactB}/labels`)).status).toBe(404);
       expect((await a.http.get(`/api/v1/conversations?label=${theirs.id}`)).body.data).toEqual([]);
-      expect((await a.http.get('/api/v1/labels')).body.map((l: { name: string }) => l.name)).not.toContain('Theirs');
+      expect((await a.http.get('/api/v1/labels')).body.map((l: { name: string }) => l.name)).not.toContain(
+        'Theirs',
+      );
       expect((await b.http.get(`/api/v1/labels/${theirs.id}`)).body.name).toBe('Theirs');
     });
 
@@ -132,9 +145,10 @@ describe('inbox essentials: labels, canned replies, teams, bulk actions', () => 
       expect(res.status).toBe(403);
       const tag = await label(a, 'Agent can use');
       const conversation = await conversationOf(a, channelA);
-      expect((await agent.http.put(`/api/v1/conversations/${conversation}/labels`, { label_ids: [tag.id] })).status).toBe(
-        200,
-      );
+      expect(
+        (await agent.http.put(`/api/v1/conversations/${conversation}/labels`, { label_ids: [tag.id] }))
+          .status,
+      ).toBe(200);
     });
   });
 
@@ -148,7 +162,10 @@ describe('inbox essentials: labels, canned replies, teams, bulk actions', () => 
       });
       expect(shared.status).toBe(201);
       expect(shared.body.scope).toBe('workspace');
-      const own = await agent.http.post('/api/v1/canned-responses', { shortcut: 'mine', content: 'My own words' });
+      const own = await agent.http.post('/api/v1/canned-responses', {
+        shortcut: 'mine',
+        content: 'My own words',
+      });
       expect(own.status).toBe(201);
       expect(own.body).toMatchObject({ scope: 'personal', owner_id: agent.id });
 
@@ -159,25 +176,29 @@ describe('inbox essentials: labels, canned replies, teams, bulk actions', () => 
       });
       expect(refused.status).toBe(403);
       expect(refused.body.code).toBe('canned_scope_forbidden');
-      expect((await agent.http.patch(`/api/v1/canned-responses/${shared.body.id}`, { content: 'changed' })).status).toBe(
-        403,
-      );
+      expect(
+        (await agent.http.patch(`/api/v1/canned-responses/${shared.body.id}`, { content: 'changed' })).status,
+      ).toBe(403);
 
-      const seenByOther = (await other.http.get('/api/v1/canned-responses')).body.map((c: { shortcut: string }) => c.shortcut);
+      const seenByOther = (await other.http.get('/api/v1/canned-responses')).body.map(
+        (c: { shortcut: string }) => c.shortcut,
+      );
       expect(seenByOther).toContain('hello');
       expect(seenByOther).not.toContain('mine');
       expect((await other.http.get(`/api/v1/canned-responses/${own.body.id}`)).status).toBe(404);
       expect((await other.http.delete(`/api/v1/canned-responses/${own.body.id}`)).status).toBe(404);
       expect((await a.http.get(`/api/v1/canned-responses/${own.body.id}`)).status).toBe(404);
-      expect((await agent.http.get('/api/v1/canned-responses')).body.map((c: { shortcut: string }) => c.shortcut)).toEqual(
-        expect.arrayContaining(['hello', 'mine']),
-      );
+      expect(
+        (await agent.http.get('/api/v1/canned-responses')).body.map((c: { shortcut: string }) => c.shortcut),
+      ).toEqual(expect.arrayContaining(['hello', 'mine']));
 
       const taken = await a.http.post('/api/v1/canned-responses', { shortcut: 'HELLO', content: 'again' });
       expect(taken.status).toBe(409);
       expect(taken.body.code).toBe('canned_shortcut_taken');
       // An agent's own shortcut may repeat the workspace's.
-      expect((await agent.http.post('/api/v1/canned-responses', { shortcut: 'hello', content: 'mine' })).status).toBe(201);
+      expect(
+        (await agent.http.post('/api/v1/canned-responses', { shortcut: 'hello', content: 'mine' })).status,
+      ).toBe(201);
       for (const body of [
         { shortcut: 'has space', content: 'x' },
         { shortcut: '', content: 'x' },
@@ -188,8 +209,14 @@ describe('inbox essentials: labels, canned replies, teams, bulk actions', () => 
     });
 
     it('searches by shortcut and by text', async () => {
-      await a.http.post('/api/v1/canned-responses', { shortcut: 'refund', content: 'Your money is on its way.' });
-      await a.http.post('/api/v1/canned-responses', { shortcut: 'shipping', content: 'Parcels leave within a day.' });
+      await a.http.post('/api/v1/canned-responses', {
+        shortcut: 'refund',
+        content: 'Your money is on its way.',
+      });
+      await a.http.post('/api/v1/canned-responses', {
+        shortcut: 'shipping',
+        content: 'Parcels leave within a day.',
+      });
       await a.http.post('/api/v1/canned-responses', { shortcut: 'سلام', content: 'سلام، چطور کمکتان کنم؟' });
       const byShortcut = await a.http.get('/api/v1/canned-responses?q=ref');
       expect(byShortcut.body.map((c: { shortcut: string }) => c.shortcut)).toEqual(['refund']);
@@ -202,10 +229,13 @@ describe('inbox essentials: labels, canned replies, teams, bulk actions', () => 
     });
 
     it('fills the variables for a conversation, leaves unknown ones visible and never re-reads a value as a template', async () => {
-      const conversation = await customerWrites(api, a.workspaceId, channelA, { name: '{{agent.name}} {{conversation.id}}' });
+      const conversation = await customerWrites(api, a.workspaceId, channelA, {
+        name: '{{agent.name}} {{conversation.id}}',
+      });
       const canned = await a.http.post('/api/v1/canned-responses', {
         shortcut: 'vars',
-        content: 'Hi {{contact.name}} / {{ agent.name }} / #{{conversation.id}} / {{contact.phone}} / {{order.total}} / {{constructor}}',
+        content:
+          'Hi {{contact.name}} / {{ agent.name }} / #{{conversation.id}} / {{contact.phone}} / {{order.total}} / {{constructor}}',
       });
       const res = await a.http.post(`/api/v1/canned-responses/${canned.body.id}/render`, {
         conversation_id: conversation.message.conversation_id,
@@ -217,11 +247,14 @@ describe('inbox essentials: labels, canned replies, teams, bulk actions', () => 
       expect(res.body.missing).toEqual(['contact.phone', 'order.total', 'constructor']);
       const foreign = await conversationOf(b, channelB);
       expect(
-        (await a.http.post(`/api/v1/canned-responses/${canned.body.id}/render`, { conversation_id: foreign })).status,
+        (await a.http.post(`/api/v1/canned-responses/${canned.body.id}/render`, { conversation_id: foreign }))
+          .status,
       ).toBe(404);
       const theirs = await b.http.post('/api/v1/canned-responses', { shortcut: 'theirs', content: 'x' });
       expect((await a.http.get(`/api/v1/canned-responses/${theirs.body.id}`)).status).toBe(404);
-      expect((await a.http.patch(`/api/v1/canned-responses/${theirs.body.id}`, { content: 'y' })).status).toBe(404);
+      expect(
+        (await a.http.patch(`/api/v1/canned-responses/${theirs.body.id}`, { content: 'y' })).status,
+      ).toBe(404);
     });
   });
 
@@ -235,7 +268,9 @@ describe('inbox essentials: labels, canned replies, teams, bulk actions', () => 
       });
       expect(team.status).toBe(201);
       expect(team.body.members.map((m: { id: string }) => m.id).sort()).toEqual([agent.id, a.adminId].sort());
-      expect((await a.http.post('/api/v1/teams', { name: 'billing DESK' })).body.code).toBe('team_name_taken');
+      expect((await a.http.post('/api/v1/teams', { name: 'billing DESK' })).body.code).toBe(
+        'team_name_taken',
+      );
       const noMax = await a.http.post('/api/v1/teams', { name: 'Capacity', routing: 'capacity' });
       expect(noMax.status).toBe(400);
       expect(noMax.body.code).toBe('team_capacity_required');
@@ -266,7 +301,10 @@ describe('inbox essentials: labels, canned replies, teams, bulk actions', () => 
       sockets.push(inbox);
       await inbox.next((f) => f.type === 'ready');
 
-      const both = await a.http.post(`/api/v1/conversations/${id}/assign`, { agent_id: member.id, team_id: team.id });
+      const both = await a.http.post(`/api/v1/conversations/${id}/assign`, {
+        agent_id: member.id,
+        team_id: team.id,
+      });
       expect(both.status).toBe(200);
       expect(both.body.team).toEqual({ id: team.id, name: 'Sales' });
       expect(both.body.assignee.id).toBe(member.id);
@@ -276,9 +314,11 @@ describe('inbox essentials: labels, canned replies, teams, bulk actions', () => 
       await a.http.post(`/api/v1/conversations/${id}/assign`, { agent_id: outsider.id });
       const teamOnly = await a.http.post(`/api/v1/conversations/${id}/assign`, { team_id: team.id });
       expect(teamOnly.body.assignee).toBeNull();
-      expect((await a.http.get(`/api/v1/conversations?team=${team.id}`)).body.data.map((c: { id: string }) => c.id)).toEqual([
-        id,
-      ]);
+      expect(
+        (await a.http.get(`/api/v1/conversations?team=${team.id}`)).body.data.map(
+          (c: { id: string }) => c.id,
+        ),
+      ).toEqual([id]);
       const none = await a.http.post(`/api/v1/conversations/${id}/assign`, { team_id: null });
       expect(none.body.team).toBeNull();
       const empty = await a.http.post(`/api/v1/conversations/${id}/assign`, {});
@@ -293,10 +333,15 @@ describe('inbox essentials: labels, canned replies, teams, bulk actions', () => 
       expect(set.status).toBe(200);
       expect(set.body.team_id).toBe(team.id);
       const id = await conversationOf(a, channelA);
-      expect((await a.http.get(`/api/v1/conversations/${id}`)).body.team).toEqual({ id: team.id, name: 'Channel team' });
+      expect((await a.http.get(`/api/v1/conversations/${id}`)).body.team).toEqual({
+        id: team.id,
+        name: 'Channel team',
+      });
 
       expect((await a.http.patch(`/api/v1/channels/${channelA}`, { team_id: theirs.id })).status).toBe(404);
-      expect((await a.http.post(`/api/v1/conversations/${id}/assign`, { team_id: theirs.id })).status).toBe(404);
+      expect((await a.http.post(`/api/v1/conversations/${id}/assign`, { team_id: theirs.id })).status).toBe(
+        404,
+      );
       expect((await a.http.get(`/api/v1/teams/${theirs.id}`)).status).toBe(404);
       expect((await a.http.patch(`/api/v1/teams/${theirs.id}`, { name: 'x' })).status).toBe(404);
       expect((await a.http.delete(`/api/v1/teams/${theirs.id}`)).status).toBe(404);
@@ -323,7 +368,10 @@ describe('inbox essentials: labels, canned replies, teams, bulk actions', () => 
       expect(labelled.status).toBe(200);
       expect(labelled.body).toEqual({ action: 'label', updated: 3 });
       for (const id of ids)
-        await inbox.next((f) => f.type === 'conversation_updated' && f.conversation.id === id && f.changes.includes('labels'));
+        await inbox.next(
+          (f) =>
+            f.type === 'conversation_updated' && f.conversation.id === id && f.changes.includes('labels'),
+        );
       expect((await a.http.get(`/api/v1/conversations?label=${tag.id}`)).body.data).toHaveLength(3);
 
       const assigned = await a.http.post('/api/v1/conversations/bulk', {
@@ -332,13 +380,19 @@ describe('inbox essentials: labels, canned replies, teams, bulk actions', () => 
         agent_id: agent.id,
       });
       expect(assigned.body.updated).toBe(3);
-      const resolved = await a.http.post('/api/v1/conversations/bulk', { conversation_ids: ids, action: 'resolve' });
+      const resolved = await a.http.post('/api/v1/conversations/bulk', {
+        conversation_ids: ids,
+        action: 'resolve',
+      });
       expect(resolved.body.updated).toBe(3);
       for (const id of ids) {
         const view = (await a.http.get(`/api/v1/conversations/${id}`)).body;
         expect(view).toMatchObject({ status: 'resolved', assignee: { id: agent.id } });
       }
-      const again = await a.http.post('/api/v1/conversations/bulk', { conversation_ids: ids, action: 'resolve' });
+      const again = await a.http.post('/api/v1/conversations/bulk', {
+        conversation_ids: ids,
+        action: 'resolve',
+      });
       expect(again.body.updated).toBe(0);
       const unlabelled = await a.http.post('/api/v1/conversations/bulk', {
         conversation_ids: ids,
@@ -351,7 +405,10 @@ describe('inbox essentials: labels, canned replies, teams, bulk actions', () => 
     it("changes nothing when any id is another workspace's, and names those ids", async () => {
       const mine = await conversationOf(a, channelA);
       const theirs = await conversationOf(b, channelB);
-      const res = await a.http.post('/api/v1/conversations/bulk', { conversation_ids: [mine, theirs], action: 'resolve' });
+      const res = await a.http.post('/api/v1/conversations/bulk', {
+        conversation_ids: [mine, theirs],
+        action: 'resolve',
+      });
       expect(res.status).toBe(404);
       expect(res.body.code).toBe('bulk_conversations_not_found');
       expect(res.body.details).toEqual({ missing: [theirs] });
@@ -359,23 +416,47 @@ describe('inbox essentials: labels, canned replies, teams, bulk actions', () => 
       expect((await b.http.get(`/api/v1/conversations/${theirs}`)).body.status).toBe('open');
       const foreignLabel = (await b.http.post('/api/v1/labels', { name: 'B only', color: '#000000' })).body;
       expect(
-        (await a.http.post('/api/v1/conversations/bulk', { conversation_ids: [mine], action: 'label', label_ids: [foreignLabel.id] }))
-          .status,
+        (
+          await a.http.post('/api/v1/conversations/bulk', {
+            conversation_ids: [mine],
+            action: 'label',
+            label_ids: [foreignLabel.id],
+          })
+        ).status,
       ).toBe(404);
       expect(
-        (await a.http.post('/api/v1/conversations/bulk', { conversation_ids: [mine], action: 'assign', agent_id: b.adminId }))
-          .status,
+        (
+          await a.http.post('/api/v1/conversations/bulk', {
+            conversation_ids: [mine],
+            action: 'assign',
+            agent_id: b.adminId,
+          })
+        ).status,
       ).toBe(404);
     });
 
     it('refuses more than 500 ids, an unknown action, and an action without what it needs', async () => {
       const many = Array.from({ length: 501 }, () => crypto.randomUUID());
-      expect((await a.http.post('/api/v1/conversations/bulk', { conversation_ids: many, action: 'resolve' })).status).toBe(400);
+      expect(
+        (await a.http.post('/api/v1/conversations/bulk', { conversation_ids: many, action: 'resolve' }))
+          .status,
+      ).toBe(400);
       const id = await conversationOf(a, channelA);
-      expect((await a.http.post('/api/v1/conversations/bulk', { conversation_ids: [id], action: 'delete' })).status).toBe(400);
-      expect((await a.http.post('/api/v1/conversations/bulk', { conversation_ids: [], action: 'resolve' })).status).toBe(400);
-      expect((await a.http.post('/api/v1/conversations/bulk', { conversation_ids: ['nope'], action: 'resolve' })).status).toBe(400);
-      const missing = await a.http.post('/api/v1/conversations/bulk', { conversation_ids: [id], action: 'label' });
+      expect(
+        (await a.http.post('/api/v1/conversations/bulk', { conversation_ids: [id], action: 'delete' }))
+          .status,
+      ).toBe(400);
+      expect(
+        (await a.http.post('/api/v1/conversations/bulk', { conversation_ids: [], action: 'resolve' })).status,
+      ).toBe(400);
+      expect(
+        (await a.http.post('/api/v1/conversations/bulk', { conversation_ids: ['nope'], action: 'resolve' }))
+          .status,
+      ).toBe(400);
+      const missing = await a.http.post('/api/v1/conversations/bulk', {
+        conversation_ids: [id],
+        action: 'label',
+      });
       expect(missing.status).toBe(400);
       expect(missing.body.code).toBe('bulk_action_invalid');
     });

@@ -1,6 +1,13 @@
 import { ONLINE } from '@parley/domain/services/presence.service';
 import { RedisClient } from '@parley/runtime/redis.provider';
-import { freshEnvironment, startApi, startIngest, startWorker, TestApp, TestEnvironment } from './support/app';
+import {
+  freshEnvironment,
+  startApi,
+  startIngest,
+  startWorker,
+  TestApp,
+  TestEnvironment,
+} from './support/app';
 import { addAgent, createChannel, signupWorkspace, Workspace } from './support/factories';
 import { eventually, WsClient } from './support/ws';
 
@@ -29,7 +36,11 @@ describe('team routing', () => {
     return { id: created.id, secret: row.webhook_secret, botId: row.external_id };
   };
   /** Customers writing at once through ingest, each a new conversation (or the same ones again). */
-  const customersWrite = async (ch: { id: string; secret: string; botId: string }, users: number[], text = 'Hi') => {
+  const customersWrite = async (
+    ch: { id: string; secret: string; botId: string },
+    users: number[],
+    text = 'Hi',
+  ) => {
     const statuses = await Promise.all(
       users.map((user, i) =>
         fetch(`http://127.0.0.1:${environment.ingestPort}/webhooks/telegram/${ch.id}`, {
@@ -37,7 +48,11 @@ describe('team routing', () => {
           headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': ch.secret },
           body: JSON.stringify({
             update_id: user * 10 + i + Math.floor(Math.random() * 1e6) * 1000,
-            ...environment.simulator.telegramMessage(ch.botId, { id: user, first_name: `Customer ${user}` }, { text }),
+            ...environment.simulator.telegramMessage(
+              ch.botId,
+              { id: user, first_name: `Customer ${user}` },
+              { text },
+            ),
           }),
         }).then((r) => r.status),
       ),
@@ -45,8 +60,13 @@ describe('team routing', () => {
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
   };
   const newUsers = (count: number) => Array.from({ length: count }, () => nextUser++);
-  const conversationsOf = (channelId: string): Promise<{ id: string; assignee_id: string | null; status: string }[]> =>
-    api.db.query(`SELECT id, assignee_id, status FROM conversation WHERE channel_id = $1 ORDER BY created_at`, [channelId]);
+  const conversationsOf = (
+    channelId: string,
+  ): Promise<{ id: string; assignee_id: string | null; status: string }[]> =>
+    api.db.query(
+      `SELECT id, assignee_id, status FROM conversation WHERE channel_id = $1 ORDER BY created_at`,
+      [channelId],
+    );
   const loadOf = async (channelId: string) => {
     const counts = new Map<string | null, number>();
     for (const c of await conversationsOf(channelId))
@@ -100,7 +120,11 @@ describe('team routing', () => {
   it('round robin shares 200 concurrent new conversations evenly among the online members, each assigned once, none to the offline one', async () => {
     const agents: Agent[] = [];
     for (let i = 0; i < 5; i++) agents.push(await addAgent(api, ws));
-    const teamId = await team({ name: 'Round robin', routing: 'round_robin', agent_ids: agents.map((a) => a.id) });
+    const teamId = await team({
+      name: 'Round robin',
+      routing: 'round_robin',
+      agent_ids: agents.map((a) => a.id),
+    });
     for (const agent of agents.slice(0, 4)) await online(agent);
     const ch = await channel(teamId);
 
@@ -140,9 +164,10 @@ describe('team routing', () => {
       for (const agent of agents.slice(0, 3)) await online(agent);
       await customersWrite(ch, newUsers(200));
       await eventually(async () => {
-        const [{ count }] = await api.db.query(`SELECT count(*)::int AS count FROM conversation WHERE channel_id = $1`, [
-          ch.id,
-        ]);
+        const [{ count }] = await api.db.query(
+          `SELECT count(*)::int AS count FROM conversation WHERE channel_id = $1`,
+          [ch.id],
+        );
         expect(count).toBe(200);
         const load = await loadOf(ch.id);
         expect(load.get(null)).toBe(110);
@@ -172,14 +197,18 @@ describe('team routing', () => {
     it('moves the conversations of a member who goes away to the others with room, or back to the queue', async () => {
       // Room for some: two of agent 1's conversations resolved first.
       const ofOne = (await conversationsOf(ch.id)).filter((c) => c.assignee_id === agents[1].id);
-      await ws.http.post('/api/v1/conversations/bulk', { conversation_ids: [ofOne[0].id], action: 'resolve' });
+      await ws.http.post('/api/v1/conversations/bulk', {
+        conversation_ids: [ofOne[0].id],
+        action: 'resolve',
+      });
       await eventually(async () => expect((await loadOf(ch.id)).get(null)).toBe(74), 15000);
       const away = await agents[2].http.put('/api/v1/agents/me/availability', { availability: 'away' });
       expect(away.status).toBe(200);
       await eventually(async () => {
         const load = await loadOf(ch.id);
         expect(load.get(agents[2].id)).toBeUndefined();
-        for (const agent of [agents[0], agents[1], agents[3]]) expect(load.get(agent.id)).toBeLessThanOrEqual(30);
+        for (const agent of [agents[0], agents[1], agents[3]])
+          expect(load.get(agent.id)).toBeLessThanOrEqual(30);
         expect(load.get(null)).toBe(74 + 30);
       }, 15000);
     });
@@ -187,7 +216,11 @@ describe('team routing', () => {
 
   it('gives a conversation its customer answers again back to its previous agent when online, and to another when not', async () => {
     const [first, second] = [await addAgent(api, ws), await addAgent(api, ws)];
-    const teamId = await team({ name: 'Returning', routing: 'round_robin', agent_ids: [first.id, second.id] });
+    const teamId = await team({
+      name: 'Returning',
+      routing: 'round_robin',
+      agent_ids: [first.id, second.id],
+    });
     await online(first);
     const ch = await channel(teamId);
     const [user] = newUsers(1);
@@ -199,7 +232,13 @@ describe('team routing', () => {
       conversationId = row.id;
     }, 15000);
     await online(second);
-    expect((await first.http.patch(`/api/v1/message/conversation/${conversationId}/status/`, { status: 'resolved' })).status).toBe(200);
+    expect(
+      (
+        await first.http.patch(`/api/v1/message/conversation/${conversationId}/status/`, {
+          status: 'resolved',
+        })
+      ).status,
+    ).toBe(200);
 
     await customersWrite(ch, [user], 'Me again');
     await eventually(async () => {
@@ -224,6 +263,9 @@ describe('team routing', () => {
       expect(members).not.toContain(`${ws.workspaceId}:${first.id}`);
     });
     await customersWrite(ch, [user], 'And again');
-    await eventually(async () => expect((await conversationsOf(ch.id))[0].assignee_id).toBe(second.id), 15000);
+    await eventually(
+      async () => expect((await conversationsOf(ch.id))[0].assignee_id).toBe(second.id),
+      15000,
+    );
   });
 });

@@ -20,7 +20,9 @@ export class CannedResponsesController {
 
   @Get()
   @Scopes('messages:read')
-  @ApiOperation({ summary: "The workspace's and the caller's own canned replies; `q` searches shortcut and text" })
+  @ApiOperation({
+    summary: "The workspace's and the caller's own canned replies; `q` searches shortcut and text",
+  })
   list(@CurrentAgent() me: AuthAgent, @Query() query: CannedListQueryDto) {
     return this.canned.list(me.workspaceId, me, query.q);
   }

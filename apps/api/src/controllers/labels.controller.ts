@@ -36,7 +36,11 @@ export class LabelsController {
   @Patch(':id')
   @AdminOnly()
   @Scopes('conversations:write')
-  update(@CurrentAgent() me: AuthAgent, @Param('id', new IdPipe('label')) id: string, @Body() dto: UpdateLabelDto) {
+  update(
+    @CurrentAgent() me: AuthAgent,
+    @Param('id', new IdPipe('label')) id: string,
+    @Body() dto: UpdateLabelDto,
+  ) {
     return this.labels.update(me.workspaceId, id, dto);
   }
 

@@ -38,7 +38,11 @@ export class TeamsController {
   @Patch(':id')
   @AdminOnly()
   @Scopes('conversations:write')
-  update(@CurrentAgent() me: AuthAgent, @Param('id', new IdPipe('team')) id: string, @Body() dto: UpdateTeamDto) {
+  update(
+    @CurrentAgent() me: AuthAgent,
+    @Param('id', new IdPipe('team')) id: string,
+    @Body() dto: UpdateTeamDto,
+  ) {
     return this.teams.update(me.workspaceId, id, dto);
   }
 

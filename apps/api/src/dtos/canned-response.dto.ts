@@ -12,7 +12,9 @@ export class CreateCannedResponseDto {
   @Matches(CANNED_SHORTCUT, { message: 'shortcut must be 1-64 letters, digits, _ or -' })
   shortcut!: string;
 
-  @ApiProperty({ description: 'May hold {{contact.name}}, {{contact.phone}}, {{agent.name}}, {{conversation.id}}' })
+  @ApiProperty({
+    description: 'May hold {{contact.name}}, {{contact.phone}}, {{agent.name}}, {{conversation.id}}',
+  })
   @IsString()
   @MinLength(1)
   @MaxLength(CANNED_CONTENT_MAX)
@@ -20,7 +22,8 @@ export class CreateCannedResponseDto {
 
   @ApiPropertyOptional({
     enum: CANNED_SCOPES,
-    description: "workspace (admins; the default for them) or personal (the caller's own; the default for agents)",
+    description:
+      "workspace (admins; the default for them) or personal (the caller's own; the default for agents)",
   })
   @IsOptional()
   @IsIn(CANNED_SCOPES)

@@ -1,6 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  MaxLength,
+  MinLength,
+} from 'class-validator';
 import { LABEL_COLOR, LABEL_NAME_MAX } from '@parley/contract/labels';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -49,7 +58,10 @@ export class UpdateLabelDto {
 }
 
 export class SetLabelsDto {
-  @ApiProperty({ type: [String], description: 'The whole set of label ids (an empty list takes every label off)' })
+  @ApiProperty({
+    type: [String],
+    description: 'The whole set of label ids (an empty list takes every label off)',
+  })
   @IsArray()
   @ArrayMaxSize(100)
   @IsUUID('all', { each: true })

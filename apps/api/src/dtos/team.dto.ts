@@ -28,7 +28,8 @@ export class UpdateTeamDto {
   @Matches(/^[^\p{Cc}]*$/u, { message: 'name must not hold control characters' })
   name?: string;
 
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() @MaxLength(280) description?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() @MaxLength(280) description?:
+    string | null;
 
   @ApiPropertyOptional({ enum: ROUTING_MODES })
   @IsOptional()

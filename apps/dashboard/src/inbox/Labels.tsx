@@ -45,7 +45,9 @@ export function LabelPicker({
     const next = new Set(chosen);
     if (next.has(id)) next.delete(id);
     else next.add(id);
-    api(`/conversations/${conversationId}/labels`, { method: 'PUT', body: { label_ids: [...next] } }).catch(onError);
+    api(`/conversations/${conversationId}/labels`, { method: 'PUT', body: { label_ids: [...next] } }).catch(
+      onError,
+    );
   };
   return (
     <details className="label-picker" data-testid="label-picker">

@@ -8,6 +8,9 @@ import { ChannelsPage } from '../admin/ChannelsPage';
 import { InstancePage } from '../admin/InstancePage';
 import { SecurityPage } from '../admin/SecurityPage';
 import { WebhooksPage } from '../admin/WebhooksPage';
+import { LabelsPage } from '../admin/LabelsPage';
+import { TeamsPage } from '../admin/TeamsPage';
+import { CannedResponsesPage } from '../admin/CannedResponsesPage';
 import { api } from '../api/http';
 import { session, type StoredSession } from '../api/session';
 import { InboxPage } from '../inbox/InboxPage';
@@ -73,8 +76,11 @@ export function Shell({ current }: { current: StoredSession }) {
           ['apps', t('nav.apps')],
           ['bots', t('nav.bots')],
           ['webhooks', t('nav.webhooks')],
+          ['labels', t('essentials.navLabels')],
+          ['teams', t('essentials.navTeams')],
         ]
       : []),
+    ['canned-replies', t('essentials.navCanned')],
     ...(isOperator ? [['instance', t('nav.instance')]] : []),
     ['account', t('nav.account')],
   ];
@@ -87,6 +93,9 @@ export function Shell({ current }: { current: StoredSession }) {
   else if (isAdmin && section === 'webhooks') page = <WebhooksPage />;
   else if (isAdmin && section === 'apps') page = <AppsPage />;
   else if (isAdmin && section === 'bots') page = <BotsPage />;
+  else if (isAdmin && section === 'labels') page = <LabelsPage />;
+  else if (isAdmin && section === 'teams') page = <TeamsPage />;
+  else if (section === 'canned-replies') page = <CannedResponsesPage />;
   // Where /oauth/authorize sends the browser; an agent who is no admin is told only admins install.
   else if (section === 'oauth' && id === 'authorize')
     page = <ConsentPage query={route.split('?')[1] ?? ''} />;

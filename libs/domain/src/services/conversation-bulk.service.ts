@@ -9,7 +9,8 @@ import { ConversationService } from './conversation.service';
 import { LabelService } from './label.service';
 import { agentIdOf, type AuthAgent } from './token.service';
 
-const needs = (action: BulkAction, field: string) => new AppError('bulk_action_invalid', 400, { action, field });
+const needs = (action: BulkAction, field: string) =>
+  new AppError('bulk_action_invalid', 400, { action, field });
 
 /**
  * One action on many conversations of the workspace, in one transaction: every id must be the
@@ -28,15 +29,16 @@ export class ConversationBulkService {
   async apply(workspaceId: string, actor: AuthAgent, request: BulkRequest): Promise<BulkResult> {
     const ids = [...new Set(request.conversation_ids.map((id) => id.toLowerCase()))];
     const { action } = request;
-    if ((action === 'label' || action === 'unlabel') && !request.label_ids?.length) throw needs(action, 'label_ids');
+    if ((action === 'label' || action === 'unlabel') && !request.label_ids?.length)
+      throw needs(action, 'label_ids');
     if (action === 'assign' && !request.agent_id && !request.team_id) throw needs(action, 'agent_id');
     const assignee = request.agent_id ? await this.agents.findActive(workspaceId, request.agent_id) : null;
     if (request.agent_id && !assignee) throw new AppError('assignee_not_found', 404);
     if (action === 'assign' && request.team_id) {
-      const [team]: unknown[] = await this.db.query(`SELECT 1 FROM team WHERE workspace_id = $1 AND id = $2`, [
-        workspaceId,
-        request.team_id,
-      ]);
+      const [team]: unknown[] = await this.db.query(
+        `SELECT 1 FROM team WHERE workspace_id = $1 AND id = $2`,
+        [workspaceId, request.team_id],
+      );
       if (!team) throw notFound('team');
     }
 

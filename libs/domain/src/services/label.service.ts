@@ -194,7 +194,8 @@ export class LabelService {
     );
     const found = new Set(rows.map((r) => r.id));
     const unknown = ids.filter((id) => !found.has(id));
-    if (unknown.length) throw new AppError('label_unknown', 404, { ids: unknown.join(', ') }, { label_ids: unknown });
+    if (unknown.length)
+      throw new AppError('label_unknown', 404, { ids: unknown.join(', ') }, { label_ids: unknown });
     return ids;
   }
 

@@ -209,13 +209,22 @@ export class RoutingService implements EventReader, OnModuleInit, OnApplicationS
     online: Set<string>,
     conversationId: string,
   ): Promise<boolean> {
-    const [conversation]: { assignee_id: string | null; status: string; team_id: string | null; bot: string | null }[] =
-      await manager.query(
-        `SELECT assignee_id, status, team_id, bot_api_key_id AS bot FROM conversation
+    const [conversation]: {
+      assignee_id: string | null;
+      status: string;
+      team_id: string | null;
+      bot: string | null;
+    }[] = await manager.query(
+      `SELECT assignee_id, status, team_id, bot_api_key_id AS bot FROM conversation
           WHERE workspace_id = $1 AND id = $2 FOR NO KEY UPDATE`,
-        [workspaceId, conversationId],
-      );
-    if (!conversation || conversation.team_id !== team.id || conversation.status === 'resolved' || conversation.bot)
+      [workspaceId, conversationId],
+    );
+    if (
+      !conversation ||
+      conversation.team_id !== team.id ||
+      conversation.status === 'resolved' ||
+      conversation.bot
+    )
       return true;
     if (conversation.assignee_id && online.has(conversation.assignee_id)) return true;
     const chosen = await this.choose(manager, team, online);
@@ -230,10 +239,10 @@ export class RoutingService implements EventReader, OnModuleInit, OnApplicationS
       [workspaceId, conversationId, chosen, takesOver],
     );
     if (chosen)
-      await manager.query(`UPDATE team_member SET last_assigned_at = clock_timestamp() WHERE team_id = $1 AND agent_id = $2`, [
-        team.id,
-        chosen,
-      ]);
+      await manager.query(
+        `UPDATE team_member SET last_assigned_at = clock_timestamp() WHERE team_id = $1 AND agent_id = $2`,
+        [team.id, chosen],
+      );
     await this.conversations.recordUpdate(manager, workspaceId, null, conversationId, changes);
     return chosen !== null;
   }

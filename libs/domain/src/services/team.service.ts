@@ -82,7 +82,8 @@ export class TeamService {
       );
       if (!current) throw notFound('team');
       const routing = input.routing ?? current.routing;
-      const max = input.max_open_per_agent === undefined ? current.max_open_per_agent : input.max_open_per_agent;
+      const max =
+        input.max_open_per_agent === undefined ? current.max_open_per_agent : input.max_open_per_agent;
       if (routing === 'capacity' && !max) throw new AppError('team_capacity_required', 400);
       await manager.query(
         `UPDATE team SET name = coalesce($3, name),
