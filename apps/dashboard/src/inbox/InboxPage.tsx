@@ -135,7 +135,9 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
     const step = (by: number) => {
       const list = keys.current.items ?? [];
       if (!list.length) return;
-      const at = list.findIndex((c) => c.id === keys.current.conversationId);
+      // From the address itself: a key pressed again right after a move starts where that move went.
+      const current = /^#\/inbox\/([^/?]+)/.exec(window.location.hash)?.[1] ?? keys.current.conversationId;
+      const at = list.findIndex((c) => c.id === current);
       const next = at < 0 ? (by > 0 ? 0 : list.length - 1) : Math.min(list.length - 1, Math.max(0, at + by));
       navigate(`/inbox/${list[next].id}`);
     };
@@ -147,7 +149,7 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
       const target = event.target as HTMLElement | null;
       if (target?.closest('input, textarea, select, [contenteditable="true"], [role="dialog"]')) return;
       if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
-      const open = keys.current.conversationId;
+      const open = /^#\/inbox\/([^/?]+)/.exec(window.location.hash)?.[1] ?? null;
       const handlers: Record<string, () => void> = {
         j: () => step(1),
         k: () => step(-1),
@@ -175,10 +177,12 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
 
   // Selection: a click ticks one; shift-click ticks the run from the last one ticked.
   const tick = (id: string, shift: boolean) => {
+    const last = anchor.current;
+    anchor.current = id;
     setSelected((current) => {
       const next = new Set(current);
       const list = items ?? [];
-      const from = anchor.current ? list.findIndex((c) => c.id === anchor.current) : -1;
+      const from = last ? list.findIndex((c) => c.id === last) : -1;
       const to = list.findIndex((c) => c.id === id);
       const on = !current.has(id);
       if (shift && from >= 0 && to >= 0)
@@ -190,7 +194,6 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
       else next.delete(id);
       return next;
     });
-    anchor.current = id;
   };
   const bulk = (request: Omit<BulkRequest, 'conversation_ids'>) => {
     setBulkError(null);

@@ -85,7 +85,9 @@ export class RoutingService implements EventReader, OnModuleInit, OnApplicationS
         const { conversation, changes, actor_id } = (event as Updated).payload;
         const reopened = changes.includes('status') && conversation.status === 'open' && actor_id === null;
         const handedOff = changes.includes('bot') && conversation.bot === null;
-        if (reopened || handedOff || changes.includes('team')) route.add(event.conversation_id);
+        // Moved to a team without an agent: the team's routing picks one (an agent chosen by a person stays).
+        const toTeamQueue = changes.includes('team') && !conversation.assignee;
+        if (reopened || handedOff || toTeamQueue) route.add(event.conversation_id);
         if (changes.includes('status') && conversation.status === 'resolved' && conversation.assignee)
           freed.add(conversation.assignee.id);
       } else if (event.type === 'agent.presence') {
