@@ -102,7 +102,7 @@ describe('inbox essentials in the dashboard', () => {
     await composer.fill('');
     await composer.pressSequentially('/re');
     await popup.getByTestId('canned-option').filter({ hasText: '/refund' }).waitFor();
-    await screenshot(page, 'canned-replies');
+    await screenshot(page, 'canned-replies-en');
     await composer.press('ArrowDown');
     await composer.press('ArrowUp');
     await composer.press('Enter');
@@ -141,7 +141,7 @@ describe('inbox essentials in the dashboard', () => {
     await page.getByTestId('conversation').getByTestId('label-chip').filter({ hasText: 'VIP' }).waitFor();
     await item(page, 'Omid').getByTestId('label-chip').filter({ hasText: 'VIP' }).waitFor();
     await item(second, 'Omid').getByTestId('label-chip').filter({ hasText: 'VIP' }).waitFor();
-    await screenshot(page, 'labels');
+    await screenshot(page, 'labels-en');
 
     await second.getByTestId('label-filter').selectOption({ label: 'VIP' });
     await eventually(async () => expect(await second.getByTestId('conversation-item').count()).toBe(1));
@@ -197,7 +197,7 @@ describe('inbox essentials in the dashboard', () => {
     const overlay = page.getByTestId('shortcuts');
     await overlay.getByRole('heading', { name: 'Keyboard shortcuts' }).waitFor();
     await overlay.getByText('Next conversation').waitFor();
-    await screenshot(page, 'shortcuts');
+    await screenshot(page, 'shortcuts-en');
     await page.keyboard.press('Escape');
     await overlay.waitFor({ state: 'detached' });
 
