@@ -20,6 +20,7 @@ import { AppActions1796062000000 } from './1796062000000-app-actions';
 import { Bots1796061000000 } from './1796061000000-bots';
 import { WebWidget1796070000000 } from './1796070000000-web-widget';
 import { BusinessHoursSlaReportsCsat1796120000000 } from './1796120000000-business-hours-sla-reports-csat';
+import { LabelsCannedTeamsRouting1796100000000 } from './1796100000000-labels-canned-teams-routing';
 
 /** Every migration in order. `npm run migration:generate` writes a new file: add its class here. */
 export const MIGRATIONS = [
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   Bots1796061000000,
   WebWidget1796070000000,
   BusinessHoursSlaReportsCsat1796120000000,
+  LabelsCannedTeamsRouting1796100000000,
 ];

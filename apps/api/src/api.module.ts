@@ -16,6 +16,9 @@ import { JwtAuthGuard, RolesGuard } from './auth/auth.guards';
 import { claimedWorkspace } from './auth/claimed-workspace';
 import { JwtStrategy } from './auth/jwt.strategy';
 import { AdminEventReadersController } from './controllers/admin-event-readers.controller';
+import { LabelsController } from './controllers/labels.controller';
+import { CannedResponsesController } from './controllers/canned-responses.controller';
+import { TeamsController } from './controllers/teams.controller';
 import { AdminSecurityController } from './controllers/admin-security.controller';
 import { AgentsController } from './controllers/agents.controller';
 import { ApiKeysController } from './controllers/api-keys.controller';
@@ -103,6 +106,9 @@ export class ApiModule implements NestModule {
         VisitorBlockController,
         BusinessHoursController,
         ReportsController,
+        LabelsController,
+        CannedResponsesController,
+        TeamsController,
       ],
       providers: [
         JwtStrategy,

@@ -90,6 +90,16 @@ export const ERROR_CODES = [
   'sla_invalid',
   'report_invalid',
   'csat_unsupported',
+  'label_name_taken',
+  'label_unknown',
+  'canned_shortcut_taken',
+  'canned_scope_forbidden',
+  'team_name_taken',
+  'team_capacity_required',
+  'team_agent_unknown',
+  'team_assignment_empty',
+  'bulk_conversations_not_found',
+  'bulk_action_invalid',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

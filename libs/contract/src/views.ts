@@ -25,6 +25,8 @@ export const CONVERSATION_CHANGES = [
   'last_message',
   'bot',
   'sla',
+  'labels',
+  'team',
 ] as const;
 export type ConversationChange = (typeof CONVERSATION_CHANGES)[number];
 
@@ -116,6 +118,8 @@ export interface ChannelView {
   webhook_url: string;
   /** Messages older than this many days are erased (text and media); null keeps them. */
   retention_days: number | null;
+  /** The team its new conversations go to (and are routed within); null for none. */
+  team_id: string | null;
   /** A website channel's (`type: "web"`) widget settings; absent on every other type. */
   web?: WebChannelSettings;
   created_at: string;
@@ -140,10 +144,22 @@ export interface ConversationView {
   ad?: { post_token: string; url: string } | null;
   /** Customer messages the calling agent has not read; absent on events, which go to many agents. */
   unread_count?: number;
+  /** The workspace's labels on it, by name. */
+  labels: LabelRef[];
+  /** The team it is assigned to (its queue), or null. */
+  team: { id: string; name: string } | null;
   created_at: string;
   updated_at: string;
   /** Its SLA deadlines, warnings and breaches; null when no timer runs and none broke. */
   sla?: ConversationSlaView | null;
+}
+
+/** A label as a conversation or contact carries it. */
+export interface LabelRef {
+  id: string;
+  name: string;
+  /** `#rrggbb` */
+  color: string;
 }
 
 /** Who did something to a message: an agent, or the customer (a contact). */

@@ -55,6 +55,10 @@ import { BusinessHoursService } from './business-hours/business-hours.service';
 import { CsatService } from './reports/csat.service';
 import { ReportService } from './reports/report.service';
 import { SlaService } from './reports/sla.service';
+import { LabelService } from './services/label.service';
+import { TeamService } from './services/team.service';
+import { CannedResponseService } from './services/canned-response.service';
+import { ConversationBulkService } from './services/conversation-bulk.service';
 
 const SERVICES = [
   AgentService,
@@ -109,6 +113,10 @@ const SERVICES = [
   CsatService,
   SlaService,
   ReportService,
+  LabelService,
+  TeamService,
+  CannedResponseService,
+  ConversationBulkService,
 ];
 
 /** The conversation domain: no HTTP, no WebSocket, no platform. */

@@ -1,12 +1,15 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { BotService } from '@parley/domain/services/bot.service';
+import { ConversationBulkService } from '@parley/domain/services/conversation-bulk.service';
 import { ConversationService } from '@parley/domain/services/conversation.service';
+import { LabelService } from '@parley/domain/services/label.service';
 import { MessageQueryService } from '@parley/domain/services/message-query.service';
 import type { AuthAgent } from '@parley/domain/services/token.service';
 import { CurrentAgent, Scopes } from '../auth/auth.guards';
 import { HandoffDto } from '../dtos/bot.dto';
-import { AssignDto, ConversationListQueryDto, MarkReadDto } from '../dtos/conversation.dto';
+import { AssignDto, BulkConversationsDto, ConversationListQueryDto, MarkReadDto } from '../dtos/conversation.dto';
+import { SetLabelsDto } from '../dtos/label.dto';
 import { IdPipe } from '../dtos/id.pipe';
 import { MessageHistoryQueryDto } from '../dtos/page.dto';
 
@@ -18,7 +21,21 @@ export class ConversationsController {
     private readonly conversations: ConversationService,
     private readonly messages: MessageQueryService,
     private readonly bots: BotService,
+    private readonly labels: LabelService,
+    private readonly bulk: ConversationBulkService,
   ) {}
+
+  @Post('bulk')
+  @Scopes('conversations:write')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'One action on up to 500 conversations: assign, unassign, label, unlabel, resolve, reopen',
+    description:
+      'All or nothing: when any id is not a conversation of the workspace, nothing changes and the answer is `404 bulk_conversations_not_found` with `details.missing`. Each conversation changed gets its own `conversation.updated`.',
+  })
+  bulkAction(@CurrentAgent() me: AuthAgent, @Body() dto: BulkConversationsDto) {
+    return this.bulk.apply(me.workspaceId, me, dto);
+  }
 
   @Get()
   @Scopes('conversations:read')
@@ -29,6 +46,8 @@ export class ConversationsController {
       channelId: query.channel_id,
       handledBy: query.handled_by,
       q: query.q,
+      labelId: query.label,
+      teamId: query.team,
       cursor: query.cursor,
       limit: query.limit,
     });
@@ -59,7 +78,18 @@ export class ConversationsController {
     @Param('id', new IdPipe('conversation')) id: string,
     @Body() dto: AssignDto,
   ) {
-    return this.conversations.assign(me.workspaceId, me, id, dto.agent_id);
+    return this.conversations.assign(me.workspaceId, me, id, { agentId: dto.agent_id, teamId: dto.team_id });
+  }
+
+  @Put(':id/labels')
+  @Scopes('conversations:write')
+  @ApiOperation({ summary: "Replaces the conversation's labels (`conversation.updated` with changes `labels`)" })
+  setLabels(
+    @CurrentAgent() me: AuthAgent,
+    @Param('id', new IdPipe('conversation')) id: string,
+    @Body() dto: SetLabelsDto,
+  ) {
+    return this.labels.setOnConversation(me.workspaceId, me.id, id, dto.label_ids);
   }
 
   @Post(':id/handoff')

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Allow, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { Allow, IsOptional, IsUUID, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import type { ChannelType } from '@parley/contract/channel-types';
 import { PLATFORMS } from '@parley/platforms/platform.registry';
 
@@ -100,4 +100,9 @@ export class UpdateChannelDto extends WebChannelSettingsDto {
   })
   @Allow()
   retention_days?: unknown;
+
+  @ApiPropertyOptional({ nullable: true, description: 'The team its new conversations go to; null for none' })
+  @IsOptional()
+  @IsUUID()
+  team_id?: string | null;
 }

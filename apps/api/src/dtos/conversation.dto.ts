@@ -1,6 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  MaxLength,
+} from 'class-validator';
+import { BULK_ACTIONS, BULK_MAX, type BulkAction } from '@parley/contract/bulk-actions';
 import { CONVERSATION_STATUSES, type ConversationStatus } from '@parley/contract/views';
 import { PageQueryDto } from './page.dto';
 
@@ -36,10 +47,34 @@ export class ConversationListQueryDto extends PageQueryDto {
   @IsString()
   @MaxLength(120)
   q?: string;
+
+  @ApiPropertyOptional({ description: 'Only conversations carrying this label (its id)' })
+  @IsOptional()
+  @IsUUID()
+  label?: string;
+
+  @ApiPropertyOptional({ description: "A team id, or 'none' for conversations in no team" })
+  @IsOptional()
+  @Matches(/^(none|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i, {
+    message: "team must be 'none' or a team id",
+  })
+  team?: string;
 }
 
 export class AssignDto {
-  @ApiProperty() @IsUUID() agent_id!: string;
+  @ApiPropertyOptional({ description: 'The agent; at least one of agent_id and team_id' })
+  @IsOptional()
+  @IsUUID()
+  agent_id?: string;
+
+  @ApiPropertyOptional({
+    description:
+      "The team whose queue it joins (null: none). Without agent_id, an assignee who is not in the team is taken off and the team's routing picks one",
+    nullable: true,
+  })
+  @IsOptional()
+  @IsUUID()
+  team_id?: string | null;
 }
 
 export class MarkReadDto {
@@ -51,4 +86,26 @@ export class MarkReadDto {
 
 export class StatusDto {
   @ApiProperty({ enum: CONVERSATION_STATUSES }) @IsIn(CONVERSATION_STATUSES) status!: ConversationStatus;
+}
+
+export class BulkConversationsDto {
+  @ApiProperty({ type: [String], description: `At most ${BULK_MAX}, all of the workspace (otherwise nothing changes)` })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(BULK_MAX)
+  @IsUUID('all', { each: true })
+  conversation_ids!: string[];
+
+  @ApiProperty({ enum: BULK_ACTIONS }) @IsIn(BULK_ACTIONS) action!: BulkAction;
+
+  @ApiPropertyOptional({ description: '`assign`: the agent' }) @IsOptional() @IsUUID() agent_id?: string;
+
+  @ApiPropertyOptional({ description: '`assign`: the team' }) @IsOptional() @IsUUID() team_id?: string;
+
+  @ApiPropertyOptional({ type: [String], description: '`label` / `unlabel`: label ids' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsUUID('all', { each: true })
+  label_ids?: string[];
 }

@@ -3,7 +3,9 @@ import encoderPath from 'opus-recorder/dist/encoderWorker.min.js?url';
 import wavePath from 'opus-recorder/dist/waveWorker.min.js?url';
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { CannedResponseView, RenderedCannedResponse } from '@parley/contract/canned-responses';
 import type { MessageView } from '@parley/contract/views';
+import { api } from '../api/http';
 import { clock } from '../ui/format';
 import { ErrorLine } from '../ui/ErrorLine';
 import { ImageIcon, MicIcon, StopIcon } from '../ui/icons';
@@ -12,6 +14,8 @@ const TYPING_REFRESH_MS = 3000;
 const TYPING_IDLE_MS = 4000;
 
 interface Props {
+  /** The conversation a canned reply's variables are filled for. */
+  conversationId: string;
   disabled: boolean;
   replyTo: MessageView | null;
   clearReply(): void;
@@ -27,6 +31,42 @@ interface Props {
 
 /** `@handle` the api recognises for an agent: the name without spaces. */
 export const mentionHandle = (name: string) => `@${name.replace(/\s+/g, '')}`;
+
+/** Dispatched on window by the inbox's `/` shortcut: the composer takes focus and starts a canned reply. */
+export const CANNED_SHORTCUT_EVENT = 'parley:canned-reply';
+
+/** `/word` at the end of the text (at its start or after a space): the canned reply being looked for. */
+const cannedQuery = (text: string) => /(^|\s)\/([\p{L}\p{N}_-]*)$/u.exec(text)?.[2];
+
+/**
+ * The canned replies matching what follows `/`, searched by shortcut and text as the agent types;
+ * arrows move, Enter or Tab inserts (variables filled by the api), Escape closes.
+ */
+function useCannedReplies(query: string | undefined) {
+  const [found, setFound] = useState<CannedResponseView[]>([]);
+  const [active, setActive] = useState(0);
+  const [dismissed, setDismissed] = useState<string | null>(null);
+  useEffect(() => {
+    if (query === undefined) return setFound([]);
+    let current = true;
+    const timer = setTimeout(() => {
+      api<CannedResponseView[]>(`/canned-responses?q=${encodeURIComponent(query)}`).then(
+        (list) => {
+          if (!current) return;
+          setFound(list.slice(0, 8));
+          setActive(0);
+        },
+        () => current && setFound([]),
+      );
+    }, 120);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [query]);
+  const open = query !== undefined && dismissed !== query;
+  return { open, found, active, setActive, dismiss: () => setDismissed(query ?? null) };
+}
 
 export type VoiceFormat = 'ogg' | 'wav';
 const VOICE = {
@@ -87,6 +127,33 @@ export function Composer(props: Props) {
     props.onUpload(new Blob([bytes as BlobPart], { type: mime }), 'voice', name, seconds);
   });
 
+  const input = useRef<HTMLTextAreaElement>(null);
+  const canned = useCannedReplies(cannedQuery(text));
+  const [problemCanned, setProblemCanned] = useState<string | null>(null);
+
+  useEffect(() => {
+    const start = () => {
+      setText((current) => (current === '' || /\s$/.test(current) ? `${current}/` : `${current} /`));
+      input.current?.focus();
+    };
+    window.addEventListener(CANNED_SHORTCUT_EVENT, start);
+    return () => window.removeEventListener(CANNED_SHORTCUT_EVENT, start);
+  }, []);
+
+  const insertCanned = (reply: CannedResponseView) => {
+    setProblemCanned(null);
+    api<RenderedCannedResponse>(`/canned-responses/${reply.id}/render`, {
+      method: 'POST',
+      body: { conversation_id: props.conversationId },
+    }).then(
+      (rendered) => {
+        setText((current) => current.replace(/\/[\p{L}\p{N}_-]*$/u, rendered.content));
+        input.current?.focus();
+      },
+      (e: unknown) => setProblemCanned(e instanceof Error ? e.message : String(e)),
+    );
+  };
+
   const stopTyping = () => {
     clearTimeout(idle.current);
     if (typingSent.current) props.onTyping(false);
@@ -124,6 +191,24 @@ export function Composer(props: Props) {
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (canned.open && canned.found.length) {
+      const count = canned.found.length;
+      if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+        event.preventDefault();
+        canned.setActive((canned.active + (event.key === 'ArrowDown' ? 1 : count - 1)) % count);
+        return;
+      }
+      if ((event.key === 'Enter' || event.key === 'Tab') && !event.nativeEvent.isComposing) {
+        event.preventDefault();
+        insertCanned(canned.found[canned.active]);
+        return;
+      }
+      if (event.key === 'Escape') {
+        event.preventDefault();
+        canned.dismiss();
+        return;
+      }
+    }
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       submit();
@@ -143,7 +228,30 @@ export function Composer(props: Props) {
           </button>
         </div>
       )}
-      <ErrorLine error={props.error ?? problem} testId="composer-error" />
+      <ErrorLine error={props.error ?? problem ?? problemCanned} testId="composer-error" />
+      {canned.open && (
+        <ul className="mentions canned" role="listbox" aria-label={t('essentials.canned.popup')} data-testid="canned-popup">
+          {canned.found.length === 0 && <li className="muted">{t('essentials.canned.noMatch')}</li>}
+          {canned.found.map((reply, index) => (
+            <li
+              key={reply.id}
+              role="option"
+              aria-selected={index === canned.active}
+              data-testid="canned-option"
+              className={index === canned.active ? 'active' : undefined}
+            >
+              <button
+                type="button"
+                onMouseDown={(event) => event.preventDefault()}
+                onClick={() => insertCanned(reply)}
+                dir="auto"
+              >
+                <strong dir="auto">/{reply.shortcut}</strong> <span className="muted ellipsis">{reply.content}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
       {suggestions.length > 0 && (
         <ul className="mentions" role="listbox" aria-label={t('message.mention')}>
           {suggestions.map((a) => (
@@ -156,6 +264,7 @@ export function Composer(props: Props) {
         </ul>
       )}
       <textarea
+        ref={input}
         dir="auto"
         rows={2}
         value={text}

@@ -18,6 +18,8 @@ import { chatReducer, emptyChat, ordered, RECENT_PAGE } from './chat-state';
 import { ChannelIcon } from './ChannelIcon';
 import { SlaBadge } from './SlaBadge';
 import { Composer } from './Composer';
+import { LabelChips, LabelPicker } from './Labels';
+import type { TeamView } from '@parley/contract/teams';
 import { MessageBubble } from './MessageBubble';
 
 const STATUSES: ConversationStatus[] = ['open', 'support_active', 'pending', 'resolved'];
@@ -230,6 +232,16 @@ export function ConversationView({ conversationId }: { conversationId: string })
       body: agentId ? { agent_id: agentId } : {},
     }).then((c) => dispatch({ kind: 'conversation', conversation: c }), report);
 
+  const [teams, setTeams] = useState<TeamView[]>([]);
+  useEffect(() => {
+    api<TeamView[]>('/teams').then(setTeams, () => setTeams([]));
+  }, []);
+  const moveToTeam = (teamId: string) =>
+    api<Conversation>(`/conversations/${conversationId}/assign`, {
+      method: 'POST',
+      body: { team_id: teamId || null },
+    }).then((c) => dispatch({ kind: 'conversation', conversation: c }), report);
+
   const typing = [...state.typing.values()].map((x) => x.name);
   const title = conversation ? contactName(conversation.contact) : '';
 
@@ -272,7 +284,29 @@ export function ConversationView({ conversationId }: { conversationId: string })
                 </a>
               )}
               <SlaBadge sla={conversation.sla} />
+              <LabelChips labels={conversation.labels} />
             </div>
+            <LabelPicker conversationId={conversationId} current={conversation.labels} onError={report} />
+            {(teams.length > 0 || conversation.team) && (
+              <label className="inline">
+                <span>{t('essentials.teams.team')}</span>
+                <select
+                  value={conversation.team?.id ?? ''}
+                  onChange={(event) => void moveToTeam(event.target.value)}
+                  data-testid="team-select"
+                >
+                  <option value="">{t('essentials.teams.noTeam')}</option>
+                  {conversation.team && !teams.some((team) => team.id === conversation.team?.id) && (
+                    <option value={conversation.team.id}>{conversation.team.name}</option>
+                  )}
+                  {teams.map((team) => (
+                    <option key={team.id} value={team.id}>
+                      {team.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            )}
             <label className="inline">
               <span>{t('status.label')}</span>
               <select
@@ -386,6 +420,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
         {typing.length > 0 ? t('message.typing', { name: typing.join(', ') }) : ''}
       </p>
       <Composer
+        conversationId={conversationId}
         disabled={!conversation}
         replyTo={replyTo}
         clearReply={() => setReplyTo(null)}

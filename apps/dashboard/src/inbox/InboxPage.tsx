@@ -8,8 +8,14 @@ import { contactName, number, shortTime } from '../ui/format';
 import { useLive, type ListFrame } from '../ui/live';
 import { ChannelIcon } from './ChannelIcon';
 import { SlaBadge } from './SlaBadge';
+import { CANNED_SHORTCUT_EVENT } from './Composer';
 import { ConversationView } from './ConversationView';
+import { KeyboardHelp } from './KeyboardHelp';
+import { LabelChips, useLabels } from './Labels';
 import { mergeReload, newestFirst } from './list-state';
+import { navigate } from '../ui/hooks';
+import type { BulkRequest, BulkResult } from '@parley/contract/bulk-actions';
+import { ApiError } from '../api/session';
 
 type Scope = 'mine' | 'unassigned' | 'bot' | 'all';
 const STATUSES: ConversationStatus[] = ['open', 'support_active', 'pending', 'resolved'];
@@ -17,7 +23,8 @@ const PAGE = 50;
 
 const nameOf = (c: Conversation) => contactName(c.contact);
 
-function matches(c: Conversation, scope: Scope, status: string, q: string, me: string): boolean {
+function matches(c: Conversation, scope: Scope, status: string, q: string, me: string, label = ''): boolean {
+  if (label && !c.labels.some((l) => l.id === label)) return false;
   if (scope === 'mine' && c.assignee?.id !== me) return false;
   // The agents' queue leaves out what a bot is handling; the Bot tab shows only that.
   if (scope === 'unassigned' && (c.assignee || c.bot)) return false;
@@ -37,6 +44,12 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
   const [scope, setScope] = useState<Scope>('all');
   const [status, setStatus] = useState('');
   const [q, setQ] = useState('');
+  const [label, setLabel] = useState('');
+  const labels = useLabels();
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const anchor = useRef<string | null>(null);
+  const [help, setHelp] = useState(false);
+  const [bulkError, setBulkError] = useState<string | null>(null);
   const [query, setQuery] = useState('');
   const [items, setItems] = useState<Conversation[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
@@ -60,6 +73,7 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
     if (scope === 'bot') params.set('handled_by', 'bot');
     if (status) params.set('status', status);
     if (query.trim()) params.set('q', query.trim());
+    if (label) params.set('label', label);
     if (after) params.set('cursor', after);
     return `/conversations?${params}`;
   };
@@ -75,7 +89,7 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
       (page) => {
         if (!current) return;
         done();
-        setItems(mergeReload(page.data, live.values(), (c) => matches(c, scope, status, query, me)));
+        setItems(mergeReload(page.data, live.values(), (c) => matches(c, scope, status, query, me, label)));
         setCursor(page.next_cursor);
       },
       () => {
@@ -88,7 +102,7 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
       current = false;
       done();
     };
-  }, [scope, status, query, generation]);
+  }, [scope, status, query, label, generation]);
 
   useEffect(
     () =>
@@ -103,7 +117,7 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
             return setItems((current) => {
               if (!current) return current;
               const rest = current.filter((c) => c.id !== conversation.id);
-              return matches(conversation, scope, status, query, me)
+              return matches(conversation, scope, status, query, me, label)
                 ? [conversation, ...rest].sort(newestFirst)
                 : rest;
             });
@@ -112,8 +126,86 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
             unhandled(frame);
         }
       }),
-    [live, scope, status, query, me],
+    [live, scope, status, query, me, label],
   );
+
+  // Shortcuts: never while the agent types in a field, except Alt+arrows, which typing does not use.
+  const keys = useRef({ items, conversationId });
+  keys.current = { items, conversationId };
+  useEffect(() => {
+    const step = (by: number) => {
+      const list = keys.current.items ?? [];
+      if (!list.length) return;
+      // From the address itself: a key pressed again right after a move starts where that move went.
+      const current = /^#\/inbox\/([^/?]+)/.exec(window.location.hash)?.[1] ?? keys.current.conversationId;
+      const at = list.findIndex((c) => c.id === current);
+      const next = at < 0 ? (by > 0 ? 0 : list.length - 1) : Math.min(list.length - 1, Math.max(0, at + by));
+      navigate(`/inbox/${list[next].id}`);
+    };
+    const onKey = (event: KeyboardEvent) => {
+      if (event.altKey && (event.key === 'ArrowDown' || event.key === 'ArrowUp')) {
+        event.preventDefault();
+        return step(event.key === 'ArrowDown' ? 1 : -1);
+      }
+      const target = event.target as HTMLElement | null;
+      if (target?.closest('input, textarea, select, [contenteditable="true"], [role="dialog"]')) return;
+      if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
+      const open = /^#\/inbox\/([^/?]+)/.exec(window.location.hash)?.[1] ?? null;
+      const handlers: Record<string, () => void> = {
+        j: () => step(1),
+        k: () => step(-1),
+        '?': () => setHelp(true),
+      };
+      if (open)
+        Object.assign(handlers, {
+          e: () =>
+            void api(`/message/conversation/${open}/status/`, { method: 'PATCH', body: { status: 'resolved' } }).catch(
+              () => undefined,
+            ),
+          a: () =>
+            void api(`/conversations/${open}/assign`, { method: 'POST', body: { agent_id: me } }).catch(() => undefined),
+          r: () => document.querySelector<HTMLTextAreaElement>('[data-testid="composer-input"]')?.focus(),
+          '/': () => window.dispatchEvent(new Event(CANNED_SHORTCUT_EVENT)),
+        });
+      const run = Object.hasOwn(handlers, event.key) ? handlers[event.key] : undefined;
+      if (!run) return;
+      event.preventDefault();
+      run();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [me]);
+
+  // Selection: a click ticks one; shift-click ticks the run from the last one ticked.
+  const tick = (id: string, shift: boolean) => {
+    const last = anchor.current;
+    anchor.current = id;
+    setSelected((current) => {
+      const next = new Set(current);
+      const list = items ?? [];
+      const from = last ? list.findIndex((c) => c.id === last) : -1;
+      const to = list.findIndex((c) => c.id === id);
+      const on = !current.has(id);
+      if (shift && from >= 0 && to >= 0)
+        for (const c of list.slice(Math.min(from, to), Math.max(from, to) + 1)) {
+          if (on) next.add(c.id);
+          else next.delete(c.id);
+        }
+      else if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+  };
+  const bulk = (request: Omit<BulkRequest, 'conversation_ids'>) => {
+    setBulkError(null);
+    api<BulkResult>('/conversations/bulk', {
+      method: 'POST',
+      body: { ...request, conversation_ids: [...selected] },
+    }).then(
+      () => setSelected(new Set()),
+      (e: unknown) => setBulkError(e instanceof ApiError ? e.message : t('common.error')),
+    );
+  };
 
   const more = async () => {
     if (!cursor) return;
@@ -165,8 +257,69 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
               aria-label={t('inbox.search')}
               data-testid="search"
             />
+            {labels.length > 0 && (
+              <select
+                value={label}
+                onChange={(event) => setLabel(event.target.value)}
+                aria-label={t('essentials.labels.filter')}
+                data-testid="label-filter"
+              >
+                <option value="">{t('essentials.labels.anyLabel')}</option>
+                {labels.map((l) => (
+                  <option key={l.id} value={l.id}>
+                    {l.name}
+                  </option>
+                ))}
+              </select>
+            )}
           </div>
         </div>
+        {selected.size > 0 && (
+          <div className="bulk-bar" role="group" aria-label={t('essentials.bulk.actions')} data-testid="bulk-bar">
+            <span>{t('essentials.bulk.selected', { n: number(selected.size) })}</span>
+            <select
+              value=""
+              aria-label={t('essentials.bulk.assign')}
+              data-testid="bulk-assign"
+              onChange={(event) => event.target.value && bulk({ action: 'assign', agent_id: event.target.value })}
+            >
+              <option value="">{t('essentials.bulk.assign')}</option>
+              {live.agents
+                .filter((a) => a.is_active)
+                .map((a) => (
+                  <option key={a.id} value={a.id}>
+                    {a.name}
+                  </option>
+                ))}
+            </select>
+            {labels.length > 0 && (
+              <select
+                value=""
+                aria-label={t('essentials.bulk.label')}
+                data-testid="bulk-label"
+                onChange={(event) => event.target.value && bulk({ action: 'label', label_ids: [event.target.value] })}
+              >
+                <option value="">{t('essentials.bulk.label')}</option>
+                {labels.map((l) => (
+                  <option key={l.id} value={l.id}>
+                    {l.name}
+                  </option>
+                ))}
+              </select>
+            )}
+            <button type="button" onClick={() => bulk({ action: 'resolve' })} data-testid="bulk-resolve">
+              {t('essentials.bulk.resolve')}
+            </button>
+            <button type="button" className="link" onClick={() => setSelected(new Set())}>
+              {t('essentials.bulk.clear')}
+            </button>
+            {bulkError && (
+              <p role="alert" className="error">
+                {bulkError}
+              </p>
+            )}
+          </div>
+        )}
         {items === null ? (
           <p className="muted center">{t('common.loading')}</p>
         ) : items.length === 0 ? (
@@ -174,7 +327,16 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
         ) : (
           <ul className="conversations" data-testid="conversation-list">
             {items.map((c) => (
-              <li key={c.id}>
+              <li key={c.id} className="selectable">
+                <input
+                  type="checkbox"
+                  className="pick"
+                  checked={selected.has(c.id)}
+                  onChange={() => undefined}
+                  onClick={(event) => tick(c.id, event.shiftKey)}
+                  aria-label={t('essentials.bulk.select', { name: nameOf(c) })}
+                  data-testid="conversation-pick"
+                />
                 <a
                   href={`#/inbox/${c.id}`}
                   className={c.id === conversationId ? 'item selected' : 'item'}
@@ -193,6 +355,7 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
                     <span className="item-preview ellipsis" dir="auto">
                       {c.last_message_preview ?? ''}
                     </span>
+                    <LabelChips labels={c.labels} />
                     <span className="item-meta">
                       <span className={`status-pill ${c.status}`}>{t(`status.${c.status}`)}</span>
                       <SlaBadge sla={c.sla} />
@@ -235,6 +398,7 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
           </button>
         )}
       </aside>
+      {help && <KeyboardHelp onClose={() => setHelp(false)} />}
       {conversationId ? (
         <ConversationView key={conversationId} conversationId={conversationId} />
       ) : (

@@ -14,6 +14,8 @@ const conversation = (
   contact: { id: `k-${id}`, name: id, username: null, avatar_url: null },
   assignee: null,
   bot: null,
+  labels: [],
+  team: null,
   last_message_at: at(second),
   last_message_preview: `message at ${second}`,
   last_customer_message_at: at(second),

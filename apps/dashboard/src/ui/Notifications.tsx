@@ -30,7 +30,7 @@ function aboutOf(frame: NotificationFrame): { name: string; conversationId?: str
       return { name: frame.url };
     case 'sla_warning':
     case 'sla_breach':
-      return { name: contactName(frame.conversation), conversationId: frame.conversation.id };
+      return { name: contactName(frame.conversation.contact), conversationId: frame.conversation.id };
     default:
       unhandled(frame);
       return { name: '' };

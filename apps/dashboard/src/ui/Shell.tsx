@@ -8,6 +8,9 @@ import { ChannelsPage } from '../admin/ChannelsPage';
 import { InstancePage } from '../admin/InstancePage';
 import { SecurityPage } from '../admin/SecurityPage';
 import { WebhooksPage } from '../admin/WebhooksPage';
+import { LabelsPage } from '../admin/LabelsPage';
+import { TeamsPage } from '../admin/TeamsPage';
+import { CannedResponsesPage } from '../admin/CannedResponsesPage';
 import { api } from '../api/http';
 import { session, type StoredSession } from '../api/session';
 import { InboxPage } from '../inbox/InboxPage';
@@ -77,8 +80,11 @@ export function Shell({ current }: { current: StoredSession }) {
           ['webhooks', t('nav.webhooks')],
           ['reports', t('nav.reports')],
           ['hours', t('nav.hours')],
+          ['labels', t('essentials.navLabels')],
+          ['teams', t('essentials.navTeams')],
         ]
       : []),
+    ['canned-replies', t('essentials.navCanned')],
     ...(isOperator ? [['instance', t('nav.instance')]] : []),
     ['account', t('nav.account')],
   ];
@@ -93,6 +99,9 @@ export function Shell({ current }: { current: StoredSession }) {
   else if (isAdmin && section === 'bots') page = <BotsPage />;
   else if (isAdmin && section === 'reports') page = <ReportsPage />;
   else if (isAdmin && section === 'hours') page = <HoursPage />;
+  else if (isAdmin && section === 'labels') page = <LabelsPage />;
+  else if (isAdmin && section === 'teams') page = <TeamsPage />;
+  else if (section === 'canned-replies') page = <CannedResponsesPage />;
   // Where /oauth/authorize sends the browser; an agent who is no admin is told only admins install.
   else if (section === 'oauth' && id === 'authorize')
     page = <ConsentPage query={route.split('?')[1] ?? ''} />;

@@ -30,6 +30,8 @@ export class Channel {
   @Column({ type: 'timestamptz', nullable: true }) tokenExpiresAt!: Date | null;
   /** A website channel's widget settings (`WebChannelSettings`); null on every other type. */
   @Column({ type: 'jsonb', nullable: true }) settings!: WebChannelSettings | null;
+  /** The team its new conversations go to (and are routed within); null for none. */
+  @Column({ type: 'uuid', nullable: true }) teamId!: string | null;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt!: Date;
   /** Deleting a channel keeps its conversations readable; it only stops the traffic. */

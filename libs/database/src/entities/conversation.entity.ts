@@ -18,6 +18,8 @@ export class Conversation {
   /** The bot (its API key) handling it; null once people have it. */
   @Column({ type: 'uuid', nullable: true }) botApiKeyId!: string | null;
   @Column({ type: 'timestamptz', nullable: true }) handedOffAt!: Date | null;
+  /** The team whose queue it is in (and whose routing assigns it); null for none. */
+  @Column({ type: 'uuid', nullable: true }) teamId!: string | null;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt!: Date;
 }

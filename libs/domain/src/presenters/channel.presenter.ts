@@ -10,6 +10,7 @@ export const toChannelView = (channel: Channel, webhookUrl: string): ChannelView
   external_id: channel.externalId,
   webhook_url: webhookUrl,
   retention_days: channel.retentionDays,
+  team_id: channel.teamId,
   ...(channel.type === 'web' && channel.settings ? { web: channel.settings } : {}),
   created_at: channel.createdAt.toISOString(),
   updated_at: channel.updatedAt.toISOString(),

@@ -1,6 +1,6 @@
 import type { ConversationSlaView, SlaTimer } from '@parley/contract/business-hours';
 import type { ChannelType } from '@parley/contract/channel-types';
-import type { ConversationStatus, ConversationView } from '@parley/contract/views';
+import type { ConversationStatus, ConversationView, LabelRef } from '@parley/contract/views';
 import { divarPostUrl } from '@parley/platforms/divar/divar.session';
 
 /** One row of the inbox query (snake_case straight from SQL). */
@@ -27,6 +27,9 @@ export interface ConversationRow {
   /** The bot handling it (its API key) and the key's name; null when people have it. */
   bot_id: string | null;
   bot_name: string | null;
+  labels: LabelRef[];
+  team_id: string | null;
+  team_name: string | null;
   unread_count: number;
   /** SLA columns; absent where a row was built without them. */
   sla_first_response_due_at?: Date | null;
@@ -70,6 +73,8 @@ export const toConversationView = (row: ConversationRow, withUnread = true): Con
   last_customer_message_at: row.last_customer_message_at?.toISOString() ?? null,
   ad: row.ad?.post_token ? { post_token: row.ad.post_token, url: divarPostUrl(row.ad.post_token) } : null,
   ...(withUnread ? { unread_count: Number(row.unread_count) } : {}),
+  labels: row.labels ?? [],
+  team: row.team_id ? { id: row.team_id, name: row.team_name ?? '' } : null,
   created_at: row.created_at.toISOString(),
   updated_at: row.updated_at.toISOString(),
   ...('sla_breached' in row ? { sla: slaOf(row) } : {}),

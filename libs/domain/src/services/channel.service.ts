@@ -27,6 +27,8 @@ export interface ChannelChanges extends WebSettingsInput {
   retention_days?: unknown;
   bot_token?: string;
   access_token?: string;
+  /** The team its new conversations go to; null for none. */
+  team_id?: string | null;
 }
 
 /** Telegram's `secret_token` allows 1-256 of A-Za-z0-9_-: base64url of 32 random bytes fits. */
@@ -148,6 +150,16 @@ export class ChannelService {
     const channel = await this.find(workspaceId, id);
     if (changes.name !== undefined) channel.name = changes.name.trim();
     if (changes.retention_days !== undefined) channel.retentionDays = retentionDays(changes.retention_days);
+    if (changes.team_id !== undefined) {
+      if (changes.team_id !== null) {
+        const [team]: unknown[] = await this.db.query(`SELECT 1 FROM team WHERE workspace_id = $1 AND id = $2`, [
+          workspaceId,
+          changes.team_id,
+        ]);
+        if (!team) throw notFound('team');
+      }
+      channel.teamId = changes.team_id;
+    }
     const webChanges = pickWebSettings(changes);
     if (Object.keys(webChanges).length) {
       if (channel.type !== 'web')

@@ -10,6 +10,10 @@ export const INBOX_SELECT = `
          ct.id AS contact_id, ct.name AS contact_name, ct.username AS contact_username,
          ct.avatar_url AS contact_avatar_url,
          a.id AS assignee_id, a.name AS assignee_name, bk.id AS bot_id, bk.name AS bot_name,
+         coalesce((SELECT json_agg(json_build_object('id', l.id, 'name', l.name, 'color', l.color) ORDER BY lower(l.name))
+                     FROM conversation_label cl JOIN label l ON l.id = cl.label_id
+                    WHERE cl.conversation_id = c.id), '[]'::json) AS labels,
+         t.id AS team_id, t.name AS team_name,
          (SELECT count(*) FROM message m
            WHERE m.conversation_id = c.id AND m.type = 'customer' AND m.deleted_at IS NULL
              AND m.seq > coalesce((SELECT r.last_read_seq FROM conversation_read r
@@ -19,6 +23,7 @@ export const INBOX_SELECT = `
     JOIN contact ct ON ct.id = c.contact_id
     LEFT JOIN agent a ON a.id = c.assignee_id
     LEFT JOIN api_key bk ON bk.id = c.bot_api_key_id
+    LEFT JOIN team t ON t.id = c.team_id
    WHERE c.workspace_id = $1`;
 
 /** Conversations as every agent sees them (no unread count), many at once; InboundMessageService reads the same. */
@@ -29,10 +34,15 @@ export const SHARED_VIEW_SELECT = `
          ch.id AS channel_id, ch.type AS channel_type, ch.name AS channel_name,
          ct.id AS contact_id, ct.name AS contact_name, ct.username AS contact_username,
          ct.avatar_url AS contact_avatar_url, a.id AS assignee_id, a.name AS assignee_name,
-         bk.id AS bot_id, bk.name AS bot_name, 0 AS unread_count
+         bk.id AS bot_id, bk.name AS bot_name,
+         coalesce((SELECT json_agg(json_build_object('id', l.id, 'name', l.name, 'color', l.color) ORDER BY lower(l.name))
+                     FROM conversation_label cl JOIN label l ON l.id = cl.label_id
+                    WHERE cl.conversation_id = c.id), '[]'::json) AS labels,
+         t.id AS team_id, t.name AS team_name, 0 AS unread_count
     FROM conversation c
     JOIN channel ch ON ch.id = c.channel_id
     JOIN contact ct ON ct.id = c.contact_id
     LEFT JOIN agent a ON a.id = c.assignee_id
     LEFT JOIN api_key bk ON bk.id = c.bot_api_key_id
+    LEFT JOIN team t ON t.id = c.team_id
    WHERE c.workspace_id = $1 AND c.id = ANY($2::uuid[])`;

@@ -22,6 +22,10 @@ export interface ConversationFilter {
   handledBy?: 'bot' | 'people';
   /** Matches the contact's name or username. */
   q?: string;
+  /** Only conversations carrying this label. */
+  labelId?: string;
+  /** A team id, or 'none' for conversations in no team. */
+  teamId?: string;
   cursor?: string;
   limit?: number;
 }
@@ -57,6 +61,12 @@ export class ConversationService {
     if (filter.channelId) where.push(`c.channel_id = ${param(filter.channelId)}`);
     if (filter.handledBy === 'bot') where.push('c.bot_api_key_id IS NOT NULL');
     else if (filter.handledBy === 'people') where.push('c.bot_api_key_id IS NULL');
+    if (filter.labelId)
+      where.push(
+        `EXISTS (SELECT 1 FROM conversation_label fl WHERE fl.conversation_id = c.id AND fl.label_id = ${param(filter.labelId)})`,
+      );
+    if (filter.teamId === 'none') where.push('c.team_id IS NULL');
+    else if (filter.teamId) where.push(`c.team_id = ${param(filter.teamId)}`);
     if (filter.q) {
       const like = param(`%${filter.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
       where.push(`(ct.name ILIKE ${like} OR ct.username ILIKE ${like})`);
@@ -132,22 +142,50 @@ export class ConversationService {
   }
 
   /**
-   * Assigns to an active agent of the workspace; an open conversation becomes support_active. A bot
-   * handling it stops: people have taken it (BotHandoffService).
+   * Assigns to an active agent of the workspace and/or a team of it; an open conversation given an
+   * agent becomes support_active, and a bot handling it stops: people have taken it
+   * (BotHandoffService). A team alone moves it to that team's queue: an assignee who is not in the
+   * team is taken off, and the team's routing (RoutingService) picks a member. `team_id: null`
+   * takes it out of any team.
    */
-  async assign(workspaceId: string, actor: AuthAgent, id: string, assigneeId: string) {
-    const assignee = await this.agents.findActive(workspaceId, assigneeId);
-    if (!assignee) throw new AppError('assignee_not_found', 404);
+  async assign(
+    workspaceId: string,
+    actor: AuthAgent,
+    id: string,
+    target: { agentId?: string; teamId?: string | null },
+  ) {
+    if (!target.agentId && target.teamId === undefined) throw new AppError('team_assignment_empty', 400);
+    const assignee = target.agentId ? await this.agents.findActive(workspaceId, target.agentId) : null;
+    if (target.agentId && !assignee) throw new AppError('assignee_not_found', 404);
+    let members: Set<string> | null = null;
+    if (target.teamId) {
+      const rows: { agent_id: string | null }[] = await this.db.query(
+        `SELECT m.agent_id FROM team t LEFT JOIN team_member m ON m.team_id = t.id
+          WHERE t.workspace_id = $1 AND t.id = $2`,
+        [workspaceId, target.teamId],
+      );
+      if (!rows.length) throw notFound('team');
+      members = new Set(rows.flatMap((r) => (r.agent_id ? [r.agent_id] : [])));
+    }
+    const changes: ConversationChange[] = [];
+    if (assignee) changes.push('assignee');
+    if (target.teamId !== undefined) changes.push('team');
     return this.change(
       workspaceId,
       actor,
       id,
-      ['assignee'],
+      changes,
       (conversation) => {
-        conversation.assigneeId = assignee.id;
-        if (conversation.status === 'open') conversation.status = 'support_active';
+        if (target.teamId !== undefined) conversation.teamId = target.teamId;
+        if (assignee) {
+          conversation.assigneeId = assignee.id;
+          if (conversation.status === 'open') conversation.status = 'support_active';
+        } else if (members && conversation.assigneeId && !members.has(conversation.assigneeId)) {
+          conversation.assigneeId = null;
+          changes.push('assignee');
+        }
       },
-      true,
+      Boolean(assignee),
     );
   }
 

@@ -631,8 +631,9 @@ export class InboundMessageService {
       const fresh = senders.filter((s) => created.includes(conversationOf.get(contactKey(s))!));
       await manager.query(
         `INSERT INTO conversation (id, workspace_id, channel_id, contact_id, status, last_message_at,
-                                   last_message_preview, last_customer_message_at, ad, bot_api_key_id)
-         SELECT id, $1, channel_id, contact_id, 'open', at, preview, at, ad, ${CHANNEL_BOT('n.channel_id')}
+                                   last_message_preview, last_customer_message_at, ad, bot_api_key_id, team_id)
+         SELECT id, $1, channel_id, contact_id, 'open', at, preview, at, ad, ${CHANNEL_BOT('n.channel_id')},
+                (SELECT tc.team_id FROM channel tc WHERE tc.id = n.channel_id)
            FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::text[], $7::jsonb[])
              AS n(id, channel_id, contact_id, at, preview, ad)`,
         [

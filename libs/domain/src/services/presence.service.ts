@@ -15,7 +15,7 @@ export interface PresenceAgent {
 }
 
 // presence:online holds "<workspace>:<agent>" for every agent announced online.
-const ONLINE = 'presence:online';
+export const ONLINE = 'presence:online';
 
 /** What agents see of one another: online, away by choice, or offline since. */
 export function presenceView(agent: Agent, online: boolean): PresenceView {
