@@ -38,6 +38,7 @@ import { OAuthController } from './controllers/oauth.controller';
 import { OperatorSecurityController } from './controllers/operator-security.controller';
 import { PlatformsController } from './controllers/platforms.controller';
 import { WebhooksController } from './controllers/webhooks.controller';
+import { SearchController } from './controllers/search.controller';
 import { ChatGateway } from './gateway/chat.gateway';
 import { HandshakeService } from './gateway/handshake.service';
 import { ConversationsGateway, NotificationsGateway } from './gateway/list.gateways';
@@ -99,6 +100,7 @@ export class ApiModule implements NestModule {
         BotsController,
         WidgetController,
         VisitorBlockController,
+        SearchController,
       ],
       providers: [
         JwtStrategy,

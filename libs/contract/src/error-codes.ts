@@ -86,6 +86,10 @@ export const ERROR_CODES = [
   'visitor_blocked',
   'invalid_email',
   'internal_error',
+  'search_query_invalid',
+  'search_query_too_long',
+  'view_limit_reached',
+  'view_share_admin_only',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -49,6 +49,8 @@ import { OAuthInstallationService } from './oauth/oauth-installation.service';
 import { OAuthTokenService } from './oauth/oauth-token.service';
 import { WebhookService } from './webhooks/webhook.service';
 import { WebhookUrlPolicy } from './webhooks/webhook-url.policy';
+import { SavedViewService } from './search/saved-view.service';
+import { SearchService } from './search/search.service';
 
 const SERVICES = [
   AgentService,
@@ -97,6 +99,8 @@ const SERVICES = [
   ConnectionSlots,
   OutboundQueue,
   PlatformRegistry,
+  SearchService,
+  SavedViewService,
 ];
 
 /** The conversation domain: no HTTP, no WebSocket, no platform. */

@@ -92,4 +92,8 @@ export const ar: Record<ErrorCode, string> = {
   visitor_blocked: 'هذه المحادثة غير متاحة لك.',
   invalid_email: 'هذا ليس عنوان بريد إلكتروني صالحًا.',
   internal_error: 'حدث خطأ من جهتنا.',
+  search_query_invalid: 'اكتب كلمة أو رقمًا واحدًا على الأقل للبحث.',
+  search_query_too_long: 'يمكن أن يتكوّن البحث من {max} حرفًا على الأكثر.',
+  view_limit_reached: 'يمكنك الاحتفاظ بـ {max} عرضًا محفوظًا على الأكثر؛ احذف واحدًا أولًا.',
+  view_share_admin_only: 'لا يمكن إلا للمسؤول مشاركة عرض مع مساحة العمل بأكملها.',
 };

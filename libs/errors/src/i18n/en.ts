@@ -94,4 +94,8 @@ export const en: Record<ErrorCode, string> = {
   visitor_blocked: 'This chat is not available to you.',
   invalid_email: 'This is not a valid e-mail address.',
   internal_error: 'Something went wrong on our side.',
+  search_query_invalid: 'Type at least one word or number to search for.',
+  search_query_too_long: 'A search may be at most {max} characters long.',
+  view_limit_reached: 'You can keep at most {max} saved views; delete one first.',
+  view_share_admin_only: 'Only an admin can share a view with the whole workspace.',
 };

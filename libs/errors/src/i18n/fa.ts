@@ -92,4 +92,8 @@ export const fa: Record<ErrorCode, string> = {
   visitor_blocked: 'این گفتگو برای شما در دسترس نیست.',
   invalid_email: 'این نشانی ایمیل معتبر نیست.',
   internal_error: 'مشکلی در سمت ما پیش آمد.',
+  search_query_invalid: 'دست‌کم یک واژه یا عدد برای جستجو بنویسید.',
+  search_query_too_long: 'متن جستجو حداکثر می‌تواند {max} نویسه باشد.',
+  view_limit_reached: 'حداکثر {max} نمای ذخیره‌شده می‌توانید داشته باشید؛ نخست یکی را حذف کنید.',
+  view_share_admin_only: 'فقط مدیر می‌تواند نمایی را با همهٔ فضای کاری به اشتراک بگذارد.',
 };
