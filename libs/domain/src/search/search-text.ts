@@ -94,7 +94,7 @@ export const isPlainQuery = (query: string): boolean =>
   !/["]/.test(query) &&
   !query.split(/\s+/).some((word) => word.startsWith('-') || word.toLowerCase() === 'or');
 
-const WORD = /[\p{L}\p{N}\p{M}_]+/gu;
+const WORD = /[\p{L}\p{N}\p{M}]+/gu;
 
 /** The words to highlight for a query: every searched word (not those after `-`), normalised. */
 export function queryTerms(query: string): QueryTerms {
