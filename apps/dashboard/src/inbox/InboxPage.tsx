@@ -8,6 +8,7 @@ import { number, shortTime } from '../ui/format';
 import { useLive, type ListFrame } from '../ui/live';
 import { ChannelIcon } from './ChannelIcon';
 import { ConversationView } from './ConversationView';
+import { SavedViews } from '../search/SavedViews';
 import { mergeReload, newestFirst } from './list-state';
 
 type Scope = 'mine' | 'unassigned' | 'bot' | 'all';
@@ -29,7 +30,13 @@ function matches(c: Conversation, scope: Scope, status: string, q: string, me: s
 }
 
 /** The inbox: filters, search and a list kept live by `/ws/conversations/`; the open conversation beside it. */
-export function InboxPage({ conversationId }: { conversationId: string | null }) {
+export function InboxPage({
+  conversationId,
+  focusMessageId = null,
+}: {
+  conversationId: string | null;
+  focusMessageId?: string | null;
+}) {
   const { t } = useTranslation();
   const live = useLive();
   const me = live.session.agent.id;
@@ -166,6 +173,7 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
             />
           </div>
         </div>
+        <SavedViews />
         {items === null ? (
           <p className="muted center">{t('common.loading')}</p>
         ) : items.length === 0 ? (
@@ -229,7 +237,11 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
         )}
       </aside>
       {conversationId ? (
-        <ConversationView key={conversationId} conversationId={conversationId} />
+        <ConversationView
+          key={conversationId}
+          conversationId={conversationId}
+          focusMessageId={focusMessageId}
+        />
       ) : (
         <section className="conversation empty">
           <p className="muted">{t('inbox.pick')}</p>

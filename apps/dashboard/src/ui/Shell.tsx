@@ -11,6 +11,8 @@ import { WebhooksPage } from '../admin/WebhooksPage';
 import { api } from '../api/http';
 import { session, type StoredSession } from '../api/session';
 import { InboxPage } from '../inbox/InboxPage';
+import { SearchPage } from '../search/SearchPage';
+import { TopSearch } from '../search/TopSearch';
 import { AccountPage } from './AccountPage';
 import { ConsentPage } from './ConsentPage';
 import { useReconnecting } from './connection';
@@ -92,7 +94,15 @@ export function Shell({ current }: { current: StoredSession }) {
     page = <ConsentPage query={route.split('?')[1] ?? ''} />;
   else if (isOperator && section === 'instance') page = <InstancePage />;
   else if (section === 'account') page = <AccountPage />;
-  else page = <InboxPage conversationId={section === 'inbox' ? (id ?? null) : null} />;
+  else if (section === 'search') page = <SearchPage query={route.split('?')[1] ?? ''} />;
+  else
+    page = (
+      <InboxPage
+        conversationId={section === 'inbox' ? (id ?? null) : null}
+        // A search result opens its conversation at the message found: `#/inbox/<id>?message=<id>`.
+        focusMessageId={new URLSearchParams(route.split('?')[1] ?? '').get('message')}
+      />
+    );
 
   return (
     <LiveProvider session={current}>
@@ -113,6 +123,7 @@ export function Shell({ current }: { current: StoredSession }) {
               </a>
             ))}
           </nav>
+          <TopSearch />
           <div className="topbar-end">
             <span className="who" dir="auto" title={current.agent.email}>
               {current.agent.name} · <span dir="auto">{current.workspace.name}</span>
