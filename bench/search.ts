@@ -321,7 +321,7 @@ async function main() {
       rows.push([
         question.label,
         `${ftsCount} / ${likeCount}`,
-        hits,
+        String(hits),
         p.p50,
         p95(parley),
         p.p99,
@@ -332,7 +332,7 @@ async function main() {
     }
     printTable(
       `Queries, ${RUNS} runs each (ms; Parley = GET /api/v1/search over HTTP, 25 per page; ILIKE = SQL only)`,
-      ['matches fts/ilike', 'page', 'Parley p50', 'p95', 'p99', 'ILIKE p50', 'p95', 'p99'],
+      ['matches fts/ilike', 'hits on page', 'Parley p50', 'p95', 'p99', 'ILIKE p50', 'p95', 'p99'],
       rows,
       [3, 6],
     );
