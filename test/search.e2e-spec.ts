@@ -282,6 +282,28 @@ describe('search', () => {
     expect((await a.http.get(path({ q: word, cursor: 'not-a-cursor' }))).body.code).toBe('invalid_cursor');
   });
 
+  it('a word on thousands of messages is paged newest first like a rare one', async () => {
+    const word = tag();
+    const first = await writes(`${word} seed`);
+    // 2,500 more in the same conversation, straight in Postgres (the factories would take minutes).
+    await api.db.query(
+      `INSERT INTO message (workspace_id, conversation_id, channel_id, seq, type, content, status, created_at)
+       SELECT workspace_id, conversation_id, channel_id, 10000000 + g, 'customer', $2 || ' number ' || g, 'sent',
+              now() - g * interval '1 minute'
+         FROM message, generate_series(1, 2500) g WHERE id = $1`,
+      [first.id, word],
+    );
+    const expected: { id: string }[] = await api.db.query(
+      `SELECT id FROM message WHERE workspace_id = $1 AND content LIKE $2 ORDER BY created_at DESC, id DESC LIMIT 60`,
+      [a.workspaceId, `${word}%`],
+    );
+    const one = await search(a, { q: word, limit: '30' });
+    const two = await search(a, { q: word, limit: '30', cursor: one.next_cursor! });
+    expect([...one.messages, ...two.messages].map((hit) => hit.message.id)).toEqual(
+      expected.map((row) => row.id),
+    );
+  });
+
   it('never finds a deleted, edited-away or erased message', async () => {
     const word = tag();
     const kept = await writes(`${word} kept`);
