@@ -43,6 +43,7 @@ import { PlatformsController } from './controllers/platforms.controller';
 import { WebhooksController } from './controllers/webhooks.controller';
 import { BusinessHoursController } from './controllers/business-hours.controller';
 import { ReportsController } from './controllers/reports.controller';
+import { SearchController } from './controllers/search.controller';
 import { ChatGateway } from './gateway/chat.gateway';
 import { HandshakeService } from './gateway/handshake.service';
 import { ConversationsGateway, NotificationsGateway } from './gateway/list.gateways';
@@ -109,6 +110,7 @@ export class ApiModule implements NestModule {
         LabelsController,
         CannedResponsesController,
         TeamsController,
+        SearchController,
       ],
       providers: [
         JwtStrategy,

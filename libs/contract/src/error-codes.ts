@@ -100,6 +100,10 @@ export const ERROR_CODES = [
   'team_assignment_empty',
   'bulk_conversations_not_found',
   'bulk_action_invalid',
+  'search_query_invalid',
+  'search_query_too_long',
+  'view_limit_reached',
+  'view_share_admin_only',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

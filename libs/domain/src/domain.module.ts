@@ -59,6 +59,8 @@ import { LabelService } from './services/label.service';
 import { TeamService } from './services/team.service';
 import { CannedResponseService } from './services/canned-response.service';
 import { ConversationBulkService } from './services/conversation-bulk.service';
+import { SavedViewService } from './search/saved-view.service';
+import { SearchService } from './search/search.service';
 
 const SERVICES = [
   AgentService,
@@ -117,6 +119,8 @@ const SERVICES = [
   TeamService,
   CannedResponseService,
   ConversationBulkService,
+  SearchService,
+  SavedViewService,
 ];
 
 /** The conversation domain: no HTTP, no WebSocket, no platform. */

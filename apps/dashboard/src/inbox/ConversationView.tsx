@@ -71,8 +71,18 @@ function TeamPresence({ exclude }: { exclude: string }) {
   );
 }
 
+/** How many older pages a search result's conversation loads, at most, to reach the message found. */
+const FOCUS_PAGES = 40;
+
 /** One conversation, live on `/ws/chat/{id}/`: history, replies, ticks, typing, reactions, status and assignment. */
-export function ConversationView({ conversationId }: { conversationId: string }) {
+export function ConversationView({
+  conversationId,
+  focusMessageId = null,
+}: {
+  conversationId: string;
+  /** A message to show (a search result): older pages load until it is there, then it is scrolled to. */
+  focusMessageId?: string | null;
+}) {
   const { t } = useTranslation();
   const live = useLive();
   const me = live.session.agent;
@@ -177,6 +187,24 @@ export function ConversationView({ conversationId }: { conversationId: string })
       setLoadingOlder(false);
     }
   };
+
+  // Pages back (a bounded number of times) until the message searched for is loaded, then shows it.
+  const focused = useRef<string | null>(null);
+  const focusPages = useRef(0);
+  useEffect(() => {
+    if (!focusMessageId || focused.current === focusMessageId || !messages.length) return;
+    if (byId.has(focusMessageId)) {
+      const element = scroller.current?.querySelector(`[data-id="${CSS.escape(focusMessageId)}"]`);
+      if (!element) return;
+      focused.current = focusMessageId;
+      stickToBottom.current = false;
+      element.setAttribute('data-focused', 'true');
+      element.scrollIntoView({ block: 'center' });
+    } else if (state.hasOlder && !loadingOlder && focusPages.current < FOCUS_PAGES) {
+      focusPages.current += 1;
+      void loadOlder();
+    }
+  });
 
   const send = (content: string, isNote: boolean, quoted: string | null = replyTo?.id ?? null) => {
     setError(null);

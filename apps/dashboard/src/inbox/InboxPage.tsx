@@ -12,6 +12,7 @@ import { CANNED_SHORTCUT_EVENT } from './Composer';
 import { ConversationView } from './ConversationView';
 import { KeyboardHelp } from './KeyboardHelp';
 import { LabelChips, useLabels } from './Labels';
+import { SavedViews } from '../search/SavedViews';
 import { mergeReload, newestFirst } from './list-state';
 import { navigate } from '../ui/hooks';
 import type { BulkRequest, BulkResult } from '@parley/contract/bulk-actions';
@@ -37,7 +38,13 @@ function matches(c: Conversation, scope: Scope, status: string, q: string, me: s
 }
 
 /** The inbox: filters, search and a list kept live by `/ws/conversations/`; the open conversation beside it. */
-export function InboxPage({ conversationId }: { conversationId: string | null }) {
+export function InboxPage({
+  conversationId,
+  focusMessageId = null,
+}: {
+  conversationId: string | null;
+  focusMessageId?: string | null;
+}) {
   const { t } = useTranslation();
   const live = useLive();
   const me = live.session.agent.id;
@@ -320,6 +327,7 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
             )}
           </div>
         )}
+        <SavedViews />
         {items === null ? (
           <p className="muted center">{t('common.loading')}</p>
         ) : items.length === 0 ? (
@@ -400,7 +408,11 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
       </aside>
       {help && <KeyboardHelp onClose={() => setHelp(false)} />}
       {conversationId ? (
-        <ConversationView key={conversationId} conversationId={conversationId} />
+        <ConversationView
+          key={conversationId}
+          conversationId={conversationId}
+          focusMessageId={focusMessageId}
+        />
       ) : (
         <section className="conversation empty">
           <p className="muted">{t('inbox.pick')}</p>

@@ -16,6 +16,8 @@ import { session, type StoredSession } from '../api/session';
 import { InboxPage } from '../inbox/InboxPage';
 import { HoursPage } from '../reports/HoursPage';
 import { ReportsPage } from '../reports/ReportsPage';
+import { SearchPage } from '../search/SearchPage';
+import { TopSearch } from '../search/TopSearch';
 import { AccountPage } from './AccountPage';
 import { ConsentPage } from './ConsentPage';
 import { useReconnecting } from './connection';
@@ -107,7 +109,15 @@ export function Shell({ current }: { current: StoredSession }) {
     page = <ConsentPage query={route.split('?')[1] ?? ''} />;
   else if (isOperator && section === 'instance') page = <InstancePage />;
   else if (section === 'account') page = <AccountPage />;
-  else page = <InboxPage conversationId={section === 'inbox' ? (id ?? null) : null} />;
+  else if (section === 'search') page = <SearchPage query={route.split('?')[1] ?? ''} />;
+  else
+    page = (
+      <InboxPage
+        conversationId={section === 'inbox' ? (id ?? null) : null}
+        // A search result opens its conversation at the message found: `#/inbox/<id>?message=<id>`.
+        focusMessageId={new URLSearchParams(route.split('?')[1] ?? '').get('message')}
+      />
+    );
 
   return (
     <LiveProvider session={current}>
@@ -128,6 +138,7 @@ export function Shell({ current }: { current: StoredSession }) {
               </a>
             ))}
           </nav>
+          <TopSearch />
           <div className="topbar-end">
             <span className="who" dir="auto" title={current.agent.email}>
               {current.agent.name} · <span dir="auto">{current.workspace.name}</span>

@@ -107,4 +107,8 @@ export const ar: Record<ErrorCode, string> = {
   team_assignment_empty: 'حدّد agent_id أو team_id أو كليهما.',
   bulk_conversations_not_found: 'لم يُعثر على {count} من المحادثات؛ لم يتغير شيء.',
   bulk_action_invalid: 'يتطلب الإجراء الجماعي {action} الحقل {field}.',
+  search_query_invalid: 'اكتب كلمة أو رقمًا واحدًا على الأقل للبحث.',
+  search_query_too_long: 'يمكن أن يتكوّن البحث من {max} حرفًا على الأكثر.',
+  view_limit_reached: 'يمكنك الاحتفاظ بـ {max} عرضًا محفوظًا على الأكثر؛ احذف واحدًا أولًا.',
+  view_share_admin_only: 'لا يمكن إلا للمسؤول مشاركة عرض مع مساحة العمل بأكملها.',
 };

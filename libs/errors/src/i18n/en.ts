@@ -109,4 +109,8 @@ export const en: Record<ErrorCode, string> = {
   team_assignment_empty: 'Name an agent_id, a team_id, or both.',
   bulk_conversations_not_found: '{count} of the conversations were not found; nothing was changed.',
   bulk_action_invalid: 'The bulk action {action} needs {field}.',
+  search_query_invalid: 'Type at least one word or number to search for.',
+  search_query_too_long: 'A search may be at most {max} characters long.',
+  view_limit_reached: 'You can keep at most {max} saved views; delete one first.',
+  view_share_admin_only: 'Only an admin can share a view with the whole workspace.',
 };

@@ -107,4 +107,8 @@ export const fa: Record<ErrorCode, string> = {
   team_assignment_empty: 'agent_id یا team_id یا هر دو را بدهید.',
   bulk_conversations_not_found: '{count} گفتگو از این فهرست پیدا نشد؛ چیزی تغییر نکرد.',
   bulk_action_invalid: 'کار گروهی {action} به {field} نیاز دارد.',
+  search_query_invalid: 'دست‌کم یک واژه یا عدد برای جستجو بنویسید.',
+  search_query_too_long: 'متن جستجو حداکثر می‌تواند {max} نویسه باشد.',
+  view_limit_reached: 'حداکثر {max} نمای ذخیره‌شده می‌توانید داشته باشید؛ نخست یکی را حذف کنید.',
+  view_share_admin_only: 'فقط مدیر می‌تواند نمایی را با همهٔ فضای کاری به اشتراک بگذارد.',
 };
