@@ -21,6 +21,8 @@ import { AgentsController } from './controllers/agents.controller';
 import { ApiKeysController } from './controllers/api-keys.controller';
 import { AppActionsController } from './controllers/app-actions.controller';
 import { BotsController } from './controllers/bots.controller';
+import { CallsController } from './controllers/calls.controller';
+import { CallRingSweeper } from '@parley/domain/calls/call-ring.sweeper';
 import { AttachmentsController } from './controllers/attachments.controller';
 import { AuthController } from './controllers/auth.controller';
 import { ChannelOAuthController } from './controllers/channel-oauth.controller';
@@ -99,6 +101,7 @@ export class ApiModule implements NestModule {
         BotsController,
         WidgetController,
         VisitorBlockController,
+        CallsController,
       ],
       providers: [
         JwtStrategy,
@@ -123,6 +126,7 @@ export class ApiModule implements NestModule {
           useFactory: claimedWorkspace,
           inject: [TokenService, AuthService, ApiKeyService, OAuthTokenService],
         },
+        CallRingSweeper,
         { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
       ],

@@ -3,6 +3,7 @@
  * against its socket's union at the edge, and the dashboard types what it sends with it.
  */
 import { z } from 'zod';
+import { callSignalFrame } from './calls';
 import type { SocketKind } from './sockets';
 
 /**
@@ -51,7 +52,8 @@ export const CLIENT_FRAMES = {
     ping,
   ]),
   conversations: z.discriminatedUnion('type', [auth, ping]),
-  notifications: z.discriminatedUnion('type', [auth, ping]),
+  /** `call_signal` (libs/contract/src/calls.ts): WebRTC signalling of a call the agent is a party of. */
+  notifications: z.discriminatedUnion('type', [auth, ping, callSignalFrame]),
   /** The web chat widget's visitor (libs/contract/src/widget.ts `VisitorClientFrame`). */
   visitor: z.discriminatedUnion('type', [
     frame('chat_message', {

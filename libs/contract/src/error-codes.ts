@@ -85,6 +85,13 @@ export const ERROR_CODES = [
   'visitor_token_invalid',
   'visitor_blocked',
   'invalid_email',
+  'call_target_required',
+  'call_self',
+  'call_no_callee',
+  'call_caller_busy',
+  'call_not_ringing',
+  'call_not_active',
+  'call_link_invalid',
   'internal_error',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

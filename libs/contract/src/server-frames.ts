@@ -2,6 +2,7 @@
  * Server → client frames, one union per socket kind. Each frame type is defined once; a frame of
  * a stored event carries its `seq` (the cursor a reconnecting client resumes from with `?since=`).
  */
+import type { CallServerFrame, CallView } from './calls';
 import type { ChannelStatus } from './channel-types';
 import type { ErrorCode } from './error-codes';
 import type { SocketKind } from './sockets';
@@ -140,7 +141,9 @@ export type Notification =
       status: ChannelStatus;
       reason: string | null;
     }
-  | { kind: 'webhook_paused'; webhook_id: string; url: string; reason: string };
+  | { kind: 'webhook_paused'; webhook_id: string; url: string; reason: string }
+  /** A call to this agent rang out unanswered. */
+  | { kind: 'missed_call'; call: CallView };
 
 export type NotificationKind = Notification['kind'];
 
@@ -186,7 +189,7 @@ export type ChatServerFrame =
 export type ConversationsServerFrame =
   ReadyFrame | ConversationCreatedFrame | ConversationUpdatedFrame | UserPresenceFrame | AnswerFrame;
 
-export type NotificationsServerFrame = ReadyFrame | NotificationFrame | AnswerFrame;
+export type NotificationsServerFrame = ReadyFrame | NotificationFrame | CallServerFrame | AnswerFrame;
 
 export interface ServerFrames {
   chat: ChatServerFrame;

@@ -15,6 +15,10 @@ import { ConnectionSlots } from '@parley/security/connection-slots';
 import { AppActionService } from './apps/app-action.service';
 import { AppCardService } from './apps/app-card.service';
 import { AgentService } from './services/agent.service';
+import { CallHistoryService } from './calls/call-history.service';
+import { CallSignalService } from './calls/call-signal.service';
+import { CallStartService } from './calls/call-start.service';
+import { CallStateService } from './calls/call-state.service';
 import { BotHandoffService } from './services/bot-handoff.service';
 import { BotService } from './services/bot.service';
 import { ApiKeyService } from './services/api-key.service';
@@ -97,6 +101,10 @@ const SERVICES = [
   ConnectionSlots,
   OutboundQueue,
   PlatformRegistry,
+  CallStateService,
+  CallStartService,
+  CallHistoryService,
+  CallSignalService,
 ];
 
 /** The conversation domain: no HTTP, no WebSocket, no platform. */

@@ -91,5 +91,12 @@ export const ar: Record<ErrorCode, string> = {
   visitor_token_invalid: 'جلسة المحادثة هذه لم تعد صالحة؛ ابدأ جلسة جديدة.',
   visitor_blocked: 'هذه المحادثة غير متاحة لك.',
   invalid_email: 'هذا ليس عنوان بريد إلكتروني صالحًا.',
+  call_target_required: 'حدّد من تريد الاتصال به: agent_id أو conversation_id.',
+  call_self: 'لا يمكنك الاتصال بنفسك.',
+  call_no_callee: 'لم تُسند هذه المحادثة إلى موظف آخر للاتصال به.',
+  call_caller_busy: 'أنت في مكالمة بالفعل.',
+  call_not_ringing: 'لم تعد هذه المكالمة ترنّ.',
+  call_not_active: 'هذه المكالمة ليست جارية.',
+  call_link_invalid: 'رابط المكالمة هذا غير صالح أو انتهت صلاحيته.',
   internal_error: 'حدث خطأ من جهتنا.',
 };

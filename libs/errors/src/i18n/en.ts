@@ -93,5 +93,12 @@ export const en: Record<ErrorCode, string> = {
   visitor_token_invalid: 'This chat session is not valid any more; start a new one.',
   visitor_blocked: 'This chat is not available to you.',
   invalid_email: 'This is not a valid e-mail address.',
+  call_target_required: 'Name whom to call: agent_id or conversation_id.',
+  call_self: 'You cannot call yourself.',
+  call_no_callee: 'This conversation has no other agent assigned to call.',
+  call_caller_busy: 'You are already in a call.',
+  call_not_ringing: 'This call is no longer ringing.',
+  call_not_active: 'This call is not in progress.',
+  call_link_invalid: 'This call link is invalid or has expired.',
   internal_error: 'Something went wrong on our side.',
 };

@@ -91,5 +91,12 @@ export const fa: Record<ErrorCode, string> = {
   visitor_token_invalid: 'این نشست گفتگو دیگر معتبر نیست؛ نشست تازه‌ای آغاز کنید.',
   visitor_blocked: 'این گفتگو برای شما در دسترس نیست.',
   invalid_email: 'این نشانی ایمیل معتبر نیست.',
+  call_target_required: 'مشخص کنید با چه کسی تماس گرفته شود: agent_id یا conversation_id.',
+  call_self: 'نمی‌توانید با خودتان تماس بگیرید.',
+  call_no_callee: 'این گفتگو به همکار دیگری سپرده نشده که با او تماس بگیرید.',
+  call_caller_busy: 'شما هم‌اکنون در یک تماس هستید.',
+  call_not_ringing: 'این تماس دیگر در حال زنگ خوردن نیست.',
+  call_not_active: 'این تماس در جریان نیست.',
+  call_link_invalid: 'این پیوند تماس نامعتبر است یا منقضی شده.',
   internal_error: 'مشکلی در سمت ما پیش آمد.',
 };
