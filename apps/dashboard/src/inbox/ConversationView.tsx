@@ -15,6 +15,7 @@ import { navigate, useLiveSocket, useTick, useVisible } from '../ui/hooks';
 import { presenceOf, useLive } from '../ui/live';
 import { AppActionsMenu, AppPanel, OpenApp } from './AppActions';
 import { chatReducer, emptyChat, ordered, RECENT_PAGE } from './chat-state';
+import { calls } from '../calls/call-store';
 import { ChannelIcon } from './ChannelIcon';
 import { Composer } from './Composer';
 import { MessageBubble } from './MessageBubble';
@@ -302,6 +303,17 @@ export function ConversationView({ conversationId }: { conversationId: string })
                   ))}
               </select>
             </label>
+            {conversation.assignee && conversation.assignee.id !== me.id && (
+              <button
+                type="button"
+                data-testid="call-assignee"
+                onClick={() =>
+                  void calls.place({ conversation_id: conversationId }, conversation.assignee?.name ?? '')
+                }
+              >
+                {t('calls.callAssignee', { name: conversation.assignee.name })}
+              </button>
+            )}
             <AppActionsMenu conversationId={conversationId} onOpen={setOpenApp} />
           </>
         )}

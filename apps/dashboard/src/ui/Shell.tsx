@@ -10,6 +10,8 @@ import { SecurityPage } from '../admin/SecurityPage';
 import { WebhooksPage } from '../admin/WebhooksPage';
 import { api } from '../api/http';
 import { session, type StoredSession } from '../api/session';
+import { CallCenter } from '../calls/CallCenter';
+import { CallsPage } from '../calls/CallsPage';
 import { InboxPage } from '../inbox/InboxPage';
 import { AccountPage } from './AccountPage';
 import { ConsentPage } from './ConsentPage';
@@ -77,6 +79,7 @@ export function Shell({ current }: { current: StoredSession }) {
       : []),
     ...(isOperator ? [['instance', t('nav.instance')]] : []),
     ['account', t('nav.account')],
+    ['calls', t('nav.calls')],
   ];
 
   let page;
@@ -92,6 +95,7 @@ export function Shell({ current }: { current: StoredSession }) {
     page = <ConsentPage query={route.split('?')[1] ?? ''} />;
   else if (isOperator && section === 'instance') page = <InstancePage />;
   else if (section === 'account') page = <AccountPage />;
+  else if (section === 'calls') page = <CallsPage />;
   else page = <InboxPage conversationId={section === 'inbox' ? (id ?? null) : null} />;
 
   return (
@@ -131,6 +135,7 @@ export function Shell({ current }: { current: StoredSession }) {
         )}
         {page}
         <Notifications />
+        <CallCenter />
       </div>
     </LiveProvider>
   );
