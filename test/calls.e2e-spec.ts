@@ -300,6 +300,96 @@ describe('calls', () => {
     expect(bad.status).toBe(400);
     expect((await ws.http.post('/api/v1/calls', { agent_id: sara.id, extra: 1 })).status).toBe(400);
   });
+
+  describe('call links', () => {
+    /** A Telegram customer's conversation assigned to Lina, and a call link Lina made for it. */
+    const linkFor = async () => {
+      const channel = await createChannel(a, ws.workspaceId);
+      const written = await customerWrites(a, ws.workspaceId, channel.id, { text: 'Can you call me?' });
+      const conversationId = written.message.conversation_id as string;
+      const made = await lina.http.post(`/api/v1/conversations/${conversationId}/call-link`);
+      expect(made.status).toBe(201);
+      const path = new URL(made.body.url as string).pathname;
+      return { conversationId, path, token: path.split('/')[2], made: made.body };
+    };
+
+    it('makes a signed, expiring link whose page speaks the browser’s language', async () => {
+      const { path, made } = await linkFor();
+      expect(made.url).toMatch(/\/call\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
+      expect(Date.parse(made.expires_at)).toBeGreaterThan(Date.now());
+      const page = await fetch(`${a.url}${path}`, { headers: { 'accept-language': 'fa-IR,fa;q=0.9' } });
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain('<html lang="fa" dir="rtl">');
+      expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+      const english = await (
+        await fetch(`${a.url}${path}`, { headers: { 'accept-language': 'de,en;q=0.5' } })
+      ).text();
+      expect(english).toContain('<html lang="en" dir="ltr">');
+      const tampered = path.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+      expect((await fetch(`${a.url}${tampered}`)).status).toBe(404);
+      expect((await fetch(`${a.url}/call/nonsense`)).status).toBe(404);
+    });
+
+    it('lets the customer call the agent who sent the link; audio signalling flows both ways and the call lands in the timeline', async () => {
+      const { conversationId, token } = await linkFor();
+      const agent = await notifications(b, lina.token);
+      const customer = await WsClient.connect(a.url, `/ws/call/?token=${token}`);
+      sockets.push(customer);
+      await customer.next((f) => f.type === 'ready');
+      const started = await fetch(`${a.url}/call/${token}/calls`, { method: 'POST' });
+      expect(started.status).toBe(201);
+      const { call_id: callId, status } = (await started.json()) as { call_id: string; status: string };
+      expect(status).toBe('ringing');
+      const incoming = await agent.next((f) => f.type === 'incoming_call');
+      expect(incoming).toMatchObject({ call_id: callId, conversation_id: conversationId });
+      expect(incoming.caller_username).toEqual(expect.any(String));
+
+      await lina.http.post(`/api/v1/calls/${callId}/accept`);
+      await customer.next((f) => f.type === 'call_state' && f.status === 'active');
+      customer.send({ type: 'call_signal', call_id: callId, kind: 'offer', data: { sdp: 'v=0 customer' } });
+      const offer = await agent.next((f) => f.type === 'call_signal');
+      expect(offer.data).toEqual({ sdp: 'v=0 customer' });
+      agent.send({ type: 'call_signal', call_id: callId, kind: 'answer', data: { sdp: 'v=0 agent' } });
+      expect((await customer.next((f) => f.type === 'call_signal')).data).toEqual({ sdp: 'v=0 agent' });
+
+      const hung = await fetch(`${a.url}/call/${token}/calls/${callId}/hangup`, { method: 'POST' });
+      expect(((await hung.json()) as { status: string }).status).toBe('ended');
+      await stateOf(agent, callId, 'ended');
+      await eventually(async () => {
+        const messages = await lina.http.get(`/api/v1/conversations/${conversationId}/messages`);
+        const lines = (messages.body.data as { type: string; content: string }[]).filter(
+          (m) => m.type === 'system',
+        );
+        expect(lines.map((m) => m.content)).toEqual([
+          expect.stringMatching(/^Voice call between .* and Agent/),
+        ]);
+      });
+    });
+
+    it('keeps a link to its own conversation’s calls', async () => {
+      const { token } = await linkFor();
+      const { call_id: agentsCall } = (await ws.http.post('/api/v1/calls', { agent_id: omid.id })).body;
+      const customer = await WsClient.connect(a.url, `/ws/call/?token=${token}`);
+      sockets.push(customer);
+      await customer.next((f) => f.type === 'ready');
+      customer.send({ type: 'call_signal', call_id: agentsCall, kind: 'offer', data: { sdp: 'v=0' } });
+      expect((await customer.next((f) => f.type === 'error')).code).toBe('not_found');
+      const hangup = await fetch(`${a.url}/call/${token}/calls/${agentsCall}/hangup`, { method: 'POST' });
+      expect(hangup.status).toBe(404);
+      // The customer's socket hears nothing of the agents' call.
+      expect(customer.ofType('call_state')).toEqual([]);
+      await expect(WsClient.connect(a.url, '/ws/call/?token=forged.token')).rejects.toMatchObject({
+        status: 404,
+      });
+    });
+
+    it('refuses a call link for another workspace’s conversation', async () => {
+      const { conversationId } = await linkFor();
+      expect((await other.http.post(`/api/v1/conversations/${conversationId}/call-link`)).status).toBe(404);
+      expect((await other.http.post('/api/v1/conversations/not-a-uuid/call-link')).status).toBe(404);
+    });
+  });
 });
 
 describe('ICE servers', () => {

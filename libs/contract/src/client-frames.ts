@@ -64,13 +64,15 @@ export const CLIENT_FRAMES = {
     markRead,
     ping,
   ]),
+  /** A call-link customer's socket: the signalling of its own calls. */
+  call: z.discriminatedUnion('type', [callSignalFrame, ping]),
 } as const satisfies Record<SocketKind, z.ZodDiscriminatedUnion<'type', z.AnyZodObject[]>>;
 
 /** A frame a socket of kind K accepts (every kind's, by default). */
 export type ClientFrame<K extends SocketKind = SocketKind> = z.infer<(typeof CLIENT_FRAMES)[K]>;
 
 /** The agents' sockets (the widget's visitor socket has frames of its own, some of the same names). */
-type AgentSocketKind = Exclude<SocketKind, 'visitor'>;
+type AgentSocketKind = Exclude<SocketKind, 'visitor' | 'call'>;
 
 /** One agent client frame type, e.g. `ClientFrameOf<'chat_message'>`. */
 export type ClientFrameOf<T extends ClientFrame<AgentSocketKind>['type']> = Extract<

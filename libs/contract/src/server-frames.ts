@@ -191,12 +191,17 @@ export type ConversationsServerFrame =
 
 export type NotificationsServerFrame = ReadyFrame | NotificationFrame | CallServerFrame | AnswerFrame;
 
+export type CallLinkServerFrame =
+  ReadyFrame | Exclude<CallServerFrame, { type: 'incoming_call' }> | AnswerFrame;
+
 export interface ServerFrames {
   chat: ChatServerFrame;
   conversations: ConversationsServerFrame;
   notifications: NotificationsServerFrame;
   /** The web chat widget's visitor socket (libs/contract/src/widget.ts). */
   visitor: VisitorServerFrame;
+  /** A call-link customer's socket: `ready`, then its calls' states and the agent's signalling. */
+  call: CallLinkServerFrame;
 }
 
 /** The frames a socket of kind K may be sent (every kind's, by default). */

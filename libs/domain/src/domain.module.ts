@@ -16,6 +16,7 @@ import { AppActionService } from './apps/app-action.service';
 import { AppCardService } from './apps/app-card.service';
 import { AgentService } from './services/agent.service';
 import { CallHistoryService } from './calls/call-history.service';
+import { CallLinkService } from './calls/call-link.service';
 import { CallSignalService } from './calls/call-signal.service';
 import { CallStartService } from './calls/call-start.service';
 import { CallStateService } from './calls/call-state.service';
@@ -105,6 +106,7 @@ const SERVICES = [
   CallStartService,
   CallHistoryService,
   CallSignalService,
+  CallLinkService,
 ];
 
 /** The conversation domain: no HTTP, no WebSocket, no platform. */

@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AppConfig, CONFIG } from '@parley/config/config';
-import type { CallStartView, CallView, IceServersView } from '@parley/contract/calls';
+import type { CallLinkView, CallStartView, CallView, IceServersView } from '@parley/contract/calls';
 import type { Page } from '@parley/contract/views';
 import { CallHistoryService } from '@parley/domain/calls/call-history.service';
+import { CallLinkService } from '@parley/domain/calls/call-link.service';
 import { toCallView } from '@parley/domain/calls/call.presenter';
 import { CallStartService } from '@parley/domain/calls/call-start.service';
 import { CallStateService } from '@parley/domain/calls/call-state.service';
@@ -101,5 +102,26 @@ export class CallsController {
     return toCallView(
       await this.states.hangup(me.workspaceId, { kind: 'agent', id: me.id }, id, dto.failed === true),
     );
+  }
+}
+
+/** `POST /conversations/{id}/call-link`: a link the agent sends the customer, who opens it and calls. */
+@ApiTags('calls')
+@ApiBearerAuth()
+@Controller('conversations')
+export class ConversationCallLinkController {
+  constructor(private readonly links: CallLinkService) {}
+
+  @Post(':id/call-link')
+  @ApiOperation({
+    summary: 'A call link for the conversation’s customer',
+    description:
+      'Answers `{url, expires_at}`: a signed page (`/call/<token>`, en/fa/ar by the browser’s language) for this one conversation. Send it to the customer as a message; opening it and pressing Call rings the agent who made the link (or the conversation’s assignee when that agent is gone).',
+  })
+  create(
+    @CurrentAgent() me: AuthAgent,
+    @Param('id', new IdPipe('conversation')) id: string,
+  ): Promise<CallLinkView> {
+    return this.links.issue(me.workspaceId, me.id, id);
   }
 }

@@ -6,14 +6,14 @@ import { api } from '../api/http';
 import { DataTable } from '../ui/DataTable';
 import { clock, dateTime } from '../ui/format';
 import { presenceOf, useLive } from '../ui/live';
-import { calls } from './call-store';
+import { calls, inCall } from './call-store';
 import { useCalls } from './CallCenter';
 
 /** A "Call" button for one agent (the team list, the agents page). */
 export function CallButton({ agentId, name }: { agentId: string; name: string }) {
   const { t } = useTranslation();
   const state = useCalls();
-  const busy = !!state.current;
+  const busy = inCall(state.current);
   return (
     <button
       type="button"

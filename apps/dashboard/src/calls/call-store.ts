@@ -7,9 +7,12 @@ import type {
   CallView,
   IceServersView,
 } from '@parley/contract/calls';
+import { FINAL_CALL_STATUSES } from '@parley/contract/calls';
 import { api } from '../api/http';
 import { ApiError } from '../api/session';
 import { CallSession, MediaError, mediaProblemOf, openMicrophone, type MediaProblem } from './call-session';
+
+const FINAL: readonly CallStatus[] = FINAL_CALL_STATUSES;
 
 export interface IncomingCall {
   callId: string;
@@ -28,6 +31,10 @@ export interface CurrentCall {
   ice: RTCIceConnectionState | null;
 }
 
+/** Whether this tab is placing, ringing or in a call (a call that ended and is still shown is not). */
+export const inCall = (current: CurrentCall | null): boolean =>
+  !!current && !FINAL.includes(current.status as CallStatus);
+
 export interface CallsState {
   incoming: IncomingCall[];
   current: CurrentCall | null;
@@ -38,7 +45,6 @@ export interface CallsState {
 type Listener = () => void;
 type Sender = (frame: CallSignalClientFrame) => boolean;
 
-const FINAL: CallStatus[] = ['ended', 'missed', 'rejected', 'cancelled', 'busy', 'failed'];
 /** How long the call view shows how a call ended before it goes. */
 const ENDED_SHOWN_MS = 4000;
 
@@ -100,7 +106,7 @@ class CallStore {
 
   /** Calls an agent (or a conversation's assignee): the microphone first, so a refusal is told before anyone rings. */
   async place(target: { agent_id?: string; conversation_id?: string }, peerName: string): Promise<void> {
-    if (this.state.current && !FINAL.includes(this.state.current.status as CallStatus)) return;
+    if (inCall(this.state.current)) return;
     this.reset();
     this.set({ problem: null, current: this.fresh('caller', peerName) });
     try {
@@ -115,7 +121,7 @@ class CallStore {
   }
 
   async accept(call: IncomingCall): Promise<void> {
-    if (this.state.current && !FINAL.includes(this.state.current.status as CallStatus)) return;
+    if (inCall(this.state.current)) return;
     this.reset();
     this.set({ problem: null, current: this.fresh('callee', call.callerName) });
     try {

@@ -16,6 +16,7 @@ import { presenceOf, useLive } from '../ui/live';
 import { AppActionsMenu, AppPanel, OpenApp } from './AppActions';
 import { chatReducer, emptyChat, ordered, RECENT_PAGE } from './chat-state';
 import { calls } from '../calls/call-store';
+import { CallLinkButton } from '../calls/CallLinkButton';
 import { ChannelIcon } from './ChannelIcon';
 import { Composer } from './Composer';
 import { MessageBubble } from './MessageBubble';
@@ -314,6 +315,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
                 {t('calls.callAssignee', { name: conversation.assignee.name })}
               </button>
             )}
+            <CallLinkButton conversationId={conversationId} />
             <AppActionsMenu conversationId={conversationId} onOpen={setOpenApp} />
           </>
         )}
