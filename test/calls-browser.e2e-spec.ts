@@ -1,4 +1,6 @@
-import type { BrowserContext, Page } from 'playwright-core';
+import { createServer } from 'node:http';
+import type { BrowserContext, Frame, Page } from 'playwright-core';
+import { freePort } from './support/app';
 import { screenshot, signIn, Stack, startStack } from './support/browser';
 import { HttpClient } from './support/http';
 import { launch, listeningPort, Running } from './support/processes';
@@ -267,5 +269,77 @@ describe('calls in the dashboard', () => {
     }, 20_000);
     await customer.getByRole('button', { name: 'قطع تماس' }).click();
     await eventually(async () => expect(await statusOf(saraPage)).toBe('ended'), 10_000);
+  }, 90_000);
+
+  it('lets a website visitor call the agent who has the conversation from the chat widget', async () => {
+    const hostPort = await freePort();
+    const shop = `http://127.0.0.1:${hostPort}`;
+    const channel = await admin.http.post('/api/v1/channels', {
+      type: 'web',
+      name: 'Acme website',
+      allowed_origins: [shop],
+      pre_chat: { name: 'off', email: 'off', phone: 'off' },
+    });
+    expect(channel.status).toBe(201);
+    const host = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end(
+        `<!doctype html><html><body><h1>Acme shop</h1><script src="${stack.apiUrl}/widget.js" data-channel="${channel.body.id}" async></script></body></html>`,
+      );
+    });
+    await new Promise<void>((resolve) => host.listen(hostPort, '127.0.0.1', resolve));
+    try {
+      const visitorContext = await stack.browser.newContext({
+        locale: 'en-US',
+        viewport: { width: 1100, height: 760 },
+      });
+      contexts.push(visitorContext);
+      const shopPage = await visitorContext.newPage();
+      await shopPage.goto(`${shop}/`);
+      await shopPage.locator('[data-parley-widget]').locator('[data-parley="bubble"]').click();
+      let frame: Frame | undefined;
+      await eventually(() => {
+        frame = shopPage.frames().find((f) => f.url().includes('/widget/frame.html'));
+        expect(frame).toBeDefined();
+      }, 10_000);
+      await frame!.locator('html[data-state="ready"]').waitFor();
+      await frame!.getByTestId('widget-input').fill('Can we talk by voice?');
+      await frame!.getByTestId('widget-send').dispatchEvent('click');
+      let conversationId = '';
+      await eventually(async () => {
+        const list = await admin.http.get('/api/v1/conversations');
+        const found = (list.body.data as { id: string; last_message_preview: string | null }[]).find((c) =>
+          c.last_message_preview?.includes('by voice'),
+        );
+        expect(found).toBeDefined();
+        conversationId = found!.id;
+      }, 15_000);
+      await admin.http.post(`/api/v1/conversations/${conversationId}/assign`, { agent_id: sara.id });
+
+      // A real click (a user gesture, so the new tab is no blocked popup), at the button's place on the page.
+      const call = frame!.getByTestId('widget-call');
+      await call.waitFor();
+      const box = (await call.boundingBox())!;
+      const [callPage] = await Promise.all([
+        visitorContext.waitForEvent('page'),
+        shopPage.mouse.click(box.x + box.width / 2, box.y + box.height / 2),
+      ]);
+      await callPage.waitForURL(/\/call\//);
+      await callPage.getByRole('button', { name: 'Call', exact: true }).click();
+      await popup(saraPage).waitFor();
+      await popup(saraPage).getByRole('button', { name: 'Accept' }).click();
+      const app = callPage.locator('#call-app');
+      await eventually(async () => expect(await app.getAttribute('data-state')).toBe('active'), 15_000);
+      await eventually(async () => {
+        expect(Number(await app.getAttribute('data-bytes-received'))).toBeGreaterThan(0);
+        expect(
+          Number(await callView(saraPage).getAttribute('data-bytes-received', { timeout: 2000 })),
+        ).toBeGreaterThan(0);
+      }, 20_000);
+      await callView(saraPage).getByRole('button', { name: 'Hang up' }).click();
+      await eventually(async () => expect(await app.getAttribute('data-state')).toBe('ended'), 10_000);
+    } finally {
+      host.close();
+    }
   }, 90_000);
 });

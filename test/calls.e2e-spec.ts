@@ -1,5 +1,6 @@
 import { freshEnvironment, startApi, TestApi, TestEnvironment } from './support/app';
 import { addAgent, createChannel, customerWrites, signupWorkspace, Workspace } from './support/factories';
+import { HttpClient } from './support/http';
 import { eventually, Frame, WsClient } from './support/ws';
 
 type Agent = Awaited<ReturnType<typeof addAgent>>;
@@ -382,6 +383,40 @@ describe('calls', () => {
       await expect(WsClient.connect(a.url, '/ws/call/?token=forged.token')).rejects.toMatchObject({
         status: 404,
       });
+    });
+
+    it('gives a website visitor a call link for its own conversation that rings the agent who has it', async () => {
+      const shop = 'https://shop.example';
+      const web = await ws.http.post('/api/v1/channels', {
+        type: 'web',
+        name: 'Site',
+        allowed_origins: [shop],
+      });
+      expect(web.status).toBe(201);
+      const started = await new HttpClient(a.url).post(`/widget/v1/channels/${web.body.id}/sessions`, {
+        origin: shop,
+      });
+      const visitor = new HttpClient(a.url, { token: started.body.visitor_token });
+      expect((await visitor.post('/widget/v1/call-link')).body.code).toBe('call_no_callee');
+      await visitor.post('/widget/v1/messages', { content: 'Can we talk?', client_id: 'v-1' });
+      const conversationId = (
+        await new HttpClient(a.url).post(`/widget/v1/channels/${web.body.id}/sessions`, {
+          origin: shop,
+          visitor_token: started.body.visitor_token,
+        })
+      ).body.conversation_id as string;
+      // Nobody has it yet: nobody to ring.
+      expect((await visitor.post('/widget/v1/call-link')).body.code).toBe('call_no_callee');
+      await ws.http.post(`/api/v1/conversations/${conversationId}/assign`, { agent_id: omid.id });
+      const link = await visitor.post('/widget/v1/call-link');
+      expect(link.status).toBe(201);
+      const token = new URL(link.body.url as string).pathname.split('/')[2];
+      const agent = await notifications(b, omid.token);
+      const call = await fetch(`${a.url}/call/${token}/calls`, { method: 'POST' });
+      const { call_id: callId } = (await call.json()) as { call_id: string };
+      const incoming = await agent.next((f) => f.type === 'incoming_call');
+      expect(incoming).toMatchObject({ call_id: callId, conversation_id: conversationId });
+      expect((await new HttpClient(a.url).post('/widget/v1/call-link')).status).toBe(401);
     });
 
     it('refuses a call link for another workspace’s conversation', async () => {

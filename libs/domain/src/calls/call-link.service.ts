@@ -73,6 +73,21 @@ export class CallLinkService {
     };
   }
 
+  /**
+   * A website visitor's call button: a link for its own conversation that rings the agent the
+   * conversation is assigned to (nobody to ring yet: `call_no_callee`).
+   */
+  async issueForVisitor(workspaceId: string, conversationId: string | null): Promise<CallLinkView> {
+    const [row]: { assignee_id: string | null }[] = conversationId
+      ? await this.db.query(`SELECT assignee_id FROM conversation WHERE workspace_id = $1 AND id = $2`, [
+          workspaceId,
+          conversationId,
+        ])
+      : [];
+    if (!row?.assignee_id || !conversationId) throw new AppError('call_no_callee', 400);
+    return this.issue(workspaceId, row.assignee_id, conversationId);
+  }
+
   /** The link a genuine, unexpired token names; `call_link_invalid` (410 expired, 404 otherwise). */
   verify(token: string | null, now = Date.now()): CallLink {
     if (!token || !TOKEN.test(token)) throw new AppError('call_link_invalid', 404);
