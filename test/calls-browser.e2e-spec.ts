@@ -316,13 +316,16 @@ describe('calls in the dashboard', () => {
       }, 15_000);
       await admin.http.post(`/api/v1/conversations/${conversationId}/assign`, { agent_id: sara.id });
 
-      // A real click (a user gesture, so the new tab is no blocked popup), at the button's place on the page.
-      const call = frame!.getByTestId('widget-call');
-      await call.waitFor();
-      const box = (await call.boundingBox())!;
+      // A real click (a user gesture, so the new tab is no blocked popup) at the button's place on the
+      // page: the chat frame's box on the page plus the button's box in the frame.
+      await frame!.getByTestId('widget-call').waitFor();
+      const frameBox = (await shopPage.locator('[data-parley-widget] iframe').boundingBox())!;
+      const button = (await frame!.evaluate(
+        `(() => { const r = document.querySelector('[data-testid="widget-call"]').getBoundingClientRect(); return { x: r.x + r.width / 2, y: r.y + r.height / 2 }; })()`,
+      )) as { x: number; y: number };
       const [callPage] = await Promise.all([
         visitorContext.waitForEvent('page'),
-        shopPage.mouse.click(box.x + box.width / 2, box.y + box.height / 2),
+        shopPage.mouse.click(frameBox.x + button.x, frameBox.y + button.y),
       ]);
       await callPage.waitForURL(/\/call\//);
       await callPage.getByRole('button', { name: 'Call', exact: true }).click();

@@ -11,7 +11,6 @@ import { EventService } from '@parley/domain/services/event.service';
 import type { ClientSocket } from '../socket-hub';
 import type { SocketKindDefinition, Viewer } from '../socket-kind';
 import { is } from './event-guards';
-import { openReady } from './ready';
 import { sendFrame } from '../ws.adapter';
 
 export const NOTIFICATIONS_PATH = '/ws/notifications';
@@ -31,11 +30,15 @@ export class NotificationsSocketKind implements SocketKindDefinition {
 
   /** `ready`, then every call ringing for the agent now: a tab opened mid-ring shows the popup too. */
   async open(socket: ClientSocket): Promise<number> {
-    const seq = await openReady(socket, this.events, this.db);
+    // The seq first, so a call that rang up to it is found ringing (or heard after it); both read
+    // before `ready`, so open() ends as soon as it is sent (a client closing then is detached after
+    // its presence is recorded, as with openReady).
     const { agent } = socket.parley;
-    for (const row of await this.calls.ringingFor(agent.workspaceId, agent.id))
-      sendFrame(socket, incomingCall(toCallView(row)));
-    return seq;
+    const lastSeq = await this.events.lastSeq(this.db.manager, agent.workspaceId);
+    const ringing = await this.calls.ringingFor(agent.workspaceId, agent.id);
+    sendFrame(socket, { type: 'ready', last_seq: lastSeq });
+    for (const row of ringing) sendFrame(socket, incomingCall(toCallView(row)));
+    return lastSeq;
   }
 
   /** A new conversation is everyone's news; the rest depends on who the agent is (assignee, mentioned, admin). */
