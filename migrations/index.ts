@@ -22,6 +22,7 @@ import { WebWidget1796070000000 } from './1796070000000-web-widget';
 import { BusinessHoursSlaReportsCsat1796120000000 } from './1796120000000-business-hours-sla-reports-csat';
 import { LabelsCannedTeamsRouting1796100000000 } from './1796100000000-labels-canned-teams-routing';
 import { SearchAndSavedViews1796110000000 } from './1796110000000-search-and-saved-views';
+import { Calls1796080000000 } from './1796080000000-calls';
 
 /** Every migration in order. `npm run migration:generate` writes a new file: add its class here. */
 export const MIGRATIONS = [
@@ -49,4 +50,5 @@ export const MIGRATIONS = [
   BusinessHoursSlaReportsCsat1796120000000,
   LabelsCannedTeamsRouting1796100000000,
   SearchAndSavedViews1796110000000,
+  Calls1796080000000,
 ];

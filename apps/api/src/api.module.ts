@@ -24,6 +24,11 @@ import { AgentsController } from './controllers/agents.controller';
 import { ApiKeysController } from './controllers/api-keys.controller';
 import { AppActionsController } from './controllers/app-actions.controller';
 import { BotsController } from './controllers/bots.controller';
+import { CallsController, ConversationCallLinkController } from './controllers/calls.controller';
+import { CallLinkPageController } from './controllers/call-link-page.controller';
+import { CallLinkGateway } from './gateway/call-link.gateway';
+import { CallLinkSocketKind } from './gateway/kinds/call-link.socket-kind';
+import { CallRingSweeper } from '@parley/domain/calls/call-ring.sweeper';
 import { AttachmentsController } from './controllers/attachments.controller';
 import { AuthController } from './controllers/auth.controller';
 import { ChannelOAuthController } from './controllers/channel-oauth.controller';
@@ -67,7 +72,13 @@ import { ChannelService } from '@parley/domain/services/channel.service';
 export const API_PREFIX = 'api/v1';
 
 /** Every kind of socket the api serves; a new kind is its definition, its gateway, and a line here. */
-const SOCKET_KINDS = [ChatSocketKind, ConversationsSocketKind, NotificationsSocketKind, VisitorSocketKind];
+const SOCKET_KINDS = [
+  ChatSocketKind,
+  ConversationsSocketKind,
+  NotificationsSocketKind,
+  VisitorSocketKind,
+  CallLinkSocketKind,
+];
 
 @Module({})
 export class ApiModule implements NestModule {
@@ -111,6 +122,9 @@ export class ApiModule implements NestModule {
         CannedResponsesController,
         TeamsController,
         SearchController,
+        CallsController,
+        ConversationCallLinkController,
+        CallLinkPageController,
       ],
       providers: [
         JwtStrategy,
@@ -135,6 +149,8 @@ export class ApiModule implements NestModule {
           useFactory: claimedWorkspace,
           inject: [TokenService, AuthService, ApiKeyService, OAuthTokenService],
         },
+        CallRingSweeper,
+        CallLinkGateway,
         { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
       ],
@@ -165,6 +181,8 @@ export function setupApi(app: INestApplication): void {
       'oauth/token',
       // The web chat widget's public API, called from the iframe on a business's page.
       'widget/v1/{*splat}',
+      // A call link's page for a platform customer, and its two REST calls.
+      'call/{*splat}',
     ],
   });
   const document = SwaggerModule.createDocument(

@@ -328,7 +328,24 @@ const ICON = {
   attach: 'M16.5 6.5l-8 8a2 2 0 0 0 2.8 2.8l8-8a4 4 0 0 0-5.6-5.6l-8 8a6 6 0 0 0 8.5 8.5l7-7',
   mic: 'M12 14a3 3 0 0 0 3-3V5a3 3 0 0 0-6 0v6a3 3 0 0 0 3 3zm5-3a5 5 0 0 1-10 0H5a7 7 0 0 0 6 6.9V21h2v-3.1A7 7 0 0 0 19 11z',
   stop: 'M6 6h12v12H6z',
+  phone: 'M6.6 10.8a15 15 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25 11.4 11.4 0 0 0 3.6.57 1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.6a1 1 0 0 1-.25 1z',
 };
+
+/**
+ * The call button: the call page (the same one a call link opens) in a new tab, where the browser
+ * asks for the microphone. The tab opens at the click, so no popup blocker stops it.
+ */
+function callAgent(): void {
+  const tab = window.open('', '_blank');
+  api.callLink().then(
+    (link) => {
+      if (!tab) return;
+      tab.opener = null;
+      tab.location.href = link.url;
+    },
+    () => tab?.close(),
+  );
+}
 
 function answersWithin(seconds: number): string {
   const minutes = Math.max(1, Math.round(seconds / 60));
@@ -571,6 +588,14 @@ function render(): void {
           : '',
       ),
     ),
+    // A call rings the agent who has the conversation: offered once there is one and someone is online.
+    state.conversation && config.agents_online
+      ? h(
+          'button',
+          { type: 'button', class: 'icon-button', 'aria-label': t('call'), title: t('call'), 'data-testid': 'widget-call', onclick: callAgent },
+          svgIcon(ICON.phone),
+        )
+      : '',
     h(
       'button',
       { type: 'button', class: 'icon-button', 'aria-label': t('close'), 'data-testid': 'widget-close', onclick: () => toHost({ parley: 'close' }) },

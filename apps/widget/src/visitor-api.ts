@@ -58,6 +58,11 @@ export class VisitorApi {
     });
   }
 
+  /** A page to call the agent on (the visitor's conversation must have one). */
+  callLink(): Promise<{ url: string }> {
+    return this.call('POST', '/call-link');
+  }
+
   /** What the visitor told the pre-chat or offline form. */
   contact(details: { name?: string; email?: string; phone?: string }): Promise<unknown> {
     return this.call('POST', '/contact', details);

@@ -50,6 +50,21 @@ export function isIpOrCidr(entry: string): boolean {
   return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(address) === 4 ? 32 : 128));
 }
 
+/** A comma-separated list of STUN/TURN URLs (RFC 7064/7065 schemes). */
+const urlList = z
+  .string()
+  .default('')
+  .transform((list) =>
+    list
+      .split(',')
+      .map((u) => u.trim())
+      .filter(Boolean),
+  )
+  .refine(
+    (urls) => urls.every((u) => /^(stun|stuns|turn|turns):[^\s,]+$/.test(u)),
+    'must be stun:, stuns:, turn: or turns: URLs, comma-separated',
+  );
+
 const trustProxy = z
   .string()
   .trim()
@@ -213,8 +228,39 @@ const schema = z
     WEBHOOK_POLL_MS: z.coerce.number().int().min(20).max(60000).default(500),
     /** Plain http:// app action and card URLs on any host (outside production: always on localhost and 127.0.0.1). */
     APP_ACTIONS_ALLOW_HTTP: flag(false),
+    /** Calls: how long a call rings before it is missed. */
+    CALL_RING_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+    /** How often each api instance looks for calls that rang out (and for stale active ones). */
+    CALL_SWEEP_INTERVAL_MS: z.coerce.number().int().min(50).max(60000).default(1000),
+    /** An active call nobody hung up (both browsers gone) is ended after this long. */
+    CALL_MAX_MINUTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(240),
+    /** STUN servers handed to browsers (`stun:host:port`, comma-separated). */
+    STUN_URLS: urlList,
+    /** TURN servers (`turn:host:3478?transport=udp`, `turns:…`, comma-separated); they need TURN_SECRET. */
+    TURN_URLS: urlList,
+    /** coturn's `static-auth-secret`: TURN credentials are minted from it (TURN REST API). */
+    TURN_SECRET: z.string().min(16).optional(),
+    TURN_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 24 * 3600)
+      .default(3600),
+    /** How long a call link sent to a customer stays usable. */
+    CALL_LINK_TTL_HOURS: z.coerce
+      .number()
+      .min(0.01)
+      .max(24 * 30)
+      .default(24),
   })
   .superRefine((env, ctx) => {
+    if (env.TURN_URLS.length && !env.TURN_SECRET)
+      ctx.addIssue({ code: 'custom', path: ['TURN_SECRET'], message: 'is required when TURN_URLS is set' });
     if (env.NODE_ENV !== 'production') {
       // The development secret is public: a process using it listens on this machine only.
       const bind = bindHostOf(env);
@@ -345,6 +391,16 @@ function toConfig(env: z.infer<typeof schema>) {
       allowHttp: env.APP_ACTIONS_ALLOW_HTTP,
       /** http:// on localhost and 127.0.0.1 (an app being developed on the agent's own machine). */
       allowLoopbackHttp: env.NODE_ENV !== 'production',
+    },
+    calls: {
+      ringTimeoutSeconds: env.CALL_RING_TIMEOUT_SECONDS,
+      sweepIntervalMs: env.CALL_SWEEP_INTERVAL_MS,
+      maxMinutes: env.CALL_MAX_MINUTES,
+      stunUrls: env.STUN_URLS,
+      turnUrls: env.TURN_URLS,
+      turnSecret: env.TURN_SECRET ?? null,
+      turnTtlSeconds: env.TURN_TTL_SECONDS,
+      linkTtlHours: env.CALL_LINK_TTL_HOURS,
     },
     realtime: {
       presenceTtlSeconds: env.PRESENCE_TTL_SECONDS,

@@ -3,6 +3,7 @@
  * against its socket's union at the edge, and the dashboard types what it sends with it.
  */
 import { z } from 'zod';
+import { callSignalFrame } from './calls';
 import type { SocketKind } from './sockets';
 
 /**
@@ -51,7 +52,8 @@ export const CLIENT_FRAMES = {
     ping,
   ]),
   conversations: z.discriminatedUnion('type', [auth, ping]),
-  notifications: z.discriminatedUnion('type', [auth, ping]),
+  /** `call_signal` (libs/contract/src/calls.ts): WebRTC signalling of a call the agent is a party of. */
+  notifications: z.discriminatedUnion('type', [auth, ping, callSignalFrame]),
   /** The web chat widget's visitor (libs/contract/src/widget.ts `VisitorClientFrame`). */
   visitor: z.discriminatedUnion('type', [
     frame('chat_message', {
@@ -62,13 +64,15 @@ export const CLIENT_FRAMES = {
     markRead,
     ping,
   ]),
+  /** A call-link customer's socket: the signalling of its own calls. */
+  call: z.discriminatedUnion('type', [callSignalFrame, ping]),
 } as const satisfies Record<SocketKind, z.ZodDiscriminatedUnion<'type', z.AnyZodObject[]>>;
 
 /** A frame a socket of kind K accepts (every kind's, by default). */
 export type ClientFrame<K extends SocketKind = SocketKind> = z.infer<(typeof CLIENT_FRAMES)[K]>;
 
 /** The agents' sockets (the widget's visitor socket has frames of its own, some of the same names). */
-type AgentSocketKind = Exclude<SocketKind, 'visitor'>;
+type AgentSocketKind = Exclude<SocketKind, 'visitor' | 'call'>;
 
 /** One agent client frame type, e.g. `ClientFrameOf<'chat_message'>`. */
 export type ClientFrameOf<T extends ClientFrame<AgentSocketKind>['type']> = Extract<

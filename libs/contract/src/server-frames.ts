@@ -3,6 +3,7 @@
  * a stored event carries its `seq` (the cursor a reconnecting client resumes from with `?since=`).
  */
 import type { SlaTimer } from './business-hours';
+import type { CallServerFrame, CallView } from './calls';
 import type { ChannelStatus } from './channel-types';
 import type { ErrorCode } from './error-codes';
 import type { SocketKind } from './sockets';
@@ -143,7 +144,9 @@ export type Notification =
     }
   | { kind: 'webhook_paused'; webhook_id: string; url: string; reason: string }
   /** An SLA deadline is near (`warning`) or passed (`breach`): to the assignee and the admins. */
-  | { kind: 'sla_warning' | 'sla_breach'; conversation: ConversationView; timers: SlaTimer[] };
+  | { kind: 'sla_warning' | 'sla_breach'; conversation: ConversationView; timers: SlaTimer[] }
+  /** A call to this agent rang out unanswered. */
+  | { kind: 'missed_call'; call: CallView };
 
 export type NotificationKind = Notification['kind'];
 
@@ -189,7 +192,10 @@ export type ChatServerFrame =
 export type ConversationsServerFrame =
   ReadyFrame | ConversationCreatedFrame | ConversationUpdatedFrame | UserPresenceFrame | AnswerFrame;
 
-export type NotificationsServerFrame = ReadyFrame | NotificationFrame | AnswerFrame;
+export type NotificationsServerFrame = ReadyFrame | NotificationFrame | CallServerFrame | AnswerFrame;
+
+export type CallLinkServerFrame =
+  ReadyFrame | Exclude<CallServerFrame, { type: 'incoming_call' }> | AnswerFrame;
 
 export interface ServerFrames {
   chat: ChatServerFrame;
@@ -197,6 +203,8 @@ export interface ServerFrames {
   notifications: NotificationsServerFrame;
   /** The web chat widget's visitor socket (libs/contract/src/widget.ts). */
   visitor: VisitorServerFrame;
+  /** A call-link customer's socket: `ready`, then its calls' states and the agent's signalling. */
+  call: CallLinkServerFrame;
 }
 
 /** The frames a socket of kind K may be sent (every kind's, by default). */

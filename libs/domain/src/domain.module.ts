@@ -15,6 +15,11 @@ import { ConnectionSlots } from '@parley/security/connection-slots';
 import { AppActionService } from './apps/app-action.service';
 import { AppCardService } from './apps/app-card.service';
 import { AgentService } from './services/agent.service';
+import { CallHistoryService } from './calls/call-history.service';
+import { CallLinkService } from './calls/call-link.service';
+import { CallSignalService } from './calls/call-signal.service';
+import { CallStartService } from './calls/call-start.service';
+import { CallStateService } from './calls/call-state.service';
 import { BotHandoffService } from './services/bot-handoff.service';
 import { BotService } from './services/bot.service';
 import { ApiKeyService } from './services/api-key.service';
@@ -121,6 +126,11 @@ const SERVICES = [
   ConversationBulkService,
   SearchService,
   SavedViewService,
+  CallStateService,
+  CallStartService,
+  CallHistoryService,
+  CallSignalService,
+  CallLinkService,
 ];
 
 /** The conversation domain: no HTTP, no WebSocket, no platform. */

@@ -15,6 +15,7 @@ import { SecurityPolicyService } from '@parley/security/security-policy.service'
 import { AppConfig, CONFIG } from '@parley/config/config';
 import { AppError } from '@parley/errors/app-error';
 import { Visitor, WidgetService } from '@parley/domain/widget/widget.service';
+import { CallLinkCustomer, CallLinkService } from '@parley/domain/calls/call-link.service';
 import { VisitorSlots } from './visitor-slots';
 
 /** Who is on the other end of a socket, settled at the handshake. */
@@ -36,6 +37,11 @@ export interface SocketContext {
    * stands for the visitor (its id, workspace and name) and is never an agent anywhere.
    */
   visitor?: Visitor;
+  /**
+   * A call-link customer's socket (`/ws/call/`): the customer its link names. `agent` then stands
+   * for the customer's contact (its id, workspace and name) and is never an agent anywhere.
+   */
+  callLink?: CallLinkCustomer;
 }
 
 /** A visitor socket lives as long as its token; the hub's expiry timer wants a date (setTimeout holds ~24 days). */
@@ -74,6 +80,7 @@ export class HandshakeService {
     private readonly widget: WidgetService,
     private readonly visitorSlots: VisitorSlots,
     @Inject(CONFIG) private readonly config: AppConfig,
+    private readonly callLinks: CallLinkService,
   ) {}
 
   /** Authenticates an upgrade request before any socket exists; refusals become HTTP answers. */
@@ -86,6 +93,7 @@ export class HandshakeService {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const token = tokenOf(request, url);
     if (kind === 'visitor') return this.authorizeVisitor(request, url, token, ip);
+    if (kind === 'call') return this.authorizeCallLink(request, token, ip);
     if (await this.guard.isBlocked(ip)) {
       // A workspace that trusts this address (its office) is let through for its own sockets.
       const workspaceId = token ? await this.tokens.workspaceOfToken(token) : null;
@@ -216,6 +224,49 @@ export class HandshakeService {
       since: sinceParam === null ? undefined : Number(sinceParam),
       locale: pickLocale(request.headers['accept-language']),
       visitor,
+    };
+  }
+
+  /**
+   * A call-link customer: a genuine, unexpired link (the only credential), and one of its IP's
+   * socket slots (shared with widget visitors: both are anonymous browsers).
+   */
+  private async authorizeCallLink(
+    request: IncomingMessage,
+    token: string | null,
+    ip: string,
+  ): Promise<SocketContext> {
+    await this.guard.assertNotBlocked(ip, null).catch(() => {
+      throw new HandshakeRefused(403, 'ip_blocked');
+    });
+    let customer: CallLinkCustomer;
+    try {
+      customer = await this.callLinks.customer(token);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      throw new HandshakeRefused(404, error.code);
+    }
+    const max = this.config.widget.socketsPerIp;
+    if (!this.visitorSlots.reserve(ip, max)) throw new HandshakeRefused(429, 'too_many_connections', { max });
+    return {
+      connectionId: randomUUID(),
+      openedAt: Date.now(),
+      kind: 'call',
+      agent: {
+        id: customer.contactId,
+        workspaceId: customer.link.workspaceId,
+        role: 'agent',
+        name: customer.name ?? 'Customer',
+        email: '',
+        operator: false,
+      },
+      session: {
+        id: customer.contactId,
+        expiresAt: Math.min(customer.link.expiresAt * 1000, Date.now() + VISITOR_SOCKET_MS),
+      },
+      ip,
+      locale: pickLocale(request.headers['accept-language']),
+      callLink: customer,
     };
   }
 }

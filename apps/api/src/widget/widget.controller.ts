@@ -17,7 +17,9 @@ import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { AppConfig, CONFIG } from '@parley/config/config';
+import type { CallLinkView } from '@parley/contract/calls';
 import type { WidgetMessagesPage } from '@parley/contract/widget';
+import { CallLinkService } from '@parley/domain/calls/call-link.service';
 import { Visitor, WidgetService } from '@parley/domain/widget/widget.service';
 import { AppError } from '@parley/errors/app-error';
 import { Public } from '../auth/auth.guards';
@@ -44,6 +46,7 @@ export class WidgetController {
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
     private readonly widget: WidgetService,
+    private readonly callLinks: CallLinkService,
   ) {}
 
   @Get('channels/:id/config')
@@ -132,5 +135,20 @@ export class WidgetController {
   @ApiOperation({ summary: "The visitor's name, e-mail or phone (pre-chat form, or to be reached later)" })
   contact(@CurrentVisitor() visitor: Visitor, @Body() dto: WidgetContactDto) {
     return this.widget.saveContact(visitor, dto);
+  }
+
+  /**
+   * The visitor's call button: a call link for its own conversation (the same page and calls as a
+   * link an agent sends), ringing the agent the conversation is assigned to.
+   */
+  @Post('call-link')
+  @UseGuards(VisitorGuard)
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: 'A call link for the visitor’s conversation (400 call_no_callee while no agent has it)',
+  })
+  async callLink(@CurrentVisitor() visitor: Visitor, @Ip() ip: string): Promise<CallLinkView> {
+    await this.widget.consume('ip', ip, this.config.widget.requestsPerMinutePerIp, visitor, ip);
+    return this.callLinks.issueForVisitor(visitor.workspaceId, await this.widget.conversationOf(visitor));
   }
 }

@@ -4,6 +4,7 @@ import type { AgentRole, AgentView, InviteAnswer } from '@parley/contract/views'
 import { api } from '../api/http';
 import { ApiError } from '../api/session';
 import { useLive } from '../ui/live';
+import { CallButton } from '../calls/CallsPage';
 import { DataTable } from '../ui/DataTable';
 import { ErrorLine } from '../ui/ErrorLine';
 
@@ -106,9 +107,14 @@ export function AgentsPage() {
             key: 'actions',
             header: t('agents.actions'),
             cell: (agent) => (
-              <button type="button" onClick={() => update(agent, { is_active: !agent.is_active })}>
-                {agent.is_active ? t('agents.deactivate') : t('agents.activate')}
-              </button>
+              <>
+                <button type="button" onClick={() => update(agent, { is_active: !agent.is_active })}>
+                  {agent.is_active ? t('agents.deactivate') : t('agents.activate')}
+                </button>
+                {agent.is_active && !agent.invitation_pending && agent.id !== live.session.agent.id && (
+                  <CallButton agentId={agent.id} name={agent.name} />
+                )}
+              </>
             ),
           },
         ]}

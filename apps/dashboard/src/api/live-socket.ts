@@ -26,6 +26,8 @@ export class LiveSocket<K extends SocketKind> {
   /** Bumped by every connect(), so one that awaited a token while another started gives way. */
   private epoch = 0;
   private lastSeq: number | null = null;
+  /** The frame types already handled at lastSeq. */
+  private readonly typesAtLastSeq = new Set<string>();
   /** The access token this socket last proved itself with; a newer one is sent as `auth`. */
   private token: string | null = null;
   private readonly unsubscribe: () => void;
@@ -155,7 +157,11 @@ export class LiveSocket<K extends SocketKind> {
       return;
     }
     if ('seq' in received && received.seq !== undefined) {
-      if (this.lastSeq !== null && received.seq <= this.lastSeq) return;
+      // One event may make several frames (a missed call: its state and a notification): same seq, other types.
+      const again = received.seq === this.lastSeq && !this.typesAtLastSeq.has(received.type);
+      if (this.lastSeq !== null && received.seq <= this.lastSeq && !again) return;
+      if (received.seq !== this.lastSeq) this.typesAtLastSeq.clear();
+      this.typesAtLastSeq.add(received.type);
       this.lastSeq = received.seq;
     }
     this.onFrame(frame);

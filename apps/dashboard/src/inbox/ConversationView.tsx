@@ -15,6 +15,8 @@ import { navigate, useLiveSocket, useTick, useVisible } from '../ui/hooks';
 import { presenceOf, useLive } from '../ui/live';
 import { AppActionsMenu, AppPanel, OpenApp } from './AppActions';
 import { chatReducer, emptyChat, ordered, RECENT_PAGE } from './chat-state';
+import { calls } from '../calls/call-store';
+import { CallLinkButton } from '../calls/CallLinkButton';
 import { ChannelIcon } from './ChannelIcon';
 import { SlaBadge } from './SlaBadge';
 import { Composer } from './Composer';
@@ -366,6 +368,18 @@ export function ConversationView({
                   ))}
               </select>
             </label>
+            {conversation.assignee && conversation.assignee.id !== me.id && (
+              <button
+                type="button"
+                data-testid="call-assignee"
+                onClick={() =>
+                  void calls.place({ conversation_id: conversationId }, conversation.assignee?.name ?? '')
+                }
+              >
+                {t('calls.callAssignee', { name: conversation.assignee.name })}
+              </button>
+            )}
+            <CallLinkButton conversationId={conversationId} />
             <AppActionsMenu conversationId={conversationId} onOpen={setOpenApp} />
           </>
         )}

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { NotificationFrame } from '@parley/contract/server-frames';
 import { contactName } from './format';
 import { unhandled } from '../api/frames';
+import { calls } from '../calls/call-store';
 import { navigate, useSharedSocket } from './hooks';
 import { useLive } from './live';
 
@@ -31,6 +32,8 @@ function aboutOf(frame: NotificationFrame): { name: string; conversationId?: str
     case 'sla_warning':
     case 'sla_breach':
       return { name: contactName(frame.conversation.contact), conversationId: frame.conversation.id };
+    case 'missed_call':
+      return { name: frame.call.caller.name ?? '—', conversationId: frame.call.conversation_id ?? undefined };
     default:
       unhandled(frame);
       return { name: '' };
@@ -55,10 +58,14 @@ export function Notifications() {
     setTimeout(() => setToasts((current) => current.filter((toast) => toast.id !== id)), TOAST_MS);
     setUnseen((n) => n + 1);
   };
-  useSharedSocket('notifications', '/ws/notifications/', live.session.agent.id, (frame) => {
+  const send = useSharedSocket('notifications', '/ws/notifications/', live.session.agent.id, (frame) => {
     switch (frame.type) {
       case 'notification':
         return notify(frame);
+      case 'incoming_call':
+      case 'call_state':
+      case 'call_signal':
+        return calls.onFrame(frame);
       case 'ready':
       case 'pong':
       case 'auth_ok':
@@ -68,6 +75,9 @@ export function Notifications() {
         unhandled(frame);
     }
   });
+
+  // Calls signal over this socket (the shared one: a tab that does not hold it relays through the one that does).
+  useEffect(() => calls.setSender(send), [send]);
 
   useEffect(() => {
     const base = t('brand');

@@ -13,6 +13,8 @@ import { TeamsPage } from '../admin/TeamsPage';
 import { CannedResponsesPage } from '../admin/CannedResponsesPage';
 import { api } from '../api/http';
 import { session, type StoredSession } from '../api/session';
+import { CallCenter } from '../calls/CallCenter';
+import { CallsPage } from '../calls/CallsPage';
 import { InboxPage } from '../inbox/InboxPage';
 import { HoursPage } from '../reports/HoursPage';
 import { ReportsPage } from '../reports/ReportsPage';
@@ -89,6 +91,7 @@ export function Shell({ current }: { current: StoredSession }) {
     ['canned-replies', t('essentials.navCanned')],
     ...(isOperator ? [['instance', t('nav.instance')]] : []),
     ['account', t('nav.account')],
+    ['calls', t('nav.calls')],
   ];
 
   let page;
@@ -110,6 +113,7 @@ export function Shell({ current }: { current: StoredSession }) {
   else if (isOperator && section === 'instance') page = <InstancePage />;
   else if (section === 'account') page = <AccountPage />;
   else if (section === 'search') page = <SearchPage query={route.split('?')[1] ?? ''} />;
+  else if (section === 'calls') page = <CallsPage />;
   else
     page = (
       <InboxPage
@@ -157,6 +161,7 @@ export function Shell({ current }: { current: StoredSession }) {
         )}
         {page}
         <Notifications />
+        <CallCenter />
       </div>
     </LiveProvider>
   );

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import type { ClientFrame } from '@parley/contract/client-frames';
 import type { ServerFrame } from '@parley/contract/server-frames';
 import type { SocketKind } from '@parley/contract/sockets';
 import type { ConnectionsView } from '@parley/contract/views';
@@ -78,8 +79,10 @@ export function useSharedSocket<K extends SocketKind>(
   onFrame: (frame: ServerFrame<K>) => void,
   /** Frames a tab that joins later must still see (the latest per key), e.g. each agent's presence. */
   stickyKey: (frame: ServerFrame<K>) => string | null = () => null,
-): void {
+): (frame: ClientFrame<K>) => boolean {
   const handler = useRef(onFrame);
+  /** Sends a frame on the shared socket: on its own when this tab holds it, through the leader otherwise. */
+  const sender = useRef<(frame: ClientFrame<K>) => boolean>(() => false);
   handler.current = onFrame;
   const sticky = useRef(stickyKey);
   sticky.current = stickyKey;
@@ -88,6 +91,7 @@ export function useSharedSocket<K extends SocketKind>(
     const deliver = (frame: ServerFrame<K>) => handler.current(frame);
     if (!('locks' in navigator) || typeof BroadcastChannel === 'undefined') {
       const live = new LiveSocket(kind, path, deliver, (state) => reportSocket(key, state));
+      sender.current = (frame) => live.send(frame);
       return () => {
         live.close();
         reportSocket(key, null);
@@ -100,17 +104,29 @@ export function useSharedSocket<K extends SocketKind>(
     let release: () => void = () => undefined;
     const kept = new Map<string, ServerFrame<K>>();
     channel.onmessage = (
-      event: MessageEvent<{ frame?: ServerFrame<K>; state?: SocketState; hello?: true }>,
+      event: MessageEvent<{
+        frame?: ServerFrame<K>;
+        state?: SocketState;
+        hello?: true;
+        send?: ClientFrame<K>;
+      }>,
     ) => {
       if (socket) {
         // the leader hears its own socket; a tab that just joined asks what it missed
         if (event.data.hello) for (const frame of kept.values()) channel.postMessage({ frame });
+        // a follower's frame goes out on the leader's socket
+        if (event.data.send) socket.send(event.data.send);
         return;
       }
       if (event.data.frame) deliver(event.data.frame);
       if (event.data.state) reportSocket(key, event.data.state);
     };
     channel.postMessage({ hello: true });
+    sender.current = (frame) => {
+      if (socket) return socket.send(frame);
+      channel.postMessage({ send: frame });
+      return true;
+    };
     navigator.locks
       .request(name, { signal: abort.signal }, () => {
         reportSocket(key, null); // a follower's view of the old leader's state no longer applies
@@ -141,6 +157,7 @@ export function useSharedSocket<K extends SocketKind>(
       reportSocket(key, null);
     };
   }, [kind, path, scope]);
+  return useCallback((frame: ClientFrame<K>) => sender.current(frame), []);
 }
 
 /** Re-renders every `ms`, for countdowns and "last seen" texts. */

@@ -1,4 +1,5 @@
 import { Agent } from './agent.entity';
+import { Call } from './call.entity';
 import { Channel } from './channel.entity';
 import { ContactIdentity } from './contact-identity.entity';
 import { Contact } from './contact.entity';
@@ -25,4 +26,5 @@ export const ENTITIES = [
   EventRow,
   SecurityEvent,
   RefreshToken,
+  Call,
 ];

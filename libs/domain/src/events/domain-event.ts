@@ -1,4 +1,5 @@
 import type { SlaTimer } from '@parley/contract/business-hours';
+import type { CallView } from '@parley/contract/calls';
 import type { ChannelStatus } from '@parley/contract/channel-types';
 import type { MessageStatusChange, PlatformChange, ReactionChange } from '@parley/contract/server-frames';
 import type { SessionCloseCode } from '@parley/contract/sockets';
@@ -78,7 +79,13 @@ export type DomainEvent =
       type: 'conversation.read';
       conversationId: string;
       payload: { agent_id: string; message_id: string | null; seq: number };
-    };
+    }
+  /**
+   * A call started ringing or changed state: both parties' notifications sockets hear it (the
+   * callee's as `incoming_call` while ringing). Workspace-wide (no conversation), so no chat socket
+   * replays it; a call about a conversation leaves a `system` line in it when it ends.
+   */
+  | { type: 'call.updated'; conversationId: null; payload: { call: CallView } };
 
 export type DomainEventType = DomainEvent['type'];
 

@@ -1,4 +1,5 @@
 import type { AppConfig } from '@parley/config/config';
+import type { CallSignalData, CallSignalKind } from '@parley/contract/calls';
 
 /** Redis pub/sub channels; named explicitly because ioredis' keyPrefix does not apply to channels. */
 export const eventsChannel = (config: AppConfig) => `${config.redisPrefix}events`;
@@ -25,7 +26,19 @@ export interface VisitorBlockedEvent {
   platform_user_ids: string[];
 }
 
-export type EphemeralEvent = TypingEvent | VisitorBlockedEvent;
+/** A WebRTC signalling frame of a call, for the other party's sockets on whichever instance holds them. */
+export interface CallSignalEvent {
+  kind: 'call_signal';
+  workspace_id: string;
+  call_id: string;
+  /** The receiving party: an agent (its notifications sockets) or a contact (its call-link socket). */
+  to: { kind: 'agent' | 'contact'; id: string };
+  from: string;
+  signal: CallSignalKind;
+  data: CallSignalData;
+}
+
+export type EphemeralEvent = TypingEvent | VisitorBlockedEvent | CallSignalEvent;
 
 /** Nudges the worker's inbound processor: webhook deliveries were just recorded. */
 export const inboundUpdatesChannel = (config: AppConfig) => `${config.redisPrefix}inbound-updates`;

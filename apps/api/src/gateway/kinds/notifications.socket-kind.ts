@@ -1,13 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import type { CallView } from '@parley/contract/calls';
 import type { NotificationsServerFrame } from '@parley/contract/server-frames';
+import { CallHistoryService } from '@parley/domain/calls/call-history.service';
+import { toCallView } from '@parley/domain/calls/call.presenter';
 import type { DomainEvent, PublishedEvent } from '@parley/domain/events/domain-event';
+import type { EphemeralEvent } from '@parley/domain/events/pubsub';
 import { EventService } from '@parley/domain/services/event.service';
 import type { ClientSocket } from '../socket-hub';
 import type { SocketKindDefinition, Viewer } from '../socket-kind';
 import { is } from './event-guards';
-import { openReady } from './ready';
+import { sendFrame } from '../ws.adapter';
 
 export const NOTIFICATIONS_PATH = '/ws/notifications';
 
@@ -21,10 +25,20 @@ export class NotificationsSocketKind implements SocketKindDefinition {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly events: EventService,
+    private readonly calls: CallHistoryService,
   ) {}
 
-  open(socket: ClientSocket): Promise<number> {
-    return openReady(socket, this.events, this.db);
+  /** `ready`, then every call ringing for the agent now: a tab opened mid-ring shows the popup too. */
+  async open(socket: ClientSocket): Promise<number> {
+    // The seq first, so a call that rang up to it is found ringing (or heard after it); both read
+    // before `ready`, so open() ends as soon as it is sent (a client closing then is detached after
+    // its presence is recorded, as with openReady).
+    const { agent } = socket.parley;
+    const lastSeq = await this.events.lastSeq(this.db.manager, agent.workspaceId);
+    const ringing = await this.calls.ringingFor(agent.workspaceId, agent.id);
+    sendFrame(socket, { type: 'ready', last_seq: lastSeq });
+    for (const row of ringing) sendFrame(socket, incomingCall(toCallView(row)));
+    return lastSeq;
   }
 
   /** A new conversation is everyone's news; the rest depends on who the agent is (assignee, mentioned, admin). */
@@ -36,6 +50,7 @@ export class NotificationsSocketKind implements SocketKindDefinition {
 
   eventFrames(event: PublishedEvent, viewer: Viewer): NotificationsServerFrame[] {
     const seq = event.seq;
+    if (is(event, 'call.updated')) return callFrames(event.payload.call, seq, viewer.agentId);
     if (is(event, 'channel.updated')) {
       if (viewer.role !== 'admin' || event.payload.status !== 'reauthorization_required') return [];
       return [{ type: 'notification', seq, kind: 'channel_reauthorization_required', ...event.payload }];
@@ -88,8 +103,13 @@ export class NotificationsSocketKind implements SocketKindDefinition {
     return [];
   }
 
-  ephemeralFrames(): NotificationsServerFrame[] {
-    return [];
+  /** A call's signalling, to the receiving agent's sockets (every tab; the one in the call uses it). */
+  ephemeralFrames(event: EphemeralEvent, viewer: Viewer): NotificationsServerFrame[] {
+    if (event.kind !== 'call_signal' || event.to.kind !== 'agent' || event.to.id !== viewer.agentId)
+      return [];
+    return [
+      { type: 'call_signal', call_id: event.call_id, kind: event.signal, data: event.data, from: event.from },
+    ];
   }
 }
 
@@ -97,4 +117,38 @@ export class NotificationsSocketKind implements SocketKindDefinition {
 function handedOff(event: PublishedEvent<Extract<DomainEvent, { type: 'conversation.updated' }>>): boolean {
   const { conversation, changes } = event.payload;
   return changes.includes('bot') && changes.includes('status') && !conversation.bot;
+}
+
+const incomingCall = (call: CallView, seq?: number): NotificationsServerFrame => ({
+  type: 'incoming_call',
+  ...(seq !== undefined ? { seq } : {}),
+  call_id: call.id,
+  caller_username: call.caller.name ?? '',
+  conversation_id: call.conversation_id,
+});
+
+/**
+ * What a call's parties hear of its change: its state, both; the callee, while it rings, the
+ * incoming call, and once it rang out, the missed-call notification. Anyone else, nothing.
+ */
+function callFrames(call: CallView, seq: number, agentId: string): NotificationsServerFrame[] {
+  const isCallee = call.callee.kind === 'agent' && call.callee.id === agentId;
+  const isCaller = call.caller.kind === 'agent' && call.caller.id === agentId;
+  if (!isCallee && !isCaller) return [];
+  if (call.status === 'ringing') {
+    const state: NotificationsServerFrame = {
+      type: 'call_state',
+      seq,
+      call_id: call.id,
+      status: call.status,
+      call,
+    };
+    return isCallee ? [incomingCall(call, seq)] : [state];
+  }
+  const frames: NotificationsServerFrame[] = [
+    { type: 'call_state', seq, call_id: call.id, status: call.status, call },
+  ];
+  if (isCallee && call.status === 'missed')
+    frames.push({ type: 'notification', seq, kind: 'missed_call', call });
+  return frames;
 }
