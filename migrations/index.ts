@@ -19,6 +19,7 @@ import { OAuthApps1796060000000 } from './1796060000000-oauth-apps';
 import { AppActions1796062000000 } from './1796062000000-app-actions';
 import { Bots1796061000000 } from './1796061000000-bots';
 import { WebWidget1796070000000 } from './1796070000000-web-widget';
+import { Contacts1796090000000 } from './1796090000000-contacts';
 
 /** Every migration in order. `npm run migration:generate` writes a new file: add its class here. */
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   AppActions1796062000000,
   Bots1796061000000,
   WebWidget1796070000000,
+  Contacts1796090000000,
 ];
