@@ -23,6 +23,7 @@ import { BusinessHoursSlaReportsCsat1796120000000 } from './1796120000000-busine
 import { LabelsCannedTeamsRouting1796100000000 } from './1796100000000-labels-canned-teams-routing';
 import { SearchAndSavedViews1796110000000 } from './1796110000000-search-and-saved-views';
 import { Calls1796080000000 } from './1796080000000-calls';
+import { Contacts1796090000000 } from './1796090000000-contacts';
 
 /** Every migration in order. `npm run migration:generate` writes a new file: add its class here. */
 export const MIGRATIONS = [
@@ -51,4 +52,5 @@ export const MIGRATIONS = [
   LabelsCannedTeamsRouting1796100000000,
   SearchAndSavedViews1796110000000,
   Calls1796080000000,
+  Contacts1796090000000,
 ];

@@ -194,6 +194,11 @@ const schema = z
     WIDGET_REQUESTS_PER_MINUTE_PER_IP: z.coerce.number().int().min(1).max(1000000).default(300),
     /** Open visitor sockets one IP may hold (a household or office shares one). */
     WIDGET_SOCKETS_PER_IP: z.coerce.number().int().min(1).max(100000).default(30),
+    /** Contact imports: the largest file (bytes) and the most entries one file may carry. */
+    CONTACT_IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).max(1073741824).default(20 * 1024 * 1024),
+    CONTACT_IMPORT_MAX_ENTRIES: z.coerce.number().int().min(1).max(1000000).default(50000),
+    /** How long a merge of two contacts can be undone. */
+    CONTACT_MERGE_UNDO_SECONDS: z.coerce.number().int().min(10).max(604800).default(3600),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     WORKER_NICE: z.coerce.number().int().min(0).max(19).default(5),
     /** Outgoing webhooks may reach private, loopback and link-local addresses (a lab, the tests). */
@@ -401,6 +406,11 @@ function toConfig(env: z.infer<typeof schema>) {
       turnSecret: env.TURN_SECRET ?? null,
       turnTtlSeconds: env.TURN_TTL_SECONDS,
       linkTtlHours: env.CALL_LINK_TTL_HOURS,
+    },
+    contacts: {
+      importMaxBytes: env.CONTACT_IMPORT_MAX_BYTES,
+      importMaxEntries: env.CONTACT_IMPORT_MAX_ENTRIES,
+      mergeUndoSeconds: env.CONTACT_MERGE_UNDO_SECONDS,
     },
     realtime: {
       presenceTtlSeconds: env.PRESENCE_TTL_SECONDS,

@@ -111,6 +111,21 @@ export const ERROR_CODES = [
   'search_query_too_long',
   'view_limit_reached',
   'view_share_admin_only',
+  'contact_duplicate',
+  'contact_empty',
+  'contact_match_too_many',
+  'contact_attribute_invalid',
+  'contact_attribute_exists',
+  'phone_region_invalid',
+  'import_file_missing',
+  'import_format_unknown',
+  'import_file_empty',
+  'import_file_too_large',
+  'import_too_many_entries',
+  'import_mapping_invalid',
+  'invitation_channel_unsupported',
+  'merge_same_contact',
+  'merge_undo_expired',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
