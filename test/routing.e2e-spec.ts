@@ -102,6 +102,17 @@ describe('team routing', () => {
     return rows;
   };
 
+  /** Waits until the routing reader has handled every event of the workspace written so far. */
+  const routerCaughtUp = () =>
+    eventually(async () => {
+      const [{ behind }] = await api.db.query(
+        `SELECT w.last_seq - coalesce(c.seq, 0) AS behind FROM workspace w
+           LEFT JOIN event_reader_cursor c ON c.workspace_id = w.id AND c.reader = 'routing' WHERE w.id = $1`,
+        [ws.workspaceId],
+      );
+      expect(Number(behind)).toBe(0);
+    }, 15000);
+
   beforeAll(async () => {
     environment = await freshEnvironment();
     api = await startApi(environment);
@@ -246,14 +257,7 @@ describe('team routing', () => {
       expect(row.status).toBe('open');
     }, 15000);
     // The reader has handled the reopening once its cursor has passed that event.
-    await eventually(async () => {
-      const [{ behind }] = await api.db.query(
-        `SELECT w.last_seq - coalesce(c.seq, 0) AS behind FROM workspace w
-           LEFT JOIN event_reader_cursor c ON c.workspace_id = w.id AND c.reader = 'routing' WHERE w.id = $1`,
-        [ws.workspaceId],
-      );
-      expect(Number(behind)).toBe(0);
-    }, 15000);
+    await routerCaughtUp();
     expect((await conversationsOf(ch.id))[0].assignee_id).toBe(first.id);
 
     await first.http.patch(`/api/v1/message/conversation/${conversationId}/status/`, { status: 'resolved' });
@@ -265,6 +269,37 @@ describe('team routing', () => {
     await customersWrite(ch, [user], 'And again');
     await eventually(
       async () => expect((await conversationsOf(ch.id))[0].assignee_id).toBe(second.id),
+      15000,
+    );
+  });
+
+  it('leaves a conversation with the agent a person chose, even offline, and routes one moved to the team without an agent', async () => {
+    const [on, off] = [await addAgent(api, ws), await addAgent(api, ws)];
+    const teamId = await team({ name: 'Manual', routing: 'round_robin', agent_ids: [on.id, off.id] });
+    await online(on);
+    const ch = await channel(teamId);
+    await customersWrite(ch, newUsers(2));
+    let rows: { id: string; assignee_id: string | null }[] = [];
+    await eventually(async () => {
+      rows = await conversationsOf(ch.id);
+      expect(rows.filter((r) => r.assignee_id === on.id)).toHaveLength(2);
+    }, 15000);
+
+    const chosen = await ws.http.post(`/api/v1/conversations/${rows[0].id}/assign`, {
+      agent_id: off.id,
+      team_id: teamId,
+    });
+    expect(chosen.status).toBe(200);
+    await routerCaughtUp();
+    expect((await conversationsOf(ch.id)).find((r) => r.id === rows[0].id)?.assignee_id).toBe(off.id);
+
+    const other = (await ws.http.post('/api/v1/teams', { name: 'Elsewhere' })).body.id as string;
+    await ws.http.post(`/api/v1/conversations/${rows[1].id}/assign`, { team_id: other });
+    const back = await ws.http.post(`/api/v1/conversations/${rows[1].id}/assign`, { team_id: teamId });
+    expect(back.body.assignee).toBeNull();
+    await eventually(
+      async () =>
+        expect((await conversationsOf(ch.id)).find((r) => r.id === rows[1].id)?.assignee_id).toBe(on.id),
       15000,
     );
   });
