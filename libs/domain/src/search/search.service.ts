@@ -22,8 +22,8 @@ import { MessageRow, toMessageView } from '../presenters/message.presenter';
 import { MESSAGE_SELECT } from '../services/message-query.service';
 import { highlight, isPlainQuery, normalizeSearchText, queryTerms, type QueryTerms } from './search-text';
 
-/** From this many messages with the words on, walking the workspace's messages newest first finds a page fast. */
-const COMMON_MATCHES = 500;
+/** How many of the newest messages are looked through before the GIN index is asked (see messages()). */
+const WINDOW = 5000;
 
 /** Contacts shown beside the first page of messages. */
 const CONTACTS_BESIDE_MESSAGES = 5;
@@ -155,38 +155,51 @@ export class SearchService {
       params: [workspaceId, query, messageTypes],
     };
     this.conversationFilters(where, agentId, request);
-    this.dateFilters(where, 'm.created_at', request);
-    if (request.cursor) {
-      const [at, id] = decodeCursor(request.cursor, ['string', 'string']);
-      where.sql.push(`(m.created_at, m.id) < (${param(where, at)}::timestamptz, ${param(where, id)}::uuid)`);
-    }
-    const found = await this.db.transaction(async (manager) => {
-      // Postgres cannot tell a word found in 1 message from one found in 5,000 of a million (a
-      // prefix's estimate is a guess), and with ORDER BY … LIMIT it then walks the newest-first
-      // index for a rare word, through the whole workspace. So count, through the GIN index alone,
-      // whether the words are common: then walking newest first stops after a page; otherwise the
-      // few matches are fetched from the GIN index and sorted.
-      await manager.query('SET LOCAL enable_indexscan = off');
-      await manager.query('SET LOCAL enable_seqscan = off');
-      const [{ n }]: { n: number }[] = await manager.query(
-        `SELECT count(*)::int AS n FROM (SELECT 1 FROM message m
-            WHERE m.workspace_id = $1 AND m.search_vector @@ $2::tsquery LIMIT ${COMMON_MATCHES}) common`,
-        [workspaceId, query],
-      );
-      if (n >= COMMON_MATCHES) {
-        await manager.query('SET LOCAL enable_indexscan = on');
-        await manager.query('SET LOCAL enable_seqscan = on');
-      }
-      const rows: { id: string; cursor_at: string }[] = await manager.query(
-        `SELECT m.id, to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
-           FROM message m JOIN conversation c ON c.id = m.conversation_id
-          WHERE ${where.sql.join(' AND ')}
-          ORDER BY m.created_at DESC, m.id DESC
-          LIMIT ${param(where, limit + 1)}`,
-        where.params,
-      );
-      return rows;
-    });
+    // Where the page starts and the date range: on the messages, and on the newest-first window below.
+    const from = request.from ? param(where, request.from) : null;
+    const to = request.to ? param(where, request.to) : null;
+    const after = request.cursor
+      ? decodeCursor(request.cursor, ['string', 'string']).map((v) => param(where, v))
+      : null;
+    const bounds = (alias: string) =>
+      [
+        from && `${alias}.created_at >= ${from}::timestamptz`,
+        to && `${alias}.created_at < ${to}::timestamptz`,
+        after && `(${alias}.created_at, ${alias}.id) < (${after[0]}::timestamptz, ${after[1]}::uuid)`,
+      ].filter((bound): bound is string => !!bound);
+    where.sql.push(...bounds('m'));
+    const select = (source: string) =>
+      `SELECT m.id, to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
+         FROM ${source} m JOIN conversation c ON c.id = m.conversation_id
+        WHERE ${where.sql.join(' AND ')}
+        ORDER BY m.created_at DESC, m.id DESC
+        LIMIT ${limit + 1}`;
+    // Postgres cannot tell a word on 1 message from one on 5,000 of a million (a prefix's estimate is
+    // a guess), so it would either sort every match of a common word or walk the whole workspace
+    // newest first for a rare one. First the newest WINDOW messages are looked through (a common
+    // word fills a page there: then that page is exactly the answer, as every other match is
+    // older); only when they do not fill it are the matches taken from the GIN index and sorted.
+    const windowed: { id: string; cursor_at: string }[] = await this.db.query(
+      select(`(SELECT w.id, w.workspace_id, w.conversation_id, w.type, w.created_at, w.deleted_at, w.expired_at,
+                      w.search_vector
+                 FROM message w
+                WHERE ${['w.workspace_id = $1', ...bounds('w')].join(' AND ')}
+                ORDER BY w.created_at DESC, w.id DESC
+                LIMIT ${WINDOW})`),
+      where.params,
+    );
+    const found =
+      windowed.length > limit
+        ? windowed
+        : await this.db.transaction(async (manager) => {
+            await manager.query('SET LOCAL enable_indexscan = off');
+            await manager.query('SET LOCAL enable_seqscan = off');
+            const rows: { id: string; cursor_at: string }[] = await manager.query(
+              select('message'),
+              where.params,
+            );
+            return rows;
+          });
     const page = found.slice(0, limit);
     if (!page.length) return { hits: [], next: null };
     const ids = page.map((row) => row.id);
