@@ -49,6 +49,13 @@ import { OAuthInstallationService } from './oauth/oauth-installation.service';
 import { OAuthTokenService } from './oauth/oauth-token.service';
 import { WebhookService } from './webhooks/webhook.service';
 import { WebhookUrlPolicy } from './webhooks/webhook-url.policy';
+import { WorkspaceService } from './services/workspace.service';
+import { ContactAttributeService } from './contacts/contact-attribute.service';
+import { ContactImportService } from './contacts/contact-import.service';
+import { ContactExportService } from './contacts/contact-export.service';
+import { ContactMatchService } from './contacts/contact-match.service';
+import { ContactInvitationService } from './contacts/contact-invitation.service';
+import { ContactMergeService } from './contacts/contact-merge.service';
 
 const SERVICES = [
   AgentService,
@@ -97,6 +104,13 @@ const SERVICES = [
   ConnectionSlots,
   OutboundQueue,
   PlatformRegistry,
+  WorkspaceService,
+  ContactAttributeService,
+  ContactImportService,
+  ContactExportService,
+  ContactMatchService,
+  ContactInvitationService,
+  ContactMergeService,
 ];
 
 /** The conversation domain: no HTTP, no WebSocket, no platform. */

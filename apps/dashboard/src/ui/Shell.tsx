@@ -10,6 +10,7 @@ import { SecurityPage } from '../admin/SecurityPage';
 import { WebhooksPage } from '../admin/WebhooksPage';
 import { api } from '../api/http';
 import { session, type StoredSession } from '../api/session';
+import { ContactsPage } from '../contacts/ContactsPage';
 import { InboxPage } from '../inbox/InboxPage';
 import { AccountPage } from './AccountPage';
 import { ConsentPage } from './ConsentPage';
@@ -77,6 +78,7 @@ export function Shell({ current }: { current: StoredSession }) {
       : []),
     ...(isOperator ? [['instance', t('nav.instance')]] : []),
     ['account', t('nav.account')],
+    ['contacts', t('nav.contacts')],
   ];
 
   let page;
@@ -92,6 +94,7 @@ export function Shell({ current }: { current: StoredSession }) {
     page = <ConsentPage query={route.split('?')[1] ?? ''} />;
   else if (isOperator && section === 'instance') page = <InstancePage />;
   else if (section === 'account') page = <AccountPage />;
+  else if (section === 'contacts') page = <ContactsPage contactId={id ?? null} />;
   else page = <InboxPage conversationId={section === 'inbox' ? (id ?? null) : null} />;
 
   return (
