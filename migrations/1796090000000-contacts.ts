@@ -18,7 +18,9 @@ export class Contacts1796090000000 implements MigrationInterface {
         ADD COLUMN attributes jsonb NOT NULL DEFAULT '{}',
         ADD COLUMN erased_at timestamptz,
         ADD COLUMN merged_into_id uuid REFERENCES contact(id) ON DELETE SET NULL`);
-    await q.query(`CREATE INDEX contact_workspace_phone_idx ON contact (workspace_id, phone) WHERE phone IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX contact_workspace_phone_idx ON contact (workspace_id, phone) WHERE phone IS NOT NULL`,
+    );
     await q.query(`CREATE INDEX contact_extra_phones_idx ON contact USING gin (extra_phones)`);
     await q.query(
       `CREATE INDEX contact_workspace_email_idx ON contact (workspace_id, lower(email)) WHERE email IS NOT NULL`,

@@ -59,6 +59,8 @@ import { VisitorSocketKind } from './gateway/kinds/visitor.socket-kind';
 import { VisitorGateway } from './gateway/visitor.gateway';
 import { VisitorSlots } from './gateway/visitor-slots';
 import { VisitorBlockController } from './widget/visitor-block.controller';
+import { WorkspaceController } from './controllers/workspace.controller';
+import { ContactAttributesController } from './controllers/contact-attributes.controller';
 import { VisitorGuard } from './widget/visitor.guard';
 import { WidgetController } from './widget/widget.controller';
 import { WidgetService } from '@parley/domain/widget/widget.service';
@@ -125,6 +127,8 @@ export class ApiModule implements NestModule {
         CallsController,
         ConversationCallLinkController,
         CallLinkPageController,
+        WorkspaceController,
+        ContactAttributesController,
       ],
       providers: [
         JwtStrategy,

@@ -101,6 +101,9 @@ const flag = (fallback: boolean) =>
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
+/** The largest CONTACT_IMPORT_MAX_BYTES may be (an upload is held in memory while it is read). */
+export const CONTACT_IMPORT_MAX_BYTES_CEILING = 64 * 1024 * 1024;
+
 const schema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -195,7 +198,12 @@ const schema = z
     /** Open visitor sockets one IP may hold (a household or office shares one). */
     WIDGET_SOCKETS_PER_IP: z.coerce.number().int().min(1).max(100000).default(30),
     /** Contact imports: the largest file (bytes) and the most entries one file may carry. */
-    CONTACT_IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).max(1073741824).default(20 * 1024 * 1024),
+    CONTACT_IMPORT_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(CONTACT_IMPORT_MAX_BYTES_CEILING)
+      .default(20 * 1024 * 1024),
     CONTACT_IMPORT_MAX_ENTRIES: z.coerce.number().int().min(1).max(1000000).default(50000),
     /** How long a merge of two contacts can be undone. */
     CONTACT_MERGE_UNDO_SECONDS: z.coerce.number().int().min(10).max(604800).default(3600),

@@ -35,6 +35,8 @@ export const SECURITY_EVENT_KINDS = [
   'visitor_blocked',
   /** A page of an origin the website channel does not allow tried to run its widget. */
   'widget_origin_refused',
+  /** An agent erased a contact's personal data (GDPR); its conversations keep an anonymous marker. */
+  'contact_erased',
 ] as const;
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
 

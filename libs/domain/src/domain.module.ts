@@ -66,6 +66,13 @@ import { CannedResponseService } from './services/canned-response.service';
 import { ConversationBulkService } from './services/conversation-bulk.service';
 import { SavedViewService } from './search/saved-view.service';
 import { SearchService } from './search/search.service';
+import { WorkspaceService } from './services/workspace.service';
+import { ContactAttributeService } from './contacts/contact-attribute.service';
+import { ContactImportService } from './contacts/contact-import.service';
+import { ContactExportService } from './contacts/contact-export.service';
+import { ContactMatchService } from './contacts/contact-match.service';
+import { ContactInvitationService } from './contacts/contact-invitation.service';
+import { ContactMergeService } from './contacts/contact-merge.service';
 
 const SERVICES = [
   AgentService,
@@ -131,6 +138,13 @@ const SERVICES = [
   CallHistoryService,
   CallSignalService,
   CallLinkService,
+  WorkspaceService,
+  ContactAttributeService,
+  ContactImportService,
+  ContactExportService,
+  ContactMatchService,
+  ContactInvitationService,
+  ContactMergeService,
 ];
 
 /** The conversation domain: no HTTP, no WebSocket, no platform. */

@@ -94,8 +94,27 @@ export interface PlatformOAuth {
   renew(channel: ChannelAccess): Promise<void>;
 }
 
+/** A link that brings a customer to the business on this channel (an invitation). */
+export interface InviteLink {
+  url: string;
+  /** Following it brings the token back in the customer's first message, so their identity can be bound. */
+  binds: boolean;
+}
+
 export interface PlatformAdapter {
   readonly type: ChannelType;
+  /**
+   * An invitation link carrying `token` (`A-Za-z0-9_-`, at most 64), or a reason none can be made
+   * (the account's handle is unknown); absent where the platform has no link to a conversation.
+   * `pageUrl` is the web page a website channel's widget runs on.
+   */
+  inviteLink?(
+    channel: ChannelAccess,
+    token: string,
+    pageUrl: string | null,
+  ): InviteLink | { refused: string };
+  /** The invitation token a customer's first message carries (Telegram: `/start <token>`), if any. */
+  inviteToken?(content: string): string | null;
   /** Whether replies may carry rows of link buttons. */
   readonly linkButtons: boolean;
   /**

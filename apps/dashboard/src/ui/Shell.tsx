@@ -15,6 +15,7 @@ import { api } from '../api/http';
 import { session, type StoredSession } from '../api/session';
 import { CallCenter } from '../calls/CallCenter';
 import { CallsPage } from '../calls/CallsPage';
+import { ContactsPage } from '../contacts/ContactsPage';
 import { InboxPage } from '../inbox/InboxPage';
 import { HoursPage } from '../reports/HoursPage';
 import { ReportsPage } from '../reports/ReportsPage';
@@ -92,6 +93,7 @@ export function Shell({ current }: { current: StoredSession }) {
     ...(isOperator ? [['instance', t('nav.instance')]] : []),
     ['account', t('nav.account')],
     ['calls', t('nav.calls')],
+    ['contacts', t('nav.contacts')],
   ];
 
   let page;
@@ -114,6 +116,7 @@ export function Shell({ current }: { current: StoredSession }) {
   else if (section === 'account') page = <AccountPage />;
   else if (section === 'search') page = <SearchPage query={route.split('?')[1] ?? ''} />;
   else if (section === 'calls') page = <CallsPage />;
+  else if (section === 'contacts') page = <ContactsPage contactId={id ?? null} />;
   else
     page = (
       <InboxPage

@@ -53,14 +53,18 @@ describe('parseVCards', () => {
   });
 
   it('composes a name from N when FN is missing, then falls back to ORG', () => {
-    expect(parseVCards(card('VERSION:3.0', 'N:Doe;Jane;Q;Dr.;', 'TEL:+14155552671'))[0].name).toBe('Dr. Jane Q Doe');
+    expect(parseVCards(card('VERSION:3.0', 'N:Doe;Jane;Q;Dr.;', 'TEL:+14155552671'))[0].name).toBe(
+      'Dr. Jane Q Doe',
+    );
     expect(parseVCards(card('VERSION:3.0', 'ORG:Acme;Sales', 'TEL:+14155552671'))[0].name).toBe('Acme Sales');
     expect(parseVCards(card('VERSION:3.0', 'TEL:+14155552671'))[0].name).toBeNull();
   });
 
   it('stops at the limit, ignores text outside cards and a card never closed', () => {
     const many = Buffer.from(
-      'garbage\r\n' + Array.from({ length: 5 }, (_, i) => `BEGIN:VCARD\r\nFN:N${i}\r\nEND:VCARD\r\n`).join('') + 'BEGIN:VCARD\r\nFN:open',
+      'garbage\r\n' +
+        Array.from({ length: 5 }, (_, i) => `BEGIN:VCARD\r\nFN:N${i}\r\nEND:VCARD\r\n`).join('') +
+        'BEGIN:VCARD\r\nFN:open',
     );
     expect(parseVCards(many).map((e) => e.name)).toEqual(['N0', 'N1', 'N2', 'N3', 'N4']);
     expect(parseVCards(many, 2)).toHaveLength(2);

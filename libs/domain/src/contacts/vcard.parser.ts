@@ -181,6 +181,12 @@ export function parseVCards(file: Buffer, limit = Number.POSITIVE_INFINITY): VCa
 
 /** Whether a file looks like vCard (its first non-blank line opens a card). */
 export function looksLikeVCard(file: Buffer): boolean {
-  const first = file.subarray(0, 64).toString('latin1').replace(/^\xEF\xBB\xBF/, '').trimStart().slice(0, 11).toUpperCase();
+  const first = file
+    .subarray(0, 64)
+    .toString('latin1')
+    .replace(/^\xEF\xBB\xBF/, '')
+    .trimStart()
+    .slice(0, 11)
+    .toUpperCase();
   return first === 'BEGIN:VCARD';
 }

@@ -16,9 +16,11 @@ import type {
   PressedButton,
   StoryRef,
 } from '@parley/contract/views';
+import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import { Batcher } from '../batcher';
 import { Clock } from '../clock';
 import { CsatService } from '../reports/csat.service';
+import { bindInvited } from '../contacts/invitation-binding';
 import type { DomainEvent } from '../events/domain-event';
 import { toConversationView } from '../presenters/conversation.presenter';
 import { toMessageView } from '../presenters/message.presenter';
@@ -132,6 +134,7 @@ export class InboundMessageService {
     private readonly deletion: MessageDeletionService,
     private readonly clock: Clock,
     private readonly csat: CsatService,
+    private readonly platforms: PlatformRegistry,
   ) {}
 
   /**
@@ -505,8 +508,12 @@ export class InboundMessageService {
       [senders.map((s) => s.channelId), senders.map((s) => s.platformUserId)],
     );
     const contactOf = new Map(known.map((k) => [k.key, k.contact_id]));
-    const newcomers = senders.filter((s) => !contactOf.has(contactKey(s)));
-    for (const sender of newcomers) contactOf.set(contactKey(sender), randomUUID());
+    const arrivals = senders.filter((s) => !contactOf.has(contactKey(s)));
+    // A newcomer whose first message carries an invitation's token is the invited contact.
+    const boundTo = await bindInvited(manager, workspaceId, this.invitationTokens(items, arrivals));
+    for (const sender of arrivals)
+      contactOf.set(contactKey(sender), boundTo.get(contactKey(sender)) ?? randomUUID());
+    const newcomers = arrivals.filter((s) => !boundTo.has(contactKey(s)));
     const field = (pick: (p: InboundMessage['profile']) => string | null | undefined) =>
       senders.map((s) => pick(s.profile) || null);
     let created: ContactView[] = [];
@@ -528,17 +535,6 @@ export class InboundMessageService {
           fieldOf((p) => p.avatarUrl),
         ],
       );
-      await manager.query(
-        `INSERT INTO contact_identity (workspace_id, contact_id, channel_id, platform_user_id)
-         SELECT $1, contact_id, channel_id, platform_user_id
-           FROM unnest($2::uuid[], $3::uuid[], $4::text[]) AS n(contact_id, channel_id, platform_user_id)`,
-        [
-          workspaceId,
-          newcomers.map((s) => contactOf.get(contactKey(s))),
-          newcomers.map((s) => s.channelId),
-          newcomers.map((s) => s.platformUserId),
-        ],
-      );
       const identityOf = new Map(newcomers.map((s) => [contactOf.get(contactKey(s))!, s]));
       created = inserted.map((row) => {
         const sender = identityOf.get(row.id)!;
@@ -551,6 +547,19 @@ export class InboundMessageService {
           },
         ]);
       });
+    }
+    if (arrivals.length) {
+      await manager.query(
+        `INSERT INTO contact_identity (workspace_id, contact_id, channel_id, platform_user_id)
+         SELECT $1, contact_id, channel_id, platform_user_id
+           FROM unnest($2::uuid[], $3::uuid[], $4::text[]) AS n(contact_id, channel_id, platform_user_id)`,
+        [
+          workspaceId,
+          arrivals.map((s) => contactOf.get(contactKey(s))),
+          arrivals.map((s) => s.channelId),
+          arrivals.map((s) => s.platformUserId),
+        ],
+      );
     }
     // Known senders: what the platform now says of them, only where it says something new.
     const rows: (ContactRow & { changed: boolean })[] = await manager.query(
@@ -671,6 +680,27 @@ export class InboundMessageService {
     );
     const botOf = new Map(moved.map((m) => [m.id, m.bot_api_key_id]));
     return { conversationOf, created, reopened, botOf };
+  }
+
+  /**
+   * The invitation token in each arriving sender's first message of the batch, read by the
+   * platforms' adapters (no query: most messages carry none).
+   */
+  private invitationTokens(items: Prepared[], arrivals: Prepared[]) {
+    const arriving = new Set(arrivals.map(contactKey));
+    const readers = this.platforms
+      .types()
+      .map((type) => this.platforms.adapter(type))
+      .flatMap((a) => (a.inviteToken ? [a.inviteToken.bind(a)] : []));
+    const tokens = new Map<string, { key: string; channelId: string; token: string }>();
+    for (const item of items) {
+      const key = contactKey(item);
+      if (!arriving.has(key) || tokens.has(key)) continue;
+      arriving.delete(key);
+      const token = readers.map((read) => read(item.content)).find(Boolean);
+      if (token) tokens.set(key, { key, channelId: item.channelId, token });
+    }
+    return [...tokens.values()];
   }
 
   /** The messages the batch's messages quote, by `<channel>:<external id>` (earlier in the batch too). */

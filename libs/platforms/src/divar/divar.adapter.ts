@@ -12,6 +12,7 @@ import {
   OutboundMessage,
   PlatformAdapter,
   ReplyWindow,
+  InviteLink,
 } from '../platform';
 import { mapDivarError } from './divar.errors';
 import { DivarOAuth, kenarHeaders } from './divar.oauth';
@@ -160,6 +161,16 @@ export class DivarAdapter implements PlatformAdapter {
   /** Divar documents no reply window. */
   replyWindow(): ReplyWindow {
     return { allowed: true, humanAgentTag: false };
+  }
+
+  /**
+   * The add-on's chatbot address (`https://divar.ir/chat/addon_<slug>`, chatbot_conversations.md);
+   * Divar documents no parameter that comes back in the first message, so it cannot bind.
+   */
+  inviteLink(channel: ChannelAccess): InviteLink | { refused: string } {
+    const slug = channel.externalId ?? channel.credentials.app_slug;
+    if (!slug) return { refused: "the add-on's slug is unknown" };
+    return { url: `https://divar.ir/chat/addon_${encodeURIComponent(slug)}`, binds: false };
   }
 
   /** Divar's API names no customer: the contact is named by its conversation. */

@@ -10,6 +10,7 @@ import {
   PlatformAdapter,
   PlatformChangeCapabilities,
   ReplyWindow,
+  InviteLink,
 } from '../platform';
 import { mapInstagramError } from './instagram.errors';
 import { InstagramWebhookReceiver } from './instagram.webhook';
@@ -207,6 +208,13 @@ export class InstagramAdapter implements PlatformAdapter {
     } catch {
       return null; // a profile is a nicety; the message is stored without it
     }
+  }
+
+  /** `ig.me/m/<username>` opens a Direct conversation with the account; it carries nothing back, so it cannot bind. */
+  inviteLink(channel: ChannelAccess): InviteLink | { refused: string } {
+    const username = channel.credentials.username;
+    if (!username) return { refused: "the account's username is unknown; reconnect the channel" };
+    return { url: `https://ig.me/m/${encodeURIComponent(username)}`, binds: false };
   }
 
   /** 24 hours after the customer's last message; up to 7 days with the HUMAN_AGENT tag. */

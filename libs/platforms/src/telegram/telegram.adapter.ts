@@ -6,6 +6,7 @@ import { PlatformError } from '../platform-error';
 import {
   ChannelAccess,
   ConnectInput,
+  InviteLink,
   OutboundMessage,
   PlatformAdapter,
   PlatformChangeCapabilities,
@@ -309,5 +310,16 @@ export class TelegramAdapter implements PlatformAdapter {
 
   replyWindow(): ReplyWindow {
     return { allowed: true, humanAgentTag: false };
+  }
+
+  /** A deep link: Telegram opens the bot and sends `/start <token>` when the customer presses Start. */
+  inviteLink(channel: ChannelAccess, token: string): InviteLink | { refused: string } {
+    const username = channel.credentials.username;
+    if (!username) return { refused: "the bot's username is unknown; reconnect the channel" };
+    return { url: `https://t.me/${encodeURIComponent(username)}?start=${token}`, binds: true };
+  }
+
+  inviteToken(content: string): string | null {
+    return /^\/start(?:@\w+)? ([A-Za-z0-9_-]{16,64})$/.exec(content.trim())?.[1] ?? null;
   }
 }

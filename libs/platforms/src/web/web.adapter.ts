@@ -4,7 +4,14 @@ import { rm, stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { PlatformError } from '../platform-error';
-import type { ChannelAccess, ConnectInput, OutboundMessage, PlatformAdapter, ReplyWindow } from '../platform';
+import type {
+  ChannelAccess,
+  ConnectInput,
+  InviteLink,
+  OutboundMessage,
+  PlatformAdapter,
+  ReplyWindow,
+} from '../platform';
 import type { ChannelWebhook, WebhookVerdict } from '../webhook';
 
 /** A visitor's voice note as the widget API staged it in MEDIA_DIR (`<workspace>/upload-<hex>.<ext>`). */
@@ -92,6 +99,18 @@ export class WebAdapter implements PlatformAdapter {
   /** Replies may go at any time; the visitor reads them when they come back. */
   replyWindow(): ReplyWindow {
     return { allowed: true, humanAgentTag: false };
+  }
+
+  /** The site's page the widget runs on, with the token (the widget does not hand it back yet: no binding). */
+  inviteLink(
+    _channel: ChannelAccess,
+    token: string,
+    pageUrl: string | null,
+  ): InviteLink | { refused: string } {
+    if (!pageUrl) return { refused: 'the website channel has no allowed origin' };
+    const url = new URL(pageUrl);
+    url.searchParams.set('parley_invite', token);
+    return { url: url.toString(), binds: false };
   }
 
   async editText(): Promise<void> {}
