@@ -341,7 +341,8 @@ function callAgent(): void {
     (link) => {
       if (!tab) return;
       tab.opener = null;
-      tab.location.href = link.url;
+      // On the api that served this frame, whatever API_PUBLIC_URL says.
+      tab.location.href = new URL(new URL(link.url).pathname, location.origin).href;
     },
     () => tab?.close(),
   );
