@@ -19,6 +19,7 @@ import { OAuthApps1796060000000 } from './1796060000000-oauth-apps';
 import { AppActions1796062000000 } from './1796062000000-app-actions';
 import { Bots1796061000000 } from './1796061000000-bots';
 import { WebWidget1796070000000 } from './1796070000000-web-widget';
+import { WidgetInvitations1796071000000 } from './1796071000000-widget-invitations';
 import { BusinessHoursSlaReportsCsat1796120000000 } from './1796120000000-business-hours-sla-reports-csat';
 import { LabelsCannedTeamsRouting1796100000000 } from './1796100000000-labels-canned-teams-routing';
 import { SearchAndSavedViews1796110000000 } from './1796110000000-search-and-saved-views';
@@ -48,6 +49,7 @@ export const MIGRATIONS = [
   AppActions1796062000000,
   Bots1796061000000,
   WebWidget1796070000000,
+  WidgetInvitations1796071000000,
   BusinessHoursSlaReportsCsat1796120000000,
   LabelsCannedTeamsRouting1796100000000,
   SearchAndSavedViews1796110000000,
