@@ -19,11 +19,13 @@ import { OAuthApps1796060000000 } from './1796060000000-oauth-apps';
 import { AppActions1796062000000 } from './1796062000000-app-actions';
 import { Bots1796061000000 } from './1796061000000-bots';
 import { WebWidget1796070000000 } from './1796070000000-web-widget';
+import { WidgetInvitations1796071000000 } from './1796071000000-widget-invitations';
 import { BusinessHoursSlaReportsCsat1796120000000 } from './1796120000000-business-hours-sla-reports-csat';
 import { LabelsCannedTeamsRouting1796100000000 } from './1796100000000-labels-canned-teams-routing';
 import { SearchAndSavedViews1796110000000 } from './1796110000000-search-and-saved-views';
 import { Calls1796080000000 } from './1796080000000-calls';
 import { Contacts1796090000000 } from './1796090000000-contacts';
+import { ContactImportProgress1796091000000 } from './1796091000000-contact-import-progress';
 
 /** Every migration in order. `npm run migration:generate` writes a new file: add its class here. */
 export const MIGRATIONS = [
@@ -48,9 +50,11 @@ export const MIGRATIONS = [
   AppActions1796062000000,
   Bots1796061000000,
   WebWidget1796070000000,
+  WidgetInvitations1796071000000,
   BusinessHoursSlaReportsCsat1796120000000,
   LabelsCannedTeamsRouting1796100000000,
   SearchAndSavedViews1796110000000,
   Calls1796080000000,
   Contacts1796090000000,
+  ContactImportProgress1796091000000,
 ];

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContactImportView } from '@parley/contract/contacts';
 import type { ErrorBody } from '@parley/contract/error-codes';
+import { STALLED_IMPORT_SECONDS } from '@parley/domain/contacts/contact-import.service';
 import { ar } from '@parley/errors/i18n/ar';
 import { fa } from '@parley/errors/i18n/fa';
 import {
@@ -206,6 +207,27 @@ describe('contacts', () => {
 
       const twice = await upload(ws, bigVCard(10, 1000000), 'again.vcf');
       expect(await finished(ws, twice.body.id)).toMatchObject({ created: 0, matched: 10 });
+    });
+
+    it('an import whose process died (no progress for minutes) reads as failed, not processing for ever', async () => {
+      const started = await upload(ws, bigVCard(3, 2000000), 'small.vcf');
+      await finished(ws, started.body.id);
+      // As if the api storing it was killed mid-way: still `processing`, its last chunk long ago.
+      await api.db.query(
+        `UPDATE contact_import SET status = 'processing', finished_at = NULL,
+                progressed_at = now() - make_interval(secs => $2) WHERE id = $1`,
+        [started.body.id, STALLED_IMPORT_SECONDS + 5],
+      );
+      const read = await ws.http.get<ContactImportView>(`/api/v1/contacts/imports/${started.body.id}`);
+      expect(read.body).toMatchObject({ status: 'failed' });
+      // One that moved a moment ago is left alone.
+      await api.db.query(
+        `UPDATE contact_import SET status = 'processing', progressed_at = now() WHERE id = $1`,
+        [started.body.id],
+      );
+      expect(
+        (await ws.http.get<ContactImportView>(`/api/v1/contacts/imports/${started.body.id}`)).body.status,
+      ).toBe('processing');
     });
 
     it('reads Android, iPhone and Outlook exports, counting the numbers it cannot read', async () => {

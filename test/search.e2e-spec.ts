@@ -10,7 +10,10 @@ import { addAgent, createChannel, customerWrites, signupWorkspace, Workspace } f
 import { HttpClient } from './support/http';
 
 type Search = Partial<
-  Record<'q' | 'type' | 'channel_id' | 'status' | 'assignee' | 'from' | 'to' | 'cursor' | 'limit', string>
+  Record<
+    'q' | 'type' | 'channel_id' | 'label_id' | 'status' | 'assignee' | 'from' | 'to' | 'cursor' | 'limit',
+    string
+  >
 >;
 
 const path = (query: Search) => `/api/v1/search?${new URLSearchParams(query as Record<string, string>)}`;
@@ -262,6 +265,22 @@ describe('search', () => {
     );
     const bad = await a.http.get(path({ q: word, status: 'closed' }));
     expect(bad.body.code).toBe('validation_failed');
+  });
+
+  it("filters by label: only conversations carrying it; another workspace's label is 404", async () => {
+    const word = tag();
+    const labelled = await writes(`${word} with the label`);
+    await writes(`${word} without it`, otherChannelId);
+    const label = await a.http.post('/api/v1/labels', { name: `vip-${word}`, color: '#0f766e' });
+    expect(label.status).toBe(201);
+    const put = await a.http.put(`/api/v1/conversations/${labelled.conversation_id}/labels`, {
+      label_ids: [label.body.id],
+    });
+    expect(put.status).toBe(200);
+    expect(await messageIds(a, { q: word, label_id: label.body.id })).toEqual([labelled.id]);
+    const foreign = await b.http.post('/api/v1/labels', { name: `theirs-${word}`, color: '#123456' });
+    const refused = await a.http.get(path({ q: word, label_id: foreign.body.id }));
+    expect([refused.status, refused.body.code]).toEqual([404, 'not_found']);
   });
 
   it('pages newest first with a cursor, never repeating or skipping a message', async () => {

@@ -216,6 +216,32 @@ describe('the web chat widget in a browser: content and forms', () => {
     await eventually(async () => expect(await tones()).toBe(2), 10_000);
   }, 120_000);
 
+  it("a contact's invitation link opens the chat by itself, and the visitor's first message joins the invited contact", async () => {
+    const contact = (await stack.http.as(admin.token).post('/api/v1/contacts', { name: 'Invited Omid' }))
+      .body;
+    const invite = await stack.http
+      .as(admin.token)
+      .post(`/api/v1/contacts/${contact.id}/invitations`, { channel_id: channelId });
+    expect(invite.body.binds).toBe(true);
+    const link = new URL(invite.body.url);
+    const context = await stack.browser.newContext({
+      viewport: { width: 1100, height: 760 },
+      locale: 'en-US',
+    });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    await page.goto(`${host.allowed}/${link.search}`);
+    // No press on the bubble: the link opened the chat.
+    const frame = await chatFrame(page);
+    await write(frame, 'I followed your link');
+    await eventually(async () => {
+      const detail = (await stack.http.as(admin.token).get(`/api/v1/contacts/${contact.id}`)).body;
+      expect(detail.invitations[0]).toMatchObject({ status: 'accepted' });
+      expect(detail.conversations).toHaveLength(1);
+    }, 15_000);
+  }, 90_000);
+
   it('a channel that asks for a name and an e-mail first shows the pre-chat form, and the agent sees who wrote', async () => {
     const askFirst = await webChannel(admin.token, {
       name: 'Asks first',

@@ -474,6 +474,47 @@ describe('web chat widget (server)', () => {
     expect(event.n).toBe(1);
   });
 
+  it("a contact's invitation link binds the visitor who follows it: its first message joins the invited contact", async () => {
+    const contact = (
+      await a.http.post('/api/v1/contacts', { name: 'Invited Mina', email: 'mina@shop.example' })
+    ).body;
+    const invite = await a.http.post(`/api/v1/contacts/${contact.id}/invitations`, {
+      channel_id: channel.id,
+    });
+    expect(invite.status).toBe(201);
+    expect(invite.body).toMatchObject({ status: 'pending', binds: true, channel_type: 'web' });
+    const token = new URL(invite.body.url).searchParams.get('parley_invite')!;
+    expect(new URL(invite.body.url).origin).toBe(SHOP);
+
+    // A malformed token is refused by the session's validation; the real one is kept for the first message.
+    const bad = await session({ invitation: 'x' });
+    expect([bad.status, bad.body.code]).toEqual([400, 'validation_failed']);
+    const started = await session({ invitation: token });
+    expect(started.status).toBe(200);
+    const visitorToken = started.body.visitor_token as string;
+    expect(
+      (await asVisitor(visitorToken).post('/widget/v1/messages', { content: 'Hi, you invited me' })).status,
+    ).toBe(201);
+    const conversationId = (await session({ visitor_token: visitorToken })).body.conversation_id as string;
+    const conversation = await a.http.get(`/api/v1/conversations/${conversationId}`);
+    expect(conversation.body.contact.id).toBe(contact.id);
+    const detail = (await a.http.get(`/api/v1/contacts/${contact.id}`)).body;
+    expect(detail.invitations[0]).toMatchObject({ id: invite.body.id, status: 'accepted' });
+    expect(detail.identities).toEqual([expect.objectContaining({ channel_id: channel.id })]);
+
+    // Spent: another visitor with the same link is someone new, and so is the first visitor's next page.
+    const late = await session({ invitation: token });
+    await asVisitor(late.body.visitor_token).post('/widget/v1/messages', { content: 'Me too?' });
+    const lateConversation = (await session({ visitor_token: late.body.visitor_token })).body.conversation_id;
+    expect((await a.http.get(`/api/v1/conversations/${lateConversation}`)).body.contact.id).not.toBe(
+      contact.id,
+    );
+    // Another workspace's agent cannot invite this workspace's contact to its channel, nor see it.
+    expect(
+      (await b.http.post(`/api/v1/contacts/${contact.id}/invitations`, { channel_id: channel.id })).status,
+    ).toBe(404);
+  });
+
   it('images and voice notes recorded in the browser upload and reach the agent', async () => {
     const image = await upload(visitor.token, 'image', SAMPLE_JPEG, 'photo.jpg', 'image/jpeg');
     expect(image.status).toBe(201);

@@ -86,7 +86,8 @@ function refuse(): void {
 function boot(): void {
   // Where the browser cannot say (no ancestorOrigins, no referrer), the frame-ancestors CSP is the wall.
   const seen = embedder();
-  if (!channel || !hostOrigin || window.parent === window || (seen !== null && seen !== hostOrigin)) return refuse();
+  if (!channel || !hostOrigin || window.parent === window || (seen !== null && seen !== hostOrigin))
+    return refuse();
   window.addEventListener('message', (event) => {
     if (event.origin !== hostOrigin || event.source !== window.parent || !isMessage(event.data)) return;
     const message = event.data as ToFrame;
@@ -122,6 +123,7 @@ async function begin(init: Extract<ToFrame, { parley: 'init' }>, config: WidgetC
     visitor_token: load('token') ?? undefined,
     identity: init.identity ?? undefined,
     language: state.language,
+    invitation: init.invite ?? undefined,
   });
   save('token', session.visitor_token);
   state.conversation = session.conversation_id;
@@ -171,8 +173,11 @@ function onFrame(frame: VisitorServerFrame): void {
       frame.messages.forEach((m) => upsert(m, false));
       state.lastSeq = Math.max(state.lastSeq, frame.last_seq);
       if (!state.open) {
-        state.unread = [...state.messages.values()].filter((m) => m.type === 'agent' && m.seq > state.readSeq).length;
-        if (state.unread) toHost({ parley: 'unread', count: state.unread, notify: false, text: t('newMessage') });
+        state.unread = [...state.messages.values()].filter(
+          (m) => m.type === 'agent' && m.seq > state.readSeq,
+        ).length;
+        if (state.unread)
+          toHost({ parley: 'unread', count: state.unread, notify: false, text: t('newMessage') });
       }
       if (frame.messages.length) toHost({ parley: 'active' });
       break;
@@ -222,7 +227,11 @@ function markRead(): void {
   // Read again once a reply that was still on its way when it was read is stored as sent: the
   // platform's read names the sent message.
   const key = `${newest.id}:${newest.status}`;
-  if (newest.seq <= state.readSeq && (readSentWhile === key || !readSentWhile.startsWith(`${newest.id}:sending`))) return;
+  if (
+    newest.seq <= state.readSeq &&
+    (readSentWhile === key || !readSentWhile.startsWith(`${newest.id}:sending`))
+  )
+    return;
   if (socket?.send({ type: 'mark_read', message_id: newest.id })) {
     readSentWhile = key;
     state.readSeq = Math.max(state.readSeq, newest.seq);
@@ -328,7 +337,8 @@ const ICON = {
   attach: 'M16.5 6.5l-8 8a2 2 0 0 0 2.8 2.8l8-8a4 4 0 0 0-5.6-5.6l-8 8a6 6 0 0 0 8.5 8.5l7-7',
   mic: 'M12 14a3 3 0 0 0 3-3V5a3 3 0 0 0-6 0v6a3 3 0 0 0 3 3zm5-3a5 5 0 0 1-10 0H5a7 7 0 0 0 6 6.9V21h2v-3.1A7 7 0 0 0 19 11z',
   stop: 'M6 6h12v12H6z',
-  phone: 'M6.6 10.8a15 15 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25 11.4 11.4 0 0 0 3.6.57 1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.6a1 1 0 0 1-.25 1z',
+  phone:
+    'M6.6 10.8a15 15 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25 11.4 11.4 0 0 0 3.6.57 1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.6a1 1 0 0 1-.25 1z',
 };
 
 /**
@@ -386,7 +396,8 @@ function buttonsNode(m: WidgetMessageView): HTMLElement | null {
         { class: 'button-row' },
         ...row.map((b) =>
           'url' in b
-            ? /^https:\/\//.test(b.url) && h('a', { class: 'reply-button', href: b.url, target: '_blank', rel: 'noopener' }, b.caption)
+            ? /^https:\/\//.test(b.url) &&
+              h('a', { class: 'reply-button', href: b.url, target: '_blank', rel: 'noopener' }, b.caption)
             : h(
                 'button',
                 {
@@ -407,7 +418,16 @@ function buttonsNode(m: WidgetMessageView): HTMLElement | null {
 }
 
 function messageNode(m: WidgetMessageView): HTMLElement {
-  const version = JSON.stringify([m.content, m.status, m.deleted, m.edited_at, m.reactions, m.attachments.map((a) => a.url), m.buttons, pressed.get(m.id)]);
+  const version = JSON.stringify([
+    m.content,
+    m.status,
+    m.deleted,
+    m.edited_at,
+    m.reactions,
+    m.attachments.map((a) => a.url),
+    m.buttons,
+    pressed.get(m.id),
+  ]);
   const cached = nodes.get(m.id);
   if (cached?.version === version) return cached.node;
   const body = m.deleted
@@ -420,18 +440,32 @@ function messageNode(m: WidgetMessageView): HTMLElement {
           if (a.kind === 'image') return h('img', { src: a.url, alt: a.file_name ?? '', loading: 'lazy' });
           if (a.kind === 'voice' || a.kind === 'audio')
             return h('audio', { controls: true, preload: 'none', src: a.url, 'aria-label': t('voiceNote') });
-          return h('a', { href: a.url, target: '_blank', rel: 'noopener', download: a.file_name ?? '' }, a.file_name ?? a.kind);
+          return h(
+            'a',
+            { href: a.url, target: '_blank', rel: 'noopener', download: a.file_name ?? '' },
+            a.file_name ?? a.kind,
+          );
         }),
         m.content ? h('p', { dir: 'auto' }, m.content) : null,
       );
   const node = h(
     'li',
-    { class: `msg ${m.type}`, 'data-testid': 'widget-message', 'data-id': m.id, 'data-type': m.type, 'data-status': m.status },
+    {
+      class: `msg ${m.type}`,
+      'data-testid': 'widget-message',
+      'data-id': m.id,
+      'data-type': m.type,
+      'data-status': m.status,
+    },
     m.type === 'agent' && m.agent_name ? h('span', { class: 'who', dir: 'auto' }, m.agent_name) : null,
     body,
     buttonsNode(m),
     m.reactions.length
-      ? h('span', { class: 'reactions', 'data-testid': 'widget-reactions' }, ...m.reactions.map((r) => h('span', {}, `${r.emoji} ${r.count}`)))
+      ? h(
+          'span',
+          { class: 'reactions', 'data-testid': 'widget-reactions' },
+          ...m.reactions.map((r) => h('span', {}, `${r.emoji} ${r.count}`)),
+        )
       : null,
     h(
       'span',
@@ -447,11 +481,25 @@ function messageNode(m: WidgetMessageView): HTMLElement {
 
 function statusMark(status: WidgetMessageView['status']): HTMLElement {
   const mark = status === 'read' ? '✓✓' : status === 'failed' ? '!' : status === 'sending' ? '…' : '✓';
-  const label = status === 'read' ? t('read') : status === 'failed' ? t('failed') : status === 'sending' ? t('sending') : t('delivered');
-  return h('span', { class: `tick ${status}`, title: label, 'aria-label': label, 'data-testid': 'widget-tick' }, ` ${mark}`);
+  const label =
+    status === 'read'
+      ? t('read')
+      : status === 'failed'
+        ? t('failed')
+        : status === 'sending'
+          ? t('sending')
+          : t('delivered');
+  return h(
+    'span',
+    { class: `tick ${status}`, title: label, 'aria-label': label, 'data-testid': 'widget-tick' },
+    ` ${mark}`,
+  );
 }
 
-function contactForm(fields: Record<'name' | 'email' | 'phone', PreChatField>, purpose: 'prechat' | 'offline'): HTMLElement {
+function contactForm(
+  fields: Record<'name' | 'email' | 'phone', PreChatField>,
+  purpose: 'prechat' | 'offline',
+): HTMLElement {
   const inputs = (['name', 'email', 'phone'] as const)
     .filter((f) => fields[f] !== 'off')
     .map((f) =>
@@ -476,7 +524,9 @@ function contactForm(fields: Record<'name' | 'email' | 'phone', PreChatField>, p
       onsubmit: (event: Event) => {
         event.preventDefault();
         const data = new FormData(event.target as HTMLFormElement);
-        const details = Object.fromEntries([...data].filter(([, v]) => String(v).trim()).map(([k, v]) => [k, String(v).trim()]));
+        const details = Object.fromEntries(
+          [...data].filter(([, v]) => String(v).trim()).map(([k, v]) => [k, String(v).trim()]),
+        );
         api.contact(details).then(
           () => {
             state.contactGiven = true;
@@ -548,7 +598,11 @@ function build(): void {
     text,
     view.clock,
     record,
-    h('button', { type: 'submit', class: 'icon-button send', 'aria-label': t('send'), 'data-testid': 'widget-send' }, svgIcon(ICON.send)),
+    h(
+      'button',
+      { type: 'submit', class: 'icon-button send', 'aria-label': t('send'), 'data-testid': 'widget-send' },
+      svgIcon(ICON.send),
+    ),
   );
   app.replaceChildren(view.header, view.banner, view.list, view.typing, view.notice, view.form, composer);
 }
@@ -593,18 +647,33 @@ function render(): void {
     state.conversation && config.agents_online
       ? h(
           'button',
-          { type: 'button', class: 'icon-button', 'aria-label': t('call'), title: t('call'), 'data-testid': 'widget-call', onclick: callAgent },
+          {
+            type: 'button',
+            class: 'icon-button',
+            'aria-label': t('call'),
+            title: t('call'),
+            'data-testid': 'widget-call',
+            onclick: callAgent,
+          },
           svgIcon(ICON.phone),
         )
       : '',
     h(
       'button',
-      { type: 'button', class: 'icon-button', 'aria-label': t('close'), 'data-testid': 'widget-close', onclick: () => toHost({ parley: 'close' }) },
+      {
+        type: 'button',
+        class: 'icon-button',
+        'aria-label': t('close'),
+        'data-testid': 'widget-close',
+        onclick: () => toHost({ parley: 'close' }),
+      },
       svgIcon(ICON.close),
     ),
   );
   view.banner.replaceChildren(
-    state.connected ? '' : h('p', { class: 'banner', role: 'status', 'data-testid': 'widget-reconnecting' }, t('reconnecting')),
+    state.connected
+      ? ''
+      : h('p', { class: 'banner', role: 'status', 'data-testid': 'widget-reconnecting' }, t('reconnecting')),
   );
   const greeting = config.greeting[state.language] ?? config.greeting.en;
   greetingNode.textContent = greeting ?? '';
@@ -622,9 +691,17 @@ function render(): void {
     ),
   ]);
   view.typing.replaceChildren(
-    state.agentTyping ? h('p', { class: 'typing', 'data-testid': 'widget-typing', dir: 'auto' }, t('typing', { name: state.agentTyping })) : '',
+    state.agentTyping
+      ? h(
+          'p',
+          { class: 'typing', 'data-testid': 'widget-typing', dir: 'auto' },
+          t('typing', { name: state.agentTyping }),
+        )
+      : '',
   );
-  view.notice.replaceChildren(state.notice ? h('p', { class: 'notice', role: 'status' }, t(state.notice)) : '');
+  view.notice.replaceChildren(
+    state.notice ? h('p', { class: 'notice', role: 'status' }, t(state.notice)) : '',
+  );
   const formKind = askFirst ? 'prechat' : !config.agents_online && !state.contactGiven ? 'offline' : '';
   if (view.form.dataset.kind !== formKind) {
     view.form.dataset.kind = formKind;

@@ -30,6 +30,9 @@ function start(script: HTMLScriptElement, channel: string): void {
       return null;
     }
   };
+  // A contact's invitation link lands here with `?parley_invite=`: kept until the chat opens, and the chat
+  // opens by itself so the invited person sees where to write.
+  const invite = new URLSearchParams(location.search).get('parley_invite');
   const identity: HostIdentity | null =
     data.userId && data.userSignature
       ? { user_id: data.userId, name: data.userName, email: data.userEmail, signature: data.userSignature }
@@ -40,7 +43,8 @@ function start(script: HTMLScriptElement, channel: string): void {
   fetch(configUrl, { credentials: 'omit' })
     .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`))))
     .then(
-      (config: { color?: string }) => mount(/^#[0-9a-f]{6}$/i.test(config.color ?? '') ? config.color! : '#2563eb'),
+      (config: { color?: string }) =>
+        mount(/^#[0-9a-f]{6}$/i.test(config.color ?? '') ? config.color! : '#2563eb'),
       () => console.warn(`Parley: the chat widget is not enabled for ${location.origin}`),
     );
 
@@ -95,11 +99,12 @@ iframe[hidden]{display:none}
     };
 
     window.addEventListener('message', (event) => {
-      if (event.origin !== api || !frame || event.source !== frame.contentWindow || !isMessage(event.data)) return;
+      if (event.origin !== api || !frame || event.source !== frame.contentWindow || !isMessage(event.data))
+        return;
       const message = event.data as ToHost;
       if (message.parley === 'ready') {
         ready = true;
-        post({ parley: 'init', identity, language: data.language ?? null, open });
+        post({ parley: 'init', identity, language: data.language ?? null, open, invite });
       } else if (message.parley === 'refused') {
         host.remove();
       } else if (message.parley === 'close') {
@@ -116,7 +121,8 @@ iframe[hidden]{display:none}
     bubble.addEventListener('click', () => setOpen(!open));
     document.body.append(host);
     // A visitor who already chatted gets the frame at once (hidden unless it was left open).
-    if (recall('active')) setOpen(recall('open') === '1');
+    if (invite) setOpen(true);
+    else if (recall('active')) setOpen(recall('open') === '1');
   }
 }
 

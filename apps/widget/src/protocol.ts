@@ -12,7 +12,14 @@ export interface HostIdentity {
 
 /** Loader → frame. */
 export type ToFrame =
-  | { parley: 'init'; identity: HostIdentity | null; language: string | null; open: boolean }
+  | {
+      parley: 'init';
+      identity: HostIdentity | null;
+      language: string | null;
+      open: boolean;
+      /** The invitation the visitor followed to this page (`?parley_invite=`), if any. */
+      invite: string | null;
+    }
   | { parley: 'open' }
   | { parley: 'close' };
 

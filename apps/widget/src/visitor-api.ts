@@ -28,7 +28,10 @@ export class VisitorApi {
   }
 
   config(origin: string): Promise<WidgetConfig> {
-    return this.call('GET', `/channels/${encodeURIComponent(this.channel)}/config?origin=${encodeURIComponent(origin)}`);
+    return this.call(
+      'GET',
+      `/channels/${encodeURIComponent(this.channel)}/config?origin=${encodeURIComponent(origin)}`,
+    );
   }
 
   async session(input: {
@@ -36,6 +39,7 @@ export class VisitorApi {
     visitor_token?: string;
     identity?: VisitorIdentity;
     language: string;
+    invitation?: string;
   }): Promise<VisitorSession> {
     const session = await this.call<VisitorSession>(
       'POST',

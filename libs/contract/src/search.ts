@@ -14,6 +14,8 @@ export interface SearchQuery {
   /** Only these kinds of hit; all three when absent. */
   type?: SearchType[];
   channel_id?: string;
+  /** Only conversations (and their contacts) carrying this label. */
+  label_id?: string;
   status?: ConversationStatus[];
   /** 'me', 'unassigned' or an agent id. */
   assignee?: string;

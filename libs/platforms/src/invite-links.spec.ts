@@ -33,7 +33,7 @@ describe('invitation links', () => {
       false,
     ],
     ['divar', access('divar', {}, 'my-addon'), null, 'https://divar.ir/chat/addon_my-addon', false],
-    ['web', access('web', {}), 'https://shop.example', `https://shop.example/?parley_invite=${TOKEN}`, false],
+    ['web', access('web', {}), 'https://shop.example', `https://shop.example/?parley_invite=${TOKEN}`, true],
   ])('%s: a link, binding only where the token comes back', (type, channel, page, url, binds) => {
     expect(registry.adapter(type).inviteLink!(channel, TOKEN, page)).toEqual({ url, binds });
   });

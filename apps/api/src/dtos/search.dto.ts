@@ -47,6 +47,11 @@ export class SearchFiltersDto {
 
   @ApiPropertyOptional() @IsOptional() @IsUUID() channel_id?: string;
 
+  @ApiPropertyOptional({ description: 'Only conversations carrying this label' })
+  @IsOptional()
+  @IsUUID()
+  label_id?: string;
+
   @ApiPropertyOptional({ description: 'One status or several, comma-separated', example: 'open,pending' })
   @IsOptional()
   @Transform(list)

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { Allow, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Allow, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 
 export class WidgetSessionDto {
   @ApiProperty({ description: "the host page's origin, e.g. https://shop.example" })
@@ -25,6 +25,14 @@ export class WidgetSessionDto {
   @IsString()
   @MaxLength(8)
   language?: string;
+
+  @ApiPropertyOptional({
+    description:
+      "an invitation's token (the `parley_invite` of the link the visitor followed): its first message binds it to the invited contact",
+  })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{16,64}$/)
+  invitation?: string;
 }
 
 export class WidgetMessagesQueryDto {

@@ -10,6 +10,7 @@ import {
 import { api } from '../api/http';
 import { ApiError } from '../api/session';
 import { ChannelIcon } from '../inbox/ChannelIcon';
+import { useLabels } from '../inbox/Labels';
 import { ErrorLine } from '../ui/ErrorLine';
 import { shortTime } from '../ui/format';
 import { navigate } from '../ui/hooks';
@@ -44,6 +45,7 @@ export function SearchPage({ query }: { query: string }) {
   const [draft, setDraft] = useState<SearchQuery>(asked);
   const [results, setResults] = useState<SearchResults | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const labels = useLabels();
   const [channels, setChannels] = useState<ChannelView[]>([]);
   const [viewName, setViewName] = useState('');
   const [shared, setShared] = useState(false);
@@ -194,6 +196,21 @@ export function SearchPage({ query }: { query: string }) {
             {draft.channel_id && !channels.some((c) => c.id === draft.channel_id) && (
               <option value={draft.channel_id}>{t('search.channel')}</option>
             )}
+          </select>
+        )}
+        {labels.length > 0 && (
+          <select
+            value={draft.label_id ?? ''}
+            onChange={(event) => set({ label_id: event.target.value || undefined })}
+            aria-label={t('search.label')}
+            data-testid="search-label"
+          >
+            <option value="">{t('search.anyLabel')}</option>
+            {labels.map((l) => (
+              <option key={l.id} value={l.id}>
+                {l.name}
+              </option>
+            ))}
           </select>
         )}
         <label className="search-date">

@@ -6,6 +6,7 @@ export function toParams(query: SearchQuery): URLSearchParams {
   const params = new URLSearchParams({ q: query.q });
   if (query.type?.length) params.set('type', query.type.join(','));
   if (query.channel_id) params.set('channel_id', query.channel_id);
+  if (query.label_id) params.set('label_id', query.label_id);
   if (query.status?.length) params.set('status', query.status.join(','));
   if (query.assignee) params.set('assignee', query.assignee);
   if (query.from) params.set('from', query.from);
@@ -26,6 +27,7 @@ export function fromParams(search: string): SearchQuery {
     q: params.get('q') ?? '',
     type: listOf<SearchType>(params.get('type'), SEARCH_TYPES),
     channel_id: text('channel_id'),
+    label_id: text('label_id'),
     status: listOf<ConversationStatus>(params.get('status'), CONVERSATION_STATUSES),
     assignee: text('assignee'),
     from: text('from'),

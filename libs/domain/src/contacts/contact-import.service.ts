@@ -74,6 +74,9 @@ const unguard = (cell: string) => (/^'[=+\-@\t\r]/.test(cell) ? cell.slice(1) : 
  * entry whose number or e-mail is already a contact's (or an earlier entry's) counts as matched
  * and creates nothing.
  */
+/** An import with no stored chunk for this long lost its process. */
+export const STALLED_IMPORT_SECONDS = 120;
+
 @Injectable()
 export class ContactImportService implements OnModuleDestroy {
   private readonly logger = new Logger(ContactImportService.name);
@@ -125,6 +128,13 @@ export class ContactImportService implements OnModuleDestroy {
   }
 
   async get(workspaceId: string, id: string): Promise<ContactImportView> {
+    // The process storing it died (a crash, a kill): no chunk for minutes means it never ends.
+    await this.db.query(
+      `UPDATE contact_import SET status = 'failed', finished_at = now()
+        WHERE id = $1 AND workspace_id = $2 AND status = 'processing'
+          AND progressed_at < now() - make_interval(secs => $3)`,
+      [id, workspaceId, STALLED_IMPORT_SECONDS],
+    );
     const [row]: ImportRow[] = await this.db.query(
       `SELECT * FROM contact_import WHERE id = $1 AND workspace_id = $2`,
       [id, workspaceId],
@@ -229,7 +239,7 @@ export class ContactImportService implements OnModuleDestroy {
         }
         await manager.query(
           `UPDATE contact_import SET processed = processed + $2, created = created + $3, matched = matched + $4,
-                  invalid = invalid + $5,
+                  invalid = invalid + $5, progressed_at = now(),
                   errors = CASE WHEN jsonb_array_length(errors) >= $6 THEN errors
                                 ELSE (errors || $7::jsonb) END
             WHERE id = $1`,

@@ -116,11 +116,22 @@ export class SearchService {
       ]);
       if (!rows.length) throw notFound('agent');
     }
+    if (request.label_id) {
+      const rows: unknown[] = await this.db.query('SELECT 1 FROM label WHERE workspace_id = $1 AND id = $2', [
+        workspaceId,
+        request.label_id,
+      ]);
+      if (!rows.length) throw notFound('label');
+    }
   }
 
-  /** The conversation filters (channel, status, assignee) on conversation `c`. */
+  /** The conversation filters (channel, label, status, assignee) on conversation `c`. */
   private conversationFilters(where: Where, agentId: string, request: SearchQuery): void {
     if (request.channel_id) where.sql.push(`c.channel_id = ${param(where, request.channel_id)}`);
+    if (request.label_id)
+      where.sql.push(
+        `EXISTS (SELECT 1 FROM conversation_label cl WHERE cl.conversation_id = c.id AND cl.label_id = ${param(where, request.label_id)})`,
+      );
     if (request.status?.length) where.sql.push(`c.status = ANY(${param(where, request.status)}::text[])`);
     if (request.assignee === 'unassigned') where.sql.push('c.assignee_id IS NULL');
     else if (request.assignee)
@@ -276,7 +287,7 @@ export class SearchService {
         ? `(ct.search_vector @@ $2::tsquery OR ct.phone LIKE ${param(where, `%${digits}%`)})`
         : 'ct.search_vector @@ $2::tsquery',
     );
-    if (request.channel_id || request.status?.length || request.assignee) {
+    if (request.channel_id || request.label_id || request.status?.length || request.assignee) {
       const inner: Where = { sql: ['c.workspace_id = $1', 'c.contact_id = ct.id'], params: where.params };
       this.conversationFilters(inner, agentId, request);
       where.sql.push(`EXISTS (SELECT 1 FROM conversation c WHERE ${inner.sql.join(' AND ')})`);

@@ -55,6 +55,11 @@ export interface InboundMessage {
   button?: PressedButton | null;
   /** The sender's optimistic id, echoed on `message.created` (the web widget's visitor). */
   clientId?: string | null;
+  /**
+   * An invitation's token the sender arrived with, where the platform hands it over beside the
+   * message (the web widget's link); platforms that carry it in the text are read by their adapter.
+   */
+  inviteToken?: string | null;
 }
 
 export interface Received {
@@ -697,7 +702,7 @@ export class InboundMessageService {
       const key = contactKey(item);
       if (!arriving.has(key) || tokens.has(key)) continue;
       arriving.delete(key);
-      const token = readers.map((read) => read(item.content)).find(Boolean);
+      const token = item.inviteToken ?? readers.map((read) => read(item.content)).find(Boolean);
       if (token) tokens.set(key, { key, channelId: item.channelId, token });
     }
     return [...tokens.values()];

@@ -44,6 +44,8 @@ export interface Visitor {
   name: string | null;
   email: string | null;
   phone: string | null;
+  /** The invitation the visitor arrived with, until its first message binds it to the invited contact. */
+  inviteToken: string | null;
 }
 
 interface VisitorRow {
@@ -56,10 +58,11 @@ interface VisitorRow {
   email: string | null;
   phone: string | null;
   blocked_at: Date | null;
+  invite_token: string | null;
 }
 
 const VISITOR_COLUMNS =
-  'id, workspace_id, channel_id, platform_user_id, origin, name, email, phone, blocked_at';
+  'id, workspace_id, channel_id, platform_user_id, origin, name, email, phone, blocked_at, invite_token';
 const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 const visitorOf = (row: VisitorRow): Visitor => ({
   id: row.id,
@@ -70,8 +73,11 @@ const visitorOf = (row: VisitorRow): Visitor => ({
   name: row.name,
   email: row.email,
   phone: row.phone,
+  inviteToken: row.invite_token,
 });
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}\.[^\s@]{2,}$/;
+/** An invitation's token as the contacts' invitations make them. */
+const INVITE_TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
 const MEDIAN_CACHE_MS = 5 * 60_000;
 const PAGE = 50;
 
@@ -214,13 +220,21 @@ export class WidgetService {
    */
   async startSession(
     channelId: string,
-    input: { origin?: unknown; visitor_token?: unknown; identity?: unknown; language?: unknown },
+    input: {
+      origin?: unknown;
+      visitor_token?: unknown;
+      identity?: unknown;
+      language?: unknown;
+      invitation?: unknown;
+    },
     claim: OriginClaim,
   ): Promise<VisitorSession> {
     const channel = await this.webChannel(channelId);
     const origin = await this.assertOrigin(channel, { ...claim, origin: String(input.origin ?? '') });
     const identity = await this.provenIdentity(channel, input.identity, claim.ip ?? null);
     const language = typeof input.language === 'string' ? input.language.slice(0, 8) : null;
+    const invitation =
+      typeof input.invitation === 'string' && INVITE_TOKEN.test(input.invitation) ? input.invitation : null;
 
     let row: VisitorRow | null = null;
     let token = typeof input.visitor_token === 'string' ? input.visitor_token : '';
@@ -248,18 +262,18 @@ export class WidgetService {
           `UPDATE widget_visitor
             SET last_seen_at = now(), origin = $2, platform_user_id = $3,
                 name = coalesce($4, name), email = coalesce($5, email), phone = coalesce($6, phone),
-                language = coalesce($7, language)
+                language = coalesce($7, language), invite_token = coalesce($8, invite_token)
           WHERE id = $1
         RETURNING ${VISITOR_COLUMNS}`,
-          [row.id, origin, platformUserId, details.name, details.email, details.phone, language],
+          [row.id, origin, platformUserId, details.name, details.email, details.phone, language, invitation],
         )
         .then((result: [VisitorRow[], number]) => result[0]);
     } else {
       token = `${VISITOR_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
       const id = randomUUID();
       [row] = await this.db.query(
-        `INSERT INTO widget_visitor (id, workspace_id, channel_id, token_hash, platform_user_id, origin, name, email, phone, language)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        `INSERT INTO widget_visitor (id, workspace_id, channel_id, token_hash, platform_user_id, origin, name, email, phone, language, invite_token)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
          RETURNING ${VISITOR_COLUMNS}`,
         [
           id,
@@ -272,6 +286,7 @@ export class WidgetService {
           details.email,
           details.phone,
           language,
+          invitation,
         ],
       );
     }
@@ -563,6 +578,7 @@ export class WidgetService {
         attachments,
         clientId,
         button,
+        inviteToken: visitor.inviteToken,
       });
     } catch (error) {
       await this.uploads.discard(stored);
@@ -579,6 +595,12 @@ export class WidgetService {
             source: attachment.source,
           });
     const conversationId = received.message.conversation_id;
+    // Its first message took the invitation (or it was not a newcomer): the token is spent.
+    if (visitor.inviteToken)
+      await this.db.query(
+        `UPDATE widget_visitor SET invite_token = NULL WHERE id = $1 AND workspace_id = $2`,
+        [visitor.id, visitor.workspaceId],
+      );
     if (visitor.email || visitor.phone)
       await this.applyDetails(visitor, visitor, true).catch(() => undefined);
     const readSeq = await this.readSeq(visitor.workspaceId, conversationId);

@@ -101,7 +101,10 @@ export class WebAdapter implements PlatformAdapter {
     return { allowed: true, humanAgentTag: false };
   }
 
-  /** The site's page the widget runs on, with the token (the widget does not hand it back yet: no binding). */
+  /**
+   * The site's page the widget runs on, with the token: the loader hands it to the visitor's session,
+   * and the visitor's first message binds it to the invited contact.
+   */
   inviteLink(
     _channel: ChannelAccess,
     token: string,
@@ -110,7 +113,7 @@ export class WebAdapter implements PlatformAdapter {
     if (!pageUrl) return { refused: 'the website channel has no allowed origin' };
     const url = new URL(pageUrl);
     url.searchParams.set('parley_invite', token);
-    return { url: url.toString(), binds: false };
+    return { url: url.toString(), binds: true };
   }
 
   async editText(): Promise<void> {}
