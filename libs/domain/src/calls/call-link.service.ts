@@ -92,7 +92,11 @@ export class CallLinkService {
   verify(token: string | null, now = Date.now()): CallLink {
     if (!token || !TOKEN.test(token)) throw new AppError('call_link_invalid', 404);
     const [body, mac] = token.split('.');
-    if (!timingSafeEqual(Buffer.from(mac, 'base64url'), this.mac(body)))
+    // Compared as written, not as decoded: base64url's last character has spare bits, so a decoded
+    // comparison would take a tampered last character as the same signature.
+    const given = Buffer.from(mac);
+    const expected = Buffer.from(this.mac(body).toString('base64url'));
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
       throw new AppError('call_link_invalid', 404);
     let link: CallLink;
     try {
