@@ -42,6 +42,12 @@ const POLL_MS = 1000;
 /** Workspaces looked at per pass; the busiest first. */
 const WORKSPACES_PER_PASS = 200;
 const MAX_BACKOFF_MS = 5 * 60_000;
+/**
+ * A reader found idle in a workspace is asked again only after this long: in a storm every commit
+ * kicks every reader, and an idle one would otherwise spend a transaction per kick finding out again.
+ * Its cursor stays where it was meanwhile, so nothing that comes in between is skipped unasked.
+ */
+const IDLE_RECHECK_MS = 1000;
 
 interface Running {
   reader: EventReader;
@@ -62,6 +68,8 @@ export class EventLog implements OnModuleInit, OnApplicationShutdown {
   private readonly warnings = new ThrottledWarnings(this.logger);
   private readonly readers = new Map<string, Running>();
   private readonly ownRunners = new Set<QueryRunner>();
+  /** `<reader>:<workspace>` → until when that reader is known idle there. */
+  private readonly idleUntil = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private stopped = false;
   private readonly handled: Counter<'reader'>;
@@ -176,6 +184,12 @@ export class EventLog implements OnModuleInit, OnApplicationShutdown {
    * claim, nothing was new, or the reader failed (recorded, retried after a backoff).
    */
   private async readBatch(reader: EventReader, workspaceId: string): Promise<number> {
+    const idleKey = `${reader.name}:${workspaceId}`;
+    if (reader.idleIn) {
+      const until = this.idleUntil.get(idleKey);
+      if (until !== undefined && until > Date.now()) return 0;
+      this.idleUntil.delete(idleKey);
+    }
     const runner = this.db.createQueryRunner();
     this.ownRunners.add(runner);
     let failure: Error | null = null;
@@ -206,6 +220,7 @@ export class EventLog implements OnModuleInit, OnApplicationShutdown {
             [reader.name, workspaceId, workspace.last_seq],
           );
           await runner.commitTransaction();
+          this.idleUntil.set(idleKey, Date.now() + IDLE_RECHECK_MS);
           return 0;
         }
       }

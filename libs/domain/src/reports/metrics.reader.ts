@@ -9,6 +9,16 @@ import { SlaContext, SlaService } from './sla.service';
 type Created = PublishedEvent<Extract<DomainEvent, { type: 'message.created' }>>;
 type Updated = PublishedEvent<Extract<DomainEvent, { type: 'conversation.updated' }>>;
 
+/** A customer's message, as the cycles and SLAs see it. */
+interface Ask {
+  seq: number;
+  conversationId: string;
+  messageId: string;
+  at: Date;
+  /** A bot is handling the conversation: no SLA runs for people yet. */
+  withBot: boolean;
+}
+
 /**
  * The event log's `metrics` reader keeps what reports and SLAs are computed from, so neither reads
  * the message table:
@@ -37,21 +47,29 @@ export class MetricsReader implements EventReader, OnModuleInit {
   async handle(workspaceId: string, events: PublishedEvent[]): Promise<void> {
     let context: SlaContext | null = null;
     const sla = async () => (context ??= await this.sla.contextOf(workspaceId));
+    // Customers' messages in a row are taken together (one statement for the cycles they start):
+    // a storm brings thousands a second. Anything else in between is handled in its place.
+    let asks: Ask[] = [];
+    const flush = async () => {
+      if (asks.length) await this.asked(workspaceId, asks, await sla());
+      asks = [];
+    };
     for (const event of events) {
       if (event.type === 'message.created') {
         const { message, bot } = (event as Created).payload;
         const at = new Date(message.created_at);
-        if (message.type === 'customer')
-          await this.asked(
-            workspaceId,
-            event.seq,
-            message.conversation_id,
-            message.id,
+        if (message.type === 'customer') {
+          asks.push({
+            seq: event.seq,
+            conversationId: message.conversation_id,
+            messageId: message.id,
             at,
-            await sla(),
-            !!bot,
-          );
-        else if (message.type === 'support' && message.sender?.kind === 'agent')
+            withBot: !!bot,
+          });
+          continue;
+        }
+        await flush();
+        if (message.type === 'support' && message.sender?.kind === 'agent')
           await this.answered(
             workspaceId,
             event.seq,
@@ -61,61 +79,82 @@ export class MetricsReader implements EventReader, OnModuleInit {
             await sla(),
           );
       } else if (event.type === 'conversation.updated') {
+        await flush();
         const { conversation, changes } = (event as Updated).payload;
         if (changes.includes('status') && conversation.status === 'resolved')
           await this.resolved(workspaceId, event, conversation.assignee?.id ?? null, await sla());
       }
     }
+    await flush();
   }
 
-  private async asked(
-    workspaceId: string,
-    seq: number,
-    conversationId: string,
-    messageId: string,
-    at: Date,
-    context: SlaContext,
-    /** A bot is handling the conversation: no SLA runs for people yet. */
-    withBot: boolean,
-  ): Promise<void> {
-    const started: unknown[] = await this.db.query(
+  /**
+   * Customers' messages with nothing else between them. Only a conversation's first one among them
+   * can start a cycle: the later ones find that cycle, or the one already open (no resolution came
+   * between, or they would not be in one run).
+   */
+  private async asked(workspaceId: string, asks: Ask[], context: SlaContext): Promise<void> {
+    const firsts = new Map<string, Ask>();
+    for (const ask of asks) if (!firsts.has(ask.conversationId)) firsts.set(ask.conversationId, ask);
+    const candidates = [...firsts.values()];
+    const started: { conversation_id: string }[] = await this.db.query(
       `INSERT INTO conversation_cycle (workspace_id, conversation_id, channel_id, start_message_id, start_seq, started_at)
-       SELECT c.workspace_id, c.id, c.channel_id, $3, $4, $5 FROM conversation c
-        WHERE c.workspace_id = $1 AND c.id = $2
-          AND NOT EXISTS (SELECT 1 FROM conversation_cycle y
-                           WHERE y.conversation_id = c.id AND y.start_seq < $4 AND (y.resolved_seq IS NULL OR y.resolved_seq > $4))
-       ON CONFLICT (start_message_id) DO NOTHING RETURNING id`,
-      [workspaceId, conversationId, messageId, seq, at],
+       SELECT c.workspace_id, c.id, c.channel_id, k.message_id, k.seq, k.at
+         FROM unnest($2::uuid[], $3::uuid[], $4::bigint[], $5::timestamptz[]) AS k(conversation_id, message_id, seq, at)
+         JOIN conversation c ON c.workspace_id = $1 AND c.id = k.conversation_id
+        WHERE NOT EXISTS (SELECT 1 FROM conversation_cycle y
+                           WHERE y.conversation_id = c.id AND y.start_seq < k.seq
+                             AND (y.resolved_seq IS NULL OR y.resolved_seq > k.seq))
+       ON CONFLICT (start_message_id) DO NOTHING RETURNING conversation_id`,
+      [
+        workspaceId,
+        candidates.map((a) => a.conversationId),
+        candidates.map((a) => a.messageId),
+        candidates.map((a) => a.seq),
+        candidates.map((a) => a.at),
+      ],
     );
     const { policy } = context;
-    if (!policy.enabled || withBot) return;
-    if (started.length) {
-      await this.sla.change(workspaceId, conversationId, context, (state) =>
-        restart(
+    if (!policy.enabled) return;
+    const opened = new Set(started.map((r) => r.conversation_id));
+    for (const ask of asks) {
+      if (ask.withBot) continue;
+      if (opened.has(ask.conversationId) && firsts.get(ask.conversationId) === ask) {
+        await this.sla.change(workspaceId, ask.conversationId, context, (state) =>
           restart(
-            restart(state, 'first_response', this.sla.dueAfter(context, at, policy.first_response_minutes)),
-            'next_response',
-            null,
+            restart(
+              restart(
+                state,
+                'first_response',
+                this.sla.dueAfter(context, ask.at, policy.first_response_minutes),
+              ),
+              'next_response',
+              null,
+            ),
+            'resolution',
+            this.sla.dueAfter(context, ask.at, policy.resolution_minutes),
           ),
-          'resolution',
-          this.sla.dueAfter(context, at, policy.resolution_minutes),
-        ),
+        );
+        continue;
+      }
+      // Asked again in an open cycle an agent has answered: the next response is due.
+      const [answered]: { id: string }[] = await this.db.query(
+        `SELECT id FROM conversation_cycle
+          WHERE workspace_id = $1 AND conversation_id = $2 AND start_seq < $3 AND (resolved_seq IS NULL OR resolved_seq > $3)
+            AND first_response_at IS NOT NULL AND first_response_at <= $4`,
+        [workspaceId, ask.conversationId, ask.seq, ask.at],
       );
-      return;
+      if (answered && policy.next_response_minutes !== null)
+        await this.sla.change(workspaceId, ask.conversationId, context, (state) =>
+          state.next_response
+            ? state
+            : restart(
+                state,
+                'next_response',
+                this.sla.dueAfter(context, ask.at, policy.next_response_minutes),
+              ),
+        );
     }
-    // Asked again in an open cycle an agent has answered: the next response is due.
-    const [answered]: { id: string }[] = await this.db.query(
-      `SELECT id FROM conversation_cycle
-        WHERE workspace_id = $1 AND conversation_id = $2 AND start_seq < $3 AND (resolved_seq IS NULL OR resolved_seq > $3)
-          AND first_response_at IS NOT NULL AND first_response_at <= $4`,
-      [workspaceId, conversationId, seq, at],
-    );
-    if (answered && policy.next_response_minutes !== null)
-      await this.sla.change(workspaceId, conversationId, context, (state) =>
-        state.next_response
-          ? state
-          : restart(state, 'next_response', this.sla.dueAfter(context, at, policy.next_response_minutes)),
-      );
   }
 
   private async answered(
