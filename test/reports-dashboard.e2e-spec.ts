@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
-import { screenshot, signIn, Stack, startStack } from './support/browser';
+import { screenshot, signIn, signUpAdmin, Stack, startStack } from './support/browser';
 import { eventually } from './support/ws';
 
 /** Whether the canvas has anything painted on it (a drawn chart is not all transparent). */
@@ -31,19 +31,7 @@ describe('reports in the dashboard', () => {
 
   beforeAll(async () => {
     stack = await startStack();
-    const password = 'correct horse battery staple';
-    const signup = await stack.http.post('/api/v1/auth/signup', {
-      workspace_name: 'Acme Shop',
-      name: 'Sara Admin',
-      email: `admin-${Date.now()}@example.test`,
-      password,
-    });
-    admin = {
-      email: signup.body.agent.email,
-      password,
-      token: signup.body.access_token,
-      id: signup.body.agent.id,
-    };
+    admin = await signUpAdmin(stack, 'Acme Shop');
     const http = stack.http.as(admin.token);
     const botToken = stack.environment.simulator.newBotToken();
     const botId = botToken.split(':')[0];

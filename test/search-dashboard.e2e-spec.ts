@@ -1,5 +1,5 @@
 import type { BrowserContext } from 'playwright-core';
-import { screenshot, signIn, Stack, startStack } from './support/browser';
+import { screenshot, signIn, signUpAdmin, Stack, startStack } from './support/browser';
 import { eventually } from './support/ws';
 
 /**
@@ -27,19 +27,7 @@ describe('search in the dashboard', () => {
 
   beforeAll(async () => {
     stack = await startStack();
-    const password = 'correct horse battery staple';
-    const signup = await stack.http.post('/api/v1/auth/signup', {
-      workspace_name: 'Ketab Shop',
-      name: 'Sara Admin',
-      email: `admin-${Date.now()}@example.test`,
-      password,
-    });
-    admin = {
-      email: signup.body.agent.email,
-      password,
-      token: signup.body.access_token,
-      id: signup.body.agent.id,
-    };
+    admin = await signUpAdmin(stack, 'Ketab Shop');
     const http = stack.http.as(admin.token);
     const botToken = stack.environment.simulator.newBotToken();
     const botId = botToken.split(':')[0];

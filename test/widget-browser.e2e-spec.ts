@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { measureWidget, report, WIDGET_BUDGETS } from '../tools/widget/widget-size';
-import { screenshot, signIn, Stack, startStack } from './support/browser';
+import { screenshot, signIn, signUpAdmin, Stack, startStack } from './support/browser';
 import { bubble, chatFrame, press, serveWidgetHost, WidgetHost } from './support/widget-host';
 import { eventually } from './support/ws';
 
@@ -25,19 +25,7 @@ describe('the web chat widget in a browser', () => {
 
   beforeAll(async () => {
     stack = await startStack();
-    const password = 'correct horse battery staple';
-    const signup = await stack.http.post('/api/v1/auth/signup', {
-      workspace_name: 'Acme Shop',
-      name: 'Sara Admin',
-      email: `admin-${Date.now()}@example.test`,
-      password,
-    });
-    admin = {
-      email: signup.body.agent.email,
-      password,
-      token: signup.body.access_token,
-      id: signup.body.agent.id,
-    };
+    admin = await signUpAdmin(stack, 'Acme Shop');
     host = await serveWidgetHost(stack.apiUrl, () => channelId);
     ({ allowed, stranger } = host);
     const channel = await stack.http.as(admin.token).post('/api/v1/channels', {

@@ -81,6 +81,26 @@ export async function startStack(extra: Record<string, string> = {}): Promise<St
   }
 }
 
+/** A new workspace's first admin, by the signup route, with the password the browser signs in with. */
+export async function signUpAdmin(
+  stack: Stack,
+  workspaceName: string,
+): Promise<{ email: string; password: string; token: string; id: string }> {
+  const password = 'correct horse battery staple';
+  const signup = await stack.http.post('/api/v1/auth/signup', {
+    workspace_name: workspaceName,
+    name: 'Sara Admin',
+    email: `admin-${Date.now()}@example.test`,
+    password,
+  });
+  return {
+    email: signup.body.agent.email,
+    password,
+    token: signup.body.access_token,
+    id: signup.body.agent.id,
+  };
+}
+
 /** A browser context (its own storage: one signed-in agent) signed in through the login form. */
 export async function signIn(
   stack: Stack,

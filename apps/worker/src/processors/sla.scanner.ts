@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import { AppConfig, CONFIG } from '@parley/config/config';
 import { SlaService } from '@parley/domain/reports/sla.service';
 import { ThrottledWarnings } from '@parley/runtime/throttled-warnings';
+import { PeriodicScan } from './periodic-scan';
 
 /**
  * SLA warnings and breaches: every SLA_SCAN_SECONDS the conversations whose warning or deadline has
@@ -10,10 +11,11 @@ import { ThrottledWarnings } from '@parley/runtime/throttled-warnings';
  */
 @Injectable()
 export class SlaScanner implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger(SlaScanner.name);
-  private readonly warnings = new ThrottledWarnings(this.logger);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<number>;
+  private readonly warnings = new ThrottledWarnings(new Logger(SlaScanner.name));
+  private readonly periodic = new PeriodicScan(
+    () => this.sla.scan(),
+    (error) => this.warnings.warn('scan', `SLA scan: ${error.message}`),
+  );
 
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
@@ -21,24 +23,15 @@ export class SlaScanner implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.scan(), this.config.sla.scanSeconds * 1000);
-    this.timer.unref();
+    this.periodic.start(this.config.sla.scanSeconds * 1000);
   }
 
   /** One pass; a pass already running is joined rather than doubled. */
   scan(): Promise<number> {
-    this.running ??= this.sla
-      .scan()
-      .catch((error: Error) => {
-        this.warnings.warn('scan', `SLA scan: ${error.message}`);
-        return 0;
-      })
-      .finally(() => (this.running = undefined));
-    return this.running;
+    return this.periodic.run();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.periodic.stop();
   }
 }

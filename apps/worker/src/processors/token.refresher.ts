@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import { AppConfig, CONFIG } from '@parley/config/config';
 import { ChannelOAuthService } from '@parley/domain/services/channel-oauth.service';
 import { ThrottledWarnings } from '@parley/runtime/throttled-warnings';
+import { PeriodicScan } from './periodic-scan';
 
 /**
  * OAuth channels (Divar) keep working without their owner: every OAUTH_REFRESH_SCAN_SECONDS the
@@ -12,8 +13,14 @@ import { ThrottledWarnings } from '@parley/runtime/throttled-warnings';
 export class TokenRefresher implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(TokenRefresher.name);
   private readonly warnings = new ThrottledWarnings(this.logger);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<number>;
+  private readonly periodic = new PeriodicScan(
+    () =>
+      this.oauth.refreshDue().then((count) => {
+        if (count) this.logger.log(`refreshed the tokens of ${count} channels`);
+        return count;
+      }),
+    (error) => this.warnings.warn('refresh', `token refresh: ${error.message}`),
+  );
 
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
@@ -21,28 +28,15 @@ export class TokenRefresher implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.scan(), this.config.oauth.refreshScanSeconds * 1000);
-    this.timer.unref();
+    this.periodic.start(this.config.oauth.refreshScanSeconds * 1000);
   }
 
   /** One pass; a pass already running is joined rather than doubled. */
   scan(): Promise<number> {
-    this.running ??= this.oauth
-      .refreshDue()
-      .then((count) => {
-        if (count) this.logger.log(`refreshed the tokens of ${count} channels`);
-        return count;
-      })
-      .catch((error: Error) => {
-        this.warnings.warn('refresh', `token refresh: ${error.message}`);
-        return 0;
-      })
-      .finally(() => (this.running = undefined));
-    return this.running;
+    return this.periodic.run();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.periodic.stop();
   }
 }
