@@ -326,6 +326,28 @@ describe('chatbots with hand-off', () => {
     expect(assigned.body).toMatchObject({ bot: null, assignee: { id: agent.id }, status: 'support_active' });
   });
 
+  it('assigning bot conversations in bulk takes each over from the bot, and each timeline says who', async () => {
+    const agent = await addAgent(api, a);
+    const ids: string[] = [];
+    for (const text of ['bulk one', 'bulk two'])
+      ids.push((await customerWrites(api, a.workspaceId, channelA.id, { text })).message.conversation_id);
+    const bulk = await a.http.post('/api/v1/conversations/bulk', {
+      conversation_ids: ids,
+      action: 'assign',
+      agent_id: agent.id,
+    });
+    expect(bulk.status).toBe(200);
+    for (const id of ids) {
+      expect((await a.http.get(`/api/v1/conversations/${id}`)).body).toMatchObject({
+        bot: null,
+        assignee: { id: agent.id },
+        status: 'support_active',
+      });
+      const system = (await history(a, id)).filter((m) => m.type === 'system');
+      expect(system.map((m) => m.content)).toEqual(['Admin took over from the bot']);
+    }
+  });
+
   it('a resolved conversation the customer reopens goes back to the channel’s bot', async () => {
     const userId = `reopen-${Date.now()}`;
     const id = (await customerWrites(api, a.workspaceId, channelA.id, { userId, text: 'first' })).message.conversation_id;

@@ -1,4 +1,5 @@
 import { ONLINE } from '@parley/domain/services/presence.service';
+import { LEAVING } from '@parley/domain/services/routing.service';
 import { RedisClient } from '@parley/runtime/redis.provider';
 import {
   freshEnvironment,
@@ -12,6 +13,8 @@ import { addAgent, createChannel, signupWorkspace, Workspace } from './support/f
 import { eventually, WsClient } from './support/ws';
 
 type Agent = Awaited<ReturnType<typeof addAgent>>;
+
+const GRACE_SECONDS = 5;
 
 /**
  * Team routing through the real inbound path: the simulator's Telegram updates into ingest, the
@@ -114,7 +117,8 @@ describe('team routing', () => {
     }, 15000);
 
   beforeAll(async () => {
-    environment = await freshEnvironment();
+    // A short grace period, so the test of it waits seconds, not the default minute.
+    environment = await freshEnvironment({ ROUTING_OFFLINE_GRACE_SECONDS: String(GRACE_SECONDS) });
     api = await startApi(environment);
     ingest = await startIngest(environment);
     worker = await startWorker(environment);
@@ -152,7 +156,8 @@ describe('team routing', () => {
     expect(assignments).toHaveLength(200);
     expect(assignments.every((a) => a.assignments === 1)).toBe(true);
     for (const agent of agents.slice(0, 4)) offline(agent);
-  });
+    // Its wait for the 200 assignments alone may take the default 30 s on a busy machine.
+  }, 60000);
 
   describe('by capacity', () => {
     let agents: Agent[];
@@ -271,6 +276,35 @@ describe('team routing', () => {
       async () => expect((await conversationsOf(ch.id))[0].assignee_id).toBe(second.id),
       15000,
     );
+  });
+
+  it('keeps an agent’s conversations through a dropped connection within the grace period, and hands them on once the agent stays offline', async () => {
+    const [flaky, steady] = [await addAgent(api, ws), await addAgent(api, ws)];
+    const teamId = await team({ name: 'Grace', routing: 'round_robin', agent_ids: [flaky.id, steady.id] });
+    await online(flaky);
+    const ch = await channel(teamId);
+    await customersWrite(ch, newUsers(3));
+    await eventually(async () => expect((await loadOf(ch.id)).get(flaky.id)).toBe(3), 15000);
+    await online(steady);
+    const redis = api.get(RedisClient).redis;
+    const member = `${ws.workspaceId}:${flaky.id}`;
+
+    // A reload: the socket drops, the router starts the grace period, the agent is back within it.
+    offline(flaky);
+    await eventually(async () => expect(await redis.zscore(LEAVING, member)).not.toBeNull(), 15000);
+    expect((await loadOf(ch.id)).get(flaky.id)).toBe(3);
+    await online(flaky);
+    await eventually(async () => expect(await redis.zscore(LEAVING, member)).toBeNull(), 15000);
+    await routerCaughtUp();
+    expect((await loadOf(ch.id)).get(flaky.id)).toBe(3);
+    expect((await loadOf(ch.id)).get(steady.id)).toBeUndefined();
+
+    // Gone for good: once the grace period is over the conversations go to the member online.
+    offline(flaky);
+    await eventually(async () => expect(await redis.zscore(LEAVING, member)).not.toBeNull(), 15000);
+    await eventually(async () => expect((await loadOf(ch.id)).get(steady.id)).toBe(3), (GRACE_SECONDS + 20) * 1000);
+    expect((await loadOf(ch.id)).get(flaky.id)).toBeUndefined();
+    offline(steady);
   });
 
   it('leaves a conversation with the agent a person chose, even offline, and routes one moved to the team without an agent', async () => {

@@ -241,6 +241,11 @@ const schema = z
     WEBHOOK_POLL_MS: z.coerce.number().int().min(20).max(60000).default(500),
     /** Plain http:// app action and card URLs on any host (outside production: always on localhost and 127.0.0.1). */
     APP_ACTIONS_ALLOW_HTTP: flag(false),
+    /**
+     * Routing: an agent whose last socket closed keeps their conversations this long, so a page
+     * reload or a dropped connection does not reshuffle them (choosing "away" hands them on at once).
+     */
+    ROUTING_OFFLINE_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
     /** Calls: how long a call rings before it is missed. */
     CALL_RING_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
     /** How often each api instance looks for calls that rang out (and for stale active ones). */
@@ -404,6 +409,9 @@ function toConfig(env: z.infer<typeof schema>) {
       allowHttp: env.APP_ACTIONS_ALLOW_HTTP,
       /** http:// on localhost and 127.0.0.1 (an app being developed on the agent's own machine). */
       allowLoopbackHttp: env.NODE_ENV !== 'production',
+    },
+    routing: {
+      offlineGraceSeconds: env.ROUTING_OFFLINE_GRACE_SECONDS,
     },
     calls: {
       ringTimeoutSeconds: env.CALL_RING_TIMEOUT_SECONDS,

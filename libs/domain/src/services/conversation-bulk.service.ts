@@ -5,6 +5,7 @@ import type { BulkAction, BulkRequest, BulkResult } from '@parley/contract/bulk-
 import type { ConversationChange, ConversationStatus } from '@parley/contract/views';
 import { AppError, notFound } from '@parley/errors/app-error';
 import { AgentService } from './agent.service';
+import { BotHandoffService } from './bot-handoff.service';
 import { ConversationService } from './conversation.service';
 import { LabelService } from './label.service';
 import { agentIdOf, type AuthAgent } from './token.service';
@@ -24,6 +25,7 @@ export class ConversationBulkService {
     private readonly conversations: ConversationService,
     private readonly labels: LabelService,
     private readonly agents: AgentService,
+    private readonly handoff: BotHandoffService,
   ) {}
 
   async apply(workspaceId: string, actor: AuthAgent, request: BulkRequest): Promise<BulkResult> {
@@ -82,15 +84,20 @@ export class ConversationBulkService {
         )[0];
         for (const { id } of moved) mark(id, 'assignee');
       } else {
-        // A bot's conversation taken over in bulk: the bot stops as it does for one assignment.
-        const botIds = rows.filter((r) => r.bot_id).map((r) => r.id);
-        if (assignee && botIds.length) {
-          await manager.query(
-            `UPDATE conversation SET bot_api_key_id = NULL, handed_off_at = now() WHERE workspace_id = $1 AND id = ANY($2::uuid[])`,
-            [workspaceId, botIds],
-          );
-          for (const id of botIds) mark(id, 'bot');
-        }
+        // A bot's conversation taken over in bulk: the bot stops, and its timeline says who took
+        // it, exactly as for one assignment (the release tells the lists itself).
+        if (assignee)
+          for (const row of rows.filter((r) => r.bot_id))
+            await this.handoff.release(
+              manager,
+              workspaceId,
+              row,
+              actor.app
+                ? { kind: 'handoff', by: actor.name, reason: null }
+                : { kind: 'takeover', agentName: actor.name },
+              agentIdOf(actor),
+              false,
+            );
         if (request.team_id) {
           const moved: { id: string }[] = (
             await manager.query(

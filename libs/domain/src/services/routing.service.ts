@@ -1,6 +1,7 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { AppConfig, CONFIG } from '@parley/config/config';
 import type { RoutingMode } from '@parley/contract/teams';
 import type { ConversationChange } from '@parley/contract/views';
 import { RedisClient } from '@parley/runtime/redis.provider';
@@ -15,6 +16,12 @@ type Presence = PublishedEvent<Extract<DomainEvent, { type: 'agent.presence' }>>
 
 /** How often every process looks for team queues left waiting (a member added, a missed event). */
 const SWEEP_MS = 5000;
+/**
+ * Agents who went offline, waiting out the grace period: a sorted set of "<workspace>:<agent>"
+ * scored by when their conversations go to the others. Shared by every process; ZREM decides
+ * which one hands them on.
+ */
+export const LEAVING = 'routing:leaving';
 
 interface Candidate {
   agent_id: string;
@@ -33,8 +40,9 @@ interface Candidate {
  *
  * What it hears: a new conversation, one reopened by its customer (back to its agent if they are
  * online), handed off by a bot, or moved to a team → assign it; a conversation resolved or an
- * agent coming online → the team queues they can take from; an agent away or offline → their
- * unresolved conversations in routed teams go to the others (or back to the queue).
+ * agent coming online → the team queues they can take from; an agent who chose "away" → their
+ * unresolved conversations in routed teams go to the others (or back to the queue) at once; an agent
+ * whose last socket closed → the same once `ROUTING_OFFLINE_GRACE_SECONDS` pass without them back.
  */
 @Injectable()
 export class RoutingService implements EventReader, OnModuleInit, OnApplicationShutdown {
@@ -45,6 +53,7 @@ export class RoutingService implements EventReader, OnModuleInit, OnApplicationS
   private sweeping: Promise<void> | null = null;
 
   constructor(
+    @Inject(CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly db: DataSource,
     private readonly log: EventLog,
     private readonly redis: RedisClient,
@@ -79,6 +88,9 @@ export class RoutingService implements EventReader, OnModuleInit, OnApplicationS
     const route = new Set<string>();
     const freed = new Set<string>();
     const left = new Set<string>();
+    const leaving = new Set<string>();
+    const back = new Set<string>();
+    const graceMs = this.config.routing.offlineGraceSeconds * 1000;
     for (const event of events) {
       if (event.type === 'conversation.created' && event.conversation_id) route.add(event.conversation_id);
       else if (event.type === 'conversation.updated' && event.conversation_id) {
@@ -94,12 +106,24 @@ export class RoutingService implements EventReader, OnModuleInit, OnApplicationS
         const presence = (event as Presence).payload;
         if (presence.is_online && presence.status === 'online') {
           left.delete(presence.user_id);
+          leaving.delete(presence.user_id);
+          back.add(presence.user_id);
           freed.add(presence.user_id);
+        } else if (!presence.is_online && graceMs > 0) {
+          back.delete(presence.user_id);
+          freed.delete(presence.user_id);
+          leaving.add(presence.user_id);
         } else {
+          back.delete(presence.user_id);
           freed.delete(presence.user_id);
           left.add(presence.user_id);
         }
       }
+    }
+    if (back.size) await this.redis.redis.zrem(LEAVING, ...[...back].map((id) => `${workspaceId}:${id}`));
+    if (leaving.size) {
+      const due = Date.now() + graceMs;
+      await this.redis.redis.zadd(LEAVING, ...[...leaving].flatMap((id) => [due, `${workspaceId}:${id}`]));
     }
     for (const agentId of left) await this.reassignFrom(workspaceId, agentId);
     for (const conversationId of route) await this.route(workspaceId, conversationId);
@@ -158,8 +182,21 @@ export class RoutingService implements EventReader, OnModuleInit, OnApplicationS
       );
   }
 
-  /** Every process, now and then: team queues with someone online and room, in any workspace. */
+  /**
+   * Every process, now and then: agents whose grace period is over (reassignFrom does nothing for
+   * one who came back), then team queues with someone online and room, in any workspace.
+   */
   private async sweep(): Promise<void> {
+    const due = await this.redis.redis.zrangebyscore(LEAVING, '-inf', Date.now(), 'LIMIT', 0, 100);
+    for (const member of due) {
+      if (!(await this.redis.redis.zrem(LEAVING, member))) continue;
+      const [workspaceId, agentId] = member.split(':');
+      await this.reassignFrom(workspaceId, agentId).catch(async (error: Error) => {
+        // Tried again on a later sweep rather than forgotten.
+        await this.redis.redis.zadd(LEAVING, Date.now() + SWEEP_MS, member);
+        throw error;
+      });
+    }
     const waiting: { workspace_id: string; team_id: string }[] = await this.db.query(
       `SELECT DISTINCT c.workspace_id, c.team_id FROM conversation c
          JOIN team t ON t.id = c.team_id AND t.routing <> 'none'
