@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
-import { createHmac, hkdfSync, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import type { ConversationStatus } from '@parley/contract/views';
@@ -19,6 +19,7 @@ import { RedisClient } from '@parley/runtime/redis.provider';
 import { SecurityEventService } from '@parley/security/security-event.service';
 import { slidingWindow } from '@parley/security/sliding-window';
 import { ChannelService } from './channel.service';
+import { SignedLinks } from '../signed-link';
 import { InboundMessageService } from './inbound-message.service';
 
 /** What a session link names, signed: the chat the customer opened the page from. */
@@ -44,7 +45,6 @@ export interface DivarSessionStatus {
   channelName: string;
 }
 
-const TOKEN = /^[A-Za-z0-9_-]{10,1500}\.[A-Za-z0-9_-]{43}$/;
 const NONCE = /^[A-Za-z0-9_-]{22}$/;
 const TYPE = 'divar';
 /** Messages one Divar conversation may leave through the page per window: a page is no way to flood the inbox. */
@@ -61,6 +61,7 @@ const PAGE_WINDOW_MS = 10 * 60_000;
 @Injectable()
 export class DivarSessionService {
   private readonly key: Buffer;
+  private readonly links: SignedLinks;
 
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
@@ -72,6 +73,7 @@ export class DivarSessionService {
     private readonly redis: RedisClient,
   ) {
     this.key = Buffer.from(hkdfSync('sha256', config.jwt.secret, '', 'parley divar sessions v1', 32));
+    this.links = new SignedLinks(config.jwt.secret, 'parley divar sessions v1');
   }
 
   /**
@@ -125,24 +127,16 @@ export class DivarSessionService {
 
   /** The session a genuine, unexpired link names; `session_link_invalid` (410 expired, 404 otherwise). */
   verify(token: string, now = Date.now()): DivarSession {
-    if (!TOKEN.test(token)) throw new AppError('session_link_invalid', 404);
-    const [body, mac] = token.split('.');
-    if (!timingSafeEqual(Buffer.from(mac, 'base64url'), this.mac(body)))
-      throw new AppError('session_link_invalid', 404);
-    let session: DivarSession;
-    try {
-      const p = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Record<string, unknown>;
-      session = {
-        workspaceId: String(p.w),
-        channelId: String(p.c),
-        conversationId: String(p.k),
-        postToken: String(p.p),
-        completionUrl: String(p.u),
-        expiresAt: Number(p.e),
-      };
-    } catch {
-      throw new AppError('session_link_invalid', 404);
-    }
+    const p = this.links.open(token);
+    if (!p) throw new AppError('session_link_invalid', 404);
+    const session: DivarSession = {
+      workspaceId: String(p.w),
+      channelId: String(p.c),
+      conversationId: String(p.k),
+      postToken: String(p.p),
+      completionUrl: String(p.u),
+      expiresAt: Number(p.e),
+    };
     if (!(session.expiresAt * 1000 > now)) throw new AppError('session_link_invalid', 410);
     // Signed by us, and checked again all the same: the return button goes only to Divar.
     session.completionUrl = completionUrlFor(session.completionUrl, this.config.divarSession.completionUrl);
@@ -301,22 +295,13 @@ export class DivarSessionService {
   }
 
   private sign(session: DivarSession): string {
-    const body = Buffer.from(
-      JSON.stringify({
-        w: session.workspaceId,
-        c: session.channelId,
-        k: session.conversationId,
-        p: session.postToken,
-        u: session.completionUrl,
-        e: session.expiresAt,
-        // Every link a new URL, unguessable even when everything else about it is known.
-        n: randomBytes(12).toString('base64url'),
-      }),
-    ).toString('base64url');
-    return `${body}.${this.mac(body).toString('base64url')}`;
-  }
-
-  private mac(body: string): Buffer {
-    return createHmac('sha256', this.key).update(body).digest();
+    return this.links.sign({
+      w: session.workspaceId,
+      c: session.channelId,
+      k: session.conversationId,
+      p: session.postToken,
+      u: session.completionUrl,
+      e: session.expiresAt,
+    });
   }
 }
