@@ -57,7 +57,9 @@ export class MediaLinkService {
   verify(token: string, now = Date.now()): MediaRef | null {
     if (!/^[A-Za-z0-9_-]{1,200}$/.test(token)) return null;
     const bytes = Buffer.from(token, 'base64url');
-    if (bytes.length !== TOKEN_BYTES) return null;
+    // Only the one spelling we issue: base64url's last character has spare bits, and another
+    // spelling of the same bytes would be a second URL for the link.
+    if (bytes.length !== TOKEN_BYTES || bytes.toString('base64url') !== token) return null;
     const signed = bytes.subarray(0, SIGNED_BYTES);
     if (!timingSafeEqual(bytes.subarray(SIGNED_BYTES), this.mac(signed))) return null;
     if (signed.readUInt8(0) !== VERSION || signed.readUInt32BE(35) * 1000 <= now) return null;
