@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { OAuthTokenService, PRUNE_AFTER_DAYS } from '@parley/domain/oauth/oauth-token.service';
 import { freshEnvironment, startApi, TestApp, TestEnvironment } from './support/app';
 import { addAgent, createChannel, customerWrites, signupWorkspace, Workspace } from './support/factories';
 import { HttpClient } from './support/http';
@@ -712,6 +713,37 @@ describe('OAuth apps', () => {
     expect([expired.status, expired.body.code]).toEqual([401, 'token_expired']);
     const renewed = await token(app, { grant_type: 'refresh_token', refresh_token: json.body.refresh_token });
     expect((await as(renewed.body.access_token).get('/api/v1/conversations')).status).toBe(200);
+  });
+
+  it('forgets codes and tokens long expired, and keeps live ones working', async () => {
+    const app = await register();
+    const old = await install(app);
+    const live = await install(app);
+    const installation = (await installationOf(app))!;
+    // The first grant's code and tokens expired a month and a day ago; the second's are live.
+    const oldFamily: { family_id: string }[] = await api.db.query(
+      `SELECT family_id FROM oauth_token WHERE token_hash = $1`,
+      [createHash('sha256').update(old.refresh_token).digest('hex')],
+    );
+    expect(oldFamily).toHaveLength(1);
+    const past = `now() - make_interval(days => ${PRUNE_AFTER_DAYS + 1})`;
+    await api.db.query(`UPDATE oauth_token SET expires_at = ${past} WHERE family_id = $1`, [oldFamily[0].family_id]);
+    await api.db.query(`UPDATE oauth_code SET expires_at = ${past} WHERE family_id = $1`, [oldFamily[0].family_id]);
+    const count = async () =>
+      (
+        await api.db.query(
+          `SELECT (SELECT count(*) FROM oauth_token WHERE installation_id = $1)::int AS tokens,
+                  (SELECT count(*) FROM oauth_code WHERE installation_id = $1)::int AS codes`,
+          [installation.id],
+        )
+      )[0] as { tokens: number; codes: number };
+    const before = await count();
+
+    expect(await api.get(OAuthTokenService).prune()).toBeGreaterThanOrEqual(3);
+    expect(await count()).toEqual({ tokens: before.tokens - 2, codes: before.codes - 1 });
+    expect((await as(live.access_token).get('/api/v1/conversations')).status).toBe(200);
+    expect((await token(app, { grant_type: 'refresh_token', refresh_token: live.refresh_token })).status).toBe(200);
+    expect((await as(old.access_token).get('/api/v1/conversations')).status).toBe(401);
   });
 
   it('OpenAPI documents every app-facing OAuth route', async () => {

@@ -1,9 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { AppConfig, CONFIG } from '@parley/config/config';
+import { OAuthTokenService } from '@parley/domain/oauth/oauth-token.service';
 import { RetentionService } from '@parley/domain/services/retention.service';
 import { ThrottledWarnings } from '@parley/runtime/throttled-warnings';
 
-/** Every RETENTION_SCAN_INTERVAL_SECONDS, erases what channels' retention periods no longer allow. */
+/**
+ * Every RETENTION_SCAN_INTERVAL_SECONDS, erases what channels' retention periods no longer allow,
+ * and forgets OAuth codes and tokens long expired.
+ */
 @Injectable()
 export class RetentionScheduler implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RetentionScheduler.name);
@@ -15,6 +19,7 @@ export class RetentionScheduler implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
     private readonly retention: RetentionService,
+    private readonly oauthTokens: OAuthTokenService,
   ) {}
 
   onModuleInit(): void {
@@ -30,6 +35,10 @@ export class RetentionScheduler implements OnModuleInit, OnApplicationShutdown {
   run(): Promise<number> {
     this.running ??= this.retention
       .scan()
+      .then(async (erased) => {
+        await this.oauthTokens.prune();
+        return erased;
+      })
       .catch((error: Error) => {
         this.warnings.warn('retention', `retention scan: ${error.message}`);
         return 0;

@@ -29,6 +29,8 @@ export class OAuthTokenError extends Error {
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 const LAST_USED_STEP_MS = 60_000;
+/** Expired codes and tokens are deleted this many days after they expire. */
+export const PRUNE_AFTER_DAYS = 30;
 
 /** Whether a bearer credential is an OAuth app's access token (the guard then never tries it as a JWT). */
 export const looksLikeOAuthToken = (token: string) => token.startsWith(OAUTH_ACCESS_TOKEN_PREFIX);
@@ -209,6 +211,23 @@ export class OAuthTokenService {
       operator: false,
       app: { keyId: row.key_id, scopes: row.scopes },
     };
+  }
+
+  /**
+   * Forgets codes and tokens expired PRUNE_AFTER_DAYS ago. Not sooner: a spent refresh token kept
+   * until well past its expiry still reveals a replay, and an app still sending an old access token
+   * is told `token_expired` rather than counted as guessing (which could block its address).
+   */
+  async prune(): Promise<number> {
+    const [, codes]: [unknown, number] = await this.db.query(
+      `DELETE FROM oauth_code WHERE expires_at < now() - make_interval(days => $1)`,
+      [PRUNE_AFTER_DAYS],
+    );
+    const [, tokens]: [unknown, number] = await this.db.query(
+      `DELETE FROM oauth_token WHERE expires_at < now() - make_interval(days => $1)`,
+      [PRUNE_AFTER_DAYS],
+    );
+    return codes + tokens;
   }
 
   /** The workspace a live access token acts on, for the IP guard's attribution; null for anything else. */
