@@ -480,6 +480,45 @@ describe('contacts', () => {
       ]);
     });
 
+    it('moves the other contact’s notes and labels to the kept one; undo gives back exactly those', async () => {
+      const kept = (
+        await ws.http.post('/api/v1/contacts', { name: 'Kept Nader', email: 'nader@example.test' })
+      ).body;
+      const dup = (await ws.http.post('/api/v1/contacts', { name: 'Nader', email: 'nader.2@example.test' }))
+        .body;
+      const label = async (name: string) =>
+        (await ws.http.post('/api/v1/labels', { name, color: '#2255aa' })).body.id as string;
+      const [vip, shared] = [await label(`vip-${Date.now()}`), await label(`shared-${Date.now()}`)];
+      expect((await ws.http.put(`/api/v1/contacts/${kept.id}/labels`, { label_ids: [shared] })).status).toBe(
+        200,
+      );
+      expect(
+        (await ws.http.put(`/api/v1/contacts/${dup.id}/labels`, { label_ids: [vip, shared] })).status,
+      ).toBe(200);
+      const note = (
+        await ws.http.post(`/api/v1/contacts/${dup.id}/notes`, { content: 'Prefers calls after 5pm' })
+      ).body;
+      expect(note.id).toBeDefined();
+
+      const merged = await ws.http.post(`/api/v1/contacts/${kept.id}/merge`, { other_id: dup.id });
+      expect(merged.status).toBe(200);
+      const after = (await ws.http.get(`/api/v1/contacts/${kept.id}`)).body;
+      expect(after.notes.map((n: { content: string }) => n.content)).toEqual(['Prefers calls after 5pm']);
+      const labelsAfter = (await ws.http.get(`/api/v1/contacts/${kept.id}/labels`)).body as { id: string }[];
+      expect(labelsAfter.map((l) => l.id).sort()).toEqual([vip, shared].sort());
+
+      expect((await ws.http.post(`/api/v1/contacts/merges/${merged.body.id}/undo`)).status).toBe(200);
+      expect((await ws.http.get(`/api/v1/contacts/${kept.id}`)).body.notes).toEqual([]);
+      expect(
+        ((await ws.http.get(`/api/v1/contacts/${kept.id}/labels`)).body as { id: string }[]).map((l) => l.id),
+      ).toEqual([shared]);
+      expect(
+        (await ws.http.get(`/api/v1/contacts/${dup.id}`)).body.notes.map((n: { id: string }) => n.id),
+      ).toEqual([note.id]);
+      const dupLabels = (await ws.http.get(`/api/v1/contacts/${dup.id}/labels`)).body as { id: string }[];
+      expect(dupLabels.map((l) => l.id).sort()).toEqual([vip, shared].sort());
+    });
+
     it("refuses merging a contact with itself or with another workspace's", async () => {
       const a = (await ws.http.post('/api/v1/contacts', { name: 'A', email: 'a-merge@example.test' })).body;
       const theirs = (await other.http.post('/api/v1/contacts', { name: 'T', email: 't-merge@example.test' }))

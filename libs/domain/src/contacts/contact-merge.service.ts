@@ -28,6 +28,8 @@ interface MergeRow {
   kept_before: KeptBefore;
   identity_ids: string[];
   conversation_ids: string[];
+  note_ids: string[];
+  label_ids: string[];
   created_at: Date;
   undone_at: Date | null;
 }
@@ -108,11 +110,24 @@ export class ContactMergeService {
         otherId,
         keptId,
       );
+      // The other's notes and labels would otherwise vanish with it from every view.
+      const notes: { id: string }[] = await manager.query(
+        `WITH moved AS (UPDATE contact_note SET contact_id = $1 WHERE contact_id = $2 AND workspace_id = $3 RETURNING id)
+         SELECT id FROM moved`,
+        [keptId, otherId, workspaceId],
+      );
+      const labels: { label_id: string }[] = await manager.query(
+        `INSERT INTO contact_label (workspace_id, contact_id, label_id)
+         SELECT workspace_id, $1, label_id FROM contact_label WHERE contact_id = $2 AND workspace_id = $3
+         ON CONFLICT DO NOTHING RETURNING label_id`,
+        [keptId, otherId, workspaceId],
+      );
       await manager.update(Contact, { id: otherId, workspaceId }, { mergedIntoId: keptId });
       await this.announce(manager, workspaceId, keptId);
       const [merge]: MergeRow[] = await manager.query(
-        `INSERT INTO contact_merge (workspace_id, kept_id, other_id, kept_before, identity_ids, conversation_ids, agent_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+        `INSERT INTO contact_merge (workspace_id, kept_id, other_id, kept_before, identity_ids, conversation_ids, agent_id,
+                                    note_ids, label_ids)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
         [
           workspaceId,
           keptId,
@@ -121,6 +136,8 @@ export class ContactMergeService {
           identities.map((i) => i.id),
           conversations.map((c) => c.id),
           agentId,
+          notes.map((n) => n.id),
+          labels.map((l) => l.label_id),
         ],
       );
       return merge;
@@ -151,6 +168,14 @@ export class ContactMergeService {
         [merge.other_id, merge.conversation_ids, merge.kept_id, workspaceId],
       );
       await this.moveMessages(manager, workspaceId, merge.conversation_ids, merge.kept_id, merge.other_id);
+      await manager.query(
+        `UPDATE contact_note SET contact_id = $1 WHERE id = ANY($2::uuid[]) AND contact_id = $3 AND workspace_id = $4`,
+        [merge.other_id, merge.note_ids, merge.kept_id, workspaceId],
+      );
+      await manager.query(
+        `DELETE FROM contact_label WHERE contact_id = $1 AND label_id = ANY($2::uuid[]) AND workspace_id = $3`,
+        [merge.kept_id, merge.label_ids, workspaceId],
+      );
       await manager.update(Contact, { id: merge.other_id, workspaceId }, { mergedIntoId: null });
       await this.announce(manager, workspaceId, merge.kept_id);
       await this.announce(manager, workspaceId, merge.other_id);
