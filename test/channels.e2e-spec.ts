@@ -313,6 +313,18 @@ describe('channels end to end', () => {
       });
       const edited = await client.next((f) => f.type === 'message_updated');
       expect(edited.message).toMatchObject({ content: 'my order is 1042', edited_at: expect.any(String) });
+      // The newest message: the inbox list's preview follows the edit live.
+      const listed = await inbox.next(
+        (f) =>
+          f.type === 'conversation_updated' &&
+          f.conversation.id === conversationId &&
+          f.changes?.includes('last_message') &&
+          f.conversation.last_message_preview === 'my order is 1042',
+      );
+      expect(listed.conversation.last_message_preview).toBe('my order is 1042');
+      expect((await ws.http.get(`/api/v1/conversations/${conversationId}`)).body.last_message_preview).toBe(
+        'my order is 1042',
+      );
     });
 
     it('a live location moving does not mark its message edited', async () => {

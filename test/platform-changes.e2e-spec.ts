@@ -182,6 +182,10 @@ describe('agents’ changes reach the platform', () => {
       kind: 'edit',
       state: 'applied',
     });
+    // The newest message: the inbox list's preview shows the edited text.
+    expect((await ws.http.get(`/api/v1/conversations/${conversationId}`)).body.last_message_preview).toBe(
+      'Your order ships tomorrow',
+    );
   });
 
   it('an edit made while its reply is still being sent waits for the send, then reaches Telegram', async () => {

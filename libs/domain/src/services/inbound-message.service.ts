@@ -29,6 +29,7 @@ import { EventService } from './event.service';
 import { MessageDeletionService } from './message-deletion.service';
 import { previewOf } from './message-preview';
 import { messageView } from './message-query.service';
+import { refreshEditedPreview } from './edited-preview';
 
 /** A customer's message as a platform adapter hands it to the domain. */
 export interface InboundMessage {
@@ -200,6 +201,7 @@ export class InboundMessageService {
         conversationId: message.conversationId,
         payload: { message: await messageView(manager, workspaceId, message.id) },
       });
+      await refreshEditedPreview(manager, this.events, workspaceId, message.conversationId, message.id, null);
     });
   }
 

@@ -22,6 +22,7 @@ import { BotHandoffService } from './bot-handoff.service';
 import { ConversationService } from './conversation.service';
 import { EventService } from './event.service';
 import { MessageDeletionService } from './message-deletion.service';
+import { refreshEditedPreview } from './edited-preview';
 import { previewOf } from './message-preview';
 import { messageView } from './message-query.service';
 import { PlatformChangeService } from './platform-change.service';
@@ -427,6 +428,14 @@ export class MessageService {
         conversationId: message.conversationId,
         payload: { message: view },
       });
+      await refreshEditedPreview(
+        manager,
+        this.events,
+        workspaceId,
+        message.conversationId,
+        message.id,
+        agentIdOf(agent),
+      );
       return { view, job };
     });
     await this.platformChanges.enqueue(job);
