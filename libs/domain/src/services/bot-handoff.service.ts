@@ -14,6 +14,10 @@ export type HandoffCause =
   | { kind: 'takeover'; agentName: string }
   | { kind: 'bot_removed'; bot: string };
 
+/** Who takes a bot's conversation by assigning it: an app hands it to people, an agent takes it over. */
+export const takeoverCause = (actor: { name: string; app?: unknown }): HandoffCause =>
+  actor.app ? { kind: 'handoff', by: actor.name, reason: null } : { kind: 'takeover', agentName: actor.name };
+
 const timelineText = (cause: HandoffCause): string => {
   switch (cause.kind) {
     case 'handoff':

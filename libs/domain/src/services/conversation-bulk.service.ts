@@ -5,7 +5,7 @@ import type { BulkAction, BulkRequest, BulkResult } from '@parley/contract/bulk-
 import type { ConversationChange, ConversationStatus } from '@parley/contract/views';
 import { AppError, notFound } from '@parley/errors/app-error';
 import { AgentService } from './agent.service';
-import { BotHandoffService } from './bot-handoff.service';
+import { BotHandoffService, takeoverCause } from './bot-handoff.service';
 import { ConversationService } from './conversation.service';
 import { LabelService } from './label.service';
 import { agentIdOf, type AuthAgent } from './token.service';
@@ -92,9 +92,7 @@ export class ConversationBulkService {
               manager,
               workspaceId,
               row,
-              actor.app
-                ? { kind: 'handoff', by: actor.name, reason: null }
-                : { kind: 'takeover', agentName: actor.name },
+              takeoverCause(actor),
               agentIdOf(actor),
               false,
             );

@@ -10,7 +10,7 @@ import { ConversationRow, toConversationView } from '../presenters/conversation.
 import { AgentService } from './agent.service';
 import { EventService } from './event.service';
 import type { AuthAgent } from './token.service';
-import { BotHandoffService } from './bot-handoff.service';
+import { BotHandoffService, takeoverCause } from './bot-handoff.service';
 import { INBOX_SELECT, SHARED_VIEW_SELECT } from './conversation-queries';
 
 export interface ConversationFilter {
@@ -263,9 +263,7 @@ export class ConversationService {
           workspaceId,
           row,
           // An app assigning it (the bot itself, say) hands it to people; an agent takes it.
-          actor.app
-            ? { kind: 'handoff', by: actor.name, reason: null }
-            : { kind: 'takeover', agentName: actor.name },
+          takeoverCause(actor),
           actor.id,
           false,
         );
