@@ -27,6 +27,7 @@ import { Calls1796080000000 } from './1796080000000-calls';
 import { Contacts1796090000000 } from './1796090000000-contacts';
 import { ContactImportProgress1796091000000 } from './1796091000000-contact-import-progress';
 import { ContactMergeNotesLabels1796180000000 } from './1796180000000-contact-merge-notes-labels';
+import { CallVisitorCallee1796130000000 } from './1796130000000-call-visitor-callee';
 
 /** Every migration in order. `npm run migration:generate` writes a new file: add its class here. */
 export const MIGRATIONS = [
@@ -59,4 +60,5 @@ export const MIGRATIONS = [
   Contacts1796090000000,
   ContactImportProgress1796091000000,
   ContactMergeNotesLabels1796180000000,
+  CallVisitorCallee1796130000000,
 ];

@@ -26,6 +26,7 @@ import { AppActionsController } from './controllers/app-actions.controller';
 import { BotsController } from './controllers/bots.controller';
 import { CallsController, ConversationCallLinkController } from './controllers/calls.controller';
 import { CallLinkPageController } from './controllers/call-link-page.controller';
+import { CallAnswerPageController } from './controllers/call-answer-page.controller';
 import { CallLinkGateway } from './gateway/call-link.gateway';
 import { CallLinkSocketKind } from './gateway/kinds/call-link.socket-kind';
 import { CallRingSweeper } from '@parley/domain/calls/call-ring.sweeper';
@@ -127,6 +128,7 @@ export class ApiModule implements NestModule {
         CallsController,
         ConversationCallLinkController,
         CallLinkPageController,
+        CallAnswerPageController,
         WorkspaceController,
         ContactAttributesController,
       ],

@@ -38,6 +38,8 @@ const state = {
   conversation: null as string | null,
   contactGiven: false,
   notice: null as StringKey | null,
+  /** An agent's call ringing the visitor now: the banner with Answer and Decline. */
+  ringing: null as { callId: string; caller: string; answerUrl: string } | null,
 };
 let t = translator('en');
 let socket: VisitorSocket | null = null;
@@ -202,6 +204,14 @@ function onFrame(frame: VisitorServerFrame): void {
     case 'typing_indicator':
       state.agentTyping = frame.is_typing ? frame.agent_name : null;
       break;
+    case 'incoming_call':
+      state.ringing = { callId: frame.call_id, caller: frame.caller_username, answerUrl: frame.answer_url };
+      toHost({ parley: 'ring', text: t('incomingCall', { name: frame.caller_username }) });
+      break;
+    case 'call_state':
+      // Answered on the call page, declined, cancelled by the agent or rung out: the banner goes.
+      if (state.ringing?.callId === frame.call_id) state.ringing = null;
+      break;
     case 'agent_presence':
       if (state.config) {
         state.config = {
@@ -355,6 +365,57 @@ function callAgent(): void {
       tab.location.href = new URL(new URL(link.url).pathname, location.origin).href;
     },
     () => tab?.close(),
+  );
+}
+
+/** The answer page, on the api that served this frame (whatever API_PUBLIC_URL says). */
+const answerPage = (url: string) => new URL(new URL(url).pathname, location.origin).href;
+
+/**
+ * Answer: the call page in its answer role, in a new tab (opened at the click, so no popup
+ * blocker stops it), where the browser asks for the microphone and the page accepts the call.
+ */
+function answerCall(): void {
+  const ringing = state.ringing;
+  if (!ringing) return;
+  window.open(answerPage(ringing.answerUrl), '_blank', 'noopener');
+  state.ringing = null;
+  render();
+}
+
+/** Decline: the answer page's own credential says no; the agent sees `rejected`. */
+function declineCall(): void {
+  const ringing = state.ringing;
+  if (!ringing) return;
+  state.ringing = null;
+  render();
+  void fetch(`${answerPage(ringing.answerUrl)}/calls/${ringing.callId}/reject`, { method: 'POST' }).catch(
+    () => undefined,
+  );
+}
+
+function ringingBanner(): HTMLElement | string {
+  const ringing = state.ringing;
+  if (!ringing) return '';
+  return h(
+    'div',
+    {
+      class: 'ringing',
+      role: 'alert',
+      'data-testid': 'widget-incoming-call',
+      'data-call-id': ringing.callId,
+    },
+    h('p', { dir: 'auto' }, t('incomingCall', { name: ringing.caller })),
+    h(
+      'button',
+      { type: 'button', class: 'answer', 'data-testid': 'widget-answer-call', onclick: answerCall },
+      t('answer'),
+    ),
+    h(
+      'button',
+      { type: 'button', class: 'decline', 'data-testid': 'widget-decline-call', onclick: declineCall },
+      t('decline'),
+    ),
   );
 }
 
@@ -671,6 +732,7 @@ function render(): void {
     ),
   );
   view.banner.replaceChildren(
+    ringingBanner(),
     state.connected
       ? ''
       : h('p', { class: 'banner', role: 'status', 'data-testid': 'widget-reconnecting' }, t('reconnecting')),

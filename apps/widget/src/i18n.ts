@@ -37,6 +37,9 @@ const en = {
   refused: 'This chat is not available on this site.',
   voiceNote: 'Voice note',
   rated: 'Thanks for your rating!',
+  incomingCall: '{name} from our team is calling you',
+  answer: 'Answer',
+  decline: 'Decline',
 };
 type Strings = typeof en;
 
@@ -76,6 +79,9 @@ const fa: Strings = {
   refused: 'این گفت‌وگو در این سایت در دسترس نیست.',
   voiceNote: 'پیام صوتی',
   rated: 'از امتیاز شما سپاسگزاریم!',
+  incomingCall: '{name} از تیم ما با شما تماس گرفته است',
+  answer: 'پاسخ',
+  decline: 'رد تماس',
 };
 
 const ar: Strings = {
@@ -114,6 +120,9 @@ const ar: Strings = {
   refused: 'هذه المحادثة غير متاحة على هذا الموقع.',
   voiceNote: 'رسالة صوتية',
   rated: 'شكرًا على تقييمك!',
+  incomingCall: '{name} من فريقنا يتصل بك',
+  answer: 'رد',
+  decline: 'رفض',
 };
 
 export const STRINGS: Record<WidgetLanguage, Strings> = { en, fa, ar };

@@ -112,6 +112,9 @@ iframe[hidden]{display:none}
         bubble.focus();
       } else if (message.parley === 'active') {
         remember('active', '1');
+      } else if (message.parley === 'ring') {
+        if (!open) setOpen(true);
+        chime();
       } else if (message.parley === 'unread' && !open) {
         badge.textContent = message.count > 0 ? String(Math.min(message.count, 99)) : '';
         document.title = message.count > 0 ? `(${message.count}) ${message.text}` : title;

@@ -32,7 +32,9 @@ export type ToHost =
   /** Unread agent messages while closed; `notify` asks for the sound and the tab title (a new one arrived). */
   | { parley: 'unread'; count: number; notify: boolean; text: string }
   /** The visitor has a conversation: later page loads open the frame early, for the badge and the sound. */
-  | { parley: 'active' };
+  | { parley: 'active' }
+  /** An agent is calling the visitor: a closed chat opens (and chimes) so the ringing banner is seen. */
+  | { parley: 'ring'; text: string };
 
 export const isMessage = (data: unknown): data is { parley: string } =>
   typeof data === 'object' && data !== null && typeof (data as { parley?: unknown }).parley === 'string';

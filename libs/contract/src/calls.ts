@@ -31,7 +31,7 @@ export const FINAL_CALL_STATUSES: readonly CallStatus[] = [
   'failed',
 ];
 
-/** A party of a call: an agent, or a customer (contact) calling from a call link. */
+/** A party of a call: an agent, or a customer (contact): calling from a call link, or a website visitor an agent called. */
 export interface CallParty {
   kind: 'agent' | 'contact';
   id: string;
@@ -79,6 +79,14 @@ export interface IceServersView {
 export interface CallLinkView {
   url: string;
   expires_at: string;
+}
+
+/** `GET /api/v1/conversations/{id}/visitor-call`: whether its website visitor can be called now. */
+export interface VisitorCallView {
+  /** A website conversation (customers of other channels get call links). */
+  web: boolean;
+  /** The visitor has the widget open on the site now. */
+  online: boolean;
 }
 
 /** What a signalling frame carries: an SDP offer or answer, an ICE candidate, or a request for an ICE restart. */

@@ -15,6 +15,7 @@
  * Agents block a visitor with `POST /api/v1/conversations/{id}/block-visitor` (204): its tokens
  * answer `403 visitor_blocked` at once and its sockets close with 4003.
  */
+import type { CallStatus } from './calls';
 import type { AttachmentKind, ReplyButton } from './views';
 
 export const WIDGET_LANGUAGES = ['en', 'fa', 'ar'] as const;
@@ -171,6 +172,19 @@ export type VisitorServerFrame =
       agents_online: boolean;
       usually_answers_within_seconds: number | null;
     }
+  /**
+   * An agent calls the visitor back (DESIGN's `incoming_call`, plus `answer_url`: the call page in
+   * its answer role, signed for this one call; opening it is how the visitor answers).
+   */
+  | {
+      type: 'incoming_call';
+      call_id: string;
+      caller_username: string;
+      conversation_id: string;
+      answer_url: string;
+    }
+  /** That call stopped ringing (answered on the page, declined, cancelled, missed…): the banner goes. */
+  | { type: 'call_state'; call_id: string; status: CallStatus }
   | { type: 'error'; code: string; message: string }
   | { type: 'pong' };
 

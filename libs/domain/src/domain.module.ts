@@ -20,6 +20,8 @@ import { CallLinkService } from './calls/call-link.service';
 import { CallSignalService } from './calls/call-signal.service';
 import { CallStartService } from './calls/call-start.service';
 import { CallStateService } from './calls/call-state.service';
+import { CallAnswerService } from './calls/call-answer.service';
+import { VisitorPresenceService } from './calls/visitor-presence.service';
 import { BotHandoffService } from './services/bot-handoff.service';
 import { BotService } from './services/bot.service';
 import { ApiKeyService } from './services/api-key.service';
@@ -138,6 +140,8 @@ const SERVICES = [
   CallHistoryService,
   CallSignalService,
   CallLinkService,
+  CallAnswerService,
+  VisitorPresenceService,
   WorkspaceService,
   ContactAttributeService,
   ContactImportService,

@@ -1,7 +1,13 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AppConfig, CONFIG } from '@parley/config/config';
-import type { CallLinkView, CallStartView, CallView, IceServersView } from '@parley/contract/calls';
+import type {
+  CallLinkView,
+  CallStartView,
+  CallView,
+  IceServersView,
+  VisitorCallView,
+} from '@parley/contract/calls';
 import type { Page } from '@parley/contract/views';
 import { CallHistoryService } from '@parley/domain/calls/call-history.service';
 import { CallLinkService } from '@parley/domain/calls/call-link.service';
@@ -33,15 +39,15 @@ export class CallsController {
 
   @Post()
   @ApiOperation({
-    summary: 'Call an agent, or the assignee of a conversation',
+    summary: 'Call an agent, the assignee of a conversation, or (`callee: "contact"`) its website visitor',
     description:
-      'Answers `{call_id, status: "ringing"}`; the callee’s notifications sockets get `incoming_call`. `status: "busy"` when the callee is already in a ringing or active call; `409 call_caller_busy` when the caller is.',
+      'Answers `{call_id, status: "ringing"}`; the callee’s notifications sockets (a visitor: its widget socket) get `incoming_call`. `status: "busy"` when the callee is already in a ringing or active call; `409 call_caller_busy` when the caller is.',
   })
   start(@CurrentAgent() me: AuthAgent, @Body() dto: StartCallDto): Promise<CallStartView> {
     return this.starts.start(
       me.workspaceId,
       { kind: 'agent', id: me.id, name: me.name },
-      { agentId: dto.agent_id, conversationId: dto.conversation_id },
+      { agentId: dto.agent_id, conversationId: dto.conversation_id, callee: dto.callee },
     );
   }
 
@@ -110,7 +116,23 @@ export class CallsController {
 @ApiBearerAuth()
 @Controller('conversations')
 export class ConversationCallLinkController {
-  constructor(private readonly links: CallLinkService) {}
+  constructor(
+    private readonly links: CallLinkService,
+    private readonly starts: CallStartService,
+  ) {}
+
+  @Get(':id/visitor-call')
+  @ApiOperation({
+    summary: 'Whether the conversation’s website visitor can be called now',
+    description:
+      'Answers `{web, online}`: a website conversation, and its visitor has the widget open now (then `POST /calls {conversation_id, callee: "contact"}` rings it).',
+  })
+  async visitorCall(
+    @CurrentAgent() me: AuthAgent,
+    @Param('id', new IdPipe('conversation')) id: string,
+  ): Promise<VisitorCallView> {
+    return this.starts.visitorStatus(me.workspaceId, id);
+  }
 
   @Post(':id/call-link')
   @ApiOperation({

@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional, IsUUID } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsUUID } from 'class-validator';
 
 export class StartCallDto {
   @ApiPropertyOptional({ description: 'The agent to call' })
@@ -14,6 +14,16 @@ export class StartCallDto {
   @IsOptional()
   @IsUUID()
   conversation_id?: string;
+
+  @ApiPropertyOptional({
+    enum: ['agent', 'contact'],
+    default: 'agent',
+    description:
+      '`contact` (with conversation_id): ring the conversation’s customer instead, a website visitor who has the widget open now (`409 call_visitor_offline` otherwise; `400 call_visitor_not_web` on other channels, whose customers get call links). The visitor’s widget socket gets `incoming_call`.',
+  })
+  @IsOptional()
+  @IsIn(['agent', 'contact'])
+  callee?: 'agent' | 'contact';
 }
 
 export class HangupCallDto {

@@ -16,6 +16,7 @@ import { AppConfig, CONFIG } from '@parley/config/config';
 import { AppError } from '@parley/errors/app-error';
 import { Visitor, WidgetService } from '@parley/domain/widget/widget.service';
 import { CallLinkCustomer, CallLinkService } from '@parley/domain/calls/call-link.service';
+import { CallAnswer, CallAnswerService, isCallAnswerToken } from '@parley/domain/calls/call-answer.service';
 import { VisitorSlots } from './visitor-slots';
 
 /** Who is on the other end of a socket, settled at the handshake. */
@@ -42,6 +43,11 @@ export interface SocketContext {
    * for the customer's contact (its id, workspace and name) and is never an agent anywhere.
    */
   callLink?: CallLinkCustomer;
+  /**
+   * A website visitor's answer page for an agent's call (`/ws/call/` with an answer token): `agent`
+   * then stands for the visitor's contact, as for a call-link customer.
+   */
+  callAnswer?: CallAnswer;
 }
 
 /** A visitor socket lives as long as its token; the hub's expiry timer wants a date (setTimeout holds ~24 days). */
@@ -81,6 +87,7 @@ export class HandshakeService {
     private readonly visitorSlots: VisitorSlots,
     @Inject(CONFIG) private readonly config: AppConfig,
     private readonly callLinks: CallLinkService,
+    private readonly callAnswers: CallAnswerService,
   ) {}
 
   /** Authenticates an upgrade request before any socket exists; refusals become HTTP answers. */
@@ -93,6 +100,7 @@ export class HandshakeService {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const token = tokenOf(request, url);
     if (kind === 'visitor') return this.authorizeVisitor(request, url, token, ip);
+    if (kind === 'call' && isCallAnswerToken(token)) return this.authorizeCallAnswer(request, token, ip);
     if (kind === 'call') return this.authorizeCallLink(request, token, ip);
     if (await this.guard.isBlocked(ip)) {
       // A workspace that trusts this address (its office) is let through for its own sockets.
@@ -267,6 +275,49 @@ export class HandshakeService {
       ip,
       locale: pickLocale(request.headers['accept-language']),
       callLink: customer,
+    };
+  }
+
+  /**
+   * A website visitor answering an agent's call on the answer page: a genuine, unexpired answer
+   * token for a call that still rings or is active, and one of its IP's anonymous socket slots.
+   */
+  private async authorizeCallAnswer(
+    request: IncomingMessage,
+    token: string,
+    ip: string,
+  ): Promise<SocketContext> {
+    await this.guard.assertNotBlocked(ip, null).catch(() => {
+      throw new HandshakeRefused(403, 'ip_blocked');
+    });
+    let callee: Awaited<ReturnType<CallAnswerService['callee']>>;
+    try {
+      callee = await this.callAnswers.callee(token);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      throw new HandshakeRefused(404, error.code);
+    }
+    if (callee.status !== 'ringing' && callee.status !== 'active')
+      throw new HandshakeRefused(404, 'call_answer_invalid');
+    const max = this.config.widget.socketsPerIp;
+    if (!this.visitorSlots.reserve(ip, max)) throw new HandshakeRefused(429, 'too_many_connections', { max });
+    const { answer } = callee;
+    return {
+      connectionId: randomUUID(),
+      openedAt: Date.now(),
+      kind: 'call',
+      agent: {
+        id: answer.contactId,
+        workspaceId: answer.workspaceId,
+        role: 'agent',
+        name: callee.calleeName ?? 'Visitor',
+        email: '',
+        operator: false,
+      },
+      session: { id: answer.contactId, expiresAt: answer.expiresAt * 1000 },
+      ip,
+      locale: pickLocale(request.headers['accept-language']),
+      callAnswer: answer,
     };
   }
 }

@@ -106,8 +106,8 @@ export class SocketHub implements OnModuleInit, OnApplicationShutdown {
         for (const presence of await this.presence.snapshot(context.agent.workspaceId))
           sendFrame(socket, { type: 'user_presence', ...presence, timestamp });
       }
-      // A web widget visitor or a call-link customer is nobody's presence.
-      if (!context.visitor && !context.callLink)
+      // A web widget visitor or a call-link (or answer page) customer is nobody's presence.
+      if (!context.visitor && !context.callLink && !context.callAnswer)
         await this.presence.connected(context.connectionId, {
           workspaceId: context.agent.workspaceId,
           agentId: context.agent.id,

@@ -11,6 +11,7 @@ import type { ClientFrame } from '@parley/contract/client-frames';
 import type { PongFrame } from '@parley/contract/server-frames';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import { Visitor, WidgetService } from '@parley/domain/widget/widget.service';
+import { VisitorPresenceService } from '@parley/domain/calls/visitor-presence.service';
 import { VISITOR_PATH, VisitorSocketKind } from './kinds/visitor.socket-kind';
 import { ClientSocket, pong, SocketHub } from './socket-hub';
 import { VisitorSlots } from './visitor-slots';
@@ -33,16 +34,24 @@ export class VisitorGateway implements OnGatewayConnection, OnGatewayDisconnect 
     private readonly kind: VisitorSocketKind,
     private readonly slots: VisitorSlots,
     @Inject(CONFIG) private readonly config: AppConfig,
+    private readonly visitors: VisitorPresenceService,
   ) {}
 
   async handleConnection(socket: ClientSocket, request: UpgradeRequest) {
     await this.hub.attach(socket, request.parley!);
-    // open() sent presence after recent history; a resumed socket is told it after its replay.
-    if (request.parley!.since !== undefined) await this.kind.sendPresence(socket).catch(() => undefined);
+    // open() sent presence (and calls ringing) after recent history; a resumed socket is told them after its replay.
+    if (request.parley!.since !== undefined) {
+      await this.kind.sendPresence(socket).catch(() => undefined);
+      await this.kind.sendRinging(socket).catch(() => undefined);
+    }
+    await this.online(socket);
   }
 
   async handleDisconnect(socket: ClientSocket) {
-    if (socket.parley) this.slots.release(socket.parley.ip);
+    if (socket.parley) {
+      this.slots.release(socket.parley.ip);
+      await this.visitors.disconnected(socket.parley.connectionId).catch(() => undefined);
+    }
     await this.hub.detach(socket);
   }
 
@@ -58,6 +67,7 @@ export class VisitorGateway implements OnGatewayConnection, OnGatewayDisconnect 
       socket.parley.ip,
     );
     socket.parley.conversationId ??= conversationId;
+    await this.online(socket);
   }
 
   @SubscribeMessage('typing')
@@ -74,6 +84,13 @@ export class VisitorGateway implements OnGatewayConnection, OnGatewayDisconnect 
   @SubscribeMessage('ping')
   ping(): PongFrame {
     return pong();
+  }
+
+  /** The visitor is on the site in its conversation (once it has one): an agent may call it back. */
+  private async online(socket: ClientSocket): Promise<void> {
+    const { conversationId, connectionId } = socket.parley;
+    if (conversationId && socket.readyState === socket.OPEN)
+      await this.visitors.connected(connectionId, conversationId).catch(() => undefined);
   }
 
   /** The visitor, still allowed, with one frame taken from its budget (a minute's worth: 2 × messages + 60). */

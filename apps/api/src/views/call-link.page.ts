@@ -115,7 +115,7 @@ export const CALL_PAGE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-function layout(locale: CallPageLocale, body: string): string {
+export function layout(locale: CallPageLocale, body: string): string {
   return `<!doctype html>
 <html lang="${locale}" dir="${locale === 'en' ? 'ltr' : 'rtl'}">
 <head>

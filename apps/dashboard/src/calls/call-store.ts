@@ -104,8 +104,11 @@ class CallStore {
     if (current?.callId === frame.call_id) this.signal(frame);
   }
 
-  /** Calls an agent (or a conversation's assignee): the microphone first, so a refusal is told before anyone rings. */
-  async place(target: { agent_id?: string; conversation_id?: string }, peerName: string): Promise<void> {
+  /** Calls an agent (or a conversation's assignee, or its website visitor): the microphone first, so a refusal is told before anyone rings. */
+  async place(
+    target: { agent_id?: string; conversation_id?: string; callee?: 'agent' | 'contact' },
+    peerName: string,
+  ): Promise<void> {
     if (inCall(this.state.current)) return;
     this.reset();
     this.set({ problem: null, current: this.fresh('caller', peerName) });

@@ -17,6 +17,7 @@ import { AppActionsMenu, AppPanel, OpenApp } from './AppActions';
 import { chatReducer, emptyChat, ordered, RECENT_PAGE } from './chat-state';
 import { calls } from '../calls/call-store';
 import { CallLinkButton } from '../calls/CallLinkButton';
+import { CallVisitorButton } from '../calls/CallVisitorButton';
 import { ChannelIcon } from './ChannelIcon';
 import { SlaBadge } from './SlaBadge';
 import { Composer } from './Composer';
@@ -378,6 +379,9 @@ export function ConversationView({
               >
                 {t('calls.callAssignee', { name: conversation.assignee.name })}
               </button>
+            )}
+            {conversation.channel.type === 'web' && (
+              <CallVisitorButton conversationId={conversationId} name={contactName(conversation.contact)} />
             )}
             <CallLinkButton conversationId={conversationId} />
             <AppActionsMenu conversationId={conversationId} onOpen={setOpenApp} />

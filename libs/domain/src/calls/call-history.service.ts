@@ -44,7 +44,8 @@ export class CallHistoryService {
   async get(workspaceId: string, partyId: string, callId: string): Promise<CallRow> {
     const [row]: CallRow[] = await this.db.query(
       `SELECT ${CALL_COLUMNS} FROM call
-        WHERE workspace_id = $1 AND id = $2 AND $3 IN (caller_agent_id, caller_contact_id, callee_agent_id)`,
+        WHERE workspace_id = $1 AND id = $2
+          AND $3 IN (caller_agent_id, caller_contact_id, callee_agent_id, callee_contact_id)`,
       [workspaceId, callId, partyId],
     );
     if (!row) throw notFound('call');

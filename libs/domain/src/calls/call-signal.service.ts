@@ -33,10 +33,12 @@ export class CallSignalService {
       caller_agent_id: string | null;
       caller_contact_id: string | null;
       callee_agent_id: string | null;
+      callee_contact_id: string | null;
       status: string;
     }[] = await this.db.query(
-      `SELECT caller_agent_id, caller_contact_id, callee_agent_id, status FROM call
-        WHERE workspace_id = $1 AND id = $2 AND $3 IN (caller_agent_id, caller_contact_id, callee_agent_id)`,
+      `SELECT caller_agent_id, caller_contact_id, callee_agent_id, callee_contact_id, status FROM call
+        WHERE workspace_id = $1 AND id = $2
+          AND $3 IN (caller_agent_id, caller_contact_id, callee_agent_id, callee_contact_id)`,
       [workspaceId, callId, from.id],
     );
     if (!call) throw notFound('call');
@@ -45,7 +47,9 @@ export class CallSignalService {
     const to: CallSignalEvent['to'] | null = fromCaller
       ? call.callee_agent_id
         ? { kind: 'agent', id: call.callee_agent_id }
-        : null
+        : call.callee_contact_id
+          ? { kind: 'contact', id: call.callee_contact_id }
+          : null
       : call.caller_contact_id
         ? { kind: 'contact', id: call.caller_contact_id }
         : call.caller_agent_id

@@ -27,26 +27,26 @@ export class CallStateService {
     private readonly timeline: BotHandoffService,
   ) {}
 
-  /** The callee answers: only while it rings, and only the callee. */
-  accept(workspaceId: string, agentId: string, callId: string): Promise<CallRow> {
+  /** The callee (an agent, or a visitor an agent called back) answers: only while it rings, and only the callee. */
+  accept(workspaceId: string, calleeId: string, callId: string): Promise<CallRow> {
     return this.move(
       workspaceId,
       callId,
-      { kind: 'agent', id: agentId },
+      { kind: 'agent', id: calleeId },
       `status = 'active', answered_at = now()`,
-      `status = 'ringing' AND callee_agent_id = $3`,
+      `status = 'ringing' AND $3 IN (callee_agent_id, callee_contact_id)`,
       'call_not_ringing',
     );
   }
 
   /** The callee declines: the caller hears `rejected`. */
-  reject(workspaceId: string, agentId: string, callId: string): Promise<CallRow> {
+  reject(workspaceId: string, calleeId: string, callId: string): Promise<CallRow> {
     return this.move(
       workspaceId,
       callId,
-      { kind: 'agent', id: agentId },
+      { kind: 'agent', id: calleeId },
       `status = 'rejected', ended_at = now(), ended_by = $3, end_reason = 'rejected'`,
-      `status = 'ringing' AND callee_agent_id = $3`,
+      `status = 'ringing' AND $3 IN (callee_agent_id, callee_contact_id)`,
       'call_not_ringing',
     );
   }
@@ -68,7 +68,7 @@ export class CallStateService {
        duration_seconds = CASE WHEN status = 'active'
                                THEN greatest(0, round(extract(epoch FROM now() - answered_at)))::int END,
        ended_at = now(), ended_by = $3`,
-      `status IN ('ringing', 'active') AND ${actor.kind === 'agent' ? `$3 IN (caller_agent_id, callee_agent_id)` : `caller_contact_id = $3`}`,
+      `status IN ('ringing', 'active') AND ${actor.kind === 'agent' ? `$3 IN (caller_agent_id, callee_agent_id)` : `$3 IN (caller_contact_id, callee_contact_id)`}`,
       'call_not_active',
     );
   }
@@ -146,7 +146,8 @@ export class CallStateService {
       }
       // Lost the race, or it was never this actor's call: tell the two apart only to its parties.
       const [party]: { id: string }[] = await manager.query(
-        `SELECT id FROM call WHERE workspace_id = $1 AND id = $2 AND $3 IN (caller_agent_id, caller_contact_id, callee_agent_id)`,
+        `SELECT id FROM call WHERE workspace_id = $1 AND id = $2
+            AND $3 IN (caller_agent_id, caller_contact_id, callee_agent_id, callee_contact_id)`,
         [workspaceId, callId, actor.id],
       );
       if (!party) throw notFound('call');

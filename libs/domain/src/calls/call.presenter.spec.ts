@@ -1,5 +1,5 @@
 import type { CallView } from '@parley/contract/calls';
-import { callTimelineText } from './call.presenter';
+import { CallRow, callTimelineText, toCallView } from './call.presenter';
 
 const call = (patch: Partial<CallView>): CallView => ({
   id: 'c1',
@@ -36,5 +36,38 @@ describe('callTimelineText', () => {
     expect(
       callTimelineText(call({ status: 'missed', caller: { kind: 'contact', id: 'x', name: null } })),
     ).toBe('Missed call from someone to Omid');
+  });
+});
+
+describe('toCallView', () => {
+  const row = (patch: Partial<CallRow>): CallRow => ({
+    id: 'c1',
+    workspace_id: 'w1',
+    caller_agent_id: 'a1',
+    caller_contact_id: null,
+    caller_name: 'Sara',
+    callee_agent_id: 'a2',
+    callee_contact_id: null,
+    callee_name: 'Omid',
+    conversation_id: 'k1',
+    status: 'ringing',
+    started_at: new Date('2026-01-01T10:00:00.000Z'),
+    answered_at: null,
+    ended_at: null,
+    duration_seconds: null,
+    ended_by: null,
+    end_reason: null,
+    ...patch,
+  });
+
+  it('names an agent callee as an agent, and a website visitor an agent called as a contact', () => {
+    expect(toCallView(row({})).callee).toEqual({ kind: 'agent', id: 'a2', name: 'Omid' });
+    const visitor = toCallView(
+      row({ callee_agent_id: null, callee_contact_id: 'p1', callee_name: 'Visitor 4F2A' }),
+    );
+    expect(visitor.callee).toEqual({ kind: 'contact', id: 'p1', name: 'Visitor 4F2A' });
+    expect(callTimelineText({ ...visitor, status: 'rejected' })).toBe(
+      'Visitor 4F2A declined a call from Sara',
+    );
   });
 });

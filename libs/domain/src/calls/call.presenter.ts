@@ -8,6 +8,8 @@ export interface CallRow {
   caller_contact_id: string | null;
   caller_name: string | null;
   callee_agent_id: string | null;
+  /** A website visitor an agent called back (then callee_agent_id is null). */
+  callee_contact_id: string | null;
   callee_name: string | null;
   conversation_id: string | null;
   status: CallStatus;
@@ -20,7 +22,7 @@ export interface CallRow {
 }
 
 export const CALL_COLUMNS = `id, workspace_id, caller_agent_id, caller_contact_id, caller_name, callee_agent_id,
-  callee_name, conversation_id, status, started_at, answered_at, ended_at, duration_seconds, ended_by, end_reason`;
+  callee_contact_id, callee_name, conversation_id, status, started_at, answered_at, ended_at, duration_seconds, ended_by, end_reason`;
 
 /** The call's caller id, agent or contact (a party whose row was deleted keeps an empty id). */
 export const callerIdOf = (row: CallRow): string => row.caller_agent_id ?? row.caller_contact_id ?? '';
@@ -31,7 +33,9 @@ export const toCallView = (row: CallRow): CallView => ({
   caller: row.caller_contact_id
     ? { kind: 'contact', id: row.caller_contact_id, name: row.caller_name }
     : { kind: 'agent', id: row.caller_agent_id ?? '', name: row.caller_name },
-  callee: { kind: 'agent', id: row.callee_agent_id ?? '', name: row.callee_name },
+  callee: row.callee_contact_id
+    ? { kind: 'contact', id: row.callee_contact_id, name: row.callee_name }
+    : { kind: 'agent', id: row.callee_agent_id ?? '', name: row.callee_name },
   conversation_id: row.conversation_id,
   started_at: row.started_at.toISOString(),
   answered_at: row.answered_at?.toISOString() ?? null,

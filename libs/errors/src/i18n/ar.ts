@@ -99,6 +99,10 @@ export const ar: Record<ErrorCode, string> = {
   call_not_ringing: 'لم تعد هذه المكالمة ترنّ.',
   call_not_active: 'هذه المكالمة ليست جارية.',
   call_link_invalid: 'رابط المكالمة هذا غير صالح أو انتهت صلاحيته.',
+  call_visitor_not_web:
+    'لا يمكن الاتصال من هنا إلا بزوار الموقع. أرسل إلى عملاء القنوات الأخرى رابط مكالمة بدلًا من ذلك.',
+  call_visitor_offline: 'الزائر ليس على الموقع الآن، لذا لا يمكن أن ترنّ المكالمة.',
+  call_answer_invalid: 'انتهت هذه المكالمة أو انتهت صلاحية رابط الرد عليها.',
   internal_error: 'حدث خطأ من جهتنا.',
   hours_invalid: 'ساعات العمل غير صالحة: {problems}',
   sla_invalid: 'سياسة اتفاقية مستوى الخدمة غير صالحة: {problems}',

@@ -101,6 +101,10 @@ export const en: Record<ErrorCode, string> = {
   call_not_ringing: 'This call is no longer ringing.',
   call_not_active: 'This call is not in progress.',
   call_link_invalid: 'This call link is invalid or has expired.',
+  call_visitor_not_web:
+    'Only website visitors can be called from here. Send customers on other channels a call link instead.',
+  call_visitor_offline: 'The visitor is not on the website right now, so the call cannot ring.',
+  call_answer_invalid: 'This call has ended or its answer link has expired.',
   internal_error: 'Something went wrong on our side.',
   hours_invalid: 'The business hours are not valid: {problems}',
   sla_invalid: 'The SLA policy is not valid: {problems}',

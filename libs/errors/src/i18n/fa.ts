@@ -99,6 +99,10 @@ export const fa: Record<ErrorCode, string> = {
   call_not_ringing: 'این تماس دیگر در حال زنگ خوردن نیست.',
   call_not_active: 'این تماس در جریان نیست.',
   call_link_invalid: 'این پیوند تماس نامعتبر است یا منقضی شده.',
+  call_visitor_not_web:
+    'از اینجا فقط می‌توان با بازدیدکنندگان وب‌سایت تماس گرفت. برای مشتریان کانال‌های دیگر پیوند تماس بفرستید.',
+  call_visitor_offline: 'بازدیدکننده اکنون در وب‌سایت نیست، پس تماس زنگ نمی‌خورد.',
+  call_answer_invalid: 'این تماس پایان یافته یا پیوند پاسخ آن منقضی شده است.',
   internal_error: 'مشکلی در سمت ما پیش آمد.',
   hours_invalid: 'ساعات کاری معتبر نیست: {problems}',
   sla_invalid: 'سیاست SLA معتبر نیست: {problems}',

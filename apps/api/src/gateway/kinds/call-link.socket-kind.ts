@@ -13,8 +13,9 @@ import { openReady } from './ready';
 export const CALL_LINK_PATH = '/ws/call';
 
 /**
- * `/ws/call/?token=<call link token>`: a call-link customer's page. It hears the states of the
- * calls it placed and the agent's signalling for them; nothing else of the workspace.
+ * `/ws/call/?token=<call link token | answer token>`: a call-link customer's page, or a website
+ * visitor's answer page. It hears the states of the customer's calls (placed, or an agent's call
+ * to it) and the agent's signalling for them; nothing else of the workspace.
  */
 @Injectable()
 export class CallLinkSocketKind implements SocketKindDefinition {
@@ -39,7 +40,8 @@ export class CallLinkSocketKind implements SocketKindDefinition {
   eventFrames(event: PublishedEvent, viewer: Viewer): CallLinkServerFrame[] {
     if (!is(event, 'call.updated')) return [];
     const { call } = event.payload;
-    if (call.caller.kind !== 'contact' || call.caller.id !== viewer.agentId) return [];
+    const party = (p: typeof call.caller) => p.kind === 'contact' && p.id === viewer.agentId;
+    if (!party(call.caller) && !party(call.callee)) return [];
     return [{ type: 'call_state', seq: event.seq, call_id: call.id, status: call.status, call }];
   }
 

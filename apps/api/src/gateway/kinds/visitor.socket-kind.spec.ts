@@ -1,4 +1,7 @@
+import type { CallView } from '@parley/contract/calls';
 import type { MessageView } from '@parley/contract/views';
+import type { CallAnswerService } from '@parley/domain/calls/call-answer.service';
+import type { VisitorPresenceService } from '@parley/domain/calls/visitor-presence.service';
 import type { PublishedEvent } from '@parley/domain/events/domain-event';
 import type { WidgetService } from '@parley/domain/widget/widget.service';
 import type { Viewer } from '../socket-kind';
@@ -31,7 +34,11 @@ describe('the visitor socket kind', () => {
   const widget = {
     widgetMessage: (_w: string, m: MessageView) => ({ id: m.id, content: m.content, type: m.type }),
   } as unknown as WidgetService;
-  const kind = new VisitorSocketKind(widget);
+  const answers = {
+    url: (w: string, callId: string, contactId: string) =>
+      `https://api/call/answer/${w}:${callId}:${contactId}`,
+  } as unknown as CallAnswerService;
+  const kind = new VisitorSocketKind(widget, answers, {} as VisitorPresenceService);
   const note = message('n1', 'note', 'internal');
   const reply = message('r1', 'support', 'hello');
   const context = {
@@ -83,6 +90,62 @@ describe('the visitor socket kind', () => {
       { type: 'typing_indicator', is_typing: true, agent_name: 'Sara' },
     ]);
     expect(kind.ephemeralFrames({ ...typing, visitor: true }, viewer)).toEqual([]);
+  });
+
+  const call = (patch: Partial<CallView>): CallView => ({
+    id: 'call1',
+    status: 'ringing',
+    caller: { kind: 'agent', id: 'a1', name: 'Sara' },
+    callee: { kind: 'contact', id: 'k1', name: 'Visitor K1' },
+    conversation_id: CONVERSATION,
+    started_at: '',
+    answered_at: null,
+    ended_at: null,
+    duration_seconds: null,
+    ended_by: null,
+    end_reason: null,
+    ...patch,
+  });
+
+  it("rings the visitor of the call's conversation with an answer page for that call, then says when it stops ringing", () => {
+    expect(
+      kind.eventFrames(
+        event(12, 'call.updated', { call: call({}) }, null as unknown as string),
+        viewer,
+        context,
+      ),
+    ).toEqual([
+      {
+        type: 'incoming_call',
+        call_id: 'call1',
+        caller_username: 'Sara',
+        conversation_id: CONVERSATION,
+        answer_url: 'https://api/call/answer/w:call1:k1',
+      },
+    ]);
+    expect(
+      kind.eventFrames(
+        event(13, 'call.updated', { call: call({ status: 'cancelled' }) }, null as unknown as string),
+        viewer,
+        context,
+      ),
+    ).toEqual([{ type: 'call_state', call_id: 'call1', status: 'cancelled' }]);
+  });
+
+  it("never tells a visitor of another conversation's call, nor of calls between agents", () => {
+    const other = call({ conversation_id: 'c0000000-0000-4000-8000-000000000002' });
+    const toAgent = call({ callee: { kind: 'agent', id: 'a2', name: 'Reza' } });
+    for (const c of [other, toAgent])
+      expect(
+        kind.eventFrames(event(14, 'call.updated', { call: c }, null as unknown as string), viewer, context),
+      ).toEqual([]);
+    expect(
+      kind.eventFrames(
+        event(15, 'call.updated', { call: call({}) }, null as unknown as string),
+        { ...viewer, conversationId: undefined },
+        context,
+      ),
+    ).toEqual([]);
   });
 
   it('counts sockets per IP', () => {

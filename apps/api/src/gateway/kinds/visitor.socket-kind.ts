@@ -1,9 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import type { CallView } from '@parley/contract/calls';
 import type { MessageView } from '@parley/contract/views';
 import type { VisitorServerFrame } from '@parley/contract/widget';
 import type { PublishedEvent } from '@parley/domain/events/domain-event';
 import type { EphemeralEvent } from '@parley/domain/events/pubsub';
 import { WidgetService } from '@parley/domain/widget/widget.service';
+import { CallAnswerService } from '@parley/domain/calls/call-answer.service';
+import { toCallView } from '@parley/domain/calls/call.presenter';
+import { VisitorPresenceService } from '@parley/domain/calls/visitor-presence.service';
 import type { ClientSocket } from '../socket-hub';
 import type { FrameContexts, SocketKindDefinition, Viewer } from '../socket-kind';
 import { sendFrame } from '../ws.adapter';
@@ -36,22 +40,37 @@ function messageIdOf(event: PublishedEvent): string | null {
  * `/ws/visitor/?token=pvt_…&since=`: a web widget visitor's own conversation, live, with the same
  * guarantees as agents' sockets (the hub's order, hold-back and resume): its messages and the
  * agents' replies, edits, deletes and reactions, delivery and read states, the agents' typing and
- * presence. Notes, system lines and anything internal are never sent.
+ * presence, and an agent's call to the visitor (`incoming_call`, then `call_state` once it stops
+ * ringing). Notes, system lines and anything internal are never sent.
  */
 @Injectable()
 export class VisitorSocketKind implements SocketKindDefinition {
   readonly kind = 'visitor' as const;
   readonly path = VISITOR_PATH;
   readonly presence = false;
-  constructor(private readonly widget: WidgetService) {}
+  constructor(
+    private readonly widget: WidgetService,
+    private readonly answers: CallAnswerService,
+    private readonly visitors: VisitorPresenceService,
+  ) {}
 
-  /** `recent_messages` (newest 50, oldest first) then `agent_presence`. */
+  /** `recent_messages` (newest 50, oldest first), `agent_presence`, then an agent's call ringing the visitor now. */
   async open(socket: ClientSocket): Promise<number> {
     const visitor = socket.parley.visitor!;
     const recent = await this.widget.recent(visitor, socket.parley.conversationId ?? null);
     sendFrame(socket, { type: 'recent_messages', messages: recent.messages, last_seq: recent.lastSeq });
     await this.sendPresence(socket);
+    await this.sendRinging(socket);
     return recent.lastSeq;
+  }
+
+  /** Calls ringing the socket's visitor now: a page loaded (or a socket reconnected) mid-ring shows them too. */
+  async sendRinging(socket: ClientSocket): Promise<void> {
+    const { conversationId, agent } = socket.parley;
+    if (!conversationId) return;
+    for (const row of await this.answers.ringingFor(agent.workspaceId, conversationId))
+      for (const frame of this.callFrames(agent.workspaceId, toCallView(row), conversationId))
+        sendFrame(socket, frame);
   }
 
   async sendPresence(socket: ClientSocket): Promise<void> {
@@ -79,8 +98,14 @@ export class VisitorSocketKind implements SocketKindDefinition {
           identities.some(
             (i) => i.channelId === visitor.channelId && i.platformUserId === visitor.platformUserId,
           )
-        )
+        ) {
           socket.parley.conversationId = event.conversation_id;
+          // Now on the site in that conversation: an agent may call it back.
+          if (socket.readyState === socket.OPEN)
+            await this.visitors
+              .connected(socket.parley.connectionId, event.conversation_id)
+              .catch(() => undefined);
+        }
       }
     }
     const watched = new Set(sockets.map((s) => s.parley.conversationId).filter(Boolean));
@@ -109,6 +134,10 @@ export class VisitorSocketKind implements SocketKindDefinition {
   eventFrames(event: PublishedEvent, viewer: Viewer, context: unknown): VisitorServerFrame[] {
     const { views, readSeqs, readUpTo, availability } = (context ?? {}) as Partial<VisitorContext>;
     if (is(event, 'agent.presence')) return availability ? [{ type: 'agent_presence', ...availability }] : [];
+    if (is(event, 'call.updated'))
+      return viewer.conversationId
+        ? this.callFrames(event.workspace_id, event.payload.call, viewer.conversationId)
+        : [];
     if (!event.conversation_id || event.conversation_id !== viewer.conversationId || !views) return [];
     const seq = event.seq;
     const readSeq = readSeqs?.get(event.conversation_id) ?? 0;
@@ -142,6 +171,25 @@ export class VisitorSocketKind implements SocketKindDefinition {
         status: 'read' as const,
       }));
     return [];
+  }
+
+  /**
+   * An agent's call to this conversation's visitor: while it rings, `incoming_call` with the answer
+   * page's address (a token for this one call); once it stops ringing, its state. A call about
+   * another conversation, or to anyone but the visitor, is not theirs.
+   */
+  private callFrames(workspaceId: string, call: CallView, conversationId: string): VisitorServerFrame[] {
+    if (call.callee.kind !== 'contact' || call.conversation_id !== conversationId) return [];
+    if (call.status !== 'ringing') return [{ type: 'call_state', call_id: call.id, status: call.status }];
+    return [
+      {
+        type: 'incoming_call',
+        call_id: call.id,
+        caller_username: call.caller.name ?? '',
+        conversation_id: conversationId,
+        answer_url: this.answers.url(workspaceId, call.id, call.callee.id),
+      },
+    ];
   }
 
   /** Agents typing in the visitor's conversation (never the visitor's own typing echoed back). */
