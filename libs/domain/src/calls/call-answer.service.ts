@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import { AppError, notFound } from '@parley/errors/app-error';
 import { CALL_COLUMNS, CallRow } from './call.presenter';
 import { CallStateService } from './call-state.service';
+import { SignedLinks } from '../signed-link';
 
 /** What an answer token names, signed: one call, and the visitor's contact it rings. */
 export interface CallAnswer {
@@ -25,11 +25,11 @@ export interface CallAnswerCallee {
   status: CallRow['status'];
 }
 
-/** `ans.<body>.<mac>`: never a call link's shape (`<body>.<mac>`), so neither passes for the other. */
-const TOKEN = /^ans\.[A-Za-z0-9_-]{10,600}\.[A-Za-z0-9_-]{43}$/;
+/** `ans.<signed link>`: told apart from a call link at a glance; each is signed under its own key. */
+const PREFIX = 'ans.';
 
 export const isCallAnswerToken = (token: string | null | undefined): token is string =>
-  typeof token === 'string' && token.startsWith('ans.');
+  typeof token === 'string' && token.startsWith(PREFIX);
 
 /**
  * The credential of a website visitor answering an agent's call back: the visitor's widget gets a
@@ -41,14 +41,14 @@ export const isCallAnswerToken = (token: string | null | undefined): token is st
  */
 @Injectable()
 export class CallAnswerService {
-  private readonly key: Buffer;
+  private readonly links: SignedLinks;
 
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly db: DataSource,
     private readonly state: CallStateService,
   ) {
-    this.key = Buffer.from(hkdfSync('sha256', config.jwt.secret, '', 'parley call answers v1', 32));
+    this.links = new SignedLinks(config.jwt.secret, 'parley call answers v1');
   }
 
   /** The answer page of a call ringing a visitor. */
@@ -58,33 +58,19 @@ export class CallAnswerService {
 
   issue(workspaceId: string, callId: string, contactId: string, now = Date.now()): string {
     const lifetime = this.config.calls.ringTimeoutSeconds + this.config.calls.maxMinutes * 60;
-    const body = Buffer.from(
-      JSON.stringify({ w: workspaceId, c: callId, k: contactId, e: Math.floor(now / 1000 + lifetime) }),
-    ).toString('base64url');
-    return `ans.${body}.${this.mac(body)}`;
+    return `${PREFIX}${this.links.sign({ w: workspaceId, c: callId, k: contactId, e: Math.floor(now / 1000 + lifetime) })}`;
   }
 
   /** The call a genuine, unexpired token names; `call_answer_invalid` (410 expired, 404 otherwise). */
   verify(token: string | null, now = Date.now()): CallAnswer {
-    if (!token || !TOKEN.test(token)) throw new AppError('call_answer_invalid', 404);
-    const [, body, mac] = token.split('.');
-    // Compared as written (see CallLinkService.verify: base64url's last character has spare bits).
-    const given = Buffer.from(mac);
-    const expected = Buffer.from(this.mac(body));
-    if (given.length !== expected.length || !timingSafeEqual(given, expected))
-      throw new AppError('call_answer_invalid', 404);
-    let answer: CallAnswer;
-    try {
-      const p = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Record<string, unknown>;
-      answer = {
-        workspaceId: String(p.w),
-        callId: String(p.c),
-        contactId: String(p.k),
-        expiresAt: Number(p.e),
-      };
-    } catch {
-      throw new AppError('call_answer_invalid', 404);
-    }
+    const p = isCallAnswerToken(token) ? this.links.open(token.slice(PREFIX.length)) : null;
+    if (!p) throw new AppError('call_answer_invalid', 404);
+    const answer: CallAnswer = {
+      workspaceId: String(p.w),
+      callId: String(p.c),
+      contactId: String(p.k),
+      expiresAt: Number(p.e),
+    };
     if (!(answer.expiresAt * 1000 > now)) throw new AppError('call_answer_invalid', 410);
     return answer;
   }
@@ -140,9 +126,5 @@ export class CallAnswerService {
     const answer = this.verify(token);
     if (answer.callId !== callId) throw notFound('call');
     return answer;
-  }
-
-  private mac(body: string): string {
-    return createHmac('sha256', this.key).update(`answer:${body}`).digest('base64url');
   }
 }

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppConfig, CONFIG } from '@parley/config/config';
 import type { CallLinkView, CallStartView } from '@parley/contract/calls';
 import { AppError, notFound } from '@parley/errors/app-error';
 import { CallStartService } from './call-start.service';
+import { SignedLinks } from '../signed-link';
 
 /** What a call link names, signed: one conversation, and the agent who sent it. */
 export interface CallLink {
@@ -24,8 +24,6 @@ export interface CallLinkCustomer {
   agentName: string;
 }
 
-const TOKEN = /^[A-Za-z0-9_-]{10,1000}\.[A-Za-z0-9_-]{43}$/;
-
 /**
  * Call links for customers on platforms with no calling API (Telegram, Instagram, Divar): the
  * agent sends `PUBLIC /call/<token>` into the conversation; the customer opens it in a browser and
@@ -35,14 +33,14 @@ const TOKEN = /^[A-Za-z0-9_-]{10,1000}\.[A-Za-z0-9_-]{43}$/;
  */
 @Injectable()
 export class CallLinkService {
-  private readonly key: Buffer;
+  private readonly links: SignedLinks;
 
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly db: DataSource,
     private readonly starts: CallStartService,
   ) {
-    this.key = Buffer.from(hkdfSync('sha256', config.jwt.secret, '', 'parley call links v1', 32));
+    this.links = new SignedLinks(config.jwt.secret, 'parley call links v1');
   }
 
   async issue(
@@ -57,16 +55,7 @@ export class CallLinkService {
     );
     if (!conversation) throw notFound('conversation');
     const expiresAt = Math.floor(now / 1000 + this.config.calls.linkTtlHours * 3600);
-    const body = Buffer.from(
-      JSON.stringify({
-        w: workspaceId,
-        k: conversationId,
-        a: agentId,
-        e: expiresAt,
-        n: randomBytes(9).toString('base64url'),
-      }),
-    ).toString('base64url');
-    const token = `${body}.${this.mac(body).toString('base64url')}`;
+    const token = this.links.sign({ w: workspaceId, k: conversationId, a: agentId, e: expiresAt });
     return {
       url: `${this.config.apiPublicUrl}/call/${token}`,
       expires_at: new Date(expiresAt * 1000).toISOString(),
@@ -90,26 +79,14 @@ export class CallLinkService {
 
   /** The link a genuine, unexpired token names; `call_link_invalid` (410 expired, 404 otherwise). */
   verify(token: string | null, now = Date.now()): CallLink {
-    if (!token || !TOKEN.test(token)) throw new AppError('call_link_invalid', 404);
-    const [body, mac] = token.split('.');
-    // Compared as written, not as decoded: base64url's last character has spare bits, so a decoded
-    // comparison would take a tampered last character as the same signature.
-    const given = Buffer.from(mac);
-    const expected = Buffer.from(this.mac(body).toString('base64url'));
-    if (given.length !== expected.length || !timingSafeEqual(given, expected))
-      throw new AppError('call_link_invalid', 404);
-    let link: CallLink;
-    try {
-      const p = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Record<string, unknown>;
-      link = {
-        workspaceId: String(p.w),
-        conversationId: String(p.k),
-        agentId: String(p.a),
-        expiresAt: Number(p.e),
-      };
-    } catch {
-      throw new AppError('call_link_invalid', 404);
-    }
+    const p = this.links.open(token);
+    if (!p) throw new AppError('call_link_invalid', 404);
+    const link: CallLink = {
+      workspaceId: String(p.w),
+      conversationId: String(p.k),
+      agentId: String(p.a),
+      expiresAt: Number(p.e),
+    };
     if (!(link.expiresAt * 1000 > now)) throw new AppError('call_link_invalid', 410);
     return link;
   }
@@ -141,9 +118,5 @@ export class CallLinkService {
       { kind: 'contact', id: customer.contactId, name: customer.name },
       { agentId: agent ? link.agentId : null, conversationId: link.conversationId },
     );
-  }
-
-  private mac(body: string): Buffer {
-    return createHmac('sha256', this.key).update(body).digest();
   }
 }
