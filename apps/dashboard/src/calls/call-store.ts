@@ -266,6 +266,8 @@ class CallStore {
   private finish(status: CallStatus): void {
     this.session?.close();
     this.session = null;
+    // A microphone that would not switch was this call's; it is not news once the call is over.
+    if (this.state.problem) this.set({ problem: null });
     clearTimeout(this.clearTimer);
     this.clearTimer = setTimeout(() => {
       if (this.state.current?.status === status) this.reset();
