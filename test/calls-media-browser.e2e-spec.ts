@@ -71,6 +71,7 @@ describe('calls: network changes, microphones and browsers that cannot call', ()
   const statusOf = async (page: Page) =>
     (await callView(page).count()) ? callView(page).getAttribute('data-status', { timeout: 2000 }) : null;
 
+  type NetworkEvent = 'online' | 'connection change';
   /** One side of a call: a dashboard's call view, or the customer's call page. */
   interface Party {
     page: Page;
@@ -108,18 +109,23 @@ describe('calls: network changes, microphones and browsers that cannot call', ()
     }, 20_000);
   };
   /**
-   * Fires the browser's network-change event in `a`'s page, then waits for new ICE credentials on
+   * Fires a network-change event in `a`'s page (`online` on window, or Chromium's
+   * `navigator.connection` `change`), then waits for new ICE credentials on
    * both sides (each side's local ufrag is the other's remote one), the call view having said
    * "Reconnecting…" meanwhile, and audio flowing again both ways.
    */
-  const networkChangeRestartsIce = async (a: Party, b: Party) => {
+  const networkChangeRestartsIce = async (a: Party, b: Party, event: NetworkEvent) => {
     const before = { a: await iceOf(a), b: await iceOf(b) };
     expect(before.a.local).not.toBe('');
     expect(before.a.local).toBe(before.b.remote);
     expect(before.b.local).toBe(before.a.remote);
     await watchReconnecting(a);
     await watchReconnecting(b);
-    await a.page.evaluate("window.dispatchEvent(new Event('online'))");
+    await a.page.evaluate(
+      event === 'online'
+        ? "window.dispatchEvent(new Event('online'))"
+        : "navigator.connection.dispatchEvent(new Event('change'))",
+    );
     await eventually(async () => {
       const after = { a: await iceOf(a), b: await iceOf(b) };
       expect(after.a.local).not.toBe(before.a.local);
@@ -235,9 +241,9 @@ describe('calls: network changes, microphones and browsers that cannot call', ()
   it('restarts ICE with new credentials on both sides when either party’s network changes, and audio goes on', async () => {
     await connectAdminToSara();
     // The callee's network changes: it asks the caller, who offers anew.
-    await networkChangeRestartsIce(agentSide(saraPage), agentSide(adminPage));
+    await networkChangeRestartsIce(agentSide(saraPage), agentSide(adminPage), 'online');
     // The caller's network changes: it offers anew at once.
-    await networkChangeRestartsIce(agentSide(adminPage), agentSide(saraPage));
+    await networkChangeRestartsIce(agentSide(adminPage), agentSide(saraPage), 'connection change');
     expect(await statusOf(adminPage)).toBe('active');
     expect(await statusOf(saraPage)).toBe('active');
   }, 120_000);
@@ -254,8 +260,8 @@ describe('calls: network changes, microphones and browsers that cannot call', ()
       expect((await iceOf(customerSide(customer))).bytes).toBeGreaterThan(0);
       expect((await iceOf(agentSide(saraPage))).bytes).toBeGreaterThan(0);
     }, 20_000);
-    await networkChangeRestartsIce(customerSide(customer), agentSide(saraPage));
-    await networkChangeRestartsIce(agentSide(saraPage), customerSide(customer));
+    await networkChangeRestartsIce(customerSide(customer), agentSide(saraPage), 'connection change');
+    await networkChangeRestartsIce(agentSide(saraPage), customerSide(customer), 'online');
     await expect(customer.locator('#status').textContent()).resolves.toBe('Connected');
     await customer.getByRole('button', { name: 'Hang up' }).click();
     await eventually(async () => expect(await statusOf(saraPage)).toBe('ended'), 10_000);
