@@ -610,7 +610,7 @@ const en = {
     microphoneN: 'Microphone {{n}}',
     with: 'Call with {{name}}',
     quality: 'Round trip {{rtt}} ms · loss {{loss}}%',
-    reconnecting: 'reconnecting…',
+    reconnecting: 'Reconnecting…',
     direction: 'Direction',
     outgoing: 'Outgoing',
     incomingShort: 'Incoming',

@@ -275,6 +275,9 @@ const schema = z
       .min(0.01)
       .max(24 * 30)
       .default(24),
+    /** Calls placed from call link pages: per client address, and per link, each per minute. */
+    CALL_LINK_STARTS_PER_MINUTE_PER_IP: z.coerce.number().int().min(1).max(100000).default(20),
+    CALL_LINK_STARTS_PER_MINUTE_PER_LINK: z.coerce.number().int().min(1).max(100000).default(6),
   })
   .superRefine((env, ctx) => {
     if (env.TURN_URLS.length && !env.TURN_SECRET)
@@ -422,6 +425,8 @@ function toConfig(env: z.infer<typeof schema>) {
       turnSecret: env.TURN_SECRET ?? null,
       turnTtlSeconds: env.TURN_TTL_SECONDS,
       linkTtlHours: env.CALL_LINK_TTL_HOURS,
+      linkStartsPerMinutePerIp: env.CALL_LINK_STARTS_PER_MINUTE_PER_IP,
+      linkStartsPerMinutePerLink: env.CALL_LINK_STARTS_PER_MINUTE_PER_LINK,
     },
     contacts: {
       importMaxBytes: env.CONTACT_IMPORT_MAX_BYTES,

@@ -7,6 +7,7 @@ import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import { OutboundQueue } from '@parley/queue/outbound.queue';
 import { IpGuardService } from '@parley/security/ip-guard.service';
 import { RateLimitService } from '@parley/security/rate-limit.service';
+import { RequestBudgetService } from '@parley/security/request-budget.service';
 import { SecurityEventService } from '@parley/security/security-event.service';
 import { SecurityPolicyService } from '@parley/security/security-policy.service';
 import { SpamService } from '@parley/security/spam.service';
@@ -117,6 +118,7 @@ const SERVICES = [
   SecurityEventService,
   SecurityPolicyService,
   RateLimitService,
+  RequestBudgetService,
   SpamService,
   IpGuardService,
   TrustedAddressService,

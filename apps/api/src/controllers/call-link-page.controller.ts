@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { Controller, Get, Headers, HttpCode, Inject, Ip, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AppConfig, CONFIG } from '@parley/config/config';
@@ -9,6 +9,7 @@ import { CallStateService } from '@parley/domain/calls/call-state.service';
 import { iceServersFor } from '@parley/domain/calls/ice-servers';
 import { AppError } from '@parley/errors/app-error';
 import { Public } from '@parley/runtime/public.decorator';
+import { RequestBudgetService } from '@parley/security/request-budget.service';
 import { IdPipe } from '../dtos/id.pipe';
 import {
   CALL_PAGE_CSP,
@@ -17,6 +18,9 @@ import {
   renderCallPage,
   renderInvalidCallPage,
 } from '../views/call-link.page';
+
+/** A valid link's key for its budget: its signature (the token itself is a credential, kept out of Redis). */
+const signatureOf = (token: string) => token.slice(token.lastIndexOf('.') + 1);
 
 /**
  * The page a call link opens (`/call/<signed token>`) and its two REST calls: no sign-in, the
@@ -30,6 +34,7 @@ export class CallLinkPageController {
     @Inject(CONFIG) private readonly config: AppConfig,
     private readonly links: CallLinkService,
     private readonly states: CallStateService,
+    private readonly budgets: RequestBudgetService,
   ) {}
 
   @Get(':token')
@@ -59,10 +64,24 @@ export class CallLinkPageController {
     res.type('application/javascript').send(CALL_PAGE_SCRIPT);
   }
 
-  /** The customer presses call: the call rings the link's agent (or the conversation's assignee). */
+  /**
+   * The customer presses call: the call rings the link's agent (or the conversation's assignee).
+   * Each address and each link have a budget of starts a minute, so a leaked link or a script
+   * cannot ring an agent over and over (429 rate_limited).
+   */
   @Post(':token/calls')
-  async start(@Param('token') token: string): Promise<CallStartView & { ice_servers: IceServerView[] }> {
+  async start(
+    @Param('token') token: string,
+    @Ip() ip: string,
+  ): Promise<CallStartView & { ice_servers: IceServerView[] }> {
+    const { linkStartsPerMinutePerIp, linkStartsPerMinutePerLink } = this.config.calls;
+    await this.budgets.consume('call-link-ip', ip, linkStartsPerMinutePerIp, { ip, workspaceId: null });
     const customer = await this.links.customer(token);
+    await this.budgets.consume('call-link', signatureOf(token), linkStartsPerMinutePerLink, {
+      ip,
+      workspaceId: customer.link.workspaceId,
+      detail: { conversation_id: customer.link.conversationId },
+    });
     const started = await this.links.call(customer);
     return { ...started, ice_servers: iceServersFor(this.config.calls, customer.contactId).ice_servers };
   }

@@ -15,6 +15,7 @@ const TEXTS = {
     starting: 'Starting…',
     ringing: 'Ringing…',
     active: 'Connected',
+    reconnecting: 'Reconnecting…',
     ended: 'Call ended. Thank you!',
     missed: 'No one answered. Please try again later.',
     rejected: 'The agent could not take the call. Please try again later.',
@@ -38,6 +39,7 @@ const TEXTS = {
     starting: 'در حال آغاز…',
     ringing: 'در حال زنگ خوردن…',
     active: 'متصل',
+    reconnecting: 'در حال اتصال دوباره…',
     ended: 'تماس پایان یافت. سپاس!',
     missed: 'کسی پاسخ نداد. لطفاً بعداً دوباره تلاش کنید.',
     rejected: 'همکار ما نتوانست پاسخ دهد. لطفاً بعداً دوباره تلاش کنید.',
@@ -61,6 +63,7 @@ const TEXTS = {
     starting: 'جارٍ البدء…',
     ringing: 'يرنّ…',
     active: 'متصل',
+    reconnecting: 'جارٍ إعادة الاتصال…',
     ended: 'انتهت المكالمة. شكرًا لك!',
     missed: 'لم يرد أحد. يُرجى المحاولة لاحقًا.',
     rejected: 'تعذّر على الموظف الرد. يُرجى المحاولة لاحقًا.',
@@ -134,7 +137,7 @@ export function renderCallPage(locale: CallPageLocale, token: string, agentName:
   const texts = JSON.stringify(t);
   return layout(
     locale,
-    `<section id="call-app" data-token="${escapeHtml(token)}" data-texts="${escapeHtml(texts)}" data-state="idle" data-bytes-received="0">
+    `<section id="call-app" data-token="${escapeHtml(token)}" data-texts="${escapeHtml(texts)}" data-state="idle" data-bytes-received="0" data-ice-restarts="0" data-reconnecting="false">
 <h1>${escapeHtml(t.title)}</h1>
 <p dir="auto">${escapeHtml(t.intro.replace('{name}', agentName))}</p>
 <p id="status" role="status" aria-live="polite"></p>
@@ -192,6 +195,7 @@ export const CALL_PAGE_SCRIPT = `(() => {
   });
   const end = (state) => {
     show(state, state === 'failed');
+    root.dataset.reconnecting = 'false';
     clearInterval(statsTimer);
     if (pc) pc.close();
     pc = null;
@@ -205,8 +209,40 @@ export const CALL_PAGE_SCRIPT = `(() => {
   const offer = async (iceRestart) => {
     const description = await pc.createOffer({ iceRestart });
     await pc.setLocalDescription(description);
+    describeIce();
     send('offer', { sdp: description.sdp });
   };
+  // The ICE credentials of both descriptions (a restart changes them) and whether one is under
+  // way, on the page's root for whoever looks into a bad call.
+  const ufragOf = (description) => {
+    const found = description && /^a=ice-ufrag:(\\S+)/m.exec(description.sdp);
+    return found ? found[1] : '';
+  };
+  const describeIce = () => {
+    if (!pc) return;
+    const local = ufragOf(pc.localDescription);
+    if (root.dataset.iceUfragLocal && local && local !== root.dataset.iceUfragLocal)
+      root.dataset.iceRestarts = String(Number(root.dataset.iceRestarts) + 1);
+    root.dataset.iceUfragLocal = local;
+    root.dataset.iceUfragRemote = ufragOf(pc.remoteDescription);
+    const ice = pc.iceConnectionState;
+    if (root.dataset.reconnecting === 'true' && pc.signalingState === 'stable' && (ice === 'connected' || ice === 'completed'))
+      reconnecting(false);
+  };
+  const reconnecting = (on) => {
+    root.dataset.reconnecting = String(on);
+    if (root.dataset.state === 'active') status.textContent = on ? t.reconnecting : t.active;
+  };
+  // A new network: restart ICE at once rather than wait for the old path to be found dead.
+  const networkChanged = () => {
+    if (!pc || !pc.remoteDescription || root.dataset.state !== 'active') return;
+    reconnecting(true);
+    pc.restartIce();
+    void offer(true).catch(() => undefined);
+  };
+  window.addEventListener('online', networkChanged);
+  if (navigator.connection && navigator.connection.addEventListener)
+    navigator.connection.addEventListener('change', networkChanged);
   const flush = async () => {
     for (const candidate of pending.splice(0)) await pc.addIceCandidate(candidate).catch(() => undefined);
   };
@@ -232,11 +268,13 @@ export const CALL_PAGE_SCRIPT = `(() => {
       if (frame.kind === 'answer' && data.sdp) {
         await pc.setRemoteDescription({ type: 'answer', sdp: data.sdp });
         await flush();
+        describeIce();
       } else if (frame.kind === 'ice' && data.candidate) {
         if (pc.remoteDescription) await pc.addIceCandidate(data.candidate).catch(() => undefined);
         else pending.push(data.candidate);
       } else if (frame.kind === 'restart') {
         restarts++;
+        reconnecting(true);
         pc.restartIce();
         await offer(true);
       }
@@ -268,7 +306,8 @@ export const CALL_PAGE_SCRIPT = `(() => {
       pc.oniceconnectionstatechange = () => {
         if (!pc) return;
         const state = pc.iceConnectionState;
-        if (state === 'connected' || state === 'completed') restarts = 0;
+        if (state === 'connected' || state === 'completed') { restarts = 0; describeIce(); }
+        if (state === 'disconnected' || state === 'failed') reconnecting(true);
         if (state === 'failed') {
           if (restarts++ < 4) { pc.restartIce(); void offer(true); }
           else void post('/calls/' + callId + '/hangup?failed=1').catch(() => undefined);

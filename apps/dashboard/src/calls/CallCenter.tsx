@@ -56,7 +56,7 @@ export function CallCenter() {
           </div>
         </section>
       ))}
-      {state.current && <CallView current={state.current} />}
+      {state.current && <CallView current={state.current} problem={problem} />}
       {problem && !state.current && (
         <section className="call-popup" role="alert" data-testid="call-problem">
           <ErrorLine error={problem} />
@@ -69,13 +69,16 @@ export function CallCenter() {
   );
 }
 
-function CallView({ current }: { current: CurrentCall }) {
+function CallView({ current, problem }: { current: CurrentCall; problem: string | null }) {
   const { t } = useTranslation();
   const now = useTick(1000);
   const [quality, setQuality] = useState<CallQuality | null>(null);
   const [devices, setDevices] = useState<MediaDeviceInfo[]>([]);
   const [device, setDevice] = useState('');
   const live = current.status === 'active';
+  const network = current.network;
+  const reconnecting =
+    live && (!!network?.reconnecting || current.ice === 'disconnected' || current.ice === 'failed');
 
   useEffect(() => {
     if (!live) return;
@@ -114,6 +117,12 @@ function CallView({ current }: { current: CurrentCall }) {
       data-status={current.status}
       data-bytes-received={quality?.bytesReceived ?? 0}
       data-bytes-sent={quality?.bytesSent ?? 0}
+      data-microphone={quality?.microphone ?? ''}
+      data-ice-state={current.ice ?? ''}
+      data-ice-restarts={network?.restarts ?? 0}
+      data-ice-ufrag-local={network?.localUfrag ?? ''}
+      data-ice-ufrag-remote={network?.remoteUfrag ?? ''}
+      data-reconnecting={reconnecting}
     >
       <p className="call-peer" dir="auto">
         {t('calls.with', { name: current.peerName })}
@@ -127,9 +136,14 @@ function CallView({ current }: { current: CurrentCall }) {
             rtt: quality?.rttMs ?? '—',
             loss: quality?.lossPercent === null || !quality ? '—' : quality.lossPercent.toFixed(1),
           })}
-          {current.ice === 'disconnected' || current.ice === 'failed' ? ` · ${t('calls.reconnecting')}` : ''}
         </p>
       )}
+      {reconnecting && (
+        <p className="call-reconnecting" data-testid="call-reconnecting" role="status">
+          {t('calls.reconnecting')}
+        </p>
+      )}
+      {problem && <ErrorLine error={problem} />}
       <div className="actions">
         {live && (
           <button type="button" aria-pressed={current.muted} onClick={() => calls.setMuted(!current.muted)}>

@@ -10,7 +10,14 @@ import type {
 import { FINAL_CALL_STATUSES } from '@parley/contract/calls';
 import { api } from '../api/http';
 import { ApiError } from '../api/session';
-import { CallSession, MediaError, mediaProblemOf, openMicrophone, type MediaProblem } from './call-session';
+import {
+  CallSession,
+  MediaError,
+  mediaProblemOf,
+  openMicrophone,
+  type CallNetwork,
+  type MediaProblem,
+} from './call-session';
 
 const FINAL: readonly CallStatus[] = FINAL_CALL_STATUSES;
 
@@ -29,6 +36,7 @@ export interface CurrentCall {
   answeredAt: number | null;
   muted: boolean;
   ice: RTCIceConnectionState | null;
+  network: CallNetwork | null;
 }
 
 /** Whether this tab is placing, ringing or in a call (a call that ended and is still shown is not). */
@@ -136,6 +144,8 @@ class CallStore {
     } catch (error) {
       if (error instanceof ApiError && error.status === 409)
         this.set({ incoming: this.state.incoming.filter((c) => c.callId !== call.callId) });
+      // No microphone or no WebRTC here: the caller hears a refusal now rather than ringing to the timeout.
+      else if (error instanceof MediaError) void this.reject(call);
       this.fail(error);
     }
   }
@@ -180,6 +190,7 @@ class CallStore {
   async useMicrophone(deviceId: string): Promise<void> {
     try {
       await this.session?.useMicrophone(deviceId, this.state.current?.muted ?? false);
+      if (this.state.problem) this.set({ problem: null });
     } catch (error) {
       this.set({ problem: { media: mediaProblemOf(error) } });
     }
@@ -194,7 +205,16 @@ class CallStore {
   }
 
   private fresh(role: 'caller' | 'callee', peerName: string): CurrentCall {
-    return { callId: null, role, peerName, status: 'starting', answeredAt: null, muted: false, ice: null };
+    return {
+      callId: null,
+      role,
+      peerName,
+      status: 'starting',
+      answeredAt: null,
+      muted: false,
+      ice: null,
+      network: null,
+    };
   }
 
   private async newSession(role: 'caller' | 'callee', stream: MediaStream): Promise<CallSession> {
@@ -209,6 +229,7 @@ class CallStore {
       },
       () => void this.hangup(true),
       (state) => this.state.current && this.set({ current: { ...this.state.current, ice: state } }),
+      (network) => this.state.current && this.set({ current: { ...this.state.current, network } }),
     );
   }
 
@@ -248,6 +269,8 @@ class CallStore {
   private finish(status: CallStatus): void {
     this.session?.close();
     this.session = null;
+    // A microphone that would not switch was this call's; it is not news once the call is over.
+    if (this.state.problem) this.set({ problem: null });
     clearTimeout(this.clearTimer);
     this.clearTimer = setTimeout(() => {
       if (this.state.current?.status === status) this.reset();
