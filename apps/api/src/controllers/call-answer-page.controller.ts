@@ -9,8 +9,8 @@ import { iceServersFor } from '@parley/domain/calls/ice-servers';
 import { AppError } from '@parley/errors/app-error';
 import { Public } from '@parley/runtime/public.decorator';
 import { IdPipe } from '../dtos/id.pipe';
-import { CALL_ANSWER_SCRIPT, renderAnswerPage, renderInvalidAnswerPage } from '../views/call-answer.page';
-import { CALL_PAGE_CSP, callPageLocale } from '../views/call-link.page';
+import { renderAnswerPage, renderInvalidAnswerPage } from '../views/call-answer.page';
+import { CALL_PAGE_CSP, CALL_PAGE_SCRIPT, callPageLocale } from '../views/call-link.page';
 
 /**
  * The call page in its answer role (`/call/answer/<signed token>`), which a website visitor's
@@ -55,7 +55,7 @@ export class CallAnswerPageController {
   script(@Res() res: Response) {
     res.setHeader('Cache-Control', 'no-cache');
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.type('application/javascript').send(CALL_ANSWER_SCRIPT);
+    res.type('application/javascript').send(CALL_PAGE_SCRIPT);
   }
 
   /** The visitor answers: the call turns active, and the agent's browser makes the offer. */

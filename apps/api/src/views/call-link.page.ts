@@ -137,7 +137,7 @@ export function renderCallPage(locale: CallPageLocale, token: string, agentName:
   const texts = JSON.stringify(t);
   return layout(
     locale,
-    `<section id="call-app" data-token="${escapeHtml(token)}" data-texts="${escapeHtml(texts)}" data-state="idle" data-bytes-received="0" data-ice-restarts="0" data-reconnecting="false">
+    `<section id="call-app" data-role="caller" data-token="${escapeHtml(token)}" data-texts="${escapeHtml(texts)}" data-state="idle" data-bytes-received="0" data-ice-restarts="0" data-reconnecting="false">
 <h1>${escapeHtml(t.title)}</h1>
 <p dir="auto">${escapeHtml(t.intro.replace('{name}', agentName))}</p>
 <p id="status" role="status" aria-live="polite"></p>
@@ -156,19 +156,29 @@ export function renderInvalidCallPage(locale: CallPageLocale): string {
 }
 
 /**
- * The page's script (plain, no build step): microphone, the call's socket, REST to start and hang
- * up, and the WebRTC side of a caller (it offers once the agent answers; ICE restart on failure).
+ * The call page's script (plain, no build step), for both roles the page has. As the caller (a call
+ * link: `data-role="caller"`) it starts the call and offers once the agent answers; as the callee
+ * (a visitor answering an agent: `data-role="callee"`) it accepts and answers the agent's offers.
+ * Both: the microphone, the call's socket, REST to end it, and recovery — ICE restarts at once when
+ * the browser reports a network change, and after a failed connection (the caller offers anew; the
+ * callee asks it to). The page's root shows the state, bytes received and both sides' ICE
+ * credentials (`data-*`), for whoever looks into a bad call.
  */
 export const CALL_PAGE_SCRIPT = `(() => {
   'use strict';
   const root = document.getElementById('call-app');
   const token = root.dataset.token;
+  const callee = root.dataset.role === 'callee';
   const t = JSON.parse(root.dataset.texts);
   const status = document.getElementById('status');
-  const callButton = document.getElementById('call');
+  const mainButton = document.getElementById('call');
   const hangButton = document.getElementById('hangup');
   const FINAL = ['ended', 'missed', 'rejected', 'cancelled', 'busy', 'failed'];
-  let ws = null, pc = null, stream = null, callId = null, pending = [], restarts = 0, statsTimer = null;
+  // A callee's call is known from the start; a caller's once it has placed it.
+  const base = callee ? '/call/answer/' + token : '/call/' + token;
+  let callId = callee ? root.dataset.callId : null;
+  let ws = null, pc = null, stream = null, pending = [], early = [], restarts = 0, statsTimer = null;
+  let answered = false, done = false, chain = Promise.resolve();
   const audio = new Audio();
   audio.autoplay = true;
 
@@ -181,17 +191,18 @@ export const CALL_PAGE_SCRIPT = `(() => {
     if (ws && ws.readyState === 1 && callId) ws.send(JSON.stringify({ type: 'call_signal', call_id: callId, kind, data }));
   };
   const post = async (path) => {
-    const response = await fetch('/call/' + token + path, { method: 'POST', headers: { accept: 'application/json' } });
+    const response = await fetch(base + path, { method: 'POST', headers: { accept: 'application/json' } });
     const body = await response.json().catch(() => ({}));
     if (!response.ok) throw Object.assign(new Error(body.message || 'error'), { code: body.code, text: body.message });
     return body;
   };
+  const callPath = (action) => '/calls/' + callId + '/' + action;
   const connect = () => new Promise((resolve, reject) => {
     const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws/call/?token=' + encodeURIComponent(token);
     ws = new WebSocket(url);
     ws.onopen = () => resolve();
     ws.onerror = () => reject(new Error('socket'));
-    ws.onmessage = (event) => { try { void onFrame(JSON.parse(event.data)); } catch (e) { /* not a frame */ } };
+    ws.onmessage = (event) => { try { onFrame(JSON.parse(event.data)); } catch (e) { /* not a frame */ } };
   });
   const end = (state) => {
     show(state, state === 'failed');
@@ -201,19 +212,23 @@ export const CALL_PAGE_SCRIPT = `(() => {
     pc = null;
     if (stream) stream.getTracks().forEach((track) => track.stop());
     stream = null;
-    callId = null;
     hangButton.hidden = true;
-    callButton.hidden = false;
-    callButton.disabled = false;
+    if (callee) {
+      // A visitor's page is for one call: nothing more to press.
+      done = true;
+      mainButton.hidden = true;
+    } else {
+      callId = null;
+      mainButton.hidden = false;
+      mainButton.disabled = false;
+    }
   };
-  const offer = async (iceRestart) => {
-    const description = await pc.createOffer({ iceRestart });
-    await pc.setLocalDescription(description);
-    describeIce();
-    send('offer', { sdp: description.sdp });
+  const active = () => {
+    if (root.dataset.state === 'active') return;
+    show('active');
+    hangButton.textContent = t.hangup;
+    statsTimer = setInterval(() => void stats(), 1000);
   };
-  // The ICE credentials of both descriptions (a restart changes them) and whether one is under
-  // way, on the page's root for whoever looks into a bad call.
   const ufragOf = (description) => {
     const found = description && /^a=ice-ufrag:(\\S+)/m.exec(description.sdp);
     return found ? found[1] : '';
@@ -233,12 +248,23 @@ export const CALL_PAGE_SCRIPT = `(() => {
     root.dataset.reconnecting = String(on);
     if (root.dataset.state === 'active') status.textContent = on ? t.reconnecting : t.active;
   };
+  const offer = async (iceRestart) => {
+    const description = await pc.createOffer({ iceRestart });
+    await pc.setLocalDescription(description);
+    describeIce();
+    send('offer', { sdp: description.sdp });
+  };
+  // New ICE credentials: the caller offers them; the callee asks the caller to.
+  const restart = () => {
+    reconnecting(true);
+    if (callee) return send('restart', {});
+    pc.restartIce();
+    return offer(true);
+  };
   // A new network: restart ICE at once rather than wait for the old path to be found dead.
   const networkChanged = () => {
     if (!pc || !pc.remoteDescription || root.dataset.state !== 'active') return;
-    reconnecting(true);
-    pc.restartIce();
-    void offer(true).catch(() => undefined);
+    void Promise.resolve(restart()).catch(() => undefined);
   };
   window.addEventListener('online', networkChanged);
   if (navigator.connection && navigator.connection.addEventListener)
@@ -254,82 +280,134 @@ export const CALL_PAGE_SCRIPT = `(() => {
     });
     root.dataset.bytesReceived = String(bytes);
   };
-  const onFrame = async (frame) => {
-    if (!callId || frame.call_id !== callId || !pc) return;
+  const handle = async (frame) => {
     if (frame.type === 'call_state') {
-      if (frame.status === 'active' && root.dataset.state !== 'active') {
-        show('active');
+      if (FINAL.includes(frame.status)) return end(frame.status);
+      if (frame.status !== 'active') return callee ? undefined : show(frame.status);
+      if (callee) return answered ? active() : undefined;
+      if (root.dataset.state !== 'active') {
+        active();
         await offer(false);
-        statsTimer = setInterval(() => void stats(), 1000);
-      } else if (FINAL.includes(frame.status)) end(frame.status);
-      else show(frame.status);
-    } else if (frame.type === 'call_signal') {
-      const data = frame.data || {};
-      if (frame.kind === 'answer' && data.sdp) {
-        await pc.setRemoteDescription({ type: 'answer', sdp: data.sdp });
-        await flush();
-        describeIce();
-      } else if (frame.kind === 'ice' && data.candidate) {
-        if (pc.remoteDescription) await pc.addIceCandidate(data.candidate).catch(() => undefined);
-        else pending.push(data.candidate);
-      } else if (frame.kind === 'restart') {
-        restarts++;
-        reconnecting(true);
-        pc.restartIce();
-        await offer(true);
       }
+      return;
+    }
+    if (frame.type !== 'call_signal') return;
+    // The caller offers as soon as it hears the answer, maybe before this page's accept came back.
+    if (!pc) return void early.push(frame);
+    const data = frame.data || {};
+    if (frame.kind === 'ice' && data.candidate) {
+      if (pc.remoteDescription) await pc.addIceCandidate(data.candidate).catch(() => undefined);
+      else pending.push(data.candidate);
+    } else if (callee && frame.kind === 'offer' && data.sdp) {
+      await pc.setRemoteDescription({ type: 'offer', sdp: data.sdp });
+      await flush();
+      const answer = await pc.createAnswer();
+      await pc.setLocalDescription(answer);
+      send('answer', { sdp: answer.sdp });
+      describeIce();
+    } else if (!callee && frame.kind === 'answer' && data.sdp) {
+      await pc.setRemoteDescription({ type: 'answer', sdp: data.sdp });
+      await flush();
+      describeIce();
+    } else if (!callee && frame.kind === 'restart') {
+      restarts++;
+      await restart();
     }
   };
-
-  callButton.addEventListener('click', async () => {
-    if (typeof RTCPeerConnection === 'undefined' || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia)
-      return show('webrtc_unsupported', true);
-    callButton.disabled = true;
-    show('starting');
-    try {
-      stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
-    } catch (error) {
-      callButton.disabled = false;
-      const name = error && error.name;
-      return show(name === 'NotAllowedError' || name === 'SecurityError' ? 'microphone_denied'
-        : name === 'NotFoundError' || name === 'OverconstrainedError' ? 'microphone_missing' : 'microphone_failed', true);
+  const onFrame = (frame) => {
+    if (done || !callId || frame.call_id !== callId) return;
+    chain = chain.then(() => handle(frame)).catch(() => undefined);
+  };
+  const microphone = async () => {
+    if (typeof RTCPeerConnection === 'undefined' || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      show('webrtc_unsupported', true);
+      return null;
     }
     try {
+      return await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+    } catch (error) {
+      const name = error && error.name;
+      show(name === 'NotAllowedError' || name === 'SecurityError' ? 'microphone_denied'
+        : name === 'NotFoundError' || name === 'OverconstrainedError' ? 'microphone_missing' : 'microphone_failed', true);
+      return null;
+    }
+  };
+  const peer = (iceServers) => {
+    pc = new RTCPeerConnection({ iceServers });
+    stream.getAudioTracks().forEach((track) => pc.addTrack(track, stream));
+    pc.ontrack = (event) => { audio.srcObject = event.streams[0]; void audio.play().catch(() => undefined); };
+    pc.onicecandidate = (event) => {
+      if (event.candidate) send('ice', { candidate: event.candidate.toJSON() });
+    };
+    pc.oniceconnectionstatechange = () => {
+      if (!pc) return;
+      const state = pc.iceConnectionState;
+      if (state === 'connected' || state === 'completed') { restarts = 0; describeIce(); }
+      if (state === 'disconnected' || state === 'failed') reconnecting(true);
+      if (state === 'failed') {
+        if (restarts++ < 4) void Promise.resolve(restart()).catch(() => undefined);
+        else void post(callPath('hangup') + '?failed=1').catch(() => undefined);
+      }
+    };
+  };
+
+  mainButton.addEventListener('click', async () => {
+    mainButton.disabled = true;
+    show('starting');
+    stream = await microphone();
+    if (!stream) return void (mainButton.disabled = false);
+    try {
       if (!ws || ws.readyState !== 1) await connect();
+      if (callee) {
+        const accepted = await post(callPath('accept'));
+        answered = true;
+        peer(accepted.ice_servers);
+        mainButton.hidden = true;
+        hangButton.hidden = false;
+        active();
+        for (const frame of early.splice(0)) onFrame(frame);
+        return;
+      }
       const started = await post('/calls');
-      pc = new RTCPeerConnection({ iceServers: started.ice_servers });
-      stream.getAudioTracks().forEach((track) => pc.addTrack(track, stream));
-      pc.ontrack = (event) => { audio.srcObject = event.streams[0]; void audio.play().catch(() => undefined); };
-      pc.onicecandidate = (event) => {
-        if (event.candidate) send('ice', { candidate: event.candidate.toJSON() });
-      };
-      pc.oniceconnectionstatechange = () => {
-        if (!pc) return;
-        const state = pc.iceConnectionState;
-        if (state === 'connected' || state === 'completed') { restarts = 0; describeIce(); }
-        if (state === 'disconnected' || state === 'failed') reconnecting(true);
-        if (state === 'failed') {
-          if (restarts++ < 4) { pc.restartIce(); void offer(true); }
-          else void post('/calls/' + callId + '/hangup?failed=1').catch(() => undefined);
-        }
-      };
+      peer(started.ice_servers);
       callId = started.call_id;
-      callButton.hidden = true;
+      mainButton.hidden = true;
       hangButton.hidden = false;
       if (FINAL.includes(started.status)) end(started.status);
       else show(started.status);
     } catch (error) {
-      end('error');
+      if (callee) {
+        if (stream) stream.getTracks().forEach((track) => track.stop());
+        stream = null;
+        mainButton.disabled = false;
+        show('error', true);
+      } else end('error');
       status.textContent = (error && error.text) || t.error;
       status.className = 'error';
     }
   });
 
   hangButton.addEventListener('click', () => {
-    if (callId) void post('/calls/' + callId + '/hangup').catch(() => undefined);
+    if (!callId || done) return;
+    // A visitor who has not answered declines; anyone else hangs up.
+    void post(callPath(callee && !answered ? 'reject' : 'hangup')).then(
+      (call) => { if (callee) end(call.status); },
+      () => undefined,
+    );
   });
   window.addEventListener('pagehide', () => {
-    if (callId) navigator.sendBeacon('/call/' + token + '/calls/' + callId + '/hangup');
+    if (callId && (answered || !callee) && !done) navigator.sendBeacon(base + callPath('hangup'));
   });
+
+  if (callee) {
+    const initial = root.dataset.state;
+    if (FINAL.includes(initial)) end(initial);
+    else {
+      show(initial === 'active' ? 'active' : 'ringing');
+      // Opened again mid-call: this page has no media of the call any more, but can end it.
+      if (initial === 'active') { answered = true; mainButton.hidden = true; hangButton.textContent = t.hangup; }
+      connect().catch(() => undefined);
+    }
+  }
 })();
 `;
