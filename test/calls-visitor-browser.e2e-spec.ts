@@ -1,6 +1,7 @@
 import type { BrowserContext, Frame, Page } from 'playwright-core';
 import { screenshot, signIn, signUpAdmin, Stack, startStack } from './support/browser';
 import { bubble, chatFrame, press, serveWidgetHost, WidgetHost } from './support/widget-host';
+import { agentSide, customerSide, networkChangeRestartsIce } from './support/call-media';
 import { eventually } from './support/ws';
 
 /**
@@ -135,6 +136,10 @@ describe('calling a website visitor back from the dashboard', () => {
       expect(await agentBytes()).toBeGreaterThan(first.agent);
     }, 20_000);
     await screenshot(callPage, 'call-visitor-answer-page');
+    // The visitor's network changes: its page (the callee) asks the agent to restart ICE; then the
+    // agent's does, and offers anew. Both times new credentials on both sides, and audio goes on.
+    await networkChangeRestartsIce(customerSide(callPage), agentSide(agentPage), 'online');
+    await networkChangeRestartsIce(agentSide(agentPage), customerSide(callPage), 'connection change');
 
     await callView().getByRole('button', { name: 'Hang up' }).click();
     await eventually(async () => expect(await app.getAttribute('data-state')).toBe('ended'), 10_000);

@@ -299,6 +299,8 @@ export const CALL_PAGE_SCRIPT = `(() => {
       if (pc.remoteDescription) await pc.addIceCandidate(data.candidate).catch(() => undefined);
       else pending.push(data.candidate);
     } else if (callee && frame.kind === 'offer' && data.sdp) {
+      // New credentials in a later offer: the caller is restarting ICE.
+      if (pc.remoteDescription && ufragOf({ sdp: data.sdp }) !== ufragOf(pc.remoteDescription)) reconnecting(true);
       await pc.setRemoteDescription({ type: 'offer', sdp: data.sdp });
       await flush();
       const answer = await pc.createAnswer();
