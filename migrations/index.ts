@@ -26,6 +26,7 @@ import { SearchAndSavedViews1796110000000 } from './1796110000000-search-and-sav
 import { Calls1796080000000 } from './1796080000000-calls';
 import { Contacts1796090000000 } from './1796090000000-contacts';
 import { ContactImportProgress1796091000000 } from './1796091000000-contact-import-progress';
+import { TeamHoursAndReports1796150000000 } from './1796150000000-team-hours-and-reports';
 
 /** Every migration in order. `npm run migration:generate` writes a new file: add its class here. */
 export const MIGRATIONS = [
@@ -57,4 +58,5 @@ export const MIGRATIONS = [
   Calls1796080000000,
   Contacts1796090000000,
   ContactImportProgress1796091000000,
+  TeamHoursAndReports1796150000000,
 ];
