@@ -59,7 +59,13 @@ export class TeamHoursAndReports1796150000000 implements MigrationInterface {
     await q.query(`DROP INDEX csat_response_team_idx`);
     await q.query(`DROP INDEX conversation_cycle_team_resolved_idx`);
     await q.query(`DROP INDEX conversation_cycle_team_started_idx`);
-    for (const table of ['csat_response', 'csat_request', 'conversation_cycle', 'sla_policy', 'business_hours'])
+    for (const table of [
+      'csat_response',
+      'csat_request',
+      'conversation_cycle',
+      'sla_policy',
+      'business_hours',
+    ])
       await q.query(`ALTER TABLE ${table} DROP CONSTRAINT ${table}_team_fk`);
     await q.query(`ALTER TABLE team DROP CONSTRAINT team_workspace_id_uq`);
   }

@@ -42,7 +42,7 @@ export class BusinessHoursController {
   @Put('business-hours/teams/:team_id')
   @AdminOnly()
   @ApiOperation({
-    summary: "Give a team its own schedule and out-of-hours replies; its conversations follow it",
+    summary: 'Give a team its own schedule and out-of-hours replies; its conversations follow it',
   })
   putTeam(
     @CurrentAgent() me: AuthAgent,

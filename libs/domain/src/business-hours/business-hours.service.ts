@@ -137,8 +137,7 @@ export class BusinessHoursService {
     if (!team) throw notFound('team');
   }
 
-  private async upsert(workspaceId: string, teamId: string | null, write: () => Promise<unknown>) {
-    if (teamId) await this.assertTeam(workspaceId, teamId);
+  private async upsert(teamId: string | null, write: () => Promise<unknown>) {
     try {
       await write();
     } catch (error) {
@@ -152,6 +151,7 @@ export class BusinessHoursService {
     input: BusinessHoursInput,
     teamId: string | null = null,
   ): Promise<BusinessHoursView> {
+    if (teamId) await this.assertTeam(workspaceId, teamId);
     const schedule = checkSchedule({
       time_zone: input.time_zone,
       intervals: input.intervals,
@@ -161,7 +161,7 @@ export class BusinessHoursService {
     const language = input.default_language ?? 'en';
     if (!WIDGET_LANGUAGES.includes(language))
       throw hoursProblem(`default_language is one of ${WIDGET_LANGUAGES.join(', ')}`);
-    await this.upsert(workspaceId, teamId, () =>
+    await this.upsert(teamId, () =>
       this.db.query(
         `INSERT INTO business_hours (workspace_id, team_id, enabled, time_zone, intervals, holidays,
                                      out_of_hours_replies, default_language)
@@ -283,6 +283,7 @@ export class BusinessHoursService {
     input: SlaPolicyInput,
     teamId: string | null = null,
   ): Promise<SlaPolicyView> {
+    if (teamId) await this.assertTeam(workspaceId, teamId);
     const target = (name: string, value: unknown): number | null => {
       if (value === null || value === undefined) return null;
       if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > MAX_MINUTES)
@@ -297,7 +298,7 @@ export class BusinessHoursService {
       throw slaProblem(`warn_before_minutes is whole minutes from 0 to ${MAX_MINUTES}`);
     if (input.enabled && first === null && next === null && resolution === null)
       throw slaProblem('an enabled policy needs at least one target');
-    await this.upsert(workspaceId, teamId, () =>
+    await this.upsert(teamId, () =>
       this.db.query(
         `INSERT INTO sla_policy (workspace_id, team_id, enabled, first_response_minutes, next_response_minutes,
                                  resolution_minutes, business_hours, warn_before_minutes)
