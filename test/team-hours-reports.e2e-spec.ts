@@ -1,4 +1,5 @@
 import { Clock } from '@parley/domain/clock';
+import { SlaScanner } from '../apps/worker/src/processors/sla.scanner';
 import {
   freshEnvironment,
   startApi,
@@ -168,7 +169,7 @@ describe('per-team business hours, SLAs and reports', () => {
     await a.http.put('/api/v1/business-hours', { ...schedule('UTC', WORKSPACE_REPLY), enabled: false });
   });
 
-  it("a team's own SLA policy sets its conversations' deadlines; the other team's follow the workspace's, and removing it falls back", async () => {
+  it("a team's own SLA policy sets its conversations' deadlines and warnings; the other team's follow the workspace's, and removing it falls back", async () => {
     expect(
       (
         await a.http.put('/api/v1/sla-policy', {
@@ -185,7 +186,7 @@ describe('per-team business hours, SLAs and reports', () => {
       first_response_minutes: 5,
       resolution_minutes: 60,
       next_response_minutes: null,
-      warn_before_minutes: 0,
+      warn_before_minutes: 2,
     });
     expect(own.status).toBe(200);
     expect(own.body).toMatchObject({ team_id: night, inherited: false, first_response_minutes: 5 });
@@ -210,6 +211,13 @@ describe('per-team business hours, SLAs and reports', () => {
         resolution_due_at: null,
       });
     }, 10000);
+
+    // The scanner warns by the team's policy (2 minutes before); the workspace's warns not at all.
+    setClocks(new Date(at.getTime() + 3.5 * 60_000));
+    await worker.get(SlaScanner).scan();
+    setClocks(null);
+    expect((await slaOf(nightConversation)).warned).toEqual(['first_response']);
+    expect((await slaOf(dayConversation)).warned).toEqual([]);
 
     expect((await a.http.delete(`/api/v1/sla-policy/teams/${night}`)).status).toBe(204);
     const later = await newCustomerAt(nightChannel.id, at);
