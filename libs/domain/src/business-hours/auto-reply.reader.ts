@@ -49,19 +49,21 @@ export class AutoReplyReader implements EventReader, OnModuleInit {
 
   async handle(workspaceId: string, events: PublishedEvent[]): Promise<void> {
     // A customer's own words (not a button press) to people, not to a bot.
-    const asks = events.flatMap((event) => {
-      if (event.type !== 'message.created') return [];
-      const { message, bot } = (event as Created).payload;
-      return message.type === 'customer' && !message.button && !bot ? [message] : [];
-    });
-    const schedules = asks.length ? await this.hours.schedulesOf(workspaceId) : null;
+    const asks = new Set(
+      events.flatMap((event) => {
+        if (event.type !== 'message.created') return [];
+        const { message, bot } = (event as Created).payload;
+        return message.type === 'customer' && !message.button && !bot ? [message] : [];
+      }),
+    );
+    const schedules = asks.size ? await this.hours.schedulesOf(workspaceId) : null;
     const teams = schedules?.all().some((s) => s.enabled)
-      ? await this.teamsOf(workspaceId, schedules, [...new Set(asks.map((m) => m.conversation_id))])
+      ? await this.teamsOf(workspaceId, schedules, [...new Set([...asks].map((m) => m.conversation_id))])
       : null;
     for (const event of events) {
       if (event.type === 'message.created') {
         const { message } = (event as Created).payload;
-        if (!teams || !asks.includes(message)) continue;
+        if (!teams || !asks.has(message)) continue;
         const hours = schedules!.of(teams.get(message.conversation_id));
         if (hours.enabled)
           await this.outOfHours(workspaceId, hours, message.conversation_id, new Date(message.created_at));
