@@ -28,6 +28,7 @@ import { Contacts1796090000000 } from './1796090000000-contacts';
 import { ContactImportProgress1796091000000 } from './1796091000000-contact-import-progress';
 import { ContactMergeNotesLabels1796180000000 } from './1796180000000-contact-merge-notes-labels';
 import { CallVisitorCallee1796130000000 } from './1796130000000-call-visitor-callee';
+import { TeamHoursAndReports1796150000000 } from './1796150000000-team-hours-and-reports';
 
 /** Every migration in order. `npm run migration:generate` writes a new file: add its class here. */
 export const MIGRATIONS = [
@@ -61,4 +62,5 @@ export const MIGRATIONS = [
   ContactImportProgress1796091000000,
   ContactMergeNotesLabels1796180000000,
   CallVisitorCallee1796130000000,
+  TeamHoursAndReports1796150000000,
 ];

@@ -27,6 +27,7 @@ const painted = (page: Page, testId: string) =>
 describe('reports in the dashboard', () => {
   let stack: Stack;
   let admin: { email: string; password: string; token: string; id: string };
+  let sales: string;
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
@@ -55,6 +56,14 @@ describe('reports in the dashboard', () => {
       expect(list.body.data).toHaveLength(2);
       ids = list.body.data.map((c: { id: string }) => c.id);
     }, 15_000);
+    // One conversation each for two teams: the one resolved is Sales'.
+    sales = (await http.post('/api/v1/teams', { name: 'Sales' })).body.id;
+    const care = (await http.post('/api/v1/teams', { name: 'Care' })).body.id;
+    for (const [id, team] of [
+      [ids[0], sales],
+      [ids[1], care],
+    ])
+      expect((await http.post(`/api/v1/conversations/${id}/assign`, { team_id: team })).status).toBe(200);
     for (const id of ids)
       expect(
         (
@@ -70,6 +79,8 @@ describe('reports in the dashboard', () => {
     await eventually(async () => {
       const overview = await http.get('/api/v1/reports/overview');
       expect(overview.body).toMatchObject({ opened: 2, resolved: 1, first_response: { count: 2 } });
+      const teams = await http.get('/api/v1/reports/teams');
+      expect(teams.body.rows.map((r: { name: string }) => r.name).sort()).toEqual(['Care', 'Sales']);
     }, 15_000);
   }, 120_000);
   afterAll(async () => {
@@ -137,5 +148,71 @@ describe('reports in the dashboard', () => {
     await page.getByTestId('report-tz').fill('Mars/Olympus');
     await page.getByTestId('report-error').waitFor();
     expect(await page.getByTestId('report-error').textContent()).toContain('گزارش');
+  }, 60_000);
+
+  it('the team filter narrows the numbers and charts, the per-team table shows each team, and an admin gives a team its own hours', async () => {
+    const session = await signIn(stack, admin);
+    contexts.push(session.context);
+    const page = session.page;
+    page.setDefaultTimeout(10_000);
+    await page.getByTestId('nav-reports').click();
+    await page.getByRole('heading', { name: 'Reports' }).waitFor();
+    await eventually(
+      async () => expect(await page.getByTestId('kpi-opened').textContent()).toBe('2'),
+      10_000,
+    );
+    await page.locator('[data-testid="chart-teams"][data-drawn="true"]').waitFor();
+    expect(await painted(page, 'chart-teams')).toBeGreaterThan(100);
+    const table = page.getByTestId('report-teams');
+    await table.getByText('Sales').waitFor();
+    await table.getByText('Care').waitFor();
+
+    // Sales alone: its one conversation, resolved; the other team's row and the hours chart follow.
+    await page.getByTestId('report-team').selectOption({ label: 'Sales' });
+    await eventually(
+      async () => expect(await page.getByTestId('kpi-opened').textContent()).toBe('1'),
+      10_000,
+    );
+    expect(await page.getByTestId('kpi-resolved').textContent()).toBe('1');
+    await eventually(async () => expect(await table.getByText('Care').count()).toBe(0), 10_000);
+    await table.getByText('Sales').waitFor();
+    await page.locator('[data-testid="chart-hours"][data-drawn="true"]').waitFor();
+    await screenshot(page, 'reports-team-en');
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('csv-teams').click(),
+    ]);
+    const csv = readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split('\n');
+    expect(csv[0]).toMatch(/^team_id,name,opened,resolved,/);
+    expect(csv.slice(1)).toEqual([expect.stringMatching(new RegExp(`^${sales},Sales,1,1,1,`))]);
+
+    // Hours: a team without its own follows the workspace's; saving gives it its own.
+    await page.getByTestId('nav-hours').click();
+    await page.getByTestId('hours-form').waitFor();
+    await page.getByTestId('hours-scope').selectOption({ label: 'Sales' });
+    await page.getByTestId('hours-inherited').waitFor();
+    await page.getByTestId('hours-form').locator('input[name="time_zone"]').fill('Asia/Tehran');
+    await page.getByTestId('hours-form').locator('textarea[name="intervals"]').fill('6 09:00 17:00');
+    await page.getByTestId('hours-save').click();
+    await page.getByTestId('hours-follow-workspace').waitFor();
+    expect(await page.getByTestId('hours-inherited').count()).toBe(0);
+    const http = stack.http.as(admin.token);
+    expect((await http.get(`/api/v1/business-hours/teams/${sales}`)).body).toMatchObject({
+      inherited: false,
+      time_zone: 'Asia/Tehran',
+      intervals: [{ day: 6, start: '09:00', end: '17:00' }],
+    });
+    expect((await http.get('/api/v1/business-hours')).body.time_zone).toBe('UTC');
+    // In Persian, right to left; the team's schedule goes back to following the workspace's.
+    await page.getByTestId('language').selectOption('fa');
+    await expect(page.locator('html').getAttribute('dir')).resolves.toBe('rtl');
+    await page.getByText('ساعات کاری و سیاست SLA برای').waitFor();
+    await screenshot(page, 'hours-team-fa');
+    await page.getByTestId('hours-follow-workspace').click();
+    await page.getByTestId('hours-inherited').waitFor();
+    expect((await http.get(`/api/v1/business-hours/teams/${sales}`)).body.inherited).toBe(true);
   }, 60_000);
 });

@@ -1,6 +1,9 @@
 /**
  * Business hours, the out-of-hours reply and SLA timers (issue 17). `GET/PUT /api/v1/business-hours`
- * and `GET/PUT /api/v1/sla-policy` (admins). Times of day are "HH:mm" in the schedule's IANA time
+ * and `GET/PUT /api/v1/sla-policy` (admins) are the workspace's; a team's own are
+ * `GET/PUT/DELETE /api/v1/business-hours/teams/{team_id}` and `/api/v1/sla-policy/teams/{team_id}`.
+ * A conversation follows its team's schedule and policy when the team has its own, else the
+ * workspace's. Times of day are "HH:mm" in the schedule's IANA time
  * zone; weekdays are ISO (1 = Monday … 7 = Sunday).
  */
 import type { WidgetLanguage } from './widget';
@@ -48,9 +51,16 @@ export interface BusinessHoursView {
   open_now: boolean;
   next_change_at: string | null;
   updated_at: string | null;
+  /** The team whose schedule this is; null: the workspace's. */
+  team_id: string | null;
+  /** A team without a schedule of its own follows the workspace's, which is then what is shown. */
+  inherited: boolean;
 }
 
-export type BusinessHoursInput = Omit<BusinessHoursView, 'open_now' | 'next_change_at' | 'updated_at'>;
+export type BusinessHoursInput = Omit<
+  BusinessHoursView,
+  'open_now' | 'next_change_at' | 'updated_at' | 'team_id' | 'inherited'
+>;
 
 /** The timers a conversation may have. */
 export const SLA_TIMERS = ['first_response', 'next_response', 'resolution'] as const;
@@ -67,9 +77,13 @@ export interface SlaPolicyView {
   /** Agents are warned this many minutes before a deadline; 0: no warning. */
   warn_before_minutes: number;
   updated_at: string | null;
+  /** The team whose policy this is; null: the workspace's. */
+  team_id: string | null;
+  /** A team without a policy of its own follows the workspace's, which is then what is shown. */
+  inherited: boolean;
 }
 
-export type SlaPolicyInput = Omit<SlaPolicyView, 'updated_at'>;
+export type SlaPolicyInput = Omit<SlaPolicyView, 'updated_at' | 'team_id' | 'inherited'>;
 
 /** A conversation's SLA state, on ConversationView as `sla` (null when no timer runs or ever broke). */
 export interface ConversationSlaView {

@@ -1,13 +1,15 @@
 /**
- * Reports and CSAT (issue 17): `GET /api/v1/reports/{overview|channels|agents|hours|csat}` with
+ * Reports and CSAT (issue 17): `GET /api/v1/reports/{overview|channels|agents|teams|hours|csat}` with
  * `?from&to` (ISO 8601 dates or times; a range of at most 366 days), `tz` (IANA, default UTC: the
- * days and hours of day are counted in it), `channel_id`, `agent_id`; `format=csv` answers the same
- * report as CSV. Times are in seconds. A cycle is one time a conversation was asked and resolved:
+ * days and hours of day are counted in it), `channel_id`, `agent_id`, `team_id` (a team of the
+ * workspace, else 404); `format=csv` answers the same report as CSV. A cycle counts for the team its
+ * conversation was in when it was resolved (while open: the team it is in now); a rating for the
+ * team of the resolution it rates. Times are in seconds. A cycle is one time a conversation was asked and resolved:
  * "opened" counts cycles started in the range (a reopened conversation counts again).
  */
 import type { ChannelType } from './channel-types';
 
-export const REPORT_NAMES = ['overview', 'channels', 'agents', 'hours', 'csat'] as const;
+export const REPORT_NAMES = ['overview', 'channels', 'agents', 'teams', 'hours', 'csat'] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
 
 /** Median and 90th percentile (percentile_cont) of durations in seconds; null without data. */
@@ -63,6 +65,18 @@ export interface AgentReportRow {
   csat_count: number;
 }
 
+/** One team's cycles and ratings; `team_id` null gathers the conversations in no team. */
+export interface TeamReportRow {
+  team_id: string | null;
+  name: string | null;
+  opened: number;
+  resolved: number;
+  first_response: DurationStats;
+  resolution: DurationStats;
+  csat_average: number | null;
+  csat_count: number;
+}
+
 export interface HourReportRow {
   /** 0–23 in the report's time zone. */
   hour: number;
@@ -77,6 +91,7 @@ export interface RowsReport<T> extends ReportRange {
 
 export type ChannelsReport = RowsReport<ChannelReportRow>;
 export type AgentsReport = RowsReport<AgentReportRow>;
+export type TeamsReport = RowsReport<TeamReportRow>;
 export type HoursReport = RowsReport<HourReportRow>;
 
 export interface CsatReport extends ReportRange {

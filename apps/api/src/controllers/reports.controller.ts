@@ -40,7 +40,7 @@ export class ReportsController {
   @Get(':name')
   @ApiOperation({
     summary:
-      'overview | channels | agents | hours | csat over ?from&to in ?tz, filtered by channel_id and agent_id; format=csv for CSV',
+      'overview | channels | agents | teams | hours | csat over ?from&to in ?tz, filtered by channel_id, agent_id and team_id; format=csv for CSV',
   })
   async report(
     @CurrentAgent() me: AuthAgent,

@@ -23,6 +23,14 @@ export class ReportQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(36) channel_id?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(36) agent_id?: string;
 
+  @ApiPropertyOptional({
+    description: 'Only the cycles and ratings of this team of the workspace (404 otherwise)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(36)
+  team_id?: string;
+
   @ApiPropertyOptional({ enum: ['json', 'csv'] })
   @IsOptional()
   @IsIn(['json', 'csv'])

@@ -7,6 +7,7 @@ import type {
   Weekday,
 } from '@parley/contract/business-hours';
 import type { CsatChannelView } from '@parley/contract/reports';
+import type { TeamView } from '@parley/contract/teams';
 import { WIDGET_LANGUAGES } from '@parley/contract/widget';
 import { api } from '../api/http';
 import { ErrorLine } from '../ui/ErrorLine';
@@ -32,23 +33,48 @@ const parseHolidays = (text: string) =>
 const minutes = (value: FormDataEntryValue | null) => (value === null || value === '' ? null : Number(value));
 
 /**
- * Admins set the workspace's business hours (zone, weekly intervals, holidays), the out-of-hours
- * reply in en/fa/ar, the SLA policy, and which channels ask for a rating after a resolution.
+ * Admins set the business hours (zone, weekly intervals, holidays), the out-of-hours reply in
+ * en/fa/ar and the SLA policy of the workspace or of one team (a team without its own follows the
+ * workspace's), and which channels ask for a rating after a resolution.
  */
 export function HoursPage() {
   const { t } = useTranslation();
+  /** '' is the workspace; otherwise a team's id. */
+  const [scope, setScope] = useState('');
+  const [teams, setTeams] = useState<TeamView[]>([]);
   const [hours, setHours] = useState<BusinessHoursView | null>(null);
   const [sla, setSla] = useState<SlaPolicyView | null>(null);
   const [csat, setCsat] = useState<CsatChannelView[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
   const fail = (failure: Error) => setError(failure.message);
+  const hoursPath = scope ? `/business-hours/teams/${scope}` : '/business-hours';
+  const slaPath = scope ? `/sla-policy/teams/${scope}` : '/sla-policy';
 
   useEffect(() => {
-    void api<BusinessHoursView>('/business-hours').then(setHours, fail);
-    void api<SlaPolicyView>('/sla-policy').then(setSla, fail);
+    void api<TeamView[]>('/teams').then(setTeams, fail);
     void api<CsatChannelView[]>('/reports/csat/channels').then(setCsat, fail);
   }, []);
+
+  useEffect(() => {
+    let stale = false;
+    setHours(null);
+    setSla(null);
+    setSaved(false);
+    void api<BusinessHoursView>(hoursPath).then((answer) => !stale && setHours(answer), fail);
+    void api<SlaPolicyView>(slaPath).then((answer) => !stale && setSla(answer), fail);
+    return () => {
+      stale = true;
+    };
+  }, [hoursPath, slaPath]);
+
+  /** Removes the team's own schedule or policy; the team then shows the workspace's. */
+  const followWorkspace = (path: string, reload: () => void) =>
+    void api<void>(path, { method: 'DELETE' }).then(() => {
+      setError(null);
+      setSaved(true);
+      reload();
+    }, fail);
 
   const saveHours = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -59,7 +85,7 @@ export function HoursPage() {
       ),
     );
     setSaved(false);
-    void api<BusinessHoursView>('/business-hours', {
+    void api<BusinessHoursView>(hoursPath, {
       method: 'PUT',
       body: {
         enabled: form.get('enabled') === 'on',
@@ -80,7 +106,7 @@ export function HoursPage() {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     setSaved(false);
-    void api<SlaPolicyView>('/sla-policy', {
+    void api<SlaPolicyView>(slaPath, {
       method: 'PUT',
       body: {
         enabled: form.get('enabled') === 'on',
@@ -110,6 +136,17 @@ export function HoursPage() {
   return (
     <main className="page" data-testid="hours-page">
       <h1>{t('hours.title')}</h1>
+      <label className="field">
+        <span>{t('hours.scope')}</span>
+        <select value={scope} onChange={(e) => setScope(e.target.value)} data-testid="hours-scope">
+          <option value="">{t('hours.workspace')}</option>
+          {teams.map((team) => (
+            <option key={team.id} value={team.id}>
+              {team.name}
+            </option>
+          ))}
+        </select>
+      </label>
       <ErrorLine error={error} testId="hours-error" />
       {saved && (
         <p role="status" className="muted">
@@ -121,8 +158,14 @@ export function HoursPage() {
           className="card"
           onSubmit={saveHours}
           aria-label={t('hours.title')}
-          key={hours.updated_at ?? 'new'}
+          key={`hours:${scope}:${hours.inherited}:${hours.updated_at ?? 'new'}`}
+          data-testid="hours-form"
         >
+          {hours.inherited && (
+            <p className="muted" data-testid="hours-inherited">
+              {t('hours.inherited')}
+            </p>
+          )}
           <p className="muted" data-testid="open-now">
             {hours.open_now ? t('hours.openNow') : t('hours.closedNow')}
             {hours.next_change_at ? ` · ${dateTime(hours.next_change_at)}` : ''}
@@ -156,12 +199,36 @@ export function HoursPage() {
               </label>
             ))}
           </fieldset>
-          <button type="submit">{t('hours.save')}</button>
+          <div className="form-row">
+            <button type="submit" data-testid="hours-save">
+              {t('hours.save')}
+            </button>
+            {scope && !hours.inherited && (
+              <button
+                type="button"
+                data-testid="hours-follow-workspace"
+                onClick={() =>
+                  followWorkspace(
+                    hoursPath,
+                    () => void api<BusinessHoursView>(hoursPath).then(setHours, fail),
+                  )
+                }
+              >
+                {t('hours.removeTeam')}
+              </button>
+            )}
+          </div>
         </form>
       )}
       {sla && (
-        <form className="card" onSubmit={saveSla} aria-label={t('hours.sla')} key={sla.updated_at ?? 'new'}>
+        <form
+          className="card"
+          onSubmit={saveSla}
+          aria-label={t('hours.sla')}
+          key={`sla:${scope}:${sla.inherited}:${sla.updated_at ?? 'new'}`}
+        >
           <h2>{t('hours.sla')}</h2>
+          {sla.inherited && <p className="muted">{t('hours.slaInherited')}</p>}
           <label className="check">
             <input type="checkbox" name="enabled" defaultChecked={sla.enabled} /> {t('hours.slaEnabled')}
           </label>
@@ -190,7 +257,19 @@ export function HoursPage() {
             <input type="checkbox" name="business_hours" defaultChecked={sla.business_hours} />{' '}
             {t('hours.businessHours')}
           </label>
-          <button type="submit">{t('hours.save')}</button>
+          <div className="form-row">
+            <button type="submit">{t('hours.save')}</button>
+            {scope && !sla.inherited && (
+              <button
+                type="button"
+                onClick={() =>
+                  followWorkspace(slaPath, () => void api<SlaPolicyView>(slaPath).then(setSla, fail))
+                }
+              >
+                {t('hours.removeTeamSla')}
+              </button>
+            )}
+          </div>
         </form>
       )}
       <section className="card" aria-label={t('hours.csat')}>

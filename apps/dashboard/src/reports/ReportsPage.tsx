@@ -10,7 +10,10 @@ import type {
   HoursReport,
   OverviewReport,
   ReportName,
+  TeamReportRow,
+  TeamsReport,
 } from '@parley/contract/reports';
+import type { TeamView } from '@parley/contract/teams';
 import type { ChannelView, Page } from '@parley/contract/views';
 import { api } from '../api/http';
 import { session } from '../api/session';
@@ -25,6 +28,7 @@ interface Reports {
   overview: OverviewReport;
   channels: ChannelsReport;
   agents: AgentsReport;
+  teams: TeamsReport;
   hours: HoursReport;
   csat: CsatReport;
 }
@@ -95,8 +99,8 @@ function BarChart({
 
 /**
  * Admins' reports: conversations opened and resolved, first response and resolution times
- * (median · 90th percentile), by hour of day (in the chosen time zone), by channel and by agent,
- * and CSAT; each downloadable as CSV. chart.js is loaded only when this page draws.
+ * (median · 90th percentile), by hour of day (in the chosen time zone), by channel, by agent and by
+ * team, and CSAT, for everyone or one channel, agent or team; each downloadable as CSV. chart.js is loaded only when this page draws.
  */
 export function ReportsPage() {
   const { t } = useTranslation();
@@ -106,7 +110,9 @@ export function ReportsPage() {
   const [tz, setTz] = useState(browserZone);
   const [channelId, setChannelId] = useState('');
   const [agentId, setAgentId] = useState('');
+  const [teamId, setTeamId] = useState('');
   const [channels, setChannels] = useState<ChannelView[]>([]);
+  const [teams, setTeams] = useState<TeamView[]>([]);
   const [reports, setReports] = useState<Reports | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -114,14 +120,16 @@ export function ReportsPage() {
     const params = new URLSearchParams({ from, to, tz });
     if (channelId) params.set('channel_id', channelId);
     if (agentId) params.set('agent_id', agentId);
+    if (teamId) params.set('team_id', teamId);
     return params.toString();
-  }, [from, to, tz, channelId, agentId]);
+  }, [from, to, tz, channelId, agentId, teamId]);
 
   useEffect(() => {
     void api<Page<ChannelView> | ChannelView[]>('/channels').then(
       (answer) => setChannels(Array.isArray(answer) ? answer : answer.data),
       () => undefined,
     );
+    void api<TeamView[]>('/teams').then(setTeams, () => undefined);
   }, []);
 
   useEffect(() => {
@@ -131,13 +139,14 @@ export function ReportsPage() {
       get<OverviewReport>('overview'),
       get<ChannelsReport>('channels'),
       get<AgentsReport>('agents'),
+      get<TeamsReport>('teams'),
       get<HoursReport>('hours'),
       get<CsatReport>('csat'),
     ]).then(
-      ([overview, byChannel, byAgent, hours, csat]) => {
+      ([overview, byChannel, byAgent, byTeam, hours, csat]) => {
         if (stale) return;
         setError(null);
-        setReports({ overview, channels: byChannel, agents: byAgent, hours, csat });
+        setReports({ overview, channels: byChannel, agents: byAgent, teams: byTeam, hours, csat });
       },
       (failure: Error) => !stale && setError(failure.message),
     );
@@ -204,6 +213,21 @@ export function ReportsPage() {
     },
   ];
 
+  const teamName = (r: TeamReportRow) => r.name ?? t('reports.noTeam');
+  const teamColumns = [
+    { key: 'name', header: t('reports.team'), cell: teamName, dir: 'auto' as const },
+    { key: 'opened', header: t('reports.opened'), cell: (r: TeamReportRow) => number(r.opened) },
+    { key: 'resolved', header: t('reports.resolved'), cell: (r: TeamReportRow) => number(r.resolved) },
+    { key: 'frt', header: t('reports.firstResponse'), cell: (r: TeamReportRow) => stat(r.first_response) },
+    { key: 'res', header: t('reports.resolution'), cell: (r: TeamReportRow) => stat(r.resolution) },
+    {
+      key: 'csat',
+      header: t('reports.csat'),
+      cell: (r: TeamReportRow) =>
+        r.csat_average === null ? '—' : `${number(r.csat_average)} (${number(r.csat_count)})`,
+    },
+  ];
+
   return (
     <main className="page" data-testid="reports-page">
       <h1>{t('reports.title')}</h1>
@@ -259,6 +283,17 @@ export function ReportsPage() {
             {live.agents.map((a) => (
               <option key={a.id} value={a.id}>
                 {a.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>{t('reports.team')}</span>
+          <select value={teamId} onChange={(e) => setTeamId(e.target.value)} data-testid="report-team">
+            <option value="">{t('reports.all')}</option>
+            {teams.map((team) => (
+              <option key={team.id} value={team.id}>
+                {team.name}
               </option>
             ))}
           </select>
@@ -369,6 +404,36 @@ export function ReportsPage() {
               columns={channelColumns}
               rows={reports.channels.rows}
               rowKey={(r) => r.channel_id}
+              empty={t('reports.empty')}
+            />
+          </section>
+          <section className="card">
+            <div className="page-head">
+              <h2>{t('reports.byTeam')}</h2>
+              {csvButton('teams')}
+            </div>
+            <BarChart
+              testId="chart-teams"
+              title={t('reports.byTeam')}
+              labels={reports.teams.rows.map(teamName)}
+              series={[
+                {
+                  label: t('reports.opened'),
+                  values: reports.teams.rows.map((r) => r.opened),
+                  color: OPENED,
+                },
+                {
+                  label: t('reports.resolved'),
+                  values: reports.teams.rows.map((r) => r.resolved),
+                  color: RESOLVED,
+                },
+              ]}
+            />
+            <DataTable
+              testId="report-teams"
+              columns={teamColumns}
+              rows={reports.teams.rows}
+              rowKey={(r) => r.team_id ?? 'none'}
               empty={t('reports.empty')}
             />
           </section>

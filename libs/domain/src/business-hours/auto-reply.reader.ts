@@ -5,7 +5,7 @@ import type { DomainEvent, PublishedEvent } from '../events/domain-event';
 import { EventLog, EventReader } from '../events/event-log';
 import { CsatService } from '../reports/csat.service';
 import { AutomaticMessageService, customerLanguage } from './automatic-message.service';
-import { BusinessHoursRow, BusinessHoursService } from './business-hours.service';
+import { BusinessHoursRow, BusinessHoursService, Scoped } from './business-hours.service';
 import { closedSince, isOpenAt } from './schedule';
 
 type Created = PublishedEvent<Extract<DomainEvent, { type: 'message.created' }>>;
@@ -13,7 +13,8 @@ type Updated = PublishedEvent<Extract<DomainEvent, { type: 'conversation.updated
 
 /**
  * The event log's `auto-replies` reader: what Parley answers by itself. A customer's message outside
- * business hours gets the channel's out-of-hours reply, at most once per conversation per closed
+ * business hours (its team's own schedule when the team has one, else the workspace's) gets the
+ * channel's out-of-hours reply of that schedule, at most once per conversation per closed
  * period (the conversation remembers when it got it; a replayed batch or a second message finds it
  * already there); a resolution on a channel that asks for ratings sends one rating request (CSAT).
  * Off the inbound hot path: a webhook is answered before any of this runs, and a slow platform
@@ -47,13 +48,23 @@ export class AutoReplyReader implements EventReader, OnModuleInit {
   }
 
   async handle(workspaceId: string, events: PublishedEvent[]): Promise<void> {
-    let hours: BusinessHoursRow | null = null;
+    // A customer's own words (not a button press) to people, not to a bot.
+    const asks = new Set(
+      events.flatMap((event) => {
+        if (event.type !== 'message.created') return [];
+        const { message, bot } = (event as Created).payload;
+        return message.type === 'customer' && !message.button && !bot ? [message] : [];
+      }),
+    );
+    const schedules = asks.size ? await this.hours.schedulesOf(workspaceId) : null;
+    const teams = schedules?.all().some((s) => s.enabled)
+      ? await this.teamsOf(workspaceId, schedules, [...new Set([...asks].map((m) => m.conversation_id))])
+      : null;
     for (const event of events) {
       if (event.type === 'message.created') {
-        const { message, bot } = (event as Created).payload;
-        // A customer's own words (not a button press) to people, not to a bot.
-        if (message.type !== 'customer' || message.button || bot) continue;
-        hours ??= await this.hours.hoursOf(workspaceId);
+        const { message } = (event as Created).payload;
+        if (!teams || !asks.has(message)) continue;
+        const hours = schedules!.of(teams.get(message.conversation_id));
         if (hours.enabled)
           await this.outOfHours(workspaceId, hours, message.conversation_id, new Date(message.created_at));
       } else if (event.type === 'conversation.updated') {
@@ -62,6 +73,20 @@ export class AutoReplyReader implements EventReader, OnModuleInit {
           await this.csat.requestRating(workspaceId, conversation, event.seq);
       }
     }
+  }
+
+  /** The conversations' teams, in one statement, and only where some team has a schedule of its own. */
+  private async teamsOf(
+    workspaceId: string,
+    schedules: Scoped<BusinessHoursRow>,
+    conversationIds: string[],
+  ): Promise<Map<string, string | null>> {
+    if (!schedules.anyTeam) return new Map();
+    const rows: { id: string; team_id: string | null }[] = await this.db.query(
+      `SELECT id, team_id FROM conversation WHERE workspace_id = $1 AND id = ANY($2::uuid[])`,
+      [workspaceId, conversationIds],
+    );
+    return new Map(rows.map((r) => [r.id, r.team_id]));
   }
 
   private async outOfHours(workspaceId: string, hours: BusinessHoursRow, conversationId: string, at: Date) {

@@ -36,7 +36,7 @@ export const ratingButtons = (requestId: string): PayloadButton[][] => {
 /**
  * Customer satisfaction: after a resolution, a channel that asks for ratings sends one rating
  * request (payload buttons 1–5); the customer's press is recorded as the rating of that resolution
- * (a later press changes it) and shown to agents as a system line, which neither reopens the
+ * (a later press changes it), for the agent and the team the conversation was resolved by and shown to agents as a system line, which neither reopens the
  * conversation nor counts as a new customer message.
  */
 @Injectable()
@@ -110,8 +110,9 @@ export class CsatService {
       async (manager) =>
         (
           (await manager.query(
-            `INSERT INTO csat_request (id, workspace_id, conversation_id, channel_id, contact_id, agent_id, resolved_seq)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (conversation_id, resolved_seq) DO NOTHING RETURNING id`,
+            `INSERT INTO csat_request (id, workspace_id, conversation_id, channel_id, contact_id, agent_id, resolved_seq, team_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT t.id FROM team t WHERE t.workspace_id = $2 AND t.id = $8))
+             ON CONFLICT (conversation_id, resolved_seq) DO NOTHING RETURNING id`,
             [
               requestId,
               workspaceId,
@@ -120,6 +121,7 @@ export class CsatService {
               conversation.contact.id,
               conversation.assignee?.id ?? null,
               resolvedSeq,
+              conversation.team?.id ?? null,
             ],
           )) as unknown[]
         ).length > 0,
@@ -146,8 +148,9 @@ export class CsatService {
         conversation_id: string;
         contact_id: string;
         agent_id: string | null;
+        team_id: string | null;
       }[] = await manager.query(
-        `SELECT r.id, r.conversation_id, r.contact_id, r.agent_id FROM csat_request r
+        `SELECT r.id, r.conversation_id, r.contact_id, r.agent_id, r.team_id FROM csat_request r
              JOIN contact_identity ci ON ci.contact_id = r.contact_id AND ci.channel_id = r.channel_id
             WHERE r.workspace_id = $1 AND r.id = $2 AND r.channel_id = $3 AND ci.platform_user_id = $4
             FOR UPDATE OF r`,
@@ -160,8 +163,9 @@ export class CsatService {
       );
       if (seen) return { message: await messageView(manager, workspaceId, seen.id), duplicate: true };
       await manager.query(
-        `INSERT INTO csat_response (workspace_id, request_id, conversation_id, channel_id, contact_id, agent_id, score, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+        `INSERT INTO csat_response (workspace_id, request_id, conversation_id, channel_id, contact_id, agent_id, score,
+                                    created_at, updated_at, team_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)
          ON CONFLICT (request_id) DO UPDATE SET score = excluded.score, updated_at = excluded.updated_at`,
         [
           workspaceId,
@@ -172,6 +176,7 @@ export class CsatService {
           request.agent_id,
           Number(score),
           this.clock.now(),
+          request.team_id,
         ],
       );
       const id = randomUUID();

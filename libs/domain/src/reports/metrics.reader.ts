@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import type { DomainEvent, PublishedEvent } from '../events/domain-event';
 import { EventLog, EventReader } from '../events/event-log';
 import { restart } from './sla';
-import { SlaContext, SlaService } from './sla.service';
+import { SlaContexts, SlaService } from './sla.service';
 
 type Created = PublishedEvent<Extract<DomainEvent, { type: 'message.created' }>>;
 type Updated = PublishedEvent<Extract<DomainEvent, { type: 'conversation.updated' }>>;
@@ -24,9 +24,11 @@ interface Ask {
  * the message table:
  * - a `conversation_cycle` per time a conversation is asked: started by the customer's message
  *   that finds no open cycle, first answered by an agent's reply (not Parley's automatic ones, nor
- *   a bot's), ended by the resolution;
+ *   a bot's), ended by the resolution. Its team is the conversation's while it is open (a move to
+ *   another team moves the open cycle with it) and the one it was resolved in afterwards;
  * - the SLA deadlines on the conversation (first response and resolution from the cycle's start,
- *   next response from a customer's message after an agent's answer), cleared as they are met.
+ *   next response from a customer's message after an agent's answer), cleared as they are met,
+ *   under the policy and schedule of the conversation's team (its own, else the workspace's).
  * Every write is keyed by the event's own seq, so a batch handled twice changes nothing the second
  * time.
  */
@@ -45,7 +47,7 @@ export class MetricsReader implements EventReader, OnModuleInit {
   }
 
   async handle(workspaceId: string, events: PublishedEvent[]): Promise<void> {
-    let context: SlaContext | null = null;
+    let context: SlaContexts | null = null;
     const sla = async () => (context ??= await this.sla.contextOf(workspaceId));
     // Customers' messages in a row are taken together (one statement for the cycles they start):
     // a storm brings thousands a second. Anything else in between is handled in its place.
@@ -81,8 +83,10 @@ export class MetricsReader implements EventReader, OnModuleInit {
       } else if (event.type === 'conversation.updated') {
         await flush();
         const { conversation, changes } = (event as Updated).payload;
+        const teamId = conversation.team?.id ?? null;
         if (changes.includes('status') && conversation.status === 'resolved')
-          await this.resolved(workspaceId, event, conversation.assignee?.id ?? null, await sla());
+          await this.resolved(workspaceId, event, conversation.assignee?.id ?? null, teamId, await sla());
+        else if (changes.includes('team')) await this.movedTeam(workspaceId, event, teamId);
       }
     }
     await flush();
@@ -93,13 +97,13 @@ export class MetricsReader implements EventReader, OnModuleInit {
    * can start a cycle: the later ones find that cycle, or the one already open (no resolution came
    * between, or they would not be in one run).
    */
-  private async asked(workspaceId: string, asks: Ask[], context: SlaContext): Promise<void> {
+  private async asked(workspaceId: string, asks: Ask[], contexts: SlaContexts): Promise<void> {
     const firsts = new Map<string, Ask>();
     for (const ask of asks) if (!firsts.has(ask.conversationId)) firsts.set(ask.conversationId, ask);
     const candidates = [...firsts.values()];
     const started: { conversation_id: string }[] = await this.db.query(
-      `INSERT INTO conversation_cycle (workspace_id, conversation_id, channel_id, start_message_id, start_seq, started_at)
-       SELECT c.workspace_id, c.id, c.channel_id, k.message_id, k.seq, k.at
+      `INSERT INTO conversation_cycle (workspace_id, conversation_id, channel_id, team_id, start_message_id, start_seq, started_at)
+       SELECT c.workspace_id, c.id, c.channel_id, c.team_id, k.message_id, k.seq, k.at
          FROM unnest($2::uuid[], $3::uuid[], $4::bigint[], $5::timestamptz[]) AS k(conversation_id, message_id, seq, at)
          JOIN conversation c ON c.workspace_id = $1 AND c.id = k.conversation_id
         WHERE NOT EXISTS (SELECT 1 FROM conversation_cycle y
@@ -114,26 +118,27 @@ export class MetricsReader implements EventReader, OnModuleInit {
         candidates.map((a) => a.at),
       ],
     );
-    const { policy } = context;
-    if (!policy.enabled) return;
+    if (!contexts.anyEnabled) return;
     const opened = new Set(started.map((r) => r.conversation_id));
     for (const ask of asks) {
       if (ask.withBot) continue;
       if (opened.has(ask.conversationId) && firsts.get(ask.conversationId) === ask) {
-        await this.sla.change(workspaceId, ask.conversationId, context, (state) =>
-          restart(
-            restart(
-              restart(
-                state,
-                'first_response',
-                this.sla.dueAfter(context, ask.at, policy.first_response_minutes),
-              ),
-              'next_response',
-              null,
-            ),
-            'resolution',
-            this.sla.dueAfter(context, ask.at, policy.resolution_minutes),
-          ),
+        await this.sla.change(workspaceId, ask.conversationId, contexts, (state, context) =>
+          context.policy.enabled
+            ? restart(
+                restart(
+                  restart(
+                    state,
+                    'first_response',
+                    this.sla.dueAfter(context, ask.at, context.policy.first_response_minutes),
+                  ),
+                  'next_response',
+                  null,
+                ),
+                'resolution',
+                this.sla.dueAfter(context, ask.at, context.policy.resolution_minutes),
+              )
+            : state,
         );
         continue;
       }
@@ -144,14 +149,14 @@ export class MetricsReader implements EventReader, OnModuleInit {
             AND first_response_at IS NOT NULL AND first_response_at <= $4`,
         [workspaceId, ask.conversationId, ask.seq, ask.at],
       );
-      if (answered && policy.next_response_minutes !== null)
-        await this.sla.change(workspaceId, ask.conversationId, context, (state) =>
-          state.next_response
+      if (answered)
+        await this.sla.change(workspaceId, ask.conversationId, contexts, (state, { policy, hours }) =>
+          state.next_response || !policy.enabled || policy.next_response_minutes === null
             ? state
             : restart(
                 state,
                 'next_response',
-                this.sla.dueAfter(context, ask.at, policy.next_response_minutes),
+                this.sla.dueAfter({ policy, hours }, ask.at, policy.next_response_minutes),
               ),
         );
     }
@@ -163,7 +168,7 @@ export class MetricsReader implements EventReader, OnModuleInit {
     conversationId: string,
     agentId: string,
     at: Date,
-    context: SlaContext,
+    contexts: SlaContexts,
   ): Promise<void> {
     await this.db.query(
       `UPDATE conversation_cycle SET first_response_at = $4, first_responder_id = $5
@@ -171,27 +176,42 @@ export class MetricsReader implements EventReader, OnModuleInit {
           AND (resolved_seq IS NULL OR resolved_seq > $3) AND first_response_at IS NULL`,
       [workspaceId, conversationId, seq, at, agentId],
     );
-    if (context.policy.enabled)
-      await this.sla.change(workspaceId, conversationId, context, (state) => ({
+    if (contexts.anyEnabled)
+      await this.sla.change(workspaceId, conversationId, contexts, (state) => ({
         ...state,
         first_response: null,
         next_response: null,
       }));
   }
 
+  /**
+   * The open cycle follows its conversation to another team. The team is looked up, not trusted: one
+   * deleted since the event is no team.
+   */
+  private async movedTeam(workspaceId: string, event: PublishedEvent, teamId: string | null) {
+    await this.db.query(
+      `UPDATE conversation_cycle SET team_id = (SELECT t.id FROM team t WHERE t.workspace_id = $1 AND t.id = $4)
+        WHERE workspace_id = $1 AND conversation_id = $2 AND start_seq < $3
+          AND (resolved_seq IS NULL OR resolved_seq > $3)`,
+      [workspaceId, event.conversation_id, event.seq, teamId],
+    );
+  }
+
   private async resolved(
     workspaceId: string,
     event: PublishedEvent,
     assigneeId: string | null,
-    context: SlaContext,
+    teamId: string | null,
+    contexts: SlaContexts,
   ) {
     await this.db.query(
-      `UPDATE conversation_cycle SET resolved_seq = $3, resolved_at = $4, assignee_id = $5
+      `UPDATE conversation_cycle SET resolved_seq = $3, resolved_at = $4, assignee_id = $5,
+              team_id = (SELECT t.id FROM team t WHERE t.workspace_id = $1 AND t.id = $6)
         WHERE workspace_id = $1 AND conversation_id = $2 AND start_seq < $3 AND resolved_seq IS NULL`,
-      [workspaceId, event.conversation_id, event.seq, new Date(event.created_at), assigneeId],
+      [workspaceId, event.conversation_id, event.seq, new Date(event.created_at), assigneeId, teamId],
     );
     // Cleared whatever the policy says now: deadlines set under an earlier policy end with the cycle too.
-    await this.sla.change(workspaceId, event.conversation_id!, context, () => ({
+    await this.sla.change(workspaceId, event.conversation_id!, contexts, () => ({
       first_response: null,
       next_response: null,
       resolution: null,

@@ -12,9 +12,10 @@ import type {
   OverviewReport,
   ReportName,
   ReportRange,
+  TeamsReport,
 } from '@parley/contract/reports';
 import type { ChannelType } from '@parley/contract/channel-types';
-import { AppError } from '@parley/errors/app-error';
+import { AppError, notFound } from '@parley/errors/app-error';
 import { isTimeZone } from '../business-hours/schedule';
 import { Clock } from '../clock';
 import { toCsv } from './report-csv';
@@ -25,6 +26,7 @@ export interface ReportQuery {
   tz?: string;
   channel_id?: string;
   agent_id?: string;
+  team_id?: string;
 }
 
 /** A checked query: the range as instants, the zone, the filters. */
@@ -34,6 +36,7 @@ interface Scope {
   tz: string;
   channelId: string | null;
   agentId: string | null;
+  teamId: string | null;
 }
 
 export const MAX_RANGE_DAYS = 366;
@@ -49,15 +52,19 @@ const durations = (prefix: string, expr: string, condition: string) => `
 
 const FRT = `extract(epoch FROM y.first_response_at - y.started_at)::float8`;
 const RESOLUTION = `extract(epoch FROM y.resolved_at - y.started_at)::float8`;
-/** $2, $3: the range; $4: channel or null; $5: agent or null. */
+/** $2, $3: the range; $4: channel or null; $5: agent or null; $6: team or null. */
 const STARTED = `y.started_at >= $2 AND y.started_at < $3`;
 const RESOLVED = `y.resolved_at >= $2 AND y.resolved_at < $3`;
 const BY_RESPONDER = `($5::uuid IS NULL OR y.first_responder_id = $5)`;
 const BY_ASSIGNEE = `($5::uuid IS NULL OR y.assignee_id = $5)`;
 const CYCLES = `FROM conversation_cycle y
-  WHERE y.workspace_id = $1 AND ($4::uuid IS NULL OR y.channel_id = $4)
+  WHERE y.workspace_id = $1 AND ($4::uuid IS NULL OR y.channel_id = $4) AND ($6::uuid IS NULL OR y.team_id = $6)
     AND (${STARTED} OR ${RESOLVED})
     AND ($5::uuid IS NULL OR y.first_responder_id = $5 OR y.assignee_id = $5)`;
+/** Ratings in the range under the channel, agent and team filters (`r.` names csat_response). */
+const RATINGS = `r.workspace_id = $1 AND r.created_at >= $2 AND r.created_at < $3
+  AND ($4::uuid IS NULL OR r.channel_id = $4) AND ($5::uuid IS NULL OR r.agent_id = $5)
+  AND ($6::uuid IS NULL OR r.team_id = $6)`;
 const CYCLE_COLUMNS = `
   count(*) FILTER (WHERE ${STARTED})::int AS opened,
   count(*) FILTER (WHERE ${RESOLVED} AND ${BY_ASSIGNEE})::int AS resolved,
@@ -82,8 +89,8 @@ const round = (value: number | null | undefined) =>
 /**
  * Reports over the conversation cycles the `metrics` reader keeps (indexed by start and by
  * resolution time) and the CSAT ratings: counts, medians and 90th percentiles
- * (percentile_cont), grouped by channel, agent or hour of day in the asker's time zone; each also
- * as CSV.
+ * (percentile_cont), grouped by channel, agent, team or hour of day in the asker's time zone; each
+ * also as CSV.
  */
 @Injectable()
 export class ReportService {
@@ -112,6 +119,7 @@ export class ReportService {
     for (const [name, id] of [
       ['channel_id', query.channel_id],
       ['agent_id', query.agent_id],
+      ['team_id', query.team_id],
     ] as const)
       if (id !== undefined && !UUID.test(id)) throw problem(`${name} must be an id`);
     return {
@@ -120,7 +128,21 @@ export class ReportService {
       tz,
       channelId: query.channel_id ?? null,
       agentId: query.agent_id ?? null,
+      teamId: query.team_id ?? null,
     };
+  }
+
+  /** The checked query; a team filter names a team of this workspace (404 otherwise). */
+  private async scopeIn(workspaceId: string, query: ReportQuery): Promise<Scope> {
+    const scope = this.scope(query);
+    if (scope.teamId) {
+      const [team]: unknown[] = await this.db.query(
+        `SELECT 1 FROM team WHERE workspace_id = $1 AND id = $2`,
+        [workspaceId, scope.teamId],
+      );
+      if (!team) throw notFound('team');
+    }
+    return scope;
   }
 
   private range(scope: Scope): ReportRange {
@@ -128,11 +150,11 @@ export class ReportService {
   }
 
   private params(workspaceId: string, scope: Scope): unknown[] {
-    return [workspaceId, scope.from, scope.to, scope.channelId, scope.agentId];
+    return [workspaceId, scope.from, scope.to, scope.channelId, scope.agentId, scope.teamId];
   }
 
   async overview(workspaceId: string, query: ReportQuery): Promise<OverviewReport> {
-    const scope = this.scope(query);
+    const scope = await this.scopeIn(workspaceId, query);
     const [row]: (StatsRow & { opened: number; resolved: number })[] = await this.db.query(
       `SELECT ${CYCLE_COLUMNS} ${CYCLES}`,
       this.params(workspaceId, scope),
@@ -148,7 +170,7 @@ export class ReportService {
   }
 
   async channels(workspaceId: string, query: ReportQuery): Promise<ChannelsReport> {
-    const scope = this.scope(query);
+    const scope = await this.scopeIn(workspaceId, query);
     const rows: (StatsRow & {
       channel_id: string;
       name: string;
@@ -158,9 +180,8 @@ export class ReportService {
       csat_average: number | null;
     })[] = await this.db.query(
       `WITH stats AS (SELECT y.channel_id, ${CYCLE_COLUMNS} ${CYCLES} GROUP BY y.channel_id),
-              ratings AS (SELECT channel_id, avg(score)::float8 AS csat_average FROM csat_response
-                           WHERE workspace_id = $1 AND created_at >= $2 AND created_at < $3
-                             AND ($5::uuid IS NULL OR agent_id = $5) GROUP BY channel_id)
+              ratings AS (SELECT r.channel_id, avg(r.score)::float8 AS csat_average FROM csat_response r
+                           WHERE ${RATINGS} GROUP BY r.channel_id)
          SELECT ch.id AS channel_id, ch.name, ch.type, s.*, r.csat_average
            FROM channel ch JOIN stats s ON s.channel_id = ch.id LEFT JOIN ratings r ON r.channel_id = ch.id
           WHERE ch.workspace_id = $1
@@ -183,7 +204,7 @@ export class ReportService {
   }
 
   async agents(workspaceId: string, query: ReportQuery): Promise<AgentsReport> {
-    const scope = this.scope(query);
+    const scope = await this.scopeIn(workspaceId, query);
     const rows: (StatsRow & {
       agent_id: string;
       name: string;
@@ -203,10 +224,9 @@ export class ReportService {
                   FROM y WHERE ${RESOLVED} AND y.assignee_id IS NOT NULL AND ${BY_ASSIGNEE}
                  GROUP BY y.assignee_id),
               ratings AS (
-                SELECT agent_id, avg(score)::float8 AS csat_average, count(*)::int AS csat_count FROM csat_response
-                 WHERE workspace_id = $1 AND created_at >= $2 AND created_at < $3 AND agent_id IS NOT NULL
-                   AND ($4::uuid IS NULL OR channel_id = $4) AND ($5::uuid IS NULL OR agent_id = $5)
-                 GROUP BY agent_id)
+                SELECT r.agent_id, avg(r.score)::float8 AS csat_average, count(*)::int AS csat_count
+                  FROM csat_response r WHERE ${RATINGS} AND r.agent_id IS NOT NULL
+                 GROUP BY r.agent_id)
          SELECT a.id AS agent_id, a.name,
                 coalesce(f.first_responses, 0) AS first_responses, coalesce(f.frt_count, 0) AS frt_count, f.frt_p,
                 coalesce(c.resolved, 0) AS resolved, coalesce(c.res_count, 0) AS res_count, c.res_p,
@@ -234,18 +254,60 @@ export class ReportService {
     };
   }
 
+  /** One row per team with cycles or ratings in the range, and one (team_id null) for those in no team. */
+  async teams(workspaceId: string, query: ReportQuery): Promise<TeamsReport> {
+    const scope = await this.scopeIn(workspaceId, query);
+    const rows: (StatsRow & {
+      team_id: string | null;
+      name: string | null;
+      opened: number;
+      resolved: number;
+      csat_average: number | null;
+      csat_count: number;
+    })[] = await this.db.query(
+      `WITH stats AS (SELECT y.team_id, ${CYCLE_COLUMNS} ${CYCLES} GROUP BY y.team_id),
+              ratings AS (
+                SELECT r.team_id, avg(r.score)::float8 AS csat_average, count(*)::int AS csat_count
+                  FROM csat_response r WHERE ${RATINGS} GROUP BY r.team_id),
+              teams AS (SELECT team_id FROM stats UNION SELECT team_id FROM ratings)
+         SELECT k.team_id, t.name,
+                coalesce(s.opened, 0) AS opened, coalesce(s.resolved, 0) AS resolved,
+                coalesce(s.frt_count, 0) AS frt_count, s.frt_p, coalesce(s.res_count, 0) AS res_count, s.res_p,
+                r.csat_average, coalesce(r.csat_count, 0) AS csat_count
+           FROM teams k
+           LEFT JOIN team t ON t.workspace_id = $1 AND t.id = k.team_id
+           LEFT JOIN stats s ON s.team_id IS NOT DISTINCT FROM k.team_id
+           LEFT JOIN ratings r ON r.team_id IS NOT DISTINCT FROM k.team_id
+          ORDER BY k.team_id IS NULL, coalesce(s.opened, 0) DESC, lower(t.name), k.team_id`,
+      this.params(workspaceId, scope),
+    );
+    return {
+      ...this.range(scope),
+      rows: rows.map((r) => ({
+        team_id: r.team_id,
+        name: r.name,
+        opened: r.opened,
+        resolved: r.resolved,
+        first_response: statsOf(r.frt_count, r.frt_p),
+        resolution: statsOf(r.res_count, r.res_p),
+        csat_average: round(r.csat_average),
+        csat_count: r.csat_count,
+      })),
+    };
+  }
+
   /** Every hour of the day (0–23) in the report's time zone, empty ones included. */
   async hours(workspaceId: string, query: ReportQuery): Promise<HoursReport> {
-    const scope = this.scope(query);
+    const scope = await this.scopeIn(workspaceId, query);
     const rows: { hour: number; opened: number; resolved: number; frt_median: number | null }[] =
       await this.db.query(
         `WITH y AS (SELECT y.* ${CYCLES}),
             opened AS (
-              SELECT extract(hour FROM y.started_at AT TIME ZONE $6)::int AS hour, count(*)::int AS opened,
+              SELECT extract(hour FROM y.started_at AT TIME ZONE $7)::int AS hour, count(*)::int AS opened,
                      percentile_cont(0.5) WITHIN GROUP (ORDER BY ${FRT}) FILTER (WHERE ${BY_RESPONDER}) AS frt_median
                 FROM y WHERE ${STARTED} GROUP BY 1),
             closed AS (
-              SELECT extract(hour FROM y.resolved_at AT TIME ZONE $6)::int AS hour, count(*)::int AS resolved
+              SELECT extract(hour FROM y.resolved_at AT TIME ZONE $7)::int AS hour, count(*)::int AS resolved
                 FROM y WHERE ${RESOLVED} AND ${BY_ASSIGNEE} GROUP BY 1)
        SELECT h.hour, coalesce(o.opened, 0) AS opened, coalesce(c.resolved, 0) AS resolved, o.frt_median
          FROM generate_series(0, 23) AS h(hour)
@@ -276,9 +338,7 @@ export class ReportService {
     }[] = await this.db.query(
       `SELECT count(*)::int AS count, avg(score)::float8 AS average,
                 ${[1, 2, 3, 4, 5].map((s) => `count(*) FILTER (WHERE score = ${s})::int AS s${s}`).join(', ')}
-           FROM csat_response
-          WHERE workspace_id = $1 AND created_at >= $2 AND created_at < $3
-            AND ($4::uuid IS NULL OR channel_id = $4) AND ($5::uuid IS NULL OR agent_id = $5)`,
+           FROM csat_response r WHERE ${RATINGS}`,
       this.params(workspaceId, scope),
     );
     return {
@@ -289,7 +349,7 @@ export class ReportService {
   }
 
   async csat(workspaceId: string, query: ReportQuery): Promise<CsatReport> {
-    const scope = this.scope(query);
+    const scope = await this.scopeIn(workspaceId, query);
     const recent: (Omit<CsatReport['recent'][number], 'created_at'> & { created_at: Date })[] =
       await this.db.query(
         `SELECT r.conversation_id, ct.name AS contact_name, a.name AS agent_name, ch.name AS channel_name,
@@ -298,8 +358,7 @@ export class ReportService {
          JOIN channel ch ON ch.id = r.channel_id
          JOIN contact ct ON ct.id = r.contact_id
          LEFT JOIN agent a ON a.id = r.agent_id
-        WHERE r.workspace_id = $1 AND r.created_at >= $2 AND r.created_at < $3
-          AND ($4::uuid IS NULL OR r.channel_id = $4) AND ($5::uuid IS NULL OR r.agent_id = $5)
+        WHERE ${RATINGS}
         ORDER BY r.created_at DESC LIMIT 100`,
         this.params(workspaceId, scope),
       );
@@ -401,6 +460,31 @@ export class ReportService {
             ...stats(a.resolution),
             a.csat_average,
             a.csat_count,
+          ]),
+        );
+      }
+      case 'teams': {
+        const r = await this.teams(workspaceId, query);
+        return toCsv(
+          [
+            'team_id',
+            'name',
+            'opened',
+            'resolved',
+            ...statsHeader('first_response'),
+            ...statsHeader('resolution'),
+            'csat_average',
+            'csat_count',
+          ],
+          r.rows.map((team) => [
+            team.team_id,
+            team.name,
+            team.opened,
+            team.resolved,
+            ...stats(team.first_response),
+            ...stats(team.resolution),
+            team.csat_average,
+            team.csat_count,
           ]),
         );
       }

@@ -5,6 +5,7 @@ import type { SlaTimer } from '@parley/contract/business-hours';
 import {
   BusinessHoursRow,
   BusinessHoursService,
+  Scoped,
   SlaPolicyRow,
 } from '../business-hours/business-hours.service';
 import { addOpenMinutes } from '../business-hours/schedule';
@@ -16,6 +17,7 @@ import { alertsAt, checkAt, SlaAlert, SlaState, sameSlaState } from './sla';
 interface SlaRow {
   id: string;
   workspace_id: string;
+  team_id: string | null;
   sla_first_response_due_at: Date | null;
   sla_next_response_due_at: Date | null;
   sla_resolution_due_at: Date | null;
@@ -31,15 +33,35 @@ const stateOf = (row: SlaRow): SlaState => ({
   breached: row.sla_breached,
 });
 
-const SLA_COLUMNS = `id, workspace_id, sla_first_response_due_at, sla_next_response_due_at, sla_resolution_due_at,
+const SLA_COLUMNS = `id, workspace_id, team_id, sla_first_response_due_at, sla_next_response_due_at, sla_resolution_due_at,
   sla_warned, sla_breached`;
 /** Conversations one scan claims per transaction. */
 const SCAN_BATCH = 100;
 
-/** A workspace's policy and schedule, read once per batch of events. */
+/** The policy and the schedule one conversation follows. */
 export interface SlaContext {
   policy: SlaPolicyRow;
   hours: BusinessHoursRow;
+}
+
+/**
+ * A workspace's policies and schedules (its own and its teams'), read once per batch of events; a
+ * conversation follows its team's policy and its team's schedule where the team has its own.
+ */
+export class SlaContexts {
+  constructor(
+    private readonly policies: Scoped<SlaPolicyRow>,
+    private readonly schedules: Scoped<BusinessHoursRow>,
+  ) {}
+
+  of(teamId: string | null): SlaContext {
+    return { policy: this.policies.of(teamId), hours: this.schedules.of(teamId) };
+  }
+
+  /** Whether any timer can run in the workspace (else the readers skip the SLA work). */
+  get anyEnabled(): boolean {
+    return this.policies.all().some((p) => p.enabled);
+  }
 }
 
 /**
@@ -57,8 +79,11 @@ export class SlaService {
     private readonly clock: Clock,
   ) {}
 
-  async contextOf(workspaceId: string): Promise<SlaContext> {
-    return { policy: await this.hours.slaOf(workspaceId), hours: await this.hours.hoursOf(workspaceId) };
+  async contextOf(workspaceId: string): Promise<SlaContexts> {
+    return new SlaContexts(
+      await this.hours.policiesOf(workspaceId),
+      await this.hours.schedulesOf(workspaceId),
+    );
   }
 
   /** When `minutes` of the policy's time have passed after `from` (open hours only, when the policy says so). */
@@ -70,14 +95,14 @@ export class SlaService {
   }
 
   /**
-   * Changes one conversation's timers in its own transaction; agents hear of it only when
-   * something changed.
+   * Changes one conversation's timers in its own transaction, under the policy and schedule of its
+   * team as it is now; agents hear of it only when something changed.
    */
   async change(
     workspaceId: string,
     conversationId: string,
-    context: SlaContext,
-    change: (state: SlaState) => SlaState,
+    contexts: SlaContexts,
+    change: (state: SlaState, context: SlaContext) => SlaState,
   ): Promise<void> {
     await this.db.transaction(async (manager) => {
       const [row]: SlaRow[] = await manager.query(
@@ -85,8 +110,9 @@ export class SlaService {
         [workspaceId, conversationId],
       );
       if (!row) return;
+      const context = contexts.of(row.team_id);
       const before = stateOf(row);
-      const after = change(before);
+      const after = change(before, context);
       if (sameSlaState(before, after)) return;
       await this.write(manager, workspaceId, conversationId, after, context.policy.warn_before_minutes, []);
     });
@@ -142,11 +168,11 @@ export class SlaService {
             ORDER BY sla_check_at LIMIT ${SCAN_BATCH} FOR NO KEY UPDATE SKIP LOCKED`,
           [now],
         );
-        const policies = new Map<string, SlaPolicyRow>();
+        const policies = new Map<string, Scoped<SlaPolicyRow>>();
         for (const row of rows) {
           if (!policies.has(row.workspace_id))
-            policies.set(row.workspace_id, await this.hours.slaOf(row.workspace_id, manager));
-          const warnBefore = policies.get(row.workspace_id)!.warn_before_minutes;
+            policies.set(row.workspace_id, await this.hours.policiesOf(row.workspace_id, manager));
+          const warnBefore = policies.get(row.workspace_id)!.of(row.team_id).warn_before_minutes;
           const { state, alerts } = alertsAt(stateOf(row), now, warnBefore);
           await this.write(manager, row.workspace_id, row.id, state, warnBefore, alerts);
         }
