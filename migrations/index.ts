@@ -25,6 +25,7 @@ import { LabelsCannedTeamsRouting1796100000000 } from './1796100000000-labels-ca
 import { SearchAndSavedViews1796110000000 } from './1796110000000-search-and-saved-views';
 import { Calls1796080000000 } from './1796080000000-calls';
 import { Contacts1796090000000 } from './1796090000000-contacts';
+import { CannedResponseAttachments1796160000000 } from './1796160000000-canned-response-attachments';
 import { ContactImportProgress1796091000000 } from './1796091000000-contact-import-progress';
 
 /** Every migration in order. `npm run migration:generate` writes a new file: add its class here. */
@@ -57,4 +58,5 @@ export const MIGRATIONS = [
   Calls1796080000000,
   Contacts1796090000000,
   ContactImportProgress1796091000000,
+  CannedResponseAttachments1796160000000,
 ];
