@@ -21,6 +21,7 @@ import type { AuthAgent } from '@parley/domain/services/token.service';
 import { AppError } from '@parley/errors/app-error';
 import { CurrentAgent, Scopes } from '../auth/auth.guards';
 import {
+  AttachCannedFileDto,
   CannedListQueryDto,
   CreateCannedResponseDto,
   RenderCannedDto,
@@ -121,10 +122,15 @@ export class CannedResponsesController {
   attach(
     @CurrentAgent() me: AuthAgent,
     @Param('id', new IdPipe('canned_response')) id: string,
+    @Body() dto: AttachCannedFileDto,
     @UploadedFile() file: Express.Multer.File | undefined,
   ) {
     if (!file) throw new AppError('attachment_invalid', 400, { reason: 'a file field is required' });
-    return this.files.add(me.workspaceId, me, id, { bytes: file.buffer, fileName: file.originalname });
+    return this.files.add(me.workspaceId, me, id, {
+      bytes: file.buffer,
+      fileName: file.originalname,
+      kind: dto.kind,
+    });
   }
 
   @Delete(':id/attachments/:attachmentId')

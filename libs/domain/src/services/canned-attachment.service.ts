@@ -38,11 +38,11 @@ export class CannedAttachmentService {
     workspaceId: string,
     me: AuthAgent,
     cannedId: string,
-    file: { bytes: Buffer; fileName: string },
+    file: { bytes: Buffer; fileName: string; kind?: 'image' | 'file' },
   ): Promise<CannedResponseView> {
     await this.canned.writable(workspaceId, me, cannedId);
     // Checked in memory before anything is written, as a reply's upload is.
-    const checked = await this.uploads.checkDocument(file);
+    const checked = await this.uploads.checkDocument(file, file.kind);
     const [stored] = await this.uploads.store(workspaceId, [checked]);
     try {
       await this.db.transaction(async (manager) => {

@@ -61,13 +61,17 @@ export class UploadService {
   }
 
   /**
-   * A file kept for later replies (a canned reply's): an image when its bytes are one a browser
-   * shows, any other file as a document; the same size and type checks as a reply's upload.
+   * A file kept for later replies (a canned reply's): the same size and type checks as a reply's
+   * upload. Unless the caller says which it is, an image when its bytes are one a browser shows,
+   * any other file a document; said to be an image, it must be one.
    */
-  async checkDocument(upload: Pick<UploadInput, 'bytes' | 'fileName'>): Promise<CheckedUpload> {
-    const sniffed = await sniffMime(upload.bytes);
-    const kind = sniffed && INLINE_IMAGE_MIMES.includes(sniffed.mime) ? 'image' : 'file';
-    return this.checkFile({ ...upload, kind, duration: null });
+  async checkDocument(
+    upload: Pick<UploadInput, 'bytes' | 'fileName'>,
+    kind?: 'image' | 'file',
+  ): Promise<CheckedUpload> {
+    const sniffed = kind ? undefined : await sniffMime(upload.bytes);
+    const chosen = kind ?? (sniffed && INLINE_IMAGE_MIMES.includes(sniffed.mime) ? 'image' : 'file');
+    return this.checkFile({ ...upload, kind: chosen, duration: null });
   }
 
   /** The checks that do not depend on the platform: not empty, within its kind's size, its sniffed type. */
