@@ -11,6 +11,7 @@ import { SlaBadge } from './SlaBadge';
 import { CANNED_SHORTCUT_EVENT } from './Composer';
 import { ConversationView } from './ConversationView';
 import { KeyboardHelp } from './KeyboardHelp';
+import { relabel } from './label-frames';
 import { LabelChips, useLabels } from './Labels';
 import { SavedViews } from '../search/SavedViews';
 import { mergeReload, newestFirst } from './list-state';
@@ -129,6 +130,13 @@ export function InboxPage({
                 : rest;
             });
           }
+          case 'label_updated':
+          case 'label_deleted':
+            // A deleted label filtered by leaves nothing to filter by: the filter goes back to any.
+            if (frame.type === 'label_deleted' && frame.label_id === label) setLabel('');
+            return setItems(
+              (current) => current?.map((c) => ({ ...c, labels: relabel(c.labels, frame) })) ?? current,
+            );
           default:
             unhandled(frame);
         }
@@ -166,11 +174,14 @@ export function InboxPage({
       if (open)
         Object.assign(handlers, {
           e: () =>
-            void api(`/message/conversation/${open}/status/`, { method: 'PATCH', body: { status: 'resolved' } }).catch(
+            void api(`/message/conversation/${open}/status/`, {
+              method: 'PATCH',
+              body: { status: 'resolved' },
+            }).catch(() => undefined),
+          a: () =>
+            void api(`/conversations/${open}/assign`, { method: 'POST', body: { agent_id: me } }).catch(
               () => undefined,
             ),
-          a: () =>
-            void api(`/conversations/${open}/assign`, { method: 'POST', body: { agent_id: me } }).catch(() => undefined),
           r: () => document.querySelector<HTMLTextAreaElement>('[data-testid="composer-input"]')?.focus(),
           '/': () => window.dispatchEvent(new Event(CANNED_SHORTCUT_EVENT)),
         });
@@ -282,13 +293,20 @@ export function InboxPage({
           </div>
         </div>
         {selected.size > 0 && (
-          <div className="bulk-bar" role="group" aria-label={t('essentials.bulk.actions')} data-testid="bulk-bar">
+          <div
+            className="bulk-bar"
+            role="group"
+            aria-label={t('essentials.bulk.actions')}
+            data-testid="bulk-bar"
+          >
             <span>{t('essentials.bulk.selected', { n: number(selected.size) })}</span>
             <select
               value=""
               aria-label={t('essentials.bulk.assign')}
               data-testid="bulk-assign"
-              onChange={(event) => event.target.value && bulk({ action: 'assign', agent_id: event.target.value })}
+              onChange={(event) =>
+                event.target.value && bulk({ action: 'assign', agent_id: event.target.value })
+              }
             >
               <option value="">{t('essentials.bulk.assign')}</option>
               {live.agents
@@ -304,7 +322,9 @@ export function InboxPage({
                 value=""
                 aria-label={t('essentials.bulk.label')}
                 data-testid="bulk-label"
-                onChange={(event) => event.target.value && bulk({ action: 'label', label_ids: [event.target.value] })}
+                onChange={(event) =>
+                  event.target.value && bulk({ action: 'label', label_ids: [event.target.value] })
+                }
               >
                 <option value="">{t('essentials.bulk.label')}</option>
                 {labels.map((l) => (
