@@ -259,7 +259,7 @@ describe('canned replies with files', () => {
     const conversationId = (await customerWrites(api, a.workspaceId, channelA, { name: 'Sara' })).message
       .conversation_id;
 
-    const sent = [];
+    const sent: { id: string }[] = [];
     for (const file of [jpeg, pdf]) {
       const res = await agent.http.post(`/api/v1/conversations/${conversationId}/attachments`, {
         canned_attachment_id: file.id,

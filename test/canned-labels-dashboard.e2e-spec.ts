@@ -5,7 +5,10 @@ import { eventually } from './support/ws';
 
 const PDF = Buffer.from('%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
 
-type PageGlobals = { parleyMarker?: string };
+type PageGlobals = {
+  parleyMarker?: string;
+  getComputedStyle(element: unknown): { backgroundColor: string };
+};
 
 /**
  * Canned replies' files from the canned replies page to the customer's Telegram chat, and label
@@ -150,7 +153,9 @@ describe('canned reply files and live label changes in the dashboard', () => {
     await headerChip.filter({ hasText: 'Gold' }).waitFor();
     await eventually(async () =>
       expect(
-        await listChip.locator('.label-swatch').evaluate((e) => getComputedStyle(e).backgroundColor),
+        await listChip
+          .locator('.label-swatch')
+          .evaluate((e) => (globalThis as unknown as PageGlobals).getComputedStyle(e).backgroundColor),
       ).toBe('rgb(43, 138, 62)'),
     );
     await filter.locator('option', { hasText: 'Gold' }).waitFor({ state: 'attached' });
