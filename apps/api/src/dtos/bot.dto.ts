@@ -3,8 +3,7 @@ import { ArrayMaxSize, IsArray, IsOptional, IsString, IsUUID, MaxLength } from '
 
 export class CreateBotDto {
   @ApiProperty({
-    description:
-      'The API key the bot acts with (active, of this workspace, with conversations:write and messages:write)',
+    description: 'The API key the bot acts with (active, of this workspace, with conversations:write and messages:write)',
   })
   @IsUUID()
   api_key_id!: string;

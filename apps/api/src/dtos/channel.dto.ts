@@ -1,14 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  Allow,
-  IsOptional,
-  IsUUID,
-  IsString,
-  Matches,
-  MaxLength,
-  MinLength,
-  ValidateIf,
-} from 'class-validator';
+import { Allow, IsOptional, IsUUID, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import type { ChannelType } from '@parley/contract/channel-types';
 import { PLATFORMS } from '@parley/platforms/platform.registry';
 

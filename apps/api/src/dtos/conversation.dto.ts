@@ -89,10 +89,7 @@ export class StatusDto {
 }
 
 export class BulkConversationsDto {
-  @ApiProperty({
-    type: [String],
-    description: `At most ${BULK_MAX}, all of the workspace (otherwise nothing changes)`,
-  })
+  @ApiProperty({ type: [String], description: `At most ${BULK_MAX}, all of the workspace (otherwise nothing changes)` })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(BULK_MAX)

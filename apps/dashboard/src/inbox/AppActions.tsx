@@ -125,12 +125,7 @@ export function AppPanel({ app, onClose }: { app: OpenApp; onClose(): void }) {
             {app.app}
           </span>
         </div>
-        <button
-          type="button"
-          onClick={onClose}
-          aria-label={t('appPanel.close')}
-          data-testid="app-panel-close"
-        >
+        <button type="button" onClick={onClose} aria-label={t('appPanel.close')} data-testid="app-panel-close">
           ✕
         </button>
       </header>

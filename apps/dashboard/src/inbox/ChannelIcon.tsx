@@ -6,10 +6,7 @@ export function ChannelIcon({ type }: { type: ChannelType }) {
     return (
       <svg className="channel-icon" viewBox="0 0 24 24" role="img" aria-label="Website" data-channel="web">
         <rect width="24" height="24" rx="6" fill="#0F766E" />
-        <path
-          d="M6 6.5h12a1.5 1.5 0 0 1 1.5 1.5v7a1.5 1.5 0 0 1-1.5 1.5h-7l-3.5 3v-3H6A1.5 1.5 0 0 1 4.5 15V8A1.5 1.5 0 0 1 6 6.5z"
-          fill="#fff"
-        />
+        <path d="M6 6.5h12a1.5 1.5 0 0 1 1.5 1.5v7a1.5 1.5 0 0 1-1.5 1.5h-7l-3.5 3v-3H6A1.5 1.5 0 0 1 4.5 15V8A1.5 1.5 0 0 1 6 6.5z" fill="#fff" />
         <circle cx="9" cy="11.5" r="1.1" fill="#0F766E" />
         <circle cx="12" cy="11.5" r="1.1" fill="#0F766E" />
         <circle cx="15" cy="11.5" r="1.1" fill="#0F766E" />

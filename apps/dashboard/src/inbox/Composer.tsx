@@ -247,12 +247,7 @@ export function Composer(props: Props) {
       )}
       <ErrorLine error={props.error ?? problem ?? problemCanned} testId="composer-error" />
       {canned.open && (
-        <ul
-          className="mentions canned"
-          role="listbox"
-          aria-label={t('essentials.canned.popup')}
-          data-testid="canned-popup"
-        >
+        <ul className="mentions canned" role="listbox" aria-label={t('essentials.canned.popup')} data-testid="canned-popup">
           {canned.found.length === 0 && <li className="muted">{t('essentials.canned.noMatch')}</li>}
           {canned.found.map((reply, index) => (
             <li
@@ -268,8 +263,7 @@ export function Composer(props: Props) {
                 onClick={() => insertCanned(reply)}
                 dir="auto"
               >
-                <strong dir="auto">/{reply.shortcut}</strong>{' '}
-                <span className="muted ellipsis">{reply.content}</span>
+                <strong dir="auto">/{reply.shortcut}</strong> <span className="muted ellipsis">{reply.content}</span>
               </button>
             </li>
           ))}

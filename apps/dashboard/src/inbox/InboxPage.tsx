@@ -174,14 +174,11 @@ export function InboxPage({
       if (open)
         Object.assign(handlers, {
           e: () =>
-            void api(`/message/conversation/${open}/status/`, {
-              method: 'PATCH',
-              body: { status: 'resolved' },
-            }).catch(() => undefined),
-          a: () =>
-            void api(`/conversations/${open}/assign`, { method: 'POST', body: { agent_id: me } }).catch(
+            void api(`/message/conversation/${open}/status/`, { method: 'PATCH', body: { status: 'resolved' } }).catch(
               () => undefined,
             ),
+          a: () =>
+            void api(`/conversations/${open}/assign`, { method: 'POST', body: { agent_id: me } }).catch(() => undefined),
           r: () => document.querySelector<HTMLTextAreaElement>('[data-testid="composer-input"]')?.focus(),
           '/': () => window.dispatchEvent(new Event(CANNED_SHORTCUT_EVENT)),
         });
@@ -293,20 +290,13 @@ export function InboxPage({
           </div>
         </div>
         {selected.size > 0 && (
-          <div
-            className="bulk-bar"
-            role="group"
-            aria-label={t('essentials.bulk.actions')}
-            data-testid="bulk-bar"
-          >
+          <div className="bulk-bar" role="group" aria-label={t('essentials.bulk.actions')} data-testid="bulk-bar">
             <span>{t('essentials.bulk.selected', { n: number(selected.size) })}</span>
             <select
               value=""
               aria-label={t('essentials.bulk.assign')}
               data-testid="bulk-assign"
-              onChange={(event) =>
-                event.target.value && bulk({ action: 'assign', agent_id: event.target.value })
-              }
+              onChange={(event) => event.target.value && bulk({ action: 'assign', agent_id: event.target.value })}
             >
               <option value="">{t('essentials.bulk.assign')}</option>
               {live.agents
@@ -322,9 +312,7 @@ export function InboxPage({
                 value=""
                 aria-label={t('essentials.bulk.label')}
                 data-testid="bulk-label"
-                onChange={(event) =>
-                  event.target.value && bulk({ action: 'label', label_ids: [event.target.value] })
-                }
+                onChange={(event) => event.target.value && bulk({ action: 'label', label_ids: [event.target.value] })}
               >
                 <option value="">{t('essentials.bulk.label')}</option>
                 {labels.map((l) => (

@@ -120,15 +120,17 @@ export class ChannelService {
     if (channel.type !== 'web') throw notFound('channel');
     const identitySecret = newIdentitySecret();
     const current = this.cipher.decrypt(channel.credentialsEncrypted, channel.id);
-    await this.db.getRepository(Channel).update(
-      { id: channel.id, workspaceId },
-      {
-        credentialsEncrypted: this.cipher.encrypt(
-          { ...current, identity_secret: identitySecret },
-          channel.id,
-        ),
-      },
-    );
+    await this.db
+      .getRepository(Channel)
+      .update(
+        { id: channel.id, workspaceId },
+        {
+          credentialsEncrypted: this.cipher.encrypt(
+            { ...current, identity_secret: identitySecret },
+            channel.id,
+          ),
+        },
+      );
     return { identity_secret: identitySecret };
   }
 
@@ -150,10 +152,10 @@ export class ChannelService {
     if (changes.retention_days !== undefined) channel.retentionDays = retentionDays(changes.retention_days);
     if (changes.team_id !== undefined) {
       if (changes.team_id !== null) {
-        const [team]: unknown[] = await this.db.query(
-          `SELECT 1 FROM team WHERE workspace_id = $1 AND id = $2`,
-          [workspaceId, changes.team_id],
-        );
+        const [team]: unknown[] = await this.db.query(`SELECT 1 FROM team WHERE workspace_id = $1 AND id = $2`, [
+          workspaceId,
+          changes.team_id,
+        ]);
         if (!team) throw notFound('team');
       }
       channel.teamId = changes.team_id;
