@@ -25,6 +25,7 @@ import { LabelsCannedTeamsRouting1796100000000 } from './1796100000000-labels-ca
 import { SearchAndSavedViews1796110000000 } from './1796110000000-search-and-saved-views';
 import { Calls1796080000000 } from './1796080000000-calls';
 import { Contacts1796090000000 } from './1796090000000-contacts';
+import { CannedResponseAttachments1796160000000 } from './1796160000000-canned-response-attachments';
 import { ContactImportProgress1796091000000 } from './1796091000000-contact-import-progress';
 import { ContactMergeNotesLabels1796180000000 } from './1796180000000-contact-merge-notes-labels';
 import { CallVisitorCallee1796130000000 } from './1796130000000-call-visitor-callee';
@@ -63,4 +64,5 @@ export const MIGRATIONS = [
   ContactMergeNotesLabels1796180000000,
   CallVisitorCallee1796130000000,
   TeamHoursAndReports1796150000000,
+  CannedResponseAttachments1796160000000,
 ];

@@ -461,4 +461,82 @@ describe('inbox essentials: labels, canned replies, teams, bulk actions', () => 
       expect(missing.body.code).toBe('bulk_action_invalid');
     });
   });
+
+  describe('label changes pushed live', () => {
+    it("a renamed, recoloured, then deleted label reaches every open inbox and conversation of its workspace, and no other's", async () => {
+      const vip = await label(a, 'Live VIP', '#aa0000');
+      const customer = { userId: `live-labels-${Date.now()}`, text: 'Hello' };
+      const conversation = (await customerWrites(api, a.workspaceId, channelA, customer)).message
+        .conversation_id;
+      const contactId = (await a.http.get(`/api/v1/conversations/${conversation}`)).body.contact.id;
+      await a.http.put(`/api/v1/contacts/${contactId}/labels`, { label_ids: [vip.id] });
+      const agent = await addAgent(api, a);
+      const inbox = await WsClient.connect(api.url, '/ws/conversations/', { token: agent.token });
+      const chat = await WsClient.connect(api.url, `/ws/chat/${conversation}/`, { token: agent.token });
+      const elsewhere = await WsClient.connect(api.url, '/ws/conversations/', { token: b.token });
+      sockets.push(inbox, chat, elsewhere);
+      await inbox.next((f) => f.type === 'ready');
+      await elsewhere.next((f) => f.type === 'ready');
+      await chat.next((f) => f.type === 'recent_messages');
+      // The open inbox now holds the conversation's view, with the label as it is named now.
+      await a.http.put(`/api/v1/conversations/${conversation}/labels`, { label_ids: [vip.id] });
+      await inbox.next((f) => f.type === 'conversation_updated' && f.conversation.id === conversation);
+
+      const renamed = await a.http.patch(`/api/v1/labels/${vip.id}`, { name: 'Gold', color: '#FFD700' });
+      expect(renamed.status).toBe(200);
+      const expected = { id: vip.id, name: 'Gold', color: '#ffd700' };
+      for (const socket of [inbox, chat]) {
+        const frame = await socket.next((f) => f.type === 'label_updated' && f.label.id === vip.id);
+        expect(frame.label).toMatchObject(expected);
+        expect(typeof frame.seq).toBe('number');
+      }
+      // A later change of the conversation shows the new name, not one remembered from before.
+      await a.http.post(`/api/v1/conversations/${conversation}/assign`, { agent_id: agent.id });
+      const after = await inbox.next(
+        (f) =>
+          f.type === 'conversation_updated' &&
+          f.conversation.id === conversation &&
+          f.changes.includes('assignee'),
+      );
+      expect(after.conversation.labels).toEqual([expected]);
+
+      expect((await a.http.delete(`/api/v1/labels/${vip.id}`)).status).toBe(204);
+      for (const socket of [inbox, chat])
+        expect((await socket.next((f) => f.type === 'label_deleted')).label_id).toBe(vip.id);
+      expect((await a.http.get(`/api/v1/conversations/${conversation}`)).body.labels).toEqual([]);
+      expect((await a.http.get(`/api/v1/contacts/${contactId}/labels`)).body).toEqual([]);
+      const rows = await api.db.query(
+        `SELECT (SELECT count(*) FROM conversation_label WHERE label_id = $1)::int AS conversations,
+                (SELECT count(*) FROM contact_label WHERE label_id = $1)::int AS contacts`,
+        [vip.id],
+      );
+      expect(rows[0]).toEqual({ conversations: 0, contacts: 0 });
+
+      // The other workspace's inbox heard its own label change and nothing of workspace a's.
+      const theirs = await label(b, 'Their own');
+      await b.http.patch(`/api/v1/labels/${theirs.id}`, { name: 'Their renamed' });
+      await elsewhere.next((f) => f.type === 'label_updated' && f.label.id === theirs.id);
+      expect(
+        elsewhere.frames.filter((f) => f.type.startsWith('label_')).map((f) => f.label?.id ?? f.label_id),
+      ).toEqual([theirs.id]);
+    });
+
+    it("another workspace's label cannot be renamed or deleted, so nobody hears of it", async () => {
+      const theirs = await label(b, 'Not yours');
+      const inbox = await WsClient.connect(api.url, '/ws/conversations/', { token: b.token });
+      sockets.push(inbox);
+      await inbox.next((f) => f.type === 'ready');
+      const patch = await a.http.patch(`/api/v1/labels/${theirs.id}`, { name: 'Taken', color: '#000000' });
+      expect(patch.status).toBe(404);
+      expect(patch.body.code).toBe('not_found');
+      expect((await a.http.delete(`/api/v1/labels/${theirs.id}`)).status).toBe(404);
+      // b's own rename is the first label frame its inbox hears.
+      await b.http.patch(`/api/v1/labels/${theirs.id}`, { color: '#123456' });
+      const first = await inbox.next((f) => f.type.startsWith('label_'));
+      expect(first).toMatchObject({
+        type: 'label_updated',
+        label: { id: theirs.id, name: 'Not yours', color: '#123456' },
+      });
+    });
+  });
 });

@@ -526,6 +526,8 @@ const en = {
       edit: 'Labels',
       picker: 'Labels of this conversation',
       none: 'No labels yet: an admin adds them under Labels.',
+      rename: 'Rename',
+      newName: 'New name for {{name}}',
     },
     teams: {
       title: 'Teams',
@@ -561,6 +563,13 @@ const en = {
       empty: 'No canned replies yet.',
       popup: 'Canned replies',
       noMatch: 'No canned reply matches.',
+      files: 'Files',
+      attach: 'Attach files',
+      attachHint:
+        'Images (JPEG, PNG, WebP, GIF) up to 10 MB and documents up to 20 MB; at most 5 per reply. Inserting the reply with / adds them to your message.',
+      removeFile: 'Remove {{name}}',
+      pending: 'Files to send with this reply',
+      unpend: 'Do not send {{name}}',
     },
     bulk: {
       select: 'Select {{name}}',
@@ -1348,6 +1357,8 @@ const fa: Dict = {
       edit: 'برچسب‌ها',
       picker: 'برچسب‌های این گفتگو',
       none: 'هنوز برچسبی نیست: مدیر آن‌ها را در بخش برچسب‌ها می‌افزاید.',
+      rename: 'تغییر نام',
+      newName: 'نام تازه برای {{name}}',
     },
     teams: {
       title: 'تیم‌ها',
@@ -1383,6 +1394,13 @@ const fa: Dict = {
       empty: 'هنوز پاسخ آماده‌ای نیست.',
       popup: 'پاسخ‌های آماده',
       noMatch: 'هیچ پاسخ آماده‌ای پیدا نشد.',
+      files: 'فایل‌ها',
+      attach: 'پیوست فایل',
+      attachHint:
+        'تصویر (JPEG، PNG، WebP، GIF) تا ۱۰ مگابایت و سند تا ۲۰ مگابایت؛ حداکثر ۵ فایل برای هر پاسخ. درج پاسخ با / آن‌ها را به پیام شما می‌افزاید.',
+      removeFile: 'حذف {{name}}',
+      pending: 'فایل‌هایی که با این پاسخ فرستاده می‌شوند',
+      unpend: '{{name}} فرستاده نشود',
     },
     bulk: {
       select: 'انتخاب {{name}}',
@@ -2163,6 +2181,8 @@ const ar: Dict = {
       edit: 'الوسوم',
       picker: 'وسوم هذه المحادثة',
       none: 'لا توجد وسوم بعد: يضيفها المشرف في صفحة الوسوم.',
+      rename: 'إعادة تسمية',
+      newName: 'اسم جديد لـ {{name}}',
     },
     teams: {
       title: 'الفرق',
@@ -2198,6 +2218,13 @@ const ar: Dict = {
       empty: 'لا توجد ردود جاهزة بعد.',
       popup: 'الردود الجاهزة',
       noMatch: 'لا يوجد رد جاهز مطابق.',
+      files: 'الملفات',
+      attach: 'إرفاق ملفات',
+      attachHint:
+        'صور (JPEG وPNG وWebP وGIF) حتى 10 ميغابايت ومستندات حتى 20 ميغابايت؛ 5 ملفات كحد أقصى لكل رد. إدراج الرد بـ / يضيفها إلى رسالتك.',
+      removeFile: 'إزالة {{name}}',
+      pending: 'ملفات تُرسل مع هذا الرد',
+      unpend: 'لا ترسل {{name}}',
     },
     bulk: {
       select: 'تحديد {{name}}',

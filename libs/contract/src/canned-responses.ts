@@ -10,6 +10,20 @@ export type CannedVariable = (typeof CANNED_VARIABLES)[number];
 export const CANNED_SHORTCUT = /^[\p{L}\p{N}_-]{1,64}$/u;
 export const CANNED_CONTENT_MAX = 4096;
 
+/** The most files one canned reply holds. */
+export const CANNED_ATTACHMENTS_MAX = 5;
+
+/** A file kept with a canned reply: `image` when its bytes are a JPEG, PNG, WebP or GIF, else `file`. */
+export interface CannedAttachmentView {
+  id: string;
+  kind: 'image' | 'file';
+  /** What the bytes were sniffed as (never what the uploader claimed). */
+  mime: string;
+  size: number;
+  file_name: string;
+  created_at: string;
+}
+
 export interface CannedResponseView {
   id: string;
   shortcut: string;
@@ -17,6 +31,8 @@ export interface CannedResponseView {
   scope: CannedScope;
   /** The agent whose own reply it is; null for the workspace's. */
   owner_id: string | null;
+  /** In the order they were attached; sending the reply sends each as its own attachment. */
+  attachments: CannedAttachmentView[];
   created_at: string;
   updated_at: string;
 }

@@ -104,6 +104,7 @@ export const ERROR_CODES = [
   'label_unknown',
   'canned_shortcut_taken',
   'canned_scope_forbidden',
+  'canned_attachments_full',
   'team_name_taken',
   'team_capacity_required',
   'team_agent_unknown',

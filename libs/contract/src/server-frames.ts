@@ -6,6 +6,7 @@ import type { SlaTimer } from './business-hours';
 import type { CallServerFrame, CallView } from './calls';
 import type { ChannelStatus } from './channel-types';
 import type { ErrorCode } from './error-codes';
+import type { LabelView } from './labels';
 import type { SocketKind } from './sockets';
 import type { VisitorServerFrame } from './widget';
 import type {
@@ -112,6 +113,21 @@ export interface ConversationUpdatedFrame extends Stored {
   changes: ConversationChange[];
 }
 
+/**
+ * An admin renamed or recoloured a label: every chip of it, and the label filter, shows the new
+ * name and colour (conversations and chat sockets of the workspace).
+ */
+export interface LabelUpdatedFrame extends Stored {
+  type: 'label_updated';
+  label: LabelView;
+}
+
+/** An admin deleted a label: it is already off every conversation and contact; its chips and filter entry go. */
+export interface LabelDeletedFrame extends Stored {
+  type: 'label_deleted';
+  label_id: string;
+}
+
 /** Never stored, never replayed. */
 export interface TypingIndicatorFrame {
   type: 'typing_indicator';
@@ -185,12 +201,20 @@ export type ChatServerFrame =
   | MessagePlatformChangeFrame
   | ReadReceiptFrame
   | ConversationUpdatedFrame
+  | LabelUpdatedFrame
+  | LabelDeletedFrame
   | TypingIndicatorFrame
   | UserPresenceFrame
   | AnswerFrame;
 
 export type ConversationsServerFrame =
-  ReadyFrame | ConversationCreatedFrame | ConversationUpdatedFrame | UserPresenceFrame | AnswerFrame;
+  | ReadyFrame
+  | ConversationCreatedFrame
+  | ConversationUpdatedFrame
+  | LabelUpdatedFrame
+  | LabelDeletedFrame
+  | UserPresenceFrame
+  | AnswerFrame;
 
 export type NotificationsServerFrame = ReadyFrame | NotificationFrame | CallServerFrame | AnswerFrame;
 

@@ -65,6 +65,7 @@ import { ReportService } from './reports/report.service';
 import { SlaService } from './reports/sla.service';
 import { LabelService } from './services/label.service';
 import { TeamService } from './services/team.service';
+import { CannedAttachmentService } from './services/canned-attachment.service';
 import { CannedResponseService } from './services/canned-response.service';
 import { ConversationBulkService } from './services/conversation-bulk.service';
 import { SavedViewService } from './search/saved-view.service';
@@ -134,6 +135,7 @@ const SERVICES = [
   LabelService,
   TeamService,
   CannedResponseService,
+  CannedAttachmentService,
   ConversationBulkService,
   SearchService,
   SavedViewService,

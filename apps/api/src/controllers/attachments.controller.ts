@@ -12,6 +12,7 @@ import {
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { CannedAttachmentService } from '@parley/domain/services/canned-attachment.service';
 import { ConversationService } from '@parley/domain/services/conversation.service';
 import { MediaService } from '@parley/domain/services/media.service';
 import { MessageService } from '@parley/domain/services/message.service';
@@ -33,6 +34,7 @@ export class AttachmentsController {
     private readonly media: MediaService,
     private readonly messages: MessageService,
     private readonly conversations: ConversationService,
+    private readonly cannedFiles: CannedAttachmentService,
   ) {}
 
   /** An attachment's bytes, with HTTP range requests (a voice note seeks); the bearer header only. */
@@ -68,10 +70,13 @@ export class AttachmentsController {
     return { url: `/api/v1/media/${token}`, expires_at: expiresAt.toISOString() };
   }
 
-  /** Sends a voice note (OGG/Opus to Telegram, WAV/AAC/M4A to Instagram), an image or a file as a support reply: stored, then queued like text. */
+  /**
+   * Sends a voice note (OGG/Opus to Telegram, WAV/AAC/M4A to Instagram), an image or a file as a
+   * support reply (uploaded, or a canned reply's file): stored, then queued like text.
+   */
   @Post('conversations/:id/attachments')
   @Scopes('messages:write')
-  @ApiConsumes('multipart/form-data')
+  @ApiConsumes('multipart/form-data', 'application/json')
   // Browsers send a file name as raw UTF-8 in the part header; busboy's default reads it as latin1.
   @UseInterceptors(
     FileInterceptor('file', { limits: { fileSize: MAX_UPLOAD_BYTES, files: 1 }, defParamCharset: 'utf8' }),
@@ -84,14 +89,22 @@ export class AttachmentsController {
   ) {
     // Another workspace's conversation is not found, whatever the file.
     await this.conversations.assertExists(me.workspaceId, id);
-    if (!file) throw new AppError('attachment_invalid', 400, { reason: 'a file field is required' });
+    if (file && dto.canned_attachment_id)
+      throw new AppError('attachment_invalid', 400, {
+        reason: 'send a file or a canned_attachment_id, not both',
+      });
+    // A canned reply's file is read from its copy; reply() checks it like any upload and stores its own.
+    const upload = dto.canned_attachment_id
+      ? await this.cannedFiles.asUpload(me.workspaceId, me, dto.canned_attachment_id)
+      : file && dto.kind
+        ? { kind: dto.kind, bytes: file.buffer, fileName: file.originalname, duration: dto.duration ?? null }
+        : undefined;
+    if (!upload) throw new AppError('attachment_invalid', 400, { reason: 'a file field is required' });
     // The file is in memory (multer's default); reply() checks it with everything else before storing it.
     return this.messages.reply(me.workspaceId, me, id, {
       content: dto.content ?? '',
       type: 'support',
-      uploads: [
-        { kind: dto.kind, bytes: file.buffer, fileName: file.originalname, duration: dto.duration ?? null },
-      ],
+      uploads: [upload],
     });
   }
 

@@ -1,7 +1,8 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { MediaService, ServedFile } from '@parley/domain/services/media.service';
+import type { ServedFile } from '@parley/domain/services/media-files';
+import { MediaService } from '@parley/domain/services/media.service';
 import { AppError } from '@parley/errors/app-error';
 import { Public } from '../auth/auth.guards';
 

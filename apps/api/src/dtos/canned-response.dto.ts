@@ -55,3 +55,14 @@ export class CannedListQueryDto {
 export class RenderCannedDto {
   @ApiProperty() @IsUUID() conversation_id!: string;
 }
+
+export class AttachCannedFileDto {
+  @ApiPropertyOptional({
+    enum: ['image', 'file'],
+    description:
+      'image: must be a JPEG, PNG, WebP or GIF (else `attachment_invalid`); left out, the bytes decide',
+  })
+  @IsOptional()
+  @IsIn(['image', 'file'])
+  kind?: 'image' | 'file';
+}

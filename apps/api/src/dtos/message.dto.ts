@@ -1,6 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import {
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 import { MAX_CONTENT_LENGTH } from '@parley/contract/client-frames';
 import type { MediaLink } from '@parley/contract/views';
 
@@ -27,9 +38,21 @@ export class SendMessageDto {
 }
 
 export class UploadAttachmentDto {
-  @ApiProperty({ enum: ['voice', 'image', 'file'], description: 'voice must be OGG/Opus' })
+  @ApiPropertyOptional({
+    enum: ['voice', 'image', 'file'],
+    description: 'voice must be OGG/Opus; required with `file`',
+  })
+  @ValidateIf((dto: UploadAttachmentDto) => !dto.canned_attachment_id)
   @IsIn(['voice', 'image', 'file'])
-  kind!: 'voice' | 'image' | 'file';
+  kind?: 'voice' | 'image' | 'file';
+
+  @ApiPropertyOptional({
+    description:
+      'Instead of `file`: one file of a canned reply the caller sees (GET /canned-responses). The message gets its own copy, so deleting the canned reply or the file later leaves it whole.',
+  })
+  @IsOptional()
+  @IsUUID()
+  canned_attachment_id?: string;
 
   @ApiPropertyOptional({ description: 'caption' })
   @IsOptional()

@@ -1,6 +1,10 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { CANNED_VARIABLES, type CannedResponseView } from '@parley/contract/canned-responses';
+import {
+  CANNED_ATTACHMENTS_MAX,
+  CANNED_VARIABLES,
+  type CannedResponseView,
+} from '@parley/contract/canned-responses';
 import { api } from '../api/http';
 import { ApiError } from '../api/session';
 import { DataTable } from '../ui/DataTable';
@@ -20,21 +24,47 @@ export function CannedResponsesPage() {
     void reload();
   }, []);
 
+  /** Files go one by one, checked by the api as a reply's uploads are; the first refusal stops the rest. */
+  const attach = async (replyId: string, files: File[]) => {
+    for (const file of files) {
+      const form = new FormData();
+      form.append('file', file, file.name);
+      await api(`/canned-responses/${replyId}/attachments`, { method: 'POST', form });
+    }
+  };
+
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = event.currentTarget;
     const value = (name: string) => (form.elements.namedItem(name) as HTMLInputElement | null)?.value;
+    const files = [...((form.elements.namedItem('files') as HTMLInputElement | null)?.files ?? [])];
     setError(null);
-    api('/canned-responses', {
+    api<CannedResponseView>('/canned-responses', {
       method: 'POST',
       body: { shortcut: value('shortcut'), content: value('content'), scope: value('scope') ?? 'personal' },
-    }).then(() => {
-      form.reset();
-      void reload();
-    }, fail);
+    })
+      .then(async (created) => {
+        form.reset();
+        await attach(created.id, files);
+      })
+      .catch(fail)
+      .finally(() => void reload());
   };
   const remove = (reply: CannedResponseView) =>
     api(`/canned-responses/${reply.id}`, { method: 'DELETE' }).then(() => void reload(), fail);
+  const addFiles = (reply: CannedResponseView, input: HTMLInputElement) => {
+    const files = [...(input.files ?? [])];
+    input.value = '';
+    setError(null);
+    attach(reply.id, files)
+      .catch(fail)
+      .finally(() => void reload());
+  };
+  const removeFile = (reply: CannedResponseView, fileId: string) =>
+    api(`/canned-responses/${reply.id}/attachments/${fileId}`, { method: 'DELETE' }).then(
+      () => void reload(),
+      fail,
+    );
   const writable = (reply: CannedResponseView) => (reply.owner_id ? reply.owner_id === me.id : isAdmin);
 
   return (
@@ -67,6 +97,11 @@ export function CannedResponsesPage() {
             data-testid="canned-content"
           />
         </label>
+        <label className="field">
+          <span>{t('essentials.canned.attach')}</span>
+          <input name="files" type="file" multiple data-testid="canned-files" />
+          <small className="muted">{t('essentials.canned.attachHint')}</small>
+        </label>
         {isAdmin && (
           <label className="field">
             <span>{t('essentials.canned.scope')}</span>
@@ -93,6 +128,38 @@ export function CannedResponsesPage() {
             cell: (r) => `/${r.shortcut}`,
           },
           { key: 'content', header: t('essentials.canned.content'), dir: 'auto', cell: (r) => r.content },
+          {
+            key: 'files',
+            header: t('essentials.canned.files'),
+            cell: (reply) => (
+              <span className="canned-files">
+                {reply.attachments.map((file) => (
+                  <span key={file.id} className="label-chip" data-testid="canned-file" dir="auto">
+                    {file.file_name}
+                    {writable(reply) && (
+                      <button
+                        type="button"
+                        className="icon"
+                        aria-label={t('essentials.canned.removeFile', { name: file.file_name })}
+                        onClick={() => void removeFile(reply, file.id)}
+                      >
+                        ×
+                      </button>
+                    )}
+                  </span>
+                ))}
+                {writable(reply) && reply.attachments.length < CANNED_ATTACHMENTS_MAX && (
+                  <input
+                    type="file"
+                    multiple
+                    aria-label={t('essentials.canned.attach')}
+                    data-testid="canned-row-files"
+                    onChange={(event) => addFiles(reply, event.currentTarget)}
+                  />
+                )}
+              </span>
+            ),
+          },
           {
             key: 'scope',
             header: t('essentials.canned.scope'),

@@ -7,7 +7,7 @@ import { DataTable } from '../ui/DataTable';
 import { ErrorLine } from '../ui/ErrorLine';
 import { LabelChips } from '../inbox/Labels';
 
-/** Admins add coloured labels (name unique ignoring case), recolour and delete them. */
+/** Admins add coloured labels (name unique ignoring case), rename, recolour and delete them; every open inbox follows. */
 export function LabelsPage() {
   const { t } = useTranslation();
   const [labels, setLabels] = useState<LabelView[]>([]);
@@ -30,6 +30,13 @@ export function LabelsPage() {
       form.reset();
       void reload();
     }, fail);
+  };
+  const rename = (label: LabelView, event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const name = (event.currentTarget.elements.namedItem('name') as HTMLInputElement).value.trim();
+    if (!name || name === label.name) return;
+    setError(null);
+    api(`/labels/${label.id}`, { method: 'PATCH', body: { name } }).then(() => void reload(), fail);
   };
   const recolour = (label: LabelView, color: string) =>
     api(`/labels/${label.id}`, { method: 'PATCH', body: { color } }).then(() => void reload(), fail);
@@ -68,6 +75,27 @@ export function LabelsPage() {
             key: 'name',
             header: t('essentials.labels.name'),
             cell: (label) => <LabelChips labels={[label]} />,
+          },
+          {
+            key: 'rename',
+            header: t('essentials.labels.rename'),
+            cell: (label) => (
+              // Keyed by name: a rename from elsewhere resets the field to the new name.
+              <form key={label.name} className="inline" onSubmit={(event) => rename(label, event)}>
+                <input
+                  name="name"
+                  required
+                  maxLength={64}
+                  dir="auto"
+                  defaultValue={label.name}
+                  aria-label={t('essentials.labels.newName', { name: label.name })}
+                  data-testid="label-rename"
+                />
+                <button type="submit" data-testid="label-rename-save">
+                  {t('essentials.labels.rename')}
+                </button>
+              </form>
+            ),
           },
           {
             key: 'color',

@@ -3,7 +3,11 @@ import encoderPath from 'opus-recorder/dist/encoderWorker.min.js?url';
 import wavePath from 'opus-recorder/dist/waveWorker.min.js?url';
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { CannedResponseView, RenderedCannedResponse } from '@parley/contract/canned-responses';
+import type {
+  CannedAttachmentView,
+  CannedResponseView,
+  RenderedCannedResponse,
+} from '@parley/contract/canned-responses';
 import type { MessageView } from '@parley/contract/views';
 import { api } from '../api/http';
 import { clock } from '../ui/format';
@@ -22,6 +26,8 @@ interface Props {
   onSend(content: string, isNote: boolean): void;
   onTyping(isTyping: boolean): void;
   onUpload(file: Blob, kind: 'voice' | 'image', name: string, duration?: number): void;
+  /** A reply with canned replies' files: the text (may be empty), then each file as its own attachment. */
+  onSendFiles(content: string, files: CannedAttachmentView[]): void;
   /** The format the conversation's platform takes as a voice note. */
   voiceFormat: VoiceFormat;
   error: string | null;
@@ -130,6 +136,8 @@ export function Composer(props: Props) {
   const input = useRef<HTMLTextAreaElement>(null);
   const canned = useCannedReplies(cannedQuery(text));
   const [problemCanned, setProblemCanned] = useState<string | null>(null);
+  // Canned replies' files waiting to go with the next reply; each may be taken off before sending.
+  const [files, setFiles] = useState<CannedAttachmentView[]>([]);
 
   useEffect(() => {
     const start = () => {
@@ -148,6 +156,10 @@ export function Composer(props: Props) {
     }).then(
       (rendered) => {
         setText((current) => current.replace(/\/[\p{L}\p{N}_-]*$/u, rendered.content));
+        setFiles((current) => [
+          ...current,
+          ...reply.attachments.filter((a) => !current.some((c) => c.id === a.id)),
+        ]);
         input.current?.focus();
       },
       (e: unknown) => setProblemCanned(e instanceof Error ? e.message : String(e)),
@@ -181,11 +193,16 @@ export function Composer(props: Props) {
           .slice(0, 5);
   const mention = (name: string) => setText(text.replace(/@[\p{L}\p{N}._-]*$/u, `${mentionHandle(name)} `));
 
+  // A note never leaves Parley, so files wait for the next reply to the customer.
+  const sendsFiles = !isNote && files.length > 0;
   const submit = (event?: FormEvent) => {
     event?.preventDefault();
     const content = text.trim();
-    if (!content || props.disabled) return;
-    props.onSend(content, isNote);
+    if (props.disabled || (!content && !sendsFiles)) return;
+    if (sendsFiles) {
+      props.onSendFiles(content, files);
+      setFiles([]);
+    } else props.onSend(content, isNote);
     setText('');
     stopTyping();
   };
@@ -263,6 +280,28 @@ export function Composer(props: Props) {
           ))}
         </ul>
       )}
+      {files.length > 0 && (
+        <ul
+          className="label-chips pending-files"
+          aria-label={t('essentials.canned.pending')}
+          data-testid="pending-files"
+        >
+          {files.map((file) => (
+            <li key={file.id} className="label-chip" data-testid="pending-file" dir="auto">
+              {file.file_name}
+              <button
+                type="button"
+                className="icon"
+                aria-label={t('essentials.canned.unpend', { name: file.file_name })}
+                onClick={() => setFiles((current) => current.filter((f) => f.id !== file.id))}
+                data-testid="pending-file-remove"
+              >
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
       <textarea
         ref={input}
         dir="auto"
@@ -327,7 +366,7 @@ export function Composer(props: Props) {
         <button
           type="submit"
           className="primary"
-          disabled={props.disabled || !text.trim()}
+          disabled={props.disabled || (!text.trim() && !sendsFiles)}
           data-testid="send"
         >
           {t('message.send')}

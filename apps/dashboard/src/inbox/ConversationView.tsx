@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useLayoutEffect, useReducer, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { CannedAttachmentView } from '@parley/contract/canned-responses';
 // `Conversation`: the name ConversationView is this file's component.
 import type {
   ConversationView as Conversation,
@@ -251,6 +252,28 @@ export function ConversationView({
     api(`/conversations/${conversationId}/attachments`, { method: 'POST', form }).catch(report);
   };
 
+  // In order, each waiting for the one before: the text first, then each canned file as its own attachment.
+  const sendFiles = async (content: string, files: CannedAttachmentView[]) => {
+    setError(null);
+    const quoted = replyTo?.id ?? null;
+    setReplyTo(null);
+    stickToBottom.current = true;
+    try {
+      if (content)
+        await api(`/message/conversation/${conversationId}/send-message/`, {
+          method: 'POST',
+          body: { content, type: 'support', ...(quoted ? { reply_to: quoted } : {}) },
+        });
+      for (const file of files)
+        await api(`/conversations/${conversationId}/attachments`, {
+          method: 'POST',
+          body: { canned_attachment_id: file.id },
+        });
+    } catch (e) {
+      report(e);
+    }
+  };
+
   const conversation = state.conversation;
   const setStatus = (status: ConversationStatus) =>
     api<Conversation>(`/message/conversation/${conversationId}/status/`, {
@@ -473,6 +496,7 @@ export function ConversationView({
         onSend={send}
         onTyping={(isTyping) => socket?.send({ type: 'typing', is_typing: isTyping })}
         onUpload={upload}
+        onSendFiles={(content, files) => void sendFiles(content, files)}
         voiceFormat={conversation?.channel.type === 'instagram' ? 'wav' : 'ogg'}
         error={error}
         teammates={live.agents.filter((a) => a.is_active && a.id !== me.id)}

@@ -11,6 +11,7 @@ import { SlaBadge } from './SlaBadge';
 import { CANNED_SHORTCUT_EVENT } from './Composer';
 import { ConversationView } from './ConversationView';
 import { KeyboardHelp } from './KeyboardHelp';
+import { relabel } from './label-frames';
 import { LabelChips, useLabels } from './Labels';
 import { SavedViews } from '../search/SavedViews';
 import { mergeReload, newestFirst } from './list-state';
@@ -129,6 +130,13 @@ export function InboxPage({
                 : rest;
             });
           }
+          case 'label_updated':
+          case 'label_deleted':
+            // A deleted label filtered by leaves nothing to filter by: the filter goes back to any.
+            if (frame.type === 'label_deleted' && frame.label_id === label) setLabel('');
+            return setItems(
+              (current) => current?.map((c) => ({ ...c, labels: relabel(c.labels, frame) })) ?? current,
+            );
           default:
             unhandled(frame);
         }

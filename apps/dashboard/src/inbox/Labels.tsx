@@ -3,13 +3,24 @@ import { useTranslation } from 'react-i18next';
 import type { LabelView } from '@parley/contract/labels';
 import type { LabelRef } from '@parley/contract/views';
 import { api } from '../api/http';
+import { useLive } from '../ui/live';
+import { relabelList } from './label-frames';
 
-/** The workspace's labels, loaded once per component that needs them. */
+/** The workspace's labels, loaded once per component that needs them and kept current by the list socket. */
 export function useLabels(): LabelView[] {
   const [labels, setLabels] = useState<LabelView[]>([]);
+  const live = useLive();
   useEffect(() => {
     api<LabelView[]>('/labels').then(setLabels, () => setLabels([]));
   }, []);
+  useEffect(
+    () =>
+      live.onListFrame((frame) => {
+        if (frame.type === 'label_updated' || frame.type === 'label_deleted')
+          setLabels((current) => relabelList(current, frame));
+      }),
+    [live],
+  );
   return labels;
 }
 

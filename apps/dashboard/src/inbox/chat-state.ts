@@ -1,6 +1,7 @@
 import type { ChatServerFrame, ErrorFrame } from '@parley/contract/server-frames';
 import type { ConversationView, MessageView } from '@parley/contract/views';
 import { unhandled } from '../api/frames';
+import { relabel } from './label-frames';
 
 /** What the chat socket sends about the conversation; its `error` frames are the view's to show. */
 export type ChatFrame = Exclude<ChatServerFrame, ErrorFrame>;
@@ -151,6 +152,14 @@ function applyFrame(state: ChatState, frame: ChatFrame, now: number): ChatState 
     }
     case 'conversation_updated':
       return { ...state, conversation: frame.conversation };
+    case 'label_updated':
+    case 'label_deleted':
+      return state.conversation
+        ? {
+            ...state,
+            conversation: { ...state.conversation, labels: relabel(state.conversation.labels, frame) },
+          }
+        : state;
     case 'read_receipt': // another agent's reading changes nothing this agent sees here
     case 'user_presence': // the team's presence is kept by the conversations socket (ui/live.tsx)
     case 'pong':

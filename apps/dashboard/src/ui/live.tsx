@@ -18,7 +18,7 @@ import { useSharedSocket } from './hooks';
 /** The conversations socket's frames about the list itself, for whoever shows it. */
 export type ListFrame = Extract<
   ConversationsServerFrame,
-  { type: 'ready' | 'conversation_created' | 'conversation_updated' }
+  { type: 'ready' | 'conversation_created' | 'conversation_updated' | 'label_updated' | 'label_deleted' }
 >;
 type ListListener = (frame: ListFrame) => void;
 
@@ -65,6 +65,8 @@ export function LiveProvider({ session, children }: { session: StoredSession; ch
         case 'ready':
         case 'conversation_created':
         case 'conversation_updated':
+        case 'label_updated':
+        case 'label_deleted':
           for (const listener of listeners.current) listener(frame);
           return;
         case 'pong':

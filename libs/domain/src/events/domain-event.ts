@@ -1,5 +1,6 @@
 import type { SlaTimer } from '@parley/contract/business-hours';
 import type { CallView } from '@parley/contract/calls';
+import type { LabelView } from '@parley/contract/labels';
 import type { ChannelStatus } from '@parley/contract/channel-types';
 import type { MessageStatusChange, PlatformChange, ReactionChange } from '@parley/contract/server-frames';
 import type { SessionCloseCode } from '@parley/contract/sockets';
@@ -85,7 +86,14 @@ export type DomainEvent =
    * callee's as `incoming_call` while ringing). Workspace-wide (no conversation), so no chat socket
    * replays it; a call about a conversation leaves a `system` line in it when it ends.
    */
-  | { type: 'call.updated'; conversationId: null; payload: { call: CallView } };
+  | { type: 'call.updated'; conversationId: null; payload: { call: CallView } }
+  /**
+   * An admin renamed or recoloured a label, or deleted it (which took it off every conversation
+   * and contact in the same transaction): every open inbox and conversation of the workspace
+   * updates its chips and label filter.
+   */
+  | { type: 'label.updated'; conversationId: null; payload: { label: LabelView } }
+  | { type: 'label.deleted'; conversationId: null; payload: { label_id: string } };
 
 export type DomainEventType = DomainEvent['type'];
 

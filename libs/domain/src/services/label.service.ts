@@ -5,6 +5,7 @@ import type { LabelRef } from '@parley/contract/views';
 import type { LabelView } from '@parley/contract/labels';
 import { AppError, notFound } from '@parley/errors/app-error';
 import { ConversationService } from './conversation.service';
+import { EventService } from './event.service';
 import { isUniqueViolation } from './postgres-errors';
 
 interface LabelRow {
@@ -36,6 +37,7 @@ export class LabelService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly conversations: ConversationService,
+    private readonly events: EventService,
   ) {}
 
   async list(workspaceId: string): Promise<LabelView[]> {
@@ -73,32 +75,50 @@ export class LabelService {
     id: string,
     input: { name?: string; color?: string; description?: string | null },
   ): Promise<LabelView> {
-    return this.unique(async () => {
-      const [rows]: [LabelRow[], number] = await this.db.query(
-        `UPDATE label SET name = coalesce($3, name), color = coalesce($4, color),
+    return this.unique(() =>
+      this.db.transaction(async (manager) => {
+        const [rows]: [LabelRow[], number] = await manager.query(
+          `UPDATE label SET name = coalesce($3, name), color = coalesce($4, color),
                 description = CASE WHEN $5::boolean THEN $6 ELSE description END, updated_at = now()
           WHERE workspace_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
-        [
-          workspaceId,
-          id,
-          input.name?.trim() ?? null,
-          input.color?.toLowerCase() ?? null,
-          input.description !== undefined,
-          input.description?.trim() || null,
-        ],
-      );
-      if (!rows[0]) throw notFound('label');
-      return toLabelView(rows[0]);
-    });
+          [
+            workspaceId,
+            id,
+            input.name?.trim() ?? null,
+            input.color?.toLowerCase() ?? null,
+            input.description !== undefined,
+            input.description?.trim() || null,
+          ],
+        );
+        if (!rows[0]) throw notFound('label');
+        const label = toLabelView(rows[0]);
+        await this.events.append(manager, workspaceId, {
+          type: 'label.updated',
+          conversationId: null,
+          payload: { label },
+        });
+        return label;
+      }),
+    );
   }
 
-  /** Deleting a label takes it off every conversation and contact (the rows cascade). */
+  /**
+   * Deleting a label takes it off every conversation and contact (the join rows cascade with it),
+   * and its `label.deleted` event tells every open inbox to drop its chips.
+   */
   async remove(workspaceId: string, id: string): Promise<void> {
-    const [, count]: [unknown, number] = await this.db.query(
-      `DELETE FROM label WHERE workspace_id = $1 AND id = $2`,
-      [workspaceId, id],
-    );
-    if (!count) throw notFound('label');
+    await this.db.transaction(async (manager) => {
+      const [, count]: [unknown, number] = await manager.query(
+        `DELETE FROM label WHERE workspace_id = $1 AND id = $2`,
+        [workspaceId, id],
+      );
+      if (!count) throw notFound('label');
+      await this.events.append(manager, workspaceId, {
+        type: 'label.deleted',
+        conversationId: null,
+        payload: { label_id: id },
+      });
+    });
   }
 
   /** Replaces the conversation's labels; an event only when the set changed. */

@@ -13,6 +13,19 @@ const ref = {
 const now = Date.UTC(2025, 0, 1, 12, 0, 0);
 
 describe('media links', () => {
+  it("a canned reply's file link names that file and is never read as a message's attachment", () => {
+    const canned = {
+      workspaceId: ref.workspaceId,
+      messageId: ref.messageId,
+      index: 0,
+      source: 'canned' as const,
+    };
+    expect(links.verify(links.sign(canned, now).token, now)).toEqual(canned);
+    expect(links.verify(links.sign({ ...canned, source: 'message' }, now).token, now)).not.toHaveProperty(
+      'source',
+    );
+  });
+
   it('a link names its attachment until it expires, then nothing', () => {
     const { token, expiresAt } = links.sign(ref, now);
     expect(token).toMatch(/^[A-Za-z0-9_-]+$/);

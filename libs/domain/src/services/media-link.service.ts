@@ -2,16 +2,21 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppConfig, CONFIG } from '@parley/config/config';
 
-/** One attachment of one message in one workspace. */
+/**
+ * One attachment of one message in one workspace, or (source `canned`) one file of a canned reply,
+ * named by its own id in `messageId` (index 0).
+ */
 export interface MediaRef {
   workspaceId: string;
   messageId: string;
   index: number;
+  source?: 'message' | 'canned';
 }
 
-const VERSION = 1;
+/** The first byte says what the link names: a message's attachment, or a canned reply's file. */
+const SOURCE_BYTE = { message: 1, canned: 2 } as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-// version(1) workspace(16) message(16) index(2) expiry in unix seconds(4) nonce(6), then the MAC(32).
+// source(1) workspace(16) message(16) index(2) expiry in unix seconds(4) nonce(6), then the MAC(32).
 // The nonce makes every link a new URL, so an element told to reload with a renewed link does.
 const SIGNED_BYTES = 45;
 const TOKEN_BYTES = SIGNED_BYTES + 32;
@@ -41,7 +46,7 @@ export class MediaLinkService {
   sign(ref: MediaRef, now = Date.now()): { token: string; expiresAt: Date } {
     const expires = Math.floor(now / 1000) + this.ttlSeconds;
     const signed = Buffer.alloc(SIGNED_BYTES);
-    signed.writeUInt8(VERSION, 0);
+    signed.writeUInt8(SOURCE_BYTE[ref.source ?? 'message'], 0);
     uuidBytes(ref.workspaceId).copy(signed, 1);
     uuidBytes(ref.messageId).copy(signed, 17);
     signed.writeUInt16BE(ref.index, 33);
@@ -62,11 +67,14 @@ export class MediaLinkService {
     if (bytes.length !== TOKEN_BYTES || bytes.toString('base64url') !== token) return null;
     const signed = bytes.subarray(0, SIGNED_BYTES);
     if (!timingSafeEqual(bytes.subarray(SIGNED_BYTES), this.mac(signed))) return null;
-    if (signed.readUInt8(0) !== VERSION || signed.readUInt32BE(35) * 1000 <= now) return null;
+    const source = signed.readUInt8(0);
+    if (signed.readUInt32BE(35) * 1000 <= now) return null;
+    if (source !== SOURCE_BYTE.message && source !== SOURCE_BYTE.canned) return null;
     return {
       workspaceId: uuidOf(signed.subarray(1, 17)),
       messageId: uuidOf(signed.subarray(17, 33)),
       index: signed.readUInt16BE(33),
+      ...(source === SOURCE_BYTE.canned ? { source: 'canned' as const } : {}),
     };
   }
 

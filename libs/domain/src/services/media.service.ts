@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -16,10 +16,11 @@ import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import type { MediaJob } from '@parley/queue/queues';
 import { SecurityEventService } from '@parley/security/security-event.service';
 import { AudioTranscoder } from '../audio-transcoder';
-import { servedAs, SNIFF_BYTES, sniffMime } from '../media-types';
+import { CannedAttachmentService } from './canned-attachment.service';
+import { SNIFF_BYTES, sniffMime } from '../media-types';
 import { ChannelService } from './channel.service';
 import { EventService } from './event.service';
-import { mediaPath } from './media-files';
+import { mediaPath, ServedFile, servedFile } from './media-files';
 import { MediaLinkService } from './media-link.service';
 import { messageView } from './message-query.service';
 
@@ -45,14 +46,6 @@ const NOT_PLAYABLE_EVERYWHERE = ['audio/ogg', 'video/webm', 'audio/webm'];
 /** What every browser plays: AAC in MP4 (M4A). */
 const PLAYABLE_MIME = 'audio/mp4';
 
-/** A stored attachment as it is served: inline only when its bytes are a raster image, audio or video. */
-export interface ServedFile {
-  path: string;
-  name: string;
-  contentType: string;
-  inline: boolean;
-}
-
 @Injectable()
 export class MediaService {
   private readonly logger = new Logger(MediaService.name);
@@ -66,6 +59,7 @@ export class MediaService {
     private readonly events: EventService,
     private readonly links: MediaLinkService,
     private readonly securityEvents: SecurityEventService,
+    private readonly cannedFiles: CannedAttachmentService,
   ) {
     this.transcoder = voiceTranscoder(config);
   }
@@ -212,6 +206,7 @@ export class MediaService {
   async fileByLink(token: string, variant?: 'playable'): Promise<ServedFile> {
     const ref = this.links.verify(token);
     if (!ref) throw notFound('attachment');
+    if (ref.source === 'canned') return this.cannedFiles.fileByLink(ref.workspaceId, ref.messageId);
     return this.file(ref.workspaceId, ref.messageId, ref.index, variant);
   }
 
@@ -231,21 +226,7 @@ export class MediaService {
       variant === 'playable' && attachment.playable_key
         ? mediaPath(this.config.mediaDir, attachment.playable_key)
         : stored.path;
-    const handle = await open(path).catch(() => Promise.reject(notFound('attachment')));
-    let head: Buffer;
-    try {
-      const buffer = Buffer.alloc(SNIFF_BYTES);
-      const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
-      head = buffer.subarray(0, bytesRead);
-    } finally {
-      await handle.close();
-    }
-    // The recorded type may be a platform's claim; only what the bytes show decides inline.
-    return {
-      path,
-      name: attachment.file_name ?? attachment.kind,
-      ...servedAs((await sniffMime(head))?.mime),
-    };
+    return servedFile(path, attachment.file_name ?? attachment.kind);
   }
 
   private async stored(workspaceId: string, messageId: string, index: number) {

@@ -48,6 +48,34 @@ export class UploadService {
    * browser's WebM/Opus, Safari's MP4/AAC, MP3): converting is the worker's job, not this request's.
    */
   async check(channelType: ChannelType, upload: UploadInput): Promise<CheckedUpload> {
+    const checked = await this.checkFile(upload);
+    if (upload.kind === 'voice') {
+      const { voice } = this.platforms.adapter(channelType);
+      if (!voice.mimes.includes(checked.mime) && !canTranscodeFrom(checked.mime)) {
+        throw new AppError('attachment_invalid', 415, {
+          reason: `a voice note for ${channelType} must be ${voice.described} audio, or WebM, OGG, MP4 or MP3 audio to convert`,
+        });
+      }
+    }
+    return checked;
+  }
+
+  /**
+   * A file kept for later replies (a canned reply's): the same size and type checks as a reply's
+   * upload. Unless the caller says which it is, an image when its bytes are one a browser shows,
+   * any other file a document; said to be an image, it must be one.
+   */
+  async checkDocument(
+    upload: Pick<UploadInput, 'bytes' | 'fileName'>,
+    kind?: 'image' | 'file',
+  ): Promise<CheckedUpload> {
+    const sniffed = kind ? undefined : await sniffMime(upload.bytes);
+    const chosen = kind ?? (sniffed && INLINE_IMAGE_MIMES.includes(sniffed.mime) ? 'image' : 'file');
+    return this.checkFile({ ...upload, kind: chosen, duration: null });
+  }
+
+  /** The checks that do not depend on the platform: not empty, within its kind's size, its sniffed type. */
+  private async checkFile(upload: UploadInput): Promise<CheckedUpload> {
     const { kind, bytes } = upload;
     if (!bytes.length) throw new AppError('attachment_invalid', 400, { reason: 'the file is empty' });
     if (bytes.length > UPLOAD_LIMITS[kind]) {
@@ -57,14 +85,6 @@ export class UploadService {
     }
     const sniffed = await sniffMime(bytes);
     const mime = sniffed?.mime ?? 'application/octet-stream';
-    if (kind === 'voice') {
-      const { voice } = this.platforms.adapter(channelType);
-      if (!voice.mimes.includes(mime) && !canTranscodeFrom(mime)) {
-        throw new AppError('attachment_invalid', 415, {
-          reason: `a voice note for ${channelType} must be ${voice.described} audio, or WebM, OGG, MP4 or MP3 audio to convert`,
-        });
-      }
-    }
     if (kind === 'image' && !INLINE_IMAGE_MIMES.includes(mime)) {
       throw new AppError('attachment_invalid', 415, { reason: 'an image must be JPEG, PNG, WebP or GIF' });
     }

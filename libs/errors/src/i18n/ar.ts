@@ -112,6 +112,7 @@ export const ar: Record<ErrorCode, string> = {
   label_unknown: 'هذه الوسوم ليست في مساحة العمل هذه: {ids}.',
   canned_shortcut_taken: 'يوجد رد جاهز بهذا الاختصار بالفعل.',
   canned_scope_forbidden: 'لا يكتب الردود الجاهزة لمساحة العمل إلا المشرفون؛ ويكتب كل موظف ردوده الخاصة فقط.',
+  canned_attachments_full: 'يحتوي الرد الجاهز على {max} ملفات كحد أقصى؛ احذف أحدها أولاً.',
   team_name_taken: 'يوجد فريق بهذا الاسم في مساحة العمل.',
   team_capacity_required: 'يتطلب التوجيه حسب السعة تحديد max_open_per_agent (واحد على الأقل).',
   team_agent_unknown: 'هؤلاء الموظفون غير نشطين في مساحة العمل هذه: {ids}.',

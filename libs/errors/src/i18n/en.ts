@@ -114,6 +114,7 @@ export const en: Record<ErrorCode, string> = {
   label_unknown: 'These labels are not in this workspace: {ids}.',
   canned_shortcut_taken: 'A canned reply with this shortcut already exists here.',
   canned_scope_forbidden: "Only admins write the workspace's canned replies; an agent writes only their own.",
+  canned_attachments_full: 'A canned reply holds at most {max} files; remove one first.',
   team_name_taken: 'A team with this name already exists in the workspace.',
   team_capacity_required: 'Capacity routing needs max_open_per_agent (1 or more).',
   team_agent_unknown: 'These agents are not active in this workspace: {ids}.',

@@ -112,6 +112,7 @@ export const fa: Record<ErrorCode, string> = {
   label_unknown: 'این برچسب\u200cها در این فضای کاری نیستند: {ids}.',
   canned_shortcut_taken: 'پاسخ آماده\u200cای با همین میان\u200cبر از قبل هست.',
   canned_scope_forbidden: 'پاسخ\u200cهای آمادهٔ فضای کاری را فقط مدیران می\u200cنویسند؛ هر کارشناس فقط پاسخ\u200cهای خودش را.',
+  canned_attachments_full: 'هر پاسخ آماده حداکثر {max} فایل دارد؛ ابتدا یکی را حذف کنید.',
   team_name_taken: 'تیمی با همین نام در این فضای کاری هست.',
   team_capacity_required: 'مسیریابی بر پایهٔ ظرفیت به max_open_per_agent (دست\u200cکم ۱) نیاز دارد.',
   team_agent_unknown: 'این کارشناسان در این فضای کاری فعال نیستند: {ids}.',

@@ -11,7 +11,7 @@ import { notFound } from '@parley/errors/app-error';
 import type { ClientSocket } from '../socket-hub';
 import type { FrameContexts, SocketKindDefinition, Viewer } from '../socket-kind';
 import { sendFrame } from '../ws.adapter';
-import { is, Of, presenceFrame } from './event-guards';
+import { is, labelFrame, Of, presenceFrame } from './event-guards';
 
 export const RECENT_MESSAGES = 50;
 export const CHAT_PATH = '/ws/chat/:conversationId';
@@ -73,13 +73,16 @@ export class ChatSocketKind implements SocketKindDefinition {
 
   /** The conversation open; for a read, also who is looking (the reader sees no receipt of its own). */
   audience(event: PublishedEvent, viewer: Viewer): string {
-    if (is(event, 'agent.presence')) return '';
+    if (is(event, 'agent.presence') || labelFrame(event)) return '';
     const conversation = viewer.conversationId ?? '';
     return is(event, 'conversation.read') ? `${conversation}:${viewer.agentId}` : conversation;
   }
 
   eventFrames(event: PublishedEvent, viewer: Viewer, context: unknown): ChatServerFrame[] {
     if (is(event, 'agent.presence')) return [presenceFrame(event)];
+    // Workspace-wide: the open conversation's chips follow a renamed or deleted label.
+    const label = labelFrame(event);
+    if (label) return [label];
     const conversationId = event.conversation_id;
     if (!conversationId || conversationId !== viewer.conversationId) return [];
     const seq = event.seq;

@@ -89,6 +89,19 @@ describe('ConversationListCache', () => {
     expect(cache.unreadState(C)).toBeUndefined();
   });
 
+  it('a renamed label is renamed, and a deleted one dropped, in every cached view that carries it', () => {
+    const cache = new ConversationListCache();
+    const vip = { id: 'l1', name: 'VIP', color: '#ff0000' };
+    const other = { id: 'l2', name: 'Refund', color: '#00ff00' };
+    cache.setView({ id: C, labels: [vip, other] } as ConversationView);
+    cache.setView({ id: 'conversation-2', labels: [other] } as ConversationView);
+    cache.observe(event('label.updated', { label: { ...vip, name: 'Gold', color: '#ffd700' } }, null));
+    expect(cache.view(C)?.labels).toEqual([{ id: 'l1', name: 'Gold', color: '#ffd700' }, other]);
+    cache.observe(event('label.deleted', { label_id: 'l2' }, null));
+    expect(cache.view(C)?.labels).toEqual([{ id: 'l1', name: 'Gold', color: '#ffd700' }]);
+    expect(cache.view('conversation-2')?.labels).toEqual([]);
+  });
+
   it('a note changes neither the preview nor the count', () => {
     const cache = new ConversationListCache();
     cache.setView({ id: C, last_message_preview: 'kept' } as ConversationView);

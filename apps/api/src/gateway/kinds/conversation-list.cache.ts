@@ -1,7 +1,7 @@
 import type { ConversationView } from '@parley/contract/views';
 import type { PublishedEvent } from '@parley/domain/events/domain-event';
 import { previewOf } from '@parley/domain/services/message-preview';
-import { is } from './event-guards';
+import { is, type Of } from './event-guards';
 
 /** Customer messages kept per conversation to count unread ones without asking Postgres. */
 export const UNREAD_WINDOW = 500;
@@ -70,6 +70,10 @@ export class ConversationListCache {
 
   /** Applies one delivered event (every event of the workspace, in seq order). */
   observe(event: PublishedEvent): void {
+    if (is(event, 'label.updated') || is(event, 'label.deleted')) {
+      this.relabel(event);
+      return;
+    }
     const id = event.conversation_id;
     if (!id) return;
     if (is(event, 'conversation.created') || is(event, 'conversation.updated')) {
@@ -107,6 +111,21 @@ export class ConversationListCache {
       // The preview was recomputed and a customer message may have left the count: read both again.
       this.views.delete(id);
       this.unread.delete(id);
+    }
+  }
+
+  /** A renamed label is renamed, and a deleted one dropped, in every view kept (no conversation event tells). */
+  private relabel(event: Of<'label.updated'> | Of<'label.deleted'>): void {
+    const label = 'label' in event.payload ? event.payload.label : null;
+    const id = 'label' in event.payload ? event.payload.label.id : event.payload.label_id;
+    for (const hit of this.views.values()) {
+      if (!hit.view.labels.some((l) => l.id === id)) continue;
+      hit.view = {
+        ...hit.view,
+        labels: label
+          ? hit.view.labels.map((l) => (l.id === id ? { id, name: label.name, color: label.color } : l))
+          : hit.view.labels.filter((l) => l.id !== id),
+      };
     }
   }
 }

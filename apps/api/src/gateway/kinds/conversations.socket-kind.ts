@@ -9,7 +9,7 @@ import { EventService } from '@parley/domain/services/event.service';
 import type { ClientSocket } from '../socket-hub';
 import type { FrameContexts, SocketKindDefinition, Viewer } from '../socket-kind';
 import { ConversationListCache, UNREAD_WINDOW, UnreadState } from './conversation-list.cache';
-import { is, presenceFrame } from './event-guards';
+import { is, labelFrame, presenceFrame } from './event-guards';
 import { openReady } from './ready';
 
 /** The conversation as it is now, and the viewing agent's unread count in it. */
@@ -141,13 +141,15 @@ export class ConversationsSocketKind implements SocketKindDefinition {
     return state;
   }
 
-  /** Presence is the same for all; every list frame carries the agent's own unread count. */
+  /** Presence and labels are the same for all; every list frame carries the agent's own unread count. */
   audience(event: PublishedEvent, viewer: Viewer): string {
-    return is(event, 'agent.presence') ? '' : viewer.agentId;
+    return is(event, 'agent.presence') || labelFrame(event) ? '' : viewer.agentId;
   }
 
   eventFrames(event: PublishedEvent, viewer: Viewer, context: unknown): ConversationsServerFrame[] {
     if (is(event, 'agent.presence')) return [presenceFrame(event)];
+    const label = labelFrame(event);
+    if (label) return [label];
     const list = context as ListContext | undefined;
     if (!list) return [];
     const seq = event.seq;

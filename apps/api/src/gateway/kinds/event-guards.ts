@@ -1,4 +1,4 @@
-import type { UserPresenceFrame } from '@parley/contract/server-frames';
+import type { LabelDeletedFrame, LabelUpdatedFrame, UserPresenceFrame } from '@parley/contract/server-frames';
 import type { DomainEvent, PublishedEvent } from '@parley/domain/events/domain-event';
 
 export type Of<T extends DomainEvent['type']> = PublishedEvent<Extract<DomainEvent, { type: T }>>;
@@ -13,3 +13,11 @@ export const presenceFrame = (event: Of<'agent.presence'>): UserPresenceFrame =>
   ...event.payload,
   timestamp: event.created_at,
 });
+
+/** A label renamed, recoloured or deleted, as every conversations and chat socket of the workspace shows it. */
+export const labelFrame = (event: PublishedEvent): LabelUpdatedFrame | LabelDeletedFrame | undefined =>
+  is(event, 'label.updated')
+    ? { type: 'label_updated', seq: event.seq, label: event.payload.label }
+    : is(event, 'label.deleted')
+      ? { type: 'label_deleted', seq: event.seq, label_id: event.payload.label_id }
+      : undefined;
