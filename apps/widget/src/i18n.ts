@@ -37,6 +37,10 @@ const en = {
   refused: 'This chat is not available on this site.',
   voiceNote: 'Voice note',
   rated: 'Thanks for your rating!',
+  commentLabel: 'Tell us more (optional)',
+  commentSend: 'Send comment',
+  commented: 'Thanks, we got your comment.',
+  commentFailed: 'Your comment could not be sent.',
 };
 type Strings = typeof en;
 
@@ -76,6 +80,10 @@ const fa: Strings = {
   refused: 'این گفت‌وگو در این سایت در دسترس نیست.',
   voiceNote: 'پیام صوتی',
   rated: 'از امتیاز شما سپاسگزاریم!',
+  commentLabel: 'بیشتر بگویید (اختیاری)',
+  commentSend: 'ارسال نظر',
+  commented: 'ممنون، نظر شما رسید.',
+  commentFailed: 'نظر شما فرستاده نشد.',
 };
 
 const ar: Strings = {
@@ -114,6 +122,10 @@ const ar: Strings = {
   refused: 'هذه المحادثة غير متاحة على هذا الموقع.',
   voiceNote: 'رسالة صوتية',
   rated: 'شكرًا على تقييمك!',
+  commentLabel: 'أخبرنا بالمزيد (اختياري)',
+  commentSend: 'أرسل التعليق',
+  commented: 'شكرًا، وصلنا تعليقك.',
+  commentFailed: 'تعذّر إرسال تعليقك.',
 };
 
 export const STRINGS: Record<WidgetLanguage, Strings> = { en, fa, ar };
