@@ -75,14 +75,11 @@ describe('CSAT ratings and comments across platforms', () => {
     return id;
   };
   const answerAndResolve = async (conversationId: string, content: string) => {
-    expect(
-      (
-        await a.http.post(`/api/v1/message/conversation/${conversationId}/send-message/`, {
-          content,
-          type: 'support',
-        })
-      ).status,
-    ).toBe(201);
+    const reply = await a.http.post(`/api/v1/message/conversation/${conversationId}/send-message/`, {
+      content,
+      type: 'support',
+    });
+    expect([reply.status, reply.body.code]).toEqual([201, undefined]);
     expect(
       (await a.http.patch(`/api/v1/message/conversation/${conversationId}/status/`, { status: 'resolved' }))
         .status,
@@ -99,6 +96,16 @@ describe('CSAT ratings and comments across platforms', () => {
     }, 15000);
     return found!;
   };
+  /** Waits until the named event-log reader has handled everything workspace a wrote so far. */
+  const caughtUp = async (reader: string) =>
+    eventually(async () => {
+      const [row] = await api.db.query(
+        `SELECT w.last_seq - coalesce(c.seq, 0) AS behind FROM workspace w
+           LEFT JOIN event_reader_cursor c ON c.workspace_id = w.id AND c.reader = $2 WHERE w.id = $1`,
+        [a.workspaceId, reader],
+      );
+      expect(Number(row.behind)).toBe(0);
+    }, 10000);
   /** Moves "now" of every process, or back to real time. */
   const setClocks = (at: Date | null) => {
     jest.restoreAllMocks();
@@ -145,7 +152,7 @@ describe('CSAT ratings and comments across platforms', () => {
         ),
       ).toBe(200);
       const id = await conversationOn(channel.id, String(customer.id));
-      await answerAndResolve(id, 'It arrives tomorrow.');
+      await answerAndResolve(id, `It arrives tomorrow, ${customer.first_name}.`);
       const request = await automaticSent(id, 'csat_request');
       expect(request.content).toBe(CSAT_QUESTION.en);
       const press = await sim().pressTelegramButton(
@@ -231,6 +238,47 @@ describe('CSAT ratings and comments across platforms', () => {
       await writes(customer, 'Still waiting for the refund');
       await eventually(async () => expect(await statusOf(id)).toBe('open'), 10000);
       expect((await ratingOf(id))[0]).toMatchObject({ score: 2, comment: null });
+    });
+
+    it('a comment written just after closing time gets no out-of-hours reply; the text after it does, and reopens', async () => {
+      expect(
+        (
+          await a.http.put('/api/v1/business-hours', {
+            enabled: true,
+            time_zone: 'UTC',
+            intervals: [1, 2, 3, 4, 5].map((day) => ({ day, start: '09:00', end: '17:00' })),
+            holidays: [],
+            out_of_hours_replies: [{ channel_id: null, enabled: true, texts: { en: 'We are closed now.' } }],
+          })
+        ).status,
+      ).toBe(200);
+      try {
+        // Monday 2026-12-07: rated at 16:56 UTC, while open.
+        setClocks(new Date('2026-12-07T16:55:00Z'));
+        const customer = { id: 8405, first_name: 'Nima' };
+        const id = await ratedCustomer(customer, '3 ⭐');
+        await automaticSent(id, 'csat_thanks');
+        setClocks(new Date('2026-12-07T17:01:00Z'));
+        await writes(customer, 'Good, but slow');
+        await eventually(async () => expect((await ratingOf(id))[0].comment).toBe('Good, but slow'), 10000);
+        await caughtUp('auto-replies');
+        const outOfHours = async () =>
+          (await history(id)).filter((m) => m.sender?.kind === 'automatic' && m.sender.id === 'out_of_hours');
+        expect(await outOfHours()).toEqual([]);
+        setClocks(new Date('2026-12-07T17:02:00Z'));
+        await writes(customer, 'Where is the invoice?');
+        await eventually(async () => expect(await outOfHours()).toHaveLength(1), 15000);
+        expect(await statusOf(id)).toBe('open');
+      } finally {
+        setClocks(null);
+        await a.http.put('/api/v1/business-hours', {
+          enabled: false,
+          time_zone: 'UTC',
+          intervals: [],
+          holidays: [],
+          out_of_hours_replies: [],
+        });
+      }
     });
 
     it('a press of another customer’s rating request, or of a request that never was, records nothing', async () => {
