@@ -346,6 +346,11 @@ describe('CSAT ratings and comments across platforms', () => {
       })),
     );
 
+    // The customer taps eight days after their last text (past even the HUMAN_AGENT tag's 7 days): the tap opens Instagram's 24-hour window again.
+    await api.db.query(
+      `UPDATE conversation SET last_customer_message_at = now() - interval '8 days' WHERE id = $1`,
+      [id],
+    );
     // Meta's webhook for a tapped quick reply: the title as text, our payload in quick_reply.
     const tap = sim().instagramQuickReply(account.igUserId, customer, '4 ⭐', quickReplies[3].payload);
     expect(await sim().postInstagramWebhook(tap)).toBe(200);

@@ -29,6 +29,24 @@ export const CSAT_THANKS: Record<WidgetLanguage, string> = {
 const RATED = /^csat:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):[1-5]$/;
 export const ratedRequestId = (payload: string): string | null => RATED.exec(payload)?.[1] ?? null;
 
+/**
+ * A rating's press or comment is the customer writing on the platform: where a platform counts its
+ * reply window from the customer's last message (Instagram's 24 hours), the window is theirs again,
+ * without the conversation's status, preview or SLAs hearing of it.
+ */
+export async function touchCustomerWindow(
+  manager: EntityManager,
+  workspaceId: string,
+  conversationId: string,
+  at: Date,
+): Promise<void> {
+  await manager.query(
+    `UPDATE conversation SET last_customer_message_at = greatest(coalesce(last_customer_message_at, $3), $3)
+      WHERE workspace_id = $1 AND id = $2`,
+    [workspaceId, conversationId, at],
+  );
+}
+
 interface AwaitingRow {
   id: string;
   conversation_id: string;
@@ -218,6 +236,7 @@ export class CsatCommentService {
         source.at,
       ],
     );
+    await touchCustomerWindow(manager, workspaceId, rating.conversation_id, source.at);
     const message = await messageView(manager, workspaceId, id);
     await this.events.write(manager, workspaceId, seq, {
       type: 'message.created',

@@ -11,6 +11,7 @@ import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import { AutomaticMessageService, customerLanguage } from '../business-hours/automatic-message.service';
 import { writtenLanguage } from '../business-hours/written-language';
 import { Clock } from '../clock';
+import { touchCustomerWindow } from './csat-comment.service';
 import { checkButtonsFor } from '../link-buttons';
 import { EventService } from '../services/event.service';
 import type { InboundMessage, Received } from '../services/inbound-message.service';
@@ -210,6 +211,8 @@ export class CsatService {
           JSON.stringify(inbound.button),
         ],
       );
+      // The press is the customer's message to the platform (Instagram's 24-hour window opens again with it).
+      await touchCustomerWindow(manager, workspaceId, request.conversation_id, this.clock.now());
       const message = await messageView(manager, workspaceId, id);
       await this.events.write(manager, workspaceId, seq, {
         type: 'message.created',
