@@ -21,6 +21,7 @@ import { Bots1796061000000 } from './1796061000000-bots';
 import { WebWidget1796070000000 } from './1796070000000-web-widget';
 import { WidgetInvitations1796071000000 } from './1796071000000-widget-invitations';
 import { BusinessHoursSlaReportsCsat1796120000000 } from './1796120000000-business-hours-sla-reports-csat';
+import { CsatComments1796170000000 } from './1796170000000-csat-comments';
 import { LabelsCannedTeamsRouting1796100000000 } from './1796100000000-labels-canned-teams-routing';
 import { SearchAndSavedViews1796110000000 } from './1796110000000-search-and-saved-views';
 import { Calls1796080000000 } from './1796080000000-calls';
@@ -56,6 +57,7 @@ export const MIGRATIONS = [
   WebWidget1796070000000,
   WidgetInvitations1796071000000,
   BusinessHoursSlaReportsCsat1796120000000,
+  CsatComments1796170000000,
   LabelsCannedTeamsRouting1796100000000,
   SearchAndSavedViews1796110000000,
   Calls1796080000000,

@@ -36,9 +36,12 @@ describe('reports in the dashboard', () => {
     const http = stack.http.as(admin.token);
     const botToken = stack.environment.simulator.newBotToken();
     const botId = botToken.split(':')[0];
-    expect(
-      (await http.post('/api/v1/channels', { type: 'telegram', name: 'Shop', bot_token: botToken })).status,
-    ).toBe(201);
+    const channel = await http.post('/api/v1/channels', {
+      type: 'telegram',
+      name: 'Shop',
+      bot_token: botToken,
+    });
+    expect(channel.status).toBe(201);
 
     // Two customers write; the admin answers both and resolves one.
     const sim = stack.environment.simulator;
@@ -74,8 +77,35 @@ describe('reports in the dashboard', () => {
         ).status,
       ).toBe(201);
     expect(
+      (await http.put(`/api/v1/reports/csat/channels/${channel.body.id}`, { enabled: true })).status,
+    ).toBe(200);
+    expect(
       (await http.patch(`/api/v1/message/conversation/${ids[0]}/status/`, { status: 'resolved' })).status,
     ).toBe(200);
+    // The customer rates the help 5 and adds a comment, which the CSAT section lists.
+    let request = '';
+    await eventually(async () => {
+      const history = await http.get(`/api/v1/conversations/${ids[0]}/messages?limit=100`);
+      const rows = history.body.data as {
+        sender: { id: string } | null;
+        external_send_result: { success: boolean; message_id?: string } | null;
+      }[];
+      const sent = rows.find((m) => m.sender?.id === 'csat_request' && m.external_send_result?.success);
+      expect(sent).toBeDefined();
+      request = sent!.external_send_result!.message_id!;
+    }, 15_000);
+    const rater = { id: Number(request.split(':')[0]), first_name: 'Rater' };
+    expect((await sim.pressTelegramButton(botId, rater, request, '5 ⭐')).status).toBe(200);
+    await eventually(async () => {
+      const thanked = await http.get(`/api/v1/conversations/${ids[0]}/messages?limit=100`);
+      const rows = thanked.body.data as { sender: { id: string } | null }[];
+      expect(rows.some((m) => m.sender?.id === 'csat_thanks')).toBe(true);
+    }, 15_000);
+    await sim.postTelegramUpdate(botId, sim.telegramMessage(botId, rater, { text: 'Great help, thanks!' }));
+    await eventually(async () => {
+      const csat = await http.get('/api/v1/reports/csat');
+      expect(csat.body.comments).toHaveLength(1);
+    }, 15_000);
     await eventually(async () => {
       const overview = await http.get('/api/v1/reports/overview');
       expect(overview.body).toMatchObject({ opened: 2, resolved: 1, first_response: { count: 2 } });
@@ -115,6 +145,9 @@ describe('reports in the dashboard', () => {
     }
     expect(chartRequests).toHaveLength(1);
     await page.getByTestId('report-channels').getByText('Shop').waitFor();
+    const comments = page.getByTestId('report-csat-comments');
+    await comments.getByText('Great help, thanks!').waitFor();
+    expect(await comments.getByTestId('csat-comment-score').allTextContents()).toEqual(['5 ★']);
     await page.getByRole('heading', { name: 'Reports' }).scrollIntoViewIfNeeded();
     await screenshot(page, 'reports-en');
 
@@ -141,6 +174,9 @@ describe('reports in the dashboard', () => {
       await page.locator(`[data-testid="${chart}"][data-drawn="true"]`).waitFor();
       expect(await painted(page, chart)).toBeGreaterThan(100);
     }
+    await page.getByRole('heading', { name: 'نظرهای امتیازدهندگان' }).waitFor();
+    expect(await comments.getByTestId('csat-comment-score').allTextContents()).toEqual(['۵ ★']);
+    expect(await comments.getByTestId('csat-comment-text').getAttribute('dir')).toBe('auto');
     await page.getByRole('heading', { name: 'گزارش‌ها' }).scrollIntoViewIfNeeded();
     await screenshot(page, 'reports-fa');
 

@@ -39,6 +39,7 @@ describe('rating stars in the web chat widget', () => {
       type: 'web',
       name: 'Acme website',
       allowed_origins: [allowed],
+      languages: ['en', 'fa', 'ar'],
       pre_chat: { name: 'off', email: 'off', phone: 'off' },
     });
     expect(channel.status).toBe(201);
@@ -110,5 +111,74 @@ describe('rating stars in the web chat widget', () => {
       expect(report.body.csat).toMatchObject({ count: 1, average: 4 });
     }, 10_000);
     expect((await http.get(`/api/v1/conversations/${id}`)).body.status).toBe('resolved');
+
+    // Under the thanks, an optional comment, sent once.
+    const box = frame.getByTestId('widget-rating-comment');
+    expect(await box.getAttribute('placeholder')).toBe('Tell us more (optional)');
+    await box.fill('Fast delivery, kind answer.');
+    await frame.getByTestId('widget-rating-comment-send').dispatchEvent('click');
+    await frame.getByTestId('widget-commented').waitFor();
+    expect(await box.count()).toBe(0);
+    const report = await http.get('/api/v1/reports/csat');
+    expect(report.body.comments).toEqual([
+      expect.objectContaining({ conversation_id: id, score: 4, comment: 'Fast delivery, kind answer.' }),
+    ]);
+    expect((await http.get(`/api/v1/conversations/${id}`)).body.status).toBe('resolved');
+  }, 60_000);
+
+  it('in Persian the comment box runs right to left, and a comment the server refuses says so', async () => {
+    const context = await stack.browser.newContext({
+      viewport: { width: 1100, height: 760 },
+      locale: 'fa-IR',
+    });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    await page.goto(`${allowed}/`);
+    const bubble = page.locator('[data-parley-widget]').locator('[data-parley="bubble"]');
+    await bubble.waitFor();
+    await bubble.dispatchEvent('click');
+    const frame = await chatFrame(page);
+    expect(await frame.locator('html').getAttribute('dir')).toBe('rtl');
+    await frame.getByTestId('widget-input').fill('سفارشم کجاست؟');
+    await frame.getByTestId('widget-send').dispatchEvent('click');
+    await frame.getByTestId('widget-message').filter({ hasText: 'سفارشم کجاست؟' }).waitFor();
+
+    const http = stack.http.as(admin.token);
+    let id = '';
+    await eventually(async () => {
+      const list = await http.get('/api/v1/conversations');
+      const open = list.body.data.filter((c: { status: string }) => c.status !== 'resolved');
+      expect(open).toHaveLength(1);
+      id = open[0].id;
+    }, 10_000);
+    await http.post(`/api/v1/message/conversation/${id}/send-message/`, {
+      content: 'در راه است.',
+      type: 'support',
+    });
+    expect(
+      (await http.patch(`/api/v1/message/conversation/${id}/status/`, { status: 'resolved' })).status,
+    ).toBe(200);
+    const stars = frame.getByTestId('widget-buttons').getByTestId('widget-button');
+    await eventually(async () => expect(await stars.count()).toBe(5), 15_000);
+    await stars.nth(4).dispatchEvent('click');
+    await frame.getByTestId('widget-rated').waitFor();
+    const box = frame.getByTestId('widget-rating-comment');
+    expect(await box.getAttribute('placeholder')).toBe('بیشتر بگویید (اختیاری)');
+    expect(await frame.getByTestId('widget-rating-comment-send').textContent()).toBe('ارسال نظر');
+    expect(await box.evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el).direction)).toBe('rtl');
+
+    // Only whitespace and control characters: the server refuses it (csat_comment_empty) and the box says so.
+    await box.fill(' \u0007 ');
+    await frame.getByTestId('widget-rating-comment-send').dispatchEvent('click');
+    await frame.getByTestId('widget-comment-failed').waitFor();
+    expect(await frame.getByTestId('widget-comment-failed').textContent()).toBe('نظر شما فرستاده نشد.');
+    const report = await http.get('/api/v1/reports/csat');
+    expect(
+      report.body.recent.find((r: { conversation_id: string }) => r.conversation_id === id),
+    ).toMatchObject({
+      score: 5,
+      comment: null,
+    });
   }, 60_000);
 });

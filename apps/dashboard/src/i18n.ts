@@ -69,7 +69,11 @@ const en = {
   assign: { label: 'Assignee', nobody: 'Unassigned', me: 'Assign to me' },
   message: {
     viaApi: 'API',
-    automatic: { out_of_hours: 'Automatic: out of hours', csat_request: 'Automatic: rating request' },
+    automatic: {
+      out_of_hours: 'Automatic: out of hours',
+      csat_request: 'Automatic: rating request',
+      csat_thanks: 'Automatic: thanks for the rating',
+    },
     expired: 'Removed after {{days}} days (the channel’s retention period).',
     sending: 'Sending',
     sent: 'Sent',
@@ -681,6 +685,11 @@ const en = {
     noTeam: 'No team',
     byTeam: 'By team',
     csv: 'Download CSV',
+    comments: 'Rating comments',
+    commentsEmpty: 'No comments in this range.',
+    score: 'Score',
+    comment: 'Comment',
+    date: 'Date',
     empty: 'No conversations in this range.',
   },
   sla: {
@@ -899,7 +908,11 @@ const fa: Dict = {
   assign: { label: 'مسئول', nobody: 'بدون مسئول', me: 'به من بسپار' },
   message: {
     viaApi: 'API',
-    automatic: { out_of_hours: 'خودکار: بیرون از ساعات کاری', csat_request: 'خودکار: درخواست امتیاز' },
+    automatic: {
+      out_of_hours: 'خودکار: بیرون از ساعات کاری',
+      csat_request: 'خودکار: درخواست امتیاز',
+      csat_thanks: 'خودکار: تشکر برای امتیاز',
+    },
     expired: 'پس از {{days}} روز پاک شد (دورهٔ نگه‌داری کانال).',
     sending: 'در حال ارسال',
     sent: 'ارسال شد',
@@ -1513,6 +1526,11 @@ const fa: Dict = {
     noTeam: 'بدون تیم',
     byTeam: 'بر اساس تیم',
     csv: 'دریافت CSV',
+    comments: 'نظرهای امتیازدهندگان',
+    commentsEmpty: 'در این بازه نظری نیست.',
+    score: 'امتیاز',
+    comment: 'نظر',
+    date: 'تاریخ',
     empty: 'در این بازه گفتگویی نیست.',
   },
   sla: {
@@ -1728,7 +1746,11 @@ const ar: Dict = {
   assign: { label: 'المسؤول', nobody: 'غير مسندة', me: 'أسندها إليّ' },
   message: {
     viaApi: 'API',
-    automatic: { out_of_hours: 'تلقائي: خارج ساعات العمل', csat_request: 'تلقائي: طلب تقييم' },
+    automatic: {
+      out_of_hours: 'تلقائي: خارج ساعات العمل',
+      csat_request: 'تلقائي: طلب تقييم',
+      csat_thanks: 'تلقائي: شكر على التقييم',
+    },
     expired: 'أُزيلت بعد {{days}} يومًا (مدة احتفاظ القناة).',
     sending: 'جارٍ الإرسال',
     sent: 'أُرسلت',
@@ -2335,6 +2357,11 @@ const ar: Dict = {
     noTeam: 'بلا فريق',
     byTeam: 'حسب الفريق',
     csv: 'تنزيل CSV',
+    comments: 'تعليقات التقييم',
+    commentsEmpty: 'لا تعليقات في هذه الفترة.',
+    score: 'الدرجة',
+    comment: 'التعليق',
+    date: 'التاريخ',
     empty: 'لا توجد محادثات في هذه الفترة.',
   },
   sla: {

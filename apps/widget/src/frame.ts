@@ -445,6 +445,69 @@ async function press(m: WidgetMessageView, button: { caption: string; payload: s
   render();
 }
 
+/** The comment box under the stars a visitor rated with, by message: what is typed, and where it stands. */
+const comments = new Map<string, { draft: string; state: 'open' | 'sending' | 'sent' | 'failed' }>();
+
+async function sendComment(m: WidgetMessageView, payload: string): Promise<void> {
+  const box = comments.get(m.id);
+  const text = box?.draft.trim();
+  if (!box || !text || box.state === 'sending' || box.state === 'sent') return;
+  box.state = 'sending';
+  render();
+  try {
+    // The stars' payload is `csat:<request id>:<score>`.
+    await api.rateComment(payload.split(':')[1], text);
+    box.state = 'sent';
+  } catch {
+    box.state = 'failed';
+  }
+  render();
+}
+
+/** "Tell us more (optional)": one comment on the rating, sent once. */
+function commentNode(m: WidgetMessageView, payload: string): HTMLElement {
+  const box = comments.get(m.id) ?? { draft: '', state: 'open' as const };
+  comments.set(m.id, box);
+  if (box.state === 'sent')
+    return h('p', { class: 'rated', 'data-testid': 'widget-commented' }, t('commented'));
+  const input = h(
+    'textarea',
+    {
+      rows: 2,
+      maxlength: 1000,
+      placeholder: t('commentLabel'),
+      'aria-label': t('commentLabel'),
+      'data-testid': 'widget-rating-comment',
+      oninput: (e: Event) => (box.draft = (e.target as HTMLTextAreaElement).value),
+    },
+    box.draft,
+  );
+  return h(
+    'form',
+    {
+      class: 'rating-comment',
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        void sendComment(m, payload);
+      },
+    },
+    input,
+    h(
+      'button',
+      {
+        type: 'submit',
+        class: 'reply-button',
+        'data-testid': 'widget-rating-comment-send',
+        disabled: box.state === 'sending',
+      },
+      t('commentSend'),
+    ),
+    box.state === 'failed'
+      ? h('p', { class: 'rated', role: 'alert', 'data-testid': 'widget-comment-failed' }, t('commentFailed'))
+      : null,
+  );
+}
+
 function buttonsNode(m: WidgetMessageView): HTMLElement | null {
   if (m.deleted || !m.buttons?.length) return null;
   const chosen = pressed.get(m.id);
@@ -475,6 +538,7 @@ function buttonsNode(m: WidgetMessageView): HTMLElement | null {
       ),
     ),
     chosen?.rated ? h('p', { class: 'rated', 'data-testid': 'widget-rated' }, t('rated')) : null,
+    chosen?.rated ? commentNode(m, chosen.payload) : null,
   );
 }
 
@@ -488,6 +552,7 @@ function messageNode(m: WidgetMessageView): HTMLElement {
     m.attachments.map((a) => a.url),
     m.buttons,
     pressed.get(m.id),
+    comments.get(m.id)?.state,
   ]);
   const cached = nodes.get(m.id);
   if (cached?.version === version) return cached.node;

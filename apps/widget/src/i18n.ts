@@ -40,6 +40,10 @@ const en = {
   incomingCall: '{name} from our team is calling you',
   answer: 'Answer',
   decline: 'Decline',
+  commentLabel: 'Tell us more (optional)',
+  commentSend: 'Send comment',
+  commented: 'Thanks, we got your comment.',
+  commentFailed: 'Your comment could not be sent.',
 };
 type Strings = typeof en;
 
@@ -82,6 +86,10 @@ const fa: Strings = {
   incomingCall: '{name} از تیم ما با شما تماس گرفته است',
   answer: 'پاسخ',
   decline: 'رد تماس',
+  commentLabel: 'بیشتر بگویید (اختیاری)',
+  commentSend: 'ارسال نظر',
+  commented: 'ممنون، نظر شما رسید.',
+  commentFailed: 'نظر شما فرستاده نشد.',
 };
 
 const ar: Strings = {
@@ -123,6 +131,10 @@ const ar: Strings = {
   incomingCall: '{name} من فريقنا يتصل بك',
   answer: 'رد',
   decline: 'رفض',
+  commentLabel: 'أخبرنا بالمزيد (اختياري)',
+  commentSend: 'أرسل التعليق',
+  commented: 'شكرًا، وصلنا تعليقك.',
+  commentFailed: 'تعذّر إرسال تعليقك.',
 };
 
 export const STRINGS: Record<WidgetLanguage, Strings> = { en, fa, ar };

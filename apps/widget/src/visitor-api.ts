@@ -62,6 +62,11 @@ export class VisitorApi {
     });
   }
 
+  /** Words for the visitor's rating (the request its stars carried): once, within the comment window. */
+  rateComment(requestId: string, comment: string): Promise<{ comment: string }> {
+    return this.call('POST', `/ratings/${encodeURIComponent(requestId)}/comment`, { comment });
+  }
+
   /** A page to call the agent on (the visitor's conversation must have one). */
   callLink(): Promise<{ url: string }> {
     return this.call('POST', '/call-link');

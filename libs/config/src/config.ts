@@ -161,6 +161,8 @@ const schema = z
     OAUTH_REFRESH_SCAN_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     /** How often the worker looks for SLA warnings and breaches that have come due. */
     SLA_SCAN_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+    /** After a CSAT score, how long the customer's next text is taken as the score's comment (and the widget's box stays open). */
+    CSAT_COMMENT_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(10),
     /** OAuth apps installed here: their access tokens' life, their refresh tokens', an authorization code's. */
     OAUTH_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86400).default(3600),
     OAUTH_REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(3600).max(31536000).default(7776000),
@@ -345,6 +347,7 @@ function toConfig(env: z.infer<typeof schema>) {
       refreshScanSeconds: env.OAUTH_REFRESH_SCAN_SECONDS,
     },
     sla: { scanSeconds: env.SLA_SCAN_SECONDS },
+    csat: { commentWindowMinutes: env.CSAT_COMMENT_WINDOW_MINUTES },
     oauthApps: {
       accessTtlSeconds: env.OAUTH_ACCESS_TOKEN_TTL_SECONDS,
       refreshTtlSeconds: env.OAUTH_REFRESH_TOKEN_TTL_SECONDS,

@@ -106,6 +106,20 @@ export interface CsatReport extends ReportRange {
     comment: string | null;
     created_at: string;
   }[];
+  /** The newest comments customers added to their ratings in the range (at most 50), by when they were written. */
+  comments: CsatCommentRow[];
+}
+
+/** A customer's words on a rating: its score, where, who helped, when (`commented_at`). */
+export interface CsatCommentRow {
+  conversation_id: string;
+  contact_name: string | null;
+  agent_name: string | null;
+  channel_name: string;
+  channel_type: ChannelType;
+  score: number;
+  comment: string;
+  commented_at: string;
 }
 
 /** `GET /api/v1/reports/csat/channels`, `PUT /api/v1/reports/csat/channels/{channel_id} {enabled}`. */

@@ -223,8 +223,8 @@ export interface AppSender {
   name: string;
 }
 
-/** What Parley sends by itself: the out-of-hours reply, a rating (CSAT) request. */
-export const AUTOMATIC_KINDS = ['out_of_hours', 'csat_request'] as const;
+/** What Parley sends by itself: the out-of-hours reply, a rating (CSAT) request, the thanks for a rating. */
+export const AUTOMATIC_KINDS = ['out_of_hours', 'csat_request', 'csat_thanks'] as const;
 export type AutomaticKind = (typeof AUTOMATIC_KINDS)[number];
 
 /** A message Parley sent by itself, on no agent's behalf: `id` says which kind. */

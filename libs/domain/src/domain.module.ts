@@ -61,6 +61,7 @@ import { Clock } from './clock';
 import { AutomaticMessageService } from './business-hours/automatic-message.service';
 import { BusinessHoursService } from './business-hours/business-hours.service';
 import { CsatService } from './reports/csat.service';
+import { CsatCommentService } from './reports/csat-comment.service';
 import { ReportService } from './reports/report.service';
 import { SlaService } from './reports/sla.service';
 import { LabelService } from './services/label.service';
@@ -130,6 +131,7 @@ const SERVICES = [
   BusinessHoursService,
   AutomaticMessageService,
   CsatService,
+  CsatCommentService,
   SlaService,
   ReportService,
   LabelService,

@@ -123,6 +123,11 @@ export interface PlatformAdapter {
    */
   readonly payloadButtons?: { maxPayloadBytes: number; maxCaptionLength?: number };
   /**
+   * The platform's client asks for a rating's comment in a form of its own (the web widget's box):
+   * no thank-you message invites a reply, and the customer's chat messages are never taken as the comment.
+   */
+  readonly ratingCommentForm?: boolean;
+  /**
    * Tells the platform a press was received, where it waits for that (Telegram's client spins
    * until answerCallbackQuery); `token` is the inbound message's `pressAck`.
    */

@@ -20,6 +20,7 @@ import { AppConfig, CONFIG } from '@parley/config/config';
 import type { CallLinkView } from '@parley/contract/calls';
 import type { WidgetMessagesPage } from '@parley/contract/widget';
 import { CallLinkService } from '@parley/domain/calls/call-link.service';
+import { CsatCommentService } from '@parley/domain/reports/csat-comment.service';
 import { Visitor, WidgetService } from '@parley/domain/widget/widget.service';
 import { AppError } from '@parley/errors/app-error';
 import { Public } from '../auth/auth.guards';
@@ -27,6 +28,7 @@ import { IdPipe } from '../dtos/id.pipe';
 import {
   WidgetAttachmentDto,
   WidgetContactDto,
+  WidgetRatingCommentDto,
   WidgetMessagesQueryDto,
   WidgetSendDto,
   WidgetSessionDto,
@@ -47,6 +49,7 @@ export class WidgetController {
     @Inject(CONFIG) private readonly config: AppConfig,
     private readonly widget: WidgetService,
     private readonly callLinks: CallLinkService,
+    private readonly csatComments: CsatCommentService,
   ) {}
 
   @Get('channels/:id/config')
@@ -150,5 +153,24 @@ export class WidgetController {
   async callLink(@CurrentVisitor() visitor: Visitor, @Ip() ip: string): Promise<CallLinkView> {
     await this.widget.consume('ip', ip, this.config.widget.requestsPerMinutePerIp, visitor, ip);
     return this.callLinks.issueForVisitor(visitor.workspaceId, await this.widget.conversationOf(visitor));
+  }
+
+  /** The comment box under the stars: words for the visitor's own rating, once, within the comment window. */
+  @Post('ratings/:request_id/comment')
+  @HttpCode(200)
+  @UseGuards(VisitorGuard)
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary:
+      "A comment on the visitor's rating (404 another's; 400 csat_comment_empty / csat_comment_too_long; 409 csat_comment_taken; 410 csat_comment_closed)",
+  })
+  async ratingComment(
+    @CurrentVisitor() visitor: Visitor,
+    @Param('request_id', new IdPipe('rating')) requestId: string,
+    @Body() dto: WidgetRatingCommentDto,
+    @Ip() ip: string,
+  ) {
+    await this.widget.consume('messages', visitor.id, this.config.widget.messagesPerMinute, visitor, ip);
+    return this.csatComments.fromWidget(visitor, requestId, dto.comment);
   }
 }

@@ -81,3 +81,10 @@ export class WidgetContactDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) email?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(64) phone?: string;
 }
+
+export class WidgetRatingCommentDto {
+  // The length is the service's to judge (1000 characters, csat_comment_too_long); the body limit bounds it.
+  @ApiProperty({ description: 'a few words about the rated help (at most 1000 characters)' })
+  @IsString()
+  comment!: string;
+}

@@ -5,6 +5,7 @@ import type {
   AgentsReport,
   ChannelReportRow,
   ChannelsReport,
+  CsatCommentRow,
   CsatReport,
   DurationStats,
   HoursReport,
@@ -20,7 +21,7 @@ import { session } from '../api/session';
 import { locale } from '../i18n';
 import { DataTable } from '../ui/DataTable';
 import { ErrorLine } from '../ui/ErrorLine';
-import { number, span } from '../ui/format';
+import { dateTime, number, span } from '../ui/format';
 import { useLive } from '../ui/live';
 import { drawBars, type Series } from './charts';
 
@@ -228,6 +229,35 @@ export function ReportsPage() {
     },
   ];
 
+  const commentColumns = [
+    {
+      key: 'score',
+      header: t('reports.score'),
+      cell: (r: CsatCommentRow) => `${number(r.score)} ★`,
+      testId: 'csat-comment-score',
+    },
+    {
+      key: 'comment',
+      header: t('reports.comment'),
+      cell: (r: CsatCommentRow) => r.comment,
+      dir: 'auto' as const,
+      testId: 'csat-comment-text',
+    },
+    {
+      key: 'channel',
+      header: t('reports.channel'),
+      cell: (r: CsatCommentRow) => r.channel_name,
+      dir: 'auto' as const,
+    },
+    {
+      key: 'agent',
+      header: t('reports.agent'),
+      cell: (r: CsatCommentRow) => r.agent_name ?? '—',
+      dir: 'auto' as const,
+    },
+    { key: 'date', header: t('reports.date'), cell: (r: CsatCommentRow) => dateTime(r.commented_at) },
+  ];
+
   return (
     <main className="page" data-testid="reports-page">
       <h1>{t('reports.title')}</h1>
@@ -377,6 +407,16 @@ export function ReportsPage() {
               />
             </section>
           </div>
+          <section className="card">
+            <h2>{t('reports.comments')}</h2>
+            <DataTable
+              testId="report-csat-comments"
+              columns={commentColumns}
+              rows={reports.csat.comments}
+              rowKey={(r) => `${r.conversation_id}:${r.commented_at}`}
+              empty={t('reports.commentsEmpty')}
+            />
+          </section>
           <section className="card">
             <div className="page-head">
               <h2>{t('reports.byChannel')}</h2>

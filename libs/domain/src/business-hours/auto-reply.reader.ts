@@ -4,6 +4,7 @@ import { DataSource, QueryRunner } from 'typeorm';
 import type { DomainEvent, PublishedEvent } from '../events/domain-event';
 import { EventLog, EventReader } from '../events/event-log';
 import { CsatService } from '../reports/csat.service';
+import { CsatCommentService, ratedRequestId } from '../reports/csat-comment.service';
 import { AutomaticMessageService, customerLanguage } from './automatic-message.service';
 import { BusinessHoursRow, BusinessHoursService, Scoped } from './business-hours.service';
 import { closedSince, isOpenAt } from './schedule';
@@ -31,6 +32,7 @@ export class AutoReplyReader implements EventReader, OnModuleInit {
     private readonly hours: BusinessHoursService,
     private readonly automatic: AutomaticMessageService,
     private readonly csat: CsatService,
+    private readonly csatComments: CsatCommentService,
   ) {}
 
   onModuleInit(): void {
@@ -63,6 +65,10 @@ export class AutoReplyReader implements EventReader, OnModuleInit {
     for (const event of events) {
       if (event.type === 'message.created') {
         const { message } = (event as Created).payload;
+        // A rating just recorded (its system line carries the press) is thanked for, inviting a comment.
+        const rated =
+          message.type === 'system' && message.button ? ratedRequestId(message.button.payload) : null;
+        if (rated) await this.csatComments.thank(workspaceId, rated);
         if (!teams || !asks.has(message)) continue;
         const hours = schedules!.of(teams.get(message.conversation_id));
         if (hours.enabled)

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { CsatChannelView } from '@parley/contract/reports';
 import type { ChannelType } from '@parley/contract/channel-types';
 import type { ConversationView, PayloadButton } from '@parley/contract/views';
@@ -9,7 +9,9 @@ import type { WidgetLanguage } from '@parley/contract/widget';
 import { AppError, notFound } from '@parley/errors/app-error';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import { AutomaticMessageService, customerLanguage } from '../business-hours/automatic-message.service';
+import { writtenLanguage } from '../business-hours/written-language';
 import { Clock } from '../clock';
+import { touchCustomerWindow } from './csat-comment.service';
 import { checkButtonsFor } from '../link-buttons';
 import { EventService } from '../services/event.service';
 import type { InboundMessage, Received } from '../services/inbound-message.service';
@@ -127,7 +129,15 @@ export class CsatService {
         ).length > 0,
       async (manager) => ({
         kind: 'csat_request',
-        content: CSAT_QUESTION[await customerLanguage(manager, workspaceId, conversation.id, 'en')],
+        content:
+          CSAT_QUESTION[
+            await customerLanguage(
+              manager,
+              workspaceId,
+              conversation.id,
+              (await writtenLanguage(manager, workspaceId, conversation.id)) ?? 'en',
+            )
+          ],
         buttons: ratingButtons(requestId),
       }),
     );
@@ -162,6 +172,14 @@ export class CsatService {
         [workspaceId, channelId, inbound.externalId],
       );
       if (seen) return { message: await messageView(manager, workspaceId, seen.id), duplicate: true };
+      const same = await this.sameScoreLine(
+        manager,
+        workspaceId,
+        request.id,
+        request.conversation_id,
+        inbound,
+      );
+      if (same) return { message: await messageView(manager, workspaceId, same), duplicate: true };
       await manager.query(
         `INSERT INTO csat_response (workspace_id, request_id, conversation_id, channel_id, contact_id, agent_id, score,
                                     created_at, updated_at, team_id)
@@ -198,6 +216,8 @@ export class CsatService {
           JSON.stringify(inbound.button),
         ],
       );
+      // The press is the customer's message to the platform (Instagram's 24-hour window opens again with it).
+      await touchCustomerWindow(manager, workspaceId, request.conversation_id, this.clock.now());
       const message = await messageView(manager, workspaceId, id);
       await this.events.write(manager, workspaceId, seq, {
         type: 'message.created',
@@ -208,5 +228,33 @@ export class CsatService {
     });
     if (result && !result.duplicate) this.logger.debug(`rating ${score} recorded for request ${requestId}`);
     return result;
+  }
+
+  /**
+   * The rating line of the same score already recorded for the request, if that is what it holds:
+   * a press again under another id (Divar's retry names none of its own) changes nothing.
+   */
+  private async sameScoreLine(
+    manager: EntityManager,
+    workspaceId: string,
+    requestId: string,
+    conversationId: string,
+    inbound: InboundMessage,
+  ): Promise<string | null> {
+    const [line]: { id: string }[] = await manager.query(
+      `SELECT m.id FROM csat_response r
+         JOIN message m ON m.workspace_id = r.workspace_id AND m.conversation_id = r.conversation_id
+          AND m.type = 'system' AND m.button->>'payload' = $4
+        WHERE r.workspace_id = $1 AND r.request_id = $2 AND r.conversation_id = $3 AND r.score = $5
+        ORDER BY m.seq DESC LIMIT 1`,
+      [
+        workspaceId,
+        requestId,
+        conversationId,
+        inbound.button!.payload,
+        Number(PRESS.exec(inbound.button!.payload)![2]),
+      ],
+    );
+    return line?.id ?? null;
   }
 }

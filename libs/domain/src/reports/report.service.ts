@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import type {
   AgentsReport,
   ChannelsReport,
+  CsatCommentRow,
   CsatReport,
   CsatStats,
   DurationStats,
@@ -366,7 +367,25 @@ export class ReportService {
       ...this.range(scope),
       csat: await this.csatStats(workspaceId, scope),
       recent: recent.map((r) => ({ ...r, created_at: r.created_at.toISOString() })),
+      comments: await this.csatComments(workspaceId, scope),
     };
+  }
+
+  /** The newest rating comments written in the range, under the report's filters. */
+  private async csatComments(workspaceId: string, scope: Scope): Promise<CsatCommentRow[]> {
+    const rows: (Omit<CsatCommentRow, 'commented_at'> & { commented_at: Date })[] = await this.db.query(
+      `SELECT r.conversation_id, ct.name AS contact_name, a.name AS agent_name, ch.name AS channel_name,
+              ch.type AS channel_type, r.score, r.comment, r.commented_at
+         FROM csat_response r
+         JOIN channel ch ON ch.id = r.channel_id
+         JOIN contact ct ON ct.id = r.contact_id
+         LEFT JOIN agent a ON a.id = r.agent_id
+        WHERE r.workspace_id = $1 AND r.comment IS NOT NULL AND r.commented_at >= $2 AND r.commented_at < $3
+          AND ($4::uuid IS NULL OR r.channel_id = $4) AND ($5::uuid IS NULL OR r.agent_id = $5)
+        ORDER BY r.commented_at DESC LIMIT 50`,
+      this.params(workspaceId, scope),
+    );
+    return rows.map((r) => ({ ...r, commented_at: r.commented_at.toISOString() }));
   }
 
   /** One report as CSV: a header row and one row per line of the report. */

@@ -20,6 +20,7 @@ import { PlatformRegistry } from '@parley/platforms/platform.registry';
 import { Batcher } from '../batcher';
 import { Clock } from '../clock';
 import { CsatService } from '../reports/csat.service';
+import { CsatCommentService } from '../reports/csat-comment.service';
 import { bindInvited } from '../contacts/invitation-binding';
 import type { DomainEvent } from '../events/domain-event';
 import { toConversationView } from '../presenters/conversation.presenter';
@@ -141,6 +142,7 @@ export class InboundMessageService {
     private readonly clock: Clock,
     private readonly csat: CsatService,
     private readonly platforms: PlatformRegistry,
+    private readonly csatComments: CsatCommentService,
   ) {}
 
   /**
@@ -151,6 +153,9 @@ export class InboundMessageService {
     // A press of a rating button is a rating, not a customer's new message: it reopens nothing.
     const rating = inbound.button ? await this.csat.recordPress(inbound) : null;
     if (rating) return rating;
+    // The text a rating waits for is its comment: kept in the timeline, reopening nothing.
+    const comment = await this.csatComments.fromMessage(inbound);
+    if (comment) return comment;
     const content = cleanInboundText(inbound.content);
     const spamReason = content
       ? await this.spam.reason(

@@ -45,6 +45,8 @@ export class WebAdapter implements PlatformAdapter {
   readonly linkButtons = true;
   /** The widget shows payload buttons (a rating request's stars) and sends the press back as a message. */
   readonly payloadButtons = { maxPayloadBytes: 200, maxCaptionLength: 40 };
+  /** The widget shows a comment box under the stars it was rated with. */
+  readonly ratingCommentForm = true;
   /** What browsers record (Chrome/Firefox: WebM/Opus; Firefox also OGG; Safari: MP4/AAC) and MP3. */
   readonly voice = {
     mimes: ['audio/webm', 'video/webm', 'audio/ogg', 'audio/mp4', 'audio/mpeg'],
