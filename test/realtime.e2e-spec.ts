@@ -220,7 +220,8 @@ describe('realtime gateway across two api instances', () => {
       [ws.workspaceId, conversationId, cursor],
     );
     // the first support reply also moves the conversation from open to support_active; the edit
-    // of a reply is also a change for the platform (pending: this file runs no worker)
+    // of a reply is also a change for the platform (pending: this file runs no worker), and of the
+    // newest message (the note after it never shows) a new preview for the list
     expect(expected.map((e) => e.type)).toEqual([
       'message.created',
       'conversation.updated',
@@ -228,6 +229,7 @@ describe('realtime gateway across two api instances', () => {
       'conversation.updated',
       'message.platform_change',
       'message.updated',
+      'conversation.updated',
     ]);
 
     const resumed = await open(b, `/ws/chat/${conversationId}/`, { token: agent.token, since: cursor });
@@ -242,12 +244,14 @@ describe('realtime gateway across two api instances', () => {
       'conversation_updated',
       'message_platform_change',
       'message_updated',
+      'conversation_updated',
     ]);
     expect(replayed[0].message.content).toBe('missed 1');
     expect(replayed[1].conversation.status).toBe('support_active');
     expect(replayed[3].conversation.status).toBe('pending');
     expect(replayed[4].platform_change).toMatchObject({ kind: 'edit', state: 'pending' });
     expect(replayed[5].message.content).toBe('missed 1 (edited)');
+    expect(replayed[6].conversation.last_message_preview).toBe('missed 1 (edited)');
     expect(resumed.ofType('recent_messages')).toHaveLength(0);
 
     const live = await send(conversationId, 'live after resume');

@@ -47,6 +47,9 @@ export async function touchCustomerWindow(
   );
 }
 
+/** How long a process trusts what it read of a channel's CSAT switch (see CsatCommentService.asksRatings). */
+const SWITCH_TTL_MS = 5000;
+
 interface AwaitingRow {
   id: string;
   conversation_id: string;
@@ -74,6 +77,9 @@ export class CsatCommentService {
     private readonly events: EventService,
     private readonly clock: Clock,
   ) {}
+
+  /** channel id → whether it asks for ratings, and until when this process trusts that. */
+  private readonly switches = new Map<string, { on: boolean; until: number }>();
 
   private get windowMs(): number {
     return this.config.csat.commentWindowMinutes * 60_000;
@@ -113,6 +119,7 @@ export class CsatCommentService {
     if (inbound.button || inbound.attachments?.length || inbound.story) return null;
     const text = cleanInboundText(inbound.content).trim();
     if (!text || text.length > MAX_CSAT_COMMENT_LENGTH) return null;
+    if (!(await this.asksRatings(inbound.channelId))) return null;
     const now = this.clock.now();
     const since = new Date(now.getTime() - this.windowMs);
     const [candidate]: { id: string; type: ChannelType }[] = await this.db.query(
@@ -140,6 +147,26 @@ export class CsatCommentService {
       });
       return { message, duplicate: false };
     });
+  }
+
+  /**
+   * Whether the channel asks for ratings, read at most every few seconds per process: every
+   * customer's text passes here (a storm of them too), and only a channel asking for ratings can
+   * have one waiting for a comment. A rating needs a resolution and a press after the switch is
+   * turned on, so a few seconds' staleness misses none; once it is turned off, a customer's text
+   * is an ordinary message again (within those few seconds), even inside a rating's window.
+   */
+  private async asksRatings(channelId: string): Promise<boolean> {
+    const now = Date.now();
+    const known = this.switches.get(channelId);
+    if (known && known.until > now) return known.on;
+    const [row]: { csat_enabled: boolean }[] = await this.db.query(
+      `SELECT csat_enabled FROM channel WHERE id = $1`,
+      [channelId],
+    );
+    const on = !!row?.csat_enabled;
+    this.switches.set(channelId, { on, until: now + SWITCH_TTL_MS });
+    return on;
   }
 
   /**

@@ -382,6 +382,7 @@ export class ReportService {
          LEFT JOIN agent a ON a.id = r.agent_id
         WHERE r.workspace_id = $1 AND r.comment IS NOT NULL AND r.commented_at >= $2 AND r.commented_at < $3
           AND ($4::uuid IS NULL OR r.channel_id = $4) AND ($5::uuid IS NULL OR r.agent_id = $5)
+          AND ($6::uuid IS NULL OR r.team_id = $6)
         ORDER BY r.commented_at DESC LIMIT 50`,
       this.params(workspaceId, scope),
     );
