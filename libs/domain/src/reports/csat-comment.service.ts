@@ -7,6 +7,7 @@ import type { ChannelType } from '@parley/contract/channel-types';
 import type { WidgetLanguage } from '@parley/contract/widget';
 import { AppError, notFound } from '@parley/errors/app-error';
 import { PlatformRegistry } from '@parley/platforms/platform.registry';
+import { RedisClient } from '@parley/runtime/redis.provider';
 import { cleanInboundText } from '@parley/security/content';
 import { AutomaticMessageService, customerLanguage } from '../business-hours/automatic-message.service';
 import { writtenLanguage } from '../business-hours/written-language';
@@ -47,8 +48,13 @@ export async function touchCustomerWindow(
   );
 }
 
-/** How long a process trusts what it read of a channel's CSAT switch (see CsatCommentService.asksRatings). */
-const SWITCH_TTL_MS = 5000;
+/**
+ * A customer who has just rated, on a channel, and may now write the comment: set (in Redis, for
+ * every process) when a score is recorded, for the comment window. Every customer's text asks it
+ * first, a storm of them too, and only then is Postgres asked for the rating.
+ */
+export const awaitingCommentKey = (channelId: string, platformUserId: string) =>
+  `csat:awaiting:${channelId}:${platformUserId}`;
 
 interface AwaitingRow {
   id: string;
@@ -76,10 +82,8 @@ export class CsatCommentService {
     private readonly automatic: AutomaticMessageService,
     private readonly events: EventService,
     private readonly clock: Clock,
+    private readonly redis: RedisClient,
   ) {}
-
-  /** channel id → whether it asks for ratings, and until when this process trusts that. */
-  private readonly switches = new Map<string, { on: boolean; until: number }>();
 
   private get windowMs(): number {
     return this.config.csat.commentWindowMinutes * 60_000;
@@ -119,7 +123,7 @@ export class CsatCommentService {
     if (inbound.button || inbound.attachments?.length || inbound.story) return null;
     const text = cleanInboundText(inbound.content).trim();
     if (!text || text.length > MAX_CSAT_COMMENT_LENGTH) return null;
-    if (!(await this.asksRatings(inbound.channelId))) return null;
+    if (!(await this.mayAwait(inbound.channelId, inbound.platformUserId))) return null;
     const now = this.clock.now();
     const since = new Date(now.getTime() - this.windowMs);
     const [candidate]: { id: string; type: ChannelType }[] = await this.db.query(
@@ -149,24 +153,18 @@ export class CsatCommentService {
     });
   }
 
-  /**
-   * Whether the channel asks for ratings, read at most every few seconds per process: every
-   * customer's text passes here (a storm of them too), and only a channel asking for ratings can
-   * have one waiting for a comment. A rating needs a resolution and a press after the switch is
-   * turned on, so a few seconds' staleness misses none; once it is turned off, a customer's text
-   * is an ordinary message again (within those few seconds), even inside a rating's window.
-   */
-  private async asksRatings(channelId: string): Promise<boolean> {
-    const now = Date.now();
-    const known = this.switches.get(channelId);
-    if (known && known.until > now) return known.on;
-    const [row]: { csat_enabled: boolean }[] = await this.db.query(
-      `SELECT csat_enabled FROM channel WHERE id = $1`,
-      [channelId],
-    );
-    const on = !!row?.csat_enabled;
-    this.switches.set(channelId, { on, until: now + SWITCH_TTL_MS });
-    return on;
+  /** Whether the customer may have a rating waiting for its comment; with Redis away, Postgres is asked. */
+  private async mayAwait(channelId: string, platformUserId: string): Promise<boolean> {
+    try {
+      return (await this.redis.redis.exists(awaitingCommentKey(channelId, platformUserId))) === 1;
+    } catch {
+      return true;
+    }
+  }
+
+  /** After a score is recorded: the customer's next texts, for the comment window, are looked at. */
+  async expectComment(channelId: string, platformUserId: string): Promise<void> {
+    await this.redis.redis.set(awaitingCommentKey(channelId, platformUserId), '1', 'PX', this.windowMs);
   }
 
   /**

@@ -152,7 +152,14 @@ export class InboundMessageService {
   async receive(inbound: InboundMessage): Promise<Received> {
     // A press of a rating button is a rating, not a customer's new message: it reopens nothing.
     const rating = inbound.button ? await this.csat.recordPress(inbound) : null;
-    if (rating) return rating;
+    if (rating) {
+      // Redis away: the comment, if one comes, is an ordinary message (nothing is lost).
+      if (!rating.duplicate)
+        await this.csatComments
+          .expectComment(inbound.channelId, inbound.platformUserId)
+          .catch(() => undefined);
+      return rating;
+    }
     // The text a rating waits for is its comment: kept in the timeline, reopening nothing.
     const comment = await this.csatComments.fromMessage(inbound);
     if (comment) return comment;
