@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -89,43 +90,53 @@ const PYTHON_VERIFY = [
   'valid = hmac.compare_digest(v1, expected) and abs(time.time() - int(t)) < 300',
 ];
 
-function runSnippets(secret: string, header: string, rawBody: string): { node: string; python: string } {
+/**
+ * Runs the README's snippets in child processes, without blocking: the api under test runs in this
+ * process, and an event loop held for seconds let its idle keep-alive sockets time out under the
+ * test's next request (ECONNRESET on a busy machine).
+ */
+async function runSnippets(
+  secret: string,
+  header: string,
+  rawBody: string,
+): Promise<{ node: string; python: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'parley-verify-'));
   const bodyFile = join(dir, 'body');
   writeFileSync(bodyFile, rawBody);
   const env = { ...process.env, SECRET: secret, HEADER: header, BODY_FILE: bodyFile };
-  const node = execFileSync(
-    process.execPath,
-    [
-      '-e',
+  const run = promisify(execFile);
+  const node = (
+    await run(
+      process.execPath,
       [
-        "const crypto = require('node:crypto');",
-        'const secret = process.env.SECRET, header = process.env.HEADER;',
-        "const rawBody = require('node:fs').readFileSync(process.env.BODY_FILE, 'utf8');",
-        ...NODE_VERIFY,
-        'console.log(String(valid));',
-      ].join('\n'),
-    ],
-    { env },
-  )
-    .toString()
-    .trim();
-  const python = execFileSync(
-    'python3',
-    [
-      '-c',
+        '-e',
+        [
+          "const crypto = require('node:crypto');",
+          'const secret = process.env.SECRET, header = process.env.HEADER;',
+          "const rawBody = require('node:fs').readFileSync(process.env.BODY_FILE, 'utf8');",
+          ...NODE_VERIFY,
+          'console.log(String(valid));',
+        ].join('\n'),
+      ],
+      { env },
+    )
+  ).stdout.trim();
+  const python = (
+    await run(
+      'python3',
       [
-        'import hashlib, hmac, os, time',
-        "secret, header = os.environ['SECRET'], os.environ['HEADER']",
-        "raw_body = open(os.environ['BODY_FILE'], 'rb').read()",
-        ...PYTHON_VERIFY,
-        'print(str(valid).lower())',
-      ].join('\n'),
-    ],
-    { env },
-  )
-    .toString()
-    .trim();
+        '-c',
+        [
+          'import hashlib, hmac, os, time',
+          "secret, header = os.environ['SECRET'], os.environ['HEADER']",
+          "raw_body = open(os.environ['BODY_FILE'], 'rb').read()",
+          ...PYTHON_VERIFY,
+          'print(str(valid).lower())',
+        ].join('\n'),
+      ],
+      { env },
+    )
+  ).stdout.trim();
   return { node, python };
 }
 
@@ -226,9 +237,9 @@ describe('event webhooks', () => {
     expect(Math.abs(Number(t) - Date.now() / 1000)).toBeLessThan(60);
     expect(v1).toBe(createHmac('sha256', hook.secret).update(`${t}.${got.raw}`).digest('hex'));
     // The README's three lines of Node and of Python accept it, and refuse another secret or body.
-    expect(runSnippets(hook.secret, header, got.raw)).toEqual({ node: 'true', python: 'true' });
-    expect(runSnippets('whsec_wrong', header, got.raw)).toEqual({ node: 'false', python: 'false' });
-    expect(runSnippets(hook.secret, header, got.raw.replace('hello', 'hallo'))).toEqual({
+    expect(await runSnippets(hook.secret, header, got.raw)).toEqual({ node: 'true', python: 'true' });
+    expect(await runSnippets('whsec_wrong', header, got.raw)).toEqual({ node: 'false', python: 'false' });
+    expect(await runSnippets(hook.secret, header, got.raw.replace('hello', 'hallo'))).toEqual({
       node: 'false',
       python: 'false',
     });
@@ -399,11 +410,14 @@ describe('event webhooks', () => {
       // An attempt already in flight when it was paused may still add its failure.
       expect(got.state).toBe('paused');
       expect(got.consecutive_failures).toBeGreaterThanOrEqual(3);
-      const [security] = await api.db.query(
-        `SELECT detail FROM security_event WHERE kind = 'webhook_paused' AND workspace_id = $1`,
-        [a.workspaceId],
-      );
-      expect(security.detail.webhook_id).toBe(hook.id);
+      // The security event is recorded beside the notification, not before it.
+      await eventually(async () => {
+        const [security] = await api.db.query(
+          `SELECT detail FROM security_event WHERE kind = 'webhook_paused' AND workspace_id = $1`,
+          [a.workspaceId],
+        );
+        expect(security?.detail.webhook_id).toBe(hook.id);
+      });
       // A paused subscription is not attempted; resuming sends what waits.
       const attempts = receiver.at('/broken').length;
       receiver.rules.set('/broken', () => ({ status: 200 }));

@@ -90,8 +90,12 @@ export function startWouldRebuild(): string | null {
   return null;
 }
 
-/** Waits, with a bound, for the process to log the port it listens on. */
-export async function listeningPort(running: Running, timeoutMs = 20000): Promise<number> {
+/**
+ * Waits, with a bound, for the process to log the port it listens on. The bound is generous: on a
+ * 2-core machine running two test files, each with its browser and processes, a boot has taken
+ * over 20 s.
+ */
+export async function listeningPort(running: Running, timeoutMs = 60000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     for (const line of running.stdout) {
